@@ -1,0 +1,83 @@
+/**
+ * WebGPU in Node through Dawn (npm `webgpu`). On machines without a GPU, Dawn uses SwiftShader's Vulkan ICD
+ * that Debian's Chromium ships; on a GPU host set VK_DRIVER_FILES to the vendor ICD (shared/gpu-host.md).
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GpuUnavailableError } from '../gpu/errors';
+
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+
+export interface NodeGpuOptions {
+  /** Dawn toggles, e.g. `disable-dawn-features=timestamp_quantization`. */
+  dawnFlags?: string[];
+  powerPreference?: GPUPowerPreference;
+  /** Features to request when the adapter has them. */
+  optionalFeatures?: GPUFeatureName[];
+}
+
+function prepareEnvironment(): void {
+  if (!process.env.VK_ICD_FILENAMES && !process.env.VK_DRIVER_FILES && existsSync(SWIFTSHADER_ICD)) {
+    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+  }
+  if (!process.env.XDG_RUNTIME_DIR) {
+    const dir = join(tmpdir(), 'pqweb-xdg');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    process.env.XDG_RUNTIME_DIR = dir;
+  }
+}
+
+/** A GPU (navigator.gpu equivalent) from Dawn, or GpuUnavailableError naming what to install. */
+export async function createNodeGpu(options: NodeGpuOptions = {}): Promise<GPU> {
+  prepareEnvironment();
+  let dawn: typeof import('webgpu');
+  try {
+    dawn = await import('webgpu');
+  } catch (err) {
+    throw new GpuUnavailableError(
+      `WebGPU for Node needs the npm package "webgpu" (Dawn): ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+  Object.assign(globalThis, dawn.globals);
+  return dawn.create(options.dawnFlags ?? []);
+}
+
+/** Adapter limits worth asking for: everything the adapter offers for the resources our kernels use. */
+export function requestedLimits(adapter: GPUAdapter): Record<string, number> {
+  const names = [
+    'maxStorageBufferBindingSize',
+    'maxBufferSize',
+    'maxComputeWorkgroupStorageSize',
+    'maxComputeInvocationsPerWorkgroup',
+    'maxComputeWorkgroupSizeX',
+    'maxStorageBuffersPerShaderStage',
+    'maxComputeWorkgroupsPerDimension',
+  ] as const;
+  const limits: Record<string, number> = {};
+  for (const name of names) limits[name] = adapter.limits[name];
+  return limits;
+}
+
+/** Adapter + device in Node, with the adapter's real limits and the optional features it has. */
+export async function createNodeDevice(
+  options: NodeGpuOptions = {},
+): Promise<{ gpu: GPU; adapter: GPUAdapter; device: GPUDevice }> {
+  const gpu = await createNodeGpu(options);
+  const adapter = await gpu.requestAdapter(
+    options.powerPreference ? { powerPreference: options.powerPreference } : undefined,
+  );
+  if (!adapter) {
+    throw new GpuUnavailableError(
+      'Dawn found no WebGPU adapter: install libvulkan1 and chromium (for SwiftShader), or set VK_DRIVER_FILES to a GPU driver ICD',
+    );
+  }
+  const wanted = options.optionalFeatures ?? ['subgroups', 'timestamp-query'];
+  const requiredFeatures = wanted.filter((f) => adapter.features.has(f));
+  const device = await adapter.requestDevice({
+    label: 'pqweb-node',
+    requiredFeatures,
+    requiredLimits: requestedLimits(adapter),
+  });
+  return { gpu, adapter, device };
+}

@@ -1,0 +1,1 @@
+export { createNodeDevice, createNodeGpu, type NodeGpuOptions, requestedLimits } from './dawn';
