@@ -9,6 +9,13 @@ import { GpuUnavailableError } from '../gpu/errors';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
+/**
+ * Dawn's GPU objects stay referenced for the life of the process: when Node collects the object `create()`
+ * returned while an event callback is still pending, Dawn calls into the freed instance and the process
+ * segfaults (seen under vitest after a buffer readback, and on the H200 host).
+ */
+const liveDawnInstances = new Set<GPU>();
+
 export interface NodeGpuOptions {
   /** Dawn toggles, e.g. `disable-dawn-features=timestamp_quantization`. */
   dawnFlags?: string[];
@@ -40,7 +47,9 @@ export async function createNodeGpu(options: NodeGpuOptions = {}): Promise<GPU> 
     );
   }
   Object.assign(globalThis, dawn.globals);
-  return dawn.create(options.dawnFlags ?? []);
+  const gpu = dawn.create(options.dawnFlags ?? []);
+  liveDawnInstances.add(gpu);
+  return gpu;
 }
 
 /** Adapter limits worth asking for: everything the adapter offers for the resources our kernels use. */

@@ -1,0 +1,283 @@
+/**
+ * Dense layer kernel: y = W x + b (+ ReLU) for a batch of inputs, one workgroup per output row
+ * (shaders/dense_gemv.wgsl, shaders/dense_gemv_subgroup.wgsl). CPU twin: ../cpu/dense.ts.
+ *
+ * Variants: the reduction across a workgroup uses `subgroupAdd` ('subgroup', needs the device feature
+ * `subgroups`) or a workgroup-memory tree ('workgroup', any device); 'auto' picks the first the device has.
+ * The shape rule picks the entry point: vec4 loads when cols % 4 == 0 (every W row and x row then starts on
+ * a 16-byte boundary), scalar loads otherwise. The workgroup size is an `override`, so a pipeline is keyed by
+ * (variant, entry point, workgroup size); rows, cols, batch and the ReLU flag travel in a uniform.
+ */
+import denseWgsl from '../../../../shaders/dense_gemv.wgsl?raw';
+import denseSubgroupWgsl from '../../../../shaders/dense_gemv_subgroup.wgsl?raw';
+import { type DispatchSize, dispatch1d } from '../gpu/dispatch';
+import { GpuLimitError, KernelInputError } from '../gpu/errors';
+import { getPipeline, type KernelSource, pipelineKey } from '../gpu/pipeline-cache';
+import { uniformLayout } from '../gpu/uniforms';
+
+export type DenseVariant = 'subgroup' | 'workgroup';
+
+/** The uniform block both shaders declare as `struct DenseParams`; relu is 0 or 1. */
+export const DENSE_UNIFORMS = uniformLayout([
+  ['rows', 'u32'],
+  ['cols', 'u32'],
+  ['batch', 'u32'],
+  ['relu', 'u32'],
+] as const);
+
+/**
+ * Invocations per workgroup unless forced. 128 = 4 warps of 32 on NVIDIA, 2 waves of 64 on AMD. On an H200
+ * (Dawn/Vulkan, timestamp queries, 2026-11-28) 64 and 128 were within noise of each other and 256 slower at
+ * 4096×4096 and 1024×3136 (batch 1 and 8); 512 was slowest everywhere.
+ */
+export const DEFAULT_DENSE_WORKGROUP_SIZE = 128;
+
+/** Both shaders accumulate one vec4<f32> (16 bytes) per invocation in workgroup memory. */
+const WORKGROUP_BYTES_PER_INVOCATION = 16;
+/** The subgroup shader adds one atomic<u32> slot counter. */
+const SUBGROUP_COUNTER_BYTES = 4;
+const BYTES_PER_FLOAT = 4;
+/** vec4<f32> loads need rows starting on 16-byte boundaries: cols a multiple of 4 floats. */
+const VEC4_FLOATS = 4;
+/** Every index the shaders compute is a u32. */
+const MAX_U32 = 0xffff_ffff;
+
+const SOURCES: Record<DenseVariant, string> = { workgroup: denseWgsl, subgroup: denseSubgroupWgsl };
+const KERNEL_NAMES: Record<DenseVariant, string> = {
+  workgroup: 'dense_gemv',
+  subgroup: 'dense_gemv_subgroup',
+};
+
+export interface DenseKernelOptions {
+  /** Apply ReLU to every output. Default false. */
+  relu?: boolean;
+  /** Reduction variant; 'auto' (default) is 'subgroup' when the device has the `subgroups` feature. */
+  variant?: DenseVariant | 'auto';
+  /** Invocations per workgroup: a power of two within the device limits. Default DEFAULT_DENSE_WORKGROUP_SIZE. */
+  workgroupSize?: number;
+  /** Appended to GPU object labels (e.g. the layer name) so captures and error messages say which layer. */
+  label?: string;
+}
+
+/** The buffers of one dense dispatch; each needs STORAGE usage. `output` must be none of the others. */
+export interface DenseBuffers {
+  /** rows×cols f32, row-major. */
+  weight: GPUBuffer;
+  /** rows f32. */
+  bias: GPUBuffer;
+  /** batch×cols f32. */
+  input: GPUBuffer;
+  /** batch×rows f32. */
+  output: GPUBuffer;
+}
+
+export interface DenseSizes {
+  rows: number;
+  cols: number;
+  batch: number;
+}
+
+export interface DenseKernel {
+  readonly name: string;
+  readonly variant: DenseVariant;
+  readonly workgroupSize: number;
+  readonly relu: boolean;
+  /** Cache key of the pipeline used for these sizes (vec4 or scalar entry point). */
+  pipelineKey(sizes: DenseSizes): string;
+  /** Throws KernelInputError (or GpuLimitError) spelling out what was expected. */
+  validate(buffers: DenseBuffers, sizes: DenseSizes): void;
+  dispatchSize(sizes: DenseSizes): DispatchSize;
+  /** Validates, then binds the buffers with exactly the byte ranges the sizes need. */
+  bindGroup(buffers: DenseBuffers, sizes: DenseSizes): GPUBindGroup;
+  /** Records the dispatch into an open compute pass, or into a new compute pass on a command encoder. */
+  encode(target: GPUComputePassEncoder | GPUCommandEncoder, buffers: DenseBuffers, sizes: DenseSizes): void;
+  /** Frees the uniform buffers this kernel created. Call after the last submitted dispatch is recorded. */
+  destroy(): void;
+}
+
+function resolveVariant(device: GPUDevice, requested: DenseVariant | 'auto'): DenseVariant {
+  const hasSubgroups = device.features.has('subgroups');
+  if (requested === 'auto') return hasSubgroups ? 'subgroup' : 'workgroup';
+  if (requested === 'subgroup' && !hasSubgroups) {
+    throw new GpuLimitError(
+      "dense: variant 'subgroup' needs the device feature 'subgroups', which this device was not created with; " +
+        "request it in requestDevice({ requiredFeatures }) or use variant 'workgroup' (or 'auto')",
+      'features.subgroups',
+      1,
+      0,
+    );
+  }
+  return requested;
+}
+
+function checkWorkgroupSize(device: GPUDevice, variant: DenseVariant, size: number): void {
+  const isPowerOfTwo = Number.isInteger(size) && size >= 1 && (size & (size - 1)) === 0;
+  if (!isPowerOfTwo) {
+    throw new RangeError(`dense: workgroupSize must be a power of two (tree reduction), got ${size}`);
+  }
+  const { limits } = device;
+  const checks: ReadonlyArray<readonly [string, number, number]> = [
+    ['maxComputeInvocationsPerWorkgroup', size, limits.maxComputeInvocationsPerWorkgroup],
+    ['maxComputeWorkgroupSizeX', size, limits.maxComputeWorkgroupSizeX],
+    [
+      'maxComputeWorkgroupStorageSize',
+      size * WORKGROUP_BYTES_PER_INVOCATION + (variant === 'subgroup' ? SUBGROUP_COUNTER_BYTES : 0),
+      limits.maxComputeWorkgroupStorageSize,
+    ],
+  ];
+  for (const [limit, required, available] of checks) {
+    if (required > available) {
+      throw new GpuLimitError(
+        `dense: workgroupSize ${size} needs ${limit} ≥ ${required}, the device allows ${available}; pick a smaller size`,
+        limit,
+        required,
+        available,
+      );
+    }
+  }
+}
+
+function checkDimension(name: keyof DenseSizes, value: number): void {
+  if (!Number.isInteger(value) || value < 1 || value > MAX_U32) {
+    throw new KernelInputError(`dense: ${name} must be an integer in 1…${MAX_U32}, got ${value}`);
+  }
+}
+
+/** Byte ranges each binding needs for `sizes`. */
+function bindingBytes({ rows, cols, batch }: DenseSizes): Record<keyof DenseBuffers, number> {
+  return {
+    weight: rows * cols * BYTES_PER_FLOAT,
+    bias: rows * BYTES_PER_FLOAT,
+    input: batch * cols * BYTES_PER_FLOAT,
+    output: batch * rows * BYTES_PER_FLOAT,
+  };
+}
+
+const BUFFER_SHAPES: Record<keyof DenseBuffers, (sizes: DenseSizes) => string> = {
+  weight: ({ rows, cols }) => `rows×cols = ${rows}×${cols}`,
+  bias: ({ rows }) => `rows = ${rows}`,
+  input: ({ batch, cols }) => `batch×cols = ${batch}×${cols}`,
+  output: ({ batch, rows }) => `batch×rows = ${batch}×${rows}`,
+};
+
+function validateDense(device: GPUDevice, buffers: DenseBuffers, sizes: DenseSizes): void {
+  checkDimension('rows', sizes.rows);
+  checkDimension('cols', sizes.cols);
+  checkDimension('batch', sizes.batch);
+  const needed = bindingBytes(sizes);
+  const maxBinding = device.limits.maxStorageBufferBindingSize;
+  for (const name of ['weight', 'bias', 'input', 'output'] as const) {
+    const buffer = buffers[name];
+    const bytes = needed[name];
+    // Element indices must fit a u32 (bytes / 4); the binding limit is far below that on every device today.
+    if (bytes / BYTES_PER_FLOAT > MAX_U32 || bytes > maxBinding) {
+      throw new GpuLimitError(
+        `dense: ${name} (${BUFFER_SHAPES[name](sizes)} f32) needs a ${bytes}-byte binding, ` +
+          `maxStorageBufferBindingSize is ${maxBinding}; split the layer`,
+        'maxStorageBufferBindingSize',
+        bytes,
+        maxBinding,
+      );
+    }
+    if (buffer.size < bytes) {
+      throw new KernelInputError(
+        `dense: ${name} buffer "${buffer.label}" must hold ${BUFFER_SHAPES[name](sizes)} f32 = ${bytes} bytes, ` +
+          `it has ${buffer.size}`,
+      );
+    }
+    if ((buffer.usage & GPUBufferUsage.STORAGE) === 0) {
+      throw new KernelInputError(`dense: ${name} buffer "${buffer.label}" needs GPUBufferUsage.STORAGE`);
+    }
+  }
+  for (const name of ['weight', 'bias', 'input'] as const) {
+    if (buffers[name] === buffers.output) {
+      throw new KernelInputError(
+        `dense: output must be a separate buffer, it is the ${name} buffer "${buffers.output.label}"`,
+      );
+    }
+  }
+}
+
+function isComputePass(target: GPUComputePassEncoder | GPUCommandEncoder): target is GPUComputePassEncoder {
+  return 'dispatchWorkgroups' in target;
+}
+
+/**
+ * A dense kernel for `device`. Pipelines come from the shared cache (one per variant × entry point ×
+ * workgroup size); uniform buffers are made once per distinct (rows, cols, batch) and reused, which is safe
+ * because a buffer's contents are fixed by its key, and freed by `destroy()`.
+ */
+export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions = {}): DenseKernel {
+  const variant = resolveVariant(device, options.variant ?? 'auto');
+  const workgroupSize = options.workgroupSize ?? DEFAULT_DENSE_WORKGROUP_SIZE;
+  checkWorkgroupSize(device, variant, workgroupSize);
+  const relu = options.relu ?? false;
+  const name = KERNEL_NAMES[variant];
+  const labelSuffix = options.label ? ` ${options.label}` : '';
+  const constants = { WORKGROUP_SIZE: workgroupSize };
+  const uniformBuffers = new Map<string, GPUBuffer>();
+
+  const sourceFor = ({ cols }: DenseSizes): KernelSource => ({
+    name,
+    wgsl: SOURCES[variant],
+    entryPoint: cols % VEC4_FLOATS === 0 ? 'dense_vec4' : 'dense_scalar',
+  });
+
+  const uniformsFor = (sizes: DenseSizes): GPUBuffer => {
+    const key = `${sizes.rows}x${sizes.cols}x${sizes.batch}`;
+    let buffer = uniformBuffers.get(key);
+    if (!buffer) {
+      buffer = device.createBuffer({
+        label: `${name}${labelSuffix} uniforms ${key}${relu ? ' relu' : ''}`,
+        size: DENSE_UNIFORMS.byteSize,
+        usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+      });
+      device.queue.writeBuffer(buffer, 0, DENSE_UNIFORMS.encode({ ...sizes, relu: relu ? 1 : 0 }));
+      uniformBuffers.set(key, buffer);
+    }
+    return buffer;
+  };
+
+  const kernel: DenseKernel = {
+    name,
+    variant,
+    workgroupSize,
+    relu,
+    pipelineKey: (sizes) => pipelineKey(sourceFor(sizes), constants),
+    validate: (buffers, sizes) => validateDense(device, buffers, sizes),
+    dispatchSize: (sizes) => dispatch1d(device, sizes.rows),
+    bindGroup(buffers, sizes) {
+      validateDense(device, buffers, sizes);
+      const pipeline = getPipeline(device, sourceFor(sizes), constants);
+      const bytes = bindingBytes(sizes);
+      return device.createBindGroup({
+        label: `${name}${labelSuffix} ${sizes.rows}x${sizes.cols}x${sizes.batch}`,
+        layout: pipeline.getBindGroupLayout(0),
+        entries: [
+          { binding: 0, resource: { buffer: uniformsFor(sizes) } },
+          { binding: 1, resource: { buffer: buffers.weight, size: bytes.weight } },
+          { binding: 2, resource: { buffer: buffers.bias, size: bytes.bias } },
+          { binding: 3, resource: { buffer: buffers.input, size: bytes.input } },
+          { binding: 4, resource: { buffer: buffers.output, size: bytes.output } },
+        ],
+      });
+    },
+    encode(target, buffers, sizes) {
+      const bindGroup = kernel.bindGroup(buffers, sizes);
+      const pipeline = getPipeline(device, sourceFor(sizes), constants);
+      const { x, y, z } = dispatch1d(device, sizes.rows);
+      const pass = isComputePass(target)
+        ? target
+        : target.beginComputePass({ label: `${name}${labelSuffix}` });
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(x, y, z);
+      if (pass !== target) pass.end();
+    },
+    destroy() {
+      for (const buffer of uniformBuffers.values()) buffer.destroy();
+      uniformBuffers.clear();
+    },
+  };
+  return kernel;
+}

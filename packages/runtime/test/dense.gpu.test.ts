@@ -1,0 +1,335 @@
+/**
+ * The dense GEMV kernel against its float64 CPU twin on seeded random data, for both reduction variants and
+ * both load widths (vec4 when cols % 4 == 0, scalar otherwise), over shapes that are not multiples of the
+ * workgroup size or the batch tile.
+ *
+ * Tolerance, per output element y[b][r]:
+ *   |gpu − cpu| ≤ 1e-6 · √cols · (|bias[r]| + Σ_c |W[r][c] · x[b][c]|)
+ * The scale is the sum of the magnitudes of the terms (the condition of the sum), so outputs that cancel to
+ * near zero are judged by the rounding they really carry. Forward error of an f32 sum of n terms is at most
+ * ≈ depth · 2^-24 · scale, with depth = cols / workgroupSize (serial part) + log2(workgroupSize) + 4 ≲ 80 for
+ * the shapes here, i.e. ≤ 5e-6 · scale; the bound allows ≈ 1e-6 · 32 at cols = 1000 and still fails on one
+ * dropped or duplicated term (typically |W x| ≈ scale / cols ≫ the bound).
+ */
+import { describe, expect, it } from 'vitest';
+import denseWgsl from '../../../shaders/dense_gemv.wgsl?raw';
+import denseSubgroupWgsl from '../../../shaders/dense_gemv_subgroup.wgsl?raw';
+import { denseForward } from '../src/cpu/dense';
+import { GpuLimitError, KernelInputError } from '../src/gpu/errors';
+import { cachedPipelineCount } from '../src/gpu/pipeline-cache';
+import { createDenseKernel, DENSE_UNIFORMS, type DenseKernel, type DenseVariant } from '../src/kernels/dense';
+import { createNodeDevice } from '../src/node';
+import {
+  type GpuTestContext,
+  gpuUnavailableReason,
+  openGpuTestContext,
+  poisonedOutput,
+  readFloat32,
+  seededRandom,
+  uploadFloat32,
+} from './gpu-fixture';
+
+const TOLERANCE_PER_SQRT_COL = 1e-6;
+/** Floats after the output that the kernel must leave poisoned (catches writes past batch×rows). */
+const OUTPUT_GUARD_FLOATS = 8;
+
+const noGpuReason = await gpuUnavailableReason();
+const subgroupSkipReason = await (async (): Promise<string | null> => {
+  if (noGpuReason) return noGpuReason;
+  const { device } = await createNodeDevice();
+  const has = device.features.has('subgroups');
+  device.destroy();
+  return has ? null : "the adapter lacks the 'subgroups' feature";
+})();
+
+/** Opens the device fixture, runs `body`, and always releases the device; a body failure wins over finish's. */
+async function withGpu(body: (ctx: GpuTestContext) => Promise<void>): Promise<void> {
+  const ctx = await openGpuTestContext();
+  try {
+    await body(ctx);
+  } catch (err) {
+    await ctx.finish().catch(() => undefined);
+    throw err;
+  }
+  await ctx.finish();
+}
+
+function randomArray(count: number, random: () => number): Float32Array<ArrayBuffer> {
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) out[i] = random() * 2 - 1;
+  return out;
+}
+
+interface DenseCase {
+  rows: number;
+  cols: number;
+  batch: number;
+  seed: number;
+}
+
+interface CaseResult {
+  checked: number;
+  worstRatio: number;
+}
+
+/** Runs one case on the GPU and checks every element against the CPU twin; returns the worst error / bound. */
+async function runCase(
+  ctx: GpuTestContext,
+  kernel: DenseKernel,
+  { rows, cols, batch, seed }: DenseCase,
+): Promise<CaseResult> {
+  const { device } = ctx;
+  const random = seededRandom(seed);
+  const weight = randomArray(rows * cols, random);
+  const bias = randomArray(rows, random);
+  const x = randomArray(batch * cols, random);
+  const expected = denseForward(weight, bias, x, rows, cols, batch, kernel.relu);
+
+  const shape = `${rows}x${cols}x${batch}`;
+  const buffers = {
+    weight: uploadFloat32(device, weight, `test W ${shape}`),
+    bias: uploadFloat32(device, bias, `test b ${shape}`),
+    input: uploadFloat32(device, x, `test x ${shape}`),
+    output: poisonedOutput(device, batch * rows + OUTPUT_GUARD_FLOATS, `test y ${shape}`),
+  };
+  const encoder = device.createCommandEncoder({ label: `test dense ${shape}` });
+  kernel.encode(encoder, buffers, { rows, cols, batch });
+  device.queue.submit([encoder.finish()]);
+  const got = await readFloat32(device, buffers.output);
+  for (const buffer of Object.values(buffers)) buffer.destroy();
+
+  const where = `${kernel.variant}/wg${kernel.workgroupSize}${kernel.relu ? '/relu' : ''} ${shape}`;
+  let worstRatio = 0;
+  for (let b = 0; b < batch; b++) {
+    for (let r = 0; r < rows; r++) {
+      let scale = Math.abs(bias[r]);
+      for (let c = 0; c < cols; c++) scale += Math.abs(weight[r * cols + c] * x[b * cols + c]);
+      const bound = TOLERANCE_PER_SQRT_COL * Math.sqrt(cols) * scale;
+      const index = b * rows + r;
+      const error = Math.abs(got[index] - expected[index]);
+      // NaN (an unwritten element) fails this comparison too.
+      if (!(error <= bound)) {
+        throw new Error(`${where}: y[${b}][${r}] = ${got[index]}, expected ${expected[index]} ± ${bound}`);
+      }
+      worstRatio = Math.max(worstRatio, bound > 0 ? error / bound : 0);
+    }
+  }
+  for (let i = batch * rows; i < batch * rows + OUTPUT_GUARD_FLOATS; i++) {
+    if (!Number.isNaN(got[i])) throw new Error(`${where}: wrote past the output, element ${i} = ${got[i]}`);
+  }
+  return { checked: batch * rows, worstRatio };
+}
+
+const GRID_ROWS = [1, 7, 33, 130];
+const GRID_COLS = [1, 3, 4, 17, 257, 1000];
+const GRID_BATCH = [1, 2, 5, 33];
+
+describe('dense shaders', () => {
+  it.each([
+    ['dense_gemv.wgsl', denseWgsl],
+    ['dense_gemv_subgroup.wgsl', denseSubgroupWgsl],
+  ])('%s declares the uniform struct the kernel encodes', (_file, source) => {
+    expect(source).toContain(DENSE_UNIFORMS.wgslStruct('DenseParams'));
+  });
+
+  it('only the subgroup shader enables subgroups', () => {
+    expect(denseWgsl).not.toMatch(/^\s*enable\s+subgroups/m);
+    expect(denseSubgroupWgsl).toMatch(/^enable subgroups;$/m);
+  });
+});
+
+describe.skipIf(noGpuReason !== null)(
+  `dense kernel on the GPU${noGpuReason ? ` (skipped: ${noGpuReason})` : ''}`,
+  () => {
+    const variants: ReadonlyArray<readonly [DenseVariant, string | null]> = [
+      ['workgroup', null],
+      ['subgroup', subgroupSkipReason],
+    ];
+
+    for (const [variant, skipReason] of variants) {
+      const suffix = skipReason ? ` (skipped: ${skipReason})` : '';
+      describe.skipIf(skipReason !== null)(`variant ${variant}${suffix}`, () => {
+        it.each(GRID_ROWS)(
+          `rows=%i × cols {${GRID_COLS}} × batch {${GRID_BATCH}}, ReLU on odd cases; two pipelines serve all`,
+          (rows) =>
+            withGpu(async (ctx) => {
+              const plain = createDenseKernel(ctx.device, { variant, workgroupSize: 32, label: 'grid' });
+              const withRelu = createDenseKernel(ctx.device, {
+                variant,
+                workgroupSize: 32,
+                relu: true,
+                label: 'grid relu',
+              });
+              let checked = 0;
+              let worst = 0;
+              let caseIndex = 0;
+              for (const cols of GRID_COLS) {
+                for (const batch of GRID_BATCH) {
+                  const kernel = caseIndex % 2 === 1 ? withRelu : plain;
+                  const result = await runCase(ctx, kernel, {
+                    rows,
+                    cols,
+                    batch,
+                    seed: 1000 * rows + 10 * cols + batch,
+                  });
+                  checked += result.checked;
+                  worst = Math.max(worst, result.worstRatio);
+                  caseIndex++;
+                }
+              }
+              // One vec4 and one scalar pipeline; ReLU and all sizes are uniforms.
+              expect(cachedPipelineCount(ctx.device)).toBe(2);
+              expect(plain.pipelineKey({ rows, cols: 4, batch: 1 })).toBe(
+                withRelu.pipelineKey({ rows: 9, cols: 1000, batch: 7 }),
+              );
+              expect(plain.pipelineKey({ rows, cols: 3, batch: 1 })).not.toBe(
+                plain.pipelineKey({ rows, cols: 4, batch: 1 }),
+              );
+              const expectedChecked = rows * GRID_COLS.length * GRID_BATCH.reduce((sum, b) => sum + b, 0);
+              expect(checked).toBe(expectedChecked);
+              expect(worst).toBeLessThanOrEqual(1);
+              plain.destroy();
+              withRelu.destroy();
+              expect(ctx.liveBuffers()).toBe(0);
+            }),
+        );
+
+        it('seeded random shapes and workgroup sizes', () =>
+          withGpu(async (ctx) => {
+            const random = seededRandom(variant === 'workgroup' ? 0x5eed : 0x5ab9);
+            const maxWorkgroup = ctx.device.limits.maxComputeInvocationsPerWorkgroup;
+            const sizes = [1, 16, 64, 128, maxWorkgroup];
+            for (let trial = 0; trial < 10; trial++) {
+              const workgroupSize = sizes[trial % sizes.length];
+              const kernel = createDenseKernel(ctx.device, { variant, workgroupSize, relu: random() < 0.5 });
+              const rows = 1 + Math.floor(random() * 200);
+              const cols = 1 + Math.floor(random() * 1200);
+              const batch = 1 + Math.floor(random() * 40);
+              await runCase(ctx, kernel, { rows, cols, batch, seed: trial + 1 });
+              kernel.destroy();
+            }
+          }));
+      });
+    }
+
+    it('folds rows beyond maxComputeWorkgroupsPerDimension into a 2D dispatch', () =>
+      withGpu(async (ctx) => {
+        const rows = ctx.device.limits.maxComputeWorkgroupsPerDimension + 3;
+        const kernel = createDenseKernel(ctx.device, { variant: 'workgroup', workgroupSize: 4 });
+        expect(kernel.dispatchSize({ rows, cols: 4, batch: 2 }).y).toBe(2);
+        await runCase(ctx, kernel, { rows, cols: 4, batch: 2, seed: 77 });
+        kernel.destroy();
+      }));
+
+    it('chains two layers in one compute pass (hidden ReLU layer feeding the next)', () =>
+      withGpu(async (ctx) => {
+        const { device } = ctx;
+        const random = seededRandom(4242);
+        const [inputs, hidden, outputs, batch] = [300, 64, 10, 3];
+        const w1 = randomArray(hidden * inputs, random);
+        const b1 = randomArray(hidden, random);
+        const w2 = randomArray(outputs * hidden, random);
+        const b2 = randomArray(outputs, random);
+        const x = randomArray(batch * inputs, random);
+        const h = denseForward(w1, b1, x, hidden, inputs, batch, true);
+        const expected = denseForward(w2, b2, h, outputs, hidden, batch, false);
+
+        const first = createDenseKernel(device, { relu: true, label: 'fc1' });
+        const second = createDenseKernel(device, { label: 'fc2' });
+        const buffers = {
+          w1: uploadFloat32(device, w1, 'w1'),
+          b1: uploadFloat32(device, b1, 'b1'),
+          w2: uploadFloat32(device, w2, 'w2'),
+          b2: uploadFloat32(device, b2, 'b2'),
+          x: uploadFloat32(device, x, 'x'),
+          h: poisonedOutput(device, batch * hidden, 'h'),
+          y: poisonedOutput(device, batch * outputs, 'y'),
+        };
+        const encoder = device.createCommandEncoder({ label: 'two layers' });
+        const pass = encoder.beginComputePass({ label: 'two layers' });
+        first.encode(
+          pass,
+          { weight: buffers.w1, bias: buffers.b1, input: buffers.x, output: buffers.h },
+          { rows: hidden, cols: inputs, batch },
+        );
+        second.encode(
+          pass,
+          { weight: buffers.w2, bias: buffers.b2, input: buffers.h, output: buffers.y },
+          { rows: outputs, cols: hidden, batch },
+        );
+        pass.end();
+        device.queue.submit([encoder.finish()]);
+        const got = await readFloat32(device, buffers.y, batch * outputs * 4);
+        for (const buffer of Object.values(buffers)) buffer.destroy();
+        first.destroy();
+        second.destroy();
+        // Two stacked layers, both |W| ≤ 1: the hidden error (≤ 1e-6·√300·scale) grows by at most Σ|W2| ≤ 64;
+        // 1e-4 relative (absolute below 1) covers that with room and still fails on any wrong element.
+        for (let i = 0; i < expected.length; i++) {
+          expect(Math.abs(got[i] - expected[i]), `y[${i}]`).toBeLessThanOrEqual(
+            1e-4 * Math.max(1, Math.abs(expected[i])),
+          );
+        }
+      }));
+
+    it('rejects wrong shapes and buffers before dispatch with KernelInputError spelling out sizes', () =>
+      withGpu(async (ctx) => {
+        const { device } = ctx;
+        const kernel = createDenseKernel(device, { variant: 'workgroup' });
+        const make = (floats: number, label: string, usage = GPUBufferUsage.STORAGE) =>
+          device.createBuffer({ label, size: floats * 4, usage });
+        const buffers = {
+          weight: make(6 * 5, 'W'),
+          bias: make(6, 'b'),
+          input: make(2 * 5, 'x'),
+          output: make(2 * 6, 'y'),
+        };
+        const sizes = { rows: 6, cols: 5, batch: 2 };
+        expect(() => kernel.validate(buffers, sizes)).not.toThrow();
+        expect(() => kernel.validate(buffers, { ...sizes, batch: 3 })).toThrow(
+          /input buffer "x" must hold batch×cols = 3×5 f32 = 60 bytes, it has 40/,
+        );
+        expect(() => kernel.validate(buffers, { ...sizes, cols: 6 })).toThrow(
+          /weight buffer "W" must hold rows×cols = 6×6 f32 = 144 bytes, it has 120/,
+        );
+        const shortOutput = make(11, 'short y');
+        expect(() => kernel.validate({ ...buffers, output: shortOutput }, sizes)).toThrow(
+          /output buffer "short y" must hold batch×rows = 2×6 f32 = 48 bytes, it has 44/,
+        );
+        expect(() => kernel.validate(buffers, { ...sizes, rows: 0 })).toThrow(KernelInputError);
+        expect(() => kernel.validate(buffers, { ...sizes, batch: 1.5 })).toThrow(
+          /batch must be an integer in 1…4294967295, got 1.5/,
+        );
+        expect(() =>
+          kernel.validate({ ...buffers, output: buffers.input }, { ...sizes, rows: 5, cols: 2 }),
+        ).toThrow(/output must be a separate buffer, it is the input buffer "x"/);
+        const uniformOnly = make(6, 'uniform b', GPUBufferUsage.UNIFORM);
+        expect(() => kernel.validate({ ...buffers, bias: uniformOnly }, sizes)).toThrow(
+          /needs GPUBufferUsage.STORAGE/,
+        );
+        // encode validates too, and records nothing on failure.
+        const encoder = device.createCommandEncoder({ label: 'rejected' });
+        expect(() => kernel.encode(encoder, buffers, { ...sizes, batch: 4 })).toThrow(KernelInputError);
+        encoder.finish();
+        expect(() => createDenseKernel(device, { workgroupSize: 48 })).toThrow(/power of two/);
+        expect(() =>
+          createDenseKernel(device, { workgroupSize: 2 * device.limits.maxComputeInvocationsPerWorkgroup }),
+        ).toThrow(GpuLimitError);
+        for (const buffer of [...Object.values(buffers), shortOutput, uniformOnly]) buffer.destroy();
+        kernel.destroy();
+      }));
+
+    it("refuses variant 'subgroup' on a device created without the feature", async () => {
+      const { device } = await createNodeDevice({ optionalFeatures: [] });
+      try {
+        expect(device.features.has('subgroups')).toBe(false);
+        expect(() => createDenseKernel(device, { variant: 'subgroup' })).toThrow(
+          /needs the device feature 'subgroups'/,
+        );
+        expect(createDenseKernel(device).variant).toBe('workgroup');
+      } finally {
+        device.destroy();
+      }
+    });
+  },
+);

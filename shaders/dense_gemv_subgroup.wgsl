@@ -1,0 +1,165 @@
+// Dense layer for a batch of inputs: y[b][r] = relu?(b[r] + sum_c W[r][c] * x[b][c]), reduced with subgroupAdd.
+// Compile only on a device with the `subgroups` feature (`enable subgroups;` fails elsewhere); without it
+// use shaders/dense_gemv.wgsl, which has the same bindings, entry points and override, and a workgroup-memory
+// tree reduction. Keep the two in step.
+//
+// One workgroup per output row: invocations stride over the row's columns (coalesced W reads), and each W
+// element loaded is used for up to BATCH_TILE inputs. Reduction: subgroupAdd within each subgroup, then one
+// slot per subgroup in workgroup memory, summed by invocation 0. Slots are claimed with an atomic counter
+// because WGSL does not say which invocations form a subgroup (no `local_invocation_index / subgroup_size`).
+//
+// Entry points: `dense_vec4` reads W and x as vec4<f32> (cols % 4 == 0), `dense_scalar` as f32 (any cols).
+// Both views share bindings 1 and 3; an entry point only ever uses one of them.
+
+enable subgroups;
+
+struct DenseParams {
+  rows: u32,
+  cols: u32,
+  batch: u32,
+  relu: u32,
+}
+
+// Invocations per workgroup (any size the device allows; a power of two keeps the twin shader's rule).
+override WORKGROUP_SIZE: u32 = 64u;
+
+// Inputs handled per pass over a W row: one per lane of a vec4<f32> accumulator.
+const BATCH_TILE: u32 = 4u;
+
+// W loads in flight per invocation in the batch-1 vec4 loop (one vec4 accumulator lane each).
+const UNROLL: u32 = 4u;
+
+@group(0) @binding(0) var<uniform> params: DenseParams;
+@group(0) @binding(1) var<storage, read> weight: array<f32>;
+@group(0) @binding(1) var<storage, read> weight4: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> bias: array<f32>;
+@group(0) @binding(3) var<storage, read> input: array<f32>;
+@group(0) @binding(3) var<storage, read> input4: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> output: array<f32>;
+
+// One slot per subgroup; a workgroup never has more subgroups than invocations.
+var<workgroup> subgroupSums: array<vec4<f32>, WORKGROUP_SIZE>;
+var<workgroup> filledSlots: atomic<u32>;
+
+fn workgroupRow(wid: vec3<u32>, groups: vec3<u32>) -> u32 {
+  return wid.x + wid.y * groups.x;
+}
+
+// Input index of each accumulator lane; lanes past the batch repeat the last input and are dropped.
+fn tileInputs(tile: u32) -> vec4<u32> {
+  let last = params.batch - 1u;
+  return min(vec4<u32>(tile, tile + 1u, tile + 2u, tile + 3u), vec4<u32>(last));
+}
+
+fn reduceAndStore(acc: vec4<f32>, lid: u32, subgroupLane: u32, row: u32, tile: u32) {
+  let subgroupSum = subgroupAdd(acc);
+  if (subgroupLane == 0u) {
+    subgroupSums[atomicAdd(&filledSlots, 1u)] = subgroupSum;
+  }
+  workgroupBarrier();
+  if (lid == 0u) {
+    let slots = atomicLoad(&filledSlots);
+    var total = vec4<f32>(0.0);
+    for (var slot = 0u; slot < slots; slot++) {
+      total += subgroupSums[slot];
+    }
+    let lanes = min(BATCH_TILE, params.batch - tile);
+    for (var lane = 0u; lane < lanes; lane++) {
+      let value = total[lane] + bias[row];
+      output[(tile + lane) * params.rows + row] = select(value, max(value, 0.0), params.relu != 0u);
+    }
+    atomicStore(&filledSlots, 0u);
+  }
+  // The slots and the counter are reused by the next tile.
+  workgroupBarrier();
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn dense_vec4(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+  @builtin(subgroup_invocation_id) subgroupLane: u32,
+) {
+  let row = workgroupRow(wid, groups);
+  if (row >= params.rows) {
+    return;
+  }
+  let cols4 = params.cols / 4u;
+  let rowStart = row * cols4;
+  for (var tile = 0u; tile < params.batch; tile += BATCH_TILE) {
+    let inputStart = tileInputs(tile) * cols4;
+    var acc = vec4<f32>(0.0);
+    // Main loops take UNROLL strides per iteration with independent accumulators, so each invocation keeps
+    // UNROLL W loads in flight (memory-level parallelism is what a memory-bound GEMV lives on); the tail
+    // loop finishes the last < UNROLL strides.
+    var c = lid;
+    if (params.batch - tile == 1u) {
+      // Batch 1 (the case GEMV exists for): one x load per W load.
+      var partial = vec4<f32>(0.0);
+      for (; c + (UNROLL - 1u) * WORKGROUP_SIZE < cols4; c += UNROLL * WORKGROUP_SIZE) {
+        partial += vec4<f32>(
+          dot(weight4[rowStart + c], input4[inputStart.x + c]),
+          dot(weight4[rowStart + c + WORKGROUP_SIZE], input4[inputStart.x + c + WORKGROUP_SIZE]),
+          dot(weight4[rowStart + c + 2u * WORKGROUP_SIZE], input4[inputStart.x + c + 2u * WORKGROUP_SIZE]),
+          dot(weight4[rowStart + c + 3u * WORKGROUP_SIZE], input4[inputStart.x + c + 3u * WORKGROUP_SIZE]),
+        );
+      }
+      for (; c < cols4; c += WORKGROUP_SIZE) {
+        partial.x += dot(weight4[rowStart + c], input4[inputStart.x + c]);
+      }
+      acc.x = (partial.x + partial.y) + (partial.z + partial.w);
+    } else {
+      for (; c + WORKGROUP_SIZE < cols4; c += 2u * WORKGROUP_SIZE) {
+        let w0 = weight4[rowStart + c];
+        let w1 = weight4[rowStart + c + WORKGROUP_SIZE];
+        let next = c + WORKGROUP_SIZE;
+        acc += vec4<f32>(
+          dot(w0, input4[inputStart.x + c]) + dot(w1, input4[inputStart.x + next]),
+          dot(w0, input4[inputStart.y + c]) + dot(w1, input4[inputStart.y + next]),
+          dot(w0, input4[inputStart.z + c]) + dot(w1, input4[inputStart.z + next]),
+          dot(w0, input4[inputStart.w + c]) + dot(w1, input4[inputStart.w + next]),
+        );
+      }
+      for (; c < cols4; c += WORKGROUP_SIZE) {
+        let w = weight4[rowStart + c];
+        acc += vec4<f32>(
+          dot(w, input4[inputStart.x + c]),
+          dot(w, input4[inputStart.y + c]),
+          dot(w, input4[inputStart.z + c]),
+          dot(w, input4[inputStart.w + c]),
+        );
+      }
+    }
+    reduceAndStore(acc, lid, subgroupLane, row, tile);
+  }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn dense_scalar(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+  @builtin(subgroup_invocation_id) subgroupLane: u32,
+) {
+  let row = workgroupRow(wid, groups);
+  if (row >= params.rows) {
+    return;
+  }
+  let cols = params.cols;
+  let rowStart = row * cols;
+  for (var tile = 0u; tile < params.batch; tile += BATCH_TILE) {
+    let inputStart = tileInputs(tile) * cols;
+    var acc = vec4<f32>(0.0);
+    for (var c = lid; c < cols; c += WORKGROUP_SIZE) {
+      let x = vec4<f32>(
+        input[inputStart.x + c],
+        input[inputStart.y + c],
+        input[inputStart.z + c],
+        input[inputStart.w + c],
+      );
+      acc += weight[rowStart + c] * x;
+    }
+    reduceAndStore(acc, lid, subgroupLane, row, tile);
+  }
+}
