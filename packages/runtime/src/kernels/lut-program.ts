@@ -1,0 +1,196 @@
+/**
+ * The dispatches for a PQ / RQ layer (PQ = one stage): [LUT build] → gather per code block → [split-K reduce].
+ * - 'lut-global' and 'lut-tiled-splitk' build the LUT [batch][stages][segments][k] in a scratch buffer first
+ *   (shaders/pq_lut_build.wgsl); 'fused' builds each chunk inside the gather workgroup.
+ * - The gather (shaders/pq_gather.wgsl) covers rows × segment chunks × batch tiles; each (chunk, stage group)
+ *   is a partial-sum slot. With one slot in all the gather writes y itself, bias and ReLU fused; otherwise it
+ *   writes partial[b][slot][row] and splitk_reduce.wgsl sums the slots, adds the bias and applies ReLU.
+ */
+import type { CodePacking } from '@pqweb/format';
+import { dispatch1d } from '../gpu/dispatch';
+import { getPipeline, type OverrideConstants } from '../gpu/pipeline-cache';
+import { GATHER_PARAMS, LUT_BUILD_PARAMS } from './params';
+import { chooseLutVariant, type LutVariant, lutGeometry, planCodeBlocks, rowGrouping } from './plan';
+import {
+  type BatchPlan,
+  checkBindingSize,
+  checkGrid,
+  createScratchBuffer,
+  createUniformBuffer,
+  FLOAT_BYTES,
+  type LayerProgram,
+  type PlannedDispatch,
+  type ProgramContext,
+  workgroupsFor,
+} from './program';
+import { reduceDispatch } from './reduce';
+import { GATHER_FUSED_KERNEL, GATHER_GLOBAL_KERNEL, GATHER_TILED_KERNEL, LUT_BUILD_KERNEL } from './sources';
+
+export interface LutProgramShape {
+  rows: number;
+  cols: number;
+  d: number;
+  k: number;
+  segments: number;
+  stages: number;
+  packing: CodePacking;
+}
+
+const GATHER_KERNELS = {
+  'lut-global': GATHER_GLOBAL_KERNEL,
+  'lut-tiled-splitk': GATHER_TILED_KERNEL,
+  fused: GATHER_FUSED_KERNEL,
+} as const;
+
+export function createLutProgram(
+  context: ProgramContext,
+  shape: LutProgramShape,
+  buffers: { codes: GPUBuffer; codebook: GPUBuffer },
+  requested: LutVariant | 'auto',
+): LayerProgram {
+  const { rows, cols, d, k, segments, stages, packing } = shape;
+  const { device, workgroupSize } = context;
+  const blockPlan = planCodeBlocks(
+    rows,
+    stages,
+    packing.wordsPerRow,
+    context.maxBindingBytes,
+    context.offsetAlignment,
+  );
+  const stageCount = blockPlan.stageGroups === 1 ? stages : 1;
+  const variant = requested === 'auto' ? chooseLutVariant(shape, context.tileFloatsLimit) : requested;
+  const codebookBytes = stages * segments * k * d * FLOAT_BYTES;
+  checkBindingSize(context, 'the codebook', codebookBytes, 'the layer cannot run on this device');
+
+  function layout(batch: number) {
+    const geometry = lutGeometry(variant, shape, stageCount, batch, context.tileFloatsLimit);
+    const slots = blockPlan.stageGroups * geometry.chunks;
+    const lutBytes = variant === 'fused' ? 0 : batch * stages * segments * k * FLOAT_BYTES;
+    const partialBytes = slots === 1 ? 0 : batch * slots * rows * FLOAT_BYTES;
+    return { geometry, slots, lutBytes, partialBytes };
+  }
+
+  function gatherConstants(tileFloats: number): OverrideConstants {
+    const common = { WORKGROUP_SIZE: workgroupSize, K: k, BITS: packing.bits };
+    if (variant === 'lut-global') return common;
+    if (variant === 'lut-tiled-splitk') return { ...common, LUT_TILE_FLOATS: tileFloats };
+    return { ...common, D: d, LUT_TILE_FLOATS: tileFloats };
+  }
+
+  function createPlan(batch: number): BatchPlan {
+    const { geometry, slots, lutBytes, partialBytes } = layout(batch);
+    const advice = 'run the batch in smaller parts';
+    checkBindingSize(context, `the LUT for batch ${batch}`, lutBytes, advice);
+    checkBindingSize(context, `the split-K partial sums for batch ${batch}`, partialBytes, advice);
+    const owned: GPUBuffer[] = [];
+    const dispatches: PlannedDispatch[] = [];
+    const inputBytes = batch * cols * FLOAT_BYTES;
+    const outputBytes = batch * rows * FLOAT_BYTES;
+    const lut = lutBytes > 0 ? createScratchBuffer(context, lutBytes, `lut[${batch}]`) : null;
+    const partials =
+      partialBytes > 0 ? createScratchBuffer(context, partialBytes, `partials[${batch}]`) : null;
+    for (const buffer of [lut, partials]) if (buffer) owned.push(buffer);
+
+    if (lut) {
+      const entries = batch * stages * segments * k;
+      const uniform = createUniformBuffer(
+        context,
+        LUT_BUILD_PARAMS,
+        { batch, cols, segments, stages, entries },
+        `lut-build-params[${batch}]`,
+      );
+      owned.push(uniform);
+      dispatches.push({
+        label: `${context.label}/lut-build`,
+        pipeline: getPipeline(device, LUT_BUILD_KERNEL, { WORKGROUP_SIZE: workgroupSize, D: d, K: k }),
+        workgroups: dispatch1d(device, workgroupsFor(entries, workgroupSize)),
+        entries: (input) => [
+          { binding: 0, resource: { buffer: uniform } },
+          { binding: 1, resource: { buffer: buffers.codebook, size: codebookBytes } },
+          { binding: 2, resource: { buffer: input, size: inputBytes } },
+          { binding: 3, resource: { buffer: lut, size: lutBytes } },
+        ],
+      });
+    }
+
+    const gatherPipeline = getPipeline(device, GATHER_KERNELS[variant], gatherConstants(geometry.tileFloats));
+    const finalize = slots === 1;
+    for (const [index, block] of blockPlan.blocks.entries()) {
+      const blockRows = block.rowEnd - block.rowBegin;
+      const grouping = rowGrouping(blockRows, workgroupSize, geometry.chunks * geometry.batchTiles);
+      const workgroups = { x: grouping.rowGroups, y: geometry.chunks, z: geometry.batchTiles };
+      checkGrid(context, workgroups);
+      const uniform = createUniformBuffer(
+        context,
+        GATHER_PARAMS,
+        {
+          batch,
+          batch_tile: geometry.batchTile,
+          rows,
+          row_begin: block.rowBegin,
+          row_end: block.rowEnd,
+          rows_per_group: grouping.rowsPerGroup,
+          segments,
+          chunk_segments: geometry.chunkSegments,
+          words_per_row: packing.wordsPerRow,
+          code_word_offset: block.wordOffset,
+          stage_begin: block.stageBegin,
+          stage_count: block.stageCount,
+          stage_words: rows * packing.wordsPerRow,
+          stages_total: stages,
+          slot_begin: block.stageGroup * geometry.chunks,
+          slots,
+          cols,
+          finalize: finalize ? 1 : 0,
+          has_bias: context.hasBias ? 1 : 0,
+          relu: context.relu ? 1 : 0,
+        },
+        `gather-params[${batch}][${index}]`,
+      );
+      owned.push(uniform);
+      dispatches.push({
+        label: `${context.label}/gather-${variant}[${index}]`,
+        pipeline: gatherPipeline,
+        workgroups,
+        entries: (input, output) => {
+          const entries: GPUBindGroupEntry[] = [
+            { binding: 0, resource: { buffer: uniform } },
+            {
+              binding: 1,
+              resource: { buffer: buffers.codes, offset: block.bindingOffset, size: block.bindingSize },
+            },
+            { binding: 5, resource: { buffer: context.bias, size: context.biasBytes } },
+          ];
+          if (lut) entries.push({ binding: 2, resource: { buffer: lut, size: lutBytes } });
+          else {
+            entries.push({ binding: 3, resource: { buffer: buffers.codebook, size: codebookBytes } });
+            entries.push({ binding: 4, resource: { buffer: input, size: inputBytes } });
+          }
+          entries.push({
+            binding: 6,
+            resource: partials
+              ? { buffer: partials, size: partialBytes }
+              : { buffer: output, size: outputBytes },
+          });
+          return entries;
+        },
+      });
+    }
+
+    if (partials) {
+      const reduce = reduceDispatch(context, batch, slots, partials, partialBytes);
+      owned.push(reduce.uniform);
+      dispatches.push(reduce.dispatch);
+    }
+    return { dispatches, buffers: owned };
+  }
+
+  return {
+    variant,
+    scratchBytes(batch) {
+      const { lutBytes, partialBytes } = layout(batch);
+      return lutBytes + partialBytes;
+    },
+    createPlan,
+  };
+}

@@ -1,0 +1,236 @@
+/**
+ * Pure planning for the LUT kernels: which variant runs a layer, how the LUT is chunked through workgroup
+ * memory, how codes too large for one binding are split, and how rows are spread over workgroups. No GPU
+ * objects here, so the rules are unit-tested directly.
+ */
+import { GpuLimitError } from '../gpu/errors';
+import { GATHER_BATCH_TILE } from './params';
+import { WORD_BYTES } from './program';
+
+/**
+ * How a PQ / RQ layer is run (shared/paper.md, "Why LUT kernels win"):
+ * - 'lut-global': build the LUT in a storage buffer, then gather straight from it in one pass (no split-K).
+ * - 'lut-tiled-splitk': build the LUT in a storage buffer; each workgroup stages one segment chunk of it in
+ *   workgroup memory, gathers, and writes partial sums that a last pass reduces.
+ * - 'fused': each workgroup computes its segment chunk of the LUT in workgroup memory from the codebooks and
+ *   x, then gathers: no LUT buffer round trip (split-K like the tiled variant).
+ */
+export type LutVariant = 'lut-global' | 'lut-tiled-splitk' | 'fused';
+export const LUT_VARIANTS: readonly LutVariant[] = ['lut-global', 'lut-tiled-splitk', 'fused'];
+/** Scalar k-means and binary layers have one kernel each (x chunk and centroids in workgroup memory, split-K). */
+export type ScalarVariant = 'kmeans-tiled' | 'binary-tiled';
+export type ExecutorVariant = LutVariant | ScalarVariant;
+
+/**
+ * Layers with at most this many code lookups (rows × stages × segments) run 'lut-global': a few workgroups do
+ * all the work, so the split-K reduction pass would cost more than it saves (a pass costs ≈3.6 µs on an
+ * H200 through Dawn, shared/paper.md) and the storage LUT stays in cache.
+ */
+export const SMALL_LAYER_LOOKUPS = 1 << 16;
+
+/**
+ * Workgroups a gather dispatch aims for: an H200 has 132 SMs, so 512 keeps each busy with several; phones have
+ * at most a few dozen cores. Rows are grouped so that larger groups amortise the workgroup's LUT chunk.
+ */
+export const TARGET_WORKGROUPS = 512;
+
+/**
+ * The rule behind variant 'auto' for PQ / RQ layers, from the layer shape alone:
+ * 1. a whole stage-set of LUT rows for one input fits the workgroup tile (stages·segments·k floats) → 'fused':
+ *    one pass, no LUT buffer, and the per-workgroup rebuild of such a small table is cheap;
+ * 2. else a small layer (≤ SMALL_LAYER_LOOKUPS lookups) → 'lut-global';
+ * 3. else → 'lut-tiled-splitk'.
+ */
+export function chooseLutVariant(
+  shape: { rows: number; segments: number; stages: number; k: number },
+  tileFloats: number,
+): LutVariant {
+  const { rows, segments, stages, k } = shape;
+  if (stages * segments * k <= tileFloats) return 'fused';
+  if (rows * stages * segments <= SMALL_LAYER_LOOKUPS) return 'lut-global';
+  return 'lut-tiled-splitk';
+}
+
+/** How a gather dispatch covers the batch and the segments (or columns) of a layer. */
+export interface GatherGeometry {
+  /** Inputs per workgroup (≤ GATHER_BATCH_TILE). */
+  batchTile: number;
+  batchTiles: number;
+  /** Segments (PQ) or columns (k-means, binary) per chunk; a workgroup covers one chunk. */
+  chunkSegments: number;
+  chunks: number;
+  /** Floats of workgroup memory the pipeline declares for its tile (0 when it has none). */
+  tileFloats: number;
+}
+
+function withBatchTiles(
+  batch: number,
+  batchTile: number,
+  chunkSegments: number,
+  segments: number,
+  tileFloats: number,
+) {
+  return {
+    batchTile,
+    batchTiles: Math.ceil(batch / batchTile),
+    chunkSegments,
+    chunks: Math.ceil(segments / chunkSegments),
+    tileFloats,
+  };
+}
+
+function storageTooSmall(required: number, available: number, what: string): GpuLimitError {
+  return new GpuLimitError(
+    `${what} needs ${required} bytes of workgroup memory, above maxComputeWorkgroupStorageSize ${available}; ` +
+      'use a device with a larger limit or a smaller k',
+    'maxComputeWorkgroupStorageSize',
+    required,
+    available,
+  );
+}
+
+/**
+ * Geometry of a PQ / RQ gather. The tile holds [batchTile][stageCount][chunkSegments][k] floats; the batch tile
+ * comes first (codes are the bulk of the bytes and are read once per batch tile), then as many segments as fit.
+ */
+export function lutGeometry(
+  variant: LutVariant,
+  shape: { segments: number; k: number },
+  stageCount: number,
+  batch: number,
+  tileFloatsLimit: number,
+): GatherGeometry {
+  const { segments, k } = shape;
+  const batchTileWanted = Math.min(batch, GATHER_BATCH_TILE);
+  if (variant === 'lut-global') return withBatchTiles(batch, batchTileWanted, segments, segments, 0);
+  const floatsPerSegment = stageCount * k;
+  const batchTile = Math.min(batchTileWanted, Math.floor(tileFloatsLimit / floatsPerSegment));
+  if (batchTile < 1) {
+    throw storageTooSmall(
+      floatsPerSegment * 4,
+      tileFloatsLimit * 4,
+      `a LUT chunk of ${stageCount} stage(s) × k ${k}`,
+    );
+  }
+  const chunkSegments = Math.min(segments, Math.floor(tileFloatsLimit / (batchTile * floatsPerSegment)));
+  return withBatchTiles(
+    batch,
+    batchTile,
+    chunkSegments,
+    segments,
+    batchTile * chunkSegments * floatsPerSegment,
+  );
+}
+
+/**
+ * Geometry of a k-means or binary gather: the tile holds `reservedFloats` (the k centroids) and
+ * [batchTile][chunk] floats of x.
+ */
+export function scalarGeometry(
+  cols: number,
+  batch: number,
+  tileFloatsLimit: number,
+  reservedFloats: number,
+): GatherGeometry {
+  const batchTile = Math.min(batch, GATHER_BATCH_TILE);
+  const chunkSegments = Math.min(cols, Math.floor((tileFloatsLimit - reservedFloats) / batchTile));
+  if (chunkSegments < 1) {
+    throw storageTooSmall(
+      (reservedFloats + batchTile) * 4,
+      tileFloatsLimit * 4,
+      `${reservedFloats} centroids and x`,
+    );
+  }
+  return withBatchTiles(batch, batchTile, chunkSegments, cols, batchTile * chunkSegments);
+}
+
+/** A range of code rows bound as one codes binding and run as one gather dispatch. */
+export interface CodeBlock {
+  /** Stage group this block belongs to; its chunks write slots [stageGroup·chunks, (stageGroup + 1)·chunks). */
+  stageGroup: number;
+  stageBegin: number;
+  stageCount: number;
+  rowBegin: number;
+  rowEnd: number;
+  /** Byte range of the codes buffer bound for this block (offset aligned to minStorageBufferOffsetAlignment). */
+  bindingOffset: number;
+  bindingSize: number;
+  /** u32 words from the binding's start to the codes of (stageBegin, rowBegin). */
+  wordOffset: number;
+}
+
+export interface CodeBlockPlan {
+  blocks: CodeBlock[];
+  /** 1 when every stage is in each block; `stages` when the codes were split (one stage per block). */
+  stageGroups: number;
+}
+
+/**
+ * Splits the codes ([stages][rows][wordsPerRow] u32) into bindings of at most `maxBindingBytes`
+ * (maxStorageBufferBindingSize). When everything fits: one block of all stages and rows. Otherwise each stage
+ * is cut into row blocks; a binding must start at a multiple of `offsetAlignment`, so it starts up to
+ * alignment − 4 bytes early and the kernel skips `wordOffset` words. GpuLimitError when one row cannot fit.
+ */
+export function planCodeBlocks(
+  rows: number,
+  stages: number,
+  wordsPerRow: number,
+  maxBindingBytes: number,
+  offsetAlignment: number,
+): CodeBlockPlan {
+  const rowBytes = wordsPerRow * WORD_BYTES;
+  const totalBytes = stages * rows * rowBytes;
+  if (totalBytes <= maxBindingBytes) {
+    const block = { stageGroup: 0, stageBegin: 0, stageCount: stages, rowBegin: 0, rowEnd: rows };
+    return {
+      blocks: [{ ...block, bindingOffset: 0, bindingSize: totalBytes, wordOffset: 0 }],
+      stageGroups: 1,
+    };
+  }
+  const slack = offsetAlignment - WORD_BYTES;
+  const rowsPerBlock = Math.floor((maxBindingBytes - slack) / rowBytes);
+  if (rowsPerBlock < 1) {
+    throw new GpuLimitError(
+      `one row of codes (${rowBytes} bytes, plus up to ${slack} bytes of offset alignment) exceeds ` +
+        `maxStorageBufferBindingSize ${maxBindingBytes}`,
+      'maxStorageBufferBindingSize',
+      rowBytes + slack,
+      maxBindingBytes,
+    );
+  }
+  const blocks: CodeBlock[] = [];
+  for (let stage = 0; stage < stages; stage++) {
+    for (let rowBegin = 0; rowBegin < rows; rowBegin += rowsPerBlock) {
+      const rowEnd = Math.min(rows, rowBegin + rowsPerBlock);
+      const startByte = (stage * rows + rowBegin) * rowBytes;
+      const bindingOffset = Math.floor(startByte / offsetAlignment) * offsetAlignment;
+      const endByte = (stage * rows + rowEnd) * rowBytes;
+      blocks.push({
+        stageGroup: stage,
+        stageBegin: stage,
+        stageCount: 1,
+        rowBegin,
+        rowEnd,
+        bindingOffset,
+        bindingSize: endByte - bindingOffset,
+        wordOffset: (startByte - bindingOffset) / WORD_BYTES,
+      });
+    }
+  }
+  return { blocks, stageGroups: stages };
+}
+
+/**
+ * Rows per workgroup for a block of `rows` rows when the other grid dimensions already give
+ * `otherWorkgroups`: at least one row per invocation, and enough row groups to reach TARGET_WORKGROUPS.
+ */
+export function rowGrouping(
+  rows: number,
+  workgroupSize: number,
+  otherWorkgroups: number,
+): { rowsPerGroup: number; rowGroups: number } {
+  const mostGroups = Math.ceil(rows / workgroupSize);
+  const wantedGroups = Math.max(1, Math.ceil(TARGET_WORKGROUPS / otherWorkgroups));
+  const rowsPerGroup = Math.ceil(rows / Math.min(mostGroups, wantedGroups));
+  return { rowsPerGroup, rowGroups: Math.ceil(rows / rowsPerGroup) };
+}

@@ -1,0 +1,111 @@
+/**
+ * What a layer's kernels need from the executor, and what they give back: a per-batch plan of dispatches
+ * (pipelines, grids, bind-group entries) with the scratch and uniform buffers it owns. Shared by the LUT
+ * (PQ / RQ) and scalar (k-means, binary) programs.
+ */
+import type { DispatchSize } from '../gpu/dispatch';
+import { GpuLimitError } from '../gpu/errors';
+import type { UniformLayout } from '../gpu/uniforms';
+import type { ExecutorVariant } from './plan';
+
+export interface ProgramContext {
+  device: GPUDevice;
+  /** Label prefix for every GPU object the program creates. */
+  label: string;
+  rows: number;
+  cols: number;
+  workgroupSize: number;
+  /** Largest storage binding, bytes (device limit, or lower when the caller forces it). */
+  maxBindingBytes: number;
+  /** Workgroup memory for tiles, in floats. */
+  tileFloatsLimit: number;
+  /** minStorageBufferOffsetAlignment. */
+  offsetAlignment: number;
+  /** The layer's bias, or a small placeholder when it has none (`hasBias` false). */
+  bias: GPUBuffer;
+  biasBytes: number;
+  hasBias: boolean;
+  relu: boolean;
+}
+
+export interface PlannedDispatch {
+  label: string;
+  pipeline: GPUComputePipeline;
+  workgroups: DispatchSize;
+  /** Bind-group entries for this dispatch given the caller's input (x) and output (y) buffers. */
+  entries(input: GPUBuffer, output: GPUBuffer): GPUBindGroupEntry[];
+}
+
+export interface BatchPlan {
+  dispatches: PlannedDispatch[];
+  /** Scratch and uniform buffers the plan owns (destroyed with the executor). */
+  buffers: GPUBuffer[];
+}
+
+export interface LayerProgram {
+  readonly variant: ExecutorVariant;
+  /** Bytes of scratch (LUT, partial sums) a batch of this size allocates. */
+  scratchBytes(batch: number): number;
+  createPlan(batch: number): BatchPlan;
+}
+
+export const FLOAT_BYTES = 4;
+/** Codes are packed in u32 words. */
+export const WORD_BYTES = 4;
+
+/** Throws GpuLimitError when a binding of `bytes` exceeds the storage binding limit. */
+export function checkBindingSize(context: ProgramContext, what: string, bytes: number, advice: string): void {
+  if (bytes > context.maxBindingBytes) {
+    throw new GpuLimitError(
+      `${context.label}: ${what} needs a ${bytes}-byte storage binding, above maxStorageBufferBindingSize ` +
+        `${context.maxBindingBytes}; ${advice}`,
+      'maxStorageBufferBindingSize',
+      bytes,
+      context.maxBindingBytes,
+    );
+  }
+}
+
+/** Throws GpuLimitError when a grid dimension exceeds maxComputeWorkgroupsPerDimension. */
+export function checkGrid(context: ProgramContext, workgroups: DispatchSize): void {
+  const max = context.device.limits.maxComputeWorkgroupsPerDimension;
+  const largest = Math.max(workgroups.x, workgroups.y, workgroups.z);
+  if (largest > max) {
+    throw new GpuLimitError(
+      `${context.label}: a grid of ${workgroups.x}×${workgroups.y}×${workgroups.z} workgroups exceeds ` +
+        `maxComputeWorkgroupsPerDimension ${max}; raise maxWorkgroupStorageBytes or split the batch`,
+      'maxComputeWorkgroupsPerDimension',
+      largest,
+      max,
+    );
+  }
+}
+
+export function createUniformBuffer<Field extends string>(
+  context: ProgramContext,
+  layout: UniformLayout<Field>,
+  values: Readonly<Record<Field, number>>,
+  label: string,
+): GPUBuffer {
+  const buffer = context.device.createBuffer({
+    label: `${context.label}/${label}`,
+    size: layout.byteSize,
+    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+  });
+  context.device.queue.writeBuffer(buffer, 0, layout.encode(values));
+  return buffer;
+}
+
+/** A storage buffer the kernels write and read within one pass (never mapped or copied). */
+export function createScratchBuffer(context: ProgramContext, bytes: number, label: string): GPUBuffer {
+  return context.device.createBuffer({
+    label: `${context.label}/${label}`,
+    size: Math.max(FLOAT_BYTES, bytes),
+    usage: GPUBufferUsage.STORAGE,
+  });
+}
+
+/** Number of workgroups for `invocations` invocations, at least one. */
+export function workgroupsFor(invocations: number, workgroupSize: number): number {
+  return Math.max(1, Math.ceil(invocations / workgroupSize));
+}

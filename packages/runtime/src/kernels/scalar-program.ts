@@ -1,0 +1,155 @@
+/**
+ * The dispatches for scalar k-means and binary layers: gather per code block (shaders/kmeans_gather.wgsl,
+ * binary_gather.wgsl; x chunk, and the k centroids, in workgroup memory), then the split-K reduce when the
+ * columns needed more than one chunk. With a single chunk the gather writes y itself, bias and ReLU fused.
+ */
+import type { CodePacking } from '@pqweb/format';
+import { getPipeline, type OverrideConstants } from '../gpu/pipeline-cache';
+import { GATHER_PARAMS } from './params';
+import { planCodeBlocks, rowGrouping, type ScalarVariant, scalarGeometry } from './plan';
+import {
+  type BatchPlan,
+  checkBindingSize,
+  checkGrid,
+  createScratchBuffer,
+  createUniformBuffer,
+  FLOAT_BYTES,
+  type LayerProgram,
+  type PlannedDispatch,
+  type ProgramContext,
+} from './program';
+import { reduceDispatch } from './reduce';
+import { BINARY_GATHER_KERNEL, KMEANS_GATHER_KERNEL } from './sources';
+
+export type ScalarProgramShape =
+  | { method: 'kmeans'; rows: number; cols: number; k: number; packing: CodePacking }
+  | { method: 'binary'; rows: number; cols: number; packing: CodePacking };
+
+/**
+ * `values` is the k-means codebook (k floats) or the binary per-row scales (rows floats).
+ */
+export function createScalarProgram(
+  context: ProgramContext,
+  shape: ScalarProgramShape,
+  buffers: { codes: GPUBuffer; values: GPUBuffer },
+): LayerProgram {
+  const { rows, cols, packing } = shape;
+  const { device, workgroupSize } = context;
+  const blockPlan = planCodeBlocks(
+    rows,
+    1,
+    packing.wordsPerRow,
+    context.maxBindingBytes,
+    context.offsetAlignment,
+  );
+  const reservedFloats = shape.method === 'kmeans' ? shape.k : 0;
+  const valuesBytes = (shape.method === 'kmeans' ? shape.k : rows) * FLOAT_BYTES;
+  checkBindingSize(
+    context,
+    shape.method === 'kmeans' ? 'the codebook' : 'the scales',
+    valuesBytes,
+    'the layer cannot run on this device',
+  );
+  const variant: ScalarVariant = shape.method === 'kmeans' ? 'kmeans-tiled' : 'binary-tiled';
+
+  function layout(batch: number) {
+    const geometry = scalarGeometry(cols, batch, context.tileFloatsLimit, reservedFloats);
+    const slots = geometry.chunks;
+    const partialBytes = slots === 1 ? 0 : batch * slots * rows * FLOAT_BYTES;
+    return { geometry, slots, partialBytes };
+  }
+
+  function constants(tileFloats: number): OverrideConstants {
+    const common = { WORKGROUP_SIZE: workgroupSize, X_TILE_FLOATS: tileFloats };
+    return shape.method === 'kmeans' ? { ...common, K: shape.k, BITS: packing.bits } : common;
+  }
+
+  function createPlan(batch: number): BatchPlan {
+    const { geometry, slots, partialBytes } = layout(batch);
+    checkBindingSize(
+      context,
+      `the split-K partial sums for batch ${batch}`,
+      partialBytes,
+      'run the batch in smaller parts',
+    );
+    const owned: GPUBuffer[] = [];
+    const dispatches: PlannedDispatch[] = [];
+    const partials =
+      partialBytes > 0 ? createScratchBuffer(context, partialBytes, `partials[${batch}]`) : null;
+    if (partials) owned.push(partials);
+    const kernel = shape.method === 'kmeans' ? KMEANS_GATHER_KERNEL : BINARY_GATHER_KERNEL;
+    const pipeline = getPipeline(device, kernel, constants(geometry.tileFloats));
+    const inputBytes = batch * cols * FLOAT_BYTES;
+    const outputBytes = batch * rows * FLOAT_BYTES;
+    for (const [index, block] of blockPlan.blocks.entries()) {
+      const grouping = rowGrouping(
+        block.rowEnd - block.rowBegin,
+        workgroupSize,
+        geometry.chunks * geometry.batchTiles,
+      );
+      const workgroups = { x: grouping.rowGroups, y: geometry.chunks, z: geometry.batchTiles };
+      checkGrid(context, workgroups);
+      const uniform = createUniformBuffer(
+        context,
+        GATHER_PARAMS,
+        {
+          batch,
+          batch_tile: geometry.batchTile,
+          rows,
+          row_begin: block.rowBegin,
+          row_end: block.rowEnd,
+          rows_per_group: grouping.rowsPerGroup,
+          segments: cols,
+          chunk_segments: geometry.chunkSegments,
+          words_per_row: packing.wordsPerRow,
+          code_word_offset: block.wordOffset,
+          stage_begin: 0,
+          stage_count: 1,
+          stage_words: rows * packing.wordsPerRow,
+          stages_total: 1,
+          slot_begin: 0,
+          slots,
+          cols,
+          finalize: slots === 1 ? 1 : 0,
+          has_bias: context.hasBias ? 1 : 0,
+          relu: context.relu ? 1 : 0,
+        },
+        `gather-params[${batch}][${index}]`,
+      );
+      owned.push(uniform);
+      dispatches.push({
+        label: `${context.label}/gather-${variant}[${index}]`,
+        pipeline,
+        workgroups,
+        entries: (input, output) => [
+          { binding: 0, resource: { buffer: uniform } },
+          {
+            binding: 1,
+            resource: { buffer: buffers.codes, offset: block.bindingOffset, size: block.bindingSize },
+          },
+          { binding: 2, resource: { buffer: buffers.values, size: valuesBytes } },
+          { binding: 3, resource: { buffer: input, size: inputBytes } },
+          { binding: 4, resource: { buffer: context.bias, size: context.biasBytes } },
+          {
+            binding: 5,
+            resource: partials
+              ? { buffer: partials, size: partialBytes }
+              : { buffer: output, size: outputBytes },
+          },
+        ],
+      });
+    }
+    if (partials) {
+      const reduce = reduceDispatch(context, batch, slots, partials, partialBytes);
+      owned.push(reduce.uniform);
+      dispatches.push(reduce.dispatch);
+    }
+    return { dispatches, buffers: owned };
+  }
+
+  return {
+    variant,
+    scratchBytes: (batch) => layout(batch).partialBytes,
+    createPlan,
+  };
+}

@@ -1,0 +1,40 @@
+/**
+ * The LUT kernels' WGSL (imported as text) and entry points. One shader module per file; the pipeline cache
+ * (gpu/pipeline-cache.ts) keys modules by `name`, so entry points of one file share a name.
+ */
+import binaryGatherWgsl from '../../../../shaders/binary_gather.wgsl?raw';
+import kmeansGatherWgsl from '../../../../shaders/kmeans_gather.wgsl?raw';
+import pqGatherWgsl from '../../../../shaders/pq_gather.wgsl?raw';
+import lutBuildWgsl from '../../../../shaders/pq_lut_build.wgsl?raw';
+import reduceWgsl from '../../../../shaders/splitk_reduce.wgsl?raw';
+import type { KernelSource } from '../gpu/pipeline-cache';
+
+export const LUT_BUILD_KERNEL: KernelSource = {
+  name: 'pq-lut-build',
+  wgsl: lutBuildWgsl,
+  entryPoint: 'build_lut',
+};
+
+const PQ_GATHER = { name: 'pq-gather', wgsl: pqGatherWgsl };
+/** Gather straight from the storage LUT (variant 'lut-global'). */
+export const GATHER_GLOBAL_KERNEL: KernelSource = { ...PQ_GATHER, entryPoint: 'gather_global' };
+/** Gather from a chunk of the storage LUT staged in workgroup memory (variant 'lut-tiled-splitk'). */
+export const GATHER_TILED_KERNEL: KernelSource = { ...PQ_GATHER, entryPoint: 'gather_tiled' };
+/** Gather from a LUT chunk built in workgroup memory from codebook and x (variant 'fused'). */
+export const GATHER_FUSED_KERNEL: KernelSource = { ...PQ_GATHER, entryPoint: 'gather_fused' };
+
+export const KMEANS_GATHER_KERNEL: KernelSource = {
+  name: 'kmeans-gather',
+  wgsl: kmeansGatherWgsl,
+  entryPoint: 'gather_kmeans',
+};
+export const BINARY_GATHER_KERNEL: KernelSource = {
+  name: 'binary-gather',
+  wgsl: binaryGatherWgsl,
+  entryPoint: 'gather_binary',
+};
+export const SPLITK_REDUCE_KERNEL: KernelSource = {
+  name: 'splitk-reduce',
+  wgsl: reduceWgsl,
+  entryPoint: 'reduce_slots',
+};

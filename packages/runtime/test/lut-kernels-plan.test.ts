@@ -1,0 +1,177 @@
+/**
+ * The LUT kernels' host-side rules without a GPU: uniform structs and batch tile agree between TypeScript and
+ * WGSL, the variant rule, tile geometry within the workgroup budget, code splitting within the binding limit.
+ */
+import { describe, expect, it } from 'vitest';
+import binaryWgsl from '../../../shaders/binary_gather.wgsl?raw';
+import kmeansWgsl from '../../../shaders/kmeans_gather.wgsl?raw';
+import pqGatherWgsl from '../../../shaders/pq_gather.wgsl?raw';
+import lutBuildWgsl from '../../../shaders/pq_lut_build.wgsl?raw';
+import reduceWgsl from '../../../shaders/splitk_reduce.wgsl?raw';
+import { GpuLimitError } from '../src/gpu/errors';
+import {
+  chooseLutVariant,
+  GATHER_BATCH_TILE,
+  GATHER_PARAMS,
+  LUT_BUILD_PARAMS,
+  lutGeometry,
+  planCodeBlocks,
+  REDUCE_PARAMS,
+  rowGrouping,
+  SMALL_LAYER_LOOKUPS,
+  scalarGeometry,
+  TARGET_WORKGROUPS,
+} from '../src/kernels';
+
+describe('WGSL and TypeScript agree', () => {
+  it.each([
+    ['pq_gather', pqGatherWgsl],
+    ['kmeans_gather', kmeansWgsl],
+    ['binary_gather', binaryWgsl],
+  ])('%s declares GatherParams and BATCH_TILE as the host encodes them', (_name, wgsl) => {
+    expect(wgsl).toContain(GATHER_PARAMS.wgslStruct('GatherParams'));
+    expect(wgsl).toContain(`const BATCH_TILE = ${GATHER_BATCH_TILE}u;`);
+  });
+
+  it('LUT build and reduce declare their uniform structs as the host encodes them', () => {
+    expect(lutBuildWgsl).toContain(LUT_BUILD_PARAMS.wgslStruct('LutBuildParams'));
+    expect(reduceWgsl).toContain(REDUCE_PARAMS.wgslStruct('ReduceParams'));
+  });
+});
+
+describe('chooseLutVariant', () => {
+  const tileFloats = 4096;
+  it('fuses when one input’s whole LUT fits the tile', () => {
+    expect(chooseLutVariant({ rows: 100_000, segments: 16, stages: 1, k: 256 }, tileFloats)).toBe('fused');
+    expect(chooseLutVariant({ rows: 10, segments: 8, stages: 2, k: 256 }, tileFloats)).toBe('fused');
+  });
+  it('gathers from the storage LUT on small layers and tiles with split-K on large ones', () => {
+    expect(chooseLutVariant({ rows: 10, segments: 1024, stages: 1, k: 256 }, tileFloats)).toBe('lut-global');
+    const lookupsAtLimit = { rows: SMALL_LAYER_LOOKUPS / 1024, segments: 1024, stages: 1, k: 256 };
+    expect(chooseLutVariant(lookupsAtLimit, tileFloats)).toBe('lut-global');
+    expect(chooseLutVariant({ ...lookupsAtLimit, rows: lookupsAtLimit.rows + 1 }, tileFloats)).toBe(
+      'lut-tiled-splitk',
+    );
+    expect(chooseLutVariant({ rows: 4096, segments: 1024, stages: 1, k: 256 }, tileFloats)).toBe(
+      'lut-tiled-splitk',
+    );
+  });
+});
+
+describe('lutGeometry', () => {
+  it('keeps the batch tile, fills the tile with segments, and covers every segment', () => {
+    for (const [segments, k, stages, batch, limit] of [
+      [1024, 256, 1, 1, 4096],
+      [1024, 256, 1, 33, 4096],
+      [38, 256, 3, 5, 4096],
+      [7, 2, 1, 3, 512],
+      [300, 16, 2, 2, 12288],
+    ]) {
+      for (const variant of ['lut-tiled-splitk', 'fused'] as const) {
+        const geometry = lutGeometry(variant, { segments, k }, stages, batch, limit);
+        expect(geometry.tileFloats).toBeLessThanOrEqual(limit);
+        expect(geometry.tileFloats).toBe(geometry.batchTile * geometry.chunkSegments * stages * k);
+        expect(geometry.batchTile).toBeLessThanOrEqual(Math.min(batch, GATHER_BATCH_TILE));
+        expect(geometry.chunks * geometry.chunkSegments).toBeGreaterThanOrEqual(segments);
+        expect((geometry.chunks - 1) * geometry.chunkSegments).toBeLessThan(segments);
+        expect(geometry.batchTiles * geometry.batchTile).toBeGreaterThanOrEqual(batch);
+      }
+    }
+    // k = 256 at 16 KiB: 16 segments per chunk at batch 1 (shared/paper.md), 4 at a batch tile of 4.
+    expect(lutGeometry('lut-tiled-splitk', { segments: 1024, k: 256 }, 1, 1, 4096).chunkSegments).toBe(16);
+    expect(lutGeometry('lut-tiled-splitk', { segments: 1024, k: 256 }, 1, 8, 4096).chunkSegments).toBe(4);
+  });
+
+  it('gives the global variant one chunk and no tile', () => {
+    expect(lutGeometry('lut-global', { segments: 1024, k: 256 }, 1, 5, 4096)).toEqual({
+      batchTile: 4,
+      batchTiles: 2,
+      chunkSegments: 1024,
+      chunks: 1,
+      tileFloats: 0,
+    });
+  });
+
+  it('shrinks the batch tile before giving up, then names the limit', () => {
+    expect(lutGeometry('fused', { segments: 10, k: 256 }, 3, 4, 1024).batchTile).toBe(1);
+    expect(() => lutGeometry('fused', { segments: 10, k: 256 }, 3, 4, 512)).toThrow(GpuLimitError);
+    expect(() => lutGeometry('fused', { segments: 10, k: 256 }, 3, 4, 512)).toThrow(
+      /maxComputeWorkgroupStorageSize/,
+    );
+  });
+});
+
+describe('scalarGeometry', () => {
+  it('leaves room for the centroids and tiles x by columns', () => {
+    const geometry = scalarGeometry(1000, 6, 4096, 256);
+    expect(geometry.batchTile).toBe(4);
+    expect(geometry.chunkSegments).toBe(Math.floor((4096 - 256) / 4));
+    expect(geometry.tileFloats + 256).toBeLessThanOrEqual(4096);
+    expect(geometry.chunks).toBe(2);
+    expect(() => scalarGeometry(10, 1, 256, 256)).toThrow(GpuLimitError);
+  });
+});
+
+describe('planCodeBlocks', () => {
+  it('binds everything at once when it fits', () => {
+    expect(planCodeBlocks(130, 3, 10, 1 << 20, 256)).toEqual({
+      blocks: [
+        {
+          stageGroup: 0,
+          stageBegin: 0,
+          stageCount: 3,
+          rowBegin: 0,
+          rowEnd: 130,
+          bindingOffset: 0,
+          bindingSize: 130 * 3 * 40,
+          wordOffset: 0,
+        },
+      ],
+      stageGroups: 1,
+    });
+  });
+
+  it.each([
+    [600, 1, 7, 10240],
+    [600, 2, 7, 10240],
+    [1000, 3, 13, 4096],
+    [37, 2, 1, 256],
+  ])(
+    'splits rows %i × stages %i × %i words under %i bytes: aligned, within the limit, every row once',
+    (rows, stages, words, limit) => {
+      const alignment = 256;
+      const plan = planCodeBlocks(rows, stages, words, limit, alignment);
+      expect(plan.stageGroups).toBe(stages);
+      const covered = new Uint8Array(rows * stages);
+      for (const block of plan.blocks) {
+        expect(block.stageCount).toBe(1);
+        expect(block.bindingOffset % alignment).toBe(0);
+        expect(block.bindingSize).toBeLessThanOrEqual(limit);
+        // The block's first word, as the kernel computes it, is the codes of (stage, rowBegin).
+        expect(block.bindingOffset / 4 + block.wordOffset).toBe(
+          (block.stageBegin * rows + block.rowBegin) * words,
+        );
+        // The binding ends exactly at the block's last word.
+        expect(block.bindingOffset + block.bindingSize).toBe(
+          (block.stageBegin * rows + block.rowEnd) * words * 4,
+        );
+        for (let row = block.rowBegin; row < block.rowEnd; row++) covered[block.stageBegin * rows + row]++;
+      }
+      expect(covered.every((count) => count === 1)).toBe(true);
+    },
+  );
+
+  it('refuses a row that cannot fit one binding, naming the limit', () => {
+    expect(() => planCodeBlocks(10, 1, 100, 300, 256)).toThrow(/maxStorageBufferBindingSize 300/);
+  });
+});
+
+describe('rowGrouping', () => {
+  it('puts at least one row per invocation and aims for TARGET_WORKGROUPS', () => {
+    expect(rowGrouping(130, 128, 1)).toEqual({ rowsPerGroup: 65, rowGroups: 2 });
+    const large = rowGrouping(4096, 128, 64);
+    expect(large.rowGroups).toBe(Math.ceil(TARGET_WORKGROUPS / 64));
+    expect(large.rowGroups * large.rowsPerGroup).toBeGreaterThanOrEqual(4096);
+    expect(rowGrouping(4096, 128, 1024)).toEqual({ rowsPerGroup: 4096, rowGroups: 1 });
+  });
+});

@@ -1,0 +1,425 @@
+/**
+ * The LUT kernels (every PQ / RQ variant, k-means, binary) against the float64 reference on the dense W rebuilt
+ * from unpacked codes (lut-fixtures.ts), and against the CPU executor, on seeded random layers whose rows and
+ * cols are multiples of no tile, with k ∈ {2, 4, 16, 256} (code widths 1, 2, 4, 8 bits), d ∈ {1, 2, 4, 8}
+ * (d dividing cols or not), batch 1..33 and RQ with 2–3 stages. The grid is sampled, not crossed, to keep
+ * SwiftShader fast. The output is poisoned with NaN, with guard floats past its end that must stay NaN.
+ *
+ * Tolerance, per output element: |gpu − reference| ≤ 1e-5 · √n · (|b_i| + Σ_j |W_ij x_j|), n = stages·cols
+ * the number of products summed. The GPU sums n float32 terms (through the LUT entries, then segments), whose
+ * worst-case error is n · 2^-24 of Σ|terms|; 1e-5 · √n is above that for every n ≤ 2.8·10^4 used here, and
+ * one dropped or doubled term (≈ Σ|terms| / n) still breaks it for n ≤ 10^4.
+ */
+import { describe, expect, it } from 'vitest';
+import { binaryForward, kmeansForward, pqForward, rqForward } from '../src/cpu';
+import { GpuLimitError, KernelInputError } from '../src/gpu/errors';
+import { cachedPipelineCount } from '../src/gpu/pipeline-cache';
+import {
+  createLayerExecutor,
+  type LayerExecutorOptions,
+  type LayerGpuBuffers,
+  LUT_VARIANTS,
+  type LutLayerDescriptor,
+} from '../src/kernels';
+import {
+  type GpuTestContext,
+  gpuUnavailableReason,
+  openGpuTestContext,
+  poisonedOutput,
+  randomFloats,
+  readFloat32,
+  seededRandom,
+  uploadFloat32,
+} from './gpu-fixture';
+import {
+  denseReference,
+  firstMismatch,
+  type QuantizedLayer,
+  randomBinaryLayer,
+  randomKmeansLayer,
+  randomLutLayer,
+} from './lut-fixtures';
+
+const TOLERANCE_PER_SQRT_TERM = 1e-5;
+/** Floats after the output that the kernels must leave poisoned (catches writes past batch × rows). */
+const OUTPUT_GUARD_FLOATS = 8;
+
+const noGpuReason = await gpuUnavailableReason();
+
+async function withGpu(body: (context: GpuTestContext) => Promise<void>): Promise<void> {
+  const context = await openGpuTestContext();
+  try {
+    await body(context);
+  } catch (error) {
+    await context.finish().catch(() => undefined);
+    throw error;
+  }
+  await context.finish();
+}
+
+function uploadWords(device: GPUDevice, words: Uint32Array<ArrayBuffer>, label: string): GPUBuffer {
+  const buffer = device.createBuffer({
+    label,
+    size: Math.max(16, Math.ceil(words.byteLength / 16) * 16),
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+  });
+  device.queue.writeBuffer(buffer, 0, words);
+  return buffer;
+}
+
+type AnyLayer = QuantizedLayer<LutLayerDescriptor>;
+
+interface Run {
+  /** GPU result, batch × rows. */
+  y: Float32Array;
+  /** Whether every guard float past the output stayed NaN. */
+  guardsIntact: boolean;
+  variant: string;
+}
+
+/** Uploads the layer, runs its executor on `x`, reads the result back, and destroys everything it created. */
+async function runOnGpu(
+  device: GPUDevice,
+  layer: AnyLayer,
+  x: Float32Array<ArrayBuffer>,
+  batch: number,
+  options: LayerExecutorOptions,
+): Promise<Run> {
+  const { rows } = layer.shape;
+  const codes = uploadWords(device, layer.words, 'codes');
+  const values = uploadFloat32(device, layer.values, 'values');
+  const bias = layer.bias ? uploadFloat32(device, layer.bias, 'bias') : null;
+  const buffers: LayerGpuBuffers =
+    layer.shape.method === 'binary' ? { codes, scales: values, bias } : { codes, codebook: values, bias };
+  const input = uploadFloat32(device, x, 'x');
+  const output = poisonedOutput(device, batch * rows + OUTPUT_GUARD_FLOATS, 'y');
+  const executor = createLayerExecutor(device, layer.shape, buffers, options);
+  try {
+    const encoder = device.createCommandEncoder({ label: 'lut-test' });
+    executor.encode(encoder, input, output, batch);
+    device.queue.submit([encoder.finish()]);
+    const all = await readFloat32(device, output);
+    const guards = all.subarray(batch * rows, batch * rows + OUTPUT_GUARD_FLOATS);
+    return {
+      y: all.slice(0, batch * rows),
+      guardsIntact: guards.every(Number.isNaN),
+      variant: executor.variant,
+    };
+  } finally {
+    executor.destroy();
+    for (const buffer of [codes, values, bias, input, output]) buffer?.destroy();
+  }
+}
+
+function cpuTwin(layer: AnyLayer, x: Float32Array, batch: number): Float32Array {
+  const { shape, words, values, bias } = layer;
+  const relu = shape.activation === 'relu';
+  if (shape.method === 'pq') return pqForward(shape, words, values, bias, x, batch, relu);
+  if (shape.method === 'rq') return rqForward(shape, words, values, bias, x, batch, relu);
+  if (shape.method === 'kmeans') return kmeansForward(shape, words, values, bias, x, batch, relu);
+  return binaryForward(shape, words, values, bias, x, batch, relu);
+}
+
+/** Runs the layer on the GPU under each option set and checks every element against reference and CPU twin. */
+async function expectMatches(
+  device: GPUDevice,
+  layer: AnyLayer,
+  batch: number,
+  random: () => number,
+  optionSets: LayerExecutorOptions[],
+): Promise<string[]> {
+  const { rows, cols } = layer.shape;
+  const stages = layer.shape.method === 'rq' ? layer.shape.stages : 1;
+  const x = new Float32Array(randomFloats(batch * cols, random));
+  const relu = layer.shape.activation === 'relu';
+  const reference = denseReference(layer.weights, rows, cols, layer.bias, x, batch, relu);
+  const tolerance = TOLERANCE_PER_SQRT_TERM * Math.sqrt(stages * cols);
+  const twin = cpuTwin(layer, x, batch);
+  expect(firstMismatch(twin, reference, tolerance), 'CPU twin vs reference').toBe(-1);
+  const variants: string[] = [];
+  for (const options of optionSets) {
+    const run = await runOnGpu(device, layer, x, batch, options);
+    const mismatch = firstMismatch(run.y, reference, tolerance);
+    const where = `${run.variant} ${JSON.stringify(options)}: element ${mismatch} gpu ${run.y[mismatch]} reference ${reference.y[mismatch]}`;
+    expect(mismatch, where).toBe(-1);
+    expect(run.guardsIntact, `${run.variant}: wrote past the output`).toBe(true);
+    variants.push(run.variant);
+  }
+  return variants;
+}
+
+function lutLayer(
+  spec: {
+    rows: number;
+    cols: number;
+    d: number;
+    k: number;
+    stages: number;
+    withBias: boolean;
+    relu: boolean;
+  },
+  random: () => number,
+): AnyLayer {
+  const layer = randomLutLayer(spec, random);
+  const activation = spec.relu ? 'relu' : 'none';
+  const shape: LutLayerDescriptor =
+    spec.stages === 1
+      ? { method: 'pq', ...layer.shape, activation }
+      : { method: 'rq', ...layer.shape, activation };
+  return { ...layer, shape };
+}
+
+/**
+ * Workgroup budget for the forced tiled and fused runs: small, so layers need several chunks (split-K), and
+ * because Dawn's zero-initialisation of workgroup memory makes SwiftShader's compile time grow by ≈1 ms per
+ * tile float. Two segments of the largest stage set, at least 2 KiB.
+ */
+function smallTileBytes(spec: { k: number; stages: number }): number {
+  return Math.max(2048, 2 * spec.stages * spec.k * 4);
+}
+
+/**
+ * Each variant forced on a small tile and 64-invocation workgroups (SwiftShader's cost grows with both), then
+ * 'auto' with the defaults.
+ */
+function variantOptions(spec: { k: number; stages: number }): LayerExecutorOptions[] {
+  const maxWorkgroupStorageBytes = smallTileBytes(spec);
+  const workgroupSize = 64;
+  return [...LUT_VARIANTS.map((variant) => ({ variant, maxWorkgroupStorageBytes, workgroupSize })), {}];
+}
+
+const LUT_CASES = [
+  { rows: 1, cols: 5, d: 2, k: 2, stages: 1, batch: 1, withBias: true, relu: false },
+  { rows: 13, cols: 37, d: 4, k: 16, stages: 1, batch: 33, withBias: false, relu: true },
+  { rows: 130, cols: 300, d: 8, k: 256, stages: 1, batch: 9, withBias: true, relu: true },
+  { rows: 40, cols: 37, d: 1, k: 256, stages: 1, batch: 3, withBias: true, relu: false },
+  { rows: 13, cols: 300, d: 2, k: 16, stages: 1, batch: 1, withBias: false, relu: false },
+  { rows: 33, cols: 64, d: 2, k: 4, stages: 1, batch: 5, withBias: true, relu: true },
+  { rows: 13, cols: 37, d: 4, k: 16, stages: 2, batch: 3, withBias: true, relu: false },
+  { rows: 130, cols: 300, d: 8, k: 256, stages: 3, batch: 2, withBias: true, relu: true },
+  { rows: 7, cols: 23, d: 2, k: 2, stages: 3, batch: 33, withBias: false, relu: false },
+];
+
+describe.skipIf(noGpuReason)('LUT kernels vs CPU twin', () => {
+  it.each(LUT_CASES)('pq/rq, every variant: %o', async (spec) => {
+    await withGpu(async ({ device }) => {
+      const random = seededRandom(spec.rows * 1009 + spec.cols * 31 + spec.k * 7 + spec.stages);
+      const variants = await expectMatches(
+        device,
+        lutLayer(spec, random),
+        spec.batch,
+        random,
+        variantOptions(spec),
+      );
+      expect(variants.slice(0, 3)).toEqual(LUT_VARIANTS);
+    });
+  });
+
+  it('gives each invocation several rows when row groups are few', async () => {
+    await withGpu(async ({ device }) => {
+      const random = seededRandom(31);
+      // 38 chunks (one k = 256 segment each at a 2 KiB tile) × 2 batch tiles = 76 workgroups per row group, so
+      // rowGrouping asks for ceil(512 / 76) = 7 groups of 143 rows: ≈4.5 rows per 32-invocation workgroup.
+      const spec = { rows: 1000, cols: 300, d: 8, k: 256, stages: 1, withBias: true, relu: false };
+      const options = LUT_VARIANTS.map((variant) => ({
+        variant,
+        workgroupSize: 32,
+        maxWorkgroupStorageBytes: 2048,
+      }));
+      await expectMatches(device, lutLayer(spec, random), 3, random, options);
+      const kmeans = randomKmeansLayer({ rows: 1000, cols: 300, k: 16, withBias: true }, random);
+      const kmeansLayer: AnyLayer = {
+        ...kmeans,
+        shape: { method: 'kmeans', ...kmeans.shape, activation: 'none' },
+      };
+      await expectMatches(device, kmeansLayer, 3, random, [
+        { workgroupSize: 32, maxWorkgroupStorageBytes: 256 },
+      ]);
+      const binary = randomBinaryLayer({ rows: 1000, cols: 300, withBias: false }, random);
+      const binaryLayer: AnyLayer = {
+        ...binary,
+        shape: { method: 'binary', ...binary.shape, activation: 'none' },
+      };
+      await expectMatches(device, binaryLayer, 3, random, [
+        { workgroupSize: 32, maxWorkgroupStorageBytes: 128 },
+      ]);
+    });
+  });
+
+  it('runs the tiled variant on the default workgroup budget (16 KiB, several chunks)', async () => {
+    await withGpu(async ({ device }) => {
+      const random = seededRandom(21);
+      // 600 segments × k 16 = 9600 LUT floats per input, above the 4096-float default tile: 3 chunks at batch 1.
+      const spec = { rows: 20, cols: 600, d: 1, k: 16, stages: 1, withBias: true, relu: false };
+      await expectMatches(device, lutLayer(spec, random), 1, random, [{ variant: 'lut-tiled-splitk' }]);
+    });
+  });
+
+  it('splits codes above the binding limit into row blocks, for every method and variant', async () => {
+    await withGpu(async ({ device }) => {
+      const random = seededRandom(77);
+      const batch = 2;
+      // rows 600, cols 100, d 1, k 4 (2-bit codes): 7 words = 28 bytes per row, 16800 bytes per stage. With a
+      // 10240-byte limit a block holds (10240 − 252) / 28 = 356 rows: 2 blocks per stage, the second starting at
+      // byte 9968, bound from 9728 with 60 words skipped. Every other binding fits: LUT 2·2·100·4·4 = 6400,
+      // partials 2 slots · 2 · 600 · 4 = 9600, output 4800, codebook 3200.
+      for (const stages of [1, 2]) {
+        const spec = { rows: 600, cols: 100, d: 1, k: 4, stages, withBias: true, relu: stages === 1 };
+        const options = LUT_VARIANTS.map((variant) => ({ variant, maxBindingBytes: 10240 }));
+        await expectMatches(device, lutLayer(spec, random), batch, random, options);
+      }
+      // k-means, same codes: an 8192-byte limit gives (8192 − 252) / 28 = 283 rows per block, 3 blocks.
+      const kmeans = randomKmeansLayer({ rows: 600, cols: 100, k: 4, withBias: false }, random);
+      const kmeansLayer: AnyLayer = {
+        ...kmeans,
+        shape: { method: 'kmeans', ...kmeans.shape, activation: 'relu' },
+      };
+      await expectMatches(device, kmeansLayer, batch, random, [{ maxBindingBytes: 8192 }]);
+      // Binary: 4 words = 16 bytes per row, 9600 bytes; a 6144-byte limit gives 368 rows per block, 2 blocks.
+      const binary = randomBinaryLayer({ rows: 600, cols: 100, withBias: true }, random);
+      const binaryLayer: AnyLayer = {
+        ...binary,
+        shape: { method: 'binary', ...binary.shape, activation: 'none' },
+      };
+      await expectMatches(device, binaryLayer, batch, random, [{ maxBindingBytes: 6144 }]);
+    });
+  });
+
+  it.each([
+    { rows: 1, cols: 5, k: 2, batch: 1, withBias: true, relu: false },
+    { rows: 13, cols: 37, k: 3, batch: 3, withBias: false, relu: true },
+    { rows: 130, cols: 300, k: 256, batch: 33, withBias: true, relu: false },
+    { rows: 13, cols: 300, k: 16, batch: 5, withBias: true, relu: true },
+  ])('kmeans: %o', async (spec) => {
+    await withGpu(async ({ device }) => {
+      const random = seededRandom(spec.rows * 7 + spec.cols + spec.k);
+      const layer = randomKmeansLayer(spec, random);
+      const activation = spec.relu ? 'relu' : 'none';
+      const quantized: AnyLayer = { ...layer, shape: { method: 'kmeans', ...layer.shape, activation } };
+      // 2048 bytes: 512 floats − k centroids leave room for a few dozen columns → several chunks (split-K).
+      const small = spec.k <= 16 ? [{ maxWorkgroupStorageBytes: 2048 }] : [];
+      const variants = await expectMatches(device, quantized, spec.batch, random, [{}, ...small]);
+      expect(variants[0]).toBe('kmeans-tiled');
+    });
+  });
+
+  it.each([
+    { rows: 1, cols: 1, batch: 1, withBias: false, relu: false },
+    { rows: 13, cols: 37, batch: 3, withBias: true, relu: true },
+    { rows: 130, cols: 300, batch: 33, withBias: true, relu: false },
+  ])('binary: %o', async (spec) => {
+    await withGpu(async ({ device }) => {
+      const random = seededRandom(spec.rows * 5 + spec.cols);
+      const layer = randomBinaryLayer(spec, random);
+      const activation = spec.relu ? 'relu' : 'none';
+      const quantized: AnyLayer = { ...layer, shape: { method: 'binary', ...layer.shape, activation } };
+      // 256 bytes: 64 floats of x per workgroup → 16 columns per chunk at batch tile 4 (split-K).
+      const variants = await expectMatches(device, quantized, spec.batch, random, [
+        {},
+        { maxWorkgroupStorageBytes: 256 },
+      ]);
+      expect(variants[0]).toBe('binary-tiled');
+    });
+  });
+});
+
+describe.skipIf(noGpuReason)('LUT executor contracts', () => {
+  function smallPq(random: () => number): QuantizedLayer<Extract<LutLayerDescriptor, { method: 'pq' }>> {
+    const layer = randomLutLayer({ rows: 13, cols: 37, d: 4, k: 16, stages: 1, withBias: true }, random);
+    return { ...layer, shape: { method: 'pq', ...layer.shape, activation: 'none' } };
+  }
+
+  it('reuses pipelines across executors with the same knobs and plans across encodes of one batch', async () => {
+    await withGpu(async (context) => {
+      const { device } = context;
+      const random = seededRandom(1);
+      const layer = smallPq(random);
+      const x = new Float32Array(randomFloats(3 * 37, random));
+      await runOnGpu(device, layer, x, 3, { variant: 'lut-tiled-splitk' });
+      const compiled = cachedPipelineCount(device);
+      // Another layer, same d, k, bits and tile: no new pipeline.
+      const other = lutLayer(
+        { rows: 20, cols: 38, d: 4, k: 16, stages: 1, withBias: false, relu: true },
+        random,
+      );
+      await runOnGpu(device, other, new Float32Array(randomFloats(3 * 38, random)), 3, {
+        variant: 'lut-tiled-splitk',
+      });
+      expect(cachedPipelineCount(device)).toBe(compiled);
+
+      const codes = uploadWords(device, layer.words, 'codes');
+      const codebook = uploadFloat32(device, layer.values, 'codebook');
+      const input = uploadFloat32(device, x, 'x');
+      const output = poisonedOutput(device, 3 * 13, 'y');
+      const executor = createLayerExecutor(device, layer.shape, { codes, codebook, bias: null });
+      const encoder = device.createCommandEncoder();
+      executor.encode(encoder, input, output, 3);
+      const afterFirst = context.liveBuffers();
+      executor.encode(encoder, input, output, 3);
+      expect(context.liveBuffers()).toBe(afterFirst);
+      device.queue.submit([encoder.finish()]);
+      executor.destroy();
+      for (const buffer of [codes, codebook, input, output]) buffer.destroy();
+    });
+  });
+
+  it('rejects wrong shapes, buffers and options with the expected shape spelled out', async () => {
+    await withGpu(async ({ device }) => {
+      const random = seededRandom(2);
+      const layer = smallPq(random);
+      const codes = uploadWords(device, layer.words, 'codes');
+      const codebook = uploadFloat32(device, layer.values, 'codebook');
+      const input = uploadFloat32(device, new Float32Array(2 * 37), 'x');
+      const output = poisonedOutput(device, 2 * 13, 'y');
+      const shape = layer.shape;
+      expect(() =>
+        createLayerExecutor(device, { ...shape, segments: 9 }, { codes, codebook, bias: null }),
+      ).toThrow(/segments is 9, expected ceil\(cols 37 \/ d 4\) = 10/);
+      expect(() => createLayerExecutor(device, shape, { codes, bias: null })).toThrow(
+        /buffers.codebook is required/,
+      );
+      expect(() =>
+        createLayerExecutor(device, { ...shape, k: 256 }, { codes, codebook, bias: null }),
+      ).toThrow(KernelInputError);
+      const bigger = { ...shape, rows: 200 };
+      expect(() => createLayerExecutor(device, bigger, { codes, codebook, bias: null })).toThrow(
+        /buffers.codes holds \d+ bytes, expected at least stages 1 × rows 200 × wordsPerRow 2 × 4 = 1600/,
+      );
+      expect(() =>
+        createLayerExecutor(
+          device,
+          {
+            method: 'kmeans',
+            rows: 13,
+            cols: 37,
+            k: 16,
+            packing: { bits: 4, codesPerRow: 37, wordsPerRow: 5 },
+            activation: 'none',
+          },
+          { codes, codebook, bias: null },
+          { variant: 'fused' },
+        ),
+      ).toThrow(/applies to pq and rq layers/);
+      expect(() =>
+        createLayerExecutor(device, shape, { codes, codebook, bias: null }, { maxBindingBytes: 16 }),
+      ).toThrow(GpuLimitError);
+      expect(() =>
+        createLayerExecutor(device, shape, { codes, codebook, bias: null }, { maxBindingBytes: 2 ** 40 }),
+      ).toThrow(/maxStorageBufferBindingSize/);
+
+      const executor = createLayerExecutor(device, shape, { codes, codebook, bias: null });
+      const encoder = device.createCommandEncoder();
+      expect(() => executor.encode(encoder, input, output, 3)).toThrow(
+        /input buffer holds 304 bytes, expected at least batch 3 × cols 37 × 4 = 444/,
+      );
+      expect(() => executor.encode(encoder, input, output, 0)).toThrow(/batch must be an integer ≥ 1, got 0/);
+      expect(() => executor.encode(encoder, input, input, 1)).toThrow(/different buffers/);
+      executor.encode(encoder, input, output, 2);
+      device.queue.submit([encoder.finish()]);
+      expect(executor.scratchBytes(2)).toBeGreaterThanOrEqual(0);
+      executor.destroy();
+      expect(() => executor.encode(device.createCommandEncoder(), input, output, 2)).toThrow(/after destroy/);
+      for (const buffer of [codes, codebook, input, output]) buffer.destroy();
+    });
+  });
+});

@@ -1,0 +1,150 @@
+// Gather for scalar k-means layers: y_i = Σ_j codebook[code[i][j]]·x_j over this workgroup's column chunk,
+// for up to BATCH_TILE inputs per code read. The k centroids and the chunk of x sit in workgroup memory, so
+// each weight costs one table read and one multiply-add. This is the PQ lookup-table method with d = 1 and
+// one codebook shared by all columns, the table entry codebook[c]·x_j formed on the fly: storing that table
+// would take cols·k floats per input, k times the input itself. (The CPU twin instead sums x into k bins per
+// row, which saves multiplies; on the GPU it would need k accumulators per invocation.)
+// Grid and output as pq_gather.wgsl: x = row group, y = column chunk, z = batch tile; params.segments is the
+// number of columns and params.chunk_segments the columns per chunk.
+
+struct GatherParams {
+  batch: u32,
+  batch_tile: u32,
+  rows: u32,
+  row_begin: u32,
+  row_end: u32,
+  rows_per_group: u32,
+  segments: u32,
+  chunk_segments: u32,
+  words_per_row: u32,
+  code_word_offset: u32,
+  stage_begin: u32,
+  stage_count: u32,
+  stage_words: u32,
+  stages_total: u32,
+  slot_begin: u32,
+  slots: u32,
+  cols: u32,
+  finalize: u32,
+  has_bias: u32,
+  relu: u32,
+}
+
+// Inputs per workgroup; see pq_gather.wgsl.
+const BATCH_TILE = 4u;
+const WORD_BITS = 32u;
+
+override WORKGROUP_SIZE: u32 = 128u;
+override K: u32;
+override BITS: u32;
+override CODES_PER_WORD: u32 = WORD_BITS / BITS;
+override CODE_MASK: u32 = (1u << BITS) - 1u;
+// Floats of workgroup memory for the chunk of x: BATCH_TILE used × chunk_segments.
+override X_TILE_FLOATS: u32;
+
+@group(0) @binding(0) var<uniform> params: GatherParams;
+// [rows of the block][words_per_row], starting code_word_offset words into the binding.
+@group(0) @binding(1) var<storage, read> codes: array<u32>;
+// [K]
+@group(0) @binding(2) var<storage, read> codebook: array<f32>;
+// [batch][cols]
+@group(0) @binding(3) var<storage, read> x: array<f32>;
+@group(0) @binding(4) var<storage, read> bias: array<f32>;
+// y [batch][rows] or partial [batch][slots][rows]
+@group(0) @binding(5) var<storage, read_write> out: array<f32>;
+
+var<workgroup> centroids: array<f32, K>;
+// [input in tile][column in chunk]
+var<workgroup> x_tile: array<f32, X_TILE_FLOATS>;
+
+struct Work {
+  // First input of the batch tile and how many inputs it holds (0 for a workgroup past the batch).
+  first_input: u32,
+  inputs: u32,
+  // Segment chunk [first_segment, end_segment).
+  first_segment: u32,
+  end_segment: u32,
+  // Row group [first_row, end_row).
+  first_row: u32,
+  end_row: u32,
+  slot: u32,
+}
+
+fn workgroup_work(workgroup: vec3u) -> Work {
+  var work: Work;
+  work.first_input = workgroup.z * params.batch_tile;
+  work.inputs = min(params.batch_tile, params.batch - min(work.first_input, params.batch));
+  work.first_segment = workgroup.y * params.chunk_segments;
+  work.end_segment = min(work.first_segment + params.chunk_segments, params.segments);
+  work.first_row = params.row_begin + workgroup.x * params.rows_per_group;
+  work.end_row = min(work.first_row + params.rows_per_group, params.row_end);
+  work.slot = params.slot_begin + workgroup.y;
+  return work;
+}
+
+fn has_work(work: Work) -> bool {
+  return work.inputs > 0u && work.first_segment < work.end_segment;
+}
+
+fn store(row: u32, work: Work, sums: array<f32, BATCH_TILE>) {
+  for (var b = 0u; b < BATCH_TILE; b++) {
+    if (b < work.inputs) {
+      var value = sums[b];
+      if (params.finalize == 1u) {
+        if (params.has_bias == 1u) {
+          value += bias[row];
+        }
+        if (params.relu == 1u) {
+          value = max(value, 0.0);
+        }
+      }
+      out[((work.first_input + b) * params.slots + work.slot) * params.rows + row] = value;
+    }
+  }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn gather_kmeans(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocation_index) local_index: u32) {
+  let work = workgroup_work(workgroup);
+  if (!has_work(work)) {
+    return;
+  }
+  for (var c = local_index; c < K; c += WORKGROUP_SIZE) {
+    centroids[c] = codebook[c];
+  }
+  let entries = min(work.inputs * params.chunk_segments, X_TILE_FLOATS);
+  for (var entry = local_index; entry < entries; entry += WORKGROUP_SIZE) {
+    let col = work.first_segment + entry % params.chunk_segments;
+    var value = 0.0;
+    if (col < work.end_segment) {
+      value = x[(work.first_input + entry / params.chunk_segments) * params.cols + col];
+    }
+    x_tile[entry] = value;
+  }
+  workgroupBarrier();
+
+  let first_word = (work.first_segment * BITS) / WORD_BITS;
+  let last_word = ((work.end_segment - 1u) * BITS) / WORD_BITS;
+  for (var row = work.first_row + local_index; row < work.end_row; row += WORKGROUP_SIZE) {
+    // Explicit zero initializer: with a bare `var sums: array<f32, BATCH_TILE>;` the compiled loop kept the
+    // previous row's sums (Dawn on SwiftShader and on NVIDIA Vulkan), though WGSL zero-initialises it.
+    var sums = array<f32, BATCH_TILE>();
+    let word_base = params.code_word_offset + (row - params.row_begin) * params.words_per_row;
+    for (var w = first_word; w <= last_word; w++) {
+      let word = codes[word_base + w];
+      let col_end = min(work.end_segment, (w + 1u) * CODES_PER_WORD);
+      for (var col = max(work.first_segment, w * CODES_PER_WORD); col < col_end; col++) {
+        // A code ≥ K is malformed data (the format rejects it); clamp so the read stays inside the table.
+        let code = min((word >> ((col - w * CODES_PER_WORD) * BITS)) & CODE_MASK, K - 1u);
+        let weight = centroids[code];
+        let col_in_chunk = col - work.first_segment;
+        for (var b = 0u; b < BATCH_TILE; b++) {
+          if (b < work.inputs) {
+            sums[b] += weight * x_tile[b * params.chunk_segments + col_in_chunk];
+          }
+        }
+      }
+    }
+    store(row, work, sums);
+  }
+}
