@@ -1,1 +1,28 @@
-export {};
+/**
+ * @pqweb/runtime — run .pqw classifiers: the dense head on its codes (WebGPU lookup-table kernels, or the CPU
+ * executor), the embedded ONNX backbone on onnxruntime-web. Browser-safe; Node helpers live in
+ * `@pqweb/runtime/node`.
+ */
+export * from './api';
+export { configureOrtWasm } from './backbone';
+export { loadClassifier } from './classifier';
+export { acquireDevice, type DeviceHandle, getGpu } from './device';
+export { GpuDeviceLostError, GpuLimitError, GpuUnavailableError, KernelInputError } from './gpu/errors';
+export { CpuHead } from './head/cpu-head';
+export { GpuHead, type GpuHeadOptions } from './head/gpu-head';
+export { pixelsToTensor, resizeRgba, toInputTensor } from './preprocess';
+export type { ModelSource } from './source';
+export { topPredictions } from './topk';
+export * from './cpu';
+export * from './kernels';
+export { denseForward } from './cpu/dense';
+export {
+  createDenseKernel,
+  DEFAULT_DENSE_WORKGROUP_SIZE,
+  DENSE_UNIFORMS,
+  type DenseBuffers,
+  type DenseKernel,
+  type DenseKernelOptions,
+  type DenseSizes,
+  type DenseVariant,
+} from './kernels/dense';

@@ -1,0 +1,119 @@
+/**
+ * The engine interface. One interface, two implementations: in-thread (`loadClassifier`) and in a Web Worker
+ * (`createWorkerClassifier` in @pqweb/worker), so a caller swaps one for the other with no other change.
+ */
+import type { PqwManifest } from '@pqweb/format';
+
+export type BackendName = 'webgpu' | 'wasm';
+export type BackendOption = 'auto' | BackendName;
+
+export interface LoadProgress {
+  loaded: number;
+  /** Null when the server sent no length. */
+  total: number | null;
+}
+
+export interface LoadOptions {
+  /** 'auto' (default): WebGPU when an adapter and device can be had, else wasm + the CPU head. */
+  backend?: BackendOption;
+  /** A GPUDevice to use (Dawn's in Node, or one the page already has). The runtime then never destroys it. */
+  device?: GPUDevice;
+  onProgress?: (progress: LoadProgress) => void;
+  /** Default number of classes returned by classify(). */
+  topK?: number;
+  signal?: AbortSignal;
+  /** Force a kernel variant for every PQ/RQ layer (tests, benchmarks); default: the shape rule picks. */
+  kernelVariant?: string;
+}
+
+export interface Prediction {
+  label: string;
+  index: number;
+  /** Softmax probability. */
+  score: number;
+}
+
+export interface Timings {
+  preprocessMs: number;
+  backboneMs: number;
+  headMs: number;
+  totalMs: number;
+}
+
+export interface ClassifyResult {
+  top: Prediction[];
+  logits: Float32Array;
+  timings: Timings;
+}
+
+export interface ClassifyOptions {
+  topK?: number;
+}
+
+/** A preprocessed tensor of the model's input shape (C×H×W, or N×C×H×W with N = 1). */
+export interface TensorInput {
+  data: Float32Array;
+  shape?: number[];
+}
+
+/** Raw pixels, as ImageData has them (RGBA, 0..255). */
+export interface PixelInput {
+  data: Uint8ClampedArray | Uint8Array;
+  width: number;
+  height: number;
+}
+
+export type ClassifierInput =
+  | Float32Array
+  | TensorInput
+  | PixelInput
+  | ImageBitmap
+  | ImageData
+  | HTMLImageElement
+  | HTMLCanvasElement
+  | OffscreenCanvas;
+
+export interface AdapterSummary {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+}
+
+export interface ClassifierInfo {
+  backend: BackendName;
+  /** Why WebGPU was not used, when backend is 'wasm'. */
+  fallbackReason: string | null;
+  adapter: AdapterSummary | null;
+  manifest: PqwManifest;
+  /** Bytes of model data resident in GPU buffers (codes, codebooks, biases, scales). */
+  gpuBytes: number;
+  /** Live GPU buffers this classifier owns. */
+  gpuBuffers: number;
+  /** Kernel variant per head layer ('cpu' on the wasm backend). */
+  kernels: string[];
+  /** Where the backbone runs: 'webgpu', 'wasm', or 'none' when the model has none. */
+  backbone: 'webgpu' | 'wasm' | 'none';
+}
+
+export interface Classifier {
+  classify(input: ClassifierInput, options?: ClassifyOptions): Promise<ClassifyResult>;
+  classifyBatch(inputs: ClassifierInput[], options?: ClassifyOptions): Promise<ClassifyResult[]>;
+  info(): Promise<ClassifierInfo>;
+  dispose(): Promise<void>;
+}
+
+/** The model could not be fetched or read (network error, HTTP status, aborted). */
+export class ModelLoadError extends Error {
+  override name = 'ModelLoadError';
+}
+
+/** An input that does not match the model (wrong tensor size, unsupported image type). */
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
+/** classify() after dispose(). */
+export class ClassifierDisposedError extends Error {
+  override name = 'ClassifierDisposedError';
+}

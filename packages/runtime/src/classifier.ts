@@ -1,0 +1,235 @@
+/**
+ * loadClassifier: the factory entry point. Reads the .pqw (validated, checksummed), resolves the backend
+ * ('auto' → WebGPU when an adapter and device can be had, else wasm + the CPU head), starts the backbone on
+ * onnxruntime-web and uploads the head's codes and codebooks once.
+ */
+import { decodePqw, type PqwFile } from '@pqweb/format';
+import {
+  type BackendName,
+  type Classifier,
+  ClassifierDisposedError,
+  type ClassifierInfo,
+  type ClassifierInput,
+  type ClassifyOptions,
+  type ClassifyResult,
+  type LoadOptions,
+} from './api';
+import { OrtBackbone } from './backbone';
+import { acquireDevice, type DeviceHandle } from './device';
+import { GpuDeviceLostError } from './gpu/errors';
+import { CpuHead } from './head/cpu-head';
+import { GpuHead } from './head/gpu-head';
+import { inputSize, toInputTensor } from './preprocess';
+import { type ModelSource, readModelSource } from './source';
+import { topPredictions } from './topk';
+
+const DEFAULT_TOP_K = 5;
+
+function now(): number {
+  return performance.now();
+}
+
+interface Engine {
+  backend: BackendName;
+  device: DeviceHandle | null;
+  backbone: OrtBackbone | null;
+  cpuHead: CpuHead | null;
+  gpuHead: GpuHead | null;
+}
+
+class PqClassifier implements Classifier {
+  private engine: Engine | null = null;
+  private disposed = false;
+  /** Calls run one at a time: the GPU head reuses its scratch buffers between calls. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly file: PqwFile,
+    private readonly options: LoadOptions,
+    private fallbackReason: string | null,
+  ) {}
+
+  async start(): Promise<void> {
+    this.engine = await this.buildEngine();
+  }
+
+  private async buildEngine(): Promise<Engine> {
+    const { manifest } = this.file;
+    const wantGpu = this.options.backend !== 'wasm' && this.fallbackReason === null;
+    let device: DeviceHandle | null = null;
+    if (wantGpu) {
+      try {
+        device = await acquireDevice(this.options.device);
+      } catch (err) {
+        if (this.options.backend === 'webgpu') throw err;
+        this.fallbackReason = err instanceof Error ? err.message : String(err);
+      }
+    }
+    const backbone = manifest.backbone
+      ? await OrtBackbone.create(this.file.bytes(manifest.backbone.section), {
+          inputName: manifest.model.input.name,
+          outputName: manifest.backbone.outputName,
+          inputShape: manifest.model.input.shape,
+          device: device?.device ?? null,
+        }).catch(async (err: unknown) => {
+          // onnxruntime-web's WebGPU EP is refused on some devices (e.g. Dawn in Node): keep the head on the
+          // GPU and run the backbone on wasm, and say so in info().
+          if (!device) throw err;
+          this.backboneNote = `backbone on wasm: ${err instanceof Error ? err.message : String(err)}`;
+          return OrtBackbone.create(this.file.bytes(manifest.backbone?.section ?? ''), {
+            inputName: manifest.model.input.name,
+            outputName: manifest.backbone?.outputName ?? '',
+            inputShape: manifest.model.input.shape,
+            device: null,
+          });
+        })
+      : null;
+    if (device) {
+      const gpuHead = GpuHead.create(device.device, this.file, { variant: this.options.kernelVariant });
+      return { backend: 'webgpu', device, backbone, cpuHead: null, gpuHead };
+    }
+    return { backend: 'wasm', device: null, backbone, cpuHead: new CpuHead(this.file), gpuHead: null };
+  }
+
+  private backboneNote: string | null = null;
+
+  private serialize<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(task, task);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The engine, rebuilt when the device was lost and the runtime owns it; else GpuDeviceLostError. */
+  private async liveEngine(): Promise<Engine> {
+    if (this.disposed || !this.engine) throw new ClassifierDisposedError('this classifier was disposed; load it again');
+    const engine = this.engine;
+    if (engine.device?.lost) {
+      if (!engine.device.owned) {
+        throw new GpuDeviceLostError(
+          `the GPUDevice passed in options.device was lost (${engine.device.lostReason}); pass a new device to loadClassifier`,
+          engine.device.lostReason ?? 'unknown',
+        );
+      }
+      await this.teardown(engine);
+      this.engine = await this.buildEngine();
+      return this.engine;
+    }
+    return engine;
+  }
+
+  private async runBatch(inputs: ClassifierInput[], topK: number): Promise<ClassifyResult[]> {
+    const engine = await this.liveEngine();
+    const { manifest } = this.file;
+    const batch = inputs.length;
+    const t0 = now();
+    const size = inputSize(manifest.preprocessing);
+    const tensor = new Float32Array(batch * size);
+    inputs.forEach((input, i) => tensor.set(toInputTensor(input, manifest.preprocessing), i * size));
+    const t1 = now();
+    let logits: Float32Array;
+    let t2: number;
+    if (engine.gpuHead) {
+      const head = engine.gpuHead;
+      if (engine.backbone) {
+        const features = await engine.backbone.run(tensor, batch);
+        try {
+          t2 = now();
+          logits = features.gpu
+            ? await head.run({ buffer: features.gpu }, batch)
+            : await head.run({ data: features.cpu ?? new Float32Array(0) }, batch);
+        } finally {
+          features.release();
+        }
+      } else {
+        t2 = now();
+        logits = await head.run({ data: tensor }, batch);
+      }
+    } else {
+      let features = tensor;
+      if (engine.backbone) {
+        const out = await engine.backbone.run(tensor, batch);
+        features = new Float32Array(out.cpu ?? new Float32Array(0));
+        out.release();
+      }
+      t2 = now();
+      logits = (engine.cpuHead ?? new CpuHead(this.file)).forward(features, batch);
+    }
+    const t3 = now();
+    const classes = manifest.labels.length;
+    return inputs.map((_, i) => {
+      const row = logits.slice(i * classes, (i + 1) * classes);
+      return {
+        top: topPredictions(row, manifest.labels, topK),
+        logits: row,
+        timings: { preprocessMs: t1 - t0, backboneMs: t2 - t1, headMs: t3 - t2, totalMs: t3 - t0 },
+      };
+    });
+  }
+
+  classify(input: ClassifierInput, options: ClassifyOptions = {}): Promise<ClassifyResult> {
+    const topK = options.topK ?? this.options.topK ?? DEFAULT_TOP_K;
+    return this.serialize(async () => {
+      const [result] = await this.runBatch([input], topK);
+      if (!result) throw new Error('no result');
+      return result;
+    });
+  }
+
+  classifyBatch(inputs: ClassifierInput[], options: ClassifyOptions = {}): Promise<ClassifyResult[]> {
+    const topK = options.topK ?? this.options.topK ?? DEFAULT_TOP_K;
+    if (inputs.length === 0) return Promise.resolve([]);
+    return this.serialize(() => this.runBatch(inputs, topK));
+  }
+
+  async info(): Promise<ClassifierInfo> {
+    const engine = this.engine;
+    if (this.disposed || !engine) throw new ClassifierDisposedError('this classifier was disposed; load it again');
+    const { manifest } = this.file;
+    return {
+      backend: engine.backend,
+      fallbackReason: this.fallbackReason ?? this.backboneNote,
+      adapter: engine.device?.adapter ?? null,
+      manifest,
+      gpuBytes: engine.gpuHead?.residentBytes ?? 0,
+      gpuBuffers: engine.gpuHead?.liveBuffers ?? 0,
+      kernels: engine.gpuHead?.kernelNames ?? manifest.layers.map(() => 'cpu'),
+      backbone: !engine.backbone ? 'none' : engine.backbone.onGpu ? 'webgpu' : 'wasm',
+    };
+  }
+
+  private async teardown(engine: Engine): Promise<void> {
+    engine.gpuHead?.destroy();
+    await engine.backbone?.release().catch(() => undefined);
+    engine.device?.release();
+  }
+
+  dispose(): Promise<void> {
+    return this.serialize(async () => {
+      if (this.disposed) return;
+      this.disposed = true;
+      const engine = this.engine;
+      this.engine = null;
+      if (engine) await this.teardown(engine);
+    });
+  }
+}
+
+/**
+ * Load a .pqw classifier from a URL, ArrayBuffer, Blob or File.
+ *
+ * ```ts
+ * const classifier = await loadClassifier('/models/fashion-vgg.pqw', { onProgress: (p) => console.log(p) });
+ * const { top } = await classifier.classify(imageBitmap);
+ * console.log(top[0].label, top[0].score);
+ * ```
+ */
+export async function loadClassifier(source: ModelSource, options: LoadOptions = {}): Promise<Classifier> {
+  const bytes = await readModelSource(source, { onProgress: options.onProgress, signal: options.signal });
+  options.signal?.throwIfAborted();
+  const file = decodePqw(bytes);
+  const fallbackReason = options.backend === 'wasm' ? 'wasm backend requested' : null;
+  const classifier = new PqClassifier(file, options, fallbackReason);
+  await classifier.start();
+  options.signal?.throwIfAborted();
+  return classifier;
+}

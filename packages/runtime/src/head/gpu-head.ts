@@ -1,0 +1,273 @@
+/**
+ * The dense head on the GPU. Codes and codebooks are uploaded once, as the file stores them (codes packed in
+ * u32 words; float16 codebooks widened to float32 at upload), and each layer runs its lookup-table kernels
+ * (PQ / RQ / k-means / binary) or the dense GEMV (SVD factors, float32 layers). Activations ping-pong between
+ * two buffers; only the final logits are read back.
+ */
+import type { CompressedLayer, PqwFile } from '@pqweb/format';
+import { GpuDeviceLostError, GpuLimitError, KernelInputError } from '../gpu/errors';
+import { createDenseKernel, type DenseKernel } from '../kernels/dense';
+import { createLayerExecutor, type LayerExecutor, type LutVariant } from '../kernels';
+
+const FLOAT_BYTES = 4;
+/** Storage bindings must be at least this large and multiples of 4; 16 keeps every buffer vec4-aligned. */
+const BUFFER_ALIGNMENT = 16;
+
+export interface GpuHeadOptions {
+  /** Force a PQ/RQ kernel variant; default: the shape rule. */
+  variant?: string;
+}
+
+/** Features for the head: a GPU buffer (e.g. the backbone's output from onnxruntime) or CPU floats. */
+export type HeadInput = { buffer: GPUBuffer } | { data: Float32Array };
+
+interface LayerStep {
+  layer: CompressedLayer;
+  kernel: string;
+  encode(encoder: GPUCommandEncoder, input: GPUBuffer, output: GPUBuffer, batch: number): void;
+  destroy(): void;
+}
+
+function alignedSize(bytes: number): number {
+  return Math.max(BUFFER_ALIGNMENT, Math.ceil(bytes / BUFFER_ALIGNMENT) * BUFFER_ALIGNMENT);
+}
+
+export class GpuHead {
+  private readonly owned = new Set<GPUBuffer>();
+  private readonly steps: LayerStep[] = [];
+  private activations: [GPUBuffer, GPUBuffer] | null = null;
+  private inputBuffer: GPUBuffer | null = null;
+  private readback: GPUBuffer | null = null;
+  private capacity = 0;
+  private destroyed = false;
+  residentBytes = 0;
+
+  private constructor(
+    private readonly device: GPUDevice,
+    private readonly file: PqwFile,
+  ) {}
+
+  static create(device: GPUDevice, file: PqwFile, options: GpuHeadOptions = {}): GpuHead {
+    const head = new GpuHead(device, file);
+    try {
+      for (const layer of file.manifest.layers) head.steps.push(head.buildStep(layer, options));
+    } catch (err) {
+      head.destroy();
+      throw err;
+    }
+    return head;
+  }
+
+  get kernelNames(): string[] {
+    return this.steps.map((s) => s.kernel);
+  }
+
+  get liveBuffers(): number {
+    return this.owned.size;
+  }
+
+  private get inputWidth(): number {
+    return this.file.manifest.layers[0]?.cols ?? 0;
+  }
+
+  private get outputWidth(): number {
+    const layers = this.file.manifest.layers;
+    return layers[layers.length - 1]?.rows ?? 0;
+  }
+
+  private createBuffer(label: string, bytes: number, usage: number): GPUBuffer {
+    const limit = this.device.limits.maxStorageBufferBindingSize;
+    if (usage & GPUBufferUsage.STORAGE && bytes > limit) {
+      throw new GpuLimitError(
+        `${label} needs ${bytes} bytes in one binding but this device allows maxStorageBufferBindingSize ${limit}`,
+        'maxStorageBufferBindingSize',
+        bytes,
+        limit,
+      );
+    }
+    const buffer = this.device.createBuffer({ label: `pqweb/${label}`, size: alignedSize(bytes), usage });
+    this.owned.add(buffer);
+    return buffer;
+  }
+
+  private release(buffer: GPUBuffer | null): void {
+    if (!buffer) return;
+    this.owned.delete(buffer);
+    buffer.destroy();
+  }
+
+  /** Model data: uploaded once, counted in residentBytes. */
+  private upload(label: string, data: Float32Array | Uint32Array): GPUBuffer {
+    const buffer = this.createBuffer(label, data.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
+    this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    this.residentBytes += data.byteLength;
+    return buffer;
+  }
+
+  private denseStep(
+    name: string,
+    weight: GPUBuffer,
+    bias: GPUBuffer,
+    rows: number,
+    cols: number,
+    relu: boolean,
+  ): { kernel: DenseKernel; run: (e: GPUCommandEncoder, input: GPUBuffer, output: GPUBuffer, batch: number) => void } {
+    const kernel = createDenseKernel(this.device, { relu, label: name });
+    return {
+      kernel,
+      run: (encoder, input, output, batch) => kernel.encode(encoder, { weight, bias, input, output }, { rows, cols, batch }),
+    };
+  }
+
+  private buildStep(layer: CompressedLayer, options: GpuHeadOptions): LayerStep {
+    const file = this.file;
+    const prefix = layer.name;
+    const bias = layer.bias === null ? null : this.upload(`${prefix}/bias`, file.float32(layer.bias));
+    const relu = layer.activation === 'relu';
+    switch (layer.method) {
+      case 'pq':
+      case 'rq':
+      case 'kmeans':
+      case 'binary': {
+        const codes = this.upload(`${prefix}/codes`, file.uint32(layer.codes));
+        const codebook =
+          layer.method === 'binary' ? undefined : this.upload(`${prefix}/codebook`, file.float32(layer.codebook));
+        const scales = layer.method === 'binary' ? this.upload(`${prefix}/scales`, file.float32(layer.scales)) : undefined;
+        const variant = layer.method === 'pq' || layer.method === 'rq' ? (options.variant as LutVariant | undefined) : undefined;
+        const executor: LayerExecutor = createLayerExecutor(
+          this.device,
+          layer,
+          { codes, codebook, scales, bias },
+          { variant: variant ?? 'auto', label: prefix },
+        );
+        return {
+          layer,
+          kernel: executor.variant,
+          encode: (encoder, input, output, batch) => executor.encode(encoder, input, output, batch),
+          destroy: () => executor.destroy(),
+        };
+      }
+      case 'svd': {
+        // y = U (V x) + b: two GEMVs through a rank-wide intermediate.
+        const u = this.upload(`${prefix}/u`, file.float32(layer.u));
+        const v = this.upload(`${prefix}/v`, file.float32(layer.v));
+        const zeros = this.upload(`${prefix}/zero-bias`, new Float32Array(layer.rank));
+        const uBias = bias ?? this.upload(`${prefix}/zero-bias-rows`, new Float32Array(layer.rows));
+        const first = this.denseStep(`${prefix}/V`, v, zeros, layer.rank, layer.cols, false);
+        const second = this.denseStep(`${prefix}/U`, u, uBias, layer.rows, layer.rank, relu);
+        let middle: GPUBuffer | null = null;
+        let middleBatch = 0;
+        return {
+          layer,
+          kernel: `svd(${first.kernel.variant})`,
+          encode: (encoder, input, output, batch) => {
+            if (!middle || middleBatch < batch) {
+              this.release(middle);
+              middle = this.createBuffer(`${prefix}/Vx`, batch * layer.rank * FLOAT_BYTES, GPUBufferUsage.STORAGE);
+              middleBatch = batch;
+            }
+            first.run(encoder, input, middle, batch);
+            second.run(encoder, middle, output, batch);
+          },
+          destroy: () => {
+            first.kernel.destroy();
+            second.kernel.destroy();
+            this.release(middle);
+          },
+        };
+      }
+      case 'dense': {
+        const weight = this.upload(`${prefix}/weight`, file.float32(layer.weight));
+        const denseBias = bias ?? this.upload(`${prefix}/zero-bias`, new Float32Array(layer.rows));
+        const step = this.denseStep(prefix, weight, denseBias, layer.rows, layer.cols, relu);
+        return {
+          layer,
+          kernel: `dense(${step.kernel.variant})`,
+          encode: step.run,
+          destroy: () => step.kernel.destroy(),
+        };
+      }
+    }
+  }
+
+  /** Scratch sized for `batch`: grown when a larger batch arrives, reused otherwise (no per-call allocation). */
+  private ensureCapacity(batch: number): void {
+    if (batch <= this.capacity && this.activations && this.inputBuffer && this.readback) return;
+    for (const b of this.activations ?? []) this.release(b);
+    this.release(this.inputBuffer);
+    this.release(this.readback);
+    const widest = Math.max(...this.file.manifest.layers.map((l) => Math.max(l.rows, l.cols)));
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    this.activations = [
+      this.createBuffer('activations/a', batch * widest * FLOAT_BYTES, usage),
+      this.createBuffer('activations/b', batch * widest * FLOAT_BYTES, usage),
+    ];
+    this.inputBuffer = this.createBuffer('input', batch * this.inputWidth * FLOAT_BYTES, usage);
+    this.readback = this.createBuffer(
+      'logits-readback',
+      batch * this.outputWidth * FLOAT_BYTES,
+      GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    );
+    this.capacity = batch;
+  }
+
+  /** Logits (batch × classes) for the given features. */
+  async run(input: HeadInput, batch: number): Promise<Float32Array> {
+    if (this.destroyed) throw new KernelInputError('this GPU head was destroyed');
+    if (!Number.isInteger(batch) || batch < 1) throw new KernelInputError(`batch must be a positive integer, got ${batch}`);
+    const featureBytes = batch * this.inputWidth * FLOAT_BYTES;
+    this.ensureCapacity(batch);
+    const [a, b] = this.activations as [GPUBuffer, GPUBuffer];
+    const inputBuffer = this.inputBuffer as GPUBuffer;
+    const readback = this.readback as GPUBuffer;
+    let source: GPUBuffer;
+    if ('buffer' in input) {
+      if (input.buffer.size < featureBytes) {
+        throw new KernelInputError(
+          `feature buffer holds ${input.buffer.size} bytes; batch ${batch} × ${this.inputWidth} features needs ${featureBytes}`,
+        );
+      }
+      source = input.buffer;
+    } else {
+      if (input.data.length !== batch * this.inputWidth) {
+        throw new KernelInputError(
+          `features must hold batch ${batch} × ${this.inputWidth} = ${batch * this.inputWidth} floats, got ${input.data.length}`,
+        );
+      }
+      this.device.queue.writeBuffer(inputBuffer, 0, input.data.buffer, input.data.byteOffset, featureBytes);
+      source = inputBuffer;
+    }
+    const encoder = this.device.createCommandEncoder({ label: 'pqweb/head' });
+    let current = source;
+    this.steps.forEach((step, index) => {
+      const target = index % 2 === 0 ? a : b;
+      step.encode(encoder, current, target, batch);
+      current = target;
+    });
+    const logitBytes = batch * this.outputWidth * FLOAT_BYTES;
+    encoder.copyBufferToBuffer(current, 0, readback, 0, logitBytes);
+    this.device.queue.submit([encoder.finish()]);
+    try {
+      await readback.mapAsync(GPUMapMode.READ, 0, logitBytes);
+    } catch (err) {
+      throw new GpuDeviceLostError(
+        `reading the logits back failed; the GPU device was probably lost (${err instanceof Error ? err.message : String(err)})`,
+        'map-failed',
+      );
+    }
+    const logits = new Float32Array(readback.getMappedRange(0, logitBytes).slice(0));
+    readback.unmap();
+    return logits;
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const step of this.steps) step.destroy();
+    for (const buffer of [...this.owned]) buffer.destroy();
+    this.owned.clear();
+    this.activations = null;
+    this.inputBuffer = null;
+    this.readback = null;
+  }
+}
