@@ -3,6 +3,7 @@
  * (`createWorkerClassifier` in @pqweb/worker), so a caller swaps one for the other with no other change.
  */
 import type { PqwManifest } from '@pqweb/format';
+import type { BackboneFactory } from './backbone';
 
 export type BackendName = 'webgpu' | 'wasm';
 export type BackendOption = 'auto' | BackendName;
@@ -24,6 +25,13 @@ export interface LoadOptions {
   signal?: AbortSignal;
   /** Force a kernel variant for every PQ/RQ layer (tests, benchmarks); default: the shape rule picks. */
   kernelVariant?: string;
+  /**
+   * Largest single GPU binding to use, bytes (default: the device's maxStorageBufferBindingSize). Layers whose
+   * codes exceed it are split by rows; other data that exceeds it is refused with GpuLimitError.
+   */
+  maxBindingBytes?: number;
+  /** Runs the backbone; default onnxruntime-web (WebGPU EP on the runtime's device, or wasm). */
+  backbone?: BackboneFactory;
 }
 
 export interface Prediction {
@@ -92,8 +100,8 @@ export interface ClassifierInfo {
   gpuBuffers: number;
   /** Kernel variant per head layer ('cpu' on the wasm backend). */
   kernels: string[];
-  /** Where the backbone runs: 'webgpu', 'wasm', or 'none' when the model has none. */
-  backbone: 'webgpu' | 'wasm' | 'none';
+  /** Where the backbone runs: on the runtime's GPU device, on the CPU (wasm, or onnxruntime-node), or 'none'. */
+  backbone: 'webgpu' | 'cpu' | 'none';
 }
 
 export interface Classifier {

@@ -13,7 +13,27 @@ export interface BackboneRun {
   release(): void;
 }
 
-export class OrtBackbone {
+/** Runs the backbone: the default is onnxruntime-web; Node uses onnxruntime-node (`@pqweb/runtime/node`). */
+export interface BackboneRunner {
+  /** True when outputs stay in GPU buffers on the runtime's device. */
+  readonly onGpu: boolean;
+  run(input: Float32Array, batch: number): Promise<BackboneRun>;
+  release(): Promise<void>;
+}
+
+export interface BackboneSpec {
+  inputName: string;
+  outputName: string;
+  inputShape: number[];
+  /** The runtime's device, or null for a CPU backbone. */
+  device: GPUDevice | null;
+}
+
+export type BackboneFactory = (model: Uint8Array, spec: BackboneSpec) => Promise<BackboneRunner>;
+
+export const ortWebBackbone: BackboneFactory = (model, spec) => OrtBackbone.create(model, spec);
+
+export class OrtBackbone implements BackboneRunner {
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly inputName: string,
@@ -22,16 +42,19 @@ export class OrtBackbone {
     readonly onGpu: boolean,
   ) {}
 
-  static async create(
-    model: Uint8Array,
-    options: { inputName: string; outputName: string; inputShape: number[]; device: GPUDevice | null },
-  ): Promise<OrtBackbone> {
+  static async create(model: Uint8Array, options: BackboneSpec): Promise<OrtBackbone> {
     const session = await ort.InferenceSession.create(model, {
       executionProviders: options.device ? [{ name: 'webgpu', device: options.device }] : ['wasm'],
       preferredOutputLocation: options.device ? 'gpu-buffer' : 'cpu',
       graphOptimizationLevel: 'all',
     });
-    return new OrtBackbone(session, options.inputName, options.outputName, options.inputShape, options.device !== null);
+    return new OrtBackbone(
+      session,
+      options.inputName,
+      options.outputName,
+      options.inputShape,
+      options.device !== null,
+    );
   }
 
   /** Run on `batch` inputs laid out back to back. */

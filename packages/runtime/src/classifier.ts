@@ -3,7 +3,7 @@
  * ('auto' → WebGPU when an adapter and device can be had, else wasm + the CPU head), starts the backbone on
  * onnxruntime-web and uploads the head's codes and codebooks once.
  */
-import { decodePqw, type PqwFile } from '@pqweb/format';
+import { type BackboneInfo, decodePqw, type PqwFile } from '@pqweb/format';
 import {
   type BackendName,
   type Classifier,
@@ -14,7 +14,7 @@ import {
   type ClassifyResult,
   type LoadOptions,
 } from './api';
-import { OrtBackbone } from './backbone';
+import { type BackboneRunner, ortWebBackbone } from './backbone';
 import { acquireDevice, type DeviceHandle } from './device';
 import { GpuDeviceLostError } from './gpu/errors';
 import { CpuHead } from './head/cpu-head';
@@ -32,7 +32,7 @@ function now(): number {
 interface Engine {
   backend: BackendName;
   device: DeviceHandle | null;
-  backbone: OrtBackbone | null;
+  backbone: BackboneRunner | null;
   cpuHead: CpuHead | null;
   gpuHead: GpuHead | null;
 }
@@ -66,32 +66,40 @@ class PqClassifier implements Classifier {
       }
     }
     const backbone = manifest.backbone
-      ? await OrtBackbone.create(this.file.bytes(manifest.backbone.section), {
-          inputName: manifest.model.input.name,
-          outputName: manifest.backbone.outputName,
-          inputShape: manifest.model.input.shape,
-          device: device?.device ?? null,
-        }).catch(async (err: unknown) => {
-          // onnxruntime-web's WebGPU EP is refused on some devices (e.g. Dawn in Node): keep the head on the
-          // GPU and run the backbone on wasm, and say so in info().
-          if (!device) throw err;
-          this.backboneNote = `backbone on wasm: ${err instanceof Error ? err.message : String(err)}`;
-          return OrtBackbone.create(this.file.bytes(manifest.backbone?.section ?? ''), {
-            inputName: manifest.model.input.name,
-            outputName: manifest.backbone?.outputName ?? '',
-            inputShape: manifest.model.input.shape,
-            device: null,
-          });
-        })
+      ? await this.startBackbone(manifest.backbone, device?.device ?? null)
       : null;
     if (device) {
-      const gpuHead = GpuHead.create(device.device, this.file, { variant: this.options.kernelVariant });
+      const gpuHead = GpuHead.create(device.device, this.file, {
+        variant: this.options.kernelVariant,
+        maxBindingBytes: this.options.maxBindingBytes,
+      });
       return { backend: 'webgpu', device, backbone, cpuHead: null, gpuHead };
     }
     return { backend: 'wasm', device: null, backbone, cpuHead: new CpuHead(this.file), gpuHead: null };
   }
 
   private backboneNote: string | null = null;
+
+  /**
+   * The backbone on the runtime's device when the factory takes it; onnxruntime-web's WebGPU EP is refused on
+   * some devices, and then the backbone runs on the CPU while the head stays on the GPU (info() says so).
+   */
+  private async startBackbone(backbone: BackboneInfo, device: GPUDevice | null): Promise<BackboneRunner> {
+    const factory = this.options.backbone ?? ortWebBackbone;
+    const spec = {
+      inputName: this.file.manifest.model.input.name,
+      outputName: backbone.outputName,
+      inputShape: this.file.manifest.model.input.shape,
+    };
+    const model = this.file.bytes(backbone.section);
+    if (!device) return factory(model, { ...spec, device: null });
+    try {
+      return await factory(model, { ...spec, device });
+    } catch (err) {
+      this.backboneNote = `backbone on the CPU: ${err instanceof Error ? err.message : String(err)}`;
+      return factory(model, { ...spec, device: null });
+    }
+  }
 
   private serialize<T>(task: () => Promise<T>): Promise<T> {
     const run = this.queue.then(task, task);
@@ -101,7 +109,8 @@ class PqClassifier implements Classifier {
 
   /** The engine, rebuilt when the device was lost and the runtime owns it; else GpuDeviceLostError. */
   private async liveEngine(): Promise<Engine> {
-    if (this.disposed || !this.engine) throw new ClassifierDisposedError('this classifier was disposed; load it again');
+    if (this.disposed || !this.engine)
+      throw new ClassifierDisposedError('this classifier was disposed; load it again');
     const engine = this.engine;
     if (engine.device?.lost) {
       if (!engine.device.owned) {
@@ -183,7 +192,8 @@ class PqClassifier implements Classifier {
 
   async info(): Promise<ClassifierInfo> {
     const engine = this.engine;
-    if (this.disposed || !engine) throw new ClassifierDisposedError('this classifier was disposed; load it again');
+    if (this.disposed || !engine)
+      throw new ClassifierDisposedError('this classifier was disposed; load it again');
     const { manifest } = this.file;
     return {
       backend: engine.backend,
@@ -193,7 +203,7 @@ class PqClassifier implements Classifier {
       gpuBytes: engine.gpuHead?.residentBytes ?? 0,
       gpuBuffers: engine.gpuHead?.liveBuffers ?? 0,
       kernels: engine.gpuHead?.kernelNames ?? manifest.layers.map(() => 'cpu'),
-      backbone: !engine.backbone ? 'none' : engine.backbone.onGpu ? 'webgpu' : 'wasm',
+      backbone: !engine.backbone ? 'none' : engine.backbone.onGpu ? 'webgpu' : 'cpu',
     };
   }
 

@@ -87,7 +87,9 @@ export async function acquireDevice(given?: GPUDevice): Promise<DeviceHandle> {
       requiredLimits,
     });
   } catch (err) {
-    throw new GpuUnavailableError(`the GPU adapter refused a device: ${err instanceof Error ? err.message : String(err)}`);
+    throw new GpuUnavailableError(
+      `the GPU adapter refused a device: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   return track(device, summarize(adapter.info), true);
 }

@@ -6,16 +6,13 @@
 export * from './api';
 export { configureOrtWasm } from './backbone';
 export { loadClassifier } from './classifier';
+export * from './cpu';
+export { denseForward } from './cpu/dense';
 export { acquireDevice, type DeviceHandle, getGpu } from './device';
 export { GpuDeviceLostError, GpuLimitError, GpuUnavailableError, KernelInputError } from './gpu/errors';
 export { CpuHead } from './head/cpu-head';
 export { GpuHead, type GpuHeadOptions } from './head/gpu-head';
-export { pixelsToTensor, resizeRgba, toInputTensor } from './preprocess';
-export type { ModelSource } from './source';
-export { topPredictions } from './topk';
-export * from './cpu';
 export * from './kernels';
-export { denseForward } from './cpu/dense';
 export {
   createDenseKernel,
   DEFAULT_DENSE_WORKGROUP_SIZE,
@@ -26,3 +23,6 @@ export {
   type DenseSizes,
   type DenseVariant,
 } from './kernels/dense';
+export { pixelsToTensor, resizeRgba, toInputTensor } from './preprocess';
+export type { ModelSource } from './source';
+export { topPredictions } from './topk';

@@ -34,7 +34,9 @@ export function inputSize(p: Preprocessing): number {
 export function resizeRgba(src: PixelInput, width: number, height: number): Uint8ClampedArray {
   if (src.width === width && src.height === height) return new Uint8ClampedArray(src.data);
   if (src.data.length < src.width * src.height * RGBA) {
-    throw new InputError(`pixel data holds ${src.data.length} bytes; ${src.width}×${src.height} RGBA needs ${src.width * src.height * RGBA}`);
+    throw new InputError(
+      `pixel data holds ${src.data.length} bytes; ${src.width}×${src.height} RGBA needs ${src.width * src.height * RGBA}`,
+    );
   }
   const out = new Uint8ClampedArray(width * height * RGBA);
   const sx = src.width / width;
@@ -79,7 +81,9 @@ export function pixelsToTensor(rgba: Uint8ClampedArray, p: Preprocessing): Float
 
 function drawToPixels(input: CanvasImageSource, p: Preprocessing): PixelInput {
   if (typeof OffscreenCanvas === 'undefined') {
-    throw new InputError('decoding images needs OffscreenCanvas (a browser or worker); in Node pass pixels or a tensor');
+    throw new InputError(
+      'decoding images needs OffscreenCanvas (a browser or worker); in Node pass pixels or a tensor',
+    );
   }
   const canvas = new OffscreenCanvas(p.width, p.height);
   const context = canvas.getContext('2d', { willReadFrequently: true });

@@ -60,7 +60,8 @@ export async function readModelSource(
     if (signal?.aborted) throw signal.reason ?? err;
     throw new ModelLoadError(`could not fetch ${url}: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (!response.ok) throw new ModelLoadError(`could not fetch ${url}: HTTP ${response.status} ${response.statusText}`);
+  if (!response.ok)
+    throw new ModelLoadError(`could not fetch ${url}: HTTP ${response.status} ${response.statusText}`);
   const length = Number(response.headers.get('content-length'));
   const total = Number.isFinite(length) && length > 0 ? length : null;
   if (!response.body) return new Uint8Array(await response.arrayBuffer());

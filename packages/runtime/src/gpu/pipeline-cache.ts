@@ -38,7 +38,11 @@ function shaderModule(device: GPUDevice, kernel: KernelSource): GPUShaderModule 
 }
 
 /** The pipeline for `kernel` specialised with `constants`, compiled on first use. Layout is 'auto'. */
-export function getPipeline(device: GPUDevice, kernel: KernelSource, constants: OverrideConstants): GPUComputePipeline {
+export function getPipeline(
+  device: GPUDevice,
+  kernel: KernelSource,
+  constants: OverrideConstants,
+): GPUComputePipeline {
   let pipelines = pipelinesByDevice.get(device);
   if (!pipelines) {
     pipelines = new Map();
@@ -50,7 +54,11 @@ export function getPipeline(device: GPUDevice, kernel: KernelSource, constants: 
     pipeline = device.createComputePipeline({
       label: key,
       layout: 'auto',
-      compute: { module: shaderModule(device, kernel), entryPoint: kernel.entryPoint, constants: { ...constants } },
+      compute: {
+        module: shaderModule(device, kernel),
+        entryPoint: kernel.entryPoint,
+        constants: { ...constants },
+      },
     });
     pipelines.set(key, pipeline);
   }

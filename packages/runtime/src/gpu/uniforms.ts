@@ -31,7 +31,8 @@ export function uniformLayout<Field extends string>(
       const view = new DataView(buffer);
       fields.forEach(([name, type], index) => {
         const value = values[name];
-        if (!Number.isFinite(value)) throw new RangeError(`uniform ${name} must be a finite number, got ${value}`);
+        if (!Number.isFinite(value))
+          throw new RangeError(`uniform ${name} must be a finite number, got ${value}`);
         const offset = index * 4;
         if (type === 'f32') view.setFloat32(offset, value, true);
         else if (type === 'i32') view.setInt32(offset, value, true);

@@ -49,12 +49,24 @@ function prepare(file: PqwFile, layer: CompressedLayer): PreparedLayer {
         layer,
         bias,
         forward: (x, n) =>
-          denseForward(u, denseBias, denseForward(v, new Float32Array(rank), x, rank, cols, n, false), rows, rank, n, relu),
+          denseForward(
+            u,
+            denseBias,
+            denseForward(v, new Float32Array(rank), x, rank, cols, n, false),
+            rows,
+            rank,
+            n,
+            relu,
+          ),
       };
     }
     case 'dense': {
       const weight = file.float32(layer.weight);
-      return { layer, bias, forward: (x, n) => denseForward(weight, denseBias, x, layer.rows, layer.cols, n, relu) };
+      return {
+        layer,
+        bias,
+        forward: (x, n) => denseForward(weight, denseBias, x, layer.rows, layer.cols, n, relu),
+      };
     }
   }
 }

@@ -6,8 +6,8 @@
  */
 import type { CompressedLayer, PqwFile } from '@pqweb/format';
 import { GpuDeviceLostError, GpuLimitError, KernelInputError } from '../gpu/errors';
-import { createDenseKernel, type DenseKernel } from '../kernels/dense';
 import { createLayerExecutor, type LayerExecutor, type LutVariant } from '../kernels';
+import { createDenseKernel, type DenseKernel } from '../kernels/dense';
 
 const FLOAT_BYTES = 4;
 /** Storage bindings must be at least this large and multiples of 4; 16 keeps every buffer vec4-aligned. */
@@ -16,6 +16,8 @@ const BUFFER_ALIGNMENT = 16;
 export interface GpuHeadOptions {
   /** Force a PQ/RQ kernel variant; default: the shape rule. */
   variant?: string;
+  /** Largest single binding, bytes; default (and ceiling) the device's maxStorageBufferBindingSize. */
+  maxBindingBytes?: number;
 }
 
 /** Features for the head: a GPU buffer (e.g. the backbone's output from onnxruntime) or CPU floats. */
@@ -45,10 +47,12 @@ export class GpuHead {
   private constructor(
     private readonly device: GPUDevice,
     private readonly file: PqwFile,
+    private readonly maxBindingBytes: number,
   ) {}
 
   static create(device: GPUDevice, file: PqwFile, options: GpuHeadOptions = {}): GpuHead {
-    const head = new GpuHead(device, file);
+    const deviceLimit = device.limits.maxStorageBufferBindingSize;
+    const head = new GpuHead(device, file, Math.min(options.maxBindingBytes ?? deviceLimit, deviceLimit));
     try {
       for (const layer of file.manifest.layers) head.steps.push(head.buildStep(layer, options));
     } catch (err) {
@@ -76,11 +80,27 @@ export class GpuHead {
   }
 
   private createBuffer(label: string, bytes: number, usage: number): GPUBuffer {
-    const limit = this.device.limits.maxStorageBufferBindingSize;
+    const limit = this.maxBindingBytes;
     if (usage & GPUBufferUsage.STORAGE && bytes > limit) {
       throw new GpuLimitError(
-        `${label} needs ${bytes} bytes in one binding but this device allows maxStorageBufferBindingSize ${limit}`,
+        `${label} needs ${bytes} bytes in one binding but the limit is ${limit} (maxStorageBufferBindingSize); ` +
+          'this layer cannot be split: use a device with a larger limit, or the wasm backend',
         'maxStorageBufferBindingSize',
+        bytes,
+        limit,
+      );
+    }
+    const buffer = this.device.createBuffer({ label: `pqweb/${label}`, size: alignedSize(bytes), usage });
+    this.owned.add(buffer);
+    return buffer;
+  }
+
+  private createSplittableBuffer(label: string, bytes: number, usage: number): GPUBuffer {
+    const limit = this.device.limits.maxBufferSize;
+    if (bytes > limit) {
+      throw new GpuLimitError(
+        `${label} needs ${bytes} bytes but this device allows maxBufferSize ${limit}`,
+        'maxBufferSize',
         bytes,
         limit,
       );
@@ -96,9 +116,15 @@ export class GpuHead {
     buffer.destroy();
   }
 
-  /** Model data: uploaded once, counted in residentBytes. */
-  private upload(label: string, data: Float32Array | Uint32Array): GPUBuffer {
-    const buffer = this.createBuffer(label, data.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST);
+  /**
+   * Model data: uploaded once, counted in residentBytes. Codes may exceed the binding limit (the executor binds
+   * them in row blocks), so they are checked against the buffer-size limit only.
+   */
+  private upload(label: string, data: Float32Array | Uint32Array, splittable = false): GPUBuffer {
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
+    const buffer = splittable
+      ? this.createSplittableBuffer(label, data.byteLength, usage)
+      : this.createBuffer(label, data.byteLength, usage);
     this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
     this.residentBytes += data.byteLength;
     return buffer;
@@ -111,11 +137,15 @@ export class GpuHead {
     rows: number,
     cols: number,
     relu: boolean,
-  ): { kernel: DenseKernel; run: (e: GPUCommandEncoder, input: GPUBuffer, output: GPUBuffer, batch: number) => void } {
+  ): {
+    kernel: DenseKernel;
+    run: (e: GPUCommandEncoder, input: GPUBuffer, output: GPUBuffer, batch: number) => void;
+  } {
     const kernel = createDenseKernel(this.device, { relu, label: name });
     return {
       kernel,
-      run: (encoder, input, output, batch) => kernel.encode(encoder, { weight, bias, input, output }, { rows, cols, batch }),
+      run: (encoder, input, output, batch) =>
+        kernel.encode(encoder, { weight, bias, input, output }, { rows, cols, batch }),
     };
   }
 
@@ -129,16 +159,22 @@ export class GpuHead {
       case 'rq':
       case 'kmeans':
       case 'binary': {
-        const codes = this.upload(`${prefix}/codes`, file.uint32(layer.codes));
+        const codes = this.upload(`${prefix}/codes`, file.uint32(layer.codes), true);
         const codebook =
-          layer.method === 'binary' ? undefined : this.upload(`${prefix}/codebook`, file.float32(layer.codebook));
-        const scales = layer.method === 'binary' ? this.upload(`${prefix}/scales`, file.float32(layer.scales)) : undefined;
-        const variant = layer.method === 'pq' || layer.method === 'rq' ? (options.variant as LutVariant | undefined) : undefined;
+          layer.method === 'binary'
+            ? undefined
+            : this.upload(`${prefix}/codebook`, file.float32(layer.codebook));
+        const scales =
+          layer.method === 'binary' ? this.upload(`${prefix}/scales`, file.float32(layer.scales)) : undefined;
+        const variant =
+          layer.method === 'pq' || layer.method === 'rq'
+            ? (options.variant as LutVariant | undefined)
+            : undefined;
         const executor: LayerExecutor = createLayerExecutor(
           this.device,
           layer,
           { codes, codebook, scales, bias },
-          { variant: variant ?? 'auto', label: prefix },
+          { variant: variant ?? 'auto', label: prefix, maxBindingBytes: this.maxBindingBytes },
         );
         return {
           layer,
@@ -163,7 +199,11 @@ export class GpuHead {
           encode: (encoder, input, output, batch) => {
             if (!middle || middleBatch < batch) {
               this.release(middle);
-              middle = this.createBuffer(`${prefix}/Vx`, batch * layer.rank * FLOAT_BYTES, GPUBufferUsage.STORAGE);
+              middle = this.createBuffer(
+                `${prefix}/Vx`,
+                batch * layer.rank * FLOAT_BYTES,
+                GPUBufferUsage.STORAGE,
+              );
               middleBatch = batch;
             }
             first.run(encoder, input, middle, batch);
@@ -214,7 +254,8 @@ export class GpuHead {
   /** Logits (batch × classes) for the given features. */
   async run(input: HeadInput, batch: number): Promise<Float32Array> {
     if (this.destroyed) throw new KernelInputError('this GPU head was destroyed');
-    if (!Number.isInteger(batch) || batch < 1) throw new KernelInputError(`batch must be a positive integer, got ${batch}`);
+    if (!Number.isInteger(batch) || batch < 1)
+      throw new KernelInputError(`batch must be a positive integer, got ${batch}`);
     const featureBytes = batch * this.inputWidth * FLOAT_BYTES;
     this.ensureCapacity(batch);
     const [a, b] = this.activations as [GPUBuffer, GPUBuffer];

@@ -1,1 +1,3 @@
 export { createNodeDevice, createNodeGpu, type NodeGpuOptions, requestedLimits } from './dawn';
+export { loadNodeClassifier, type NodeLoadOptions } from './load-node';
+export { onnxruntimeNodeBackbone } from './ort-node-backbone';
