@@ -56,6 +56,8 @@ export interface ClassifyResult {
 
 export interface ClassifyOptions {
   topK?: number;
+  /** Cancels the call while it waits in the queue (it then rejects with the signal's reason, an AbortError). */
+  signal?: AbortSignal;
 }
 
 /** A preprocessed tensor of the model's input shape (C×H×W, or N×C×H×W with N = 1). */

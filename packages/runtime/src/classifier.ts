@@ -101,8 +101,12 @@ class PqClassifier implements Classifier {
     }
   }
 
-  private serialize<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(task, task);
+  private serialize<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const start = () => {
+      signal?.throwIfAborted();
+      return task();
+    };
+    const run = this.queue.then(start, start);
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -133,7 +137,9 @@ class PqClassifier implements Classifier {
     const t0 = now();
     const size = inputSize(manifest.preprocessing);
     const tensor = new Float32Array(batch * size);
-    inputs.forEach((input, i) => tensor.set(toInputTensor(input, manifest.preprocessing), i * size));
+    inputs.forEach((input, i) => {
+      tensor.set(toInputTensor(input, manifest.preprocessing), i * size);
+    });
     const t1 = now();
     let logits: Float32Array;
     let t2: number;
@@ -181,13 +187,13 @@ class PqClassifier implements Classifier {
       const [result] = await this.runBatch([input], topK);
       if (!result) throw new Error('no result');
       return result;
-    });
+    }, options.signal);
   }
 
   classifyBatch(inputs: ClassifierInput[], options: ClassifyOptions = {}): Promise<ClassifyResult[]> {
     const topK = options.topK ?? this.options.topK ?? DEFAULT_TOP_K;
     if (inputs.length === 0) return Promise.resolve([]);
-    return this.serialize(() => this.runBatch(inputs, topK));
+    return this.serialize(() => this.runBatch(inputs, topK), options.signal);
   }
 
   async info(): Promise<ClassifierInfo> {
@@ -240,6 +246,9 @@ export async function loadClassifier(source: ModelSource, options: LoadOptions =
   const fallbackReason = options.backend === 'wasm' ? 'wasm backend requested' : null;
   const classifier = new PqClassifier(file, options, fallbackReason);
   await classifier.start();
-  options.signal?.throwIfAborted();
+  if (options.signal?.aborted) {
+    await classifier.dispose();
+    options.signal.throwIfAborted();
+  }
   return classifier;
 }

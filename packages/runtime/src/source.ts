@@ -4,7 +4,7 @@ import { ModelLoadError } from './api';
 
 export type ModelSource = string | URL | ArrayBuffer | Uint8Array | Blob;
 
-async function readStream(
+export async function readStream(
   body: ReadableStream<Uint8Array>,
   total: number | null,
   onProgress: ((p: LoadProgress) => void) | undefined,

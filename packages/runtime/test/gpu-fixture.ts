@@ -62,7 +62,11 @@ export async function openGpuTestContext(): Promise<GpuTestContext> {
 }
 
 /** Read a GPU buffer back as float32 (the buffer needs COPY_SRC). */
-export async function readFloat32(device: GPUDevice, source: GPUBuffer, byteLength = source.size): Promise<Float32Array> {
+export async function readFloat32(
+  device: GPUDevice,
+  source: GPUBuffer,
+  byteLength = source.size,
+): Promise<Float32Array> {
   const staging = device.createBuffer({
     label: 'test-readback',
     size: byteLength,

@@ -1,4 +1,6 @@
-import { basename } from 'node:path';
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
 import {
   type CompressOptions,
   type CompressProgress,
@@ -111,8 +113,22 @@ function progressReporter(quiet: boolean): { onProgress: (e: CompressProgress) =
   };
 }
 
+/** Fail before minutes of quantization, not after, when the output cannot be written. */
+async function checkWritableFolder(output: string): Promise<void> {
+  const folder = dirname(resolve(output));
+  try {
+    await access(folder, constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      `cannot write ${output}: ${code === 'ENOENT' ? `folder ${folder} does not exist` : `folder ${folder} is not writable (${code})`}`,
+    );
+  }
+}
+
 export async function runCompress(modelPath: string, flags: CompressFlags): Promise<void> {
   const options = await flagsToOptions(flags, basename(modelPath).replace(/\.onnx$/i, ''));
+  await checkWritableFolder(flags.output);
   const onnx = await readInputFile(modelPath, 'model');
   const reporter = progressReporter(Boolean(flags.quiet || flags.json));
   let result: CompressResult;

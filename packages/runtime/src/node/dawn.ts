@@ -52,6 +52,18 @@ export async function createNodeGpu(options: NodeGpuOptions = {}): Promise<GPU> 
   return gpu;
 }
 
+/** Make `navigator.gpu` (absent in Node 20) Dawn's GPU, once per process; returns it. */
+export async function installNodeGpu(options: NodeGpuOptions = {}): Promise<GPU> {
+  const scope = globalThis as { navigator?: { gpu?: GPU } };
+  if (scope.navigator?.gpu) return scope.navigator.gpu;
+  const gpu = await createNodeGpu(options);
+  if (!scope.navigator) {
+    Object.defineProperty(globalThis, 'navigator', { value: {}, configurable: true, writable: true });
+  }
+  Object.defineProperty(scope.navigator, 'gpu', { value: gpu, configurable: true });
+  return gpu;
+}
+
 /** Adapter limits worth asking for: everything the adapter offers for the resources our kernels use. */
 export function requestedLimits(adapter: GPUAdapter): Record<string, number> {
   const names = [

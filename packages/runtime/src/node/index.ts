@@ -1,3 +1,9 @@
-export { createNodeDevice, createNodeGpu, type NodeGpuOptions, requestedLimits } from './dawn';
+export {
+  createNodeDevice,
+  createNodeGpu,
+  installNodeGpu,
+  type NodeGpuOptions,
+  requestedLimits,
+} from './dawn';
 export { loadNodeClassifier, type NodeLoadOptions } from './load-node';
 export { onnxruntimeNodeBackbone } from './ort-node-backbone';

@@ -1,0 +1,196 @@
+/**
+ * The whole classifier in Node: the bundled .pqw with its head on Dawn (WebGPU) against the `decompress`ed
+ * ONNX in onnxruntime-node on 1,000 Fashion-MNIST test images; device loss; buffer leaks over 1,000 calls;
+ * a forced binding limit. Lives in the CLI package because it needs both the compressor (decompress) and the
+ * runtime, which never import each other.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildDenseOnnx, compressOnnx } from '@pqweb/compress';
+import { loadFashionMnist } from '@pqweb/data';
+import { decodePqw, layerArrays, reconstructWeights } from '@pqweb/format';
+import {
+  type Classifier,
+  GpuDeviceLostError,
+  GpuLimitError,
+  loadClassifier,
+  type PixelInput,
+} from '@pqweb/runtime';
+import { createNodeDevice, loadNodeClassifier, onnxruntimeNodeBackbone } from '@pqweb/runtime/node';
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+
+const repo = join(import.meta.dirname, '../../..');
+const modelBytes = new Uint8Array(readFileSync(join(repo, 'apps/demo/public/models/fashion-vgg.pqw')));
+const file = decodePqw(modelBytes);
+const AGREEMENT_IMAGES = 1000;
+const BATCH = 250;
+/** Logits differ only by float32 summation order between the GPU LUT kernels and ORT's dense GEMM. */
+const MAX_LOGIT_DIFF = 1e-3;
+
+function decompressedOnnx(): Uint8Array {
+  const { manifest } = file;
+  return buildDenseOnnx({
+    backbone: manifest.backbone ? file.bytes(manifest.backbone.section) : null,
+    input: manifest.model.input,
+    headInputName: manifest.backbone?.outputName ?? manifest.model.input.name,
+    outputName: manifest.model.outputName,
+    layers: manifest.layers.map((layer) => {
+      const arrays = layerArrays(file, layer);
+      return { ...layer, bias: arrays.bias ?? null, weight: reconstructWeights(layer, arrays) };
+    }),
+  });
+}
+
+function grayToRgba(images: Uint8Array, index: number): PixelInput {
+  const data = new Uint8ClampedArray(28 * 28 * 4);
+  for (let i = 0; i < 784; i++) {
+    const v = images[index * 784 + i] ?? 0;
+    data[i * 4] = v;
+    data[i * 4 + 1] = v;
+    data[i * 4 + 2] = v;
+    data[i * 4 + 3] = 255;
+  }
+  return { data, width: 28, height: 28 };
+}
+
+function argmax(values: Float32Array, offset: number, count: number): number {
+  let best = 0;
+  for (let c = 1; c < count; c++) if ((values[offset + c] ?? 0) > (values[offset + best] ?? 0)) best = c;
+  return best;
+}
+
+/** Wraps device.createBuffer/destroy to count the buffers alive on it. */
+function trackBuffers(device: GPUDevice): () => number {
+  const live = new Set<GPUBuffer>();
+  const create = device.createBuffer.bind(device);
+  device.createBuffer = (descriptor: GPUBufferDescriptor) => {
+    const buffer = create(descriptor);
+    live.add(buffer);
+    const destroy = buffer.destroy.bind(buffer);
+    buffer.destroy = () => {
+      live.delete(buffer);
+      destroy();
+    };
+    return buffer;
+  };
+  return () => live.size;
+}
+
+describe('classifier on Dawn against the decompressed ONNX', () => {
+  it(`agrees on top-1 for ≥99.9% of ${AGREEMENT_IMAGES} test images`, async () => {
+    const data = await loadFashionMnist('test', { limit: AGREEMENT_IMAGES });
+    const session = await ort.InferenceSession.create(decompressedOnnx());
+    const classifier = await loadNodeClassifier(modelBytes, { backend: 'webgpu' });
+    const info = await classifier.info();
+    expect(info.backend).toBe('webgpu');
+    let agree = 0;
+    let maxDiff = 0;
+    const classes = file.manifest.labels.length;
+    const p = file.manifest.preprocessing;
+    for (let start = 0; start < AGREEMENT_IMAGES; start += BATCH) {
+      const inputs = Array.from({ length: BATCH }, (_, i) => grayToRgba(data.images, start + i));
+      const results = await classifier.classifyBatch(inputs);
+      const x = new Float32Array(BATCH * 784);
+      for (let i = 0; i < x.length; i++)
+        x[i] = ((data.images[start * 784 + i] ?? 0) * p.scale - (p.mean[0] ?? 0)) / (p.std[0] ?? 1);
+      const reference = (await session.run({ input: new ort.Tensor('float32', x, [BATCH, 1, 28, 28]) }))
+        .logits?.data as Float32Array;
+      results.forEach((result, i) => {
+        if (result.top[0]?.index === argmax(reference, i * classes, classes)) agree++;
+        for (let c = 0; c < classes; c++) {
+          maxDiff = Math.max(maxDiff, Math.abs((result.logits[c] ?? 0) - (reference[i * classes + c] ?? 0)));
+        }
+      });
+    }
+    console.log(
+      `Dawn (${info.adapter?.description}): top-1 agreement ${agree}/${AGREEMENT_IMAGES}, max |Δlogit| ${maxDiff.toExponential(2)}, kernels ${info.kernels.join(', ')}`,
+    );
+    expect(agree / AGREEMENT_IMAGES).toBeGreaterThanOrEqual(0.999);
+    expect(maxDiff).toBeLessThan(MAX_LOGIT_DIFF);
+    await classifier.dispose();
+    await session.release();
+  });
+});
+
+describe('GPU resources', () => {
+  it('1,000 classify calls leave the live buffer count unchanged; dispose frees them all', async () => {
+    // A small model keeps 1,000 calls quick on SwiftShader; the code path is the same as the reference model's.
+    const small = await compressOnnx(
+      new Uint8Array(readFileSync(join(repo, 'fixtures/onnx/tiny-keras.onnx'))),
+      {
+        method: 'pq',
+        bits: 2,
+        dim: 4,
+        minParams: 0,
+      },
+    );
+    const { device } = await createNodeDevice();
+    const liveBuffers = trackBuffers(device);
+    const classifier = await loadClassifier(small.bytes, { device, backbone: onnxruntimeNodeBackbone });
+    const input = { data: new Float32Array(12).fill(0.1) };
+    await classifier.classify(input);
+    const after1 = liveBuffers();
+    expect(after1).toBeGreaterThan(0);
+    for (let i = 0; i < 999; i++) await classifier.classify(input);
+    expect(liveBuffers()).toBe(after1);
+    await classifier.dispose();
+    expect(liveBuffers()).toBe(0);
+    device.destroy();
+  });
+
+  it('a device the caller owns, destroyed mid-use: calls reject with GpuDeviceLostError, never hang', async () => {
+    const { device } = await createNodeDevice();
+    const classifier = await loadClassifier(modelBytes, { device, backbone: onnxruntimeNodeBackbone });
+    const input = { data: new Float32Array(784).fill(0.2) };
+    const expected = await classifier.classify(input);
+    const pending = classifier.classify(input).then(
+      () => 'resolved',
+      (err: unknown) => err,
+    );
+    device.destroy();
+    const outcome = await pending;
+    // The call in flight may have finished before the loss took effect; the next one cannot.
+    if (outcome !== 'resolved') expect(outcome).toBeInstanceOf(GpuDeviceLostError);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await expect(classifier.classify(input)).rejects.toBeInstanceOf(GpuDeviceLostError);
+    expect(expected.top[0]?.index).toBeGreaterThanOrEqual(0);
+    await classifier.dispose();
+  });
+
+  it('a device the runtime owns, destroyed mid-use: the next call recreates it and answers the same', async () => {
+    const classifier: Classifier = await loadNodeClassifier(modelBytes, { backend: 'webgpu' });
+    const input = { data: new Float32Array(784).fill(0.3) };
+    const before = await classifier.classify(input);
+    const device = (classifier as unknown as { engine: { device: { device: GPUDevice } } }).engine.device
+      .device;
+    device.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const after = await classifier.classify(input);
+    expect(Array.from(after.logits)).toEqual(Array.from(before.logits));
+    await classifier.dispose();
+  });
+});
+
+describe('binding limits', () => {
+  const input = { data: new Float32Array(784).map((_, i) => Math.sin(i)) };
+
+  it('codes above the limit are split by rows and give the same logits', async () => {
+    const cpu = await loadClassifier(modelBytes, { backend: 'wasm', backbone: onnxruntimeNodeBackbone });
+    const expected = await cpu.classify(input);
+    // The first layer's codes are 1024 rows × 98 words × 4 = 401,408 bytes; its codebook 200,704.
+    const split = await loadNodeClassifier(modelBytes, { backend: 'webgpu', maxBindingBytes: 256 * 1024 });
+    const got = await split.classify(input);
+    for (let c = 0; c < expected.logits.length; c++) {
+      expect(Math.abs((got.logits[c] ?? 0) - (expected.logits[c] ?? 0))).toBeLessThan(1e-4);
+    }
+    await split.dispose();
+    await cpu.dispose();
+  });
+
+  it('data that cannot be split fails with GpuLimitError naming the limit', async () => {
+    const load = loadNodeClassifier(modelBytes, { backend: 'webgpu', maxBindingBytes: 128 * 1024 });
+    await expect(load).rejects.toBeInstanceOf(GpuLimitError);
+    await expect(load).rejects.toThrow(/maxStorageBufferBindingSize/);
+  });
+});
