@@ -33,6 +33,13 @@ export type BackboneFactory = (model: Uint8Array, spec: BackboneSpec) => Promise
 
 export const ortWebBackbone: BackboneFactory = (model, spec) => OrtBackbone.create(model, spec);
 
+/**
+ * onnxruntime-web's wasm EP even when the head runs on WebGPU: for devices where the WebGPU EP is slow or
+ * refused (e.g. SwiftShader, a CPU emulating the GPU: its convolutions take ~1 s per image there).
+ */
+export const ortWebCpuBackbone: BackboneFactory = (model, spec) =>
+  OrtBackbone.create(model, { ...spec, device: null });
+
 export class OrtBackbone implements BackboneRunner {
   private constructor(
     private readonly session: ort.InferenceSession,

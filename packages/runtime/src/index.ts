@@ -4,7 +4,13 @@
  * `@pqweb/runtime/node`.
  */
 export * from './api';
-export { configureOrtWasm } from './backbone';
+export {
+  type BackboneFactory,
+  type BackboneRunner,
+  configureOrtWasm,
+  ortWebBackbone,
+  ortWebCpuBackbone,
+} from './backbone';
 export { loadClassifier } from './classifier';
 export * from './cpu';
 export { denseForward } from './cpu/dense';
