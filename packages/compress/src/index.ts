@@ -2,9 +2,11 @@
  * @pqweb/compress — ONNX classifier in, the paper's quantizers, .pqw out. Node-only (worker_threads);
  * the browser runtime never imports it.
  */
+
+export * from './onnx';
 export {
-  type CompressOptions,
   CompressOptionError,
+  type CompressOptions,
   type CompressProgress,
   type CompressResult,
   compressOnnx,
@@ -13,5 +15,4 @@ export {
   type LayerReport,
   PRODUCER,
 } from './pipeline';
-export * from './onnx';
 export * from './quantize';

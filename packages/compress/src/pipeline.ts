@@ -3,24 +3,24 @@
  * container with the backbone embedded. The CLI's `compress` and `sweep` are thin faces over this.
  */
 import {
+  bitsForK,
   type CompressedLayer,
   decodePqw,
   encodePqw,
+  float32ToFloat16,
+  type LayerStorage,
   type ManifestDraft,
   modelStorage,
   type Preprocessing,
   packCodes,
   type SectionData,
-  bitsForK,
-  float32ToFloat16,
-  type LayerStorage,
 } from '@pqweb/format';
 import { type DenseHeadSplit, type DenseLayerSpec, splitDenseHead } from './onnx';
 import {
   chooseForTargetRate,
   type QuantizedLayer,
-  type QuantMethodOption,
   QuantizerOptionError,
+  type QuantMethodOption,
   quantizeMatrix,
 } from './quantize';
 
@@ -105,17 +105,21 @@ function preprocessingFor(split: DenseHeadSplit, options: CompressOptions): Prep
   } else if (shape.length === 3) {
     [height, width] = [shape[1] ?? 1, shape[2] ?? 1];
   }
-  if (channels !== 1 && channels !== 3) throw new CompressOptionError(`unsupported channel count ${channels}`);
+  if (channels !== 1 && channels !== 3)
+    throw new CompressOptionError(`unsupported channel count ${channels}`);
   const perChannel = (values: number[] | undefined, fallback: number, what: string): number[] => {
     if (!values || values.length === 0) return Array.from({ length: channels }, () => fallback);
     if (values.length === 1) return Array.from({ length: channels }, () => values[0] as number);
     if (values.length !== channels) {
-      throw new CompressOptionError(`--${what} has ${values.length} values but the model input has ${channels} channels`);
+      throw new CompressOptionError(
+        `--${what} has ${values.length} values but the model input has ${channels} channels`,
+      );
     }
     return values;
   };
   const std = perChannel(options.std, 1, 'std');
-  if (std.some((s) => !(s > 0))) throw new CompressOptionError(`--std values must be > 0, got ${std.join(',')}`);
+  if (std.some((s) => !(s > 0)))
+    throw new CompressOptionError(`--std values must be > 0, got ${std.join(',')}`);
   return {
     width,
     height,
@@ -164,7 +168,8 @@ async function planLayers(split: DenseHeadSplit, options: CompressOptions): Prom
     );
   }
   if (options.targetRate !== undefined) {
-    if (!(options.targetRate > 1)) throw new CompressOptionError(`--target-rate must be > 1, got ${options.targetRate}`);
+    if (!(options.targetRate > 1))
+      throw new CompressOptionError(`--target-rate must be > 1, got ${options.targetRate}`);
     // The float32 layers count against the budget too, so raise the target for the quantized ones accordingly.
     const kept = plans.filter((p) => p.options === null);
     const keptBytes = kept.reduce((sum, p) => sum + 4 * (p.spec.rows * p.spec.cols + p.spec.rows), 0);
@@ -177,7 +182,12 @@ async function planLayers(split: DenseHeadSplit, options: CompressOptions): Prom
       );
     }
     const choices = await chooseForTargetRate(
-      quantized.map((p) => ({ name: p.spec.name, weight: p.spec.weight, rows: p.spec.rows, cols: p.spec.cols })),
+      quantized.map((p) => ({
+        name: p.spec.name,
+        weight: p.spec.weight,
+        rows: p.spec.rows,
+        cols: p.spec.cols,
+      })),
       options.method,
       quantDense / budget,
       { seed: options.seed ?? 1, threads: options.threads },
@@ -230,25 +240,41 @@ function layerSections(
     activation: spec.activation,
     bias: spec.bias ? exact('bias', spec.bias) : null,
   };
-  if (q === null) return { layer: { ...base, method: 'dense', weight: exact('weight', spec.weight) }, sections };
+  if (q === null)
+    return { layer: { ...base, method: 'dense', weight: exact('weight', spec.weight) }, sections };
   switch (q.method) {
     case 'pq': {
       const packed = codes(q.codes, spec.rows, q.segments, bitsForK(q.k));
       const codebook = floats('codebook', q.codebook);
       return {
-        layer: { ...base, method: 'pq', d: q.d, k: q.k, segments: q.segments, codes: packed.name, packing: packed.packing, codebook },
+        layer: {
+          ...base,
+          method: 'pq',
+          d: q.d,
+          k: q.k,
+          segments: q.segments,
+          codes: packed.name,
+          packing: packed.packing,
+          codebook,
+        },
         sections,
       };
     }
     case 'kmeans': {
       const packed = codes(q.codes, spec.rows, spec.cols, bitsForK(q.k));
       const codebook = floats('codebook', q.codebook);
-      return { layer: { ...base, method: 'kmeans', k: q.k, codes: packed.name, packing: packed.packing, codebook }, sections };
+      return {
+        layer: { ...base, method: 'kmeans', k: q.k, codes: packed.name, packing: packed.packing, codebook },
+        sections,
+      };
     }
     case 'binary': {
       const packed = codes(q.signs, spec.rows, spec.cols, 1);
       const scales = exact('scales', q.scales);
-      return { layer: { ...base, method: 'binary', codes: packed.name, packing: packed.packing, scales }, sections };
+      return {
+        layer: { ...base, method: 'binary', codes: packed.name, packing: packed.packing, scales },
+        sections,
+      };
     }
     case 'rq': {
       const packed = codes(q.codes, spec.rows * q.stages, q.segments, bitsForK(q.k));
@@ -299,7 +325,8 @@ export async function compressOnnx(onnxBytes: Uint8Array, options: CompressOptio
     let quantized: QuantizedLayer | null = null;
     let relativeError = 0;
     if (plan.options) {
-      if (plan.spec.rows < 2) throw new QuantizerOptionError(`layer ${plan.spec.name} has ${plan.spec.rows} row(s)`);
+      if (plan.spec.rows < 2)
+        throw new QuantizerOptionError(`layer ${plan.spec.name} has ${plan.spec.rows} row(s)`);
       const result = await quantizeMatrix(plan.spec.weight, plan.spec.rows, plan.spec.cols, {
         method: options.method,
         ...plan.options,
