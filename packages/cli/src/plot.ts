@@ -4,6 +4,8 @@ import type { SweepPoint } from './commands/sweep';
 const WIDTH = 720;
 const HEIGHT = 440;
 const MARGIN = { left: 64, right: 150, top: 30, bottom: 52 };
+/** Points of accuracy below the uncompressed model that the y axis shows. */
+const ACCURACY_BAND_PT = 10;
 const COLORS: Record<string, string> = {
   binary: '#d62728',
   kmeans: '#1f77b4',
@@ -21,8 +23,10 @@ export function sweepPlot(points: SweepPoint[], baselineTop1: number): string {
   const accs = points.map((p) => p.top1 * 100).concat([baselineTop1 * 100]);
   const logMin = Math.floor(Math.log2(Math.max(1, Math.min(...rates))));
   const logMax = Math.ceil(Math.log2(Math.max(...rates, 2)));
-  const accMin = Math.max(0, Math.floor(Math.min(...accs) / 5) * 5);
-  const accMax = Math.min(100, Math.ceil(Math.max(...accs) / 1) * 1 + 1);
+  // The interesting band is within a few points of the uncompressed model; points far below it are drawn on the
+  // bottom edge as hollow markers (their value in the tooltip and in the table).
+  const accMin = Math.max(0, Math.floor(baselineTop1 * 100 - ACCURACY_BAND_PT));
+  const accMax = Math.min(100, Math.ceil(Math.max(...accs)) + 1);
   const plotW = WIDTH - MARGIN.left - MARGIN.right;
   const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
   const x = (rate: number) =>
@@ -41,6 +45,9 @@ export function sweepPlot(points: SweepPoint[], baselineTop1: number): string {
     );
   }
   const accStep = accMax - accMin > 20 ? 10 : accMax - accMin > 8 ? 2 : 1;
+  parts.push(
+    `<text x="${MARGIN.left + 6}" y="${MARGIN.top + plotH - 6}" fill="#777">hollow: below ${accMin}% (see the table)</text>`,
+  );
   for (let a = accMin; a <= accMax; a += accStep) {
     const py = y(a);
     parts.push(
@@ -62,13 +69,14 @@ export function sweepPlot(points: SweepPoint[], baselineTop1: number): string {
     const series = points.filter((p) => p.method === method).sort((a, b) => a.rate - b.rate);
     // PQ's grid holds several settings per rate; draw its upper envelope as the line, every point as a dot.
     const envelope = series.filter((p) => !series.some((q) => q.rate >= p.rate && q.top1 > p.top1));
+    const clampedY = (p: SweepPoint) => y(Math.max(accMin, p.top1 * 100));
     const path = envelope
-      .map((p, i) => `${i === 0 ? 'M' : 'L'}${x(p.rate).toFixed(1)},${y(p.top1 * 100).toFixed(1)}`)
+      .map((p, i) => `${i === 0 ? 'M' : 'L'}${x(p.rate).toFixed(1)},${clampedY(p).toFixed(1)}`)
       .join(' ');
     if (envelope.length > 1) parts.push(`<path d="${path}" fill="none" stroke="${color}" stroke-width="2"/>`);
     for (const p of series) {
       parts.push(
-        `<circle cx="${x(p.rate).toFixed(1)}" cy="${y(Math.max(accMin, p.top1 * 100)).toFixed(1)}" r="3.5" fill="${color}"><title>${escapeXml(`${method} ${p.setting}: ${p.rate.toFixed(1)}×, top-1 ${(p.top1 * 100).toFixed(2)}%`)}</title></circle>`,
+        `<circle cx="${x(p.rate).toFixed(1)}" cy="${clampedY(p).toFixed(1)}" r="3.5" ${p.top1 * 100 < accMin ? `fill="white" stroke="${color}" stroke-width="1.5"` : `fill="${color}"`}><title>${escapeXml(`${method} ${p.setting}: ${p.rate.toFixed(1)}×, top-1 ${(p.top1 * 100).toFixed(2)}%`)}</title></circle>`,
       );
     }
     const ly = MARGIN.top + 14 + index * 20;

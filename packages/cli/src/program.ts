@@ -79,6 +79,7 @@ export function buildProgram(): Command {
     .option('--mean <M>', 'input normalization mean', '0.286041')
     .option('--std <S>', 'input normalization std', '0.353024')
     .option('--seed <N>', 'random seed', '1')
+    .option('--report-only', 'only redraw sweep.md and sweep.svg from the sweep.json in --out')
     .action(async (model: string, flags) => {
       await runSweep(model, flags);
     });

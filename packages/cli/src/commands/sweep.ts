@@ -3,7 +3,7 @@
  * layers (every byte: codes + codebooks + biases + scales) against top-1 / top-5 loss on the test set.
  * Writes sweep.json, sweep.md and sweep.svg to --out (docs/results by default).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildDenseOnnx, type CompressOptions, compressOnnx } from '@pqweb/compress';
 import { decodePqw, layerArrays, type PqwFile, reconstructWeights } from '@pqweb/format';
@@ -28,6 +28,7 @@ export interface SweepFlags {
   std?: string;
   methods?: string;
   seed?: string;
+  reportOnly?: boolean;
 }
 
 export interface SweepPoint {
@@ -100,8 +101,33 @@ export function sweepGrid(): Record<string, Setting[]> {
   };
 }
 
+interface SweepReport {
+  model: string;
+  date: string;
+  images: number;
+  baseline: { top1: number; top5: number };
+  seed: number;
+  points: SweepPoint[];
+}
+
+async function writeReport(outDir: string, report: SweepReport): Promise<void> {
+  await mkdir(outDir, { recursive: true });
+  await writeFile(join(outDir, 'sweep.json'), `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(join(outDir, 'sweep.svg'), sweepPlot(report.points, report.baseline.top1));
+  await writeFile(
+    join(outDir, 'sweep.md'),
+    sweepMarkdown(report.model, report.date, report.images, report.baseline, report.points),
+  );
+}
+
 export async function runSweep(modelPath: string, flags: SweepFlags): Promise<SweepPoint[]> {
   const outDir = flags.out ?? 'docs/results';
+  if (flags.reportOnly) {
+    // Redraw the table and plot from an earlier run's sweep.json (no quantization, no evaluation).
+    const report = JSON.parse(await readFile(join(outDir, 'sweep.json'), 'utf8')) as SweepReport;
+    await writeReport(outDir, report);
+    return report.points;
+  }
   const seed = flags.seed === undefined ? 1 : parseInteger('--seed', flags.seed, 0);
   const mean = flags.mean === undefined ? [0.286041] : parseNumberList('--mean', flags.mean);
   const std = flags.std === undefined ? [0.353024] : parseNumberList('--std', flags.std);
@@ -225,7 +251,17 @@ export function sweepMarkdown(
     '![accuracy vs rate](sweep.svg)',
     '',
     markdownTable(
-      ['method', 'setting', 'rate', 'file', 'top-1', 'top-1 loss (pt)', 'top-5', 'top-5 loss (pt)'],
+      [
+        'method',
+        'setting',
+        'rate',
+        'file',
+        'top-1',
+        'top-1 loss (pt)',
+        'top-5',
+        'top-5 loss (pt)',
+        'codes check',
+      ],
       rows,
     ),
     '',
