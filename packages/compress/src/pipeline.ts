@@ -190,7 +190,11 @@ async function planLayers(split: DenseHeadSplit, options: CompressOptions): Prom
       })),
       options.method,
       quantDense / budget,
-      { seed: options.seed ?? 1, threads: options.threads },
+      {
+        seed: options.seed ?? 1,
+        threads: options.threads,
+        codebookBits: options.codebookDtype === 'float16' ? 16 : 32,
+      },
     );
     choices.forEach((choice, index) => {
       const plan = quantized[index];
