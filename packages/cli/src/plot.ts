@@ -12,6 +12,8 @@ const COLORS: Record<string, string> = {
   pq: '#2ca02c',
   rq: '#9467bd',
   svd: '#ff7f0e',
+  'pq-f16': '#17becf',
+  'pq-target': '#8c564b',
 };
 
 function escapeXml(text: string): string {

@@ -75,7 +75,7 @@ export function buildProgram(): Command {
     .option('--out <DIR>', 'where to write sweep.md, sweep.svg, sweep.json', 'docs/results')
     .option('--data <DIR>', 'Fashion-MNIST idx folder')
     .option('--limit <N>', 'only the first N test images')
-    .option('--methods <list>', 'comma-separated subset of binary,kmeans,pq,rq,svd')
+    .option('--methods <list>', 'comma-separated subset of binary,kmeans,pq,pq-f16,pq-target,rq,svd')
     .option('--mean <M>', 'input normalization mean', '0.286041')
     .option('--std <S>', 'input normalization std', '0.353024')
     .option('--seed <N>', 'random seed', '1')

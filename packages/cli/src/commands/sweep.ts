@@ -86,18 +86,56 @@ function argmaxOf(values: Float32Array, offset: number, count: number): number {
 
 type Setting = { label: string; options: Partial<CompressOptions> };
 
-/** The grid of shared/paper.md's experiment (issue 3): binary; k-means b=1..8; PQ d × k; RQ t=2..4; SVD ranks. */
-export function sweepGrid(): Record<string, Setting[]> {
+/** One line of the plot: a compress method and the settings it is swept over. */
+interface Series {
+  method: CompressOptions['method'];
+  settings: Setting[];
+}
+
+/**
+ * The grid of shared/paper.md's experiment (issue 3): binary; k-means b=1..8; PQ d × k; RQ t=2..4; SVD ranks.
+ * Plus two lines the paper's analysis suggests for a head whose rows are few next to k (codebooks dominate):
+ * PQ with float16 codebooks, and PQ whose d and k are chosen per layer for a target rate.
+ */
+export function sweepGrid(): Record<string, Series> {
   const pq: Setting[] = [];
   for (const dim of [1, 2, 4, 8, 16]) {
     for (const bits of [4, 6, 8]) pq.push({ label: `d=${dim} k=${2 ** bits}`, options: { dim, bits } });
   }
+  const half = { codebookDtype: 'float16' as const };
   return {
-    binary: [{ label: 'sign×scale', options: {} }],
-    kmeans: [1, 2, 3, 4, 5, 6, 7, 8].map((bits) => ({ label: `k=${2 ** bits}`, options: { bits } })),
-    pq,
-    rq: [2, 3, 4].map((stages) => ({ label: `d=4 k=16 t=${stages}`, options: { dim: 4, bits: 4, stages } })),
-    svd: [4, 8, 16, 32, 64, 128].map((rank) => ({ label: `r=${rank}`, options: { rank } })),
+    binary: { method: 'binary', settings: [{ label: 'sign×scale', options: {} }] },
+    kmeans: {
+      method: 'kmeans',
+      settings: [1, 2, 3, 4, 5, 6, 7, 8].map((bits) => ({ label: `k=${2 ** bits}`, options: { bits } })),
+    },
+    pq: { method: 'pq', settings: pq },
+    'pq-f16': {
+      method: 'pq',
+      settings: [
+        { label: 'd=4 k=16 f16', options: { dim: 4, bits: 4, ...half } },
+        { label: 'd=8 k=16 f16', options: { dim: 8, bits: 4, ...half } },
+        { label: 'd=8 k=64 f16', options: { dim: 8, bits: 6, ...half } },
+      ],
+    },
+    'pq-target': {
+      method: 'pq',
+      settings: [16, 24, 32, 48].map((targetRate) => ({
+        label: `target ${targetRate}× f16`,
+        options: { targetRate, ...half },
+      })),
+    },
+    rq: {
+      method: 'rq',
+      settings: [2, 3, 4].map((stages) => ({
+        label: `d=4 k=16 t=${stages}`,
+        options: { dim: 4, bits: 4, stages },
+      })),
+    },
+    svd: {
+      method: 'svd',
+      settings: [4, 8, 16, 32, 64, 128].map((rank) => ({ label: `r=${rank}`, options: { rank } })),
+    },
   };
 }
 
@@ -152,12 +190,12 @@ export async function runSweep(modelPath: string, flags: SweepFlags): Promise<Sw
 
   const points: SweepPoint[] = [];
   for (const method of methods) {
-    const settings = grid[method];
-    if (!settings) throw new Error(`unknown method ${method}; choose from ${Object.keys(grid).join(', ')}`);
-    for (const setting of settings) {
+    const series = grid[method];
+    if (!series) throw new Error(`unknown series ${method}; choose from ${Object.keys(grid).join(', ')}`);
+    for (const setting of series.settings) {
       const started = performance.now();
       const result = await compressOnnx(onnx, {
-        method: method as CompressOptions['method'],
+        method: series.method,
         mean,
         std,
         seed,
