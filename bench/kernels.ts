@@ -1,0 +1,580 @@
+/**
+ * `pnpm bench:kernels`: pqweb's WebGPU kernels on codes (PQ in every LUT variant, scalar k-means), its dense
+ * fp32 kernel, and onnxruntime-node's WebGPU EP (MatMul fp32, MatMulNBits int4 with and without
+ * accuracy_level 4), interleaved in one process on the same shapes and batches. Every configuration is checked
+ * against a CPU reference before it is timed. Writes bench/results/kernels-<adapter>.json; `pnpm bench:report`
+ * turns the JSON files into BENCHMARKS.md. Method: /work/.library/device/METHOD.md; host recipe:
+ * shared/gpu-host.md.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createNodeDevice } from '../packages/runtime/src/node/dawn';
+import { bytesMoved, floorBytes } from './lib/bytes';
+import { allFinite, poisonWithNaN, readFloats, relativeError, sampleRows } from './lib/check';
+import { GpuTimestamps, webgpuSeriesTimer } from './lib/gpu-timer';
+import {
+  FP32_TOLERANCE,
+  FULL_BUDGET_S,
+  FULL_TIMING,
+  INPUT_SETS,
+  L2_BYTES,
+  type LayerShape,
+  MAX_WEIGHT_COPIES,
+  QUICK_BUDGET_S,
+  QUICK_TIMING,
+  ROTATION_TARGET_BYTES,
+  type TimingPlan,
+} from './lib/grid';
+import { adapterSlug, describeAdapter, describeMachine } from './lib/machine';
+import { OptionsError, parseOptions, selectBatches, selectShapes, USAGE } from './lib/options';
+import { type OrtContender, OrtWebgpu } from './lib/ort-layers';
+import { createPqwebLayers, type PqwebContender } from './lib/pqweb-layers';
+import { COPY_BYTES_FULL, COPY_BYTES_QUICK, measureCopy, measureEmptyDispatch } from './lib/probes';
+import { SeededRandom, seedFor } from './lib/random';
+import { formatRunSummary } from './lib/report/summary';
+import {
+  type BenchRun,
+  type CheckResult,
+  type ContenderSpec,
+  type DeviceProbes,
+  type KernelResult,
+  RESULTS_SCHEMA_VERSION,
+  type TimingResult,
+} from './lib/results';
+import { combineRounds, measureRound, type RoundSamples, type SeriesTimer } from './lib/series';
+
+/** Dawn toggles for GPU timestamps that are not quantized (shared/gpu-host.md). */
+const DAWN_FLAGS = ['disable-dawn-features=timestamp_quantization', 'enable-dawn-features=allow_unsafe_apis'];
+const FLOAT_BYTES = 4;
+
+interface Context {
+  device: GPUDevice;
+  timestamps: GpuTimestamps | null;
+  ort: OrtWebgpu | null;
+  plan: TimingPlan;
+  seed: number;
+  deadline: number;
+  run: BenchRun;
+  write: () => void;
+}
+
+function log(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message.split('\n')[0]}` : String(error);
+}
+
+function formatUs(value: number | undefined): string {
+  return value === undefined
+    ? '—'
+    : value >= 1000
+      ? `${(value / 1000).toFixed(2)} ms`
+      : `${value.toFixed(1)} µs`;
+}
+
+/** One contender on one (shape, batch): its record, its timer once checked, and its rounds so far. */
+interface Entry {
+  result: KernelResult;
+  timer: SeriesTimer | null;
+  rounds: RoundSamples[];
+  rotation: { nextIndex: number };
+}
+
+function baseResult(
+  shape: LayerShape,
+  batch: number,
+  id: string,
+  spec: ContenderSpec,
+  copies: number,
+): KernelResult {
+  const bytes = bytesMoved(spec, shape, batch);
+  return {
+    shape: { name: shape.name, rows: shape.rows, cols: shape.cols },
+    batch,
+    id,
+    contender: spec,
+    bytes,
+    rotation: {
+      weightCopies: copies,
+      inputSets: INPUT_SETS,
+      workingSetBytes: copies * bytes.weights + INPUT_SETS * bytes.activations,
+    },
+  };
+}
+
+/** Runs a pqweb contender on weight copy `copy` and input set `set`, and compares with its CPU twin. */
+async function checkPqweb(
+  context: Context,
+  contender: PqwebContender,
+  io: { xs: Float32Array[]; inputs: GPUBuffer[]; outputs: GPUBuffer[] },
+  shape: LayerShape,
+  batch: number,
+  references: Map<string, ArrayLike<number>>,
+): Promise<CheckResult> {
+  const { device, plan } = context;
+  const checkedRows = sampleRows(shape.rows, plan.checkRows);
+  const trials: [copy: number, set: number][] = [
+    [0, 0],
+    [contender.copies - 1, 1],
+  ];
+  let worst = 0;
+  let allWritten = true;
+  for (const [copy, set] of trials) {
+    poisonWithNaN(device, io.outputs[set], batch * shape.rows);
+    device.pushErrorScope('validation');
+    const encoder = device.createCommandEncoder({ label: `bench/check ${contender.id}` });
+    contender.encode(encoder, copy, io.inputs[set], io.outputs[set], batch);
+    device.queue.submit([encoder.finish()]);
+    const validation = await device.popErrorScope();
+    if (validation) throw new Error(`validation error: ${validation.message}`);
+    const y = await readFloats(device, io.outputs[set], batch * shape.rows);
+    allWritten &&= allFinite(y);
+    const key = `${contender.referenceKey}/${batch}/${set}`;
+    let reference = references.get(key);
+    if (!reference) {
+      reference = contender.reference(io.xs[set], batch, checkedRows);
+      references.set(key, reference);
+    }
+    worst = Math.max(worst, relativeError(y, reference, checkedRows, shape.rows, batch));
+  }
+  return {
+    relativeError: worst,
+    tolerance: FP32_TOLERANCE,
+    rowsChecked: checkedRows.length,
+    allWritten,
+    passed: allWritten && worst <= FP32_TOLERANCE,
+    copiesChecked: new Set(trials.map(([copy]) => copy)).size,
+  };
+}
+
+async function checkOrt(
+  ort: OrtWebgpu,
+  contender: OrtContender,
+  io: { xs: Float32Array[]; tensors: Awaited<ReturnType<OrtWebgpu['toGpu']>>[] },
+  shape: LayerShape,
+  batch: number,
+  checkRows: number,
+): Promise<CheckResult> {
+  const checkedRows = sampleRows(shape.rows, checkRows);
+  const trials: [copy: number, set: number][] = [
+    [0, 0],
+    [contender.copies - 1, 1],
+  ];
+  let worst = 0;
+  let finite = true;
+  for (const [copy, set] of trials) {
+    const output = await ort.run(contender.sessions[copy], io.tensors[set]);
+    const y = await ort.toCpu(output);
+    output.dispose();
+    finite &&= allFinite(y);
+    const reference = contender.reference(io.xs[set], batch, checkedRows);
+    worst = Math.max(worst, relativeError(y, reference, checkedRows, shape.rows, batch));
+  }
+  return {
+    relativeError: worst,
+    tolerance: contender.tolerance,
+    rowsChecked: checkedRows.length,
+    // ORT allocates its outputs, so they cannot be poisoned; a non-finite value still fails the check.
+    allWritten: null,
+    passed: finite && worst <= contender.tolerance,
+    copiesChecked: new Set(trials.map(([copy]) => copy)).size,
+  };
+}
+
+function checkLine(check: CheckResult): string {
+  return `rel.err ${check.relativeError.toExponential(2)} (≤ ${check.tolerance})${check.allWritten === false ? ', UNWRITTEN outputs' : ''}`;
+}
+
+async function benchShape(context: Context, shape: LayerShape, batches: readonly number[]): Promise<void> {
+  const { device, ort, run } = context;
+  type Skipped = { id: string; spec: ContenderSpec; copies: number };
+  const skip = (reason: string, entries: readonly Skipped[], skippedBatches: readonly number[]) => {
+    for (const batch of skippedBatches) {
+      for (const { id, spec, copies } of entries) {
+        run.results.push({ ...baseResult(shape, batch, id, spec, copies), skipped: reason });
+      }
+    }
+  };
+  const recordFailures = (failures: readonly { id: string; spec: ContenderSpec; reason: string }[]) => {
+    for (const failure of failures) {
+      log(`  ${failure.id} could not be built: ${failure.reason}`);
+      skip(`could not be built: ${failure.reason}`, [{ ...failure, copies: 0 }], batches);
+    }
+  };
+  log(`\n== ${shape.name} (${shape.rows}×${shape.cols}) ==`);
+  const setupStart = performance.now();
+  const pqweb = createPqwebLayers(device, shape, context.seed);
+  let ortContenders: OrtContender[] = [];
+  try {
+    recordFailures(pqweb.failed);
+    if (ort) {
+      const built = await ort.contenders(shape, pqweb.denseWeights, context.seed);
+      ortContenders = built.contenders;
+      recordFailures(built.failed);
+    }
+    log(`  setup ${((performance.now() - setupStart) / 1000).toFixed(1)} s`);
+    for (const [index, batch] of batches.entries()) {
+      if (Date.now() > context.deadline) {
+        run.truncated = true;
+        const all = [...pqweb.contenders, ...ortContenders].map(({ id, spec, copies }) => ({
+          id,
+          spec,
+          copies,
+        }));
+        skip('time budget exhausted', all, batches.slice(index));
+        break;
+      }
+      await benchBatch(context, shape, batch, pqweb.contenders, ortContenders);
+      context.write();
+    }
+  } finally {
+    pqweb.destroy();
+    if (ort) for (const contender of ortContenders) await ort.release(contender.sessions);
+  }
+}
+
+async function benchBatch(
+  context: Context,
+  shape: LayerShape,
+  batch: number,
+  pqwebContenders: readonly PqwebContender[],
+  ortContenders: readonly OrtContender[],
+): Promise<void> {
+  const { device, ort, plan, run, timestamps } = context;
+  log(`-- batch ${batch}`);
+  const xs = Array.from({ length: INPUT_SETS }, (_, set) =>
+    new SeededRandom(seedFor(context.seed, `${shape.name}/x/batch${batch}/${set}`)).floats(
+      batch * shape.cols,
+    ),
+  );
+  const inputs = xs.map((x, set) => {
+    const buffer = device.createBuffer({
+      label: `bench/x ${shape.name} b${batch} #${set}`,
+      size: x.byteLength,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+    });
+    device.queue.writeBuffer(buffer, 0, x);
+    return buffer;
+  });
+  const outputs = xs.map((_, set) =>
+    device.createBuffer({
+      label: `bench/y ${shape.name} b${batch} #${set}`,
+      size: batch * shape.rows * FLOAT_BYTES,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    }),
+  );
+  const tensors: Awaited<ReturnType<OrtWebgpu['toGpu']>>[] = [];
+  let ortInputError: string | null = null;
+  if (ort && ortContenders.length > 0) {
+    try {
+      for (const x of xs) tensors.push(await ort.toGpu(x, [batch, shape.cols]));
+    } catch (error) {
+      ortInputError = `could not upload inputs to ORT: ${errorMessage(error)}`;
+    }
+  }
+  const references = new Map<string, ArrayLike<number>>();
+  const entries: Entry[] = [];
+
+  for (const contender of pqwebContenders) {
+    const entry: Entry = {
+      result: baseResult(shape, batch, contender.id, contender.spec, contender.copies),
+      timer: null,
+      rounds: [],
+      rotation: { nextIndex: 0 },
+    };
+    entries.push(entry);
+    try {
+      const check = await checkPqweb(context, contender, { xs, inputs, outputs }, shape, batch, references);
+      entry.result.check = check;
+      log(`  check ${contender.id}: ${checkLine(check)}${check.passed ? '' : ' FAILED'}`);
+      if (!check.passed) {
+        entry.result.skipped = 'failed its correctness check';
+        continue;
+      }
+      entry.timer = webgpuSeriesTimer(
+        device,
+        (encoder, index) =>
+          contender.encode(
+            encoder,
+            index % contender.copies,
+            inputs[index % INPUT_SETS],
+            outputs[index % INPUT_SETS],
+            batch,
+          ),
+        timestamps,
+      );
+    } catch (error) {
+      entry.result.skipped = `error: ${errorMessage(error)}`;
+      log(`  ${contender.id}: ${entry.result.skipped}`);
+    }
+  }
+  for (const contender of ortContenders) {
+    const entry: Entry = {
+      result: baseResult(shape, batch, contender.id, contender.spec, contender.copies),
+      timer: null,
+      rounds: [],
+      rotation: { nextIndex: 0 },
+    };
+    entries.push(entry);
+    if (!ort || ortInputError) {
+      entry.result.skipped = ortInputError ?? 'onnxruntime unavailable';
+      continue;
+    }
+    try {
+      const check = await checkOrt(ort, contender, { xs, tensors }, shape, batch, plan.checkRows);
+      entry.result.check = check;
+      log(`  check ${contender.id}: ${checkLine(check)}${check.passed ? '' : ' FAILED'}`);
+      if (!check.passed) {
+        entry.result.skipped = 'failed its correctness check';
+        continue;
+      }
+      entry.timer = ort.seriesTimer(contender.sessions, tensors);
+    } catch (error) {
+      entry.result.skipped = `error: ${errorMessage(error)}`;
+      log(`  ${contender.id}: ${entry.result.skipped}`);
+    }
+  }
+
+  // Rounds over all contenders, alternating direction, so slow drift (clocks, heat) does not favour one side.
+  for (let round = 0; round < plan.rounds; round++) {
+    const order = round % 2 === 0 ? entries : [...entries].reverse();
+    for (const entry of order) {
+      if (!entry.timer || entry.result.skipped) continue;
+      if (Date.now() > context.deadline) {
+        run.truncated = true;
+        if (entry.rounds.length === 0) entry.result.skipped = 'time budget exhausted';
+        continue;
+      }
+      try {
+        entry.rounds.push(await measureRound(entry.timer, plan, entry.rotation));
+      } catch (error) {
+        entry.result.skipped = `error while timing: ${errorMessage(error)}`;
+        log(`  ${entry.result.id}: ${entry.result.skipped}`);
+      }
+    }
+  }
+  for (const entry of entries) {
+    if (entry.rounds.length > 0 && !entry.result.skipped) {
+      const timing: TimingResult = combineRounds(entry.rounds);
+      entry.result.timing = timing;
+      const floor = floorBytes(entry.result.bytes);
+      log(
+        `  ${entry.result.id.padEnd(40)} gpu ${formatUs(timing.gpuPerRun?.median).padStart(10)}  wall ${formatUs(timing.wall.median).padStart(10)}  (${(floor / 2 ** 20).toFixed(1)} MiB)`,
+      );
+    }
+    run.results.push(entry.result);
+  }
+  for (const buffer of [...inputs, ...outputs]) buffer.destroy();
+  for (const tensor of tensors) tensor.dispose();
+}
+
+async function measureProbes(context: Context, quick: boolean): Promise<DeviceProbes> {
+  const { device, timestamps, plan, ort } = context;
+  const probes: DeviceProbes = {
+    copy: null,
+    emptyDispatch: null,
+    emptyDispatchBackToBack: null,
+    pqwebFixed: null,
+    ortFixed: null,
+    notes: [],
+  };
+  try {
+    probes.copy = await measureCopy(device, timestamps, plan, quick ? COPY_BYTES_QUICK : COPY_BYTES_FULL);
+    log(
+      `copy ${(probes.copy.bytes / 2 ** 20).toFixed(0)} MiB: ${formatUs(probes.copy.time.median)}, ${(probes.copy.bandwidth / 1e9).toFixed(1)} GB/s (read + write)`,
+    );
+  } catch (error) {
+    probes.notes.push(`copy probe failed: ${errorMessage(error)}`);
+  }
+  try {
+    const dispatch = await measureEmptyDispatch(device, timestamps, plan);
+    probes.emptyDispatch = dispatch.single;
+    probes.emptyDispatchBackToBack = dispatch.backToBack;
+    log(
+      `empty dispatch: ${formatUs(dispatch.single.median)} alone, ${formatUs(dispatch.backToBack.median)} back to back`,
+    );
+  } catch (error) {
+    probes.notes.push(`empty-dispatch probe failed: ${errorMessage(error)}`);
+  }
+  // pqweb's fixed cost: its dense kernel on a 1×1 layer, timed like every contender.
+  try {
+    const tiny = createPqwebLayers(device, { name: 'fixed 1x1', rows: 1, cols: 1 }, context.seed);
+    const dense = tiny.contenders.find((contender) => contender.spec.method === 'dense');
+    if (dense) {
+      const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
+      const input = device.createBuffer({ label: 'bench/fixed-x', size: FLOAT_BYTES, usage });
+      const output = device.createBuffer({ label: 'bench/fixed-y', size: FLOAT_BYTES, usage });
+      device.queue.writeBuffer(input, 0, Float32Array.of(1));
+      const timer = webgpuSeriesTimer(
+        device,
+        (encoder, index) => dense.encode(encoder, index % dense.copies, input, output, 1),
+        timestamps,
+      );
+      probes.pqwebFixed = combineRounds([await measureRound(timer, plan, { nextIndex: 0 })]);
+      input.destroy();
+      output.destroy();
+      log(
+        `pqweb 1×1 dense: gpu ${formatUs(probes.pqwebFixed.gpuPerRun?.median)}, wall ${formatUs(probes.pqwebFixed.wall.median)}`,
+      );
+    }
+    tiny.destroy();
+  } catch (error) {
+    probes.notes.push(`pqweb fixed-cost probe failed: ${errorMessage(error)}`);
+  }
+  if (ort) {
+    try {
+      const sessions = await ort.fixedCostSessions();
+      const tensors = await Promise.all(
+        Array.from({ length: INPUT_SETS }, (_, set) => ort.toGpu(Float32Array.of(set + 1), [1, 1])),
+      );
+      probes.ortFixed = combineRounds([
+        await measureRound(ort.seriesTimer(sessions, tensors), plan, { nextIndex: 0 }),
+      ]);
+      for (const tensor of tensors) tensor.dispose();
+      await ort.release(sessions);
+      log(`ORT 1×1 MatMul (GPU-resident): wall ${formatUs(probes.ortFixed.wall.median)} per run`);
+    } catch (error) {
+      probes.notes.push(`ORT fixed-cost probe failed: ${errorMessage(error)}`);
+    }
+  }
+  return probes;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  if (options.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const started = Date.now();
+  const { adapter, device } = await createNodeDevice({
+    dawnFlags: DAWN_FLAGS,
+    optionalFeatures: ['subgroups', 'timestamp-query'],
+  });
+  const adapterRecord = describeAdapter(adapter, device);
+  const quick = options.grid === 'quick' || (options.grid === 'auto' && adapterRecord.isSwiftShader);
+  const plan = quick ? QUICK_TIMING : FULL_TIMING;
+  const shapes = selectShapes(quick, options.shapes);
+  const batches = selectBatches(quick, options.batches);
+  const budgetS = options.budgetS ?? (quick ? QUICK_BUDGET_S : FULL_BUDGET_S);
+  const notes: string[] = [];
+  device.addEventListener('uncapturederror', (event) => {
+    const message = `uncaptured GPU error: ${(event as GPUUncapturedErrorEvent).error.message}`;
+    notes.push(message);
+    log(message);
+  });
+  void device.lost.then((info) => {
+    notes.push(`device lost (${info.reason}): ${info.message}`);
+  });
+  log(
+    `adapter: ${adapterRecord.vendor} ${adapterRecord.architecture} ${adapterRecord.device} (${adapterRecord.description}); ` +
+      `${quick ? 'quick' : 'full'} grid; budget ${budgetS} s`,
+  );
+  const timestamps = device.features.has('timestamp-query')
+    ? new GpuTimestamps(device, plan.maxRunsPerSeries)
+    : null;
+  if (!timestamps)
+    notes.push('no timestamp-query: every time is wall time around queue.onSubmittedWorkDone()');
+
+  let ort: OrtWebgpu | null = null;
+  const ortRecord: BenchRun['ort'] = { available: false, version: null, reason: 'skipped (--no-ort)' };
+  if (options.ort) {
+    const opened = await OrtWebgpu.open();
+    if ('ort' in opened) {
+      ort = opened.ort;
+      Object.assign(ortRecord, { available: true, version: ort.version, reason: null });
+    } else {
+      Object.assign(ortRecord, { available: false, version: opened.version, reason: opened.reason });
+      log(`onnxruntime-node WebGPU EP not used: ${opened.reason}`);
+    }
+  }
+
+  const run: BenchRun = {
+    schema: RESULTS_SCHEMA_VERSION,
+    date: new Date().toISOString(),
+    command: options.command,
+    grid: quick ? 'quick' : 'full',
+    machine: describeMachine(),
+    adapter: adapterRecord,
+    dawnFlags: DAWN_FLAGS,
+    timer: timestamps ? 'gpu-timestamps' : 'wall',
+    timing: {
+      warmupMs: plan.warmupMs,
+      seriesTargetMs: plan.seriesTargetMs,
+      gpuSeries: timestamps ? plan.gpuSeries : 0,
+      wallSeries: plan.wallSeries,
+      rounds: plan.rounds,
+    },
+    rotation: {
+      l2Bytes: L2_BYTES,
+      targetBytes: ROTATION_TARGET_BYTES,
+      maxWeightCopies: MAX_WEIGHT_COPIES,
+      inputSets: INPUT_SETS,
+    },
+    seed: options.seed,
+    ort: ortRecord,
+    probes: {
+      copy: null,
+      emptyDispatch: null,
+      emptyDispatchBackToBack: null,
+      pqwebFixed: null,
+      ortFixed: null,
+      notes: [],
+    },
+    results: [],
+    elapsedS: 0,
+    truncated: false,
+    notes,
+  };
+  const fileName = `kernels-${adapterSlug(adapterRecord)}${quick && !adapterRecord.isSwiftShader ? '-quick' : ''}.json`;
+  const write = () => {
+    run.elapsedS = (Date.now() - started) / 1000;
+    for (const dir of options.outDirs) {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, fileName), `${JSON.stringify(run, null, 1)}\n`);
+    }
+  };
+  const context: Context = {
+    device,
+    timestamps,
+    ort,
+    plan,
+    seed: options.seed,
+    deadline: started + budgetS * 1000,
+    run,
+    write,
+  };
+  run.probes = await measureProbes(context, quick);
+  write();
+  for (const shape of shapes) {
+    if (Date.now() > context.deadline) {
+      run.truncated = true;
+      notes.push(`time budget of ${budgetS} s exhausted before ${shape.name}`);
+      continue;
+    }
+    try {
+      await benchShape(context, shape, batches);
+    } catch (error) {
+      notes.push(`${shape.name}: ${errorMessage(error)}`);
+      log(`${shape.name} failed: ${errorMessage(error)}`);
+    }
+    write();
+  }
+  write();
+  process.stdout.write(`${formatRunSummary(run)}\n`);
+  for (const dir of options.outDirs) log(`wrote ${join(dir, fileName)}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    if (error instanceof OptionsError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,70 @@
+/**
+ * The fewest bytes each contender must move through device memory for one run (METHOD.md, "two numbers
+ * first"): weights read once, x read once, y written once. Over the measured copy bandwidth this gives the
+ * bandwidth bound a kernel is judged against. Pure arithmetic: the report uses it for the phone projection.
+ */
+import { bitsForK, wordsPerRowFor } from '../../packages/format/src/packing';
+import type { BytesMoved, ContenderSpec } from './results';
+
+const FLOAT_BYTES = 4;
+const WORD_BYTES = 4;
+/** MatMulNBits packs two 4-bit values per byte. */
+const INT4_PER_BYTE = 2;
+
+interface Shape {
+  rows: number;
+  cols: number;
+}
+
+/** Codes + codebooks + bias of a PQ layer (the paper's honest storage, fp32 codebooks). */
+export function pqWeightBytes({ rows, cols }: Shape, d: number, k: number): number {
+  const segments = Math.ceil(cols / d);
+  const codes = rows * wordsPerRowFor(segments, bitsForK(k)) * WORD_BYTES;
+  const codebooks = segments * k * d * FLOAT_BYTES;
+  return codes + codebooks + rows * FLOAT_BYTES;
+}
+
+export function kmeansWeightBytes({ rows, cols }: Shape, k: number): number {
+  return rows * wordsPerRowFor(cols, bitsForK(k)) * WORD_BYTES + k * FLOAT_BYTES + rows * FLOAT_BYTES;
+}
+
+export function denseWeightBytes({ rows, cols }: Shape, withBias: boolean): number {
+  return rows * cols * FLOAT_BYTES + (withBias ? rows * FLOAT_BYTES : 0);
+}
+
+/** int4 values (N × K/2 bytes) + one fp32 scale per block of `blockSize`. */
+export function nbitsWeightBytes({ rows, cols }: Shape, blockSize: number): number {
+  const blocks = Math.ceil(cols / blockSize);
+  return rows * blocks * (blockSize / INT4_PER_BYTE) + rows * blocks * FLOAT_BYTES;
+}
+
+/** The LUT for `batch` inputs: segments × k floats each. */
+export function lutBytes({ cols }: Shape, d: number, k: number, batch: number): number {
+  return batch * Math.ceil(cols / d) * k * FLOAT_BYTES;
+}
+
+/** pqweb layers carry a bias (as real layers do); the ORT graphs are a bare MatMul. */
+export function bytesMoved(spec: ContenderSpec, shape: Shape, batch: number): BytesMoved {
+  const activations = batch * (shape.cols + shape.rows) * FLOAT_BYTES;
+  switch (spec.method) {
+    case 'pq': {
+      // A LUT kept in a storage buffer is written once and read back at least once; 'fused' builds it in
+      // workgroup memory. Split-K partial sums are not modelled.
+      const lut = spec.variant === 'fused' ? 0 : 2 * lutBytes(shape, spec.d, spec.k, batch);
+      return { weights: pqWeightBytes(shape, spec.d, spec.k), activations, lut };
+    }
+    case 'kmeans':
+      return { weights: kmeansWeightBytes(shape, spec.k), activations, lut: 0 };
+    case 'dense':
+      return { weights: denseWeightBytes(shape, true), activations, lut: 0 };
+    case 'matmul':
+      return { weights: denseWeightBytes(shape, false), activations, lut: 0 };
+    case 'matmulnbits':
+      return { weights: nbitsWeightBytes(shape, spec.blockSize), activations, lut: 0 };
+  }
+}
+
+/** The floor: weights + activations (the LUT is reported beside it, as a model). */
+export function floorBytes(bytes: BytesMoved): number {
+  return bytes.weights + bytes.activations;
+}

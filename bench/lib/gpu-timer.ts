@@ -1,0 +1,121 @@
+/**
+ * Times work recorded into a WebGPU command encoder: wall time around queue completion, and per-run GPU time
+ * from timestamps written by empty compute passes right before and right after each run. Empty passes are
+ * used because createLayerExecutor().encode opens its own pass, whose descriptor we do not own; a pass with
+ * only timestampWrites adds no dispatch.
+ */
+import type { SeriesTimer } from './series';
+
+/** Records run `index` (which picks its weight copy and input set) into `encoder`. */
+export type EncodeRun = (encoder: GPUCommandEncoder, index: number) => void;
+
+/** Bytes per resolved timestamp (u64 nanoseconds). */
+const TIMESTAMP_BYTES = 8;
+const NANOSECONDS_PER_MICROSECOND = 1000;
+const MICROSECONDS_PER_MILLISECOND = 1000;
+
+/** Query sets and readback buffers sized for `maxRuns` bracketed runs, shared by every contender. */
+export class GpuTimestamps {
+  private readonly querySet: GPUQuerySet;
+  private readonly resolveBuffer: GPUBuffer;
+  private readonly readBuffer: GPUBuffer;
+
+  constructor(
+    private readonly device: GPUDevice,
+    readonly maxRuns: number,
+  ) {
+    const count = 2 * maxRuns;
+    this.querySet = device.createQuerySet({ label: 'bench/timestamps', type: 'timestamp', count });
+    this.resolveBuffer = device.createBuffer({
+      label: 'bench/timestamps-resolve',
+      size: count * TIMESTAMP_BYTES,
+      usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+    });
+    this.readBuffer = device.createBuffer({
+      label: 'bench/timestamps-read',
+      size: count * TIMESTAMP_BYTES,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+  }
+
+  /** Per-run GPU times (µs) and the span from the first run's start to the last run's end. */
+  async series(
+    encodeRun: EncodeRun,
+    runs: number,
+    firstIndex: number,
+  ): Promise<{ perRunUs: number[]; spanUs: number }> {
+    if (runs > this.maxRuns) throw new RangeError(`timestamp series of ${runs} runs exceeds ${this.maxRuns}`);
+    const encoder = this.device.createCommandEncoder({ label: 'bench/gpu-series' });
+    for (let i = 0; i < runs; i++) {
+      encoder
+        .beginComputePass({
+          label: 'bench/ts-begin',
+          timestampWrites: { querySet: this.querySet, beginningOfPassWriteIndex: 2 * i },
+        })
+        .end();
+      encodeRun(encoder, firstIndex + i);
+      encoder
+        .beginComputePass({
+          label: 'bench/ts-end',
+          timestampWrites: { querySet: this.querySet, endOfPassWriteIndex: 2 * i + 1 },
+        })
+        .end();
+    }
+    encoder.resolveQuerySet(this.querySet, 0, 2 * runs, this.resolveBuffer, 0);
+    encoder.copyBufferToBuffer(this.resolveBuffer, 0, this.readBuffer, 0, 2 * runs * TIMESTAMP_BYTES);
+    this.device.queue.submit([encoder.finish()]);
+    await this.readBuffer.mapAsync(GPUMapMode.READ, 0, 2 * runs * TIMESTAMP_BYTES);
+    const stamps = new BigUint64Array(this.readBuffer.getMappedRange(0, 2 * runs * TIMESTAMP_BYTES).slice(0));
+    this.readBuffer.unmap();
+    const toUs = (begin: bigint, end: bigint): number => Number(end - begin) / NANOSECONDS_PER_MICROSECOND;
+    const perRunUs: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const begin = stamps[2 * i];
+      const end = stamps[2 * i + 1];
+      if (end < begin) throw new TimestampError(`run ${i}: end timestamp ${end} precedes begin ${begin}`);
+      perRunUs.push(toUs(begin, end));
+    }
+    const first = stamps[0];
+    const last = stamps[2 * runs - 1];
+    return { perRunUs, spanUs: toUs(first, last) };
+  }
+
+  destroy(): void {
+    this.querySet.destroy();
+    this.resolveBuffer.destroy();
+    this.readBuffer.destroy();
+  }
+}
+
+/** Timestamps that go backwards: the timer cannot be trusted on this device. */
+export class TimestampError extends Error {
+  override name = 'TimestampError';
+}
+
+/** Wall time per run of `runs` runs encoded into one command buffer, until the queue reports them done. */
+export async function wallSeries(
+  device: GPUDevice,
+  encodeRun: EncodeRun,
+  runs: number,
+  firstIndex: number,
+): Promise<number> {
+  const start = performance.now();
+  const encoder = device.createCommandEncoder({ label: 'bench/wall-series' });
+  for (let i = 0; i < runs; i++) encodeRun(encoder, firstIndex + i);
+  device.queue.submit([encoder.finish()]);
+  await device.queue.onSubmittedWorkDone();
+  return ((performance.now() - start) * MICROSECONDS_PER_MILLISECOND) / runs;
+}
+
+/** A SeriesTimer for WebGPU work: GPU timestamps when `timestamps` is given, wall time always. */
+export function webgpuSeriesTimer(
+  device: GPUDevice,
+  encodeRun: EncodeRun,
+  timestamps: GpuTimestamps | null,
+): SeriesTimer {
+  const timer: SeriesTimer = {
+    wallSeries: (runs, firstIndex) => wallSeries(device, encodeRun, runs, firstIndex),
+  };
+  if (timestamps) timer.gpuSeries = (runs, firstIndex) => timestamps.series(encodeRun, runs, firstIndex);
+  return timer;
+}

@@ -1,0 +1,137 @@
+/** Command-line options of `pnpm bench:kernels`. */
+import { FULL_BATCHES, FULL_SHAPES, type LayerShape, QUICK_BATCHES, QUICK_SHAPES } from './grid';
+
+export const USAGE = `pnpm bench:kernels [options]
+  --quick            small grid (${QUICK_SHAPES.map((s) => s.name).join(', ')}; batch ${QUICK_BATCHES.join(', ')});
+                     the default when the adapter is SwiftShader
+  --full             the full grid even on SwiftShader
+  --shapes A,B       only these shapes: a name from the grid or ROWSxCOLS (any ROWSxCOLS is allowed)
+  --batches 1,8      only these batch sizes
+  --out-dir DIR      where kernels-<adapter>.json goes (repeatable; default bench/results)
+  --budget-s N       stop timing after N seconds and write what was measured
+  --seed N           base seed of the synthetic weights and inputs (default 2014)
+  --no-ort           skip onnxruntime-node
+  --command TEXT     the command recorded in the JSON (default: pnpm bench:kernels + these arguments)
+  --help`;
+
+export type GridChoice = 'auto' | 'quick' | 'full';
+
+export interface BenchOptions {
+  grid: GridChoice;
+  shapes: string[] | null;
+  batches: number[] | null;
+  outDirs: string[];
+  budgetS: number | null;
+  seed: number;
+  ort: boolean;
+  command: string;
+  help: boolean;
+}
+
+/** The paper's year: any fixed seed would do. */
+export const DEFAULT_SEED = 2014;
+export const DEFAULT_OUT_DIR = 'bench/results';
+
+export class OptionsError extends Error {
+  override name = 'OptionsError';
+}
+
+function positiveIntegers(flag: string, value: string): number[] {
+  return value.split(',').map((part) => {
+    const number = Number(part);
+    if (!Number.isInteger(number) || number < 1) {
+      throw new OptionsError(
+        `${flag} takes positive integers separated by commas, got ${JSON.stringify(part)}`,
+      );
+    }
+    return number;
+  });
+}
+
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const options: BenchOptions = {
+    grid: 'auto',
+    shapes: null,
+    batches: null,
+    outDirs: [],
+    budgetS: null,
+    seed: DEFAULT_SEED,
+    ort: true,
+    command: ['pnpm bench:kernels', ...argv].join(' '),
+    help: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = (): string => {
+      const next = argv[i + 1];
+      if (next === undefined) throw new OptionsError(`${flag} needs a value`);
+      i++;
+      return next;
+    };
+    switch (flag) {
+      case '--quick':
+        options.grid = 'quick';
+        break;
+      case '--full':
+        options.grid = 'full';
+        break;
+      case '--shapes':
+        options.shapes = value()
+          .split(',')
+          .filter((name) => name.length > 0);
+        break;
+      case '--batches':
+        options.batches = positiveIntegers(flag, value());
+        break;
+      case '--out-dir':
+        options.outDirs.push(value());
+        break;
+      case '--budget-s':
+        options.budgetS = positiveIntegers(flag, value())[0] ?? null;
+        break;
+      case '--seed':
+        options.seed = positiveIntegers(flag, value())[0] ?? DEFAULT_SEED;
+        break;
+      case '--no-ort':
+        options.ort = false;
+        break;
+      case '--command':
+        options.command = value();
+        break;
+      case '--help':
+      case '-h':
+        options.help = true;
+        break;
+      case '--':
+        break;
+      default:
+        throw new OptionsError(`unknown option ${JSON.stringify(flag)}\n${USAGE}`);
+    }
+  }
+  if (options.outDirs.length === 0) options.outDirs.push(DEFAULT_OUT_DIR);
+  return options;
+}
+
+const SHAPE_PATTERN = /^(\d+)x(\d+)$/;
+
+/** The shapes to run: the grid's, filtered by `--shapes` (a grid name, or any ROWSxCOLS). */
+export function selectShapes(quick: boolean, filter: readonly string[] | null): LayerShape[] {
+  const grid = quick ? QUICK_SHAPES : FULL_SHAPES;
+  if (!filter) return [...grid];
+  const known = [...FULL_SHAPES, ...QUICK_SHAPES];
+  return filter.map((wanted) => {
+    const match = known.find((shape) => shape.name === wanted || `${shape.rows}x${shape.cols}` === wanted);
+    if (match) return match;
+    const parsed = SHAPE_PATTERN.exec(wanted);
+    if (!parsed) {
+      throw new OptionsError(
+        `--shapes: ${JSON.stringify(wanted)} is neither a grid shape (${known.map((s) => s.name).join(', ')}) nor ROWSxCOLS`,
+      );
+    }
+    return { name: wanted, rows: Number(parsed[1]), cols: Number(parsed[2]) };
+  });
+}
+
+export function selectBatches(quick: boolean, filter: readonly number[] | null): number[] {
+  return filter ? [...filter] : [...(quick ? QUICK_BATCHES : FULL_BATCHES)];
+}

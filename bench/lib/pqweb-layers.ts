@@ -1,0 +1,278 @@
+/**
+ * pqweb's contenders for one layer shape: PQ layers (every LUT variant), scalar k-means layers and the dense
+ * fp32 kernel, each on seeded random weights uploaded in as many copies as weightCopies() asks for, with a
+ * CPU twin (packages/runtime/src/cpu) as the reference on a sample of rows.
+ */
+import { bitsForK, codePacking } from '../../packages/format/src/packing';
+import { denseForward } from '../../packages/runtime/src/cpu/dense';
+import { pqForward } from '../../packages/runtime/src/cpu/lut';
+import { kmeansForward } from '../../packages/runtime/src/cpu/scalar';
+import { createDenseKernel, type DenseKernel } from '../../packages/runtime/src/kernels/dense';
+import {
+  createLayerExecutor,
+  type LayerExecutor,
+  type LutLayerDescriptor,
+} from '../../packages/runtime/src/kernels/executor';
+import { denseWeightBytes, kmeansWeightBytes, pqWeightBytes } from './bytes';
+import { pickRows } from './check';
+import { KMEANS_CONFIGS, type LayerShape, LUT_VARIANT_LIST, PQ_CONFIGS, weightCopies } from './grid';
+import { SeededRandom, seedFor } from './random';
+import type { ContenderSpec } from './results';
+
+const BITS_PER_WORD = 32;
+
+/** One pqweb kernel configuration on one shape, ready to encode runs. */
+export interface PqwebContender {
+  readonly id: string;
+  readonly spec: ContenderSpec;
+  readonly copies: number;
+  /** Contenders with the same key compute the same function (the LUT variants of one PQ layer). */
+  readonly referenceKey: string;
+  /** Records y = W x + b for `batch` inputs using weight copy `copy`. */
+  encode(encoder: GPUCommandEncoder, copy: number, input: GPUBuffer, output: GPUBuffer, batch: number): void;
+  /** CPU reference on rows `rows`: [batch][rows.length]. */
+  reference(x: Float32Array, batch: number, rows: readonly number[]): Float32Array;
+}
+
+/** A contender that could not be built (e.g. a variant the device's limits refuse), with the reason. */
+export interface FailedContender {
+  id: string;
+  spec: ContenderSpec;
+  reason: string;
+}
+
+export interface PqwebLayerSet {
+  contenders: PqwebContender[];
+  failed: FailedContender[];
+  /** The fp32 weights [rows][cols] (reused by the ORT MatMul graph, read as [cols][rows]). */
+  denseWeights: Float32Array;
+  destroy(): void;
+}
+
+function upload(
+  device: GPUDevice,
+  label: string,
+  data: Float32Array<ArrayBuffer> | Uint32Array<ArrayBuffer>,
+): GPUBuffer {
+  const buffer = device.createBuffer({
+    label,
+    size: data.byteLength,
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+  });
+  device.queue.writeBuffer(buffer, 0, data);
+  return buffer;
+}
+
+/**
+ * Random packed codes: every code a uniform draw in [0, k) (k = 2^bits, so every bit pattern is a valid code),
+ * with the unused high bits of each row's last word zero, as packCodes leaves them.
+ */
+export function randomPackedCodes(
+  random: SeededRandom,
+  rows: number,
+  codesPerRow: number,
+  k: number,
+): { words: Uint32Array<ArrayBuffer>; packing: ReturnType<typeof codePacking> } {
+  const bits = bitsForK(k);
+  if (2 ** bits !== k) throw new RangeError(`randomPackedCodes: k must be a power of two, got ${k}`);
+  const packing = codePacking(codesPerRow, bits);
+  const words = random.words(rows * packing.wordsPerRow);
+  const usedBits = (codesPerRow * bits) % BITS_PER_WORD;
+  if (usedBits !== 0) {
+    const mask = (2 ** usedBits - 1) >>> 0;
+    for (let row = 0; row < rows; row++) {
+      const last = (row + 1) * packing.wordsPerRow - 1;
+      words[last] = (words[last] & mask) >>> 0;
+    }
+  }
+  return { words, packing };
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+export function pqContenderId(d: number, k: number, variant: string): string {
+  return `pqweb PQ d=${d} k=${k} ${variant}`;
+}
+
+/** Builds every pqweb contender for `shape`. */
+export function createPqwebLayers(device: GPUDevice, shape: LayerShape, seed: number): PqwebLayerSet {
+  const { rows, cols } = shape;
+  const contenders: PqwebContender[] = [];
+  const failed: FailedContender[] = [];
+  const buffers: GPUBuffer[] = [];
+  const executors: LayerExecutor[] = [];
+  const keep = (buffer: GPUBuffer): GPUBuffer => {
+    buffers.push(buffer);
+    return buffer;
+  };
+
+  for (const { d, k } of PQ_CONFIGS) {
+    const name = `${shape.name}/pq-d${d}-k${k}`;
+    const random = new SeededRandom(seedFor(seed, name));
+    const segments = Math.ceil(cols / d);
+    const { words, packing } = randomPackedCodes(random, rows, segments, k);
+    const codebook = random.floats(segments * k * d);
+    const bias = random.floats(rows);
+    const layer: LutLayerDescriptor = {
+      method: 'pq',
+      name,
+      rows,
+      cols,
+      d,
+      k,
+      segments,
+      packing,
+      activation: 'none',
+    };
+    const copies = weightCopies(pqWeightBytes(shape, d, k));
+    const gpu = Array.from({ length: copies }, (_, c) => ({
+      codes: keep(upload(device, `${name}#${c}/codes`, words)),
+      codebook: keep(upload(device, `${name}#${c}/codebook`, codebook)),
+      bias: keep(upload(device, `${name}#${c}/bias`, bias)),
+    }));
+    const probe = createLayerExecutor(device, layer, gpu[0], { variant: 'auto' });
+    const autoVariant = probe.variant;
+    probe.destroy();
+    const reference = (x: Float32Array, batch: number, checked: readonly number[]): Float32Array =>
+      pqForward(
+        { ...layer, rows: checked.length },
+        pickRows(words, packing.wordsPerRow, checked, (n) => new Uint32Array(n)),
+        codebook,
+        pickRows(bias, 1, checked, (n) => new Float32Array(n)),
+        x,
+        batch,
+        false,
+      );
+    for (const variant of LUT_VARIANT_LIST) {
+      const spec: ContenderSpec = {
+        engine: 'pqweb',
+        method: 'pq',
+        d,
+        k,
+        variant,
+        isAuto: variant === autoVariant,
+      };
+      const id = pqContenderId(d, k, variant);
+      let perCopy: LayerExecutor[];
+      try {
+        perCopy = gpu.map((buffersOfCopy, c) =>
+          createLayerExecutor(device, layer, buffersOfCopy, { variant, label: `${name}#${c}/${variant}` }),
+        );
+      } catch (error) {
+        failed.push({ id, spec, reason: errorMessage(error) });
+        continue;
+      }
+      executors.push(...perCopy);
+      contenders.push({
+        id,
+        spec,
+        copies,
+        referenceKey: name,
+        encode(encoder, copy, input, output, batch) {
+          perCopy[copy % copies].encode(encoder, input, output, batch);
+        },
+        reference,
+      });
+    }
+  }
+
+  for (const { k } of KMEANS_CONFIGS) {
+    const name = `${shape.name}/kmeans-k${k}`;
+    const random = new SeededRandom(seedFor(seed, name));
+    const { words, packing } = randomPackedCodes(random, rows, cols, k);
+    const centroids = random.floats(k);
+    const bias = random.floats(rows);
+    const layer: LutLayerDescriptor = { method: 'kmeans', name, rows, cols, k, packing, activation: 'none' };
+    const copies = weightCopies(kmeansWeightBytes(shape, k));
+    const spec: ContenderSpec = { engine: 'pqweb', method: 'kmeans', k, bits: packing.bits };
+    const id = `pqweb k-means ${packing.bits}-bit`;
+    let perCopy: LayerExecutor[];
+    try {
+      perCopy = Array.from({ length: copies }, (_, c) =>
+        createLayerExecutor(
+          device,
+          layer,
+          {
+            codes: keep(upload(device, `${name}#${c}/codes`, words)),
+            codebook: keep(upload(device, `${name}#${c}/centroids`, centroids)),
+            bias: keep(upload(device, `${name}#${c}/bias`, bias)),
+          },
+          { label: `${name}#${c}` },
+        ),
+      );
+    } catch (error) {
+      failed.push({ id, spec, reason: errorMessage(error) });
+      continue;
+    }
+    executors.push(...perCopy);
+    contenders.push({
+      id,
+      spec,
+      copies,
+      referenceKey: name,
+      encode(encoder, copy, input, output, batch) {
+        perCopy[copy % copies].encode(encoder, input, output, batch);
+      },
+      reference: (x, batch, checked) =>
+        kmeansForward(
+          { ...layer, rows: checked.length },
+          pickRows(words, packing.wordsPerRow, checked, (n) => new Uint32Array(n)),
+          centroids,
+          pickRows(bias, 1, checked, (n) => new Float32Array(n)),
+          x,
+          batch,
+          false,
+        ),
+    });
+  }
+
+  const denseName = `${shape.name}/dense`;
+  const denseRandom = new SeededRandom(seedFor(seed, denseName));
+  const denseWeights = denseRandom.floats(rows * cols);
+  const denseBias = denseRandom.floats(rows);
+  const denseCopies = weightCopies(denseWeightBytes(shape, true));
+  const denseSpec: ContenderSpec = { engine: 'pqweb', method: 'dense' };
+  let kernel: DenseKernel | null = null;
+  try {
+    const denseKernel = createDenseKernel(device, { relu: false, label: denseName });
+    kernel = denseKernel;
+    const copies = Array.from({ length: denseCopies }, (_, c) => ({
+      weight: keep(upload(device, `${denseName}#${c}/weight`, denseWeights)),
+      bias: keep(upload(device, `${denseName}#${c}/bias`, denseBias)),
+    }));
+    contenders.push({
+      id: `pqweb dense fp32 ${denseKernel.variant}`,
+      spec: denseSpec,
+      copies: denseCopies,
+      referenceKey: denseName,
+      encode(encoder, copy, input, output, batch) {
+        denseKernel.encode(encoder, { ...copies[copy % denseCopies], input, output }, { rows, cols, batch });
+      },
+      reference: (x, batch, checked) =>
+        denseForward(
+          pickRows(denseWeights, cols, checked, (n) => new Float32Array(n)),
+          pickRows(denseBias, 1, checked, (n) => new Float32Array(n)),
+          x,
+          checked.length,
+          cols,
+          batch,
+          false,
+        ),
+    });
+  } catch (error) {
+    failed.push({ id: 'pqweb dense fp32', spec: denseSpec, reason: errorMessage(error) });
+  }
+
+  return {
+    contenders,
+    failed,
+    denseWeights,
+    destroy() {
+      for (const executor of executors) executor.destroy();
+      kernel?.destroy();
+      for (const buffer of buffers) buffer.destroy();
+    },
+  };
+}

@@ -1,0 +1,213 @@
+/**
+ * Reading a benchmark run: which time stands for a contender, its bandwidth bound, the speed-up ratios the
+ * report shows, and the issue's goals judged on an H200 run. Pure functions of the JSON.
+ */
+import { floorBytes } from '../bytes';
+import type { BenchRun, KernelResult } from '../results';
+
+const MICROSECONDS_PER_SECOND = 1e6;
+
+/** Which clock a time came from: GPU timestamps (pqweb only) or wall time per run of a chained series. */
+export type Clock = 'gpu' | 'wall';
+
+/** The time that represents a result: GPU per-run median when there is one, else the wall median. */
+export function representativeTime(result: KernelResult): { us: number; clock: Clock } | null {
+  const timing = result.timing;
+  if (!timing) return null;
+  if (timing.gpuPerRun) return { us: timing.gpuPerRun.median, clock: 'gpu' };
+  return { us: timing.wall.median, clock: 'wall' };
+}
+
+export function wallTime(result: KernelResult): number | null {
+  return result.timing ? result.timing.wall.median : null;
+}
+
+/** Floor bytes over the run's measured copy bandwidth, µs; null without a copy probe. */
+export function bandwidthBoundUs(run: BenchRun, result: KernelResult): number | null {
+  const bandwidth = run.probes.copy?.bandwidth;
+  if (!bandwidth) return null;
+  return (floorBytes(result.bytes) / bandwidth) * MICROSECONDS_PER_SECOND;
+}
+
+export function resultsFor(run: BenchRun, shapeName: string, batch: number): KernelResult[] {
+  return run.results.filter((result) => result.shape.name === shapeName && result.batch === batch);
+}
+
+/** The auto-chosen LUT variant of PQ d, k in a cell. */
+export function pqAuto(cell: readonly KernelResult[], d: number, k: number): KernelResult | undefined {
+  return cell.find(
+    (r) => r.contender.method === 'pq' && r.contender.d === d && r.contender.k === k && r.contender.isAuto,
+  );
+}
+
+/** The fastest timed variant of PQ d, k in a cell (by its representative time). */
+export function pqBest(cell: readonly KernelResult[], d: number, k: number): KernelResult | undefined {
+  let best: KernelResult | undefined;
+  let bestUs = Number.POSITIVE_INFINITY;
+  for (const result of cell) {
+    if (result.contender.method !== 'pq' || result.contender.d !== d || result.contender.k !== k) continue;
+    const time = representativeTime(result);
+    if (time && time.us < bestUs) {
+      best = result;
+      bestUs = time.us;
+    }
+  }
+  return best;
+}
+
+export function denseOf(cell: readonly KernelResult[]): KernelResult | undefined {
+  return cell.find((r) => r.contender.method === 'dense');
+}
+
+export function nbitsOf(cell: readonly KernelResult[], accuracyLevel: number): KernelResult | undefined {
+  return cell.find(
+    (r) => r.contender.method === 'matmulnbits' && r.contender.accuracyLevel === accuracyLevel,
+  );
+}
+
+export function ortMatmulOf(cell: readonly KernelResult[]): KernelResult | undefined {
+  return cell.find((r) => r.contender.method === 'matmul');
+}
+
+/** How many times faster `fast` is than `slow`: on GPU time when both have it, else on wall time. */
+export function speedup(fast: KernelResult, slow: KernelResult): { ratio: number; clock: Clock } | null {
+  const fastTiming = fast.timing;
+  const slowTiming = slow.timing;
+  if (!fastTiming || !slowTiming) return null;
+  if (fastTiming.gpuPerRun && slowTiming.gpuPerRun) {
+    return { ratio: slowTiming.gpuPerRun.median / fastTiming.gpuPerRun.median, clock: 'gpu' };
+  }
+  return { ratio: slowTiming.wall.median / fastTiming.wall.median, clock: 'wall' };
+}
+
+/** pqweb's GPU time against a wall-only (ORT) time: a bound on what a leaner host path could reach. */
+export function gpuVersusWall(fast: KernelResult, slow: KernelResult): number | null {
+  const gpu = fast.timing?.gpuPerRun?.median;
+  const wall = slow.timing?.wall.median;
+  return gpu && wall ? wall / gpu : null;
+}
+
+/** A goal of the issue, judged on one run. */
+export interface GoalVerdict {
+  goal: string;
+  /** The target, e.g. "≥ 6×" or "≤ 2× bound". */
+  target: string;
+  /** What was measured, in words. */
+  measured: string;
+  status: 'met' | 'missed' | 'not measured';
+  /** For a miss: how far off, in words ("needs 1.4× more"). */
+  shortfall: string | null;
+}
+
+/** True for runs on an NVIDIA H200, the machine the goals are stated for. */
+export function isH200(run: BenchRun): boolean {
+  const { device, description } = run.adapter;
+  return /h200/i.test(device) || /h200/i.test(description);
+}
+
+const BIG = '16384x16384';
+const MEDIUM = '4096x4096';
+
+function verdictAtLeast(goal: string, target: number, measured: number | null, detail: string): GoalVerdict {
+  if (measured === null) {
+    return {
+      goal,
+      target: `≥ ${target}×`,
+      measured: 'not measured',
+      status: 'not measured',
+      shortfall: null,
+    };
+  }
+  const met = measured >= target;
+  return {
+    goal,
+    target: `≥ ${target}×`,
+    measured: `${measured.toFixed(2)}×${detail}`,
+    status: met ? 'met' : 'missed',
+    shortfall: met ? null : `needs ${(target / measured).toFixed(2)}× more`,
+  };
+}
+
+function variantName(result: KernelResult | undefined): string {
+  return result?.contender.method === 'pq' ? result.contender.variant : '';
+}
+
+/** The issue's goals, judged with the auto-chosen variant (what pqweb ships); the best variant is noted. */
+export function judgeGoals(run: BenchRun): GoalVerdict[] {
+  const verdicts: GoalVerdict[] = [];
+  const big1 = resultsFor(run, BIG, 1);
+  const autoPq = big1.filter((r) => r.contender.method === 'pq' && r.contender.isAuto);
+  if (autoPq.length === 0) {
+    verdicts.push({
+      goal: `batch 1, ${BIG}: every PQ config within 2× of its bandwidth bound`,
+      target: '≤ 2× bound',
+      measured: 'not measured',
+      status: 'not measured',
+      shortfall: null,
+    });
+  }
+  for (const result of autoPq) {
+    if (result.contender.method !== 'pq') continue;
+    const { d, k } = result.contender;
+    const goal = `batch 1, ${BIG}: PQ d=${d} k=${k} within 2× of its bandwidth bound`;
+    const time = representativeTime(result);
+    const bound = bandwidthBoundUs(run, result);
+    if (!time || !bound) {
+      verdicts.push({
+        goal,
+        target: '≤ 2× bound',
+        measured: 'not measured',
+        status: 'not measured',
+        shortfall: null,
+      });
+      continue;
+    }
+    const factor = time.us / bound;
+    const best = pqBest(big1, d, k);
+    const bestTime = best ? representativeTime(best) : null;
+    const bestNote =
+      best && best !== result && bestTime
+        ? `; best variant ${variantName(best)} ${(bestTime.us / bound).toFixed(2)}×`
+        : '';
+    verdicts.push({
+      goal,
+      target: '≤ 2× bound',
+      measured: `${factor.toFixed(2)}× bound: ${time.us.toFixed(1)} µs vs ${bound.toFixed(1)} µs, ${variantName(result)}${bestNote}`,
+      status: factor <= 2 ? 'met' : 'missed',
+      shortfall: factor <= 2 ? null : `${(factor / 2).toFixed(2)}× too slow`,
+    });
+  }
+
+  const ratioGoal = (
+    shape: string,
+    batch: number,
+    d: number,
+    k: number,
+    against: 'dense' | 'nbits' | 'nbits-acc4',
+    target: number,
+  ): void => {
+    const cell = resultsFor(run, shape, batch);
+    const pq = pqAuto(cell, d, k);
+    const other = against === 'dense' ? denseOf(cell) : nbitsOf(cell, against === 'nbits' ? 0 : 4);
+    const label = {
+      dense: 'dense fp32 (pqweb)',
+      nbits: 'MatMulNBits int4',
+      'nbits-acc4': 'MatMulNBits int4 accuracy_level=4',
+    }[against];
+    const goal = `batch ${batch}, ${shape}: PQ d=${d} k=${k} vs ${label}`;
+    const ratio = pq && other ? speedup(pq, other) : null;
+    let detail = ` (${variantName(pq)}, ${ratio?.clock ?? ''} time)`;
+    if (pq && other && ratio?.clock === 'wall') {
+      const gpuRatio = gpuVersusWall(pq, other);
+      if (gpuRatio) detail += `; pqweb GPU time vs ORT wall: ${gpuRatio.toFixed(2)}×`;
+    }
+    verdicts.push(verdictAtLeast(goal, target, ratio?.ratio ?? null, ratio ? detail : ''));
+  };
+  ratioGoal(BIG, 1, 4, 256, 'dense', 6);
+  ratioGoal(BIG, 1, 4, 256, 'nbits', 8);
+  ratioGoal(BIG, 1, 4, 256, 'nbits-acc4', 3);
+  ratioGoal(BIG, 1, 8, 16, 'nbits', 15);
+  ratioGoal(MEDIUM, 1, 4, 256, 'dense', 1.8);
+  ratioGoal(BIG, 8, 4, 256, 'dense', 3);
+  return verdicts;
+}

@@ -1,0 +1,295 @@
+/**
+ * BENCHMARKS.md from the runs in bench/results: per run the machine, the measured ceilings, the issue's goals
+ * (H200 runs), and per (shape, batch) every contender's times, bandwidth bound and ratios; then the phone
+ * projection, which is arithmetic on bytes, not a measurement.
+ */
+import { bytesMoved, floorBytes } from '../bytes';
+import { FULL_SHAPES, REFERENCE_HEAD } from '../grid';
+import type { BenchRun, ContenderSpec, KernelResult } from '../results';
+import {
+  bandwidthBoundUs,
+  denseOf,
+  isH200,
+  judgeGoals,
+  nbitsOf,
+  representativeTime,
+  resultsFor,
+  speedup,
+} from './analysis';
+import { formatBandwidth, formatBytes, formatMicroseconds, formatRatio, markdownTable } from './format';
+
+/** Phone memory bandwidth for the projection: the low end of 50–70 GB/s (shared/paper.md). */
+export const PHONE_BANDWIDTH = 50e9;
+const MICROSECONDS_PER_SECOND = 1e6;
+
+export interface LoadedRun {
+  /** Path of the JSON file, relative to the repository root. */
+  file: string;
+  run: BenchRun;
+}
+
+function runTitle(run: BenchRun): string {
+  const { vendor, architecture, device, description } = run.adapter;
+  if (run.adapter.isSwiftShader) return 'SwiftShader (CPU Vulkan), dev machine';
+  return [vendor, device || architecture].filter(Boolean).join(' ') || description;
+}
+
+function methodSection(): string {
+  return `## How the numbers are taken
+
+- **Contenders, interleaved in one process** (Node + Dawn, npm \`webgpu\`): pqweb's LUT kernels on PQ codes in
+  every variant (\`lut-global\`, \`lut-tiled-splitk\`, \`fused\`; the one the shape rule picks is marked *auto*),
+  pqweb's scalar k-means kernel (4- and 8-bit codes), pqweb's dense fp32 GEMV, and onnxruntime-node's WebGPU EP
+  running a one-node \`MatMul\` (fp32) and \`MatMulNBits\` (com.microsoft, 4-bit, block 32, with and without
+  \`accuracy_level=4\`). For each (shape, batch) every contender is warmed up and timed in turn, for several rounds
+  in alternating order; samples pool over rounds.
+- **Correct first.** Before it is timed, every configuration runs on fresh seeded random inputs and is compared
+  with a CPU reference (pqweb's CPU twins in float64 accumulation; a float64 product for ORT) on up to 128 rows
+  (all rows of smaller layers), by ‖y − ref‖ / ‖ref‖ ≤ 1e-3 (3e-2 for \`accuracy_level=4\`, which quantizes x to
+  int8). pqweb outputs are poisoned with NaN first and must be fully written; ORT allocates its own outputs.
+  Two weight copies and two input sets are checked.
+- **Caches.** Runs rotate over 8 distinct x/y buffers and over copies of the weights (codes, codebooks, bias, or
+  fp32 / int4 weights; one ORT session per copy), so that the copies hold at least 120 MB (twice the H200's
+  60 MB L2), capped at 64 copies.
+- **Clocks.** *GPU* = timestamps written by empty compute passes right before and after each run (Dawn with
+  \`timestamp_quantization\` off), median and p10–p90 over all runs; *back-to-back* = the span of a series divided
+  by its runs. *Wall* = from encoding a series until the queue reports it done, per run (includes pqweb's command
+  encoding and bind-group creation). ORT has no GPU clock here: its inputs stay on the GPU (made resident by an
+  Identity session), outputs stay on the GPU, and a series ends with one read-back through an Identity session
+  with CPU output; that read-back is inside the series time. ORT's fixed per-run cost (a 1×1 MatMul timed the
+  same way) is shown separately and subtracted nowhere.
+- **Ratios.** pqweb vs pqweb dense: GPU time over GPU time. Anything vs ORT: wall time over wall time, the only
+  clock both have.
+- **Bandwidth bound.** The fewest bytes a run must move (weights — codes + codebooks + bias, or fp32 / int4
+  weights + scales — plus x and y, each once) over the measured copy bandwidth (bytes read + bytes written per
+  second of a large buffer-to-buffer copy). *LUT* is the modelled extra traffic of variants that keep the lookup
+  table in a storage buffer (written once, read once); split-K partial sums are not modelled.
+- Weights, codes and inputs are synthetic (seeded uniform random); the kernels' work does not depend on the
+  values.`;
+}
+
+function probesSection(run: BenchRun): string {
+  const { probes } = run;
+  const lines: string[] = [];
+  if (probes.copy) {
+    lines.push(
+      `- Copy bandwidth: ${formatBandwidth(probes.copy.bandwidth)} (read + write; ${formatBytes(probes.copy.bytes)} buffer-to-buffer copy, median ${formatMicroseconds(probes.copy.time.median)}, ${probes.copy.timer} clock).`,
+    );
+  }
+  if (probes.emptyDispatch && probes.emptyDispatchBackToBack) {
+    lines.push(
+      `- Empty dispatch: ${formatMicroseconds(probes.emptyDispatch.median)} alone in a pass; ${formatMicroseconds(probes.emptyDispatchBackToBack.median)} each, 64 back to back in one pass.`,
+    );
+  }
+  if (probes.pqwebFixed) {
+    lines.push(
+      `- pqweb fixed per-run cost (dense kernel on a 1×1 layer): GPU ${formatMicroseconds(probes.pqwebFixed.gpuPerRun?.median)}, wall ${formatMicroseconds(probes.pqwebFixed.wall.median)}.`,
+    );
+  }
+  if (probes.ortFixed) {
+    lines.push(
+      `- onnxruntime fixed per-run cost (MatMul 1×1, GPU-resident input and output): wall ${formatMicroseconds(probes.ortFixed.wall.median)} (p10–p90 ${formatMicroseconds(probes.ortFixed.wall.p10)}–${formatMicroseconds(probes.ortFixed.wall.p90)}).`,
+    );
+  }
+  for (const note of probes.notes) lines.push(`- ${note}`);
+  return lines.join('\n');
+}
+
+function contenderLabel(result: KernelResult): string {
+  const spec: ContenderSpec = result.contender;
+  return spec.method === 'pq' && spec.isAuto ? `${result.id} (auto)` : result.id;
+}
+
+function timeCell(result: KernelResult, which: 'gpu' | 'b2b' | 'wall'): string {
+  const timing = result.timing;
+  if (!timing) return '—';
+  const summary = which === 'gpu' ? timing.gpuPerRun : which === 'b2b' ? timing.gpuBackToBack : timing.wall;
+  if (!summary) return '—';
+  if (which === 'b2b') return formatMicroseconds(summary.median);
+  return `${formatMicroseconds(summary.median)} (${formatMicroseconds(summary.p10)}–${formatMicroseconds(summary.p90)})`;
+}
+
+function cellTable(run: BenchRun, cell: readonly KernelResult[]): string {
+  const dense = denseOf(cell);
+  const nbits = nbitsOf(cell, 0);
+  const nbitsInt8 = nbitsOf(cell, 4);
+  const rows = cell.map((result) => {
+    const time = representativeTime(result);
+    const bound = bandwidthBoundUs(run, result);
+    const isPqweb = result.contender.engine === 'pqweb';
+    const ratio = (other: KernelResult | undefined) =>
+      isPqweb && other && other !== result ? formatRatio(speedup(result, other)?.ratio) : '—';
+    const check = result.check
+      ? `${result.check.relativeError.toExponential(1)}${result.check.passed ? '' : ' FAIL'}`
+      : '—';
+    return [
+      contenderLabel(result),
+      timeCell(result, 'gpu'),
+      timeCell(result, 'b2b'),
+      timeCell(result, 'wall'),
+      formatBytes(floorBytes(result.bytes)),
+      result.bytes.lut > 0 ? formatBytes(result.bytes.lut) : '—',
+      formatMicroseconds(bound),
+      time && bound ? formatRatio(time.us / bound) : '—',
+      ratio(dense),
+      ratio(nbits),
+      ratio(nbitsInt8),
+      result.skipped ? `skipped: ${result.skipped}` : check,
+    ];
+  });
+  return markdownTable(
+    [
+      'kernel',
+      'GPU/run (p10–p90)',
+      'GPU b2b',
+      'wall/run (p10–p90)',
+      'bytes',
+      'LUT (model)',
+      'bound',
+      'time/bound',
+      'vs dense',
+      'vs NBits',
+      'vs NBits acc4',
+      'rel. err',
+    ],
+    rows,
+  );
+}
+
+function goalsSection(run: BenchRun): string {
+  if (!isH200(run)) {
+    return "_The issue's goals are stated for an NVIDIA H200 and are judged only on an H200 run._";
+  }
+  const verdicts = judgeGoals(run);
+  const rows = verdicts.map((verdict) => [
+    verdict.goal,
+    verdict.target,
+    verdict.measured,
+    verdict.status === 'missed' ? `**missed** (${verdict.shortfall})` : verdict.status,
+  ]);
+  const met = verdicts.filter((verdict) => verdict.status === 'met').length;
+  return `${met} of ${verdicts.length} met. PQ times are the *auto* variant's (what pqweb ships).\n\n${markdownTable(['goal', 'target', 'measured', 'status'], rows)}`;
+}
+
+function runSection({ file, run }: LoadedRun): string {
+  const parts: string[] = [];
+  parts.push(`## ${runTitle(run)} — ${run.date.slice(0, 10)}`);
+  const machine = run.machine;
+  const adapter = run.adapter;
+  parts.push(
+    [
+      `- Data: [\`${file}\`](${file}); command: \`${run.command}\`; ${run.grid} grid; ${run.elapsedS.toFixed(0)} s${run.truncated ? ' (**cut short by the time budget**)' : ''}.`,
+      `- Machine: ${machine.cpus} × ${machine.cpuCount}, ${formatBytes(machine.memoryBytes)} RAM, Node ${machine.node}, ${machine.platform}-${machine.arch}${machine.driver ? `; driver: ${machine.driver}` : ''}.`,
+      `- Adapter: vendor \`${adapter.vendor}\`, architecture \`${adapter.architecture}\`, device \`${adapter.device}\`, description \`${adapter.description}\`; features: ${adapter.features.join(', ')}.`,
+      `- Timer: ${run.timer === 'gpu-timestamps' ? 'GPU timestamps + wall' : 'wall only'}; warm-up ${run.timing.warmupMs} ms before each contender's series, ~${run.timing.seriesTargetMs} ms per series, ${run.timing.gpuSeries} GPU + ${run.timing.wallSeries} wall series per round, ${run.timing.rounds} round(s).`,
+      `- onnxruntime-node ${run.ort.version ?? ''}: ${run.ort.available ? 'WebGPU EP in use' : `not measured — ${run.ort.reason}`}.`,
+    ].join('\n'),
+  );
+  if (adapter.isSwiftShader) {
+    parts.push(
+      '> **SwiftShader is a CPU implementation of Vulkan.** These timings show that the benchmark runs end to end and that every kernel is correct on this machine; they say nothing about GPU speed, and the ratios between kernels are those of a 2-core CPU, not of a GPU.',
+    );
+  }
+  parts.push(`### Ceilings\n\n${probesSection(run)}`);
+  parts.push(`### Goals\n\n${goalsSection(run)}`);
+  if (run.notes.length > 0) parts.push(`### Notes\n\n${run.notes.map((note) => `- ${note}`).join('\n')}`);
+  const cells = new Map<string, KernelResult[]>();
+  for (const result of run.results) {
+    const key = `${result.shape.name}\u0000${result.batch}`;
+    cells.set(key, [...(cells.get(key) ?? []), result]);
+  }
+  for (const cell of cells.values()) {
+    const first = cell[0];
+    if (!first) continue;
+    const full = resultsFor(run, first.shape.name, first.batch);
+    parts.push(
+      `### ${first.shape.name} (${first.shape.rows}×${first.shape.cols}), batch ${first.batch}\n\n${cellTable(run, full)}`,
+    );
+  }
+  return parts.join('\n\n');
+}
+
+type ProjectedSpec = { label: string; spec: ContenderSpec };
+
+const PROJECTED: readonly ProjectedSpec[] = [
+  { label: 'dense fp32', spec: { engine: 'pqweb', method: 'dense' } },
+  {
+    label: 'int4 (MatMulNBits)',
+    spec: { engine: 'ort', method: 'matmulnbits', bits: 4, blockSize: 32, accuracyLevel: 0 },
+  },
+  { label: 'k-means 4-bit', spec: { engine: 'pqweb', method: 'kmeans', k: 16, bits: 4 } },
+  {
+    label: 'PQ d=4 k=256',
+    spec: { engine: 'pqweb', method: 'pq', d: 4, k: 256, variant: 'fused', isAuto: true },
+  },
+  {
+    label: 'PQ d=4 k=16',
+    spec: { engine: 'pqweb', method: 'pq', d: 4, k: 16, variant: 'fused', isAuto: true },
+  },
+  {
+    label: 'PQ d=8 k=256',
+    spec: { engine: 'pqweb', method: 'pq', d: 8, k: 256, variant: 'fused', isAuto: true },
+  },
+  {
+    label: 'PQ d=8 k=16',
+    spec: { engine: 'pqweb', method: 'pq', d: 8, k: 16, variant: 'fused', isAuto: true },
+  },
+];
+
+function phonesSection(): string {
+  const shapes = [...REFERENCE_HEAD, ...FULL_SHAPES.filter((shape) => !REFERENCE_HEAD.includes(shape))];
+  const projected = (shape: { rows: number; cols: number }, spec: ContenderSpec) => {
+    const bytes = floorBytes(bytesMoved(spec, shape, 1));
+    return { bytes, us: (bytes / PHONE_BANDWIDTH) * MICROSECONDS_PER_SECOND };
+  };
+  const rows = shapes.map((shape) => {
+    const dense = projected(shape, PROJECTED[0].spec);
+    return [
+      `${shape.name}`,
+      ...PROJECTED.map(({ spec }, i) => {
+        const cell = projected(shape, spec);
+        const faster = i === 0 ? '' : `, ${formatRatio(dense.us / cell.us)}`;
+        return `${formatMicroseconds(cell.us)} (${formatBytes(cell.bytes)}${faster})`;
+      }),
+    ];
+  });
+  const head = REFERENCE_HEAD.map((shape) => projected(shape, PROJECTED[0].spec).us).reduce(
+    (a, b) => a + b,
+    0,
+  );
+  const headPq = REFERENCE_HEAD.map((shape) => projected(shape, PROJECTED[3].spec).us).reduce(
+    (a, b) => a + b,
+    0,
+  );
+  return `## Phones, projected
+
+**A projection, not a measurement.** Per-layer time at batch 1 if a phone GPU streamed exactly the bytes the
+layer must move (weights + x + y, as in the bound above) at ${PHONE_BANDWIDTH / 1e9} GB/s (phones have 50–70 GB/s,
+shared/paper.md), with ratios against dense fp32. It ignores launch overhead, LUT building, caches and every
+other cost; at batch 1 on a phone it is the floor each format can reach. The fashion-vgg head (fc1 + fc2):
+dense ${formatMicroseconds(head)} vs PQ d=4 k=256 ${formatMicroseconds(headPq)}.
+
+${markdownTable(['layer', ...PROJECTED.map(({ label }) => label)], rows)}`;
+}
+
+/** The whole BENCHMARKS.md. Runs are listed H200 first, then other GPUs, then SwiftShader. */
+export function renderBenchmarks(runs: readonly LoadedRun[]): string {
+  const rank = ({ run }: LoadedRun) => (isH200(run) ? 0 : run.adapter.isSwiftShader ? 2 : 1);
+  const ordered = [...runs].sort((a, b) => rank(a) - rank(b) || a.file.localeCompare(b.file));
+  const parts = [
+    '# Benchmarks',
+    '_Generated by `pnpm bench:report` from `bench/results/*.json`; edit the generator (bench/lib/report), not this file._',
+    `Kernel benchmarks of pqweb's WebGPU lookup-table kernels on product-quantized codes against dense fp32 and
+onnxruntime's int4 \`MatMulNBits\`. Reproduce:
+
+- any machine with a Vulkan GPU (or SwiftShader): \`pnpm bench:kernels\` (\`--quick\`, \`--shapes 4096x4096\`,
+  \`--batches 1,8\`; the quick grid is automatic on SwiftShader), then \`pnpm bench:report\`;
+- the bare NVIDIA host of shared/gpu-host.md: \`bash scripts/gpu-host/prepare.sh\` here, then
+  \`bash scripts/gpu-host/run.sh\` there from the repository root (with \`.gpu/\` carried along).`,
+    ordered.length === 0 ? '_No results yet: run `pnpm bench:kernels`._' : '',
+    ...ordered.map(runSection),
+    phonesSection(),
+    methodSection(),
+  ];
+  return `${parts.filter((part) => part.length > 0).join('\n\n')}\n`;
+}

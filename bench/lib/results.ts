@@ -1,0 +1,135 @@
+/**
+ * The JSON a benchmark run writes (bench/results/kernels-<adapter>.json) and the report reads. Times are in
+ * microseconds, bytes in bytes, bandwidths in bytes per second.
+ */
+import type { Summary } from './stats';
+
+export const RESULTS_SCHEMA_VERSION = 1;
+
+export type LutVariantName = 'lut-global' | 'lut-tiled-splitk' | 'fused';
+
+/** One thing being timed on one layer shape. */
+export type ContenderSpec =
+  | { engine: 'pqweb'; method: 'pq'; d: number; k: number; variant: LutVariantName; isAuto: boolean }
+  | { engine: 'pqweb'; method: 'kmeans'; k: number; bits: number }
+  | { engine: 'pqweb'; method: 'dense' }
+  | { engine: 'ort'; method: 'matmul' }
+  | { engine: 'ort'; method: 'matmulnbits'; bits: number; blockSize: number; accuracyLevel: number };
+
+/** Bytes a run must move at least (each input read once, each output written once). */
+export interface BytesMoved {
+  /** Codes + codebooks (or fp32 / int4 weights and scales) + bias. */
+  weights: number;
+  /** x read + y written. */
+  activations: number;
+  /** LUT written to and read back from a storage buffer (0 for the fused variant and non-PQ kernels); a model. */
+  lut: number;
+}
+
+export interface CheckResult {
+  /** ‖y − ref‖₂ / ‖ref‖₂ over the checked rows of every input in the batch. */
+  relativeError: number;
+  tolerance: number;
+  rowsChecked: number;
+  /** Every output element was written (finite after NaN poisoning); null where the output could not be poisoned. */
+  allWritten: boolean | null;
+  passed: boolean;
+  /** Weight copies checked (the copies hold the same data in different buffers). */
+  copiesChecked: number;
+}
+
+export interface TimingResult {
+  /** Per-run GPU time between timestamps written right before and right after each run (pqweb only). */
+  gpuPerRun?: Summary;
+  /** GPU time of a whole series of back-to-back runs divided by its runs (pqweb only). */
+  gpuBackToBack?: Summary;
+  /** Wall time from encoding a series until the GPU finished it, divided by its runs. */
+  wall: Summary;
+  runsPerSeries: number;
+  /** Median per round (gpuPerRun when present, else wall): the spread between rounds shows the noise. */
+  roundMedians: number[];
+}
+
+export interface KernelResult {
+  shape: { name: string; rows: number; cols: number };
+  batch: number;
+  id: string;
+  contender: ContenderSpec;
+  bytes: BytesMoved;
+  /** Weight copies rotated through and bytes they hold together (plus the x/y sets). */
+  rotation: { weightCopies: number; inputSets: number; workingSetBytes: number };
+  check?: CheckResult;
+  timing?: TimingResult;
+  /** Why this contender has no timing (failed check, error, time budget). */
+  skipped?: string;
+}
+
+export interface AdapterRecord {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  isSwiftShader: boolean;
+  features: string[];
+  limits: Record<string, number>;
+}
+
+export interface MachineRecord {
+  hostname: string;
+  platform: string;
+  arch: string;
+  cpus: string;
+  cpuCount: number;
+  memoryBytes: number;
+  node: string;
+  /** NVIDIA driver version from /proc/driver/nvidia/version, when present. */
+  driver: string | null;
+}
+
+export interface DeviceProbes {
+  /** Buffer-to-buffer copy: bytes copied, and bandwidth counting bytes read plus bytes written. */
+  copy: { bytes: number; time: Summary; bandwidth: number; timer: 'gpu' | 'wall' } | null;
+  /** One empty compute dispatch in its own pass (per-run timestamps). */
+  emptyDispatch: Summary | null;
+  /** Many empty dispatches back to back in one pass, per dispatch. */
+  emptyDispatchBackToBack: Summary | null;
+  /** pqweb's dense kernel on a 1×1 layer: pqweb's fixed per-run cost, GPU and wall. */
+  pqwebFixed: TimingResult | null;
+  /** onnxruntime's MatMul 1×1 with GPU-resident input and output: its fixed per-run cost (wall). */
+  ortFixed: TimingResult | null;
+  notes: string[];
+}
+
+export interface OrtRecord {
+  available: boolean;
+  version: string | null;
+  /** Why the WebGPU EP could not be used, when it could not. */
+  reason: string | null;
+}
+
+export interface BenchRun {
+  schema: typeof RESULTS_SCHEMA_VERSION;
+  date: string;
+  command: string;
+  grid: 'full' | 'quick';
+  machine: MachineRecord;
+  adapter: AdapterRecord;
+  dawnFlags: string[];
+  timer: 'gpu-timestamps' | 'wall';
+  timing: {
+    warmupMs: number;
+    seriesTargetMs: number;
+    gpuSeries: number;
+    wallSeries: number;
+    rounds: number;
+  };
+  rotation: { l2Bytes: number; targetBytes: number; maxWeightCopies: number; inputSets: number };
+  seed: number;
+  ort: OrtRecord;
+  probes: DeviceProbes;
+  results: KernelResult[];
+  /** Seconds the whole run took, and whether the time budget cut it short. */
+  elapsedS: number;
+  truncated: boolean;
+  notes: string[];
+}

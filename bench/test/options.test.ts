@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { OptionsError, parseOptions, selectBatches, selectShapes } from '../lib/options';
+
+describe('bench:kernels options', () => {
+  it('parses filters and repeated output folders', () => {
+    const options = parseOptions([
+      '--quick',
+      '--shapes',
+      '4096x4096,512x1024',
+      '--batches',
+      '1,8',
+      '--out-dir',
+      'a',
+      '--out-dir',
+      'b',
+    ]);
+    expect(options.grid).toBe('quick');
+    expect(options.outDirs).toEqual(['a', 'b']);
+    expect(selectBatches(true, options.batches)).toEqual([1, 8]);
+    const shapes = selectShapes(true, options.shapes);
+    expect(shapes.map((shape) => [shape.rows, shape.cols])).toEqual([
+      [4096, 4096],
+      [512, 1024],
+    ]);
+    // A grid shape keeps its name; any other ROWSxCOLS is allowed.
+    expect(shapes[1]?.name).toBe('fashion-vgg fc2 512x1024');
+    expect(selectShapes(false, ['300x7'])).toEqual([{ name: '300x7', rows: 300, cols: 7 }]);
+  });
+
+  it('defaults to bench/results and the grid of the mode', () => {
+    const options = parseOptions([]);
+    expect(options.outDirs).toEqual(['bench/results']);
+    expect(selectBatches(false, null)).toEqual([1, 8, 32]);
+    expect(selectShapes(false, null).map((shape) => shape.name)).toContain('16384x16384');
+    expect(selectShapes(true, null).map((shape) => shape.name)).not.toContain('16384x16384');
+  });
+
+  it('says what is wrong with a bad option', () => {
+    expect(() => parseOptions(['--batches', '1,x'])).toThrow(OptionsError);
+    expect(() => parseOptions(['--frobnicate'])).toThrow(/unknown option "--frobnicate"/);
+    expect(() => parseOptions(['--shapes'])).toThrow(/needs a value/);
+    expect(() => selectShapes(true, ['big'])).toThrow(/neither a grid shape/);
+  });
+});

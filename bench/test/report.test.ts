@@ -1,0 +1,179 @@
+/**
+ * Goal judgement and the markdown report on a synthetic H200 run whose times are chosen here, so every
+ * expected ratio is computed from those inputs.
+ */
+import { describe, expect, it } from 'vitest';
+import { bytesMoved, floorBytes } from '../lib/bytes';
+import { bandwidthBoundUs, judgeGoals, speedup } from '../lib/report/analysis';
+import { renderBenchmarks } from '../lib/report/markdown';
+import { formatRunSummary } from '../lib/report/summary';
+import type { BenchRun, ContenderSpec, KernelResult } from '../lib/results';
+import { summarize } from '../lib/stats';
+
+const COPY_BANDWIDTH = 4e12;
+
+function result(
+  shape: string,
+  batch: number,
+  spec: ContenderSpec,
+  gpuUs: number | null,
+  wallUs: number,
+): KernelResult {
+  const [rows, cols] = shape.split('x').map(Number) as [number, number];
+  const timing = {
+    wall: summarize([wallUs]),
+    runsPerSeries: 10,
+    roundMedians: [gpuUs ?? wallUs],
+    ...(gpuUs === null ? {} : { gpuPerRun: summarize([gpuUs]), gpuBackToBack: summarize([gpuUs]) }),
+  };
+  return {
+    shape: { name: shape, rows, cols },
+    batch,
+    id: JSON.stringify(spec),
+    contender: spec,
+    bytes: bytesMoved(spec, { rows, cols }, batch),
+    rotation: { weightCopies: 1, inputSets: 8, workingSetBytes: 0 },
+    check: {
+      relativeError: 1e-7,
+      tolerance: 1e-3,
+      rowsChecked: 128,
+      allWritten: true,
+      passed: true,
+      copiesChecked: 2,
+    },
+    timing,
+  };
+}
+
+const pq = (d: number, k: number): ContenderSpec => ({
+  engine: 'pqweb',
+  method: 'pq',
+  d,
+  k,
+  variant: 'fused',
+  isAuto: true,
+});
+const dense: ContenderSpec = { engine: 'pqweb', method: 'dense' };
+const nbits = (accuracyLevel: number): ContenderSpec => ({
+  engine: 'ort',
+  method: 'matmulnbits',
+  bits: 4,
+  blockSize: 32,
+  accuracyLevel,
+});
+
+function h200Run(results: KernelResult[]): BenchRun {
+  const time = summarize([100]);
+  return {
+    schema: 1,
+    date: '2026-11-28T00:00:00.000Z',
+    command: 'bash scripts/gpu-host/run.sh',
+    grid: 'full',
+    machine: {
+      hostname: 'h',
+      platform: 'linux',
+      arch: 'x64',
+      cpus: 'cpu',
+      cpuCount: 16,
+      memoryBytes: 2 ** 37,
+      node: 'v20',
+      driver: null,
+    },
+    adapter: {
+      vendor: 'nvidia',
+      architecture: 'hopper',
+      device: 'nvidia-h200',
+      description: 'NVIDIA H200',
+      isSwiftShader: false,
+      features: ['timestamp-query'],
+      limits: {},
+    },
+    dawnFlags: [],
+    timer: 'gpu-timestamps',
+    timing: { warmupMs: 150, seriesTargetMs: 10, gpuSeries: 8, wallSeries: 6, rounds: 2 },
+    rotation: { l2Bytes: 60e6, targetBytes: 120e6, maxWeightCopies: 64, inputSets: 8 },
+    seed: 1,
+    ort: { available: true, version: '1.30.0', reason: null },
+    probes: {
+      copy: { bytes: 2 ** 28, time, bandwidth: COPY_BANDWIDTH, timer: 'gpu' },
+      emptyDispatch: time,
+      emptyDispatchBackToBack: time,
+      pqwebFixed: null,
+      ortFixed: null,
+      notes: [],
+    },
+    results,
+    elapsedS: 300,
+    truncated: false,
+    notes: [],
+  };
+}
+
+describe('goals on an H200 run', () => {
+  const big = '16384x16384';
+  const pq4 = pq(4, 256);
+  const boundPq4 = (floorBytes(bytesMoved(pq4, { rows: 16384, cols: 16384 }, 1)) / COPY_BANDWIDTH) * 1e6;
+  const run = h200Run([
+    // 1.5× its bound on GPU time; wall 100 µs.
+    result(big, 1, pq4, 1.5 * boundPq4, 100),
+    result(big, 1, pq(8, 16), 50, 40),
+    result(big, 1, dense, 150, 320),
+    result(big, 1, nbits(0), null, 700),
+    result(big, 1, nbits(4), null, 200),
+    result('4096x4096', 1, pq4, 10, 30),
+    result('4096x4096', 1, dense, 20, 40),
+  ]);
+  const verdicts = judgeGoals(run);
+  const find = (text: string) => verdicts.find((verdict) => verdict.goal.includes(text));
+
+  it('judges the bound goal on the auto variant', () => {
+    expect(bandwidthBoundUs(run, run.results[0] as KernelResult)).toBeCloseTo(boundPq4, 9);
+    const bound = find('PQ d=4 k=256 within 2×');
+    expect(bound?.status).toBe('met');
+    expect(bound?.measured).toMatch(/^1\.50× bound/);
+    const bound816 = find('PQ d=8 k=16 within 2×');
+    // d=8 k=16 at 50 µs: codes 16384·2048/2 bytes + codebooks + bias + x + y over 4 TB/s ≈ 4.4 µs → missed.
+    expect(bound816?.status).toBe('missed');
+  });
+
+  it('uses GPU time against dense and wall time against ORT', () => {
+    const vsDense = find('batch 1, 16384x16384: PQ d=4 k=256 vs dense');
+    expect(vsDense?.status).toBe('missed');
+    const expectedDense = 150 / (1.5 * boundPq4);
+    expect(vsDense?.measured.startsWith(`${expectedDense.toFixed(2)}×`)).toBe(true);
+    expect(vsDense?.shortfall).toBe(`needs ${(6 / expectedDense).toFixed(2)}× more`);
+    // 700 / 100 = 7× < 8× → missed; 200 / 100 = 2× < 3× → missed; d=8 k=16: 700 / 40 = 17.5× ≥ 15× → met.
+    expect(find('PQ d=4 k=256 vs MatMulNBits int4')?.status).toBe('missed');
+    expect(find('accuracy_level=4')?.measured).toMatch(/^2\.00×/);
+    expect(find('PQ d=8 k=16 vs MatMulNBits')?.status).toBe('met');
+    expect(find('4096x4096: PQ d=4 k=256 vs dense')?.measured).toMatch(/^2\.00×/);
+    expect(find('4096x4096: PQ d=4 k=256 vs dense')?.status).toBe('met');
+    expect(find('batch 8')?.status).toBe('not measured');
+  });
+
+  it('computes a speed-up on the clock both sides have', () => {
+    const [fast, slow] = [run.results[1] as KernelResult, run.results[3] as KernelResult];
+    expect(speedup(fast, slow)).toEqual({ ratio: 700 / 40, clock: 'wall' });
+  });
+
+  it('renders the report with the goals, and the SwiftShader caveat only for SwiftShader', () => {
+    const markdown = renderBenchmarks([{ file: 'bench/results/kernels-nvidia-h200.json', run }]);
+    expect(markdown).toContain('### Goals');
+    expect(markdown).toMatch(/\*\*missed\*\* \(needs/);
+    expect(markdown).toContain('## Phones, projected');
+    expect(markdown).not.toContain('SwiftShader is a CPU implementation');
+    const swiftshader = {
+      ...run,
+      adapter: {
+        ...run.adapter,
+        device: 'swiftshader-device',
+        description: 'SwiftShader',
+        isSwiftShader: true,
+      },
+    };
+    const local = renderBenchmarks([{ file: 'bench/results/kernels-swiftshader.json', run: swiftshader }]);
+    expect(local).toContain('SwiftShader is a CPU implementation');
+    expect(local).toContain('judged only on an H200 run');
+    expect(formatRunSummary(run)).toMatch(/MISSED .*PQ d=4 k=256 vs MatMulNBits int4: 7\.00×/);
+  });
+});

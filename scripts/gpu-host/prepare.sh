@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Builds the git-ignored .gpu/ bundle that runs the kernel benchmark on a bare NVIDIA host with no network
+# (shared/gpu-host.md): a stripped Node, Dawn for Node (npm `webgpu`, linux-x64 only), onnxruntime-node with
+# onnxruntime-common, the Vulkan / GL-dispatch loaders from Debian, and bench/kernels.ts bundled into one ESM
+# file. Run here, from anywhere in the repository:  bash scripts/gpu-host/prepare.sh
+# Then on the host, from the repository root with .gpu/ carried along:  bash scripts/gpu-host/run.sh
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+GPU_DIR="$ROOT/.gpu"
+# The device tool carries at most 64 MiB; leave room for the working tree itself.
+MAX_BUNDLE_BYTES=$((60 * 1024 * 1024))
+# The loaders gpu-host.md lists: libvulkan1 alone fails with "Could not get 'vkCreateInstance' via
+# 'vk_icdGetInstanceProcAddr' for ICD libGLX_nvidia.so.0"; the glvnd packages fix it.
+DEBS=(libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2)
+
+cd "$ROOT"
+STAGE="$(mktemp -d)"
+trap 'rm -rf "$STAGE"' EXIT
+# xz -9e of Node takes minutes on 2 cores: keep node.xz when it was made from this very binary.
+NODE_BIN="$(command -v node)"
+NODE_SUM="$(sha256sum "$NODE_BIN" | cut -d' ' -f1)"
+if [ -f "$GPU_DIR/node.xz" ] && [ "$(cat "$GPU_DIR/node.source-sha256" 2>/dev/null)" = "$NODE_SUM" ]; then
+  mv "$GPU_DIR/node.xz" "$STAGE/node.xz"
+fi
+rm -rf "$GPU_DIR"
+mkdir -p "$GPU_DIR/debs"
+
+if [ -f "$STAGE/node.xz" ]; then
+  echo "node: $(node --version), reusing node.xz"
+  mv "$STAGE/node.xz" "$GPU_DIR/node.xz"
+else
+  echo "node: $(node --version), stripped and xz-compressed"
+  strip -o "$STAGE/node" "$NODE_BIN"
+  xz -9e -T0 -c "$STAGE/node" > "$GPU_DIR/node.xz"
+fi
+echo "$NODE_SUM" > "$GPU_DIR/node.source-sha256"
+
+# The real folder of package NAME as Node would find it from FROM_DIR (pnpm links packages; some, like
+# onnxruntime-common, do not export ./package.json, so walk node_modules folders instead of require.resolve).
+package_dir() { # package_dir NAME [FROM_DIR]
+  local dir="${2:-$ROOT}"
+  while [ "$dir" != "/" ]; do
+    if [ -f "$dir/node_modules/$1/package.json" ]; then
+      realpath "$dir/node_modules/$1"
+      return
+    fi
+    dir="$(dirname "$dir")"
+  done
+  echo "error: package $1 not found from ${2:-$ROOT}; run pnpm install" >&2
+  exit 1
+}
+WEBGPU_DIR="$(package_dir webgpu)"
+ORT_DIR="$(package_dir onnxruntime-node)"
+ORT_COMMON_DIR="$(package_dir onnxruntime-common "$ORT_DIR")"
+
+echo "webgpu $(node -p "require('$WEBGPU_DIR/package.json').version") (dist/linux-x64 only)"
+MODS="$STAGE/mods/node_modules"
+mkdir -p "$MODS/webgpu/dist"
+cp "$WEBGPU_DIR/package.json" "$WEBGPU_DIR/index.js" "$WEBGPU_DIR/LICENSE.md" "$MODS/webgpu/"
+cp -r "$WEBGPU_DIR/dist/linux-x64" "$MODS/webgpu/dist/"
+tar -C "$STAGE/mods" -cf - node_modules/webgpu | xz -9e -T0 > "$GPU_DIR/webgpu.tar.xz"
+
+echo "onnxruntime-node $(node -p "require('$ORT_DIR/package.json').version") (linux-x64 binding) + onnxruntime-common"
+ORT_STAGE="$STAGE/ort/node_modules"
+mkdir -p "$ORT_STAGE/onnxruntime-node/bin/napi-v6/linux" "$ORT_STAGE/onnxruntime-common"
+cp -r "$ORT_DIR/package.json" "$ORT_DIR/dist" "$ORT_STAGE/onnxruntime-node/"
+cp -r "$ORT_DIR/bin/napi-v6/linux/x64" "$ORT_STAGE/onnxruntime-node/bin/napi-v6/linux/"
+cp -r "$ORT_COMMON_DIR/package.json" "$ORT_COMMON_DIR/dist" "$ORT_STAGE/onnxruntime-common/"
+tar -C "$STAGE/ort" -cf - node_modules | xz -9e -T0 > "$GPU_DIR/onnxruntime.tar.xz"
+
+echo "Debian packages: ${DEBS[*]}"
+(cd "$GPU_DIR/debs" && apt-get download "${DEBS[@]}")
+
+echo "bench bundle (vite, ?raw WGSL inlined; webgpu and onnxruntime-node external)"
+pnpm vite build --config bench/vite.config.ts --outDir "$GPU_DIR/bundle"
+
+(cd "$GPU_DIR" && find . -type f ! -name SHA256SUMS -print0 | sort -z | xargs -0 sha256sum > SHA256SUMS)
+TOTAL=$(du -sb "$GPU_DIR" | cut -f1)
+du -ah "$GPU_DIR" | sort -k2
+echo "total: $((TOTAL / 1024 / 1024)) MiB ($TOTAL bytes)"
+if [ "$TOTAL" -gt "$MAX_BUNDLE_BYTES" ]; then
+  echo "error: .gpu/ is $TOTAL bytes, above the $MAX_BUNDLE_BYTES-byte budget (the device tool carries 64 MiB)" >&2
+  exit 1
+fi

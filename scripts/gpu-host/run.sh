@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Runs the kernel benchmark from the .gpu/ bundle (built by prepare.sh) on a bare NVIDIA host with no Node and
+# no network, following shared/gpu-host.md. From the repository root, with .gpu/ carried along:
+#   bash scripts/gpu-host/run.sh                  # full grid, about 7 minutes on an H200
+#   bash scripts/gpu-host/run.sh --quick          # any bench:kernels option passes through
+# Writes kernels-<adapter>.json to bench/results/ (PQWEB_BENCH_RESULTS_DIR) and to $OUT when set, and the log to
+# $OUT/bench-kernels.log. Without the NVIDIA Vulkan ICD (the dev machine) it skips the driver setup and Dawn
+# uses whatever the Vulkan loader finds (SwiftShader), which is how the bundle is tested locally.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+GPU_DIR="$ROOT/.gpu"
+WORK="${PQWEB_BENCH_WORK:-/tmp/pqweb-gpu}"
+RESULTS_DIR="${PQWEB_BENCH_RESULTS_DIR:-bench/results}"
+# The device tool allows 10 minutes per command; stop the benchmark before that so its JSON and log come back.
+# The benchmark's own time budget (bench/lib/grid.ts, FULL_BUDGET_S) normally ends it well before.
+TIMEOUT_S="${PQWEB_BENCH_TIMEOUT_S:-540}"
+# Where the NVIDIA container toolkit puts the driver's Vulkan ICD and EGL vendor files (shared/gpu-host.md).
+NVIDIA_ICD=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
+NVIDIA_EGL_VENDOR=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
+
+cd "$ROOT"
+for part in node.xz webgpu.tar.xz onnxruntime.tar.xz bundle/kernels.mjs; do
+  if [ ! -f "$GPU_DIR/$part" ]; then
+    echo "error: $GPU_DIR/$part is missing; run bash scripts/gpu-host/prepare.sh on the dev machine and carry .gpu" >&2
+    exit 1
+  fi
+done
+if command -v sha256sum > /dev/null && [ -f "$GPU_DIR/SHA256SUMS" ]; then
+  (cd "$GPU_DIR" && sha256sum --quiet -c SHA256SUMS)
+fi
+
+echo "unpacking into $WORK"
+rm -rf "$WORK"
+mkdir -p "$WORK/bench"
+# Python's lzma and tarfile: the host has python3 but not necessarily xz (shared/gpu-host.md).
+python3 - "$GPU_DIR" "$WORK" <<'PY'
+import lzma, os, shutil, sys, tarfile
+gpu_dir, work = sys.argv[1], sys.argv[2]
+with lzma.open(os.path.join(gpu_dir, 'node.xz')) as source, open(os.path.join(work, 'node'), 'wb') as target:
+    shutil.copyfileobj(source, target)
+os.chmod(os.path.join(work, 'node'), 0o755)
+for name in ('webgpu.tar.xz', 'onnxruntime.tar.xz'):
+    with tarfile.open(os.path.join(gpu_dir, name)) as archive:
+        archive.extractall(work)
+PY
+# Next to node_modules, so the bundle's bare imports ('webgpu', 'onnxruntime-node') resolve: ESM ignores NODE_PATH.
+cp "$GPU_DIR/bundle/kernels.mjs" "$WORK/bench/kernels.mjs"
+
+if [ -f "$NVIDIA_ICD" ]; then
+  echo "NVIDIA Vulkan ICD found: installing the Vulkan and GL-dispatch loaders"
+  if [ "$(id -u)" = 0 ]; then
+    for deb in "$GPU_DIR"/debs/*.deb; do dpkg -x "$deb" /; done
+    ldconfig
+  else
+    # Not root: unpack beside the run and point the dynamic loader there.
+    for deb in "$GPU_DIR"/debs/*.deb; do dpkg -x "$deb" "$WORK/sysroot"; done
+    export LD_LIBRARY_PATH="$WORK/sysroot/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  fi
+  export VK_DRIVER_FILES="$NVIDIA_ICD"
+  [ -f "$NVIDIA_EGL_VENDOR" ] && export __EGL_VENDOR_LIBRARY_FILENAMES="$NVIDIA_EGL_VENDOR"
+  command -v nvidia-smi > /dev/null && nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem,temperature.gpu,power.draw --format=csv || true
+else
+  echo "no NVIDIA Vulkan ICD at $NVIDIA_ICD: using the Vulkan driver the loader finds (SwiftShader on the dev machine)"
+fi
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
+export NODE_PATH="$WORK/node_modules"
+
+OUT_ARGS=(--out-dir "$RESULTS_DIR")
+LOG=/dev/null
+if [ -n "${OUT:-}" ]; then
+  mkdir -p "$OUT"
+  OUT_ARGS+=(--out-dir "$OUT")
+  LOG="$OUT/bench-kernels.log"
+fi
+echo "node $("$WORK/node" --version); running the benchmark (limit ${TIMEOUT_S} s)"
+set +e
+timeout -k 10 "$TIMEOUT_S" "$WORK/node" "$WORK/bench/kernels.mjs" \
+  --command "bash scripts/gpu-host/run.sh${*:+ $*}" "${OUT_ARGS[@]}" "$@" 2> >(tee "$LOG" >&2)
+status=$?
+set -e
+if [ "$status" -ne 0 ]; then
+  echo "benchmark exited with status $status (124: stopped after ${TIMEOUT_S} s; the JSON holds what was measured)" >&2
+fi
+exit "$status"
