@@ -17,7 +17,7 @@ export default defineConfig({
         resolve,
         test: {
           name: 'unit',
-          include: ['packages/*/test/**/*.test.ts'],
+          include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts', 'bench/test/**/*.test.ts'],
           exclude: ['**/*.gpu.test.ts', '**/node_modules/**'],
           environment: 'node',
           pool: 'forks',
