@@ -4,7 +4,8 @@
  * a forced binding limit. Lives in the CLI package because it needs both the compressor (decompress) and the
  * runtime, which never import each other.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDenseOnnx, compressOnnx } from '@pqweb/compress';
 import { loadFashionMnist } from '@pqweb/data';
@@ -18,7 +19,9 @@ import {
 } from '@pqweb/runtime';
 import { createNodeDevice, loadNodeClassifier, onnxruntimeNodeBackbone } from '@pqweb/runtime/node';
 import * as ort from 'onnxruntime-node';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { runPredict } from '../src/commands/predict';
+import { encodePng } from '../src/images';
 
 const repo = join(import.meta.dirname, '../../..');
 const modelBytes = new Uint8Array(readFileSync(join(repo, 'apps/demo/public/models/fashion-vgg.pqw')));
@@ -110,6 +113,46 @@ describe('classifier on Dawn against the decompressed ONNX', () => {
     expect(maxDiff).toBeLessThan(MAX_LOGIT_DIFF);
     await classifier.dispose();
     await session.release();
+  });
+});
+
+describe('pqweb predict', () => {
+  it('gives the decompressed ONNX top-1 on test-image PNGs, on Dawn and on the CPU', async () => {
+    const count = 12;
+    const data = await loadFashionMnist('test', { limit: count });
+    const dir = mkdtempSync(join(tmpdir(), 'pqweb-predict-'));
+    const files = Array.from({ length: count }, (_, n) => {
+      const path = join(dir, `test-${n}.png`);
+      writeFileSync(
+        path,
+        encodePng({ ...grayToRgba(data.images, n), data: new Uint8Array(grayToRgba(data.images, n).data) }),
+      );
+      return path;
+    });
+    const session = await ort.InferenceSession.create(decompressedOnnx());
+    const p = file.manifest.preprocessing;
+    const x = new Float32Array(count * 784);
+    for (let i = 0; i < x.length; i++)
+      x[i] = ((data.images[i] ?? 0) * p.scale - (p.mean[0] ?? 0)) / (p.std[0] ?? 1);
+    const reference = (await session.run({ input: new ort.Tensor('float32', x, [count, 1, 28, 28]) })).logits
+      ?.data as Float32Array;
+    await session.release();
+    const model = join(dir, 'model.pqw');
+    writeFileSync(model, modelBytes);
+    const quiet = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      for (const backend of ['webgpu', 'cpu']) {
+        const predictions = await runPredict(model, files, { backend, top: '1', json: true });
+        predictions.forEach((prediction, n) => {
+          expect(prediction.file).toBe(files[n]);
+          expect(prediction.top[0]?.index, `${backend} ${prediction.file}`).toBe(
+            argmax(reference, n * 10, 10),
+          );
+        });
+      }
+    } finally {
+      quiet.mockRestore();
+    }
   });
 });
 
