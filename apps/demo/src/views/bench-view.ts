@@ -1,0 +1,212 @@
+/**
+ * Benchmark: N classify calls of each model on one image, one after the other, after one warm-up call each
+ * (not counted: it compiles pipelines and shaders). Histogram and table of the page-side wall time; the
+ * worker-side split (backbone / head) as medians.
+ *
+ * Kernel time: the runtime reports `timings.headMs`, wall time in the worker around the head (dispatch,
+ * kernels and the read-back of the logits), not GPU timestamps; it requests the `timestamp-query` feature
+ * but exposes no per-kernel times, so the page shows the wall time and says so.
+ */
+import type { DemoApp } from '../app/app';
+import { pixelsForWorker } from '../preprocess/prepare';
+import { histogram, type LatencySummary, summarize } from '../stats';
+import { h, replaceChildren } from '../ui/dom';
+import { formatMs } from '../ui/format';
+import { histogramSvg } from '../ui/histogram';
+import { backendLabel } from './backend-label';
+import { firstGalleryInput } from './gallery';
+import type { View } from './view';
+
+const RUN_CHOICES = [10, 30, 100] as const;
+const DEFAULT_RUNS = 30;
+/** Enough bins to show a shape at 100 runs, few enough to read on a phone. */
+const HISTOGRAM_BINS = 16;
+const PQWEB_COLOR = 'var(--accent)';
+const ONNX_COLOR = 'var(--reference)';
+
+interface ModelRuns {
+  name: string;
+  backend: string;
+  wall: number[];
+  /** Worker-side parts: name → samples. */
+  parts: Record<string, number[]>;
+}
+
+function summaryRow(testid: string, runs: ModelRuns, summary: LatencySummary): HTMLTableRowElement {
+  return h(
+    'tr',
+    { testid },
+    h(
+      'th',
+      { attrs: { scope: 'row' } },
+      runs.name,
+      h('br'),
+      h('small', { class: 'muted', text: runs.backend }),
+    ),
+    h('td', { testid: `${testid}-median`, text: formatMs(summary.median) }),
+    h('td', { text: formatMs(summary.p90) }),
+    h('td', { text: formatMs(summary.mean) }),
+    h('td', { text: formatMs(summary.min) }),
+  );
+}
+
+function partsLine(runs: ModelRuns): string {
+  return Object.entries(runs.parts)
+    .map(([part, samples]) => `${part} ${formatMs(summarize(samples).median)}`)
+    .join(' · ');
+}
+
+export function benchView(app: DemoApp): View {
+  const select = h(
+    'select',
+    { testid: 'bench-runs', attrs: { 'aria-label': 'runs per model' } },
+    ...RUN_CHOICES.map((runs) => {
+      const option = h('option', { text: `${runs} runs`, attrs: { value: String(runs) } });
+      option.selected = runs === DEFAULT_RUNS;
+      return option;
+    }),
+  );
+  const runButton = h('button', {
+    class: 'button primary',
+    testid: 'bench-run',
+    text: 'Run benchmark',
+    attrs: { type: 'button' },
+  });
+  const progress = h('progress', { testid: 'bench-progress', attrs: { max: '1', value: '0' } });
+  const status = h('p', { class: 'status', attrs: { role: 'status' } });
+  const results = h(
+    'div',
+    { class: 'bench-results', testid: 'bench-results' },
+    h('p', { class: 'muted', text: 'Results appear here: a latency histogram and a table (median, p90).' }),
+  );
+
+  const run = async () => {
+    const model = app.model;
+    if (!model) return;
+    const count = Number(select.value);
+    runButton.disabled = true;
+    results.dataset.done = '';
+    try {
+      await app.busy(async () => {
+        const input = app.input ?? (await firstGalleryInput(app));
+        status.textContent = 'Loading the uncompressed model…';
+        const reference = await app.reference();
+        status.textContent = `Running ${count} calls of each model on ${input.name}…`;
+        const pqweb: ModelRuns = {
+          name: 'pqweb',
+          backend: backendLabel(model.info.backend, model.info.adapter),
+          wall: [],
+          parts: { backbone: [], head: [] },
+        };
+        const onnx: ModelRuns = {
+          name: 'ONNX',
+          backend: backendLabel(reference.info.backend, null),
+          wall: [],
+          parts: { run: [] },
+        };
+        const total = 2 * (count + 1);
+        let done = 0;
+        const step = () => {
+          done++;
+          progress.value = done / total;
+        };
+        for (let i = 0; i <= count; i++) {
+          const started = performance.now();
+          const result = await model.classifier.classify(pixelsForWorker(input));
+          const wall = performance.now() - started;
+          step();
+          if (i === 0) continue; // warm-up
+          pqweb.wall.push(wall);
+          pqweb.parts.backbone?.push(result.timings.backboneMs);
+          pqweb.parts.head?.push(result.timings.headMs);
+        }
+        for (let i = 0; i <= count; i++) {
+          const started = performance.now();
+          const [result] = await reference.classifyBatch([pixelsForWorker(input)], 1);
+          const wall = performance.now() - started;
+          step();
+          if (i === 0 || !result) continue;
+          onnx.wall.push(wall);
+          onnx.parts.run?.push(result.timings.runMs);
+        }
+        const pqwebSummary = summarize(pqweb.wall);
+        const onnxSummary = summarize(onnx.wall);
+        replaceChildren(
+          results,
+          histogramSvg(histogram([pqweb.wall, onnx.wall], HISTOGRAM_BINS), [
+            { name: 'pqweb', color: PQWEB_COLOR },
+            { name: 'ONNX', color: ONNX_COLOR },
+          ]),
+          h(
+            'p',
+            { class: 'legend' },
+            h('span', { class: 'swatch swatch-pqweb' }),
+            ' pqweb ',
+            h('span', { class: 'swatch swatch-onnx' }),
+            ' ONNX (uncompressed)',
+          ),
+          h(
+            'div',
+            { class: 'table-scroll' },
+            h(
+              'table',
+              { class: 'table' },
+              h('caption', { text: `${count} calls each, page-side wall time` }),
+              h(
+                'thead',
+                {},
+                h(
+                  'tr',
+                  {},
+                  ...['model', 'median', 'p90', 'mean', 'min'].map((name) =>
+                    h('th', { text: name, attrs: { scope: 'col' } }),
+                  ),
+                ),
+              ),
+              h(
+                'tbody',
+                {},
+                summaryRow('bench-pqweb', pqweb, pqwebSummary),
+                summaryRow('bench-onnx', onnx, onnxSummary),
+              ),
+            ),
+          ),
+          h('p', {
+            class: 'note',
+            text: `In the worker (medians): pqweb ${partsLine(pqweb)}; ONNX ${partsLine(onnx)}.`,
+          }),
+          h('p', {
+            class: 'note',
+            text: 'The head time is wall time in the worker around the dense head (dispatch, kernels, reading the logits back), not GPU timestamps: the runtime does not report per-kernel GPU time yet.',
+          }),
+        );
+        results.dataset.done = 'true';
+        status.textContent = '';
+      });
+    } catch (error) {
+      status.textContent = `Benchmark failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+    } finally {
+      runButton.disabled = false;
+    }
+  };
+  runButton.addEventListener('click', () => void run());
+
+  const element = h(
+    'div',
+    { class: 'view view-bench', testid: 'view-bench' },
+    h(
+      'section',
+      { class: 'card' },
+      h('h2', { text: 'Benchmark' }),
+      h('p', {
+        class: 'muted',
+        text: 'Each model classifies the current image (or the first gallery image) N times in a row, after one warm-up call.',
+      }),
+      h('div', { class: 'row' }, select, runButton),
+      progress,
+      status,
+    ),
+    h('section', { class: 'card' }, results),
+  );
+  return { element, onShow: () => undefined, onHide: () => undefined };
+}

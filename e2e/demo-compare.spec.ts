@@ -1,0 +1,81 @@
+/**
+ * The demo's compare, benchmark and accuracy pages: the uncompressed .onnx (onnxruntime-web, its own worker)
+ * beside pqweb's .pqw. Compare: both answer as `pqweb predict` does for each file; bytes downloaded. Benchmark:
+ * histogram and median/p90 table. Accuracy on the first 100 test images: the counts `pqweb eval` gives.
+ */
+import { expect, test } from '@playwright/test';
+import { demoFixtures, keepScreenshot, openDemo, watchPageErrors } from './demo-support';
+
+const MIB = 1024 * 1024;
+const KIB = 1024;
+
+/** "0.977 MiB" / "742 KiB" → bytes. */
+function parseBytes(text: string): number {
+  const match = /([\d.]+)\s*(MiB|KiB|B)/.exec(text);
+  if (!match) throw new Error(`not a byte count: ${text}`);
+  const unit = match[2] === 'MiB' ? MIB : match[2] === 'KiB' ? KIB : 1;
+  return Number(match[1]) * unit;
+}
+
+test('compare: both models side by side, as `pqweb predict` answers', async ({ page }, testInfo) => {
+  const fixtures = demoFixtures();
+  test.setTimeout(150_000);
+  const errors = watchPageErrors(page);
+  await openDemo(page, '/#compare');
+
+  await test.step('two images through both models', async () => {
+    for (const file of ['9-ankle-boot-1.png', '2-pullover-1.png']) {
+      const image = fixtures.gallery.find((candidate) => candidate.file === file);
+      if (!image) throw new Error(`${file} is not in the gallery fixtures`);
+      await page.getByTestId('gallery-strip').locator(`[data-file="${file}"]`).click();
+      await page.locator(`.compare-grid[data-input="${file}"]`).waitFor({ timeout: 90_000 });
+      await expect(page.getByTestId('compare-pqweb-top1')).toHaveText(image.pqweb.label);
+      await expect(page.getByTestId('compare-onnx-top1')).toHaveText(image.onnx.label);
+    }
+    const pqwebBytes = parseBytes((await page.getByTestId('compare-pqweb-bytes').textContent()) ?? '');
+    const onnxBytes = parseBytes((await page.getByTestId('compare-onnx-bytes').textContent()) ?? '');
+    // The .pqw is the bundled file (≈1 MiB); the .onnx the 15 MB reference: the page must say so.
+    expect(pqwebBytes).toBeGreaterThan(0.9 * MIB);
+    expect(onnxBytes / pqwebBytes).toBeGreaterThan(10);
+    await expect(page.getByTestId('compare-onnx-latency')).toHaveText(/ms$/);
+    await keepScreenshot(page, testInfo, 'compare');
+  });
+
+  expect(errors).toEqual([]);
+});
+
+// The benchmark and accuracy pages' logic does not depend on the backend, and SwiftShader's WebGPU makes them
+// slow here (100 images: ~80 s): this runs the CPU (wasm) path, whose counts `pqweb eval` (CPU) must match.
+test('benchmark, and accuracy on the first 100 test images as `pqweb eval` counts', async ({
+  page,
+}, testInfo) => {
+  const fixtures = demoFixtures();
+  test.setTimeout(90_000);
+  const errors = watchPageErrors(page);
+  await openDemo(page, '/?backend=wasm#bench');
+  await test.step('benchmark: 10 runs of each, histogram and table', async () => {
+    await page.getByTestId('bench-runs').selectOption('10');
+    await page.getByTestId('bench-run').click();
+    await page.locator('[data-testid="bench-results"][data-done="true"]').waitFor({ timeout: 60_000 });
+    await expect(page.getByTestId('bench-results').locator('svg.histogram rect')).not.toHaveCount(0);
+    await expect(page.getByTestId('bench-pqweb-median')).toHaveText(/ms$/);
+    await expect(page.getByTestId('bench-onnx-median')).toHaveText(/ms$/);
+    await keepScreenshot(page, testInfo, 'bench');
+  });
+  await page.getByTestId('tab-accuracy').click();
+  await page.getByTestId('accuracy-count').selectOption(String(fixtures.eval.images));
+  await page.getByTestId('accuracy-run').click();
+  const results = page.getByTestId('accuracy-results');
+  await page.locator('[data-testid="accuracy-results"][data-done="true"]').waitFor({ timeout: 60_000 });
+  await expect(results).toHaveAttribute('data-count', String(fixtures.eval.images));
+  await expect(page.getByTestId('accuracy-pqweb-top1')).toHaveAttribute(
+    'data-correct',
+    String(fixtures.eval.pqwebCorrect),
+  );
+  await expect(page.getByTestId('accuracy-onnx-top1')).toHaveAttribute(
+    'data-correct',
+    String(fixtures.eval.onnxCorrect),
+  );
+  await keepScreenshot(page, testInfo, 'accuracy');
+  expect(errors).toEqual([]);
+});
