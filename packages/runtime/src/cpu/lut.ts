@@ -19,17 +19,19 @@ import {
 } from './layer-shapes';
 
 /**
- * The lookup table for input `inputIndex` of `x` (batch × cols, row-major): stages × segments × k dot products,
- * laid out [stage][segment][centroid] like the GPU's LUT for one input.
+ * Writes input `inputIndex`'s table entries ⟨codebook[t][j][c], x_j⟩ to lut[((t·segments + j)·k + c)·stride + offset]:
+ * stride 1 gives one input's table, stride BATCH_TILE interleaves a tile of inputs.
  */
-export function buildLut(
+function fillLut(
   shape: RqShape,
   codebook: Float32Array,
   x: Float32Array,
   inputIndex: number,
-): Float64Array {
+  lut: Float32Array | Float64Array,
+  stride: number,
+  offset: number,
+): void {
   const { cols, d, k, segments, stages } = shape;
-  const lut = new Float64Array(stages * segments * k);
   const xBase = inputIndex * cols;
   for (let t = 0; t < stages; t++) {
     for (let j = 0; j < segments; j++) {
@@ -41,10 +43,24 @@ export function buildLut(
         const centroid = (tableBase + c) * d;
         let dot = 0;
         for (let u = 0; u < width; u++) dot += codebook[centroid + u] * x[segmentX + u];
-        lut[tableBase + c] = dot;
+        lut[(tableBase + c) * stride + offset] = dot;
       }
     }
   }
+}
+
+/**
+ * The lookup table for input `inputIndex` of `x` (batch × cols, row-major): stages × segments × k dot products,
+ * laid out [stage][segment][centroid] like the GPU's LUT for one input.
+ */
+export function buildLut(
+  shape: RqShape,
+  codebook: Float32Array,
+  x: Float32Array,
+  inputIndex: number,
+): Float64Array {
+  const lut = new Float64Array(shape.stages * shape.segments * shape.k);
+  fillLut(shape, codebook, x, inputIndex, lut, 1, 0);
   return lut;
 }
 
@@ -111,25 +127,8 @@ function buildTileLut(
   count: number,
   lut: Float32Array,
 ): void {
-  const { cols, d, k, segments, stages } = shape;
   lut.fill(0);
-  for (let b = 0; b < count; b++) {
-    const xBase = (first + b) * cols;
-    for (let t = 0; t < stages; t++) {
-      for (let j = 0; j < segments; j++) {
-        // The last segment may run past cols: those coordinates of x are zero, so they add nothing.
-        const width = Math.min(d, cols - j * d);
-        const segmentX = xBase + j * d;
-        const tableBase = (t * segments + j) * k;
-        for (let c = 0; c < k; c++) {
-          const centroid = (tableBase + c) * d;
-          let dot = 0;
-          for (let u = 0; u < width; u++) dot += codebook[centroid + u] * x[segmentX + u];
-          lut[(tableBase + c) * BATCH_TILE + b] = dot;
-        }
-      }
-    }
-  }
+  for (let b = 0; b < count; b++) fillLut(shape, codebook, x, first + b, lut, BATCH_TILE, b);
 }
 
 function lutForward(
