@@ -4,4 +4,4 @@
  */
 export * from './api';
 export { GpuDeviceLostError, GpuLimitError, GpuUnavailableError, KernelInputError } from './gpu/errors';
-export { type ModelSource, readModelSource, readStream } from './source';
+export { abortReason, type ModelSource, readModelSource, readStream } from './source';

@@ -6,7 +6,7 @@ import type { AdapterSummary } from './api';
 import { GpuUnavailableError } from './gpu/errors';
 
 /** Features the kernels use when present: subgroup reductions and GPU timestamps for benchmarks. */
-const OPTIONAL_FEATURES: GPUFeatureName[] = ['subgroups', 'timestamp-query'];
+export const OPTIONAL_FEATURES: GPUFeatureName[] = ['subgroups', 'timestamp-query'];
 
 /** Limits worth raising to the adapter's maximum: big layers need big bindings and workgroup memory. */
 const RAISED_LIMITS = [
@@ -18,6 +18,13 @@ const RAISED_LIMITS = [
   'maxStorageBuffersPerShaderStage',
   'maxComputeWorkgroupsPerDimension',
 ] as const;
+
+/** Every limit in RAISED_LIMITS at the adapter's maximum, for requestDevice's requiredLimits. */
+export function requestedLimits(adapter: GPUAdapter): Record<string, number> {
+  const limits: Record<string, number> = {};
+  for (const name of RAISED_LIMITS) limits[name] = adapter.limits[name];
+  return limits;
+}
 
 export interface DeviceHandle {
   device: GPUDevice;
@@ -77,8 +84,7 @@ export async function acquireDevice(given?: GPUDevice): Promise<DeviceHandle> {
   }
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new GpuUnavailableError('WebGPU is present but no GPU adapter was granted');
-  const requiredLimits: Record<string, number> = {};
-  for (const name of RAISED_LIMITS) requiredLimits[name] = adapter.limits[name];
+  const requiredLimits = requestedLimits(adapter);
   let device: GPUDevice;
   try {
     device = await adapter.requestDevice({

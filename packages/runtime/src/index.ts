@@ -14,7 +14,7 @@ export {
 export { loadClassifier } from './classifier';
 export * from './cpu';
 export { denseForward } from './cpu/dense';
-export { acquireDevice, type DeviceHandle, getGpu } from './device';
+export { acquireDevice, type DeviceHandle, getGpu, OPTIONAL_FEATURES, requestedLimits } from './device';
 export { GpuDeviceLostError, GpuLimitError, GpuUnavailableError, KernelInputError } from './gpu/errors';
 export { CpuHead } from './head/cpu-head';
 export { GpuHead, type GpuHeadOptions } from './head/gpu-head';

@@ -4,19 +4,30 @@ import { ModelLoadError } from './api';
 
 export type ModelSource = string | URL | ArrayBuffer | Uint8Array | Blob;
 
+export function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('the load was aborted', 'AbortError');
+}
+
+/**
+ * A byte stream read whole, with progress; an abort cancels the pending read at once (not after the next
+ * chunk) and rejects with the signal's reason.
+ */
 export async function readStream(
-  body: ReadableStream<Uint8Array>,
+  stream: ReadableStream<Uint8Array>,
   total: number | null,
-  onProgress: ((p: LoadProgress) => void) | undefined,
-  signal: AbortSignal | undefined,
-): Promise<Uint8Array> {
-  const reader = body.getReader();
+  options: { onProgress?: (p: LoadProgress) => void; signal?: AbortSignal } = {},
+): Promise<Uint8Array<ArrayBuffer>> {
+  const { onProgress, signal } = options;
+  const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let loaded = 0;
   onProgress?.({ loaded, total });
+  const cancelRead = () =>
+    void reader.cancel(signal ? abortReason(signal) : undefined).catch(() => undefined);
+  signal?.addEventListener('abort', cancelRead, { once: true });
   try {
     for (;;) {
-      if (signal?.aborted) throw signal.reason ?? new DOMException('aborted', 'AbortError');
+      if (signal?.aborted) throw abortReason(signal);
       const { done, value } = await reader.read();
       if (done) break;
       chunks.push(value);
@@ -24,15 +35,17 @@ export async function readStream(
       onProgress?.({ loaded, total });
     }
   } finally {
+    signal?.removeEventListener('abort', cancelRead);
     reader.releaseLock();
   }
-  const out = new Uint8Array(loaded);
+  if (signal?.aborted) throw abortReason(signal);
+  const bytes = new Uint8Array(loaded);
   let offset = 0;
   for (const chunk of chunks) {
-    out.set(chunk, offset);
+    bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return out;
+  return bytes;
 }
 
 export async function readModelSource(
@@ -50,7 +63,7 @@ export async function readModelSource(
     return new Uint8Array(source);
   }
   if (typeof Blob !== 'undefined' && source instanceof Blob) {
-    return readStream(source.stream(), source.size, onProgress, signal);
+    return readStream(source.stream(), source.size, { onProgress, signal });
   }
   const url = String(source);
   let response: Response;
@@ -65,5 +78,5 @@ export async function readModelSource(
   const length = Number(response.headers.get('content-length'));
   const total = Number.isFinite(length) && length > 0 ? length : null;
   if (!response.body) return new Uint8Array(await response.arrayBuffer());
-  return readStream(response.body, total, onProgress, signal);
+  return readStream(response.body, total, { onProgress, signal });
 }

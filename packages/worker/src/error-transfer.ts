@@ -14,7 +14,7 @@ import {
   InputError,
   KernelInputError,
   ModelLoadError,
-} from '@pqweb/runtime';
+} from '@pqweb/runtime/api';
 import { type TransferHandler, transferHandlers } from 'comlink';
 import { IntegrityError, WorkerCrashedError } from './errors';
 

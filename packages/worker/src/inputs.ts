@@ -7,7 +7,7 @@
  * - HTMLImageElement, HTMLCanvasElement, OffscreenCanvas: snapshotted with createImageBitmap (the caller's
  *   element is untouched) and the snapshot transferred.
  */
-import { type ClassifierInput, InputError, type PixelInput, type TensorInput } from '@pqweb/runtime';
+import { type ClassifierInput, InputError, type PixelInput, type TensorInput } from '@pqweb/runtime/api';
 import type { WireInput } from './protocol';
 
 export interface PreparedInputs {

@@ -3,7 +3,7 @@
  * the pinned sha256, and stored in the cache once the model has loaded from them (see cache.ts for the rules).
  * The I/O (fetch, the cache) comes in as `ModelIo`, so the rules run in Node tests on an in-memory cache.
  */
-import { type LoadProgress, ModelLoadError } from '@pqweb/runtime';
+import { abortReason, type LoadProgress, ModelLoadError, readStream } from '@pqweb/runtime/api';
 import {
   cacheKeyFor,
   type EntryValidators,
@@ -64,46 +64,6 @@ export function browserModelIo(): ModelIo {
 }
 
 const nothing = async (): Promise<void> => undefined;
-
-function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException('the load was aborted', 'AbortError');
-}
-
-async function readStream(
-  stream: ReadableStream<Uint8Array>,
-  total: number | null,
-  options: ModelBytesOptions,
-): Promise<Uint8Array<ArrayBuffer>> {
-  const { onProgress, signal } = options;
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let loaded = 0;
-  onProgress?.({ loaded, total });
-  const cancelRead = () =>
-    void reader.cancel(signal ? abortReason(signal) : undefined).catch(() => undefined);
-  signal?.addEventListener('abort', cancelRead, { once: true });
-  try {
-    for (;;) {
-      if (signal?.aborted) throw abortReason(signal);
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      loaded += value.byteLength;
-      onProgress?.({ loaded, total });
-    }
-  } finally {
-    signal?.removeEventListener('abort', cancelRead);
-    reader.releaseLock();
-  }
-  if (signal?.aborted) throw abortReason(signal);
-  const bytes = new Uint8Array(loaded);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
-}
 
 function declaredLength(response: Response): number | null {
   const length = Number(response.headers.get('content-length'));

@@ -10,7 +10,7 @@ import type {
   LoadProgress,
   PixelInput,
   TensorInput,
-} from '@pqweb/runtime';
+} from '@pqweb/runtime/api';
 import type { ModelCacheMode } from './cache';
 
 /** Inputs as they cross: DOM elements and canvases become ImageBitmaps on the page side first. */

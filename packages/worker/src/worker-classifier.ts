@@ -13,7 +13,7 @@ import {
   type LoadOptions,
   type LoadProgress,
   type ModelSource,
-} from '@pqweb/runtime';
+} from '@pqweb/runtime/api';
 import { type Endpoint, proxy, type Remote, transfer, wrap } from 'comlink';
 import { MODEL_CACHE_MODES, type ModelCacheMode, normalizeSha256 } from './cache';
 import { installErrorTransfer } from './error-transfer';

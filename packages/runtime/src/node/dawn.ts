@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { OPTIONAL_FEATURES, requestedLimits } from '../device';
 import { GpuUnavailableError } from '../gpu/errors';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -64,22 +65,6 @@ export async function installNodeGpu(options: NodeGpuOptions = {}): Promise<GPU>
   return gpu;
 }
 
-/** Adapter limits worth asking for: everything the adapter offers for the resources our kernels use. */
-export function requestedLimits(adapter: GPUAdapter): Record<string, number> {
-  const names = [
-    'maxStorageBufferBindingSize',
-    'maxBufferSize',
-    'maxComputeWorkgroupStorageSize',
-    'maxComputeInvocationsPerWorkgroup',
-    'maxComputeWorkgroupSizeX',
-    'maxStorageBuffersPerShaderStage',
-    'maxComputeWorkgroupsPerDimension',
-  ] as const;
-  const limits: Record<string, number> = {};
-  for (const name of names) limits[name] = adapter.limits[name];
-  return limits;
-}
-
 /** Adapter + device in Node, with the adapter's real limits and the optional features it has. */
 export async function createNodeDevice(
   options: NodeGpuOptions = {},
@@ -93,7 +78,7 @@ export async function createNodeDevice(
       'Dawn found no WebGPU adapter: install libvulkan1 and chromium (for SwiftShader), or set VK_DRIVER_FILES to a GPU driver ICD',
     );
   }
-  const wanted = options.optionalFeatures ?? ['subgroups', 'timestamp-query'];
+  const wanted = options.optionalFeatures ?? OPTIONAL_FEATURES;
   const requiredFeatures = wanted.filter((f) => adapter.features.has(f));
   const device = await adapter.requestDevice({
     label: 'pqweb-node',

@@ -3,7 +3,6 @@ export {
   createNodeGpu,
   installNodeGpu,
   type NodeGpuOptions,
-  requestedLimits,
 } from './dawn';
 export { loadNodeClassifier, type NodeLoadOptions } from './load-node';
 export { onnxruntimeNodeBackbone } from './ort-node-backbone';
