@@ -29,14 +29,21 @@ struct GatherParams {
 
 // Inputs per workgroup; see pq_gather.wgsl.
 const BATCH_TILE = 4u;
+// Inputs summed per code read: the dispatch's batch tile (≤ BATCH_TILE), a pipeline constant so that the loops
+// over inputs unroll and the sums stay in registers. With the runtime bound `b < work.inputs` the sums lived in
+// local memory and every lookup paid a load and a store (the H200 ran PQ 16384² at ~0.3 TB/s). Past the batch
+// (the last tile), the extra sums read harmless table entries and are never stored.
+override TILE_INPUTS: u32 = BATCH_TILE;
 const WORD_BITS = 32u;
+// Rows whose code words are interleaved (CODE_ROW_TILE in kernels/code-layout.ts).
+const ROW_TILE = 32u;
 
 override WORKGROUP_SIZE: u32 = 128u;
 // Floats of workgroup memory for the chunk of x: BATCH_TILE used × chunk_segments.
 override X_TILE_FLOATS: u32;
 
 @group(0) @binding(0) var<uniform> params: GatherParams;
-// [rows of the block][words_per_row] sign bits, starting code_word_offset words into the binding.
+// [row tiles of the block][words_per_row][ROW_TILE] sign bits, starting code_word_offset words into the binding.
 @group(0) @binding(1) var<storage, read> codes: array<u32>;
 // [rows]
 @group(0) @binding(2) var<storage, read> scales: array<f32>;
@@ -118,23 +125,23 @@ fn gather_binary(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocat
     // Explicit zero initializer: with a bare `var sums: array<f32, BATCH_TILE>;` the compiled loop kept the
     // previous row's sums (Dawn on SwiftShader and on NVIDIA Vulkan), though WGSL zero-initialises it.
     var sums = array<f32, BATCH_TILE>();
-    let word_base = params.code_word_offset + (row - params.row_begin) * params.words_per_row;
+    // Codes in the GPU layout (kernels/code-layout.ts): word w of this row is ROW_TILE·w past word 0.
+    let relative = row - params.row_begin;
+    let word_base = params.code_word_offset + (relative / ROW_TILE) * params.words_per_row * ROW_TILE + relative % ROW_TILE;
     for (var w = first_word; w <= last_word; w++) {
-      let word = codes[word_base + w];
+      let word = codes[word_base + w * ROW_TILE];
       let col_end = min(work.end_segment, (w + 1u) * WORD_BITS);
       for (var col = max(work.first_segment, w * WORD_BITS); col < col_end; col++) {
         let positive = ((word >> (col - w * WORD_BITS)) & 1u) == 1u;
         let col_in_chunk = col - work.first_segment;
-        for (var b = 0u; b < BATCH_TILE; b++) {
-          if (b < work.inputs) {
-            let value = x_tile[b * params.chunk_segments + col_in_chunk];
-            sums[b] += select(-value, value, positive);
-          }
+        for (var b = 0u; b < TILE_INPUTS; b++) {
+          let value = x_tile[b * params.chunk_segments + col_in_chunk];
+          sums[b] += select(-value, value, positive);
         }
       }
     }
     let scale = scales[row];
-    for (var b = 0u; b < BATCH_TILE; b++) {
+    for (var b = 0u; b < TILE_INPUTS; b++) {
       sums[b] *= scale;
     }
     store(row, work, sums);

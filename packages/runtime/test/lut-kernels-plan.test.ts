@@ -10,18 +10,24 @@ import lutBuildWgsl from '../../../shaders/pq_lut_build.wgsl?raw';
 import reduceWgsl from '../../../shaders/splitk_reduce.wgsl?raw';
 import { GpuLimitError } from '../src/gpu/errors';
 import {
+  CODE_ROW_TILE,
   chooseLutVariant,
   GATHER_BATCH_TILE,
   GATHER_PARAMS,
+  gpuStageWords,
+  interleaveCodeRows,
   LUT_BUILD_PARAMS,
   lutGeometry,
+  MAX_WORDS_IN_FLIGHT,
   planCodeBlocks,
   REDUCE_PARAMS,
   rowGrouping,
   SMALL_LAYER_LOOKUPS,
   scalarGeometry,
   TARGET_WORKGROUPS,
+  wordsInFlightFor,
 } from '../src/kernels';
+import { REDUCE_ROWS_PER_GROUP } from '../src/kernels/reduce';
 
 describe('WGSL and TypeScript agree', () => {
   it.each([
@@ -36,6 +42,8 @@ describe('WGSL and TypeScript agree', () => {
   it('LUT build and reduce declare their uniform structs as the host encodes them', () => {
     expect(lutBuildWgsl).toContain(LUT_BUILD_PARAMS.wgslStruct('LutBuildParams'));
     expect(reduceWgsl).toContain(REDUCE_PARAMS.wgslStruct('ReduceParams'));
+    expect(reduceWgsl).toContain(`const ROWS_PER_GROUP = ${REDUCE_ROWS_PER_GROUP}u;`);
+    expect(pqGatherWgsl).toContain(`const MAX_WORDS_IN_FLIGHT = ${MAX_WORDS_IN_FLIGHT}u;`);
   });
 });
 
@@ -123,7 +131,8 @@ describe('planCodeBlocks', () => {
           rowBegin: 0,
           rowEnd: 130,
           bindingOffset: 0,
-          bindingSize: 130 * 3 * 40,
+          // 130 rows are 5 tiles of 32 (the last one padded): 5 · 32 · 10 words · 4 bytes per stage.
+          bindingSize: 5 * 32 * 3 * 40,
           wordOffset: 0,
         },
       ],
@@ -135,7 +144,7 @@ describe('planCodeBlocks', () => {
     [600, 1, 7, 10240],
     [600, 2, 7, 10240],
     [1000, 3, 13, 4096],
-    [37, 2, 1, 256],
+    [37, 2, 1, 384],
   ])(
     'splits rows %i × stages %i × %i words under %i bytes: aligned, within the limit, every row once',
     (rows, stages, words, limit) => {
@@ -147,13 +156,16 @@ describe('planCodeBlocks', () => {
         expect(block.stageCount).toBe(1);
         expect(block.bindingOffset % alignment).toBe(0);
         expect(block.bindingSize).toBeLessThanOrEqual(limit);
-        // The block's first word, as the kernel computes it, is the codes of (stage, rowBegin).
+        // Blocks are whole 32-row tiles (code-layout.ts); the block's first word, as the kernel computes it, is
+        // word 0 of (stage, rowBegin), and the binding ends exactly at the block's last tile.
+        expect(block.rowBegin % CODE_ROW_TILE).toBe(0);
+        const stageWords = gpuStageWords(rows, words);
         expect(block.bindingOffset / 4 + block.wordOffset).toBe(
-          (block.stageBegin * rows + block.rowBegin) * words,
+          block.stageBegin * stageWords + block.rowBegin * words,
         );
-        // The binding ends exactly at the block's last word.
         expect(block.bindingOffset + block.bindingSize).toBe(
-          (block.stageBegin * rows + block.rowEnd) * words * 4,
+          (block.stageBegin * stageWords + Math.ceil(block.rowEnd / CODE_ROW_TILE) * CODE_ROW_TILE * words) *
+            4,
         );
         for (let row = block.rowBegin; row < block.rowEnd; row++) covered[block.stageBegin * rows + row]++;
       }
@@ -161,17 +173,64 @@ describe('planCodeBlocks', () => {
     },
   );
 
-  it('refuses a row that cannot fit one binding, naming the limit', () => {
-    expect(() => planCodeBlocks(10, 1, 100, 300, 256)).toThrow(/maxStorageBufferBindingSize 300/);
+  it('refuses a row tile that cannot fit one binding, naming the limit', () => {
+    // One tile: 32 rows × 100 words × 4 bytes = 12800 bytes; 40 rows take two.
+    expect(() => planCodeBlocks(40, 1, 100, 12800, 256)).toThrow(/maxStorageBufferBindingSize 12800/);
   });
 });
 
 describe('rowGrouping', () => {
   it('puts at least one row per invocation and aims for TARGET_WORKGROUPS', () => {
-    expect(rowGrouping(130, 128, 1)).toEqual({ rowsPerGroup: 65, rowGroups: 2 });
+    // 130 rows over 2 groups: 65 rounded up to whole 32-row tiles.
+    expect(rowGrouping(130, 128, 1)).toEqual({ rowsPerGroup: 96, rowGroups: 2 });
     const large = rowGrouping(4096, 128, 64);
+    expect(large.rowsPerGroup % CODE_ROW_TILE).toBe(0);
     expect(large.rowGroups).toBe(Math.ceil(TARGET_WORKGROUPS / 64));
     expect(large.rowGroups * large.rowsPerGroup).toBeGreaterThanOrEqual(4096);
     expect(rowGrouping(4096, 128, 1024)).toEqual({ rowsPerGroup: 4096, rowGroups: 1 });
+  });
+});
+
+describe('interleaveCodeRows', () => {
+  it('puts word w of row r at ((stage · tiles + r / 32) · wordsPerRow + w) · 32 + r mod 32, zero padding', () => {
+    const rows = 70;
+    const wordsPerRow = 3;
+    const stages = 2;
+    const words = Uint32Array.from({ length: stages * rows * wordsPerRow }, (_, i) => i + 1);
+    const out = interleaveCodeRows(words, rows, wordsPerRow, stages);
+    const tiles = Math.ceil(rows / CODE_ROW_TILE);
+    expect(out.length).toBe(stages * tiles * CODE_ROW_TILE * wordsPerRow);
+    let seen = 0;
+    for (let stage = 0; stage < stages; stage++) {
+      for (let row = 0; row < rows; row++) {
+        for (let w = 0; w < wordsPerRow; w++) {
+          const at =
+            ((stage * tiles + Math.floor(row / CODE_ROW_TILE)) * wordsPerRow + w) * CODE_ROW_TILE +
+            (row % CODE_ROW_TILE);
+          expect(out[at]).toBe(words[(stage * rows + row) * wordsPerRow + w]);
+          seen++;
+        }
+      }
+    }
+    // Every source word lands once; the rest (rows 70 … 95 of each stage's last tile) is zero.
+    expect(out.filter((value) => value !== 0).length).toBe(seen);
+  });
+
+  it('refuses a word count that does not match the shape', () => {
+    expect(() => interleaveCodeRows(new Uint32Array(5), 2, 3)).toThrow(
+      /expected stages 1 × rows 2 × wordsPerRow 3 = 6/,
+    );
+  });
+});
+
+describe('wordsInFlightFor', () => {
+  it('loads the words a row holds in the chunk, between 1 and MAX_WORDS_IN_FLIGHT', () => {
+    // k = 256 (4 codes per word) at 16 KiB: 16 segments per chunk → 4 words; at a batch tile of 4: 1 word.
+    expect(wordsInFlightFor(16, 4)).toBe(4);
+    expect(wordsInFlightFor(4, 4)).toBe(1);
+    // k = 16 (8 codes per word): 256 segments → 32 words, capped.
+    expect(wordsInFlightFor(256, 8)).toBe(MAX_WORDS_IN_FLIGHT);
+    expect(wordsInFlightFor(3, 8)).toBe(1);
+    expect(wordsInFlightFor(17, 4)).toBe(5);
   });
 });

@@ -16,6 +16,7 @@ import { GpuLimitError, KernelInputError } from '../src/gpu/errors';
 import { cachedPipelineCount } from '../src/gpu/pipeline-cache';
 import {
   createLayerExecutor,
+  interleaveCodeRows,
   type LayerExecutorOptions,
   type LayerGpuBuffers,
   LUT_VARIANTS,
@@ -69,6 +70,17 @@ function uploadWords(device: GPUDevice, words: Uint32Array<ArrayBuffer>, label: 
 
 type AnyLayer = QuantizedLayer<LutLayerDescriptor>;
 
+/** The layer's codes in the GPU layout the executor reads (kernels/code-layout.ts). */
+function uploadCodes(device: GPUDevice, layer: AnyLayer): GPUBuffer {
+  const { shape } = layer;
+  const stages = shape.method === 'rq' ? shape.stages : 1;
+  return uploadWords(
+    device,
+    interleaveCodeRows(layer.words, shape.rows, shape.packing.wordsPerRow, stages),
+    'codes',
+  );
+}
+
 interface Run {
   /** GPU result, batch × rows. */
   y: Float32Array;
@@ -86,7 +98,7 @@ async function runOnGpu(
   options: LayerExecutorOptions,
 ): Promise<Run> {
   const { rows } = layer.shape;
-  const codes = uploadWords(device, layer.words, 'codes');
+  const codes = uploadCodes(device, layer);
   const values = uploadFloat32(device, layer.values, 'values');
   const bias = layer.bias ? uploadFloat32(device, layer.bias, 'bias') : null;
   const buffers: LayerGpuBuffers =
@@ -185,7 +197,13 @@ function smallTileBytes(spec: { k: number; stages: number }): number {
 function variantOptions(spec: { k: number; stages: number }): LayerExecutorOptions[] {
   const maxWorkgroupStorageBytes = smallTileBytes(spec);
   const workgroupSize = 64;
-  return [...LUT_VARIANTS.map((variant) => ({ variant, maxWorkgroupStorageBytes, workgroupSize })), {}];
+  return [
+    ...LUT_VARIANTS.map((variant) => ({ variant, maxWorkgroupStorageBytes, workgroupSize })),
+    {},
+    // One and three code words in flight (three divides no chunk's word count evenly): same sums.
+    { variant: 'lut-tiled-splitk', maxWorkgroupStorageBytes, wordsInFlight: 1 },
+    { variant: 'fused', maxWorkgroupStorageBytes, wordsInFlight: 3 },
+  ];
 }
 
 const LUT_CASES = [
@@ -259,23 +277,24 @@ describe.skipIf(noGpuReason)('LUT kernels vs CPU twin', () => {
     await withGpu(async ({ device }) => {
       const random = seededRandom(77);
       const batch = 2;
-      // rows 600, cols 100, d 1, k 4 (2-bit codes): 7 words = 28 bytes per row, 16800 bytes per stage. With a
-      // 10240-byte limit a block holds (10240 − 252) / 28 = 356 rows: 2 blocks per stage, the second starting at
-      // byte 9968, bound from 9728 with 60 words skipped. Every other binding fits: LUT 2·2·100·4·4 = 6400,
-      // partials 2 slots · 2 · 600 · 4 = 9600, output 4800, codebook 3200.
+      // rows 600, cols 100, d 1, k 4 (2-bit codes): 7 words per row, 896 bytes per 32-row tile, 19 tiles = 17024
+      // bytes per stage. With a 10240-byte limit a block holds (10240 − 252) / 896 = 11 tiles: 2 blocks per
+      // stage, the second starting at byte 9856, bound from 9728 with 32 words skipped. Every other binding
+      // fits: LUT 2·2·100·4·4 = 6400, partials 2 slots · 2 · 600 · 4 = 9600, output 4800, codebook 3200.
       for (const stages of [1, 2]) {
         const spec = { rows: 600, cols: 100, d: 1, k: 4, stages, withBias: true, relu: stages === 1 };
         const options = LUT_VARIANTS.map((variant) => ({ variant, maxBindingBytes: 10240 }));
         await expectMatches(device, lutLayer(spec, random), batch, random, options);
       }
-      // k-means, same codes: an 8192-byte limit gives (8192 − 252) / 28 = 283 rows per block, 3 blocks.
+      // k-means, same codes: an 8192-byte limit gives (8192 − 252) / 896 = 8 tiles per block, 3 blocks.
       const kmeans = randomKmeansLayer({ rows: 600, cols: 100, k: 4, withBias: false }, random);
       const kmeansLayer: AnyLayer = {
         ...kmeans,
         shape: { method: 'kmeans', ...kmeans.shape, activation: 'relu' },
       };
       await expectMatches(device, kmeansLayer, batch, random, [{ maxBindingBytes: 8192 }]);
-      // Binary: 4 words = 16 bytes per row, 9600 bytes; a 6144-byte limit gives 368 rows per block, 2 blocks.
+      // Binary: 4 words per row, 512 bytes per tile, 9728 bytes; a 6144-byte limit gives 11 tiles per block,
+      // 2 blocks.
       const binary = randomBinaryLayer({ rows: 600, cols: 100, withBias: true }, random);
       const binaryLayer: AnyLayer = {
         ...binary,
@@ -347,7 +366,7 @@ describe.skipIf(noGpuReason)('LUT executor contracts', () => {
       });
       expect(cachedPipelineCount(device)).toBe(compiled);
 
-      const codes = uploadWords(device, layer.words, 'codes');
+      const codes = uploadCodes(device, layer);
       const codebook = uploadFloat32(device, layer.values, 'codebook');
       const input = uploadFloat32(device, x, 'x');
       const output = poisonedOutput(device, 3 * 13, 'y');
@@ -367,7 +386,7 @@ describe.skipIf(noGpuReason)('LUT executor contracts', () => {
     await withGpu(async ({ device }) => {
       const random = seededRandom(2);
       const layer = smallPq(random);
-      const codes = uploadWords(device, layer.words, 'codes');
+      const codes = uploadCodes(device, layer);
       const codebook = uploadFloat32(device, layer.values, 'codebook');
       const input = uploadFloat32(device, new Float32Array(2 * 37), 'x');
       const output = poisonedOutput(device, 2 * 13, 'y');
@@ -383,7 +402,8 @@ describe.skipIf(noGpuReason)('LUT executor contracts', () => {
       ).toThrow(KernelInputError);
       const bigger = { ...shape, rows: 200 };
       expect(() => createLayerExecutor(device, bigger, { codes, codebook, bias: null })).toThrow(
-        /buffers.codes holds \d+ bytes, expected at least stages 1 × rows 200 × wordsPerRow 2 × 4 = 1600/,
+        // 200 rows are 7 tiles of 32 in the GPU layout: 7 · 2 words · 32 · 4 bytes.
+        /buffers.codes holds \d+ bytes, expected at least stages 1 × row tiles 7 × wordsPerRow 2 × 32 × 4 in the GPU layout \(interleaveCodeRows\) = 1792/,
       );
       expect(() =>
         createLayerExecutor(
@@ -400,6 +420,9 @@ describe.skipIf(noGpuReason)('LUT executor contracts', () => {
           { variant: 'fused' },
         ),
       ).toThrow(/applies to pq and rq layers/);
+      expect(() =>
+        createLayerExecutor(device, shape, { codes, codebook, bias: null }, { wordsInFlight: 9 }),
+      ).toThrow(/wordsInFlight must be at most 8, got 9/);
       expect(() =>
         createLayerExecutor(device, shape, { codes, codebook, bias: null }, { maxBindingBytes: 16 }),
       ).toThrow(GpuLimitError);

@@ -6,7 +6,7 @@
  */
 import type { CompressedLayer, PqwFile } from '@pqweb/format';
 import { GpuDeviceLostError, GpuLimitError, KernelInputError } from '../gpu/errors';
-import { createLayerExecutor, type LayerExecutor, type LutVariant } from '../kernels';
+import { createLayerExecutor, interleaveCodeRows, type LayerExecutor, type LutVariant } from '../kernels';
 import { createDenseKernel, type DenseKernel } from '../kernels/dense';
 
 const FLOAT_BYTES = 4;
@@ -159,7 +159,12 @@ export class GpuHead {
       case 'rq':
       case 'kmeans':
       case 'binary': {
-        const codes = this.upload(`${prefix}/codes`, file.uint32(layer.codes), true);
+        const stages = layer.method === 'rq' ? layer.stages : 1;
+        const codes = this.upload(
+          `${prefix}/codes`,
+          interleaveCodeRows(file.uint32(layer.codes), layer.rows, layer.packing.wordsPerRow, stages),
+          true,
+        );
         const codebook =
           layer.method === 'binary'
             ? undefined

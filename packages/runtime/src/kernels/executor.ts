@@ -17,9 +17,23 @@ import {
   type RqShape,
 } from '../cpu/layer-shapes';
 import { GpuLimitError, KernelInputError } from '../gpu/errors';
+import { CODE_ROW_TILE, codeRowTiles, gpuCodeWords } from './code-layout';
 import { createLutProgram } from './lut-program';
-import { type ExecutorVariant, LUT_VARIANTS, type LutVariant } from './plan';
-import { type BatchPlan, FLOAT_BYTES, type LayerProgram, type ProgramContext, WORD_BYTES } from './program';
+import {
+  type ExecutorVariant,
+  LUT_VARIANTS,
+  type LutVariant,
+  MAX_WORDS_IN_FLIGHT,
+  TARGET_WORKGROUPS,
+} from './plan';
+import {
+  type BatchPlan,
+  type DispatchStage,
+  FLOAT_BYTES,
+  type LayerProgram,
+  type ProgramContext,
+  WORD_BYTES,
+} from './program';
 import { createScalarProgram } from './scalar-program';
 
 interface LayerCommon {
@@ -37,7 +51,10 @@ export type LutLayerDescriptor =
 
 /** The layer's sections on the GPU (STORAGE usage). Codebooks must be float32 (convert float16 at upload). */
 export interface LayerGpuBuffers {
-  /** Packed codes, u32 words per the layer's packing (RQ: stages × rows × wordsPerRow). */
+  /**
+   * Packed codes, u32 words per the layer's packing, in the GPU layout of kernels/code-layout.ts: pass the file's
+   * words through `interleaveCodeRows(words, rows, wordsPerRow, stages)` before uploading.
+   */
   codes: GPUBuffer;
   /** PQ / RQ codebooks [stages][segments][k][d], or the k-means centroids [k]. */
   codebook?: GPUBuffer;
@@ -62,8 +79,30 @@ export interface LayerExecutorOptions {
    * ceiling device.limits.maxComputeWorkgroupStorageSize.
    */
   maxWorkgroupStorageBytes?: number;
+  /**
+   * Workgroups a gather dispatch aims for (rows are grouped to reach it); default TARGET_WORKGROUPS. A tuning
+   * knob: more workgroups keep more rows in flight on a large GPU, at the cost of more LUT staging.
+   */
+  targetWorkgroups?: number;
+  /**
+   * Code words each invocation of a PQ / RQ gather loads before decoding any (1 … MAX_WORDS_IN_FLIGHT);
+   * default: the words one row holds in a segment chunk, at most MAX_WORDS_IN_FLIGHT (plan.ts
+   * wordsInFlightFor). A tuning knob: more loads in flight hide memory latency but cost registers, and fewer
+   * registers mean more invocations resident per core.
+   */
+  wordsInFlight?: number;
   /** Label prefix of the GPU objects; default the layer's name or method and shape. */
   label?: string;
+}
+
+/**
+ * Times the dispatches of a layer: when passed to `encode`, each dispatch runs in a compute pass of its own whose
+ * timestamp writes come from here (undefined leaves that pass untimed). Separate passes cost a little, so this is
+ * for profiling (the kernel benchmark's stage breakdown, per-layer GPU time), not for every run.
+ */
+export interface DispatchTimer {
+  /** `stage` is the dispatch's kind: 'lut-build', 'gather' or 'reduce'; `label` its GPU label. */
+  passTimestamps(stage: DispatchStage, label: string): GPUComputePassTimestampWrites | undefined;
 }
 
 export interface LayerExecutor {
@@ -74,7 +113,13 @@ export interface LayerExecutor {
    * Encodes y = relu?(W x + b) for `batch` inputs: `input` holds x [batch][cols] float32, `output` receives
    * y [batch][rows]. Both need STORAGE usage and must be distinct buffers.
    */
-  encode(encoder: GPUCommandEncoder, input: GPUBuffer, output: GPUBuffer, batch: number): void;
+  encode(
+    encoder: GPUCommandEncoder,
+    input: GPUBuffer,
+    output: GPUBuffer,
+    batch: number,
+    timer?: DispatchTimer,
+  ): void;
   /** Bytes of scratch (LUT, split-K partial sums) the executor holds for a batch of this size. */
   scratchBytes(batch: number): number;
   /** Destroys every buffer the executor created (not the caller's). */
@@ -159,7 +204,8 @@ function createProgram(
   variant: LutVariant | 'auto',
 ): LayerProgram {
   const { label, rows } = context;
-  const rowBytes = layer.packing.wordsPerRow * WORD_BYTES;
+  const wordsPerRow = layer.packing.wordsPerRow;
+  const layoutNote = 'in the GPU layout (interleaveCodeRows)';
   if (layer.method === 'pq' || layer.method === 'rq') {
     const stages = layer.method === 'rq' ? layer.stages : 1;
     const shape = { ...layer, stages };
@@ -168,8 +214,8 @@ function createProgram(
       label,
       'codes',
       buffers.codes,
-      stages * rows * rowBytes,
-      `stages ${stages} × rows ${rows} × wordsPerRow ${layer.packing.wordsPerRow} × 4`,
+      gpuCodeWords(rows, wordsPerRow, stages) * WORD_BYTES,
+      `stages ${stages} × row tiles ${codeRowTiles(rows)} × wordsPerRow ${wordsPerRow} × ${CODE_ROW_TILE} × 4 ${layoutNote}`,
     );
     const codebook = requireBuffer(
       label,
@@ -189,8 +235,8 @@ function createProgram(
     label,
     'codes',
     buffers.codes,
-    rows * rowBytes,
-    `rows ${rows} × wordsPerRow ${layer.packing.wordsPerRow} × 4`,
+    gpuCodeWords(rows, wordsPerRow) * WORD_BYTES,
+    `row tiles ${codeRowTiles(rows)} × wordsPerRow ${wordsPerRow} × ${CODE_ROW_TILE} × 4 ${layoutNote}`,
   );
   if (layer.method === 'kmeans') {
     const values = requireBuffer(
@@ -263,6 +309,16 @@ export function createLayerExecutor(
     'maxComputeWorkgroupStorageSize',
     'maxWorkgroupStorageBytes',
   );
+  if (options.targetWorkgroups !== undefined) checkInteger('targetWorkgroups', options.targetWorkgroups, 1);
+  const wordsInFlight = options.wordsInFlight;
+  if (wordsInFlight !== undefined) {
+    checkInteger('wordsInFlight', wordsInFlight, 1);
+    if (wordsInFlight > MAX_WORDS_IN_FLIGHT) {
+      throw new KernelInputError(
+        `wordsInFlight must be at most ${MAX_WORDS_IN_FLIGHT}, got ${wordsInFlight}`,
+      );
+    }
+  }
   const { rows, cols } = layer;
   if (buffers.bias) requireBuffer(label, 'bias', buffers.bias, rows * FLOAT_BYTES, `rows ${rows} × 4`);
 
@@ -281,6 +337,8 @@ export function createLayerExecutor(
     rows,
     cols,
     workgroupSize,
+    targetWorkgroups: options.targetWorkgroups ?? TARGET_WORKGROUPS,
+    wordsInFlight,
     maxBindingBytes,
     tileFloatsLimit: Math.floor(workgroupStorageBytes / FLOAT_BYTES),
     offsetAlignment: limits.minStorageBufferOffsetAlignment,
@@ -312,7 +370,7 @@ export function createLayerExecutor(
     variant: program.variant,
     rows,
     cols,
-    encode(encoder, input, output, batch) {
+    encode(encoder, input, output, batch, timer) {
       if (destroyed) throw new KernelInputError(`${label}: encode() after destroy()`);
       checkInteger('batch', batch, 1);
       checkIo(label, 'input', input, batch, cols, 'cols');
@@ -334,8 +392,16 @@ export function createLayerExecutor(
         }
       }
       const plan = planFor(batch);
-      const pass = encoder.beginComputePass({ label: `${label}[batch ${batch}]` });
+      let pass: GPUComputePassEncoder | null = null;
       for (const dispatch of plan.dispatches) {
+        if (timer) {
+          pass?.end();
+          pass = encoder.beginComputePass({
+            label: dispatch.label,
+            timestampWrites: timer.passTimestamps(dispatch.stage, dispatch.label),
+          });
+        }
+        pass ??= encoder.beginComputePass({ label: `${label}[batch ${batch}]` });
         const bindGroup = device.createBindGroup({
           label: dispatch.label,
           layout: dispatch.pipeline.getBindGroupLayout(0),
@@ -345,7 +411,7 @@ export function createLayerExecutor(
         pass.setBindGroup(0, bindGroup);
         pass.dispatchWorkgroups(dispatch.workgroups.x, dispatch.workgroups.y, dispatch.workgroups.z);
       }
-      pass.end();
+      pass?.end();
     },
     scratchBytes(batch) {
       checkInteger('batch', batch, 1);

@@ -1,7 +1,15 @@
 export {
+  CODE_ROW_TILE,
+  codeRowTiles,
+  gpuCodeWords,
+  gpuStageWords,
+  interleaveCodeRows,
+} from './code-layout';
+export {
   createLayerExecutor,
   DEFAULT_WORKGROUP_SIZE,
   DEFAULT_WORKGROUP_STORAGE_BYTES,
+  type DispatchTimer,
   type LayerExecutor,
   type LayerExecutorOptions,
   type LayerGpuBuffers,
@@ -17,10 +25,13 @@ export {
   LUT_VARIANTS,
   type LutVariant,
   lutGeometry,
+  MAX_WORDS_IN_FLIGHT,
   planCodeBlocks,
   rowGrouping,
   type ScalarVariant,
   SMALL_LAYER_LOOKUPS,
   scalarGeometry,
   TARGET_WORKGROUPS,
+  wordsInFlightFor,
 } from './plan';
+export type { DispatchStage } from './program';

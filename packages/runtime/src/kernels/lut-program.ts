@@ -9,8 +9,17 @@
 import type { CodePacking } from '@pqweb/format';
 import { dispatch1d } from '../gpu/dispatch';
 import { getPipeline, type OverrideConstants } from '../gpu/pipeline-cache';
+import { gpuStageWords } from './code-layout';
 import { GATHER_PARAMS, LUT_BUILD_PARAMS } from './params';
-import { chooseLutVariant, type LutVariant, lutGeometry, planCodeBlocks, rowGrouping } from './plan';
+import {
+  chooseLutVariant,
+  type GatherGeometry,
+  type LutVariant,
+  lutGeometry,
+  planCodeBlocks,
+  rowGrouping,
+  wordsInFlightFor,
+} from './plan';
 import {
   type BatchPlan,
   checkBindingSize,
@@ -42,6 +51,8 @@ const GATHER_KERNELS = {
   fused: GATHER_FUSED_KERNEL,
 } as const;
 
+const WORD_BITS = 32;
+
 export function createLutProgram(
   context: ProgramContext,
   shape: LutProgramShape,
@@ -63,15 +74,29 @@ export function createLutProgram(
   checkBindingSize(context, 'the codebook', codebookBytes, 'the layer cannot run on this device');
 
   function layout(batch: number) {
-    const geometry = lutGeometry(variant, shape, stageCount, batch, context.tileFloatsLimit);
+    const geometry = lutGeometry(
+      variant,
+      { segments, k, codesPerWord: WORD_BITS / packing.bits },
+      stageCount,
+      batch,
+      context.tileFloatsLimit,
+    );
     const slots = blockPlan.stageGroups * geometry.chunks;
     const lutBytes = variant === 'fused' ? 0 : batch * stages * segments * k * FLOAT_BYTES;
     const partialBytes = slots === 1 ? 0 : batch * slots * rows * FLOAT_BYTES;
     return { geometry, slots, lutBytes, partialBytes };
   }
 
-  function gatherConstants(tileFloats: number): OverrideConstants {
-    const common = { WORKGROUP_SIZE: workgroupSize, K: k, BITS: packing.bits };
+  function gatherConstants(geometry: GatherGeometry): OverrideConstants {
+    const { tileFloats, batchTile } = geometry;
+    const common = {
+      WORKGROUP_SIZE: workgroupSize,
+      K: k,
+      BITS: packing.bits,
+      TILE_INPUTS: batchTile,
+      WORDS_IN_FLIGHT:
+        context.wordsInFlight ?? wordsInFlightFor(geometry.chunkSegments, WORD_BITS / packing.bits),
+    };
     if (variant === 'lut-global') return common;
     if (variant === 'lut-tiled-splitk') return { ...common, LUT_TILE_FLOATS: tileFloats };
     return { ...common, D: d, LUT_TILE_FLOATS: tileFloats };
@@ -87,6 +112,9 @@ export function createLutProgram(
     const inputBytes = batch * cols * FLOAT_BYTES;
     const outputBytes = batch * rows * FLOAT_BYTES;
     const lut = lutBytes > 0 ? createScratchBuffer(context, lutBytes, `lut[${batch}]`) : null;
+    // gather_fused reads no LUT buffer but shares the gather code that names the binding (pq_gather.wgsl).
+    const lutBinding = lut ?? createScratchBuffer(context, FLOAT_BYTES, `lut-unused[${batch}]`);
+    if (!lut) owned.push(lutBinding);
     const partials =
       partialBytes > 0 ? createScratchBuffer(context, partialBytes, `partials[${batch}]`) : null;
     for (const buffer of [lut, partials]) if (buffer) owned.push(buffer);
@@ -102,6 +130,7 @@ export function createLutProgram(
       owned.push(uniform);
       dispatches.push({
         label: `${context.label}/lut-build`,
+        stage: 'lut-build',
         pipeline: getPipeline(device, LUT_BUILD_KERNEL, { WORKGROUP_SIZE: workgroupSize, D: d, K: k }),
         workgroups: dispatch1d(device, workgroupsFor(entries, workgroupSize)),
         entries: (input) => [
@@ -113,11 +142,16 @@ export function createLutProgram(
       });
     }
 
-    const gatherPipeline = getPipeline(device, GATHER_KERNELS[variant], gatherConstants(geometry.tileFloats));
+    const gatherPipeline = getPipeline(device, GATHER_KERNELS[variant], gatherConstants(geometry));
     const finalize = slots === 1;
     for (const [index, block] of blockPlan.blocks.entries()) {
       const blockRows = block.rowEnd - block.rowBegin;
-      const grouping = rowGrouping(blockRows, workgroupSize, geometry.chunks * geometry.batchTiles);
+      const grouping = rowGrouping(
+        blockRows,
+        workgroupSize,
+        geometry.chunks * geometry.batchTiles,
+        context.targetWorkgroups,
+      );
       const workgroups = { x: grouping.rowGroups, y: geometry.chunks, z: geometry.batchTiles };
       checkGrid(context, workgroups);
       const uniform = createUniformBuffer(
@@ -136,7 +170,7 @@ export function createLutProgram(
           code_word_offset: block.wordOffset,
           stage_begin: block.stageBegin,
           stage_count: block.stageCount,
-          stage_words: rows * packing.wordsPerRow,
+          stage_words: gpuStageWords(rows, packing.wordsPerRow),
           stages_total: stages,
           slot_begin: block.stageGroup * geometry.chunks,
           slots,
@@ -150,6 +184,7 @@ export function createLutProgram(
       owned.push(uniform);
       dispatches.push({
         label: `${context.label}/gather-${variant}[${index}]`,
+        stage: 'gather',
         pipeline: gatherPipeline,
         workgroups,
         entries: (input, output) => {
@@ -161,8 +196,11 @@ export function createLutProgram(
             },
             { binding: 5, resource: { buffer: context.bias, size: context.biasBytes } },
           ];
-          if (lut) entries.push({ binding: 2, resource: { buffer: lut, size: lutBytes } });
-          else {
+          entries.push({
+            binding: 2,
+            resource: { buffer: lutBinding, size: Math.max(FLOAT_BYTES, lutBytes) },
+          });
+          if (!lut) {
             entries.push({ binding: 3, resource: { buffer: buffers.codebook, size: codebookBytes } });
             entries.push({ binding: 4, resource: { buffer: input, size: inputBytes } });
           }

@@ -4,6 +4,7 @@
  * objects here, so the rules are unit-tested directly.
  */
 import { GpuLimitError } from '../gpu/errors';
+import { CODE_ROW_TILE, codeRowTiles } from './code-layout';
 import { GATHER_BATCH_TILE } from './params';
 import { WORD_BYTES } from './program';
 
@@ -95,7 +96,7 @@ function storageTooSmall(required: number, available: number, what: string): Gpu
  */
 export function lutGeometry(
   variant: LutVariant,
-  shape: { segments: number; k: number },
+  shape: { segments: number; k: number; codesPerWord?: number },
   stageCount: number,
   batch: number,
   tileFloatsLimit: number,
@@ -112,7 +113,11 @@ export function lutGeometry(
       `a LUT chunk of ${stageCount} stage(s) × k ${k}`,
     );
   }
-  const chunkSegments = Math.min(segments, Math.floor(tileFloatsLimit / (batchTile * floatsPerSegment)));
+  const fitting = Math.min(segments, Math.floor(tileFloatsLimit / (batchTile * floatsPerSegment)));
+  // Chunks of whole code words, so that every word but a row's last takes the kernel's unrolled path.
+  const codesPerWord = shape.codesPerWord ?? 1;
+  const chunkSegments =
+    fitting < segments && fitting >= codesPerWord ? fitting - (fitting % codesPerWord) : fitting;
   return withBatchTiles(
     batch,
     batchTile,
@@ -166,10 +171,11 @@ export interface CodeBlockPlan {
 }
 
 /**
- * Splits the codes ([stages][rows][wordsPerRow] u32) into bindings of at most `maxBindingBytes`
- * (maxStorageBufferBindingSize). When everything fits: one block of all stages and rows. Otherwise each stage
- * is cut into row blocks; a binding must start at a multiple of `offsetAlignment`, so it starts up to
- * alignment − 4 bytes early and the kernel skips `wordOffset` words. GpuLimitError when one row cannot fit.
+ * Splits the codes (GPU layout, kernels/code-layout.ts: [stages][row tiles][wordsPerRow][CODE_ROW_TILE] u32) into
+ * bindings of at most `maxBindingBytes` (maxStorageBufferBindingSize). When everything fits: one block of all
+ * stages and rows. Otherwise each stage is cut into blocks of whole row tiles; a binding must start at a multiple
+ * of `offsetAlignment`, so it starts up to alignment − 4 bytes early and the kernel skips `wordOffset` words.
+ * GpuLimitError when one row tile cannot fit.
  */
 export function planCodeBlocks(
   rows: number,
@@ -178,8 +184,10 @@ export function planCodeBlocks(
   maxBindingBytes: number,
   offsetAlignment: number,
 ): CodeBlockPlan {
-  const rowBytes = wordsPerRow * WORD_BYTES;
-  const totalBytes = stages * rows * rowBytes;
+  const tileBytes = wordsPerRow * CODE_ROW_TILE * WORD_BYTES;
+  const rowTiles = codeRowTiles(rows);
+  const stageBytes = rowTiles * tileBytes;
+  const totalBytes = stages * stageBytes;
   if (totalBytes <= maxBindingBytes) {
     const block = { stageGroup: 0, stageBegin: 0, stageCount: stages, rowBegin: 0, rowEnd: rows };
     return {
@@ -188,29 +196,29 @@ export function planCodeBlocks(
     };
   }
   const slack = offsetAlignment - WORD_BYTES;
-  const rowsPerBlock = Math.floor((maxBindingBytes - slack) / rowBytes);
-  if (rowsPerBlock < 1) {
+  const tilesPerBlock = Math.floor((maxBindingBytes - slack) / tileBytes);
+  if (tilesPerBlock < 1) {
     throw new GpuLimitError(
-      `one row of codes (${rowBytes} bytes, plus up to ${slack} bytes of offset alignment) exceeds ` +
-        `maxStorageBufferBindingSize ${maxBindingBytes}`,
+      `one tile of ${CODE_ROW_TILE} rows of codes (${tileBytes} bytes, plus up to ${slack} bytes of offset ` +
+        `alignment) exceeds maxStorageBufferBindingSize ${maxBindingBytes}`,
       'maxStorageBufferBindingSize',
-      rowBytes + slack,
+      tileBytes + slack,
       maxBindingBytes,
     );
   }
   const blocks: CodeBlock[] = [];
   for (let stage = 0; stage < stages; stage++) {
-    for (let rowBegin = 0; rowBegin < rows; rowBegin += rowsPerBlock) {
-      const rowEnd = Math.min(rows, rowBegin + rowsPerBlock);
-      const startByte = (stage * rows + rowBegin) * rowBytes;
+    for (let tileBegin = 0; tileBegin < rowTiles; tileBegin += tilesPerBlock) {
+      const tileEnd = Math.min(rowTiles, tileBegin + tilesPerBlock);
+      const startByte = stage * stageBytes + tileBegin * tileBytes;
       const bindingOffset = Math.floor(startByte / offsetAlignment) * offsetAlignment;
-      const endByte = (stage * rows + rowEnd) * rowBytes;
+      const endByte = stage * stageBytes + tileEnd * tileBytes;
       blocks.push({
         stageGroup: stage,
         stageBegin: stage,
         stageCount: 1,
-        rowBegin,
-        rowEnd,
+        rowBegin: tileBegin * CODE_ROW_TILE,
+        rowEnd: Math.min(rows, tileEnd * CODE_ROW_TILE),
         bindingOffset,
         bindingSize: endByte - bindingOffset,
         wordOffset: (startByte - bindingOffset) / WORD_BYTES,
@@ -222,15 +230,31 @@ export function planCodeBlocks(
 
 /**
  * Rows per workgroup for a block of `rows` rows when the other grid dimensions already give
- * `otherWorkgroups`: at least one row per invocation, and enough row groups to reach TARGET_WORKGROUPS.
+ * `otherWorkgroups`: at least one row per invocation, and enough row groups to reach TARGET_WORKGROUPS; a
+ * multiple of CODE_ROW_TILE rows.
  */
 export function rowGrouping(
   rows: number,
   workgroupSize: number,
   otherWorkgroups: number,
+  targetWorkgroups = TARGET_WORKGROUPS,
 ): { rowsPerGroup: number; rowGroups: number } {
   const mostGroups = Math.ceil(rows / workgroupSize);
-  const wantedGroups = Math.max(1, Math.ceil(TARGET_WORKGROUPS / otherWorkgroups));
-  const rowsPerGroup = Math.ceil(rows / Math.min(mostGroups, wantedGroups));
+  const wantedGroups = Math.max(1, Math.ceil(targetWorkgroups / otherWorkgroups));
+  // Whole row tiles per group, so that a subgroup's code loads stay within one tile (code-layout.ts).
+  const rowsPerGroup = Math.ceil(rows / Math.min(mostGroups, wantedGroups) / CODE_ROW_TILE) * CODE_ROW_TILE;
   return { rowsPerGroup, rowGroups: Math.ceil(rows / rowsPerGroup) };
+}
+
+/** `const MAX_WORDS_IN_FLIGHT` of shaders/pq_gather.wgsl (the size of its register array of code words). */
+export const MAX_WORDS_IN_FLIGHT = 8;
+
+/**
+ * Code words a PQ / RQ gather invocation loads before decoding: the words one row holds in a chunk, at most
+ * MAX_WORDS_IN_FLIGHT. On the H200 (16384², docs/kernel-attempts.md) a register array larger than the chunk's
+ * words only cost occupancy: k = 256 at batch 1 (4 words per chunk row) ran 15% faster with 4 than with 8, and
+ * at batch 8 (1 word) 18% faster with 1; k = 16 (32 words) was as fast with 4 as with 8 and 30% slower with 1.
+ */
+export function wordsInFlightFor(chunkSegments: number, codesPerWord: number): number {
+  return Math.max(1, Math.min(MAX_WORDS_IN_FLIGHT, Math.ceil(chunkSegments / codesPerWord)));
 }

@@ -15,6 +15,10 @@ export interface ProgramContext {
   rows: number;
   cols: number;
   workgroupSize: number;
+  /** Workgroups a gather dispatch aims for (plan.ts TARGET_WORKGROUPS unless the caller tunes it). */
+  targetWorkgroups: number;
+  /** Code words a PQ / RQ gather invocation loads before decoding (pq_gather.wgsl); undefined: plan.ts's rule. */
+  wordsInFlight: number | undefined;
   /** Largest storage binding, bytes (device limit, or lower when the caller forces it). */
   maxBindingBytes: number;
   /** Workgroup memory for tiles, in floats. */
@@ -28,8 +32,12 @@ export interface ProgramContext {
   relu: boolean;
 }
 
+/** What a dispatch does: build a LUT, gather codes into sums, or reduce split-K partial sums. */
+export type DispatchStage = 'lut-build' | 'gather' | 'reduce';
+
 export interface PlannedDispatch {
   label: string;
+  stage: DispatchStage;
   pipeline: GPUComputePipeline;
   workgroups: DispatchSize;
   /** Bind-group entries for this dispatch given the caller's input (x) and output (y) buffers. */

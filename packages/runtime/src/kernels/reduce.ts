@@ -2,14 +2,13 @@
 import { dispatch1d } from '../gpu/dispatch';
 import { getPipeline } from '../gpu/pipeline-cache';
 import { REDUCE_PARAMS } from './params';
-import {
-  createUniformBuffer,
-  FLOAT_BYTES,
-  type PlannedDispatch,
-  type ProgramContext,
-  workgroupsFor,
-} from './program';
+import { createUniformBuffer, FLOAT_BYTES, type PlannedDispatch, type ProgramContext } from './program';
 import { SPLITK_REDUCE_KERNEL } from './sources';
+
+/** `const ROWS_PER_GROUP` of shaders/splitk_reduce.wgsl (a test checks they agree). */
+export const REDUCE_ROWS_PER_GROUP = 32;
+/** 256 invocations: 8 slot lanes per row, each with 4 sums in flight. */
+const REDUCE_WORKGROUP_SIZE = 256;
 
 export function reduceDispatch(
   context: ProgramContext,
@@ -26,10 +25,19 @@ export function reduceDispatch(
     { rows, slots, outputs, has_bias: context.hasBias ? 1 : 0, relu: context.relu ? 1 : 0 },
     `reduce-params[${batch}]`,
   );
+  // shaders/splitk_reduce.wgsl: ROWS_PER_GROUP rows per workgroup, the rest of the workgroup splits the slots.
+  // Its size is a multiple of REDUCE_ROWS_PER_GROUP no larger than the gather's.
+  const reduceWorkgroupSize = Math.max(
+    REDUCE_ROWS_PER_GROUP,
+    Math.floor(Math.min(workgroupSize, REDUCE_WORKGROUP_SIZE) / REDUCE_ROWS_PER_GROUP) *
+      REDUCE_ROWS_PER_GROUP,
+  );
+  const rowGroups = Math.ceil(rows / REDUCE_ROWS_PER_GROUP);
   const dispatch: PlannedDispatch = {
     label: `${context.label}/splitk-reduce`,
-    pipeline: getPipeline(device, SPLITK_REDUCE_KERNEL, { WORKGROUP_SIZE: workgroupSize }),
-    workgroups: dispatch1d(device, workgroupsFor(outputs, workgroupSize)),
+    stage: 'reduce',
+    pipeline: getPipeline(device, SPLITK_REDUCE_KERNEL, { WORKGROUP_SIZE: reduceWorkgroupSize }),
+    workgroups: dispatch1d(device, rowGroups * batch),
     entries: (_input, output) => [
       { binding: 0, resource: { buffer: uniform } },
       { binding: 1, resource: { buffer: partials, size: partialBytes } },

@@ -5,6 +5,7 @@
  */
 import type { CodePacking } from '@pqweb/format';
 import { getPipeline, type OverrideConstants } from '../gpu/pipeline-cache';
+import { gpuStageWords } from './code-layout';
 import { GATHER_PARAMS } from './params';
 import { planCodeBlocks, rowGrouping, type ScalarVariant, scalarGeometry } from './plan';
 import {
@@ -59,8 +60,8 @@ export function createScalarProgram(
     return { geometry, slots, partialBytes };
   }
 
-  function constants(tileFloats: number): OverrideConstants {
-    const common = { WORKGROUP_SIZE: workgroupSize, X_TILE_FLOATS: tileFloats };
+  function constants(tileFloats: number, batchTile: number): OverrideConstants {
+    const common = { WORKGROUP_SIZE: workgroupSize, X_TILE_FLOATS: tileFloats, TILE_INPUTS: batchTile };
     return shape.method === 'kmeans' ? { ...common, K: shape.k, BITS: packing.bits } : common;
   }
 
@@ -78,7 +79,7 @@ export function createScalarProgram(
       partialBytes > 0 ? createScratchBuffer(context, partialBytes, `partials[${batch}]`) : null;
     if (partials) owned.push(partials);
     const kernel = shape.method === 'kmeans' ? KMEANS_GATHER_KERNEL : BINARY_GATHER_KERNEL;
-    const pipeline = getPipeline(device, kernel, constants(geometry.tileFloats));
+    const pipeline = getPipeline(device, kernel, constants(geometry.tileFloats, geometry.batchTile));
     const inputBytes = batch * cols * FLOAT_BYTES;
     const outputBytes = batch * rows * FLOAT_BYTES;
     for (const [index, block] of blockPlan.blocks.entries()) {
@@ -86,6 +87,7 @@ export function createScalarProgram(
         block.rowEnd - block.rowBegin,
         workgroupSize,
         geometry.chunks * geometry.batchTiles,
+        context.targetWorkgroups,
       );
       const workgroups = { x: grouping.rowGroups, y: geometry.chunks, z: geometry.batchTiles };
       checkGrid(context, workgroups);
@@ -105,7 +107,7 @@ export function createScalarProgram(
           code_word_offset: block.wordOffset,
           stage_begin: 0,
           stage_count: 1,
-          stage_words: rows * packing.wordsPerRow,
+          stage_words: gpuStageWords(rows, packing.wordsPerRow),
           stages_total: 1,
           slot_begin: 0,
           slots,
@@ -119,6 +121,7 @@ export function createScalarProgram(
       owned.push(uniform);
       dispatches.push({
         label: `${context.label}/gather-${variant}[${index}]`,
+        stage: 'gather',
         pipeline,
         workgroups,
         entries: (input, output) => [
