@@ -8,6 +8,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DispatchTimer } from '../packages/runtime/src/kernels';
 import { createNodeDevice } from '../packages/runtime/src/node/dawn';
 import { bytesMoved, floorBytes } from './lib/bytes';
 import { allFinite, poisonWithNaN, readFloats, relativeError, sampleRows } from './lib/check';
@@ -29,7 +30,15 @@ import { adapterSlug, describeAdapter, describeMachine } from './lib/machine';
 import { OptionsError, parseOptions, selectBatches, selectShapes, USAGE } from './lib/options';
 import { type OrtContender, OrtWebgpu } from './lib/ort-layers';
 import { createPqwebLayers, type PqwebContender } from './lib/pqweb-layers';
-import { COPY_BYTES_FULL, COPY_BYTES_QUICK, measureCopy, measureEmptyDispatch } from './lib/probes';
+import {
+  COPY_BYTES_FULL,
+  COPY_BYTES_QUICK,
+  type CopyProbe,
+  measureCopy,
+  measureEmptyDispatch,
+  measureStream,
+  type StreamMethod,
+} from './lib/probes';
 import { SeededRandom, seedFor } from './lib/random';
 import { formatRunSummary } from './lib/report/summary';
 import {
@@ -42,6 +51,7 @@ import {
   type TimingResult,
 } from './lib/results';
 import { combineRounds, measureRound, type RoundSamples, type SeriesTimer } from './lib/series';
+import { type StageTimes, StageTimestamps } from './lib/stage-timer';
 
 /** Dawn toggles for GPU timestamps that are not quantized (shared/gpu-host.md). */
 const DAWN_FLAGS = ['disable-dawn-features=timestamp_quantization', 'enable-dawn-features=allow_unsafe_apis'];
@@ -50,6 +60,8 @@ const FLOAT_BYTES = 4;
 interface Context {
   device: GPUDevice;
   timestamps: GpuTimestamps | null;
+  /** Per-stage timestamps of the quantized layers (null without timestamp-query). */
+  stages: StageTimestamps | null;
   ort: OrtWebgpu | null;
   plan: TimingPlan;
   seed: number;
@@ -205,7 +217,7 @@ async function benchShape(context: Context, shape: LayerShape, batches: readonly
   };
   log(`\n== ${shape.name} (${shape.rows}×${shape.cols}) ==`);
   const setupStart = performance.now();
-  const pqweb = createPqwebLayers(device, shape, context.seed);
+  const pqweb = createPqwebLayers(device, shape, context.seed, context.plan !== QUICK_TIMING);
   let ortContenders: OrtContender[] = [];
   try {
     recordFailures(pqweb.failed);
@@ -233,6 +245,36 @@ async function benchShape(context: Context, shape: LayerShape, batches: readonly
     pqweb.destroy();
     if (ort) for (const contender of ortContenders) await ort.release(contender.sessions);
   }
+}
+
+/** Runs per stage series: enough for a median, few enough to stay a fraction of the cell's time. */
+const STAGE_RUNS = 32;
+
+/** Warms the GPU up (its clock drops after ~1 s idle), then times each stage of `contender` over STAGE_RUNS runs. */
+async function measureStages(
+  context: Context,
+  stages: StageTimestamps,
+  contender: PqwebContender,
+  io: { inputs: GPUBuffer[]; outputs: GPUBuffer[] },
+  batch: number,
+): Promise<StageTimes> {
+  const encodeRun = (encoder: GPUCommandEncoder, index: number, timer?: DispatchTimer) =>
+    contender.encode(
+      encoder,
+      index % contender.copies,
+      io.inputs[index % INPUT_SETS],
+      io.outputs[index % INPUT_SETS],
+      batch,
+      timer,
+    );
+  const warmupStart = performance.now();
+  while (performance.now() - warmupStart < context.plan.warmupMs) {
+    const encoder = context.device.createCommandEncoder({ label: 'bench/stage-warmup' });
+    for (let i = 0; i < STAGE_RUNS; i++) encodeRun(encoder, i);
+    context.device.queue.submit([encoder.finish()]);
+    await context.device.queue.onSubmittedWorkDone();
+  }
+  return stages.measure(encodeRun, STAGE_RUNS, 0);
 }
 
 async function benchBatch(
@@ -355,6 +397,29 @@ async function benchBatch(
       }
     }
   }
+  // Where the time goes inside each quantized layer (LUT build, gather, reduce), right after its timing.
+  for (const [index, contender] of pqwebContenders.entries()) {
+    const entry = entries[index];
+    if (
+      !context.stages ||
+      contender.spec.method === 'dense' ||
+      entry.rounds.length === 0 ||
+      entry.result.skipped
+    ) {
+      continue;
+    }
+    try {
+      entry.result.stages = await measureStages(
+        context,
+        context.stages,
+        contender,
+        { inputs, outputs },
+        batch,
+      );
+    } catch (error) {
+      log(`  ${contender.id}: stage timing failed: ${errorMessage(error)}`);
+    }
+  }
   for (const entry of entries) {
     if (entry.rounds.length > 0 && !entry.result.skipped) {
       const timing: TimingResult = combineRounds(entry.rounds);
@@ -363,6 +428,13 @@ async function benchBatch(
       log(
         `  ${entry.result.id.padEnd(40)} gpu ${formatUs(timing.gpuPerRun?.median).padStart(10)}  wall ${formatUs(timing.wall.median).padStart(10)}  (${(floor / 2 ** 20).toFixed(1)} MiB)`,
       );
+      const stages = entry.result.stages;
+      if (stages) {
+        const parts = Object.entries(stages).map(
+          ([stage, summary]) => `${stage} ${formatUs(summary?.median)}`,
+        );
+        log(`      stages: ${parts.join(', ')}`);
+      }
     }
     run.results.push(entry.result);
   }
@@ -380,13 +452,29 @@ async function measureProbes(context: Context, quick: boolean): Promise<DevicePr
     ortFixed: null,
     notes: [],
   };
-  try {
-    probes.copy = await measureCopy(device, timestamps, plan, quick ? COPY_BYTES_QUICK : COPY_BYTES_FULL);
-    log(
-      `copy ${(probes.copy.bytes / 2 ** 20).toFixed(0)} MiB: ${formatUs(probes.copy.time.median)}, ${(probes.copy.bandwidth / 1e9).toFixed(1)} GB/s (read + write)`,
-    );
-  } catch (error) {
-    probes.notes.push(`copy probe failed: ${errorMessage(error)}`);
+  const streamBytes = quick ? COPY_BYTES_QUICK : COPY_BYTES_FULL;
+  const streams: CopyProbe[] = [];
+  const measurers: [StreamMethod, () => Promise<CopyProbe>][] = [
+    ['copyBufferToBuffer', () => measureCopy(device, timestamps, plan, streamBytes)],
+    ['wgsl-copy', () => measureStream(device, timestamps, plan, streamBytes, 'wgsl-copy')],
+    ['wgsl-read', () => measureStream(device, timestamps, plan, streamBytes, 'wgsl-read')],
+  ];
+  for (const [method, measure] of measurers) {
+    try {
+      const probe = await measure();
+      streams.push(probe);
+      log(
+        `${method} ${(probe.bytes / 2 ** 20).toFixed(0)} MiB: ${formatUs(probe.time.median)}, ${(probe.bandwidth / 1e9).toFixed(1)} GB/s`,
+      );
+    } catch (error) {
+      probes.notes.push(`${method} probe failed: ${errorMessage(error)}`);
+    }
+  }
+  probes.streams = streams;
+  // The ceiling is the faster of the two copies (read + write counted): see probes.ts for why both.
+  for (const probe of streams) {
+    if (probe.method === 'wgsl-read') continue;
+    if (!probes.copy || probe.bandwidth > probes.copy.bandwidth) probes.copy = probe;
   }
   try {
     const dispatch = await measureEmptyDispatch(device, timestamps, plan);
@@ -539,6 +627,7 @@ async function main(): Promise<void> {
   const context: Context = {
     device,
     timestamps,
+    stages: timestamps ? new StageTimestamps(device) : null,
     ort,
     plan,
     seed: options.seed,

@@ -7,10 +7,13 @@ import { bitsForK, codePacking } from '../../packages/format/src/packing';
 import { denseForward } from '../../packages/runtime/src/cpu/dense';
 import { pqForward } from '../../packages/runtime/src/cpu/lut';
 import { kmeansForward } from '../../packages/runtime/src/cpu/scalar';
+import type { DispatchTimer } from '../../packages/runtime/src/kernels';
+import { interleaveCodeRows } from '../../packages/runtime/src/kernels/code-layout';
 import { createDenseKernel, type DenseKernel } from '../../packages/runtime/src/kernels/dense';
 import {
   createLayerExecutor,
   type LayerExecutor,
+  type LayerExecutorOptions,
   type LutLayerDescriptor,
 } from '../../packages/runtime/src/kernels/executor';
 import { denseWeightBytes, kmeansWeightBytes, pqWeightBytes } from './bytes';
@@ -28,8 +31,18 @@ export interface PqwebContender {
   readonly copies: number;
   /** Contenders with the same key compute the same function (the LUT variants of one PQ layer). */
   readonly referenceKey: string;
-  /** Records y = W x + b for `batch` inputs using weight copy `copy`. */
-  encode(encoder: GPUCommandEncoder, copy: number, input: GPUBuffer, output: GPUBuffer, batch: number): void;
+  /**
+   * Records y = W x + b for `batch` inputs using weight copy `copy`; with `timer`, each dispatch in a timed pass
+   * of its own (quantized layers only: the dense kernel has one dispatch and ignores it).
+   */
+  encode(
+    encoder: GPUCommandEncoder,
+    copy: number,
+    input: GPUBuffer,
+    output: GPUBuffer,
+    batch: number,
+    timer?: DispatchTimer,
+  ): void;
   /** CPU reference on rows `rows`: [batch][rows.length]. */
   reference(x: Float32Array, batch: number, rows: readonly number[]): Float32Array;
 }
@@ -96,8 +109,34 @@ export function pqContenderId(d: number, k: number, variant: string): string {
   return `pqweb PQ d=${d} k=${k} ${variant}`;
 }
 
-/** Builds every pqweb contender for `shape`. */
-export function createPqwebLayers(device: GPUDevice, shape: LayerShape, seed: number): PqwebLayerSet {
+/**
+ * Tunings each tiled LUT variant is also timed with, beside the executor's defaults: 1 and 8 code words in
+ * flight per invocation (the default follows the chunk, plan.ts wordsInFlightFor) and 512-invocation
+ * workgroups. The report shows them as extra rows; the goals use the defaults. Earlier runs also tried a
+ * 48 KiB tile, 2048 workgroups and 128-invocation workgroups: all slower on the H200 (docs/kernel-attempts.md).
+ */
+interface LutTuning {
+  /** Appended to the contender id; '' for the defaults. */
+  label: string;
+  options: LayerExecutorOptions;
+}
+const LUT_TUNINGS: readonly LutTuning[] = [
+  { label: '', options: {} },
+  { label: ' 1 word in flight', options: { wordsInFlight: 1 } },
+  { label: ' 8 words in flight', options: { wordsInFlight: 8 } },
+  { label: ' wg 512', options: { workgroupSize: 512 } },
+];
+
+/**
+ * `tunings`: also build the LUT_TUNINGS rows (the full grid; on SwiftShader's quick grid they would only cost
+ * minutes of CPU time and say nothing about a GPU).
+ */
+export function createPqwebLayers(
+  device: GPUDevice,
+  shape: LayerShape,
+  seed: number,
+  tunings = true,
+): PqwebLayerSet {
   const { rows, cols } = shape;
   const contenders: PqwebContender[] = [];
   const failed: FailedContender[] = [];
@@ -127,8 +166,9 @@ export function createPqwebLayers(device: GPUDevice, shape: LayerShape, seed: nu
       activation: 'none',
     };
     const copies = weightCopies(pqWeightBytes(shape, d, k));
+    const gpuWords = interleaveCodeRows(words, rows, packing.wordsPerRow);
     const gpu = Array.from({ length: copies }, (_, c) => ({
-      codes: keep(upload(device, `${name}#${c}/codes`, words)),
+      codes: keep(upload(device, `${name}#${c}/codes`, gpuWords)),
       codebook: keep(upload(device, `${name}#${c}/codebook`, codebook)),
       bias: keep(upload(device, `${name}#${c}/bias`, bias)),
     }));
@@ -146,35 +186,44 @@ export function createPqwebLayers(device: GPUDevice, shape: LayerShape, seed: nu
         false,
       );
     for (const variant of LUT_VARIANT_LIST) {
-      const spec: ContenderSpec = {
-        engine: 'pqweb',
-        method: 'pq',
-        d,
-        k,
-        variant,
-        isAuto: variant === autoVariant,
-      };
-      const id = pqContenderId(d, k, variant);
-      let perCopy: LayerExecutor[];
-      try {
-        perCopy = gpu.map((buffersOfCopy, c) =>
-          createLayerExecutor(device, layer, buffersOfCopy, { variant, label: `${name}#${c}/${variant}` }),
-        );
-      } catch (error) {
-        failed.push({ id, spec, reason: errorMessage(error) });
-        continue;
+      for (const tuning of tunings ? LUT_TUNINGS : LUT_TUNINGS.slice(0, 1)) {
+        // lut-global keeps no tile and one chunk: the tunings would time the same kernel again.
+        if (tuning.label && variant === 'lut-global') continue;
+        const spec: ContenderSpec = {
+          engine: 'pqweb',
+          method: 'pq',
+          d,
+          k,
+          variant,
+          isAuto: !tuning.label && variant === autoVariant,
+          tuning: tuning.options,
+        };
+        const id = `${pqContenderId(d, k, variant)}${tuning.label}`;
+        let perCopy: LayerExecutor[];
+        try {
+          perCopy = gpu.map((buffersOfCopy, c) =>
+            createLayerExecutor(device, layer, buffersOfCopy, {
+              variant,
+              label: `${name}#${c}/${variant}${tuning.label}`,
+              ...tuning.options,
+            }),
+          );
+        } catch (error) {
+          failed.push({ id, spec, reason: errorMessage(error) });
+          continue;
+        }
+        executors.push(...perCopy);
+        contenders.push({
+          id,
+          spec,
+          copies,
+          referenceKey: name,
+          encode(encoder, copy, input, output, batch, timer) {
+            perCopy[copy % copies].encode(encoder, input, output, batch, timer);
+          },
+          reference,
+        });
       }
-      executors.push(...perCopy);
-      contenders.push({
-        id,
-        spec,
-        copies,
-        referenceKey: name,
-        encode(encoder, copy, input, output, batch) {
-          perCopy[copy % copies].encode(encoder, input, output, batch);
-        },
-        reference,
-      });
     }
   }
 
@@ -185,6 +234,7 @@ export function createPqwebLayers(device: GPUDevice, shape: LayerShape, seed: nu
     const centroids = random.floats(k);
     const bias = random.floats(rows);
     const layer: LutLayerDescriptor = { method: 'kmeans', name, rows, cols, k, packing, activation: 'none' };
+    const gpuWords = interleaveCodeRows(words, rows, packing.wordsPerRow);
     const copies = weightCopies(kmeansWeightBytes(shape, k));
     const spec: ContenderSpec = { engine: 'pqweb', method: 'kmeans', k, bits: packing.bits };
     const id = `pqweb k-means ${packing.bits}-bit`;
@@ -195,7 +245,7 @@ export function createPqwebLayers(device: GPUDevice, shape: LayerShape, seed: nu
           device,
           layer,
           {
-            codes: keep(upload(device, `${name}#${c}/codes`, words)),
+            codes: keep(upload(device, `${name}#${c}/codes`, gpuWords)),
             codebook: keep(upload(device, `${name}#${c}/centroids`, centroids)),
             bias: keep(upload(device, `${name}#${c}/bias`, bias)),
           },
@@ -212,8 +262,8 @@ export function createPqwebLayers(device: GPUDevice, shape: LayerShape, seed: nu
       spec,
       copies,
       referenceKey: name,
-      encode(encoder, copy, input, output, batch) {
-        perCopy[copy % copies].encode(encoder, input, output, batch);
+      encode(encoder, copy, input, output, batch, timer) {
+        perCopy[copy % copies].encode(encoder, input, output, batch, timer);
       },
       reference: (x, batch, checked) =>
         kmeansForward(

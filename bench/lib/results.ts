@@ -10,7 +10,21 @@ export type LutVariantName = 'lut-global' | 'lut-tiled-splitk' | 'fused';
 
 /** One thing being timed on one layer shape. */
 export type ContenderSpec =
-  | { engine: 'pqweb'; method: 'pq'; d: number; k: number; variant: LutVariantName; isAuto: boolean }
+  | {
+      engine: 'pqweb';
+      method: 'pq';
+      d: number;
+      k: number;
+      variant: LutVariantName;
+      isAuto: boolean;
+      /** Executor options beyond the defaults this contender was built with (absent: the defaults). */
+      tuning?: {
+        wordsInFlight?: number;
+        workgroupSize?: number;
+        maxWorkgroupStorageBytes?: number;
+        targetWorkgroups?: number;
+      };
+    }
   | { engine: 'pqweb'; method: 'kmeans'; k: number; bits: number }
   | { engine: 'pqweb'; method: 'dense' }
   | { engine: 'ort'; method: 'matmul' }
@@ -62,6 +76,11 @@ export interface KernelResult {
   timing?: TimingResult;
   /** Why this contender has no timing (failed check, error, time budget). */
   skipped?: string;
+  /**
+   * GPU time per stage of a quantized layer (LUT build, gather, split-K reduce), each dispatch in a timed pass of
+   * its own (bench/lib/stage-timer.ts); absent for dense and ORT contenders and in older runs.
+   */
+  stages?: Partial<Record<'lut-build' | 'gather' | 'reduce', Summary>>;
 }
 
 export interface AdapterRecord {
@@ -86,9 +105,23 @@ export interface MachineRecord {
   driver: string | null;
 }
 
+export interface StreamProbe {
+  bytes: number;
+  time: Summary;
+  /** Bytes moved per second: read + written for copies, read for 'wgsl-read'. */
+  bandwidth: number;
+  timer: 'gpu' | 'wall';
+  method?: 'copyBufferToBuffer' | 'wgsl-copy' | 'wgsl-read';
+}
+
 export interface DeviceProbes {
-  /** Buffer-to-buffer copy: bytes copied, and bandwidth counting bytes read plus bytes written. */
-  copy: { bytes: number; time: Summary; bandwidth: number; timer: 'gpu' | 'wall' } | null;
+  /**
+   * The bandwidth ceiling the bounds use: the faster of copyBufferToBuffer and a WGSL copy, bandwidth counting
+   * bytes read plus bytes written (`method` says which; absent in the first runs, which had only the former).
+   */
+  copy: StreamProbe | null;
+  /** Every streaming probe taken (copyBufferToBuffer, WGSL copy, WGSL read-only); absent in older runs. */
+  streams?: StreamProbe[];
   /** One empty compute dispatch in its own pass (per-run timestamps). */
   emptyDispatch: Summary | null;
   /** Many empty dispatches back to back in one pass, per dispatch. */

@@ -128,8 +128,12 @@ function verdictAtLeast(goal: string, target: number, measured: number | null, d
   };
 }
 
+/** The LUT variant, with its tile budget when that is not the default (the id's tail). */
 function variantName(result: KernelResult | undefined): string {
-  return result?.contender.method === 'pq' ? result.contender.variant : '';
+  if (result?.contender.method !== 'pq') return '';
+  const { d, k } = result.contender;
+  const prefix = `pqweb PQ d=${d} k=${k} `;
+  return result.id.startsWith(prefix) ? result.id.slice(prefix.length) : result.contender.variant;
 }
 
 /** The issue's goals, judged with the auto-chosen variant (what pqweb ships); the best variant is noted. */
