@@ -11,7 +11,7 @@ model=apps/demo/public/models/fashion-vgg.pqw
 mkdir -p "$(dirname "$model")"
 echo "[pqweb] compressing models/reference/fashion-vgg.onnx → $model"
 pnpm --silent pqweb compress models/reference/fashion-vgg.onnx -o "$model" \
-  --method pq --bits 4 --dim 4 --mean 0.286041 --std 0.353024 --labels models/reference/labels.txt --quiet
+  --method pq --bits 4 --dim 4 --codebook float16 --mean 0.286041 --std 0.353024 --labels models/reference/labels.txt --quiet
 echo "[pqweb] building the demo"
 pnpm --filter @pqweb/demo build >/dev/null
 echo "[pqweb] serving the demo at http://$HOST:$PORT/ (Ctrl-C stops)"

@@ -16,7 +16,7 @@ export const BUNDLED_MODEL_PATH = 'models/fashion-vgg.pqw';
 export const PRECACHE_PLACEHOLDER = '__PQWEB_PRECACHE__';
 
 const BUNDLED_MODEL_HINT =
-  'run `bash scripts/start.sh` (or `pnpm pqweb compress models/reference/fashion-vgg.onnx -o apps/demo/public/models/fashion-vgg.pqw --method pq --bits 4 --dim 4 --mean 0.286041 --std 0.353024 --labels models/reference/labels.txt`)';
+  'run `bash scripts/start.sh` (or `pnpm pqweb compress models/reference/fashion-vgg.onnx -o apps/demo/public/models/fashion-vgg.pqw --method pq --bits 4 --dim 4 --codebook float16 --mean 0.286041 --std 0.353024 --labels models/reference/labels.txt`)';
 
 type Next = (error?: unknown) => void;
 
