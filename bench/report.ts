@@ -1,9 +1,12 @@
 /**
- * `pnpm bench:report`: regenerates BENCHMARKS.md from every bench/results/*.json (see bench/kernels.ts).
+ * `pnpm bench:report`: regenerates BENCHMARKS.md from every bench/results/*.json: kernels-*.json
+ * (bench/kernels.ts) and e2e-*.json (bench/e2e.ts).
  * Usage: node --import tsx bench/report.ts [--results DIR] [--out FILE]
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { E2E_RESULT_PREFIX, parseE2eRun } from './e2e/results';
+import type { LoadedE2eRun } from './lib/report/e2e';
 import { type LoadedRun, renderBenchmarks } from './lib/report/markdown';
 import { type BenchRun, RESULTS_SCHEMA_VERSION } from './lib/results';
 
@@ -44,5 +47,12 @@ const runs: LoadedRun[] = readdirSync(resultsDir)
     const file = join(resultsDir, name);
     return { file, run: loadRun(file) };
   });
-writeFileSync(output, renderBenchmarks(runs));
-process.stdout.write(`wrote ${output} from ${runs.length} result file(s)\n`);
+const e2eRuns: LoadedE2eRun[] = readdirSync(resultsDir)
+  .filter((name) => name.startsWith(E2E_RESULT_PREFIX) && name.endsWith('.json'))
+  .sort()
+  .map((name) => {
+    const file = join(resultsDir, name);
+    return { file, run: parseE2eRun(readFileSync(file, 'utf8'), file) };
+  });
+writeFileSync(output, renderBenchmarks(runs, e2eRuns));
+process.stdout.write(`wrote ${output} from ${runs.length + e2eRuns.length} result file(s)\n`);

@@ -3,6 +3,7 @@
  * expected ratio is computed from those inputs.
  */
 import { describe, expect, it } from 'vitest';
+import type { E2eRun } from '../e2e/results';
 import { bytesMoved, floorBytes } from '../lib/bytes';
 import { bandwidthBoundUs, judgeGoals, speedup } from '../lib/report/analysis';
 import { renderBenchmarks } from '../lib/report/markdown';
@@ -175,5 +176,44 @@ describe('goals on an H200 run', () => {
     expect(local).toContain('SwiftShader is a CPU implementation');
     expect(local).toContain('judged only on an H200 run');
     expect(formatRunSummary(run)).toMatch(/MISSED .*PQ d=4 k=256 vs MatMulNBits int4: 7\.00×/);
+  });
+});
+
+describe('the browser section in BENCHMARKS.md', () => {
+  const run = h200Run([]);
+  const e2e: E2eRun = {
+    schema: 1,
+    kind: 'e2e',
+    date: '2026-11-29T00:00:00.000Z',
+    command: 'pnpm bench:e2e',
+    machine: run.machine,
+    browser: { executable: '/usr/bin/chromium', version: '156', userAgent: 'UA', flags: [] },
+    adapter: { ...run.adapter, isSwiftShader: true },
+    adapterReason: null,
+    settings: { runs: 1, warmup: 0, images: 1, imageSource: 'Fashion-MNIST test set, images 0–0' },
+    models: {
+      compressed: { path: 'a.pqw', bytes: 1, sha256: '0'.repeat(64) },
+      dense: { path: 'a.onnx', bytes: 10, sha256: '1'.repeat(64) },
+    },
+    crossOriginIsolated: false,
+    rows: [],
+    agreement: { images: 1, agreeing: 1, disagreements: [], passed: true },
+    elapsedS: 1,
+    notes: [],
+  };
+
+  it('comes after the kernel runs and before the phone projection', () => {
+    const markdown = renderBenchmarks(
+      [{ file: 'bench/results/kernels-nvidia-h200.json', run }],
+      [{ file: 'bench/results/e2e-swiftshader.json', run: e2e }],
+    );
+    const browser = markdown.indexOf('## Browser, end to end');
+    expect(browser).toBeGreaterThan(markdown.indexOf('### Goals'));
+    expect(browser).toBeLessThan(markdown.indexOf('## Phones, projected'));
+    expect(markdown).toContain('[`bench/results/e2e-swiftshader.json`]');
+  });
+
+  it('says how to fill it when there are no browser results', () => {
+    expect(renderBenchmarks([])).toContain('_No results yet: run `pnpm bench:e2e`');
   });
 });

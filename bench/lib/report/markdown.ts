@@ -16,6 +16,7 @@ import {
   resultsFor,
   speedup,
 } from './analysis';
+import { type LoadedE2eRun, renderE2eSection } from './e2e';
 import { formatBandwidth, formatBytes, formatMicroseconds, formatRatio, markdownTable } from './format';
 
 /** Phone memory bandwidth for the projection: the low end of 50–70 GB/s (shared/paper.md). */
@@ -68,12 +69,25 @@ function methodSection(): string {
   values.`;
 }
 
+const STREAM_METHOD_TEXT = {
+  copyBufferToBuffer: 'copyBufferToBuffer',
+  'wgsl-copy': 'WGSL vec4 copy kernel',
+  'wgsl-read': 'WGSL read-only pass',
+} as const;
+
 function probesSection(run: BenchRun): string {
   const { probes } = run;
   const lines: string[] = [];
   if (probes.copy) {
     lines.push(
-      `- Copy bandwidth: ${formatBandwidth(probes.copy.bandwidth)} (read + write; ${formatBytes(probes.copy.bytes)} buffer-to-buffer copy, median ${formatMicroseconds(probes.copy.time.median)}, ${probes.copy.timer} clock).`,
+      `- Copy bandwidth (the bound's ceiling): ${formatBandwidth(probes.copy.bandwidth)} (read + write; ${formatBytes(probes.copy.bytes)} ${STREAM_METHOD_TEXT[probes.copy.method ?? 'copyBufferToBuffer']}, median ${formatMicroseconds(probes.copy.time.median)}, ${probes.copy.timer} clock).`,
+    );
+  }
+  for (const stream of probes.streams ?? []) {
+    if (!stream.method || stream.method === probes.copy?.method) continue;
+    const counted = stream.method === 'wgsl-read' ? 'read' : 'read + write';
+    lines.push(
+      `- Also measured: ${formatBandwidth(stream.bandwidth)} (${counted}; ${STREAM_METHOD_TEXT[stream.method]}, median ${formatMicroseconds(stream.time.median)}).`,
     );
   }
   if (probes.emptyDispatch && probes.emptyDispatchBackToBack) {
@@ -156,6 +170,34 @@ function cellTable(run: BenchRun, cell: readonly KernelResult[]): string {
   );
 }
 
+const STAGES = ['lut-build', 'gather', 'reduce'] as const;
+
+/**
+ * Where each quantized kernel's time goes: GPU time per stage with each dispatch in a timed pass of its own
+ * (bench/lib/stage-timer.ts), next to the layer's time in one pass. Empty when the run has no stage timings.
+ */
+function stagesTable(cell: readonly KernelResult[]): string {
+  const timed = cell.filter((result) => result.stages && Object.keys(result.stages).length > 0);
+  if (timed.length === 0) return '';
+  const rows = timed.map((result) => {
+    const stages = result.stages ?? {};
+    const sum = STAGES.reduce((total, stage) => total + (stages[stage]?.median ?? 0), 0);
+    return [
+      contenderLabel(result),
+      ...STAGES.map((stage) => {
+        const median = stages[stage]?.median;
+        return median === undefined ? '—' : formatMicroseconds(median);
+      }),
+      formatMicroseconds(sum),
+      formatMicroseconds(result.timing?.gpuPerRun?.median),
+    ];
+  });
+  return `Stages (GPU median per run, each dispatch in its own timed pass):\n\n${markdownTable(
+    ['kernel', 'LUT build', 'gather', 'split-K reduce', 'stage sum', 'one pass'],
+    rows,
+  )}`;
+}
+
 function goalsSection(run: BenchRun): string {
   if (!isH200(run)) {
     return "_The issue's goals are stated for an NVIDIA H200 and are judged only on an H200 run._";
@@ -202,8 +244,9 @@ function runSection({ file, run }: LoadedRun): string {
     const first = cell[0];
     if (!first) continue;
     const full = resultsFor(run, first.shape.name, first.batch);
+    const stages = stagesTable(full);
     parts.push(
-      `### ${first.shape.name} (${first.shape.rows}×${first.shape.cols}), batch ${first.batch}\n\n${cellTable(run, full)}`,
+      `### ${first.shape.name} (${first.shape.rows}×${first.shape.cols}), batch ${first.batch}\n\n${cellTable(run, full)}${stages ? `\n\n${stages}` : ''}`,
     );
   }
   return parts.join('\n\n');
@@ -273,7 +316,7 @@ ${markdownTable(['layer', ...PROJECTED.map(({ label }) => label)], rows)}`;
 }
 
 /** The whole BENCHMARKS.md. Runs are listed H200 first, then other GPUs, then SwiftShader. */
-export function renderBenchmarks(runs: readonly LoadedRun[]): string {
+export function renderBenchmarks(runs: readonly LoadedRun[], e2eRuns: readonly LoadedE2eRun[] = []): string {
   const rank = ({ run }: LoadedRun) => (isH200(run) ? 0 : run.adapter.isSwiftShader ? 2 : 1);
   const ordered = [...runs].sort((a, b) => rank(a) - rank(b) || a.file.localeCompare(b.file));
   const parts = [
@@ -288,6 +331,7 @@ onnxruntime's int4 \`MatMulNBits\`. Reproduce:
   \`bash scripts/gpu-host/run.sh\` there from the repository root (with \`.gpu/\` carried along).`,
     ordered.length === 0 ? '_No results yet: run `pnpm bench:kernels`._' : '',
     ...ordered.map(runSection),
+    renderE2eSection(e2eRuns),
     phonesSection(),
     methodSection(),
   ];
