@@ -23,6 +23,8 @@ const LUT_SHAPES = [
   { rows: 33, cols: 64, d: 1, k: 4, stages: 1, batch: 5, withBias: true, relu: false },
   { rows: 9, cols: 23, d: 3, k: 5, stages: 2, batch: 2, withBias: true, relu: false },
   { rows: 4, cols: 70, d: 8, k: 256, stages: 3, batch: 1, withBias: false, relu: true },
+  // A batch of 9: one 8-input tile, then the single-input path for the ninth.
+  { rows: 13, cols: 37, d: 4, k: 16, stages: 1, batch: 9, withBias: true, relu: true },
 ];
 
 describe('pqForward / rqForward', () => {

