@@ -60,6 +60,8 @@ const FLOAT_BYTES = 4;
 interface Context {
   device: GPUDevice;
   timestamps: GpuTimestamps | null;
+  /** Whether the LUT tuning rows are timed (full grid, unless --no-tunings). */
+  tunings: boolean;
   /** Per-stage timestamps of the quantized layers (null without timestamp-query). */
   stages: StageTimestamps | null;
   ort: OrtWebgpu | null;
@@ -217,7 +219,7 @@ async function benchShape(context: Context, shape: LayerShape, batches: readonly
   };
   log(`\n== ${shape.name} (${shape.rows}×${shape.cols}) ==`);
   const setupStart = performance.now();
-  const pqweb = createPqwebLayers(device, shape, context.seed, context.plan !== QUICK_TIMING);
+  const pqweb = createPqwebLayers(device, shape, context.seed, context.tunings);
   let ortContenders: OrtContender[] = [];
   try {
     recordFailures(pqweb.failed);
@@ -628,6 +630,7 @@ async function main(): Promise<void> {
     device,
     timestamps,
     stages: timestamps ? new StageTimestamps(device) : null,
+    tunings: options.tunings && plan !== QUICK_TIMING,
     ort,
     plan,
     seed: options.seed,

@@ -11,6 +11,7 @@ export const USAGE = `pnpm bench:kernels [options]
   --budget-s N       stop timing after N seconds and write what was measured
   --seed N           base seed of the synthetic weights and inputs (default 2014)
   --no-ort           skip onnxruntime-node
+  --no-tunings       time the LUT variants with the executor's defaults only (no tuning rows)
   --command TEXT     the command recorded in the JSON (default: pnpm bench:kernels + these arguments)
   --help`;
 
@@ -24,6 +25,8 @@ export interface BenchOptions {
   budgetS: number | null;
   seed: number;
   ort: boolean;
+  /** Time the LUT tuning rows (full grid only). */
+  tunings: boolean;
   command: string;
   help: boolean;
 }
@@ -57,6 +60,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     budgetS: null,
     seed: DEFAULT_SEED,
     ort: true,
+    tunings: true,
     command: ['pnpm bench:kernels', ...argv].join(' '),
     help: false,
   };
@@ -94,6 +98,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case '--no-ort':
         options.ort = false;
+        break;
+      case '--no-tunings':
+        options.tunings = false;
         break;
       case '--command':
         options.command = value();

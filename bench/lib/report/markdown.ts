@@ -32,7 +32,12 @@ export interface LoadedRun {
 function runTitle(run: BenchRun): string {
   const { vendor, architecture, device, description } = run.adapter;
   if (run.adapter.isSwiftShader) return 'SwiftShader (CPU Vulkan), dev machine';
-  return [vendor, device || architecture].filter(Boolean).join(' ') || description;
+  const name = [vendor, device || architecture].filter(Boolean).join(' ') || description;
+  // Several runs of one GPU on one day (the full grid, then the goal cells after a default changed) are told
+  // apart by what they covered.
+  const shapes = new Set(run.results.map((result) => result.shape.name));
+  const batches = [...new Set(run.results.map((result) => result.batch))].sort((a, b) => a - b);
+  return `${name}, ${shapes.size} shapes × batch ${batches.join('/')}`;
 }
 
 function methodSection(): string {
@@ -328,7 +333,11 @@ onnxruntime's int4 \`MatMulNBits\`. Reproduce:
 - any machine with a Vulkan GPU (or SwiftShader): \`pnpm bench:kernels\` (\`--quick\`, \`--shapes 4096x4096\`,
   \`--batches 1,8\`; the quick grid is automatic on SwiftShader), then \`pnpm bench:report\`;
 - the bare NVIDIA host of shared/gpu-host.md: \`bash scripts/gpu-host/prepare.sh\` here, then
-  \`bash scripts/gpu-host/run.sh\` there from the repository root (with \`.gpu/\` carried along).`,
+  \`bash scripts/gpu-host/run.sh\` there from the repository root (with \`.gpu/\` carried along);
+- the browser, end to end: \`pnpm bench:e2e\` (bench/README.md).
+
+Each run below is one process: its ratios are measured side by side. What was tried on the kernels, with the
+prediction and the result of each attempt, is in [docs/kernel-attempts.md](docs/kernel-attempts.md).`,
     ordered.length === 0 ? '_No results yet: run `pnpm bench:kernels`._' : '',
     ...ordered.map(runSection),
     renderE2eSection(e2eRuns),

@@ -67,7 +67,10 @@ export interface LayerGpuBuffers {
 export interface LayerExecutorOptions {
   /** PQ / RQ kernel variant; 'auto' (default) applies chooseLutVariant's shape rule. Other methods take 'auto'. */
   variant?: LutVariant | 'auto';
-  /** Invocations per workgroup; default min(DEFAULT_WORKGROUP_SIZE, device limit). */
+  /**
+   * Invocations per workgroup; default min(DEFAULT_LUT_WORKGROUP_SIZE, device limit) for PQ / RQ layers and
+   * min(DEFAULT_WORKGROUP_SIZE, device limit) for k-means and binary ones.
+   */
   workgroupSize?: number;
   /**
    * Largest storage binding to use, bytes; default (and ceiling) device.limits.maxStorageBufferBindingSize.
@@ -128,11 +131,19 @@ export interface LayerExecutor {
 
 /**
  * Invocations per workgroup unless the caller says otherwise (capped by the device's limit): WebGPU's default
- * maxComputeInvocationsPerWorkgroup, a multiple of the NVIDIA warp (32) and AMD wave (64). On an H200 (Dawn /
- * Vulkan, PQ 4096×4096, d 4, k 256, batch 1, 16 KiB tile) 256 ran the tiled and fused variants in ≈50 µs per
- * layer against ≈70 µs at 128 and ≈110–180 µs at 64.
+ * maxComputeInvocationsPerWorkgroup, a multiple of the NVIDIA warp (32) and AMD wave (64). Used for k-means and
+ * binary layers. On an H200 (Dawn / Vulkan, PQ 4096×4096, d 4, k 256, batch 1, 16 KiB tile) 256 ran the LUT
+ * variants in ≈50 µs per layer against ≈70 µs at 128 and ≈110–180 µs at 64.
  */
 export const DEFAULT_WORKGROUP_SIZE = 256;
+
+/**
+ * Invocations per workgroup of PQ / RQ layers unless the caller says otherwise, capped by the device's limit
+ * (phones allow 256, WebGPU's default). In the H200 run of bench/results/kernels-nvidia-h200.json, 512 beat 256
+ * in 86 of 100 side-by-side cells, typically by 5–40% (16384², batch 1, d 4, k 256: 107.9 against 122.5 µs):
+ * half the rows per invocation and one LUT chunk staged for twice the rows (docs/kernel-attempts.md).
+ */
+export const DEFAULT_LUT_WORKGROUP_SIZE = 512;
 
 /**
  * Default workgroup tile budget: 16 KiB, WebGPU's default maxComputeWorkgroupStorageSize, which every device
@@ -291,7 +302,11 @@ export function createLayerExecutor(
     limits.maxComputeWorkgroupSizeX,
   );
   const workgroupSize = checkLimit(
-    options.workgroupSize ?? Math.min(DEFAULT_WORKGROUP_SIZE, workgroupSizeLimit),
+    options.workgroupSize ??
+      Math.min(
+        layer.method === 'pq' || layer.method === 'rq' ? DEFAULT_LUT_WORKGROUP_SIZE : DEFAULT_WORKGROUP_SIZE,
+        workgroupSizeLimit,
+      ),
     workgroupSizeLimit,
     'maxComputeInvocationsPerWorkgroup',
     'workgroupSize',

@@ -7,6 +7,7 @@ export {
 } from './code-layout';
 export {
   createLayerExecutor,
+  DEFAULT_LUT_WORKGROUP_SIZE,
   DEFAULT_WORKGROUP_SIZE,
   DEFAULT_WORKGROUP_STORAGE_BYTES,
   type DispatchTimer,
