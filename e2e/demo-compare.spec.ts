@@ -65,6 +65,8 @@ test('benchmark, and accuracy on the first 100 test images as `pqweb eval` count
     await expect(page.getByTestId('bench-results').locator('svg.histogram rect')).not.toHaveCount(0);
     await expect(page.getByTestId('bench-pqweb-median')).toHaveText(/ms$/);
     await expect(page.getByTestId('bench-onnx-median')).toHaveText(/ms$/);
+    // The wasm backend runs the head on the CPU: no GPU timestamps, and the page says why.
+    await expect(page.getByTestId('bench-layer-gpu')).toHaveText(/No per-layer GPU time/);
     await keepScreenshot(page, testInfo, 'bench');
   });
   await page.getByTestId('tab-accuracy').click();

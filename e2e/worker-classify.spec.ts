@@ -74,6 +74,26 @@ test('round trip: same results as the in-thread classifier and the float64 refer
   expect(report.info[0]?.backend).toBe('wasm');
 });
 
+test("profile: true crosses to the worker and returns each head layer's GPU time", async ({ page }) => {
+  const report = await page.evaluate(async () => {
+    const { pq } = window;
+    const remote = await pq.createWorkerClassifier(new Blob([pq.models.tiny.bytes]), { backend: 'webgpu' });
+    const plain = await remote.classify(pq.randomTensor(3));
+    const profiled = await remote.classify(pq.randomTensor(3), { profile: true });
+    const info = await remote.info();
+    await remote.dispose();
+    return { plain: plain.timings.headLayers ?? null, profiled: profiled.timings.headLayers ?? null, info };
+  });
+  expect(report.info.backend).toBe('webgpu');
+  expect(report.plain).toBeNull();
+  // Chromium's SwiftShader adapter offers timestamp-query, and the runtime asks for it.
+  expect(report.profiled?.map((layer) => layer.kernel)).toEqual(report.info.kernels);
+  for (const layer of report.profiled ?? []) {
+    expect(Number.isFinite(layer.gpuMs)).toBe(true);
+    expect(layer.gpuMs).toBeGreaterThanOrEqual(0);
+  }
+});
+
 test('backbone on onnxruntime-web (wasm) inside the worker matches the reference', async ({ page }) => {
   const report = await page.evaluate(async () => {
     const { pq } = window;

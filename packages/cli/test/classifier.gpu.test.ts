@@ -215,6 +215,41 @@ describe('GPU resources', () => {
   });
 });
 
+describe('per-layer GPU time', () => {
+  it('profile: true reports each head layer with its kernel and GPU time, and the same logits', async () => {
+    const classifier: Classifier = await loadNodeClassifier(modelBytes, { backend: 'webgpu' });
+    const input = { data: new Float32Array(784).fill(0.3) };
+    const plain = await classifier.classify(input);
+    expect(plain.timings.headLayers).toBeUndefined();
+    const profiled = await classifier.classify(input, { profile: true });
+    expect(Array.from(profiled.logits)).toEqual(Array.from(plain.logits));
+    const device = (classifier as unknown as { engine: { device: { device: GPUDevice } } }).engine.device
+      .device;
+    if (!device.features.has('timestamp-query')) {
+      // Without the feature the head cannot time itself: no made-up numbers.
+      expect(profiled.timings.headLayers).toBeUndefined();
+    } else {
+      const layers = profiled.timings.headLayers ?? [];
+      const info = await classifier.info();
+      expect(layers.map((layer) => layer.name)).toEqual(file.manifest.layers.map((layer) => layer.name));
+      expect(layers.map((layer) => layer.kernel)).toEqual(info.kernels);
+      for (const layer of layers) {
+        expect(Number.isFinite(layer.gpuMs)).toBe(true);
+        expect(layer.gpuMs).toBeGreaterThanOrEqual(0);
+      }
+      // The GPU time of the layers lies inside the head's wall time (dispatch, GPU work, read back).
+      const gpuTotal = layers.reduce((sum, layer) => sum + layer.gpuMs, 0);
+      expect(gpuTotal).toBeGreaterThan(0);
+      expect(gpuTotal).toBeLessThanOrEqual(profiled.timings.headMs);
+      // A batch reports one array for the whole batch, in every result.
+      const batch = await classifier.classifyBatch([input, input], { profile: true });
+      expect(batch[0]?.timings.headLayers).toHaveLength(layers.length);
+      expect(batch[1]?.timings.headLayers).toBe(batch[0]?.timings.headLayers);
+    }
+    await classifier.dispose();
+  });
+});
+
 describe('binding limits', () => {
   const input = { data: new Float32Array(784).map((_, i) => Math.sin(i)) };
 

@@ -44,8 +44,24 @@ export interface Prediction {
 export interface Timings {
   preprocessMs: number;
   backboneMs: number;
+  /** Wall time of the head (dispatch, GPU work, logits read back; or the CPU head). */
   headMs: number;
   totalMs: number;
+  /**
+   * GPU time of each head layer, with `profile: true` on a WebGPU head whose device has 'timestamp-query'
+   * (for a batch, the whole batch's time, the same array in every result). Browsers may quantize timestamps
+   * (Chrome: 100 µs unless its WebGPU developer features are on).
+   */
+  headLayers?: HeadLayerTiming[];
+}
+
+/** GPU time of one head layer (Timings.headLayers). */
+export interface HeadLayerTiming {
+  /** The layer's name in the model. */
+  name: string;
+  /** The kernel that ran it, as ClassifierInfo reports. */
+  kernel: string;
+  gpuMs: number;
 }
 
 export interface ClassifyResult {
@@ -56,6 +72,11 @@ export interface ClassifyResult {
 
 export interface ClassifyOptions {
   topK?: number;
+  /**
+   * Also measure each head layer's GPU time (Timings.headLayers). Each layer then sits between two extra empty
+   * passes carrying timestamps, so leave it off where every microsecond counts.
+   */
+  profile?: boolean;
   /** Cancels the call while it waits in the queue (it then rejects with the signal's reason, an AbortError). */
   signal?: AbortSignal;
 }

@@ -12,13 +12,14 @@ import {
   type ClassifierInput,
   type ClassifyOptions,
   type ClassifyResult,
+  type HeadLayerTiming,
   type LoadOptions,
 } from './api';
 import { type BackboneRunner, ortWebBackbone } from './backbone';
 import { acquireDevice, type DeviceHandle } from './device';
 import { GpuDeviceLostError } from './gpu/errors';
 import { CpuHead } from './head/cpu-head';
-import { GpuHead } from './head/gpu-head';
+import { GpuHead, type HeadInput } from './head/gpu-head';
 import { inputSize, toInputTensor } from './preprocess';
 import { type ModelSource, readModelSource } from './source';
 import { topPredictions } from './topk';
@@ -130,7 +131,11 @@ class PqClassifier implements Classifier {
     return engine;
   }
 
-  private async runBatch(inputs: ClassifierInput[], topK: number): Promise<ClassifyResult[]> {
+  private async runBatch(
+    inputs: ClassifierInput[],
+    topK: number,
+    profile: boolean,
+  ): Promise<ClassifyResult[]> {
     const engine = await this.liveEngine();
     const { manifest } = this.file;
     const batch = inputs.length;
@@ -142,22 +147,29 @@ class PqClassifier implements Classifier {
     });
     const t1 = now();
     let logits: Float32Array;
+    let headLayers: HeadLayerTiming[] | null = null;
     let t2: number;
     if (engine.gpuHead) {
       const head = engine.gpuHead;
+      const runHead = async (input: HeadInput): Promise<Float32Array> => {
+        if (!profile) return head.run(input, batch);
+        const profiled = await head.runProfiled(input, batch);
+        headLayers = profiled.layers;
+        return profiled.logits;
+      };
       if (engine.backbone) {
         const features = await engine.backbone.run(tensor, batch);
         try {
           t2 = now();
-          logits = features.gpu
-            ? await head.run({ buffer: features.gpu }, batch)
-            : await head.run({ data: features.cpu ?? new Float32Array(0) }, batch);
+          logits = await runHead(
+            features.gpu ? { buffer: features.gpu } : { data: features.cpu ?? new Float32Array(0) },
+          );
         } finally {
           features.release();
         }
       } else {
         t2 = now();
-        logits = await head.run({ data: tensor }, batch);
+        logits = await runHead({ data: tensor });
       }
     } else {
       let features = tensor;
@@ -176,7 +188,13 @@ class PqClassifier implements Classifier {
       return {
         top: topPredictions(row, manifest.labels, topK),
         logits: row,
-        timings: { preprocessMs: t1 - t0, backboneMs: t2 - t1, headMs: t3 - t2, totalMs: t3 - t0 },
+        timings: {
+          preprocessMs: t1 - t0,
+          backboneMs: t2 - t1,
+          headMs: t3 - t2,
+          totalMs: t3 - t0,
+          ...(headLayers ? { headLayers } : {}),
+        },
       };
     });
   }
@@ -184,7 +202,7 @@ class PqClassifier implements Classifier {
   classify(input: ClassifierInput, options: ClassifyOptions = {}): Promise<ClassifyResult> {
     const topK = options.topK ?? this.options.topK ?? DEFAULT_TOP_K;
     return this.serialize(async () => {
-      const [result] = await this.runBatch([input], topK);
+      const [result] = await this.runBatch([input], topK, options.profile ?? false);
       if (!result) throw new Error('no result');
       return result;
     }, options.signal);
@@ -193,7 +211,7 @@ class PqClassifier implements Classifier {
   classifyBatch(inputs: ClassifierInput[], options: ClassifyOptions = {}): Promise<ClassifyResult[]> {
     const topK = options.topK ?? this.options.topK ?? DEFAULT_TOP_K;
     if (inputs.length === 0) return Promise.resolve([]);
-    return this.serialize(() => this.runBatch(inputs, topK), options.signal);
+    return this.serialize(() => this.runBatch(inputs, topK, options.profile ?? false), options.signal);
   }
 
   async info(): Promise<ClassifierInfo> {

@@ -17,7 +17,7 @@ export { denseForward } from './cpu/dense';
 export { acquireDevice, type DeviceHandle, getGpu, OPTIONAL_FEATURES, requestedLimits } from './device';
 export { GpuDeviceLostError, GpuLimitError, GpuUnavailableError, KernelInputError } from './gpu/errors';
 export { CpuHead } from './head/cpu-head';
-export { GpuHead, type GpuHeadOptions } from './head/gpu-head';
+export { GpuHead, type GpuHeadOptions, type HeadInput } from './head/gpu-head';
 export * from './kernels';
 export {
   createDenseKernel,

@@ -320,7 +320,10 @@ class RemoteClassifier implements WorkerClassifier {
     if (inputs.length === 0) return Promise.resolve([]);
     const { signal, ...rest } = options;
     // Only cloneable fields cross (an AbortSignal cannot).
-    const classifyOptions: ClassifyOptions = rest.topK === undefined ? {} : { topK: rest.topK };
+    const classifyOptions: ClassifyOptions = {
+      ...(rest.topK === undefined ? {} : { topK: rest.topK }),
+      ...(rest.profile === undefined ? {} : { profile: rest.profile }),
+    };
     const prepared = prepareInputs(inputs);
     // A rejection here reaches the caller through the call; do not also report it as unhandled.
     prepared.catch(() => undefined);

@@ -5,6 +5,7 @@
  * two buffers; only the final logits are read back.
  */
 import type { CompressedLayer, PqwFile } from '@pqweb/format';
+import type { HeadLayerTiming } from '../api';
 import { GpuDeviceLostError, GpuLimitError, KernelInputError } from '../gpu/errors';
 import { createLayerExecutor, interleaveCodeRows, type LayerExecutor, type LutVariant } from '../kernels';
 import { createDenseKernel, type DenseKernel } from '../kernels/dense';
@@ -22,6 +23,17 @@ export interface GpuHeadOptions {
 
 /** Features for the head: a GPU buffer (e.g. the backbone's output from onnxruntime) or CPU floats. */
 export type HeadInput = { buffer: GPUBuffer } | { data: Float32Array };
+
+/** Bytes per resolved timestamp (u64 nanoseconds). */
+const TIMESTAMP_BYTES = 8;
+const NANOSECONDS_PER_MILLISECOND = 1e6;
+
+/** Query set and buffers for one timestamp pair per layer, made on the first profiled run. */
+interface LayerTimestamps {
+  querySet: GPUQuerySet;
+  resolve: GPUBuffer;
+  read: GPUBuffer;
+}
 
 interface LayerStep {
   layer: CompressedLayer;
@@ -42,6 +54,7 @@ export class GpuHead {
   private readback: GPUBuffer | null = null;
   private capacity = 0;
   private destroyed = false;
+  private timestamps: LayerTimestamps | null = null;
   residentBytes = 0;
 
   private constructor(
@@ -258,6 +271,49 @@ export class GpuHead {
 
   /** Logits (batch × classes) for the given features. */
   async run(input: HeadInput, batch: number): Promise<Float32Array> {
+    return (await this.execute(input, batch, false)).logits;
+  }
+
+  /**
+   * Logits plus the GPU time of each layer, from timestamp queries written around each layer's passes; `layers`
+   * is null when the device lacks the 'timestamp-query' feature. Browsers may quantize timestamps (Chrome to
+   * 100 µs unless its WebGPU developer features are on), so sub-millisecond layers can read as 0 or 0.1 ms.
+   */
+  async runProfiled(
+    input: HeadInput,
+    batch: number,
+  ): Promise<{ logits: Float32Array; layers: HeadLayerTiming[] | null }> {
+    return this.execute(input, batch, this.device.features.has('timestamp-query'));
+  }
+
+  private layerTimestamps(): LayerTimestamps {
+    if (!this.timestamps) {
+      const count = 2 * this.steps.length;
+      const querySet = this.device.createQuerySet({
+        label: 'pqweb/layer-timestamps',
+        type: 'timestamp',
+        count,
+      });
+      const resolve = this.createBuffer(
+        'layer-timestamps/resolve',
+        count * TIMESTAMP_BYTES,
+        GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+      );
+      const read = this.createBuffer(
+        'layer-timestamps/read',
+        count * TIMESTAMP_BYTES,
+        GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      );
+      this.timestamps = { querySet, resolve, read };
+    }
+    return this.timestamps;
+  }
+
+  private async execute(
+    input: HeadInput,
+    batch: number,
+    profile: boolean,
+  ): Promise<{ logits: Float32Array; layers: HeadLayerTiming[] | null }> {
     if (this.destroyed) throw new KernelInputError('this GPU head was destroyed');
     if (!Number.isInteger(batch) || batch < 1)
       throw new KernelInputError(`batch must be a positive integer, got ${batch}`);
@@ -284,17 +340,41 @@ export class GpuHead {
       source = inputBuffer;
     }
     const encoder = this.device.createCommandEncoder({ label: 'pqweb/head' });
+    const timestamps = profile ? this.layerTimestamps() : null;
     let current = source;
     this.steps.forEach((step, index) => {
       const target = index % 2 === 0 ? a : b;
+      // Empty passes carry the timestamps, since the steps open their own passes.
+      if (timestamps) {
+        encoder
+          .beginComputePass({
+            label: 'pqweb/layer-begin',
+            timestampWrites: { querySet: timestamps.querySet, beginningOfPassWriteIndex: 2 * index },
+          })
+          .end();
+      }
       step.encode(encoder, current, target, batch);
+      if (timestamps) {
+        encoder
+          .beginComputePass({
+            label: 'pqweb/layer-end',
+            timestampWrites: { querySet: timestamps.querySet, endOfPassWriteIndex: 2 * index + 1 },
+          })
+          .end();
+      }
       current = target;
     });
     const logitBytes = batch * this.outputWidth * FLOAT_BYTES;
     encoder.copyBufferToBuffer(current, 0, readback, 0, logitBytes);
+    const stampBytes = 2 * this.steps.length * TIMESTAMP_BYTES;
+    if (timestamps) {
+      encoder.resolveQuerySet(timestamps.querySet, 0, 2 * this.steps.length, timestamps.resolve, 0);
+      encoder.copyBufferToBuffer(timestamps.resolve, 0, timestamps.read, 0, stampBytes);
+    }
     this.device.queue.submit([encoder.finish()]);
     try {
       await readback.mapAsync(GPUMapMode.READ, 0, logitBytes);
+      if (timestamps) await timestamps.read.mapAsync(GPUMapMode.READ, 0, stampBytes);
     } catch (err) {
       throw new GpuDeviceLostError(
         `reading the logits back failed; the GPU device was probably lost (${err instanceof Error ? err.message : String(err)})`,
@@ -303,7 +383,17 @@ export class GpuHead {
     }
     const logits = new Float32Array(readback.getMappedRange(0, logitBytes).slice(0));
     readback.unmap();
-    return logits;
+    if (!timestamps) return { logits, layers: null };
+    const stamps = new BigUint64Array(timestamps.read.getMappedRange(0, stampBytes).slice(0));
+    timestamps.read.unmap();
+    const layers = this.steps.map((step, index) => {
+      const begin = stamps[2 * index] ?? 0n;
+      const end = stamps[2 * index + 1] ?? 0n;
+      // A timestamp pair that goes backwards (some drivers reorder empty passes) reads as 0, not as negative.
+      const nanoseconds = end > begin ? Number(end - begin) : 0;
+      return { name: step.layer.name, kernel: step.kernel, gpuMs: nanoseconds / NANOSECONDS_PER_MILLISECOND };
+    });
+    return { logits, layers };
   }
 
   destroy(): void {
@@ -315,5 +405,7 @@ export class GpuHead {
     this.activations = null;
     this.inputBuffer = null;
     this.readback = null;
+    this.timestamps?.querySet.destroy();
+    this.timestamps = null;
   }
 }
