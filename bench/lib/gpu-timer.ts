@@ -14,28 +14,58 @@ const TIMESTAMP_BYTES = 8;
 const NANOSECONDS_PER_MICROSECOND = 1000;
 const MICROSECONDS_PER_MILLISECOND = 1000;
 
-/** Query sets and readback buffers sized for `maxRuns` bracketed runs, shared by every contender. */
-export class GpuTimestamps {
-  private readonly querySet: GPUQuerySet;
+/** A timestamp query set with its resolve and readback buffers (shared by GpuTimestamps and the stage timer). */
+export class TimestampSlots {
+  readonly querySet: GPUQuerySet;
   private readonly resolveBuffer: GPUBuffer;
   private readonly readBuffer: GPUBuffer;
 
   constructor(
     private readonly device: GPUDevice,
-    readonly maxRuns: number,
+    readonly count: number,
+    label: string,
   ) {
-    const count = 2 * maxRuns;
-    this.querySet = device.createQuerySet({ label: 'bench/timestamps', type: 'timestamp', count });
+    this.querySet = device.createQuerySet({ label, type: 'timestamp', count });
     this.resolveBuffer = device.createBuffer({
-      label: 'bench/timestamps-resolve',
+      label: `${label}-resolve`,
       size: count * TIMESTAMP_BYTES,
       usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
     });
     this.readBuffer = device.createBuffer({
-      label: 'bench/timestamps-read',
+      label: `${label}-read`,
       size: count * TIMESTAMP_BYTES,
       usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
     });
+  }
+
+  /** Resolves the first `used` timestamps at the end of `encoder`, submits it, and reads them back (ns). */
+  async submitAndRead(encoder: GPUCommandEncoder, used: number): Promise<BigUint64Array> {
+    const bytes = used * TIMESTAMP_BYTES;
+    encoder.resolveQuerySet(this.querySet, 0, used, this.resolveBuffer, 0);
+    encoder.copyBufferToBuffer(this.resolveBuffer, 0, this.readBuffer, 0, bytes);
+    this.device.queue.submit([encoder.finish()]);
+    await this.readBuffer.mapAsync(GPUMapMode.READ, 0, bytes);
+    const stamps = new BigUint64Array(this.readBuffer.getMappedRange(0, bytes).slice(0));
+    this.readBuffer.unmap();
+    return stamps;
+  }
+
+  destroy(): void {
+    this.querySet.destroy();
+    this.resolveBuffer.destroy();
+    this.readBuffer.destroy();
+  }
+}
+
+/** Query sets and readback buffers sized for `maxRuns` bracketed runs, shared by every contender. */
+export class GpuTimestamps {
+  private readonly slots: TimestampSlots;
+
+  constructor(
+    private readonly device: GPUDevice,
+    readonly maxRuns: number,
+  ) {
+    this.slots = new TimestampSlots(device, 2 * maxRuns, 'bench/timestamps');
   }
 
   /** Per-run GPU times (µs) and the span from the first run's start to the last run's end. */
@@ -50,23 +80,18 @@ export class GpuTimestamps {
       encoder
         .beginComputePass({
           label: 'bench/ts-begin',
-          timestampWrites: { querySet: this.querySet, beginningOfPassWriteIndex: 2 * i },
+          timestampWrites: { querySet: this.slots.querySet, beginningOfPassWriteIndex: 2 * i },
         })
         .end();
       encodeRun(encoder, firstIndex + i);
       encoder
         .beginComputePass({
           label: 'bench/ts-end',
-          timestampWrites: { querySet: this.querySet, endOfPassWriteIndex: 2 * i + 1 },
+          timestampWrites: { querySet: this.slots.querySet, endOfPassWriteIndex: 2 * i + 1 },
         })
         .end();
     }
-    encoder.resolveQuerySet(this.querySet, 0, 2 * runs, this.resolveBuffer, 0);
-    encoder.copyBufferToBuffer(this.resolveBuffer, 0, this.readBuffer, 0, 2 * runs * TIMESTAMP_BYTES);
-    this.device.queue.submit([encoder.finish()]);
-    await this.readBuffer.mapAsync(GPUMapMode.READ, 0, 2 * runs * TIMESTAMP_BYTES);
-    const stamps = new BigUint64Array(this.readBuffer.getMappedRange(0, 2 * runs * TIMESTAMP_BYTES).slice(0));
-    this.readBuffer.unmap();
+    const stamps = await this.slots.submitAndRead(encoder, 2 * runs);
     const toUs = (begin: bigint, end: bigint): number => Number(end - begin) / NANOSECONDS_PER_MICROSECOND;
     const perRunUs: number[] = [];
     for (let i = 0; i < runs; i++) {
@@ -81,9 +106,7 @@ export class GpuTimestamps {
   }
 
   destroy(): void {
-    this.querySet.destroy();
-    this.resolveBuffer.destroy();
-    this.readBuffer.destroy();
+    this.slots.destroy();
   }
 }
 

@@ -147,6 +147,26 @@ export function createPqwebLayers(
     buffers.push(buffer);
     return buffer;
   };
+  /** Builds one executor per weight copy; a contender that runs them, or a failure naming why not. */
+  const addExecutorContender = (
+    contender: Omit<PqwebContender, 'encode'>,
+    build: () => LayerExecutor[],
+  ): void => {
+    let perCopy: LayerExecutor[];
+    try {
+      perCopy = build();
+    } catch (error) {
+      failed.push({ id: contender.id, spec: contender.spec, reason: errorMessage(error) });
+      return;
+    }
+    executors.push(...perCopy);
+    contenders.push({
+      ...contender,
+      encode(encoder, copy, input, output, batch, timer) {
+        perCopy[copy % contender.copies].encode(encoder, input, output, batch, timer);
+      },
+    });
+  };
 
   for (const { d, k } of PQ_CONFIGS) {
     const name = `${shape.name}/pq-d${d}-k${k}`;
@@ -200,30 +220,15 @@ export function createPqwebLayers(
           tuning: tuning.options,
         };
         const id = `${pqContenderId(d, k, variant)}${tuning.label}`;
-        let perCopy: LayerExecutor[];
-        try {
-          perCopy = gpu.map((buffersOfCopy, c) =>
+        addExecutorContender({ id, spec, copies, referenceKey: name, reference }, () =>
+          gpu.map((buffersOfCopy, c) =>
             createLayerExecutor(device, layer, buffersOfCopy, {
               variant,
               label: `${name}#${c}/${variant}${tuning.label}`,
               ...tuning.options,
             }),
-          );
-        } catch (error) {
-          failed.push({ id, spec, reason: errorMessage(error) });
-          continue;
-        }
-        executors.push(...perCopy);
-        contenders.push({
-          id,
-          spec,
-          copies,
-          referenceKey: name,
-          encode(encoder, copy, input, output, batch, timer) {
-            perCopy[copy % copies].encode(encoder, input, output, batch, timer);
-          },
-          reference,
-        });
+          ),
+        );
       }
     }
   }
@@ -239,44 +244,37 @@ export function createPqwebLayers(
     const copies = weightCopies(kmeansWeightBytes(shape, k));
     const spec: ContenderSpec = { engine: 'pqweb', method: 'kmeans', k, bits: packing.bits };
     const id = `pqweb k-means ${packing.bits}-bit`;
-    let perCopy: LayerExecutor[];
-    try {
-      perCopy = Array.from({ length: copies }, (_, c) =>
-        createLayerExecutor(
-          device,
-          layer,
-          {
-            codes: keep(upload(device, `${name}#${c}/codes`, gpuWords)),
-            codebook: keep(upload(device, `${name}#${c}/centroids`, centroids)),
-            bias: keep(upload(device, `${name}#${c}/bias`, bias)),
-          },
-          { label: `${name}#${c}` },
-        ),
-      );
-    } catch (error) {
-      failed.push({ id, spec, reason: errorMessage(error) });
-      continue;
-    }
-    executors.push(...perCopy);
-    contenders.push({
-      id,
-      spec,
-      copies,
-      referenceKey: name,
-      encode(encoder, copy, input, output, batch, timer) {
-        perCopy[copy % copies].encode(encoder, input, output, batch, timer);
+    addExecutorContender(
+      {
+        id,
+        spec,
+        copies,
+        referenceKey: name,
+        reference: (x, batch, checked) =>
+          kmeansForward(
+            { ...layer, rows: checked.length },
+            pickRows(words, packing.wordsPerRow, checked, (n) => new Uint32Array(n)),
+            centroids,
+            pickRows(bias, 1, checked, (n) => new Float32Array(n)),
+            x,
+            batch,
+            false,
+          ),
       },
-      reference: (x, batch, checked) =>
-        kmeansForward(
-          { ...layer, rows: checked.length },
-          pickRows(words, packing.wordsPerRow, checked, (n) => new Uint32Array(n)),
-          centroids,
-          pickRows(bias, 1, checked, (n) => new Float32Array(n)),
-          x,
-          batch,
-          false,
+      () =>
+        Array.from({ length: copies }, (_, c) =>
+          createLayerExecutor(
+            device,
+            layer,
+            {
+              codes: keep(upload(device, `${name}#${c}/codes`, gpuWords)),
+              codebook: keep(upload(device, `${name}#${c}/centroids`, centroids)),
+              bias: keep(upload(device, `${name}#${c}/bias`, bias)),
+            },
+            { label: `${name}#${c}` },
+          ),
         ),
-    });
+    );
   }
 
   const denseName = `${shape.name}/dense`;

@@ -5,9 +5,9 @@
  * so the stage sum can exceed the layer's time in one pass; the report shows both.
  */
 import type { DispatchStage, DispatchTimer } from '../../packages/runtime/src/kernels';
+import { TimestampSlots } from './gpu-timer';
 import { type Summary, summarize } from './stats';
 
-const TIMESTAMP_BYTES = 8;
 const NANOSECONDS_PER_MICROSECOND = 1000;
 /** Timed passes per series: a layer has at most a few dispatches per run (one per code block + 2). */
 const MAX_PASSES = 1024;
@@ -18,23 +18,10 @@ export type StageTimes = Partial<Record<DispatchStage, Summary>>;
 export type EncodeTimedRun = (encoder: GPUCommandEncoder, index: number, timer: DispatchTimer) => void;
 
 export class StageTimestamps {
-  private readonly querySet: GPUQuerySet;
-  private readonly resolveBuffer: GPUBuffer;
-  private readonly readBuffer: GPUBuffer;
+  private readonly slots: TimestampSlots;
 
   constructor(private readonly device: GPUDevice) {
-    const count = 2 * MAX_PASSES;
-    this.querySet = device.createQuerySet({ label: 'bench/stage-timestamps', type: 'timestamp', count });
-    this.resolveBuffer = device.createBuffer({
-      label: 'bench/stage-resolve',
-      size: count * TIMESTAMP_BYTES,
-      usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
-    });
-    this.readBuffer = device.createBuffer({
-      label: 'bench/stage-read',
-      size: count * TIMESTAMP_BYTES,
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    });
+    this.slots = new TimestampSlots(device, 2 * MAX_PASSES, 'bench/stage-timestamps');
   }
 
   /** Median (and spread) per stage of the per-run stage totals over `runs` runs starting at `firstIndex`. */
@@ -47,7 +34,7 @@ export class StageTimestamps {
         const index = passes.length;
         passes.push({ stage, run });
         return {
-          querySet: this.querySet,
+          querySet: this.slots.querySet,
           beginningOfPassWriteIndex: 2 * index,
           endOfPassWriteIndex: 2 * index + 1,
         };
@@ -55,14 +42,8 @@ export class StageTimestamps {
     };
     const encoder = this.device.createCommandEncoder({ label: 'bench/stage-series' });
     for (run = 0; run < runs; run++) encodeRun(encoder, firstIndex + run, timer);
-    const count = 2 * passes.length;
-    if (count === 0) return {};
-    encoder.resolveQuerySet(this.querySet, 0, count, this.resolveBuffer, 0);
-    encoder.copyBufferToBuffer(this.resolveBuffer, 0, this.readBuffer, 0, count * TIMESTAMP_BYTES);
-    this.device.queue.submit([encoder.finish()]);
-    await this.readBuffer.mapAsync(GPUMapMode.READ, 0, count * TIMESTAMP_BYTES);
-    const stamps = new BigUint64Array(this.readBuffer.getMappedRange(0, count * TIMESTAMP_BYTES).slice(0));
-    this.readBuffer.unmap();
+    if (passes.length === 0) return {};
+    const stamps = await this.slots.submitAndRead(encoder, 2 * passes.length);
     const perRun = new Map<DispatchStage, number[]>();
     for (const [index, pass] of passes.entries()) {
       const us = Number(stamps[2 * index + 1] - stamps[2 * index]) / NANOSECONDS_PER_MICROSECOND;
@@ -76,8 +57,6 @@ export class StageTimestamps {
   }
 
   destroy(): void {
-    this.querySet.destroy();
-    this.resolveBuffer.destroy();
-    this.readBuffer.destroy();
+    this.slots.destroy();
   }
 }
