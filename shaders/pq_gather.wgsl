@@ -7,52 +7,13 @@
 //   gather_tiled:  the chunk's slice of the storage LUT is staged in workgroup memory, then gathered (split-K).
 //   gather_fused:  the chunk's slice of the LUT is computed in workgroup memory from codebook and x, so there
 //                  is no LUT buffer round trip (split-K as well).
-// Grid: x = row group, y = segment chunk, z = batch tile.
-// Output: with params.finalize == 1 (a single slot) out = y[b][row] = relu?(bias[row] + sum); otherwise
-// out = partial[b][slot][row] = sum, reduced by splitk_reduce.wgsl.
-// Codes are in the GPU layout of packages/runtime/src/kernels/code-layout.ts: the words of ROW_TILE consecutive
-// rows interleaved, so the lanes of a subgroup (consecutive rows) read one contiguous line per load.
+// Grid, output and code layout: gather_common.wgsl, which sources.ts puts in front of this file.
 
-struct GatherParams {
-  batch: u32,
-  batch_tile: u32,
-  rows: u32,
-  row_begin: u32,
-  row_end: u32,
-  rows_per_group: u32,
-  segments: u32,
-  chunk_segments: u32,
-  words_per_row: u32,
-  code_word_offset: u32,
-  stage_begin: u32,
-  stage_count: u32,
-  stage_words: u32,
-  stages_total: u32,
-  slot_begin: u32,
-  slots: u32,
-  cols: u32,
-  finalize: u32,
-  has_bias: u32,
-  relu: u32,
-}
-
-// Inputs per workgroup. A const because private arrays cannot be sized by an override; the host mirrors it
-// as GATHER_BATCH_TILE (kernels/params.ts) and a test checks the two agree.
-const BATCH_TILE = 4u;
-// Inputs summed per code read: the dispatch's batch tile (≤ BATCH_TILE), a pipeline constant so that the loops
-// over inputs unroll and the sums stay in registers. With the runtime bound `b < work.inputs` the sums lived in
-// local memory and every lookup paid a load and a store (the H200 ran PQ 16384² at ~0.3 TB/s). Past the batch
-// (the last tile), the extra sums read harmless table entries and are never stored.
-override TILE_INPUTS: u32 = BATCH_TILE;
-const WORD_BITS = 32u;
-// Rows whose code words are interleaved (CODE_ROW_TILE in code-layout.ts).
-const ROW_TILE = 32u;
 // Code words an invocation loads before decoding any (≤ MAX_WORDS_IN_FLIGHT, the register array's size):
 // independent loads in flight hide the memory latency. A pipeline constant, so the host can tune it.
 const MAX_WORDS_IN_FLIGHT = 8u;
 override WORDS_IN_FLIGHT: u32 = 8u;
 
-override WORKGROUP_SIZE: u32 = 128u;
 // Centroids per codebook.
 override K: u32;
 // Bits per code: 1, 2, 4 or 8.
@@ -65,7 +26,6 @@ override D: u32;
 // device.limits.maxComputeWorkgroupStorageSize. gather_global leaves the one-float default.
 override LUT_TILE_FLOATS: u32 = 1u;
 
-@group(0) @binding(0) var<uniform> params: GatherParams;
 // [stage_count][row tiles of the block][words_per_row][ROW_TILE], starting code_word_offset words into the binding.
 @group(0) @binding(1) var<storage, read> codes: array<u32>;
 // [batch][stages_total][segments][K] (gather_global, gather_tiled); gather_fused gets a placeholder, since
@@ -82,42 +42,6 @@ override LUT_TILE_FLOATS: u32 = 1u;
 
 // [BATCH_TILE used][stage_count][chunk_segments][K]
 var<workgroup> lut_tile: array<f32, LUT_TILE_FLOATS>;
-
-struct Work {
-  // First input of the batch tile and how many inputs it holds (0 for a workgroup past the batch).
-  first_input: u32,
-  inputs: u32,
-  // Segment chunk [first_segment, end_segment).
-  first_segment: u32,
-  end_segment: u32,
-  // Row group [first_row, end_row).
-  first_row: u32,
-  end_row: u32,
-  slot: u32,
-}
-
-fn workgroup_work(workgroup: vec3u) -> Work {
-  var work: Work;
-  work.first_input = workgroup.z * params.batch_tile;
-  work.inputs = min(params.batch_tile, params.batch - min(work.first_input, params.batch));
-  work.first_segment = workgroup.y * params.chunk_segments;
-  work.end_segment = min(work.first_segment + params.chunk_segments, params.segments);
-  work.first_row = params.row_begin + workgroup.x * params.rows_per_group;
-  work.end_row = min(work.first_row + params.rows_per_group, params.row_end);
-  work.slot = params.slot_begin + workgroup.y;
-  return work;
-}
-
-fn has_work(work: Work) -> bool {
-  return work.inputs > 0u && work.first_segment < work.end_segment;
-}
-
-// Index of word 0 of `row`'s codes for stage `stage` (relative to this dispatch); word w is ROW_TILE·w further.
-fn row_word_base(row: u32, stage: u32) -> u32 {
-  let relative = row - params.row_begin;
-  return params.code_word_offset + stage * params.stage_words + (relative / ROW_TILE) * params.words_per_row * ROW_TILE +
-    relative % ROW_TILE;
-}
 
 // Code of segment `segment` from `word`, the packed word that holds it (word index `word_index`).
 fn unpack_code(word: u32, word_index: u32, segment: u32) -> u32 {
@@ -136,23 +60,6 @@ fn storage_lut_index(input: u32, stage: u32, segment: u32, code: u32) -> u32 {
 
 fn tile_index(input_in_tile: u32, stage: u32, segment_in_chunk: u32, code: u32) -> u32 {
   return ((input_in_tile * params.stage_count + stage) * params.chunk_segments + segment_in_chunk) * K + code;
-}
-
-fn store(row: u32, work: Work, sums: array<f32, BATCH_TILE>) {
-  for (var b = 0u; b < BATCH_TILE; b++) {
-    if (b < work.inputs) {
-      var value = sums[b];
-      if (params.finalize == 1u) {
-        if (params.has_bias == 1u) {
-          value += bias[row];
-        }
-        if (params.relu == 1u) {
-          value = max(value, 0.0);
-        }
-      }
-      out[((work.first_input + b) * params.slots + work.slot) * params.rows + row] = value;
-    }
-  }
 }
 
 // Adds the table entries of `code` at `segment` for every input of the tile; `from_tile` is a constant at each

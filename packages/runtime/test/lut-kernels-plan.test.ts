@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import binaryWgsl from '../../../shaders/binary_gather.wgsl?raw';
+import gatherCommonWgsl from '../../../shaders/gather_common.wgsl?raw';
 import kmeansWgsl from '../../../shaders/kmeans_gather.wgsl?raw';
 import pqGatherWgsl from '../../../shaders/pq_gather.wgsl?raw';
 import lutBuildWgsl from '../../../shaders/pq_lut_build.wgsl?raw';
@@ -28,15 +29,29 @@ import {
   wordsInFlightFor,
 } from '../src/kernels';
 import { REDUCE_ROWS_PER_GROUP } from '../src/kernels/reduce';
+import {
+  BINARY_GATHER_KERNEL,
+  GATHER_TILED_KERNEL,
+  KMEANS_GATHER_KERNEL,
+  withGatherCommon,
+} from '../src/kernels/sources';
 
 describe('WGSL and TypeScript agree', () => {
+  it('gather_common declares GatherParams, BATCH_TILE and ROW_TILE as the host encodes them', () => {
+    expect(gatherCommonWgsl).toContain(GATHER_PARAMS.wgslStruct('GatherParams'));
+    expect(gatherCommonWgsl).toContain(`const BATCH_TILE = ${GATHER_BATCH_TILE}u;`);
+    expect(gatherCommonWgsl).toContain(`const ROW_TILE = ${CODE_ROW_TILE}u;`);
+  });
+
   it.each([
-    ['pq_gather', pqGatherWgsl],
-    ['kmeans_gather', kmeansWgsl],
-    ['binary_gather', binaryWgsl],
-  ])('%s declares GatherParams and BATCH_TILE as the host encodes them', (_name, wgsl) => {
-    expect(wgsl).toContain(GATHER_PARAMS.wgslStruct('GatherParams'));
-    expect(wgsl).toContain(`const BATCH_TILE = ${GATHER_BATCH_TILE}u;`);
+    ['pq_gather', pqGatherWgsl, GATHER_TILED_KERNEL],
+    ['kmeans_gather', kmeansWgsl, KMEANS_GATHER_KERNEL],
+    ['binary_gather', binaryWgsl, BINARY_GATHER_KERNEL],
+  ])('%s is compiled after gather_common and declares no copy of it', (_name, wgsl, kernel) => {
+    expect(kernel.wgsl).toBe(withGatherCommon(wgsl));
+    expect(kernel.wgsl.startsWith(gatherCommonWgsl)).toBe(true);
+    expect(wgsl).not.toContain('struct GatherParams');
+    expect(wgsl).not.toContain('fn workgroup_work');
   });
 
   it('LUT build and reduce declare their uniform structs as the host encodes them', () => {

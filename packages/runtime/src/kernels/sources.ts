@@ -1,8 +1,11 @@
 /**
  * The LUT kernels' WGSL (imported as text) and entry points. One shader module per file; the pipeline cache
- * (gpu/pipeline-cache.ts) keys modules by `name`, so entry points of one file share a name.
+ * (gpu/pipeline-cache.ts) keys modules by `name`, so entry points of one file share a name. The three gather
+ * kernels are each preceded by shaders/gather_common.wgsl (uniforms, work split, code layout, output store):
+ * WGSL has no include, so the module text is the two files joined.
  */
 import binaryGatherWgsl from '../../../../shaders/binary_gather.wgsl?raw';
+import gatherCommonWgsl from '../../../../shaders/gather_common.wgsl?raw';
 import kmeansGatherWgsl from '../../../../shaders/kmeans_gather.wgsl?raw';
 import pqGatherWgsl from '../../../../shaders/pq_gather.wgsl?raw';
 import lutBuildWgsl from '../../../../shaders/pq_lut_build.wgsl?raw';
@@ -15,7 +18,12 @@ export const LUT_BUILD_KERNEL: KernelSource = {
   entryPoint: 'build_lut',
 };
 
-const PQ_GATHER = { name: 'pq-gather', wgsl: pqGatherWgsl };
+/** A gather kernel's module: the shared prelude, then the kernel's own file. */
+export function withGatherCommon(kernelWgsl: string): string {
+  return `${gatherCommonWgsl}\n${kernelWgsl}`;
+}
+
+const PQ_GATHER = { name: 'pq-gather', wgsl: withGatherCommon(pqGatherWgsl) };
 /** Gather straight from the storage LUT (variant 'lut-global'). */
 export const GATHER_GLOBAL_KERNEL: KernelSource = { ...PQ_GATHER, entryPoint: 'gather_global' };
 /** Gather from a chunk of the storage LUT staged in workgroup memory (variant 'lut-tiled-splitk'). */
@@ -25,12 +33,12 @@ export const GATHER_FUSED_KERNEL: KernelSource = { ...PQ_GATHER, entryPoint: 'ga
 
 export const KMEANS_GATHER_KERNEL: KernelSource = {
   name: 'kmeans-gather',
-  wgsl: kmeansGatherWgsl,
+  wgsl: withGatherCommon(kmeansGatherWgsl),
   entryPoint: 'gather_kmeans',
 };
 export const BINARY_GATHER_KERNEL: KernelSource = {
   name: 'binary-gather',
-  wgsl: binaryGatherWgsl,
+  wgsl: withGatherCommon(binaryGatherWgsl),
   entryPoint: 'gather_binary',
 };
 export const SPLITK_REDUCE_KERNEL: KernelSource = {
