@@ -249,8 +249,12 @@ async function benchShape(context: Context, shape: LayerShape, batches: readonly
   }
 }
 
-/** Runs per stage series: enough for a median, few enough to stay a fraction of the cell's time. */
+/**
+ * Runs per stage series: enough for a median, few enough to stay a fraction of the cell's time (the quick grid
+ * on SwiftShader, where one k = 256 run at batch 8 takes about a second, takes 2).
+ */
 const STAGE_RUNS = 32;
+const QUICK_STAGE_RUNS = 2;
 
 /** Warms the GPU up (its clock drops after ~1 s idle), then times each stage of `contender` over STAGE_RUNS runs. */
 async function measureStages(
@@ -260,6 +264,7 @@ async function measureStages(
   io: { inputs: GPUBuffer[]; outputs: GPUBuffer[] },
   batch: number,
 ): Promise<StageTimes> {
+  const runs = context.plan === QUICK_TIMING ? QUICK_STAGE_RUNS : STAGE_RUNS;
   const encodeRun = (encoder: GPUCommandEncoder, index: number, timer?: DispatchTimer) =>
     contender.encode(
       encoder,
@@ -272,11 +277,11 @@ async function measureStages(
   const warmupStart = performance.now();
   while (performance.now() - warmupStart < context.plan.warmupMs) {
     const encoder = context.device.createCommandEncoder({ label: 'bench/stage-warmup' });
-    for (let i = 0; i < STAGE_RUNS; i++) encodeRun(encoder, i);
+    for (let i = 0; i < runs; i++) encodeRun(encoder, i);
     context.device.queue.submit([encoder.finish()]);
     await context.device.queue.onSubmittedWorkDone();
   }
-  return stages.measure(encodeRun, STAGE_RUNS, 0);
+  return stages.measure(encodeRun, runs, 0);
 }
 
 async function benchBatch(
@@ -409,6 +414,10 @@ async function benchBatch(
       entry.result.skipped
     ) {
       continue;
+    }
+    if (Date.now() > context.deadline) {
+      run.truncated = true;
+      break;
     }
     try {
       entry.result.stages = await measureStages(

@@ -284,7 +284,28 @@ const PROJECTED: readonly ProjectedSpec[] = [
   },
 ];
 
-function phonesSection(): string {
+/** The result in `run` that measured `spec` on `shape` at batch 1 (PQ: the auto variant). */
+function measuredAtBatch1(
+  run: BenchRun | null,
+  shape: { name: string },
+  spec: ContenderSpec,
+): KernelResult | undefined {
+  if (!run) return undefined;
+  return run.results.find((result) => {
+    const other = result.contender;
+    if (result.shape.name !== shape.name || result.batch !== 1 || other.method !== spec.method) return false;
+    if (other.method === 'pq' && spec.method === 'pq')
+      return other.d === spec.d && other.k === spec.k && other.isAuto;
+    if (other.method === 'kmeans' && spec.method === 'kmeans') return other.k === spec.k;
+    if (other.method === 'matmulnbits' && spec.method === 'matmulnbits') {
+      return other.accuracyLevel === spec.accuracyLevel;
+    }
+    return true;
+  });
+}
+
+/** `measured`: the H200 run whose batch-1 times are shown next to the projection (the one with most results). */
+function phonesSection(measured: BenchRun | null): string {
   const shapes = [...REFERENCE_HEAD, ...FULL_SHAPES.filter((shape) => !REFERENCE_HEAD.includes(shape))];
   const projected = (shape: { rows: number; cols: number }, spec: ContenderSpec) => {
     const bytes = floorBytes(bytesMoved(spec, shape, 1));
@@ -297,7 +318,10 @@ function phonesSection(): string {
       ...PROJECTED.map(({ spec }, i) => {
         const cell = projected(shape, spec);
         const faster = i === 0 ? '' : `, ${formatRatio(dense.us / cell.us)}`;
-        return `${formatMicroseconds(cell.us)} (${formatBytes(cell.bytes)}${faster})`;
+        const result = measuredAtBatch1(measured, shape, spec);
+        const time = result ? representativeTime(result) : null;
+        const onH200 = time ? `; H200: ${formatMicroseconds(time.us)} ${time.clock}` : '';
+        return `${formatMicroseconds(cell.us)} (${formatBytes(cell.bytes)}${faster})${onH200}`;
       }),
     ];
   });
@@ -315,7 +339,11 @@ function phonesSection(): string {
 layer must move (weights + x + y, as in the bound above) at ${PHONE_BANDWIDTH / 1e9} GB/s (phones have 50–70 GB/s,
 shared/paper.md), with ratios against dense fp32. It ignores launch overhead, LUT building, caches and every
 other cost; at batch 1 on a phone it is the floor each format can reach. The fashion-vgg head (fc1 + fc2):
-dense ${formatMicroseconds(head)} vs PQ d=4 k=256 ${formatMicroseconds(headPq)}.
+dense ${formatMicroseconds(head)} vs PQ d=4 k=256 ${formatMicroseconds(headPq)}.${
+    measured
+      ? ` Next to each projection, **measured**: the same layer at batch 1 on the H200 (${measured.date.slice(0, 10)} run above; PQ: the auto variant; gpu = GPU timestamps, wall = onnxruntime's wall time per run). Where the H200 time is far above its own bandwidth bound, a phone will be far above this projection too.`
+      : ''
+  }
 
 ${markdownTable(['layer', ...PROJECTED.map(({ label }) => label)], rows)}`;
 }
@@ -341,7 +369,12 @@ prediction and the result of each attempt, is in [docs/kernel-attempts.md](docs/
     ordered.length === 0 ? '_No results yet: run `pnpm bench:kernels`._' : '',
     ...ordered.map(runSection),
     renderE2eSection(e2eRuns),
-    phonesSection(),
+    phonesSection(
+      ordered
+        .filter(({ run }) => isH200(run))
+        .map(({ run }) => run)
+        .sort((a, b) => b.results.length - a.results.length)[0] ?? null,
+    ),
     methodSection(),
   ];
   return `${parts.filter((part) => part.length > 0).join('\n\n')}\n`;
