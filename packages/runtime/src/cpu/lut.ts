@@ -152,12 +152,38 @@ function singleInputForward(
   const mask = 2 ** bits - 1;
   const lut = new Float32Array(stages * segments * k);
   fillLut(shape, codebook, x, input, lut, 1, 0);
+  // Words whose codes are all inside the row (all but maybe the last) take an unrolled path for 4-bit codes
+  // (k ≤ 16, the bundled model) and 8-bit codes: constant shifts, one sum expression per word. For fc1 of the
+  // bundled model this took 1.6–2.7 ms against 3.5–4.4 ms for the loop below (Node 20, 2-core dev machine).
+  const fullWords = bits === 4 || bits === 8 ? Math.floor(segments / codesPerWord) : 0;
   for (let i = 0; i < rows; i++) {
     let sum = bias === null ? 0 : bias[i];
     for (let t = 0; t < stages; t++) {
       const wordBase = (t * rows + i) * wordsPerRow;
       const stageBase = t * segments;
-      for (let w = 0; w < wordsPerRow; w++) {
+      for (let w = 0; bits === 8 && w < fullWords; w++) {
+        const word = codes[wordBase + w];
+        const at = (stageBase + w * 4) * k;
+        sum +=
+          lut[at + (word & 255)] +
+          lut[at + k + ((word >>> 8) & 255)] +
+          lut[at + 2 * k + ((word >>> 16) & 255)] +
+          lut[at + 3 * k + (word >>> 24)];
+      }
+      for (let w = 0; bits === 4 && w < fullWords; w++) {
+        const word = codes[wordBase + w];
+        const at = (stageBase + w * 8) * k;
+        sum +=
+          lut[at + (word & 15)] +
+          lut[at + k + ((word >>> 4) & 15)] +
+          lut[at + 2 * k + ((word >>> 8) & 15)] +
+          lut[at + 3 * k + ((word >>> 12) & 15)] +
+          lut[at + 4 * k + ((word >>> 16) & 15)] +
+          lut[at + 5 * k + ((word >>> 20) & 15)] +
+          lut[at + 6 * k + ((word >>> 24) & 15)] +
+          lut[at + 7 * k + (word >>> 28)];
+      }
+      for (let w = fullWords; w < wordsPerRow; w++) {
         let word = codes[wordBase + w];
         const firstSegment = w * codesPerWord;
         const last = Math.min(segments, firstSegment + codesPerWord);
