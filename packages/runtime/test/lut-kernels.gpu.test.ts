@@ -16,6 +16,7 @@ import { GpuLimitError, KernelInputError } from '../src/gpu/errors';
 import { cachedPipelineCount } from '../src/gpu/pipeline-cache';
 import {
   createLayerExecutor,
+  type DispatchTimer,
   interleaveCodeRows,
   type LayerExecutorOptions,
   type LayerGpuBuffers,
@@ -347,6 +348,54 @@ describe.skipIf(noGpuReason)('LUT executor contracts', () => {
     const layer = randomLutLayer({ rows: 13, cols: 37, d: 4, k: 16, stages: 1, withBias: true }, random);
     return { ...layer, shape: { method: 'pq', ...layer.shape, activation: 'none' } };
   }
+
+  it('a DispatchTimer gets one timed pass per dispatch, named by stage, and the sums do not change', async () => {
+    await withGpu(async ({ device }) => {
+      const random = seededRandom(5);
+      // 600 segments × k 16 at a 2 KiB tile: several chunks, so LUT build, gather and split-K reduce all run.
+      const layer = lutLayer(
+        { rows: 20, cols: 600, d: 1, k: 16, stages: 1, withBias: true, relu: false },
+        random,
+      );
+      const x = new Float32Array(randomFloats(2 * 600, random));
+      const codes = uploadCodes(device, layer);
+      const codebook = uploadFloat32(device, layer.values, 'codebook');
+      const bias = uploadFloat32(device, layer.bias ?? new Float32Array(20), 'bias');
+      const input = uploadFloat32(device, x, 'x');
+      const plain = poisonedOutput(device, 2 * 20, 'y-plain');
+      const timed = poisonedOutput(device, 2 * 20, 'y-timed');
+      const executor = createLayerExecutor(
+        device,
+        layer.shape,
+        { codes, codebook, bias },
+        { variant: 'lut-tiled-splitk', maxWorkgroupStorageBytes: 2048 },
+      );
+      const querySet = device.features.has('timestamp-query')
+        ? device.createQuerySet({ type: 'timestamp', count: 16 })
+        : null;
+      const stages: string[] = [];
+      const timer: DispatchTimer = {
+        passTimestamps(stage) {
+          const index = stages.length;
+          stages.push(stage);
+          return querySet
+            ? { querySet, beginningOfPassWriteIndex: 2 * index, endOfPassWriteIndex: 2 * index + 1 }
+            : undefined;
+        },
+      };
+      const encoder = device.createCommandEncoder();
+      executor.encode(encoder, input, plain, 2);
+      executor.encode(encoder, input, timed, 2, timer);
+      device.queue.submit([encoder.finish()]);
+      expect(stages).toEqual(['lut-build', 'gather', 'reduce']);
+      const [y, yTimed] = await Promise.all([readFloat32(device, plain), readFloat32(device, timed)]);
+      expect(Array.from(yTimed)).toEqual(Array.from(y));
+      expect(y.every(Number.isFinite)).toBe(true);
+      executor.destroy();
+      querySet?.destroy();
+      for (const buffer of [codes, codebook, bias, input, plain, timed]) buffer.destroy();
+    });
+  });
 
   it('reuses pipelines across executors with the same knobs and plans across encodes of one batch', async () => {
     await withGpu(async (context) => {
