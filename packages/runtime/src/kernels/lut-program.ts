@@ -9,21 +9,19 @@
 import type { CodePacking } from '@pqweb/format';
 import { dispatch1d } from '../gpu/dispatch';
 import { getPipeline, type OverrideConstants } from '../gpu/pipeline-cache';
-import { gpuStageWords } from './code-layout';
-import { GATHER_PARAMS, LUT_BUILD_PARAMS } from './params';
+import { gatherBlock } from './gather-blocks';
+import { LUT_BUILD_PARAMS } from './params';
 import {
   chooseLutVariant,
   type GatherGeometry,
   type LutVariant,
   lutGeometry,
   planCodeBlocks,
-  rowGrouping,
   wordsInFlightFor,
 } from './plan';
 import {
   type BatchPlan,
   checkBindingSize,
-  checkGrid,
   createScratchBuffer,
   createUniformBuffer,
   FLOAT_BYTES,
@@ -143,44 +141,16 @@ export function createLutProgram(
     }
 
     const gatherPipeline = getPipeline(device, GATHER_KERNELS[variant], gatherConstants(geometry));
-    const finalize = slots === 1;
+    const gatherLayout = {
+      batch,
+      geometry,
+      segments,
+      wordsPerRow: packing.wordsPerRow,
+      stagesTotal: stages,
+      slots,
+    };
     for (const [index, block] of blockPlan.blocks.entries()) {
-      const blockRows = block.rowEnd - block.rowBegin;
-      const grouping = rowGrouping(
-        blockRows,
-        workgroupSize,
-        geometry.chunks * geometry.batchTiles,
-        context.targetWorkgroups,
-      );
-      const workgroups = { x: grouping.rowGroups, y: geometry.chunks, z: geometry.batchTiles };
-      checkGrid(context, workgroups);
-      const uniform = createUniformBuffer(
-        context,
-        GATHER_PARAMS,
-        {
-          batch,
-          batch_tile: geometry.batchTile,
-          rows,
-          row_begin: block.rowBegin,
-          row_end: block.rowEnd,
-          rows_per_group: grouping.rowsPerGroup,
-          segments,
-          chunk_segments: geometry.chunkSegments,
-          words_per_row: packing.wordsPerRow,
-          code_word_offset: block.wordOffset,
-          stage_begin: block.stageBegin,
-          stage_count: block.stageCount,
-          stage_words: gpuStageWords(rows, packing.wordsPerRow),
-          stages_total: stages,
-          slot_begin: block.stageGroup * geometry.chunks,
-          slots,
-          cols,
-          finalize: finalize ? 1 : 0,
-          has_bias: context.hasBias ? 1 : 0,
-          relu: context.relu ? 1 : 0,
-        },
-        `gather-params[${batch}][${index}]`,
-      );
+      const { workgroups, uniform } = gatherBlock(context, gatherLayout, block, index);
       owned.push(uniform);
       dispatches.push({
         label: `${context.label}/gather-${variant}[${index}]`,

@@ -5,15 +5,12 @@
  */
 import type { CodePacking } from '@pqweb/format';
 import { getPipeline, type OverrideConstants } from '../gpu/pipeline-cache';
-import { gpuStageWords } from './code-layout';
-import { GATHER_PARAMS } from './params';
-import { planCodeBlocks, rowGrouping, type ScalarVariant, scalarGeometry } from './plan';
+import { gatherBlock } from './gather-blocks';
+import { planCodeBlocks, type ScalarVariant, scalarGeometry } from './plan';
 import {
   type BatchPlan,
   checkBindingSize,
-  checkGrid,
   createScratchBuffer,
-  createUniformBuffer,
   FLOAT_BYTES,
   type LayerProgram,
   type PlannedDispatch,
@@ -82,42 +79,16 @@ export function createScalarProgram(
     const pipeline = getPipeline(device, kernel, constants(geometry.tileFloats, geometry.batchTile));
     const inputBytes = batch * cols * FLOAT_BYTES;
     const outputBytes = batch * rows * FLOAT_BYTES;
+    const gatherLayout = {
+      batch,
+      geometry,
+      segments: cols,
+      wordsPerRow: packing.wordsPerRow,
+      stagesTotal: 1,
+      slots,
+    };
     for (const [index, block] of blockPlan.blocks.entries()) {
-      const grouping = rowGrouping(
-        block.rowEnd - block.rowBegin,
-        workgroupSize,
-        geometry.chunks * geometry.batchTiles,
-        context.targetWorkgroups,
-      );
-      const workgroups = { x: grouping.rowGroups, y: geometry.chunks, z: geometry.batchTiles };
-      checkGrid(context, workgroups);
-      const uniform = createUniformBuffer(
-        context,
-        GATHER_PARAMS,
-        {
-          batch,
-          batch_tile: geometry.batchTile,
-          rows,
-          row_begin: block.rowBegin,
-          row_end: block.rowEnd,
-          rows_per_group: grouping.rowsPerGroup,
-          segments: cols,
-          chunk_segments: geometry.chunkSegments,
-          words_per_row: packing.wordsPerRow,
-          code_word_offset: block.wordOffset,
-          stage_begin: 0,
-          stage_count: 1,
-          stage_words: gpuStageWords(rows, packing.wordsPerRow),
-          stages_total: 1,
-          slot_begin: 0,
-          slots,
-          cols,
-          finalize: slots === 1 ? 1 : 0,
-          has_bias: context.hasBias ? 1 : 0,
-          relu: context.relu ? 1 : 0,
-        },
-        `gather-params[${batch}][${index}]`,
-      );
+      const { workgroups, uniform } = gatherBlock(context, gatherLayout, block, index);
       owned.push(uniform);
       dispatches.push({
         label: `${context.label}/gather-${variant}[${index}]`,

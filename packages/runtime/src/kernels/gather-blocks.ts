@@ -1,0 +1,69 @@
+/**
+ * The part of a gather dispatch every quantized method shares: for one code block, the row grouping, the grid
+ * (x = row group, y = chunk, z = batch tile) and the GatherParams uniform (shaders/gather_common.wgsl). The PQ /
+ * RQ and scalar programs add their own pipelines and bindings.
+ */
+
+import type { DispatchSize } from '../gpu/dispatch';
+import { gpuStageWords } from './code-layout';
+import { GATHER_PARAMS } from './params';
+import { type CodeBlock, type GatherGeometry, rowGrouping } from './plan';
+import { checkGrid, createUniformBuffer, type ProgramContext } from './program';
+
+export interface GatherLayout {
+  batch: number;
+  geometry: GatherGeometry;
+  /** Segments per row (PQ / RQ), or columns (k-means, binary: one code per column). */
+  segments: number;
+  wordsPerRow: number;
+  /** Stages of the whole layer (1 but for RQ). */
+  stagesTotal: number;
+  /** Partial-sum slots of the whole layer; 1 means the gather writes y itself (bias and ReLU fused). */
+  slots: number;
+}
+
+export function gatherBlock(
+  context: ProgramContext,
+  layout: GatherLayout,
+  block: CodeBlock,
+  index: number,
+): { workgroups: DispatchSize; uniform: GPUBuffer } {
+  const { batch, geometry, segments, wordsPerRow, stagesTotal, slots } = layout;
+  const { rows, cols } = context;
+  const grouping = rowGrouping(
+    block.rowEnd - block.rowBegin,
+    context.workgroupSize,
+    geometry.chunks * geometry.batchTiles,
+    context.targetWorkgroups,
+  );
+  const workgroups = { x: grouping.rowGroups, y: geometry.chunks, z: geometry.batchTiles };
+  checkGrid(context, workgroups);
+  const uniform = createUniformBuffer(
+    context,
+    GATHER_PARAMS,
+    {
+      batch,
+      batch_tile: geometry.batchTile,
+      rows,
+      row_begin: block.rowBegin,
+      row_end: block.rowEnd,
+      rows_per_group: grouping.rowsPerGroup,
+      segments,
+      chunk_segments: geometry.chunkSegments,
+      words_per_row: wordsPerRow,
+      code_word_offset: block.wordOffset,
+      stage_begin: block.stageBegin,
+      stage_count: block.stageCount,
+      stage_words: gpuStageWords(rows, wordsPerRow),
+      stages_total: stagesTotal,
+      slot_begin: block.stageGroup * geometry.chunks,
+      slots,
+      cols,
+      finalize: slots === 1 ? 1 : 0,
+      has_bias: context.hasBias ? 1 : 0,
+      relu: context.relu ? 1 : 0,
+    },
+    `gather-params[${batch}][${index}]`,
+  );
+  return { workgroups, uniform };
+}
