@@ -11,6 +11,7 @@ import { REFERENCE_CARD } from '../reference/reference-client';
 import { h, replaceChildren } from '../ui/dom';
 import { formatMs, formatPercent } from '../ui/format';
 import { backendLabel } from './backend-label';
+import { measureView } from './measure-view';
 import type { View } from './view';
 
 const COUNT_CHOICES = [100, 250, 500] as const;
@@ -36,154 +37,105 @@ function slicePixels(slice: TestSlice, index: number): PixelInput {
 }
 
 export function accuracyView(app: DemoApp): View {
-  const select = h(
-    'select',
-    { testid: 'accuracy-count', attrs: { 'aria-label': 'number of test images' } },
-    ...COUNT_CHOICES.map((count) => {
-      const option = h('option', { text: `first ${count} images`, attrs: { value: String(count) } });
-      option.selected = count === DEFAULT_COUNT;
-      return option;
-    }),
-  );
-  const runButton = h('button', {
-    class: 'button primary',
-    testid: 'accuracy-run',
-    text: 'Measure',
-    attrs: { type: 'button' },
-  });
-  const progress = h('progress', { attrs: { max: '1', value: '0' } });
-  const status = h('p', { class: 'status', attrs: { role: 'status' } });
-  const results = h(
-    'div',
-    { testid: 'accuracy-results' },
-    h('p', { class: 'muted', text: 'Top-1 accuracy of both models appears here.' }),
-  );
-
-  const run = async () => {
-    const model = app.model;
-    if (!model) return;
-    const count = Number(select.value);
-    runButton.disabled = true;
-    results.dataset.done = '';
-    try {
-      await app.busy(async () => {
-        status.textContent = 'Loading the test images and the uncompressed model…';
-        const [slice, reference] = await Promise.all([loadTestSlice(app.baseUrl, SIDE), app.reference()]);
-        const total = Math.min(count, slice.count);
-        const pqweb: Tally = { correct: 0, ms: 0, predictions: [] };
-        const onnx: Tally = { correct: 0, ms: 0, predictions: [] };
-        for (let start = 0; start < total; start += BATCH) {
-          const indices = Array.from({ length: Math.min(BATCH, total - start) }, (_, i) => start + i);
-          let started = performance.now();
-          const pqwebResults = await model.classifier.classifyBatch(
-            indices.map((i) => slicePixels(slice, i)),
-            { topK: 1 },
-          );
-          pqweb.ms += performance.now() - started;
-          started = performance.now();
-          const onnxResults = await reference.classifyBatch(
-            indices.map((i) => slicePixels(slice, i)),
-            1,
-          );
-          onnx.ms += performance.now() - started;
-          indices.forEach((imageIndex, i) => {
-            const label = slice.labels[imageIndex];
-            const p = pqwebResults[i]?.top[0]?.index ?? -1;
-            const o = onnxResults[i]?.top[0]?.index ?? -1;
-            pqweb.predictions.push(p);
-            onnx.predictions.push(o);
-            if (p === label) pqweb.correct++;
-            if (o === label) onnx.correct++;
-          });
-          progress.value = (start + indices.length) / total;
-          status.textContent = `${start + indices.length} of ${total} images…`;
-        }
-        const agree = pqweb.predictions.filter((p, i) => p === onnx.predictions[i]).length;
-        const row = (testid: string, name: string, backend: string, tally: Tally) =>
+  return measureView(app, {
+    name: 'accuracy',
+    title: 'Accuracy in your browser',
+    blurb: 'The first K images of the Fashion-MNIST test set (bundled with the app) through both models.',
+    choices: COUNT_CHOICES,
+    defaultChoice: DEFAULT_COUNT,
+    choiceLabel: (count) => `first ${count} images`,
+    choiceAriaLabel: 'number of test images',
+    selectTestid: 'accuracy-count',
+    runTestid: 'accuracy-run',
+    runText: 'Measure',
+    resultsTestid: 'accuracy-results',
+    resultsPlaceholder: 'Top-1 accuracy of both models appears here.',
+    failurePrefix: 'Accuracy run',
+    async measure(model, count, { progress, status, results }) {
+      status.textContent = 'Loading the test images and the uncompressed model…';
+      const [slice, reference] = await Promise.all([loadTestSlice(app.baseUrl, SIDE), app.reference()]);
+      const total = Math.min(count, slice.count);
+      const pqweb: Tally = { correct: 0, ms: 0, predictions: [] };
+      const onnx: Tally = { correct: 0, ms: 0, predictions: [] };
+      for (let start = 0; start < total; start += BATCH) {
+        const indices = Array.from({ length: Math.min(BATCH, total - start) }, (_, i) => start + i);
+        let started = performance.now();
+        const pqwebResults = await model.classifier.classifyBatch(
+          indices.map((i) => slicePixels(slice, i)),
+          { topK: 1 },
+        );
+        pqweb.ms += performance.now() - started;
+        started = performance.now();
+        const onnxResults = await reference.classifyBatch(
+          indices.map((i) => slicePixels(slice, i)),
+          1,
+        );
+        onnx.ms += performance.now() - started;
+        indices.forEach((imageIndex, i) => {
+          const label = slice.labels[imageIndex];
+          const p = pqwebResults[i]?.top[0]?.index ?? -1;
+          const o = onnxResults[i]?.top[0]?.index ?? -1;
+          pqweb.predictions.push(p);
+          onnx.predictions.push(o);
+          if (p === label) pqweb.correct++;
+          if (o === label) onnx.correct++;
+        });
+        progress.value = (start + indices.length) / total;
+        status.textContent = `${start + indices.length} of ${total} images…`;
+      }
+      const agree = pqweb.predictions.filter((p, i) => p === onnx.predictions[i]).length;
+      const row = (testid: string, name: string, backend: string, tally: Tally) =>
+        h(
+          'tr',
+          { testid },
+          h('th', { attrs: { scope: 'row' } }, name, h('br'), h('small', { class: 'muted', text: backend })),
+          h('td', {
+            testid: `${testid}-top1`,
+            dataset: { correct: String(tally.correct) },
+            text: formatPercent(tally.correct / total),
+          }),
+          h('td', { text: `${tally.correct} / ${total}` }),
+          h('td', { text: formatMs(tally.ms / total) }),
+        );
+      replaceChildren(
+        results,
+        h(
+          'div',
+          { class: 'table-scroll' },
           h(
-            'tr',
-            { testid },
+            'table',
+            { class: 'table' },
+            h('caption', { text: `first ${total} Fashion-MNIST test images` }),
             h(
-              'th',
-              { attrs: { scope: 'row' } },
-              name,
-              h('br'),
-              h('small', { class: 'muted', text: backend }),
-            ),
-            h('td', {
-              testid: `${testid}-top1`,
-              dataset: { correct: String(tally.correct) },
-              text: formatPercent(tally.correct / total),
-            }),
-            h('td', { text: `${tally.correct} / ${total}` }),
-            h('td', { text: formatMs(tally.ms / total) }),
-          );
-        replaceChildren(
-          results,
-          h(
-            'div',
-            { class: 'table-scroll' },
-            h(
-              'table',
-              { class: 'table' },
-              h('caption', { text: `first ${total} Fashion-MNIST test images` }),
+              'thead',
+              {},
               h(
-                'thead',
+                'tr',
                 {},
-                h(
-                  'tr',
-                  {},
-                  ...['model', 'top-1', 'correct', 'per image'].map((name) =>
-                    h('th', { text: name, attrs: { scope: 'col' } }),
-                  ),
+                ...['model', 'top-1', 'correct', 'per image'].map((name) =>
+                  h('th', { text: name, attrs: { scope: 'col' } }),
                 ),
               ),
-              h(
-                'tbody',
-                {},
-                row('accuracy-pqweb', 'pqweb', backendLabel(model.info.backend, model.info.adapter), pqweb),
-                row('accuracy-onnx', 'ONNX (uncompressed)', backendLabel(reference.info.backend, null), onnx),
-              ),
+            ),
+            h(
+              'tbody',
+              {},
+              row('accuracy-pqweb', 'pqweb', backendLabel(model.info.backend, model.info.adapter), pqweb),
+              row('accuracy-onnx', 'ONNX (uncompressed)', backendLabel(reference.info.backend, null), onnx),
             ),
           ),
-          h('p', {
-            testid: 'accuracy-agreement',
-            dataset: { agree: String(agree) },
-            text: `The two models agree on ${agree} of ${total} images (${formatPercent(agree / total)}).`,
-          }),
-          h('p', {
-            class: 'note',
-            text: `For scale: the model card measures the uncompressed model at ${formatPercent(REFERENCE_CARD.testAccuracy.top1, 2)} on all ${REFERENCE_CARD.testAccuracy.images.toLocaleString('en')} test images; the first few hundred are a small sample (±1–2 points).`,
-          }),
-        );
-        results.dataset.done = 'true';
-        results.dataset.count = String(total);
-        status.textContent = '';
-      });
-    } catch (error) {
-      status.textContent = `Accuracy run failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
-    } finally {
-      runButton.disabled = false;
-    }
-  };
-  runButton.addEventListener('click', () => void run());
-
-  const element = h(
-    'div',
-    { class: 'view view-accuracy', testid: 'view-accuracy' },
-    h(
-      'section',
-      { class: 'card' },
-      h('h2', { text: 'Accuracy in your browser' }),
-      h('p', {
-        class: 'muted',
-        text: 'The first K images of the Fashion-MNIST test set (bundled with the app) through both models.',
-      }),
-      h('div', { class: 'row' }, select, runButton),
-      progress,
-      status,
-    ),
-    h('section', { class: 'card' }, results),
-  );
-  return { element, onShow: () => undefined, onHide: () => undefined };
+        ),
+        h('p', {
+          testid: 'accuracy-agreement',
+          dataset: { agree: String(agree) },
+          text: `The two models agree on ${agree} of ${total} images (${formatPercent(agree / total)}).`,
+        }),
+        h('p', {
+          class: 'note',
+          text: `For scale: the model card measures the uncompressed model at ${formatPercent(REFERENCE_CARD.testAccuracy.top1, 2)} on all ${REFERENCE_CARD.testAccuracy.images.toLocaleString('en')} test images; the first few hundred are a small sample (±1–2 points).`,
+        }),
+      );
+      results.dataset.count = String(total);
+    },
+  });
 }

@@ -16,6 +16,7 @@ import { formatMs } from '../ui/format';
 import { histogramSvg } from '../ui/histogram';
 import { backendLabel } from './backend-label';
 import { firstGalleryInput } from './gallery';
+import { measureView } from './measure-view';
 import type { View } from './view';
 
 const RUN_CHOICES = [10, 30, 100] as const;
@@ -104,167 +105,127 @@ function partsLine(runs: ModelRuns): string {
 }
 
 export function benchView(app: DemoApp): View {
-  const select = h(
-    'select',
-    { testid: 'bench-runs', attrs: { 'aria-label': 'runs per model' } },
-    ...RUN_CHOICES.map((runs) => {
-      const option = h('option', { text: `${runs} runs`, attrs: { value: String(runs) } });
-      option.selected = runs === DEFAULT_RUNS;
-      return option;
-    }),
-  );
-  const runButton = h('button', {
-    class: 'button primary',
-    testid: 'bench-run',
-    text: 'Run benchmark',
-    attrs: { type: 'button' },
-  });
-  const progress = h('progress', { testid: 'bench-progress', attrs: { max: '1', value: '0' } });
-  const status = h('p', { class: 'status', attrs: { role: 'status' } });
-  const results = h(
-    'div',
-    { class: 'bench-results', testid: 'bench-results' },
-    h('p', { class: 'muted', text: 'Results appear here: a latency histogram and a table (median, p90).' }),
-  );
-
-  const run = async () => {
-    const model = app.model;
-    if (!model) return;
-    const count = Number(select.value);
-    runButton.disabled = true;
-    results.dataset.done = '';
-    try {
-      await app.busy(async () => {
-        const input = app.input ?? (await firstGalleryInput(app));
-        status.textContent = 'Loading the uncompressed model…';
-        const reference = await app.reference();
-        status.textContent = `Running ${count} calls of each model on ${input.name}…`;
-        const pqweb: ModelRuns = {
-          name: 'pqweb',
-          backend: backendLabel(model.info.backend, model.info.adapter),
-          wall: [],
-          parts: { backbone: [], head: [] },
-        };
-        const onnx: ModelRuns = {
-          name: 'ONNX',
-          backend: backendLabel(reference.info.backend, null),
-          wall: [],
-          parts: { run: [] },
-        };
-        const total = 2 * (count + 1);
-        let done = 0;
-        const step = () => {
-          done++;
-          progress.value = done / total;
-        };
-        for (let i = 0; i <= count; i++) {
-          const started = performance.now();
-          const result = await model.classifier.classify(pixelsForWorker(input));
-          const wall = performance.now() - started;
-          step();
-          if (i === 0) continue; // warm-up
-          pqweb.wall.push(wall);
-          pqweb.parts.backbone?.push(result.timings.backboneMs);
-          pqweb.parts.head?.push(result.timings.headMs);
+  return measureView(app, {
+    name: 'bench',
+    title: 'Benchmark',
+    blurb:
+      'Each model classifies the current image (or the first gallery image) N times in a row, after one warm-up call.',
+    choices: RUN_CHOICES,
+    defaultChoice: DEFAULT_RUNS,
+    choiceLabel: (runs) => `${runs} runs`,
+    choiceAriaLabel: 'runs per model',
+    selectTestid: 'bench-runs',
+    runTestid: 'bench-run',
+    runText: 'Run benchmark',
+    progressTestid: 'bench-progress',
+    resultsTestid: 'bench-results',
+    resultsClass: 'bench-results',
+    resultsPlaceholder: 'Results appear here: a latency histogram and a table (median, p90).',
+    failurePrefix: 'Benchmark',
+    async measure(model, count, { progress, status, results }) {
+      const input = app.input ?? (await firstGalleryInput(app));
+      status.textContent = 'Loading the uncompressed model…';
+      const reference = await app.reference();
+      status.textContent = `Running ${count} calls of each model on ${input.name}…`;
+      const pqweb: ModelRuns = {
+        name: 'pqweb',
+        backend: backendLabel(model.info.backend, model.info.adapter),
+        wall: [],
+        parts: { backbone: [], head: [] },
+      };
+      const onnx: ModelRuns = {
+        name: 'ONNX',
+        backend: backendLabel(reference.info.backend, null),
+        wall: [],
+        parts: { run: [] },
+      };
+      const total = 2 * (count + 1);
+      let done = 0;
+      const step = () => {
+        done++;
+        progress.value = done / total;
+      };
+      for (let i = 0; i <= count; i++) {
+        const started = performance.now();
+        const result = await model.classifier.classify(pixelsForWorker(input));
+        const wall = performance.now() - started;
+        step();
+        if (i === 0) continue; // warm-up
+        pqweb.wall.push(wall);
+        pqweb.parts.backbone?.push(result.timings.backboneMs);
+        pqweb.parts.head?.push(result.timings.headMs);
+      }
+      for (let i = 0; i <= count; i++) {
+        const started = performance.now();
+        const [result] = await reference.classifyBatch([pixelsForWorker(input)], 1);
+        const wall = performance.now() - started;
+        step();
+        if (i === 0 || !result) continue;
+        onnx.wall.push(wall);
+        onnx.parts.run?.push(result.timings.runMs);
+      }
+      // Per-layer GPU time (timestamp queries), from a few profiled calls after the timed ones.
+      const layerSamples = new Map<string, { kernel: string; gpuMs: number[] }>();
+      for (let i = 0; i < PROFILED_CALLS; i++) {
+        const result = await model.classifier.classify(pixelsForWorker(input), { profile: true });
+        for (const layer of result.timings.headLayers ?? []) {
+          const entry = layerSamples.get(layer.name) ?? { kernel: layer.kernel, gpuMs: [] };
+          entry.gpuMs.push(layer.gpuMs);
+          layerSamples.set(layer.name, entry);
         }
-        for (let i = 0; i <= count; i++) {
-          const started = performance.now();
-          const [result] = await reference.classifyBatch([pixelsForWorker(input)], 1);
-          const wall = performance.now() - started;
-          step();
-          if (i === 0 || !result) continue;
-          onnx.wall.push(wall);
-          onnx.parts.run?.push(result.timings.runMs);
-        }
-        // Per-layer GPU time (timestamp queries), from a few profiled calls after the timed ones.
-        const layerSamples = new Map<string, { kernel: string; gpuMs: number[] }>();
-        for (let i = 0; i < PROFILED_CALLS; i++) {
-          const result = await model.classifier.classify(pixelsForWorker(input), { profile: true });
-          for (const layer of result.timings.headLayers ?? []) {
-            const entry = layerSamples.get(layer.name) ?? { kernel: layer.kernel, gpuMs: [] };
-            entry.gpuMs.push(layer.gpuMs);
-            layerSamples.set(layer.name, entry);
-          }
-        }
-        const pqwebSummary = summarize(pqweb.wall);
-        const onnxSummary = summarize(onnx.wall);
-        replaceChildren(
-          results,
-          histogramSvg(histogram([pqweb.wall, onnx.wall], HISTOGRAM_BINS), [
-            { name: 'pqweb', color: PQWEB_COLOR },
-            { name: 'ONNX', color: ONNX_COLOR },
-          ]),
+      }
+      const pqwebSummary = summarize(pqweb.wall);
+      const onnxSummary = summarize(onnx.wall);
+      replaceChildren(
+        results,
+        histogramSvg(histogram([pqweb.wall, onnx.wall], HISTOGRAM_BINS), [
+          { name: 'pqweb', color: PQWEB_COLOR },
+          { name: 'ONNX', color: ONNX_COLOR },
+        ]),
+        h(
+          'p',
+          { class: 'legend' },
+          h('span', { class: 'swatch swatch-pqweb' }),
+          ' pqweb ',
+          h('span', { class: 'swatch swatch-onnx' }),
+          ' ONNX (uncompressed)',
+        ),
+        h(
+          'div',
+          { class: 'table-scroll' },
           h(
-            'p',
-            { class: 'legend' },
-            h('span', { class: 'swatch swatch-pqweb' }),
-            ' pqweb ',
-            h('span', { class: 'swatch swatch-onnx' }),
-            ' ONNX (uncompressed)',
-          ),
-          h(
-            'div',
-            { class: 'table-scroll' },
+            'table',
+            { class: 'table' },
+            h('caption', { text: `${count} calls each, page-side wall time` }),
             h(
-              'table',
-              { class: 'table' },
-              h('caption', { text: `${count} calls each, page-side wall time` }),
+              'thead',
+              {},
               h(
-                'thead',
+                'tr',
                 {},
-                h(
-                  'tr',
-                  {},
-                  ...['model', 'median', 'p90', 'mean', 'min'].map((name) =>
-                    h('th', { text: name, attrs: { scope: 'col' } }),
-                  ),
+                ...['model', 'median', 'p90', 'mean', 'min'].map((name) =>
+                  h('th', { text: name, attrs: { scope: 'col' } }),
                 ),
               ),
-              h(
-                'tbody',
-                {},
-                summaryRow('bench-pqweb', pqweb, pqwebSummary),
-                summaryRow('bench-onnx', onnx, onnxSummary),
-              ),
+            ),
+            h(
+              'tbody',
+              {},
+              summaryRow('bench-pqweb', pqweb, pqwebSummary),
+              summaryRow('bench-onnx', onnx, onnxSummary),
             ),
           ),
-          h('p', {
-            class: 'note',
-            text: `In the worker (medians): pqweb ${partsLine(pqweb)}; ONNX ${partsLine(onnx)}.`,
-          }),
-          h('p', {
-            class: 'note',
-            text: 'The head time is wall time in the worker around the dense head (dispatch, kernels, reading the logits back).',
-          }),
-          layerGpuTable(layerSamples),
-        );
-        results.dataset.done = 'true';
-        status.textContent = '';
-      });
-    } catch (error) {
-      status.textContent = `Benchmark failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
-    } finally {
-      runButton.disabled = false;
-    }
-  };
-  runButton.addEventListener('click', () => void run());
-
-  const element = h(
-    'div',
-    { class: 'view view-bench', testid: 'view-bench' },
-    h(
-      'section',
-      { class: 'card' },
-      h('h2', { text: 'Benchmark' }),
-      h('p', {
-        class: 'muted',
-        text: 'Each model classifies the current image (or the first gallery image) N times in a row, after one warm-up call.',
-      }),
-      h('div', { class: 'row' }, select, runButton),
-      progress,
-      status,
-    ),
-    h('section', { class: 'card' }, results),
-  );
-  return { element, onShow: () => undefined, onHide: () => undefined };
+        ),
+        h('p', {
+          class: 'note',
+          text: `In the worker (medians): pqweb ${partsLine(pqweb)}; ONNX ${partsLine(onnx)}.`,
+        }),
+        h('p', {
+          class: 'note',
+          text: 'The head time is wall time in the worker around the dense head (dispatch, kernels, reading the logits back).',
+        }),
+        layerGpuTable(layerSamples),
+      );
+    },
+  });
 }
