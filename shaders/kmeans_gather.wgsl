@@ -4,29 +4,18 @@
 // one codebook shared by all columns, the table entry codebook[c]·x_j formed on the fly: storing that table
 // would take cols·k floats per input, k times the input itself. (The CPU twin instead sums x into k bins per
 // row, which saves multiplies; on the GPU it would need k accumulators per invocation.)
-// Grid, output and code layout: gather_common.wgsl, which sources.ts puts in front of this file;
-// params.segments is the number of columns and params.chunk_segments the columns per chunk.
+// Grid, output, code layout, bindings 1 and 3–5 and the x chunk: gather_common.wgsl and
+// scalar_gather_common.wgsl, which sources.ts puts in front of this file.
 
 override K: u32;
 override BITS: u32;
 override CODES_PER_WORD: u32 = WORD_BITS / BITS;
 override CODE_MASK: u32 = (1u << BITS) - 1u;
-// Floats of workgroup memory for the chunk of x: BATCH_TILE used × chunk_segments.
-override X_TILE_FLOATS: u32;
 
-// [row tiles of the block][words_per_row][ROW_TILE], starting code_word_offset words into the binding.
-@group(0) @binding(1) var<storage, read> codes: array<u32>;
 // [K]
 @group(0) @binding(2) var<storage, read> codebook: array<f32>;
-// [batch][cols]
-@group(0) @binding(3) var<storage, read> x: array<f32>;
-@group(0) @binding(4) var<storage, read> bias: array<f32>;
-// y [batch][rows] or partial [batch][slots][rows]
-@group(0) @binding(5) var<storage, read_write> out: array<f32>;
 
 var<workgroup> centroids: array<f32, K>;
-// [input in tile][column in chunk]
-var<workgroup> x_tile: array<f32, X_TILE_FLOATS>;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn gather_kmeans(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocation_index) local_index: u32) {
@@ -37,15 +26,7 @@ fn gather_kmeans(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocat
   for (var c = local_index; c < K; c += WORKGROUP_SIZE) {
     centroids[c] = codebook[c];
   }
-  let entries = min(work.inputs * params.chunk_segments, X_TILE_FLOATS);
-  for (var entry = local_index; entry < entries; entry += WORKGROUP_SIZE) {
-    let col = work.first_segment + entry % params.chunk_segments;
-    var value = 0.0;
-    if (col < work.end_segment) {
-      value = x[(work.first_input + entry / params.chunk_segments) * params.cols + col];
-    }
-    x_tile[entry] = value;
-  }
+  stage_x_tile(work, local_index);
   workgroupBarrier();
 
   let first_word = (work.first_segment * BITS) / WORD_BITS;

@@ -8,6 +8,7 @@ import gatherCommonWgsl from '../../../shaders/gather_common.wgsl?raw';
 import kmeansWgsl from '../../../shaders/kmeans_gather.wgsl?raw';
 import pqGatherWgsl from '../../../shaders/pq_gather.wgsl?raw';
 import lutBuildWgsl from '../../../shaders/pq_lut_build.wgsl?raw';
+import scalarGatherCommonWgsl from '../../../shaders/scalar_gather_common.wgsl?raw';
 import reduceWgsl from '../../../shaders/splitk_reduce.wgsl?raw';
 import { GpuLimitError } from '../src/gpu/errors';
 import {
@@ -44,11 +45,13 @@ describe('WGSL and TypeScript agree', () => {
   });
 
   it.each([
-    ['pq_gather', pqGatherWgsl, GATHER_TILED_KERNEL],
-    ['kmeans_gather', kmeansWgsl, KMEANS_GATHER_KERNEL],
-    ['binary_gather', binaryWgsl, BINARY_GATHER_KERNEL],
-  ])('%s is compiled after gather_common and declares no copy of it', (_name, wgsl, kernel) => {
-    expect(kernel.wgsl).toBe(withGatherCommon(wgsl));
+    ['pq_gather', pqGatherWgsl, GATHER_TILED_KERNEL, []],
+    ['kmeans_gather', kmeansWgsl, KMEANS_GATHER_KERNEL, [scalarGatherCommonWgsl]],
+    ['binary_gather', binaryWgsl, BINARY_GATHER_KERNEL, [scalarGatherCommonWgsl]],
+  ])('%s is compiled after gather_common and declares no copy of it', (_name, wgsl, kernel, preludes) => {
+    expect(kernel.wgsl).toBe(withGatherCommon(wgsl, ...preludes));
+    expect(wgsl).not.toContain('fn stage_x_tile');
+    expect(wgsl).not.toContain('var<workgroup> x_tile');
     expect(kernel.wgsl.startsWith(gatherCommonWgsl)).toBe(true);
     expect(wgsl).not.toContain('struct GatherParams');
     expect(wgsl).not.toContain('fn workgroup_work');

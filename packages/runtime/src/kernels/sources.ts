@@ -1,7 +1,8 @@
 /**
  * The LUT kernels' WGSL (imported as text) and entry points. One shader module per file; the pipeline cache
  * (gpu/pipeline-cache.ts) keys modules by `name`, so entry points of one file share a name. The three gather
- * kernels are each preceded by shaders/gather_common.wgsl (uniforms, work split, code layout, output store):
+ * kernels are each preceded by shaders/gather_common.wgsl (uniforms, work split, code layout, output store), the
+ * scalar ones also by scalar_gather_common.wgsl (their shared bindings and x chunk):
  * WGSL has no include, so the module text is the two files joined.
  */
 import binaryGatherWgsl from '../../../../shaders/binary_gather.wgsl?raw';
@@ -9,6 +10,7 @@ import gatherCommonWgsl from '../../../../shaders/gather_common.wgsl?raw';
 import kmeansGatherWgsl from '../../../../shaders/kmeans_gather.wgsl?raw';
 import pqGatherWgsl from '../../../../shaders/pq_gather.wgsl?raw';
 import lutBuildWgsl from '../../../../shaders/pq_lut_build.wgsl?raw';
+import scalarGatherCommonWgsl from '../../../../shaders/scalar_gather_common.wgsl?raw';
 import reduceWgsl from '../../../../shaders/splitk_reduce.wgsl?raw';
 import type { KernelSource } from '../gpu/pipeline-cache';
 
@@ -18,9 +20,12 @@ export const LUT_BUILD_KERNEL: KernelSource = {
   entryPoint: 'build_lut',
 };
 
-/** A gather kernel's module: the shared prelude, then the kernel's own file. */
-export function withGatherCommon(kernelWgsl: string): string {
-  return `${gatherCommonWgsl}\n${kernelWgsl}`;
+/**
+ * A gather kernel's module: the shared prelude, any further preludes (the scalar gathers share
+ * scalar_gather_common.wgsl), then the kernel's own file.
+ */
+export function withGatherCommon(kernelWgsl: string, ...preludes: string[]): string {
+  return [gatherCommonWgsl, ...preludes, kernelWgsl].join('\n');
 }
 
 const PQ_GATHER = { name: 'pq-gather', wgsl: withGatherCommon(pqGatherWgsl) };
@@ -33,12 +38,12 @@ export const GATHER_FUSED_KERNEL: KernelSource = { ...PQ_GATHER, entryPoint: 'ga
 
 export const KMEANS_GATHER_KERNEL: KernelSource = {
   name: 'kmeans-gather',
-  wgsl: withGatherCommon(kmeansGatherWgsl),
+  wgsl: withGatherCommon(kmeansGatherWgsl, scalarGatherCommonWgsl),
   entryPoint: 'gather_kmeans',
 };
 export const BINARY_GATHER_KERNEL: KernelSource = {
   name: 'binary-gather',
-  wgsl: withGatherCommon(binaryGatherWgsl),
+  wgsl: withGatherCommon(binaryGatherWgsl, scalarGatherCommonWgsl),
   entryPoint: 'gather_binary',
 };
 export const SPLITK_REDUCE_KERNEL: KernelSource = {
