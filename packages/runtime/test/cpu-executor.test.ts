@@ -5,6 +5,7 @@ import { randomFloats, seededRandom } from './gpu-fixture';
 import {
   denseReference,
   firstMismatch,
+  type QuantizedLayer,
   randomBinaryLayer,
   randomKmeansLayer,
   randomLutLayer,
@@ -15,6 +16,29 @@ import {
  * float32 rounding of the result: 2^-24 relative to |y|, bounded here by Σ|terms| with a 4× margin.
  */
 const CPU_TOLERANCE = 4 * 2 ** -24;
+
+type Forward<Shape> = (
+  shape: Shape,
+  codes: Uint32Array,
+  values: Float32Array,
+  bias: Float32Array | null,
+  x: Float32Array,
+  batch: number,
+  relu: boolean,
+) => Float32Array;
+
+/** Runs `forward` on random x and compares every output with W·x + b on the W rebuilt from the unpacked codes. */
+function expectMatchesRebuilt<Shape>(
+  layer: QuantizedLayer<Shape>,
+  spec: { rows: number; cols: number; batch: number; relu: boolean },
+  forward: Forward<Shape>,
+  random: () => number,
+): void {
+  const x = randomFloats(spec.batch * spec.cols, random);
+  const reference = denseReference(layer.weights, spec.rows, spec.cols, layer.bias, x, spec.batch, spec.relu);
+  const y = forward(layer.shape, layer.words, layer.values, layer.bias, x, spec.batch, spec.relu);
+  expect(firstMismatch(y, reference, CPU_TOLERANCE)).toBe(-1);
+}
 
 const LUT_SHAPES = [
   { rows: 1, cols: 5, d: 2, k: 2, stages: 1, batch: 1, withBias: true, relu: false },
@@ -31,21 +55,7 @@ describe('pqForward / rqForward', () => {
   it.each(LUT_SHAPES)('matches W·x + b on the rebuilt W: %o', (spec) => {
     const random = seededRandom(spec.rows * 131 + spec.cols * 7 + spec.k);
     const layer = randomLutLayer(spec, random);
-    const x = randomFloats(spec.batch * spec.cols, random);
-    const reference = denseReference(
-      layer.weights,
-      spec.rows,
-      spec.cols,
-      layer.bias,
-      x,
-      spec.batch,
-      spec.relu,
-    );
-    const y =
-      spec.stages === 1
-        ? pqForward(layer.shape, layer.words, layer.values, layer.bias, x, spec.batch, spec.relu)
-        : rqForward(layer.shape, layer.words, layer.values, layer.bias, x, spec.batch, spec.relu);
-    expect(firstMismatch(y, reference, CPU_TOLERANCE)).toBe(-1);
+    expectMatchesRebuilt(layer, spec, spec.stages === 1 ? pqForward : rqForward, random);
   });
 
   it('builds the LUT as dot products of centroids with zero-padded input segments', () => {
@@ -89,18 +99,7 @@ describe('kmeansForward', () => {
   ])('matches W·x + b on the rebuilt W: %o', (spec) => {
     const random = seededRandom(spec.rows * 17 + spec.cols + spec.k);
     const layer = randomKmeansLayer(spec, random);
-    const x = randomFloats(spec.batch * spec.cols, random);
-    const reference = denseReference(
-      layer.weights,
-      spec.rows,
-      spec.cols,
-      layer.bias,
-      x,
-      spec.batch,
-      spec.relu,
-    );
-    const y = kmeansForward(layer.shape, layer.words, layer.values, layer.bias, x, spec.batch, spec.relu);
-    expect(firstMismatch(y, reference, CPU_TOLERANCE)).toBe(-1);
+    expectMatchesRebuilt(layer, spec, kmeansForward, random);
   });
 
   it('rejects a codebook of the wrong length', () => {
@@ -120,18 +119,7 @@ describe('binaryForward', () => {
   ])('matches W·x + b on the rebuilt W: %o', (spec) => {
     const random = seededRandom(spec.rows * 3 + spec.cols);
     const layer = randomBinaryLayer(spec, random);
-    const x = randomFloats(spec.batch * spec.cols, random);
-    const reference = denseReference(
-      layer.weights,
-      spec.rows,
-      spec.cols,
-      layer.bias,
-      x,
-      spec.batch,
-      spec.relu,
-    );
-    const y = binaryForward(layer.shape, layer.words, layer.values, layer.bias, x, spec.batch, spec.relu);
-    expect(firstMismatch(y, reference, CPU_TOLERANCE)).toBe(-1);
+    expectMatchesRebuilt(layer, spec, binaryForward, random);
   });
 
   it('rejects packings wider than one bit', () => {

@@ -7,7 +7,7 @@ import { uniformLayout } from '../gpu/uniforms';
 
 /**
  * Inputs one gather workgroup handles at once: its codes are read once for all of them. Mirrors
- * `const BATCH_TILE` in shaders/pq_gather.wgsl, kmeans_gather.wgsl and binary_gather.wgsl (a private array's
+ * `const BATCH_TILE` in shaders/gather_common.wgsl, which every gather kernel is compiled after (a private array's
  * size must be a WGSL const, not an override); a test checks they agree. Four accumulators per row stay in
  * registers on every GPU we target.
  */
@@ -23,7 +23,7 @@ export const LUT_BUILD_PARAMS = uniformLayout([
 ] as const);
 
 /**
- * `GatherParams` of shaders/pq_gather.wgsl, kmeans_gather.wgsl and binary_gather.wgsl. For the scalar
+ * `GatherParams` of shaders/gather_common.wgsl (the PQ, k-means and binary gathers). For the scalar
  * kernels `segments` is the number of columns (one code per column) and stages are 1.
  */
 export const GATHER_PARAMS = uniformLayout([
