@@ -2,9 +2,11 @@
 // batch tile, sum LUT[t][j][code[t][i][j]] over the stages of this dispatch and the segments j of this
 // workgroup's chunk. Codes are decoded once per batch tile (BATCH_TILE inputs share every code read).
 //
-// Three entry points; the host (packages/runtime/src/kernels/plan.ts) picks one by a shape rule:
+// Four entry points; the host (packages/runtime/src/kernels/plan.ts) picks one by a shape rule:
 //   gather_global: LUT read straight from storage (pq_lut_build.wgsl), one chunk spanning all segments.
 //   gather_tiled:  the chunk's slice of the storage LUT is staged in workgroup memory, then gathered (split-K).
+//   gather_banked: as gather_tiled, with the tile laid out so that the lanes of a subgroup never read the same
+//                  memory bank at once (below, "Banked tile").
 //   gather_fused:  the chunk's slice of the LUT is computed in workgroup memory from codebook and x, so there
 //                  is no LUT buffer round trip (split-K as well).
 // Grid, output and code layout: gather_common.wgsl, which sources.ts puts in front of this file.
@@ -196,4 +198,142 @@ fn gather_fused(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocati
   }
   workgroupBarrier();
   gather_rows(work, local_index, true);
+}
+
+// Banked tile (gather_banked). In gather_tiled all 32 lanes of a subgroup (32 rows) look up the same segment's
+// table at once; with k = 256 the 32 random codes land on ~3.5 entries per bank at worst, and workgroup memory
+// serves one entry per bank per cycle, so each lookup costs about four. Here a chunk is one group of
+// GROUP_SEGMENTS segments (a power of two, whole code words), the tile is [table][K][GROUP_SEGMENTS] (segment j
+// of the group in bank j mod 32, pq_lut_build.wgsl writes the storage LUT that way), and lane l of a row tile
+// visits the group's segments in its own rotated order: word (u + l / CODES_PER_WORD) of the group, code
+// (i + l) of the word, at step (u, i). With 32 or more segments per group the 32 lanes read 32 different banks
+// at every step, whatever the codes; with fewer, lanes share a segment's banks (k = 256 with a 16 KiB tile:
+// pairs). The rotation is a load address and a shift amount per lane: no register is indexed dynamically.
+//
+// Each invocation takes ROWS_PER_INVOCATION rows of its row group at a time (every WORKGROUP_SIZE-th row), loading
+// their code words together: more independent loads in flight per invocation at the same occupancy.
+override GROUP_SEGMENTS: u32 = 32u;
+override GROUP_WORDS: u32 = GROUP_SEGMENTS / CODES_PER_WORD;
+const MAX_ROWS_PER_INVOCATION = 4u;
+override ROWS_PER_INVOCATION: u32 = 1u;
+
+// The rows of a banked gather, once the workgroup's tile holds its group (see gather_banked).
+fn gather_banked_rows(work: Work, local_index: u32, group: u32) {
+  let table_floats = GROUP_SEGMENTS * K;
+  let lane = local_index % ROW_TILE;
+  let word_rotation = (lane / CODES_PER_WORD) & (GROUP_WORDS - 1u);
+  let code_rotation = lane & (CODES_PER_WORD - 1u);
+  let first_word = group * GROUP_WORDS;
+  let row_step = WORKGROUP_SIZE * ROWS_PER_INVOCATION;
+  for (var first_row = work.first_row + local_index; first_row < work.end_row; first_row += row_step) {
+    // [row of the invocation][input of the tile]
+    var sums = array<f32, MAX_ROWS_PER_INVOCATION * BATCH_TILE>();
+    for (var stage = 0u; stage < params.stage_count; stage++) {
+      var word_bases = array<u32, MAX_ROWS_PER_INVOCATION>();
+      for (var r = 0u; r < ROWS_PER_INVOCATION; r++) {
+        word_bases[r] = row_word_base(first_row + r * WORKGROUP_SIZE, stage);
+      }
+      for (var u0 = 0u; u0 < GROUP_WORDS; u0 += WORDS_IN_FLIGHT) {
+        // Words past the row's end (the last group) stay zero: their codes point at zero padding entries. Rows
+        // past the row group's end load nothing and are not stored.
+        var words = array<u32, MAX_ROWS_PER_INVOCATION * MAX_WORDS_IN_FLIGHT>();
+        for (var r = 0u; r < ROWS_PER_INVOCATION; r++) {
+          let row_in_range = first_row + r * WORKGROUP_SIZE < work.end_row;
+          for (var v = 0u; v < WORDS_IN_FLIGHT; v++) {
+            let w = first_word + ((u0 + v + word_rotation) & (GROUP_WORDS - 1u));
+            if (row_in_range && u0 + v < GROUP_WORDS && w < params.words_per_row) {
+              words[r * MAX_WORDS_IN_FLIGHT + v] = codes[word_bases[r] + w * ROW_TILE];
+            }
+          }
+        }
+        for (var v = 0u; v < WORDS_IN_FLIGHT; v++) {
+          if (u0 + v < GROUP_WORDS) {
+            let segment_base = ((u0 + v + word_rotation) & (GROUP_WORDS - 1u)) * CODES_PER_WORD;
+            for (var i = 0u; i < CODES_PER_WORD; i++) {
+              let position = (i + code_rotation) & (CODES_PER_WORD - 1u);
+              for (var r = 0u; r < ROWS_PER_INVOCATION; r++) {
+                var code = (words[r * MAX_WORDS_IN_FLIGHT + v] >> (position * BITS)) & CODE_MASK;
+                if (K <= CODE_MASK) {
+                  code = min(code, K - 1u);
+                }
+                let entry = code * GROUP_SEGMENTS + segment_base + position;
+                for (var b = 0u; b < TILE_INPUTS; b++) {
+                  sums[r * BATCH_TILE + b] += lut_tile[(b * params.stage_count + stage) * table_floats + entry];
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    for (var r = 0u; r < ROWS_PER_INVOCATION; r++) {
+      let row = first_row + r * WORKGROUP_SIZE;
+      if (row < work.end_row) {
+        var row_sums = array<f32, BATCH_TILE>();
+        for (var b = 0u; b < BATCH_TILE; b++) {
+          row_sums[b] = sums[r * BATCH_TILE + b];
+        }
+        store(row, work, row_sums);
+      }
+    }
+  }
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn gather_banked(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocation_index) local_index: u32) {
+  let work = workgroup_work(workgroup);
+  if (!has_work(work)) {
+    return;
+  }
+  // Each table's group is one contiguous run of the storage LUT [batch][stages][groups][K][GROUP_SEGMENTS].
+  let groups = (params.segments + GROUP_SEGMENTS - 1u) / GROUP_SEGMENTS;
+  let table_floats = GROUP_SEGMENTS * K;
+  for (var table = 0u; table < tile_tables(work); table++) {
+    let input = work.first_input + table / params.stage_count;
+    let stage = params.stage_begin + table % params.stage_count;
+    let source = ((input * params.stages_total + stage) * groups + workgroup.y) * table_floats;
+    for (var entry = local_index; entry < table_floats; entry += WORKGROUP_SIZE) {
+      lut_tile[table * table_floats + entry] = lut[source + entry];
+    }
+  }
+  workgroupBarrier();
+  gather_banked_rows(work, local_index, workgroup.y);
+}
+
+// gather_banked with the group's tables computed in workgroup memory from codebook and x, as gather_fused does:
+// no LUT build pass and no LUT buffer. Entries are computed centroid-fastest (neighbouring invocations read
+// neighbouring centroids) and stored at their banked place; padding segments of the last group get zeros.
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn gather_banked_fused(
+  @builtin(workgroup_id) workgroup: vec3u,
+  @builtin(local_invocation_index) local_index: u32,
+) {
+  let work = workgroup_work(workgroup);
+  if (!has_work(work)) {
+    return;
+  }
+  let table_floats = GROUP_SEGMENTS * K;
+  let first_segment = workgroup.y * GROUP_SEGMENTS;
+  for (var table = 0u; table < tile_tables(work); table++) {
+    let stage = params.stage_begin + table % params.stage_count;
+    let x_base = (work.first_input + table / params.stage_count) * params.cols;
+    for (var entry = local_index; entry < table_floats; entry += WORKGROUP_SIZE) {
+      let centroid = entry % K;
+      let segment_in_group = entry / K;
+      let segment = first_segment + segment_in_group;
+      var dot = 0.0;
+      if (segment < params.segments) {
+        let centroid_base = ((stage * params.segments + segment) * K + centroid) * D;
+        let first_col = segment * D;
+        for (var u = 0u; u < D; u++) {
+          if (first_col + u < params.cols) {
+            dot += codebook[centroid_base + u] * x[x_base + first_col + u];
+          }
+        }
+      }
+      lut_tile[table * table_floats + centroid * GROUP_SEGMENTS + segment_in_group] = dot;
+    }
+  }
+  workgroupBarrier();
+  gather_banked_rows(work, local_index, workgroup.y);
 }

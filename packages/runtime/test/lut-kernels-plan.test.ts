@@ -20,6 +20,7 @@ import {
   interleaveCodeRows,
   LUT_BUILD_PARAMS,
   lutGeometry,
+  MAX_ROWS_PER_INVOCATION,
   MAX_WORDS_IN_FLIGHT,
   planCodeBlocks,
   REDUCE_PARAMS,
@@ -62,6 +63,7 @@ describe('WGSL and TypeScript agree', () => {
     expect(reduceWgsl).toContain(REDUCE_PARAMS.wgslStruct('ReduceParams'));
     expect(reduceWgsl).toContain(`const ROWS_PER_GROUP = ${REDUCE_ROWS_PER_GROUP}u;`);
     expect(pqGatherWgsl).toContain(`const MAX_WORDS_IN_FLIGHT = ${MAX_WORDS_IN_FLIGHT}u;`);
+    expect(pqGatherWgsl).toContain(`const MAX_ROWS_PER_INVOCATION = ${MAX_ROWS_PER_INVOCATION}u;`);
   });
 });
 
@@ -73,12 +75,17 @@ describe('chooseLutVariant', () => {
   });
   it('gathers from the storage LUT on small layers and tiles with split-K on large ones', () => {
     expect(chooseLutVariant({ rows: 10, segments: 1024, stages: 1, k: 256 }, tileFloats)).toBe('lut-global');
-    const lookupsAtLimit = { rows: SMALL_LAYER_LOOKUPS / 1024, segments: 1024, stages: 1, k: 256 };
+    const lookupsAtLimit = { rows: SMALL_LAYER_LOOKUPS / 1024, segments: 1024, stages: 1, k: 16 };
     expect(chooseLutVariant(lookupsAtLimit, tileFloats)).toBe('lut-global');
     expect(chooseLutVariant({ ...lookupsAtLimit, rows: lookupsAtLimit.rows + 1 }, tileFloats)).toBe(
       'lut-tiled-splitk',
     );
+    // 8-bit codes (k > 16) take the bank-conflict-free tile; 4-bit and narrower the plain one.
     expect(chooseLutVariant({ rows: 4096, segments: 1024, stages: 1, k: 256 }, tileFloats)).toBe(
+      'lut-banked',
+    );
+    expect(chooseLutVariant({ rows: 4096, segments: 1024, stages: 1, k: 32 }, tileFloats)).toBe('lut-banked');
+    expect(chooseLutVariant({ rows: 4096, segments: 1024, stages: 1, k: 16 }, tileFloats)).toBe(
       'lut-tiled-splitk',
     );
   });
@@ -116,6 +123,29 @@ describe('lutGeometry', () => {
       chunks: 1,
       tileFloats: 0,
     });
+  });
+
+  it('gives the banked variant power-of-two groups of whole words, batch tile first', () => {
+    // k = 256, 8-bit codes (4 per word), 16 KiB: 16 segments at batch 1, 4 at a batch tile of 4.
+    const one = lutGeometry('lut-banked', { segments: 4096, k: 256, codesPerWord: 4 }, 1, 1, 4096);
+    expect(one).toMatchObject({ batchTile: 1, chunkSegments: 16, chunks: 256, tileFloats: 4096 });
+    const eight = lutGeometry('lut-banked', { segments: 4096, k: 256, codesPerWord: 4 }, 1, 8, 4096);
+    expect(eight).toMatchObject({ batchTile: 4, chunkSegments: 4, chunks: 1024 });
+    // A 12-float budget is no power of two: 8 segments of k = 1; a 37-segment layer gets at most 64.
+    expect(lutGeometry('lut-banked', { segments: 37, k: 1, codesPerWord: 1 }, 1, 1, 12).chunkSegments).toBe(
+      8,
+    );
+    expect(
+      lutGeometry('lut-banked', { segments: 37, k: 16, codesPerWord: 8 }, 1, 1, 4096).chunkSegments,
+    ).toBe(64);
+    // Not one word of 4 codes at k = 256 in 2 KiB: the limit is named.
+    expect(() => lutGeometry('lut-banked', { segments: 64, k: 256, codesPerWord: 4 }, 1, 1, 512)).toThrow(
+      /maxComputeWorkgroupStorageSize/,
+    );
+    // With 3 stages at k = 256 the batch tile shrinks to 1 to fit one word's group.
+    expect(lutGeometry('lut-banked', { segments: 64, k: 256, codesPerWord: 4 }, 3, 4, 4096).batchTile).toBe(
+      1,
+    );
   });
 
   it('shrinks the batch tile before giving up, then names the limit', () => {

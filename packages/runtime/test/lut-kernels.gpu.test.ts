@@ -22,7 +22,9 @@ import {
   type LayerGpuBuffers,
   LUT_VARIANTS,
   type LutLayerDescriptor,
+  type LutVariant,
 } from '../src/kernels';
+import { isBankedVariant } from '../src/kernels/plan';
 import {
   type GpuTestContext,
   gpuUnavailableReason,
@@ -192,18 +194,51 @@ function smallTileBytes(spec: { k: number; stages: number }): number {
 }
 
 /**
+ * 'lut-banked' chunks whole code words of segments (4 at k = 256, 8 at k = 16, …), so its smallest tile is one
+ * word's segments of the stage set; no smaller than smallTileBytes.
+ */
+function smallBankedTileBytes(spec: { k: number; stages: number }): number {
+  const codesPerWord = 32 / Math.max(1, Math.ceil(Math.log2(spec.k)));
+  return Math.max(smallTileBytes(spec), codesPerWord * spec.stages * spec.k * 4);
+}
+
+/** A tile budget the variant accepts: the small one, widened for the banked variants. */
+function tileBytesFor(variant: LutVariant, spec: { k: number; stages: number }, bytes: number): number {
+  return isBankedVariant(variant) ? Math.max(bytes, smallBankedTileBytes(spec)) : bytes;
+}
+
+/**
  * Each variant forced on a small tile and 64-invocation workgroups (SwiftShader's cost grows with both), then
  * 'auto' with the defaults.
  */
 function variantOptions(spec: { k: number; stages: number }): LayerExecutorOptions[] {
-  const maxWorkgroupStorageBytes = smallTileBytes(spec);
   const workgroupSize = 64;
+  const maxWorkgroupStorageBytes = smallTileBytes(spec);
   return [
-    ...LUT_VARIANTS.map((variant) => ({ variant, maxWorkgroupStorageBytes, workgroupSize })),
+    ...LUT_VARIANTS.map((variant) => ({
+      variant,
+      maxWorkgroupStorageBytes: tileBytesFor(variant, spec, maxWorkgroupStorageBytes),
+      workgroupSize,
+    })),
     {},
     // One and three code words in flight (three divides no chunk's word count evenly): same sums.
     { variant: 'lut-tiled-splitk', maxWorkgroupStorageBytes, wordsInFlight: 1 },
     { variant: 'fused', maxWorkgroupStorageBytes, wordsInFlight: 3 },
+    // 'lut-banked' with 3 rows per invocation and few workgroups (several row steps per invocation); and one
+    // row with 3 words in flight.
+    {
+      variant: 'lut-banked',
+      maxWorkgroupStorageBytes: smallBankedTileBytes(spec),
+      rowsPerInvocation: 3,
+      targetWorkgroups: 1,
+      workgroupSize: 32,
+    },
+    {
+      variant: 'fused-banked',
+      maxWorkgroupStorageBytes: smallBankedTileBytes(spec),
+      rowsPerInvocation: 1,
+      wordsInFlight: 3,
+    },
   ];
 }
 
@@ -230,7 +265,7 @@ describe.skipIf(noGpuReason)('LUT kernels vs CPU twin', () => {
         random,
         variantOptions(spec),
       );
-      expect(variants.slice(0, 3)).toEqual(LUT_VARIANTS);
+      expect(variants.slice(0, LUT_VARIANTS.length)).toEqual(LUT_VARIANTS);
     });
   });
 
@@ -243,7 +278,7 @@ describe.skipIf(noGpuReason)('LUT kernels vs CPU twin', () => {
       const options = LUT_VARIANTS.map((variant) => ({
         variant,
         workgroupSize: 32,
-        maxWorkgroupStorageBytes: 2048,
+        maxWorkgroupStorageBytes: tileBytesFor(variant, spec, 2048),
       }));
       await expectMatches(device, lutLayer(spec, random), 3, random, options);
       const kmeans = randomKmeansLayer({ rows: 1000, cols: 300, k: 16, withBias: true }, random);

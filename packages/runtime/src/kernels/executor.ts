@@ -23,6 +23,7 @@ import {
   type ExecutorVariant,
   LUT_VARIANTS,
   type LutVariant,
+  MAX_ROWS_PER_INVOCATION,
   MAX_WORDS_IN_FLIGHT,
   TARGET_WORKGROUPS,
 } from './plan';
@@ -94,6 +95,12 @@ export interface LayerExecutorOptions {
    * registers mean more invocations resident per core.
    */
   wordsInFlight?: number;
+  /**
+   * Rows each invocation of a 'lut-banked' gather takes at a time, loading their code words together
+   * (1 … MAX_ROWS_PER_INVOCATION); default DEFAULT_ROWS_PER_INVOCATION. More rows put more loads in flight, at
+   * the cost of registers.
+   */
+  rowsPerInvocation?: number;
   /** Label prefix of the GPU objects; default the layer's name or method and shape. */
   label?: string;
 }
@@ -139,7 +146,7 @@ export const DEFAULT_WORKGROUP_SIZE = 256;
 
 /**
  * Invocations per workgroup of PQ / RQ layers unless the caller says otherwise, capped by the device's limit
- * (phones allow 256, WebGPU's default). In the H200 run of bench/results/kernels-nvidia-h200.json, 512 beat 256
+ * (phones allow 256, WebGPU's default). In the H200 run of docs/results/kernel-attempts/step5-full-grid-tunings.json, 512 beat 256
  * in 86 of 100 side-by-side cells, typically by 5–40% (16384², batch 1, d 4, k 256: 107.9 against 122.5 µs):
  * half the rows per invocation and one LUT chunk staged for twice the rows (docs/kernel-attempts.md).
  */
@@ -334,6 +341,15 @@ export function createLayerExecutor(
       );
     }
   }
+  const rowsPerInvocation = options.rowsPerInvocation;
+  if (rowsPerInvocation !== undefined) {
+    checkInteger('rowsPerInvocation', rowsPerInvocation, 1);
+    if (rowsPerInvocation > MAX_ROWS_PER_INVOCATION) {
+      throw new KernelInputError(
+        `rowsPerInvocation must be at most ${MAX_ROWS_PER_INVOCATION}, got ${rowsPerInvocation}`,
+      );
+    }
+  }
   const { rows, cols } = layer;
   if (buffers.bias) requireBuffer(label, 'bias', buffers.bias, rows * FLOAT_BYTES, `rows ${rows} × 4`);
 
@@ -354,6 +370,7 @@ export function createLayerExecutor(
     workgroupSize,
     targetWorkgroups: options.targetWorkgroups ?? TARGET_WORKGROUPS,
     wordsInFlight,
+    rowsPerInvocation,
     maxBindingBytes,
     tileFloatsLimit: Math.floor(workgroupStorageBytes / FLOAT_BYTES),
     offsetAlignment: limits.minStorageBufferOffsetAlignment,

@@ -13,9 +13,13 @@ import { gatherBlock } from './gather-blocks';
 import { LUT_BUILD_PARAMS } from './params';
 import {
   chooseLutVariant,
+  DEFAULT_ROWS_PER_INVOCATION,
   type GatherGeometry,
+  isBankedVariant,
+  isFusedVariant,
   type LutVariant,
   lutGeometry,
+  lutGroupSegments,
   planCodeBlocks,
   wordsInFlightFor,
 } from './plan';
@@ -31,7 +35,14 @@ import {
   workgroupsFor,
 } from './program';
 import { reduceDispatch } from './reduce';
-import { GATHER_FUSED_KERNEL, GATHER_GLOBAL_KERNEL, GATHER_TILED_KERNEL, LUT_BUILD_KERNEL } from './sources';
+import {
+  GATHER_BANKED_FUSED_KERNEL,
+  GATHER_BANKED_KERNEL,
+  GATHER_FUSED_KERNEL,
+  GATHER_GLOBAL_KERNEL,
+  GATHER_TILED_KERNEL,
+  LUT_BUILD_KERNEL,
+} from './sources';
 
 export interface LutProgramShape {
   rows: number;
@@ -47,6 +58,8 @@ const GATHER_KERNELS = {
   'lut-global': GATHER_GLOBAL_KERNEL,
   'lut-tiled-splitk': GATHER_TILED_KERNEL,
   fused: GATHER_FUSED_KERNEL,
+  'lut-banked': GATHER_BANKED_KERNEL,
+  'fused-banked': GATHER_BANKED_FUSED_KERNEL,
 } as const;
 
 const WORD_BITS = 32;
@@ -68,6 +81,7 @@ export function createLutProgram(
   );
   const stageCount = blockPlan.stageGroups === 1 ? stages : 1;
   const variant = requested === 'auto' ? chooseLutVariant(shape, context.tileFloatsLimit) : requested;
+  const rowsPerInvocation = context.rowsPerInvocation ?? DEFAULT_ROWS_PER_INVOCATION;
   const codebookBytes = stages * segments * k * d * FLOAT_BYTES;
   checkBindingSize(context, 'the codebook', codebookBytes, 'the layer cannot run on this device');
 
@@ -80,9 +94,12 @@ export function createLutProgram(
       context.tileFloatsLimit,
     );
     const slots = blockPlan.stageGroups * geometry.chunks;
-    const lutBytes = variant === 'fused' ? 0 : batch * stages * segments * k * FLOAT_BYTES;
+    // The grouped layout pads the last group (lutGroupSegments is 1 but for 'lut-banked').
+    const lutGroup = lutGroupSegments(variant, geometry);
+    const lutEntries = batch * stages * Math.ceil(segments / lutGroup) * lutGroup * k;
+    const lutBytes = isFusedVariant(variant) ? 0 : lutEntries * FLOAT_BYTES;
     const partialBytes = slots === 1 ? 0 : batch * slots * rows * FLOAT_BYTES;
-    return { geometry, slots, lutBytes, partialBytes };
+    return { geometry, slots, lutGroup, lutEntries, lutBytes, partialBytes };
   }
 
   function gatherConstants(geometry: GatherGeometry): OverrideConstants {
@@ -97,11 +114,20 @@ export function createLutProgram(
     };
     if (variant === 'lut-global') return common;
     if (variant === 'lut-tiled-splitk') return { ...common, LUT_TILE_FLOATS: tileFloats };
+    if (isBankedVariant(variant)) {
+      const banked = {
+        ...common,
+        LUT_TILE_FLOATS: tileFloats,
+        GROUP_SEGMENTS: geometry.chunkSegments,
+        ROWS_PER_INVOCATION: rowsPerInvocation,
+      };
+      return variant === 'fused-banked' ? { ...banked, D: d } : banked;
+    }
     return { ...common, D: d, LUT_TILE_FLOATS: tileFloats };
   }
 
   function createPlan(batch: number): BatchPlan {
-    const { geometry, slots, lutBytes, partialBytes } = layout(batch);
+    const { geometry, slots, lutGroup, lutEntries, lutBytes, partialBytes } = layout(batch);
     const advice = 'run the batch in smaller parts';
     checkBindingSize(context, `the LUT for batch ${batch}`, lutBytes, advice);
     checkBindingSize(context, `the split-K partial sums for batch ${batch}`, partialBytes, advice);
@@ -110,15 +136,17 @@ export function createLutProgram(
     const inputBytes = batch * cols * FLOAT_BYTES;
     const outputBytes = batch * rows * FLOAT_BYTES;
     const lut = lutBytes > 0 ? createScratchBuffer(context, lutBytes, `lut[${batch}]`) : null;
-    // gather_fused reads no LUT buffer but shares the gather code that names the binding (pq_gather.wgsl).
-    const lutBinding = lut ?? createScratchBuffer(context, FLOAT_BYTES, `lut-unused[${batch}]`);
-    if (!lut) owned.push(lutBinding);
+    // gather_fused reads no LUT buffer but shares the gather code that names the binding (pq_gather.wgsl), so it
+    // gets a placeholder; gather_banked_fused does not name it (its pipeline layout has no binding 2).
+    const lutBinding =
+      lut ?? (variant === 'fused' ? createScratchBuffer(context, FLOAT_BYTES, `lut-unused[${batch}]`) : null);
+    if (!lut && lutBinding) owned.push(lutBinding);
     const partials =
       partialBytes > 0 ? createScratchBuffer(context, partialBytes, `partials[${batch}]`) : null;
     for (const buffer of [lut, partials]) if (buffer) owned.push(buffer);
 
     if (lut) {
-      const entries = batch * stages * segments * k;
+      const entries = lutEntries;
       const uniform = createUniformBuffer(
         context,
         LUT_BUILD_PARAMS,
@@ -129,7 +157,12 @@ export function createLutProgram(
       dispatches.push({
         label: `${context.label}/lut-build`,
         stage: 'lut-build',
-        pipeline: getPipeline(device, LUT_BUILD_KERNEL, { WORKGROUP_SIZE: workgroupSize, D: d, K: k }),
+        pipeline: getPipeline(device, LUT_BUILD_KERNEL, {
+          WORKGROUP_SIZE: workgroupSize,
+          D: d,
+          K: k,
+          LUT_GROUP: lutGroup,
+        }),
         workgroups: dispatch1d(device, workgroupsFor(entries, workgroupSize)),
         entries: (input) => [
           { binding: 0, resource: { buffer: uniform } },
@@ -166,10 +199,12 @@ export function createLutProgram(
             },
             { binding: 5, resource: { buffer: context.bias, size: context.biasBytes } },
           ];
-          entries.push({
-            binding: 2,
-            resource: { buffer: lutBinding, size: Math.max(FLOAT_BYTES, lutBytes) },
-          });
+          if (lutBinding) {
+            entries.push({
+              binding: 2,
+              resource: { buffer: lutBinding, size: Math.max(FLOAT_BYTES, lutBytes) },
+            });
+          }
           if (!lut) {
             entries.push({ binding: 3, resource: { buffer: buffers.codebook, size: codebookBytes } });
             entries.push({ binding: 4, resource: { buffer: input, size: inputBytes } });

@@ -15,9 +15,29 @@ import { WORD_BYTES } from './program';
  *   workgroup memory, gathers, and writes partial sums that a last pass reduces.
  * - 'fused': each workgroup computes its segment chunk of the LUT in workgroup memory from the codebooks and
  *   x, then gathers: no LUT buffer round trip (split-K like the tiled variant).
+ * - 'lut-banked': as 'lut-tiled-splitk', with chunks of a power-of-two group of segments and a tile laid out so
+ *   that the 32 rows of a subgroup read 32 different memory banks at every lookup (shaders/pq_gather.wgsl,
+ *   "Banked tile"); the LUT buffer is written in the matching grouped layout.
+ * - 'fused-banked': the banked tile, computed in the workgroup from codebooks and x as 'fused' does.
  */
-export type LutVariant = 'lut-global' | 'lut-tiled-splitk' | 'fused';
-export const LUT_VARIANTS: readonly LutVariant[] = ['lut-global', 'lut-tiled-splitk', 'fused'];
+export type LutVariant = 'lut-global' | 'lut-tiled-splitk' | 'fused' | 'lut-banked' | 'fused-banked';
+export const LUT_VARIANTS: readonly LutVariant[] = [
+  'lut-global',
+  'lut-tiled-splitk',
+  'fused',
+  'lut-banked',
+  'fused-banked',
+];
+
+/** Variants whose gather builds its LUT chunk in workgroup memory (no LUT buffer, no build pass). */
+export function isFusedVariant(variant: LutVariant): boolean {
+  return variant === 'fused' || variant === 'fused-banked';
+}
+
+/** Variants with the banked tile (power-of-two segment groups, shaders/pq_gather.wgsl "Banked tile"). */
+export function isBankedVariant(variant: LutVariant): boolean {
+  return variant === 'lut-banked' || variant === 'fused-banked';
+}
 /** Scalar k-means and binary layers have one kernel each (x chunk and centroids in workgroup memory, split-K). */
 export type ScalarVariant = 'kmeans-tiled' | 'binary-tiled';
 export type ExecutorVariant = LutVariant | ScalarVariant;
@@ -40,7 +60,11 @@ export const TARGET_WORKGROUPS = 512;
  * 1. a whole stage-set of LUT rows for one input fits the workgroup tile (stages·segments·k floats) → 'fused':
  *    one pass, no LUT buffer, and the per-workgroup rebuild of such a small table is cheap;
  * 2. else a small layer (≤ SMALL_LAYER_LOOKUPS lookups) → 'lut-global';
- * 3. else → 'lut-tiled-splitk'.
+ * 3. else, with 8-bit codes (k > BANKED_MIN_K) → 'lut-banked': 32 random codes into one 256-entry table cost
+ *    ~4 workgroup-memory cycles per lookup in the tiled layout (docs/kernel-attempts.md, step 8: 16384², batch
+ *    1, d=4 k=256 78 against 108 µs on the H200);
+ * 4. else → 'lut-tiled-splitk' (tables of ≤ 16 entries sit in distinct banks already, and the banked gather's
+ *    rotation only cost time there: d=4 k=16 60 against 51 µs).
  */
 export function chooseLutVariant(
   shape: { rows: number; segments: number; stages: number; k: number },
@@ -49,8 +73,11 @@ export function chooseLutVariant(
   const { rows, segments, stages, k } = shape;
   if (stages * segments * k <= tileFloats) return 'fused';
   if (rows * stages * segments <= SMALL_LAYER_LOOKUPS) return 'lut-global';
-  return 'lut-tiled-splitk';
+  return k > BANKED_MIN_K ? 'lut-banked' : 'lut-tiled-splitk';
 }
+
+/** Above this many centroids (8-bit codes) the 'auto' rule picks 'lut-banked' over 'lut-tiled-splitk'. */
+export const BANKED_MIN_K = 16;
 
 /** How a gather dispatch covers the batch and the segments (or columns) of a layer. */
 export interface GatherGeometry {
@@ -105,6 +132,9 @@ export function lutGeometry(
   const batchTileWanted = Math.min(batch, GATHER_BATCH_TILE);
   if (variant === 'lut-global') return withBatchTiles(batch, batchTileWanted, segments, segments, 0);
   const floatsPerSegment = stageCount * k;
+  if (isBankedVariant(variant)) {
+    return bankedGeometry(segments, floatsPerSegment, shape.codesPerWord ?? 1, batch, tileFloatsLimit);
+  }
   const batchTile = Math.min(batchTileWanted, Math.floor(tileFloatsLimit / floatsPerSegment));
   if (batchTile < 1) {
     throw storageTooSmall(
@@ -125,6 +155,48 @@ export function lutGeometry(
     segments,
     batchTile * chunkSegments * floatsPerSegment,
   );
+}
+
+function largestPowerOfTwoAtMost(value: number): number {
+  return 2 ** Math.floor(Math.log2(value));
+}
+
+/**
+ * 'lut-banked', 'fused-banked': a chunk is a group of a power-of-two number of segments, at least one code word and at most the
+ * segments rounded up to a power of two; the batch tile comes first, as for the tiled variant, shrinking only
+ * when not even one word's group fits.
+ */
+function bankedGeometry(
+  segments: number,
+  floatsPerSegment: number,
+  codesPerWord: number,
+  batch: number,
+  tileFloatsLimit: number,
+): GatherGeometry {
+  const smallestGroupFloats = codesPerWord * floatsPerSegment;
+  const batchTile = Math.min(batch, GATHER_BATCH_TILE, Math.floor(tileFloatsLimit / smallestGroupFloats));
+  if (batchTile < 1) {
+    throw storageTooSmall(
+      smallestGroupFloats * 4,
+      tileFloatsLimit * 4,
+      `a banked LUT group of ${codesPerWord} segments × ${floatsPerSegment} floats`,
+    );
+  }
+  const fitting = largestPowerOfTwoAtMost(tileFloatsLimit / (batchTile * floatsPerSegment));
+  const wanted = Math.max(codesPerWord, 2 ** Math.ceil(Math.log2(segments)));
+  const groupSegments = Math.min(fitting, wanted);
+  return withBatchTiles(
+    batch,
+    batchTile,
+    groupSegments,
+    segments,
+    batchTile * groupSegments * floatsPerSegment,
+  );
+}
+
+/** Segments per group of the LUT buffer's layout (shaders/pq_lut_build.wgsl LUT_GROUP) for a variant. */
+export function lutGroupSegments(variant: LutVariant, geometry: GatherGeometry): number {
+  return variant === 'lut-banked' ? geometry.chunkSegments : 1;
 }
 
 /**
@@ -245,6 +317,11 @@ export function rowGrouping(
   const rowsPerGroup = Math.ceil(rows / Math.min(mostGroups, wantedGroups) / CODE_ROW_TILE) * CODE_ROW_TILE;
   return { rowsPerGroup, rowGroups: Math.ceil(rows / rowsPerGroup) };
 }
+
+/** `const MAX_ROWS_PER_INVOCATION` of shaders/pq_gather.wgsl (gather_banked's rows per invocation). */
+export const MAX_ROWS_PER_INVOCATION = 4;
+/** Rows each banked gather invocation takes at a time (a tuning knob: LayerExecutorOptions.rowsPerInvocation). */
+export const DEFAULT_ROWS_PER_INVOCATION = 2;
 
 /** `const MAX_WORDS_IN_FLIGHT` of shaders/pq_gather.wgsl (the size of its register array of code words). */
 export const MAX_WORDS_IN_FLIGHT = 8;

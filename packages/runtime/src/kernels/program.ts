@@ -19,6 +19,8 @@ export interface ProgramContext {
   targetWorkgroups: number;
   /** Code words a PQ / RQ gather invocation loads before decoding (pq_gather.wgsl); undefined: plan.ts's rule. */
   wordsInFlight: number | undefined;
+  /** Rows each 'lut-banked' gather invocation sums (pq_gather.wgsl); undefined: plan.ts's default. */
+  rowsPerInvocation: number | undefined;
   /** Largest storage binding, bytes (device limit, or lower when the caller forces it). */
   maxBindingBytes: number;
   /** Workgroup memory for tiles, in floats. */

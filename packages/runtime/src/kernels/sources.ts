@@ -33,6 +33,10 @@ const PQ_GATHER = { name: 'pq-gather', wgsl: withGatherCommon(pqGatherWgsl) };
 export const GATHER_GLOBAL_KERNEL: KernelSource = { ...PQ_GATHER, entryPoint: 'gather_global' };
 /** Gather from a chunk of the storage LUT staged in workgroup memory (variant 'lut-tiled-splitk'). */
 export const GATHER_TILED_KERNEL: KernelSource = { ...PQ_GATHER, entryPoint: 'gather_tiled' };
+/** Gather from a bank-conflict-free tile of a grouped storage LUT (variant 'lut-banked'). */
+export const GATHER_BANKED_KERNEL: KernelSource = { ...PQ_GATHER, entryPoint: 'gather_banked' };
+/** The banked gather with its tile computed from codebook and x (variant 'fused-banked'). */
+export const GATHER_BANKED_FUSED_KERNEL: KernelSource = { ...PQ_GATHER, entryPoint: 'gather_banked_fused' };
 /** Gather from a LUT chunk built in workgroup memory from codebook and x (variant 'fused'). */
 export const GATHER_FUSED_KERNEL: KernelSource = { ...PQ_GATHER, entryPoint: 'gather_fused' };
 
