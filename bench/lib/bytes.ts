@@ -50,7 +50,8 @@ export function bytesMoved(spec: ContenderSpec, shape: Shape, batch: number): By
     case 'pq': {
       // A LUT kept in a storage buffer is written once and read back at least once; 'fused' builds it in
       // workgroup memory. Split-K partial sums are not modelled.
-      const lut = spec.variant === 'fused' ? 0 : 2 * lutBytes(shape, spec.d, spec.k, batch);
+      const fused = spec.variant === 'fused' || spec.variant === 'fused-banked';
+      const lut = fused ? 0 : 2 * lutBytes(shape, spec.d, spec.k, batch);
       return { weights: pqWeightBytes(shape, spec.d, spec.k), activations, lut };
     }
     case 'kmeans':

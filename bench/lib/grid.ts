@@ -48,7 +48,13 @@ export const PQ_CONFIGS: readonly { d: number; k: number }[] = [
 export const KMEANS_CONFIGS: readonly { k: number }[] = [{ k: 16 }, { k: 256 }];
 
 /** Every LUT variant createLayerExecutor offers; the shape rule ('auto') picks one of them. */
-export const LUT_VARIANT_LIST: readonly LutVariant[] = ['lut-global', 'lut-tiled-splitk', 'fused'];
+export const LUT_VARIANT_LIST: readonly LutVariant[] = [
+  'lut-global',
+  'lut-tiled-splitk',
+  'fused',
+  'lut-banked',
+  'fused-banked',
+];
 
 /** onnxruntime's MatMulNBits as transformers.js / web-llm style int4 weights use it: 4 bits, blocks of 32. */
 export const NBITS_BITS = 4;

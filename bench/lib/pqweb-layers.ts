@@ -16,6 +16,7 @@ import {
   type LayerExecutorOptions,
   type LutLayerDescriptor,
 } from '../../packages/runtime/src/kernels/executor';
+import type { LutVariant } from '../../packages/runtime/src/kernels/plan';
 import { denseWeightBytes, kmeansWeightBytes, pqWeightBytes } from './bytes';
 import { pickRows } from './check';
 import { KMEANS_CONFIGS, type LayerShape, LUT_VARIANT_LIST, PQ_CONFIGS, weightCopies } from './grid';
@@ -120,12 +121,16 @@ interface LutTuning {
   /** Appended to the contender id; '' for the defaults. */
   label: string;
   options: LayerExecutorOptions;
+  /** The variants the tuning applies to (all tiled ones when absent). */
+  variants?: readonly LutVariant[];
 }
 const LUT_TUNINGS: readonly LutTuning[] = [
   { label: '', options: {} },
   { label: ' 1 word in flight', options: { wordsInFlight: 1 } },
   { label: ' 8 words in flight', options: { wordsInFlight: 8 } },
   { label: ' wg 256', options: { workgroupSize: 256 } },
+  { label: ' 1 row', options: { rowsPerInvocation: 1 }, variants: ['lut-banked', 'fused-banked'] },
+  { label: ' 4 rows', options: { rowsPerInvocation: 4 }, variants: ['lut-banked', 'fused-banked'] },
 ];
 
 /**
@@ -210,6 +215,7 @@ export function createPqwebLayers(
       for (const tuning of tunings ? LUT_TUNINGS : LUT_TUNINGS.slice(0, 1)) {
         // lut-global keeps no tile and one chunk: the tunings would time the same kernel again.
         if (tuning.label && variant === 'lut-global') continue;
+        if (tuning.variants && !tuning.variants.includes(variant)) continue;
         const spec: ContenderSpec = {
           engine: 'pqweb',
           method: 'pq',

@@ -6,7 +6,7 @@ import type { Summary } from './stats';
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
-export type LutVariantName = 'lut-global' | 'lut-tiled-splitk' | 'fused';
+export type LutVariantName = 'lut-global' | 'lut-tiled-splitk' | 'fused' | 'lut-banked' | 'fused-banked';
 
 /** One thing being timed on one layer shape. */
 export type ContenderSpec =
