@@ -143,6 +143,14 @@ fn filled_floats(work: Work) -> u32 {
   return (work.end_segment - work.first_segment) * K;
 }
 
+// Copies `floats` consecutive storage-LUT entries from `source` to the tile at `destination`, the workgroup's
+// invocations striding over them (gather_tiled, gather_banked).
+fn copy_to_tile(source: u32, destination: u32, floats: u32, local_index: u32) {
+  for (var entry = local_index; entry < floats; entry += WORKGROUP_SIZE) {
+    lut_tile[destination + entry] = lut[source + entry];
+  }
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn gather_global(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocation_index) local_index: u32) {
   let work = workgroup_work(workgroup);
@@ -163,10 +171,7 @@ fn gather_tiled(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocati
   for (var table = 0u; table < tile_tables(work); table++) {
     let source = storage_lut_index(work.first_input + table / params.stage_count, table % params.stage_count,
       work.first_segment, 0u);
-    let destination = table * params.chunk_segments * K;
-    for (var entry = local_index; entry < filled; entry += WORKGROUP_SIZE) {
-      lut_tile[destination + entry] = lut[source + entry];
-    }
+    copy_to_tile(source, table * params.chunk_segments * K, filled, local_index);
   }
   workgroupBarrier();
   gather_rows(work, local_index, true);
@@ -292,9 +297,7 @@ fn gather_banked(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocat
     let input = work.first_input + table / params.stage_count;
     let stage = params.stage_begin + table % params.stage_count;
     let source = ((input * params.stages_total + stage) * groups + workgroup.y) * table_floats;
-    for (var entry = local_index; entry < table_floats; entry += WORKGROUP_SIZE) {
-      lut_tile[table * table_floats + entry] = lut[source + entry];
-    }
+    copy_to_tile(source, table * table_floats, table_floats, local_index);
   }
   workgroupBarrier();
   gather_banked_rows(work, local_index, workgroup.y);

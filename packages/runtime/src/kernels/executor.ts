@@ -289,6 +289,14 @@ function checkIo(
   }
 }
 
+/** A tuning count option (1 … most, the size of the kernel's register array), or undefined for the default. */
+function checkCountOption(name: string, value: number | undefined, most: number): number | undefined {
+  if (value === undefined) return undefined;
+  checkInteger(name, value, 1);
+  if (value > most) throw new KernelInputError(`${name} must be at most ${most}, got ${value}`);
+  return value;
+}
+
 export function createLayerExecutor(
   device: GPUDevice,
   layer: LutLayerDescriptor,
@@ -332,24 +340,12 @@ export function createLayerExecutor(
     'maxWorkgroupStorageBytes',
   );
   if (options.targetWorkgroups !== undefined) checkInteger('targetWorkgroups', options.targetWorkgroups, 1);
-  const wordsInFlight = options.wordsInFlight;
-  if (wordsInFlight !== undefined) {
-    checkInteger('wordsInFlight', wordsInFlight, 1);
-    if (wordsInFlight > MAX_WORDS_IN_FLIGHT) {
-      throw new KernelInputError(
-        `wordsInFlight must be at most ${MAX_WORDS_IN_FLIGHT}, got ${wordsInFlight}`,
-      );
-    }
-  }
-  const rowsPerInvocation = options.rowsPerInvocation;
-  if (rowsPerInvocation !== undefined) {
-    checkInteger('rowsPerInvocation', rowsPerInvocation, 1);
-    if (rowsPerInvocation > MAX_ROWS_PER_INVOCATION) {
-      throw new KernelInputError(
-        `rowsPerInvocation must be at most ${MAX_ROWS_PER_INVOCATION}, got ${rowsPerInvocation}`,
-      );
-    }
-  }
+  const wordsInFlight = checkCountOption('wordsInFlight', options.wordsInFlight, MAX_WORDS_IN_FLIGHT);
+  const rowsPerInvocation = checkCountOption(
+    'rowsPerInvocation',
+    options.rowsPerInvocation,
+    MAX_ROWS_PER_INVOCATION,
+  );
   const { rows, cols } = layer;
   if (buffers.bias) requireBuffer(label, 'bias', buffers.bias, rows * FLOAT_BYTES, `rows ${rows} × 4`);
 
