@@ -70,24 +70,27 @@ describe('WGSL and TypeScript agree', () => {
 describe('chooseLutVariant', () => {
   const tileFloats = 4096;
   it('fuses when one input’s whole LUT fits the tile', () => {
-    expect(chooseLutVariant({ rows: 100_000, segments: 16, stages: 1, k: 256 }, tileFloats)).toBe('fused');
-    expect(chooseLutVariant({ rows: 10, segments: 8, stages: 2, k: 256 }, tileFloats)).toBe('fused');
+    expect(chooseLutVariant({ rows: 100_000, segments: 16, stages: 1, k: 256, d: 4 }, tileFloats)).toBe(
+      'fused',
+    );
+    expect(chooseLutVariant({ rows: 10, segments: 8, stages: 2, k: 256, d: 4 }, tileFloats)).toBe('fused');
   });
   it('gathers from the storage LUT on small layers and tiles with split-K on large ones', () => {
-    expect(chooseLutVariant({ rows: 10, segments: 1024, stages: 1, k: 256 }, tileFloats)).toBe('lut-global');
-    const lookupsAtLimit = { rows: SMALL_LAYER_LOOKUPS / 1024, segments: 1024, stages: 1, k: 16 };
+    expect(chooseLutVariant({ rows: 10, segments: 1024, stages: 1, k: 256, d: 4 }, tileFloats)).toBe(
+      'lut-global',
+    );
+    const lookupsAtLimit = { rows: SMALL_LAYER_LOOKUPS / 1024, segments: 1024, stages: 1, k: 16, d: 4 };
     expect(chooseLutVariant(lookupsAtLimit, tileFloats)).toBe('lut-global');
     expect(chooseLutVariant({ ...lookupsAtLimit, rows: lookupsAtLimit.rows + 1 }, tileFloats)).toBe(
       'lut-tiled-splitk',
     );
-    // 8-bit codes (k > 16) take the bank-conflict-free tile; 4-bit and narrower the plain one.
-    expect(chooseLutVariant({ rows: 4096, segments: 1024, stages: 1, k: 256 }, tileFloats)).toBe(
-      'lut-banked',
-    );
-    expect(chooseLutVariant({ rows: 4096, segments: 1024, stages: 1, k: 32 }, tileFloats)).toBe('lut-banked');
-    expect(chooseLutVariant({ rows: 4096, segments: 1024, stages: 1, k: 16 }, tileFloats)).toBe(
-      'lut-tiled-splitk',
-    );
+    // 8-bit codes (k > 16) take the bank-conflict-free tile, built in the gather for d ≤ 4; 4-bit and narrower
+    // codes the plain tile.
+    const large = { rows: 4096, segments: 1024, stages: 1 };
+    expect(chooseLutVariant({ ...large, k: 256, d: 4 }, tileFloats)).toBe('fused-banked');
+    expect(chooseLutVariant({ ...large, k: 32, d: 1 }, tileFloats)).toBe('fused-banked');
+    expect(chooseLutVariant({ ...large, k: 256, d: 8 }, tileFloats)).toBe('lut-banked');
+    expect(chooseLutVariant({ ...large, k: 16, d: 4 }, tileFloats)).toBe('lut-tiled-splitk');
   });
 });
 

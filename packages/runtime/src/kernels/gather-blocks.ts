@@ -20,6 +20,11 @@ export interface GatherLayout {
   stagesTotal: number;
   /** Partial-sum slots of the whole layer; 1 means the gather writes y itself (bias and ReLU fused). */
   slots: number;
+  /**
+   * Rows an invocation takes at a time (the banked gathers' ROWS_PER_INVOCATION; 1 elsewhere): row groups get at
+   * least this many rows per invocation, or some invocations would have none.
+   */
+  rowsPerInvocation?: number;
 }
 
 export function gatherBlock(
@@ -32,7 +37,7 @@ export function gatherBlock(
   const { rows, cols } = context;
   const grouping = rowGrouping(
     block.rowEnd - block.rowBegin,
-    context.workgroupSize,
+    context.workgroupSize * (layout.rowsPerInvocation ?? 1),
     geometry.chunks * geometry.batchTiles,
     context.targetWorkgroups,
   );

@@ -181,6 +181,7 @@ export function createLutProgram(
       wordsPerRow: packing.wordsPerRow,
       stagesTotal: stages,
       slots,
+      rowsPerInvocation: isBankedVariant(variant) ? rowsPerInvocation : 1,
     };
     for (const [index, block] of blockPlan.blocks.entries()) {
       const { workgroups, uniform } = gatherBlock(context, gatherLayout, block, index);

@@ -60,23 +60,29 @@ export const TARGET_WORKGROUPS = 512;
  * 1. a whole stage-set of LUT rows for one input fits the workgroup tile (stages·segments·k floats) → 'fused':
  *    one pass, no LUT buffer, and the per-workgroup rebuild of such a small table is cheap;
  * 2. else a small layer (≤ SMALL_LAYER_LOOKUPS lookups) → 'lut-global';
- * 3. else, with 8-bit codes (k > BANKED_MIN_K) → 'lut-banked': 32 random codes into one 256-entry table cost
+ * 3. else, with 8-bit codes (k > BANKED_MIN_K), a banked variant: 32 random codes into one 256-entry table cost
  *    ~4 workgroup-memory cycles per lookup in the tiled layout (docs/kernel-attempts.md, step 8: 16384², batch
- *    1, d=4 k=256 78 against 108 µs on the H200);
+ *    1, d=4 k=256 78 against 108 µs on the H200): 'fused-banked' for d ≤ FUSED_BANKED_MAX_D (no LUT pass:
+ *    69 µs, step 11), 'lut-banked' for longer sub-vectors (the fused tile reads d floats of codebook per entry:
+ *    d=8 k=256 55 against 51 µs);
  * 4. else → 'lut-tiled-splitk' (tables of ≤ 16 entries sit in distinct banks already, and the banked gather's
  *    rotation only cost time there: d=4 k=16 60 against 51 µs).
  */
 export function chooseLutVariant(
-  shape: { rows: number; segments: number; stages: number; k: number },
+  shape: { rows: number; segments: number; stages: number; k: number; d: number },
   tileFloats: number,
 ): LutVariant {
-  const { rows, segments, stages, k } = shape;
+  const { rows, segments, stages, k, d } = shape;
   if (stages * segments * k <= tileFloats) return 'fused';
   if (rows * stages * segments <= SMALL_LAYER_LOOKUPS) return 'lut-global';
-  return k > BANKED_MIN_K ? 'lut-banked' : 'lut-tiled-splitk';
+  if (k <= BANKED_MIN_K) return 'lut-tiled-splitk';
+  return d <= FUSED_BANKED_MAX_D ? 'fused-banked' : 'lut-banked';
 }
 
-/** Above this many centroids (8-bit codes) the 'auto' rule picks 'lut-banked' over 'lut-tiled-splitk'. */
+/** Longest sub-vector for which the 'auto' rule builds the banked tile inside the gather ('fused-banked'). */
+export const FUSED_BANKED_MAX_D = 4;
+
+/** Above this many centroids (8-bit codes) the 'auto' rule picks a banked variant over 'lut-tiled-splitk'. */
 export const BANKED_MIN_K = 16;
 
 /** How a gather dispatch covers the batch and the segments (or columns) of a layer. */

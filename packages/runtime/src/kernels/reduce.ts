@@ -7,8 +7,12 @@ import { SPLITK_REDUCE_KERNEL } from './sources';
 
 /** `const ROWS_PER_GROUP` of shaders/splitk_reduce.wgsl (a test checks they agree). */
 export const REDUCE_ROWS_PER_GROUP = 32;
-/** 256 invocations: 8 slot lanes per row, each with 4 sums in flight. */
-const REDUCE_WORKGROUP_SIZE = 256;
+/**
+ * 512 invocations: 16 slot lanes per row, each with 4 sums in flight, so that a 16384-row layer's 512 workgroups
+ * fill every H200 core (256 left half of them idle: docs/kernel-attempts.md, step 12). Capped by the gather's
+ * workgroup size, so devices with a lower limit get what they allow.
+ */
+const REDUCE_WORKGROUP_SIZE = 512;
 
 export function reduceDispatch(
   context: ProgramContext,
