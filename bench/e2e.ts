@@ -3,7 +3,7 @@
  * @pqweb/runtime's loadClassifier (WebGPU, then wasm) against the dense ONNX through onnxruntime-web (WebGPU EP,
  * then wasm EP): load time (fetch + classifier / session creation), first classify, steady-state latency
  * (median, p90) and the bytes the page downloaded, each row in a fresh browser on the harness's dev server
- * (e2e/harness/bench-e2e.ts is the page). Every row's top-1 on the Fashion-MNIST test images is checked against
+ * (e2e/harness/bench-e2e.ts is the page), in rounds that alternate the rows' order (timed calls pool over rounds). Every row's top-1 on the Fashion-MNIST test images is checked against
  * onnxruntime-node in Node, and the rows against each other. Writes bench/results/e2e-<adapter>.json;
  * `pnpm bench:report` adds it to BENCHMARKS.md.
  */
@@ -80,47 +80,82 @@ async function referenceLogits(
 /** What every row's page request shares. */
 type SharedRequest = Omit<E2eRowRequest, 'engine' | 'backend' | 'modelUrl'>;
 
-/** One row in a fresh browser, checked against its model's reference; `skipped` says why it has no numbers. */
-async function measure(
+type RowMeasurement = Awaited<ReturnType<typeof measureRow>>;
+
+/** One row once, in a fresh browser; throws when the page fails. */
+async function measureRound(
   spec: E2eRowSpec,
   serverUrl: string,
   shared: SharedRequest,
-  references: References,
-): Promise<E2eRowResult> {
-  const row: E2eRowResult = { id: spec.id, engine: spec.engine, backend: spec.backend, label: spec.label };
+  round: number,
+  rounds: number,
+): Promise<RowMeasurement> {
   const modelUrl = devServerPath(spec.engine === 'pqweb' ? COMPRESSED_MODEL : DENSE_MODEL);
-  log(`${spec.label}: ${shared.warmup} warm-up + ${shared.runs} timed calls on ${shared.imageCount} images…`);
-  try {
-    const request = { ...shared, engine: spec.engine, backend: spec.backend, modelUrl };
-    const { result, responses } = await measureRow(serverUrl, request);
-    const m = {
-      loadMs: result.loadMs,
-      firstClassifyMs: result.firstClassifyMs,
-      warmupMs: result.warmupMs,
-      steady: summarize(result.steadyMs),
-      steadySamples: result.steadyMs,
-      stages: summarizeStages(result.steadyStages),
-      bytes: tallyBytes(responses, modelUrl),
-      engineInfo: result.engine,
-      top1: result.logits.map((logits) => argmax(logits)),
-      check: checkAgainstReference(
-        result.logits,
-        spec.engine === 'pqweb' ? references.compressed : references.dense,
-        spec.engine === 'pqweb'
-          ? `onnxruntime-node on \`pqweb decompress\` of ${COMPRESSED_MODEL}`
-          : `onnxruntime-node on ${DENSE_MODEL}`,
-      ),
-    };
-    row.measured = m;
-    log(
-      `  load ${m.loadMs.toFixed(0)} ms, first ${m.firstClassifyMs.toFixed(1)} ms, median ${m.steady.median.toFixed(2)} ms, p90 ${m.steady.p90.toFixed(2)} ms, model ${m.bytes.model} B, ORT wasm ${m.bytes.ortWasm} B, top-1 vs reference ${m.check.passed ? 'ok' : `MISMATCH on images ${m.check.mismatches.join(', ')}`}`,
-    );
-    return row;
-  } catch (error) {
-    row.skipped = errorMessage(error);
-    log(`  failed: ${row.skipped}`);
-    return row;
-  }
+  log(
+    `${spec.label}, round ${round + 1}/${rounds}: ${shared.warmup} warm-up + ${shared.runs} timed calls on ${shared.imageCount} images…`,
+  );
+  const measured = await measureRow(serverUrl, {
+    ...shared,
+    engine: spec.engine,
+    backend: spec.backend,
+    modelUrl,
+  });
+  const { result } = measured;
+  log(
+    `  load ${result.loadMs.toFixed(0)} ms, first ${result.firstClassifyMs.toFixed(1)} ms, median ${summarize(result.steadyMs).median.toFixed(2)} ms`,
+  );
+  return measured;
+}
+
+function median(values: readonly number[]): number {
+  return summarize([...values]).median;
+}
+
+/**
+ * A row's result from its rounds: timed calls and stage times pooled, load and first classify the rounds'
+ * medians, bytes and engine from the first round, and every round's logits checked against the reference.
+ */
+function rowFromRounds(
+  spec: E2eRowSpec,
+  rounds: readonly RowMeasurement[],
+  references: References,
+): E2eRowResult {
+  const row: E2eRowResult = { id: spec.id, engine: spec.engine, backend: spec.backend, label: spec.label };
+  const first = rounds[0];
+  if (!first) return { ...row, skipped: 'no round measured' };
+  const modelUrl = devServerPath(spec.engine === 'pqweb' ? COMPRESSED_MODEL : DENSE_MODEL);
+  const reference = spec.engine === 'pqweb' ? references.compressed : references.dense;
+  const description =
+    spec.engine === 'pqweb'
+      ? `onnxruntime-node on \`pqweb decompress\` of ${COMPRESSED_MODEL}`
+      : `onnxruntime-node on ${DENSE_MODEL}`;
+  const checks = rounds.map(({ result }) => checkAgainstReference(result.logits, reference, description));
+  const mismatches = [...new Set(checks.flatMap((check) => check.mismatches))].sort((x, y) => x - y);
+  const firstCheck = checks[0] as (typeof checks)[number];
+  const steadySamples = rounds.flatMap(({ result }) => result.steadyMs);
+  row.measured = {
+    loadMs: median(rounds.map(({ result }) => result.loadMs)),
+    firstClassifyMs: median(rounds.map(({ result }) => result.firstClassifyMs)),
+    warmupMs: rounds.flatMap(({ result }) => result.warmupMs),
+    steady: summarize(steadySamples),
+    steadySamples,
+    stages: summarizeStages(rounds.flatMap(({ result }) => result.steadyStages)),
+    bytes: tallyBytes(first.responses, modelUrl),
+    engineInfo: first.result.engine,
+    top1: first.result.logits.map((logits) => argmax(logits)),
+    check: {
+      ...firstCheck,
+      mismatches,
+      maxAbsLogitDiff: Math.max(...checks.map((check) => check.maxAbsLogitDiff)),
+      passed: mismatches.length === 0,
+    },
+    roundMedians: rounds.map(({ result }) => summarize(result.steadyMs).median),
+  };
+  const m = row.measured;
+  log(
+    `${spec.label}: ${rounds.length} round(s), median ${m.steady.median.toFixed(2)} ms (rounds ${m.roundMedians?.map((v) => v.toFixed(2)).join(', ')}), p90 ${m.steady.p90.toFixed(2)} ms, model ${m.bytes.model} B, ORT wasm ${m.bytes.ortWasm} B, top-1 vs reference ${m.check.passed ? 'ok' : `MISMATCH on images ${m.check.mismatches.join(', ')}`}`,
+  );
+  return row;
 }
 
 async function main(): Promise<void> {
@@ -166,12 +201,37 @@ async function main(): Promise<void> {
     };
     const rows: E2eRowResult[] = [];
     const failures: string[] = [];
-    for (const spec of E2E_ROWS.filter((row) => options.rows.includes(row.id))) {
+    const specs = E2E_ROWS.filter((row) => options.rows.includes(row.id));
+    const runnable = specs.filter((spec) => spec.backend !== 'webgpu' || adapter);
+    const measured = new Map<E2eRowId, RowMeasurement[]>();
+    const failed = new Map<E2eRowId, string>();
+    for (let round = 0; round < options.rounds; round++) {
+      // Alternate the order so that a row is not always measured first, or right after the same neighbour.
+      const order = round % 2 === 0 ? runnable : [...runnable].reverse();
+      for (const spec of order) {
+        if (failed.has(spec.id)) continue;
+        try {
+          const list = measured.get(spec.id) ?? [];
+          list.push(await measureRound(spec, server.url, shared, round, options.rounds));
+          measured.set(spec.id, list);
+        } catch (error) {
+          failed.set(spec.id, errorMessage(error));
+          log(`  failed: ${errorMessage(error)}`);
+        }
+      }
+    }
+    for (const spec of specs) {
       if (spec.backend === 'webgpu' && !adapter) {
         rows.push({ ...spec, skipped: `no WebGPU adapter (${adapterReason})` });
         continue;
       }
-      const row = await measure(spec, server.url, shared, references);
+      const reason = failed.get(spec.id);
+      if (reason) {
+        rows.push({ ...spec, skipped: reason });
+        failures.push(`${spec.label} failed (${reason})`);
+        continue;
+      }
+      const row = rowFromRounds(spec, measured.get(spec.id) ?? [], references);
       rows.push(row);
       if (row.skipped) failures.push(`${row.label} failed (${row.skipped})`);
       else if (row.measured && !row.measured.check.passed) {
@@ -203,6 +263,7 @@ async function main(): Promise<void> {
       adapterReason,
       settings: {
         ...counts,
+        rounds: options.rounds,
         images: data.count,
         imageSource: `Fashion-MNIST test set, images 0–${data.count - 1}`,
       },

@@ -9,6 +9,12 @@ export const GPU_DEFAULTS = { runs: 50, warmup: 10 } as const;
  * measured here), so fewer calls keep the whole run near a minute.
  */
 export const SWIFTSHADER_DEFAULTS = { runs: 20, warmup: 3 } as const;
+/**
+ * Rounds over the rows: each round measures every row once (a fresh browser each), in the opposite order to the
+ * round before, and a row's timed calls pool over the rounds. On the 2-core dev machine one row's wasm median
+ * moved 3.2–6.5 ms between back-to-back runs; rounds interleave the rows so that such drifts hit them alike.
+ */
+export const DEFAULT_ROUNDS = 3;
 export const DEFAULT_OUT_DIR = 'bench/results';
 
 export const E2E_USAGE = `pnpm bench:e2e [options]
@@ -17,6 +23,7 @@ export const E2E_USAGE = `pnpm bench:e2e [options]
   --images N      Fashion-MNIST test images, the first N (default: one per call, 1 + warm-up + runs);
                   calls cycle through them, and each is classified at least once for the top-1 check
   --rows A,B      only these rows (${E2E_ROWS.map((row) => row.id).join(', ')})
+  --rounds N      rounds over the rows, alternating their order; timed calls pool over rounds (default ${DEFAULT_ROUNDS})
   --out-dir DIR   where e2e-<adapter>.json goes (repeatable; default ${DEFAULT_OUT_DIR})
   --command TEXT  the command recorded in the JSON (default: pnpm bench:e2e + these arguments)
   --help`;
@@ -27,6 +34,7 @@ export interface E2eOptions {
   warmup: number | null;
   images: number | null;
   rows: E2eRowId[];
+  rounds: number;
   outDirs: string[];
   command: string;
   help: boolean;
@@ -41,6 +49,7 @@ function parse(argv: readonly string[]) {
       warmup: { type: 'string' },
       images: { type: 'string' },
       rows: { type: 'string' },
+      rounds: { type: 'string' },
       'out-dir': { type: 'string', multiple: true },
       command: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -91,6 +100,7 @@ export function parseE2eOptions(argv: readonly string[]): E2eOptions {
     warmup: values.warmup === undefined ? null : count('--warmup', values.warmup, 0),
     images: values.images === undefined ? null : count('--images', values.images, 1),
     rows,
+    rounds: values.rounds === undefined ? DEFAULT_ROUNDS : count('--rounds', values.rounds, 1),
     outDirs: values['out-dir'] ?? [DEFAULT_OUT_DIR],
     command: values.command ?? ['pnpm bench:e2e', ...argv].join(' '),
     help: values.help ?? false,

@@ -72,6 +72,11 @@ export interface E2eRowResult {
     /** Top-1 class per image. */
     top1: number[];
     check: E2eReferenceCheck;
+    /**
+     * Steady median of each round (the row measured once per round, in a fresh browser); `steady` pools the
+     * rounds' calls, loadMs and firstClassifyMs are the rounds' medians. Absent in runs before rounds existed.
+     */
+    roundMedians?: number[];
   };
   skipped?: string;
 }
@@ -108,7 +113,8 @@ export interface E2eRun {
   /** The page's WebGPU adapter; null without one (`adapterReason` says why). */
   adapter: AdapterRecord | null;
   adapterReason: string | null;
-  settings: { runs: number; warmup: number; images: number; imageSource: string };
+  /** `rounds` is absent in runs made before rounds existed (one round). */
+  settings: { runs: number; warmup: number; images: number; imageSource: string; rounds?: number };
   models: { compressed: E2eModelRecord; dense: E2eModelRecord };
   /** The page was cross-origin isolated (else onnxruntime-web's wasm runs on one thread, for both paths). */
   crossOriginIsolated: boolean;

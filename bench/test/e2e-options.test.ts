@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_ROUNDS,
   E2eOptionsError,
   GPU_DEFAULTS,
   parseE2eOptions,
@@ -26,6 +27,12 @@ describe('bench:e2e options', () => {
     expect(options.command).toBe(
       'pnpm bench:e2e --runs 12 --warmup 0 --rows ort-wasm,pqweb-wasm --out-dir a --out-dir b',
     );
+  });
+
+  it('takes rounds, three unless told, at least one', () => {
+    expect(parseE2eOptions([]).rounds).toBe(DEFAULT_ROUNDS);
+    expect(parseE2eOptions(['--rounds', '5']).rounds).toBe(5);
+    expect(() => parseE2eOptions(['--rounds', '0'])).toThrow(/--rounds takes an integer ≥ 1, got "0"/);
   });
 
   it('skips a leading "--" that pnpm hands on', () => {

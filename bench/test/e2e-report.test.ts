@@ -167,6 +167,19 @@ describe('end-to-end goals', () => {
     expect(local).toContain('not GPU speed');
   });
 
+  it("describes rounds and lists each round's median when a run has several", () => {
+    const rounds = e2eRun(
+      run.rows.map((r) => (r.measured ? { ...r, measured: { ...r.measured, roundMedians: [5, 6, 4] } } : r)),
+      true,
+    );
+    rounds.settings = { ...rounds.settings, rounds: 3 };
+    const markdown = renderE2eSection([{ file: 'bench/results/e2e-swiftshader.json', run: rounds }]);
+    expect(markdown).toContain('in each of 3 rounds');
+    expect(markdown).toContain('Steady median of each round: pqweb, WebGPU 5.00 ms, 6.00 ms, 4.00 ms');
+    // One round (or a run from before rounds): the plain line, no per-round list.
+    expect(renderE2eSection([{ file: 'f.json', run }])).not.toContain('Steady median of each round');
+  });
+
   it('marks a row whose top-1 left its reference, and rows that disagree', () => {
     const bad = e2eRun(
       [row('pqweb-wasm', [2], COMPRESSED_BYTES, [3]), row('ort-wasm', [4], DENSE_BYTES)],

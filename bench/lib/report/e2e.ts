@@ -198,6 +198,24 @@ function stagesLine(run: E2eRun): string | null {
   return `Where pqweb's time goes (its own per-stage timings, medians over the timed calls; host clocks, so on WebGPU GPU work still queued by the backbone is waited for in the head's read-back): ${parts.join('; ')}.`;
 }
 
+function roundsLine(settings: E2eRun['settings']): string {
+  const perRound = `load, first classify, ${settings.warmup} warm-up call(s), then ${settings.runs} timed calls`;
+  const rounds = settings.rounds ?? 1;
+  if (rounds === 1) return `- Per row: ${perRound} (median, p90); ${settings.imageSource}.`;
+  return `- Per row, in each of ${rounds} rounds (every row once per round, each in a fresh browser, the order reversed from one round to the next): ${perRound}. Median and p90 pool the timed calls of all rounds (the medians of single rounds are listed below the table); load and first classify are the rounds' medians. ${settings.imageSource}.`;
+}
+
+/** The per-round steady medians, where the run has more than one round. */
+function roundMediansLine(run: E2eRun): string | null {
+  const parts = run.rows.flatMap((row) => {
+    const medians = row.measured?.roundMedians;
+    return medians && medians.length > 1
+      ? [`${row.label} ${medians.map((value) => formatMilliseconds(value)).join(', ')}`]
+      : [];
+  });
+  return parts.length > 0 ? `Steady median of each round: ${parts.join('; ')}.` : null;
+}
+
 function runSection({ file, run }: LoadedE2eRun): string {
   const { machine, browser, adapter, settings, models } = run;
   const lines = [
@@ -207,7 +225,7 @@ function runSection({ file, run }: LoadedE2eRun): string {
     adapter
       ? `- WebGPU adapter: vendor \`${adapter.vendor}\`, architecture \`${adapter.architecture}\`, device \`${adapter.device}\`, description \`${adapter.description}\`; features: ${adapter.features.join(', ') || 'none'}.`
       : `- WebGPU adapter: none (${run.adapterReason ?? 'unknown reason'}); the WebGPU rows are skipped.`,
-    `- Per row: load, first classify, ${settings.warmup} warm-up call(s), then ${settings.runs} timed calls (median, p90); ${settings.imageSource}.`,
+    roundsLine(settings),
     `- Models: \`${models.compressed.path}\` ${formatBytes(models.compressed.bytes)} (sha256 ${models.compressed.sha256.slice(0, 12)}…), \`${models.dense.path}\` ${formatBytes(models.dense.bytes)} (sha256 ${models.dense.sha256.slice(0, 12)}…).`,
     !run.crossOriginIsolated
       ? "- The page is not cross-origin isolated, so onnxruntime-web's wasm runs on one thread, for both paths."
@@ -221,6 +239,8 @@ function runSection({ file, run }: LoadedE2eRun): string {
     );
   }
   parts.push(rowTable(run));
+  const roundMedians = roundMediansLine(run);
+  if (roundMedians) parts.push(roundMedians);
   const stages = stagesLine(run);
   if (stages) parts.push(stages);
   parts.push(agreementLine(run));
