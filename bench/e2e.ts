@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { E2eRowRequest, GrayPreprocessing } from '../e2e/harness/bench-e2e-protocol';
 import { loadFashionMnist } from '../packages/data/src/index';
-import { argmax, checkAgainstReference, crossAgreement } from './e2e/agreement';
+import { argmax, checkRoundsAgainstReference, crossAgreement } from './e2e/agreement';
 import { CHROMIUM_EXECUTABLE, CHROMIUM_FLAGS, measureRow, probeBrowser } from './e2e/browser';
 import { tallyBytes } from './e2e/bytes';
 import { ensureCompressedModel } from './e2e/model';
@@ -39,6 +39,7 @@ import {
   preprocessingOf,
 } from './e2e/setup';
 import { summarizeStages } from './e2e/stages';
+import { runCommand } from './lib/cli';
 import { adapterSlug, describeMachine } from './lib/machine';
 import { formatE2eSummary } from './lib/report/e2e';
 import { summarize } from './lib/stats';
@@ -82,6 +83,11 @@ type SharedRequest = Omit<E2eRowRequest, 'engine' | 'backend' | 'modelUrl'>;
 
 type RowMeasurement = Awaited<ReturnType<typeof measureRow>>;
 
+/** The model a row loads, as the harness's dev server serves it. */
+function modelUrlOf(spec: E2eRowSpec): string {
+  return devServerPath(spec.engine === 'pqweb' ? COMPRESSED_MODEL : DENSE_MODEL);
+}
+
 /** One row once, in a fresh browser; throws when the page fails. */
 async function measureRound(
   spec: E2eRowSpec,
@@ -90,7 +96,6 @@ async function measureRound(
   round: number,
   rounds: number,
 ): Promise<RowMeasurement> {
-  const modelUrl = devServerPath(spec.engine === 'pqweb' ? COMPRESSED_MODEL : DENSE_MODEL);
   log(
     `${spec.label}, round ${round + 1}/${rounds}: ${shared.warmup} warm-up + ${shared.runs} timed calls on ${shared.imageCount} images…`,
   );
@@ -98,17 +103,13 @@ async function measureRound(
     ...shared,
     engine: spec.engine,
     backend: spec.backend,
-    modelUrl,
+    modelUrl: modelUrlOf(spec),
   });
   const { result } = measured;
   log(
     `  load ${result.loadMs.toFixed(0)} ms, first ${result.firstClassifyMs.toFixed(1)} ms, median ${summarize(result.steadyMs).median.toFixed(2)} ms`,
   );
   return measured;
-}
-
-function median(values: readonly number[]): number {
-  return summarize([...values]).median;
 }
 
 /**
@@ -123,32 +124,24 @@ function rowFromRounds(
   const row: E2eRowResult = { id: spec.id, engine: spec.engine, backend: spec.backend, label: spec.label };
   const first = rounds[0];
   if (!first) return { ...row, skipped: 'no round measured' };
-  const modelUrl = devServerPath(spec.engine === 'pqweb' ? COMPRESSED_MODEL : DENSE_MODEL);
-  const reference = spec.engine === 'pqweb' ? references.compressed : references.dense;
-  const description =
-    spec.engine === 'pqweb'
-      ? `onnxruntime-node on \`pqweb decompress\` of ${COMPRESSED_MODEL}`
-      : `onnxruntime-node on ${DENSE_MODEL}`;
-  const checks = rounds.map(({ result }) => checkAgainstReference(result.logits, reference, description));
-  const mismatches = [...new Set(checks.flatMap((check) => check.mismatches))].sort((x, y) => x - y);
-  const firstCheck = checks[0] as (typeof checks)[number];
   const steadySamples = rounds.flatMap(({ result }) => result.steadyMs);
   row.measured = {
-    loadMs: median(rounds.map(({ result }) => result.loadMs)),
-    firstClassifyMs: median(rounds.map(({ result }) => result.firstClassifyMs)),
+    loadMs: summarize(rounds.map(({ result }) => result.loadMs)).median,
+    firstClassifyMs: summarize(rounds.map(({ result }) => result.firstClassifyMs)).median,
     warmupMs: rounds.flatMap(({ result }) => result.warmupMs),
     steady: summarize(steadySamples),
     steadySamples,
     stages: summarizeStages(rounds.flatMap(({ result }) => result.steadyStages)),
-    bytes: tallyBytes(first.responses, modelUrl),
+    bytes: tallyBytes(first.responses, modelUrlOf(spec)),
     engineInfo: first.result.engine,
     top1: first.result.logits.map((logits) => argmax(logits)),
-    check: {
-      ...firstCheck,
-      mismatches,
-      maxAbsLogitDiff: Math.max(...checks.map((check) => check.maxAbsLogitDiff)),
-      passed: mismatches.length === 0,
-    },
+    check: checkRoundsAgainstReference(
+      rounds.map(({ result }) => result.logits),
+      spec.engine === 'pqweb' ? references.compressed : references.dense,
+      spec.engine === 'pqweb'
+        ? `onnxruntime-node on \`pqweb decompress\` of ${COMPRESSED_MODEL}`
+        : `onnxruntime-node on ${DENSE_MODEL}`,
+    ),
     roundMedians: rounds.map(({ result }) => summarize(result.steadyMs).median),
   };
   const m = row.measured;
@@ -298,14 +291,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    if (error instanceof E2eOptionsError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(2);
-    }
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runCommand(main, (error) => error instanceof E2eOptionsError);

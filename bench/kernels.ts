@@ -12,6 +12,7 @@ import type { DispatchTimer } from '../packages/runtime/src/kernels';
 import { createNodeDevice } from '../packages/runtime/src/node/dawn';
 import { bytesMoved, floorBytes } from './lib/bytes';
 import { allFinite, poisonWithNaN, readFloats, relativeError, sampleRows } from './lib/check';
+import { runCommand } from './lib/cli';
 import { GpuTimestamps, webgpuSeriesTimer } from './lib/gpu-timer';
 import {
   FP32_TOLERANCE,
@@ -694,14 +695,4 @@ async function main(): Promise<void> {
   for (const dir of options.outDirs) log(`wrote ${join(dir, fileName)}`);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    if (error instanceof OptionsError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(2);
-    }
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runCommand(main, (error) => error instanceof OptionsError);

@@ -177,6 +177,23 @@ fn gather_tiled(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocati
   gather_rows(work, local_index, true);
 }
 
+// One LUT entry computed in the workgroup (gather_fused, gather_banked_fused): ⟨codebook[stage][segment][centroid],
+// x[input][segment·D ..]⟩ for tile table `table` (input of the batch tile × stage of this dispatch), with x zero
+// past cols (the last segment may be partial).
+fn fused_lut_entry(work: Work, table: u32, segment: u32, centroid: u32) -> f32 {
+  let stage = params.stage_begin + table % params.stage_count;
+  let x_base = (work.first_input + table / params.stage_count) * params.cols;
+  let centroid_base = ((stage * params.segments + segment) * K + centroid) * D;
+  let first_col = segment * D;
+  var dot = 0.0;
+  for (var u = 0u; u < D; u++) {
+    if (first_col + u < params.cols) {
+      dot += codebook[centroid_base + u] * x[x_base + first_col + u];
+    }
+  }
+  return dot;
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn gather_fused(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocation_index) local_index: u32) {
   let work = workgroup_work(workgroup);
@@ -185,20 +202,9 @@ fn gather_fused(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocati
   }
   let filled = filled_floats(work);
   for (var table = 0u; table < tile_tables(work); table++) {
-    let stage = table % params.stage_count;
-    let x_base = (work.first_input + table / params.stage_count) * params.cols;
     let destination = table * params.chunk_segments * K;
     for (var entry = local_index; entry < filled; entry += WORKGROUP_SIZE) {
-      let segment = work.first_segment + entry / K;
-      let centroid_base = (((params.stage_begin + stage) * params.segments + segment) * K + entry % K) * D;
-      let first_col = segment * D;
-      var dot = 0.0;
-      for (var u = 0u; u < D; u++) {
-        if (first_col + u < params.cols) {
-          dot += codebook[centroid_base + u] * x[x_base + first_col + u];
-        }
-      }
-      lut_tile[destination + entry] = dot;
+      lut_tile[destination + entry] = fused_lut_entry(work, table, work.first_segment + entry / K, entry % K);
     }
   }
   workgroupBarrier();
@@ -318,23 +324,15 @@ fn gather_banked_fused(
   let table_floats = GROUP_SEGMENTS * K;
   let first_segment = workgroup.y * GROUP_SEGMENTS;
   for (var table = 0u; table < tile_tables(work); table++) {
-    let stage = params.stage_begin + table % params.stage_count;
-    let x_base = (work.first_input + table / params.stage_count) * params.cols;
     for (var entry = local_index; entry < table_floats; entry += WORKGROUP_SIZE) {
       let centroid = entry % K;
       let segment_in_group = entry / K;
       let segment = first_segment + segment_in_group;
-      var dot = 0.0;
+      var value = 0.0;
       if (segment < params.segments) {
-        let centroid_base = ((stage * params.segments + segment) * K + centroid) * D;
-        let first_col = segment * D;
-        for (var u = 0u; u < D; u++) {
-          if (first_col + u < params.cols) {
-            dot += codebook[centroid_base + u] * x[x_base + first_col + u];
-          }
-        }
+        value = fused_lut_entry(work, table, segment, centroid);
       }
-      lut_tile[table * table_floats + centroid * GROUP_SEGMENTS + segment_in_group] = dot;
+      lut_tile[table * table_floats + centroid * GROUP_SEGMENTS + segment_in_group] = value;
     }
   }
   workgroupBarrier();

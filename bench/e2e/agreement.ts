@@ -43,6 +43,27 @@ export function checkAgainstReference(
 }
 
 /**
+ * checkAgainstReference over several rounds of one row (each round classified every image): an image is a
+ * mismatch when any round's top-1 left the reference there, and the logit difference is the largest of any round.
+ */
+export function checkRoundsAgainstReference(
+  rounds: readonly (readonly (readonly number[])[])[],
+  reference: readonly (readonly number[])[],
+  description: string,
+): E2eReferenceCheck {
+  if (rounds.length === 0) throw new RangeError('no round to check');
+  const checks = rounds.map((logits) => checkAgainstReference(logits, reference, description));
+  const mismatches = [...new Set(checks.flatMap((check) => check.mismatches))].sort((a, b) => a - b);
+  return {
+    reference: description,
+    images: reference.length,
+    mismatches,
+    maxAbsLogitDiff: Math.max(...checks.map((check) => check.maxAbsLogitDiff)),
+    passed: mismatches.length === 0,
+  };
+}
+
+/**
  * Image by image, do all rows give the same top-1? A disagreement the two models' own references show too
  * (compressed ≠ dense in onnxruntime-node) is the compression's doing and is reported, not failed.
  */

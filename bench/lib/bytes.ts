@@ -4,6 +4,7 @@
  * bandwidth bound a kernel is judged against. Pure arithmetic: the report uses it for the phone projection.
  */
 import { bitsForK, wordsPerRowFor } from '../../packages/format/src/packing';
+import { isFusedVariant } from '../../packages/runtime/src/kernels/plan';
 import type { BytesMoved, ContenderSpec } from './results';
 
 const FLOAT_BYTES = 4;
@@ -48,10 +49,9 @@ export function bytesMoved(spec: ContenderSpec, shape: Shape, batch: number): By
   const activations = batch * (shape.cols + shape.rows) * FLOAT_BYTES;
   switch (spec.method) {
     case 'pq': {
-      // A LUT kept in a storage buffer is written once and read back at least once; 'fused' builds it in
+      // A LUT kept in a storage buffer is written once and read back at least once; the fused variants build it in
       // workgroup memory. Split-K partial sums are not modelled.
-      const fused = spec.variant === 'fused' || spec.variant === 'fused-banked';
-      const lut = fused ? 0 : 2 * lutBytes(shape, spec.d, spec.k, batch);
+      const lut = isFusedVariant(spec.variant) ? 0 : 2 * lutBytes(shape, spec.d, spec.k, batch);
       return { weights: pqWeightBytes(shape, spec.d, spec.k), activations, lut };
     }
     case 'kmeans':

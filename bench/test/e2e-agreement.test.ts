@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { argmax, checkAgainstReference, crossAgreement } from '../e2e/agreement';
+import { argmax, checkAgainstReference, checkRoundsAgainstReference, crossAgreement } from '../e2e/agreement';
 import { summarizeStages } from '../e2e/stages';
 
 describe('bench:e2e top-1 checks', () => {
@@ -7,6 +7,31 @@ describe('bench:e2e top-1 checks', () => {
     expect(argmax([0.1, 3, -2, 3])).toBe(1);
     expect(argmax([-5])).toBe(0);
     expect(() => argmax([])).toThrow(/empty/);
+  });
+
+  it('checks every round of a row: a mismatch in any round counts, the largest difference is kept', () => {
+    const reference = [
+      [1, 0],
+      [0, 1],
+    ];
+    const clean = [
+      [1, 0],
+      [0, 1],
+    ];
+    const flipped = [
+      [1, 0.5],
+      [2, 1],
+    ];
+    const check = checkRoundsAgainstReference([clean, flipped, clean], reference, 'ref');
+    expect(check).toEqual({
+      reference: 'ref',
+      images: 2,
+      mismatches: [1],
+      maxAbsLogitDiff: 2,
+      passed: false,
+    });
+    expect(checkRoundsAgainstReference([clean, clean], reference, 'ref').passed).toBe(true);
+    expect(() => checkRoundsAgainstReference([], reference, 'ref')).toThrow(/no round/);
   });
 
   it('compares a row with its reference image by image', () => {

@@ -240,6 +240,12 @@ describe('rowGrouping', () => {
     expect(large.rowGroups * large.rowsPerGroup).toBeGreaterThanOrEqual(4096);
     expect(rowGrouping(4096, 128, 1024)).toEqual({ rowsPerGroup: 4096, rowGroups: 1 });
   });
+
+  it('gives a banked gather at least its rows per step (invocations × rows each) per group', () => {
+    // 4096 rows, 64 chunks: 8 groups would reach the target, but 512 invocations × 2 rows take 1024 rows at once,
+    // so 4 groups of 1024 (512-row groups would leave half the invocations without a row).
+    expect(rowGrouping(4096, 512 * 2, 64)).toEqual({ rowsPerGroup: 1024, rowGroups: 4 });
+  });
 });
 
 describe('interleaveCodeRows', () => {

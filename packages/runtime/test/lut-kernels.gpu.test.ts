@@ -10,6 +10,7 @@
  * worst-case error is n · 2^-24 of Σ|terms|; 1e-5 · √n is above that for every n ≤ 2.8·10^4 used here, and
  * one dropped or doubled term (≈ Σ|terms| / n) still breaks it for n ≤ 10^4.
  */
+import { bitsForK } from '@pqweb/format';
 import { describe, expect, it } from 'vitest';
 import { binaryForward, kmeansForward, pqForward, rqForward } from '../src/cpu';
 import { GpuLimitError, KernelInputError } from '../src/gpu/errors';
@@ -198,7 +199,7 @@ function smallTileBytes(spec: { k: number; stages: number }): number {
  * word's segments of the stage set; no smaller than smallTileBytes.
  */
 function smallBankedTileBytes(spec: { k: number; stages: number }): number {
-  const codesPerWord = 32 / Math.max(1, Math.ceil(Math.log2(spec.k)));
+  const codesPerWord = 32 / bitsForK(spec.k);
   return Math.max(smallTileBytes(spec), codesPerWord * spec.stages * spec.k * 4);
 }
 

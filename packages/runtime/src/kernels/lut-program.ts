@@ -94,7 +94,7 @@ export function createLutProgram(
       context.tileFloatsLimit,
     );
     const slots = blockPlan.stageGroups * geometry.chunks;
-    // The grouped layout pads the last group (lutGroupSegments is 1 but for 'lut-banked').
+    // The grouped layout of the banked variants pads the last group (lutGroupSegments is 1 for the others).
     const lutGroup = lutGroupSegments(variant, geometry);
     const lutEntries = batch * stages * Math.ceil(segments / lutGroup) * lutGroup * k;
     const lutBytes = isFusedVariant(variant) ? 0 : lutEntries * FLOAT_BYTES;
@@ -112,18 +112,16 @@ export function createLutProgram(
       WORDS_IN_FLIGHT:
         context.wordsInFlight ?? wordsInFlightFor(geometry.chunkSegments, WORD_BITS / packing.bits),
     };
-    if (variant === 'lut-global') return common;
-    if (variant === 'lut-tiled-splitk') return { ...common, LUT_TILE_FLOATS: tileFloats };
-    if (isBankedVariant(variant)) {
-      const banked = {
-        ...common,
-        LUT_TILE_FLOATS: tileFloats,
-        GROUP_SEGMENTS: geometry.chunkSegments,
-        ROWS_PER_INVOCATION: rowsPerInvocation,
-      };
-      return variant === 'fused-banked' ? { ...banked, D: d } : banked;
-    }
-    return { ...common, D: d, LUT_TILE_FLOATS: tileFloats };
+    // Each property of the variant brings its knobs: a tile (all but lut-global), the table built in the gather
+    // (fused variants: D), the banked tile (its group and rows per invocation).
+    return {
+      ...common,
+      ...(variant === 'lut-global' ? {} : { LUT_TILE_FLOATS: tileFloats }),
+      ...(isFusedVariant(variant) ? { D: d } : {}),
+      ...(isBankedVariant(variant)
+        ? { GROUP_SEGMENTS: geometry.chunkSegments, ROWS_PER_INVOCATION: rowsPerInvocation }
+        : {}),
+    };
   }
 
   function createPlan(batch: number): BatchPlan {

@@ -202,7 +202,7 @@ function bankedGeometry(
 
 /** Segments per group of the LUT buffer's layout (shaders/pq_lut_build.wgsl LUT_GROUP) for a variant. */
 export function lutGroupSegments(variant: LutVariant, geometry: GatherGeometry): number {
-  return variant === 'lut-banked' ? geometry.chunkSegments : 1;
+  return isBankedVariant(variant) ? geometry.chunkSegments : 1;
 }
 
 /**
@@ -308,16 +308,17 @@ export function planCodeBlocks(
 
 /**
  * Rows per workgroup for a block of `rows` rows when the other grid dimensions already give
- * `otherWorkgroups`: at least one row per invocation, and enough row groups to reach TARGET_WORKGROUPS; a
- * multiple of CODE_ROW_TILE rows.
+ * `otherWorkgroups`: at least `rowsPerStep` (the rows a workgroup's invocations take at once: the workgroup
+ * size, times the rows per invocation of the banked gathers), and enough row groups to reach TARGET_WORKGROUPS;
+ * a multiple of CODE_ROW_TILE rows.
  */
 export function rowGrouping(
   rows: number,
-  workgroupSize: number,
+  rowsPerStep: number,
   otherWorkgroups: number,
   targetWorkgroups = TARGET_WORKGROUPS,
 ): { rowsPerGroup: number; rowGroups: number } {
-  const mostGroups = Math.ceil(rows / workgroupSize);
+  const mostGroups = Math.ceil(rows / rowsPerStep);
   const wantedGroups = Math.max(1, Math.ceil(targetWorkgroups / otherWorkgroups));
   // Whole row tiles per group, so that a subgroup's code loads stay within one tile (code-layout.ts).
   const rowsPerGroup = Math.ceil(rows / Math.min(mostGroups, wantedGroups) / CODE_ROW_TILE) * CODE_ROW_TILE;
