@@ -121,7 +121,10 @@ export interface ClassifierInfo {
   gpuBytes: number;
   /** Live GPU buffers this classifier owns. */
   gpuBuffers: number;
-  /** Kernel variant per head layer ('cpu' on the wasm backend). */
+  /**
+   * Kernel per head layer: the GPU variant on the webgpu backend; on the wasm backend 'wasm-simd' (the
+   * WebAssembly SIMD LUT kernel) or 'js' (the JavaScript executor).
+   */
   kernels: string[];
   /** Where the backbone runs: on the runtime's GPU device, on the CPU (wasm, or onnxruntime-node), or 'none'. */
   backbone: 'webgpu' | 'cpu' | 'none';

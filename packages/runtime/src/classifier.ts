@@ -226,7 +226,7 @@ class PqClassifier implements Classifier {
       manifest,
       gpuBytes: engine.gpuHead?.residentBytes ?? 0,
       gpuBuffers: engine.gpuHead?.liveBuffers ?? 0,
-      kernels: engine.gpuHead?.kernelNames ?? manifest.layers.map(() => 'cpu'),
+      kernels: engine.gpuHead?.kernelNames ?? engine.cpuHead?.kernels ?? manifest.layers.map(() => 'js'),
       backbone: !engine.backbone ? 'none' : engine.backbone.onGpu ? 'webgpu' : 'cpu',
     };
   }

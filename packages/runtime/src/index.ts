@@ -16,7 +16,7 @@ export * from './cpu';
 export { denseForward } from './cpu/dense';
 export { acquireDevice, type DeviceHandle, getGpu, OPTIONAL_FEATURES, requestedLimits } from './device';
 export { GpuDeviceLostError, GpuLimitError, GpuUnavailableError, KernelInputError } from './gpu/errors';
-export { CpuHead } from './head/cpu-head';
+export { CpuHead, type CpuHeadOptions, type CpuLayerKernel } from './head/cpu-head';
 export { GpuHead, type GpuHeadOptions, type HeadInput } from './head/gpu-head';
 export * from './kernels';
 export {

@@ -10,7 +10,7 @@ export interface LayerRow {
   denseBytes: number;
   storedBytes: number;
   rate: number;
-  /** Kernel variant the runtime picked ('cpu' on the wasm backend), when known. */
+  /** Kernel variant the runtime picked ('wasm-simd' or 'js' on the wasm backend), when known. */
   kernel: string | null;
 }
 

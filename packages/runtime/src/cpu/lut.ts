@@ -64,7 +64,8 @@ export function buildLut(
   return lut;
 }
 
-function checkLutInputs(
+/** Checks a LUT layer's arrays against its shape and the batch (shared with the WebAssembly kernel). */
+export function checkLutInputs(
   shape: RqShape,
   codes: Uint32Array,
   codebook: Float32Array,
@@ -100,7 +101,7 @@ function checkLutInputs(
 const BATCH_TILE = 8;
 
 /** Codes ≥ k can only occur when k is not a power of two; check them once, not in the hot loop. */
-function checkCodesBelowK(shape: RqShape, codes: Uint32Array): void {
+export function checkCodesBelowK(shape: RqShape, codes: Uint32Array): void {
   const { rows, k, segments, stages, packing } = shape;
   const { bits, wordsPerRow } = packing;
   if (k >= 2 ** bits) return;

@@ -1,45 +1,77 @@
 /**
  * The dense head on the CPU, layer by layer, straight from the codes in a .pqw file (LUT sums for PQ/RQ,
  * bins for scalar k-means, signed sums for binary): the dense matrix is never rebuilt. This is the runtime's
- * fallback when WebGPU is missing, the ground truth for the GPU head, and what `pqweb eval` runs.
+ * fallback when WebGPU is missing and what `pqweb eval` runs. PQ / RQ layers with k ≤ 16 run on the WebAssembly
+ * SIMD kernel (src/cpu/wasm-lut.ts) where the engine has SIMD; `{ wasmSimd: false }` keeps them on the
+ * JavaScript executor, the ground truth for the GPU head and that kernel.
  */
 import type { CompressedLayer, PqwFile } from '@pqweb/format';
-import { binaryForward, kmeansForward, pqForward, rqForward } from '../cpu';
+import { binaryForward, kmeansForward, pqForward, rqForward, WasmLutLayer, wasmLutSupports } from '../cpu';
 import { denseForward } from '../cpu/dense';
 import { KernelInputError } from '../gpu/errors';
+
+/** How a layer runs on the CPU: the WebAssembly SIMD LUT kernel, or JavaScript. */
+export type CpuLayerKernel = 'wasm-simd' | 'js';
+
+export interface CpuHeadOptions {
+  /**
+   * Run PQ / RQ layers with k ≤ 16 on the WebAssembly SIMD kernel where the engine has SIMD (default true).
+   * `false` keeps every layer on the JavaScript executor, the kernel's twin.
+   */
+  wasmSimd?: boolean;
+}
 
 /** Arrays of one layer, decoded once (float16 sections become float32 here). */
 interface PreparedLayer {
   layer: CompressedLayer;
   bias: Float32Array | null;
+  kernel: CpuLayerKernel;
   forward(x: Float32Array, batch: number): Float32Array;
 }
 
-function prepare(file: PqwFile, layer: CompressedLayer): PreparedLayer {
+function prepare(file: PqwFile, layer: CompressedLayer, options: CpuHeadOptions): PreparedLayer {
   const bias = layer.bias === null ? null : file.float32(layer.bias);
   // The dense twin takes a bias always; a layer without one adds zeros.
   const denseBias = bias ?? new Float32Array(layer.rows);
   const relu = layer.activation === 'relu';
+  const js = 'js' as const;
   switch (layer.method) {
-    case 'pq': {
-      const codes = file.uint32(layer.codes);
-      const codebook = file.float32(layer.codebook);
-      return { layer, bias, forward: (x, n) => pqForward(layer, codes, codebook, bias, x, n, relu) };
-    }
+    case 'pq':
     case 'rq': {
       const codes = file.uint32(layer.codes);
       const codebook = file.float32(layer.codebook);
-      return { layer, bias, forward: (x, n) => rqForward(layer, codes, codebook, bias, x, n, relu) };
+      const shape = layer.method === 'pq' ? { ...layer, stages: 1 } : layer;
+      if (options.wasmSimd !== false && wasmLutSupports(shape)) {
+        const kernel = new WasmLutLayer(shape, codes, codebook, bias);
+        return { layer, bias, kernel: 'wasm-simd', forward: (x, n) => kernel.forward(x, n, relu) };
+      }
+      const forward = layer.method === 'pq' ? pqForward : rqForward;
+      return {
+        layer,
+        bias,
+        kernel: js,
+        forward: (x, n) => forward(shape, codes, codebook, bias, x, n, relu),
+      };
     }
     case 'kmeans': {
       const codes = file.uint32(layer.codes);
       const codebook = file.float32(layer.codebook);
-      return { layer, bias, forward: (x, n) => kmeansForward(layer, codes, codebook, bias, x, n, relu) };
+      return {
+        layer,
+        bias,
+        kernel: js,
+        forward: (x, n) => kmeansForward(layer, codes, codebook, bias, x, n, relu),
+      };
     }
     case 'binary': {
       const codes = file.uint32(layer.codes);
       const scales = file.float32(layer.scales);
-      return { layer, bias, forward: (x, n) => binaryForward(layer, codes, scales, bias, x, n, relu) };
+      return {
+        layer,
+        bias,
+        kernel: js,
+        forward: (x, n) => binaryForward(layer, codes, scales, bias, x, n, relu),
+      };
     }
     case 'svd': {
       const u = file.float32(layer.u);
@@ -48,6 +80,7 @@ function prepare(file: PqwFile, layer: CompressedLayer): PreparedLayer {
       return {
         layer,
         bias,
+        kernel: js,
         forward: (x, n) =>
           denseForward(
             u,
@@ -65,6 +98,7 @@ function prepare(file: PqwFile, layer: CompressedLayer): PreparedLayer {
       return {
         layer,
         bias,
+        kernel: js,
         forward: (x, n) => denseForward(weight, denseBias, x, layer.rows, layer.cols, n, relu),
       };
     }
@@ -74,8 +108,13 @@ function prepare(file: PqwFile, layer: CompressedLayer): PreparedLayer {
 export class CpuHead {
   private readonly layers: PreparedLayer[];
 
-  constructor(file: PqwFile) {
-    this.layers = file.manifest.layers.map((layer) => prepare(file, layer));
+  constructor(file: PqwFile, options: CpuHeadOptions = {}) {
+    this.layers = file.manifest.layers.map((layer) => prepare(file, layer, options));
+  }
+
+  /** How each layer runs, in order. */
+  get kernels(): CpuLayerKernel[] {
+    return this.layers.map((prepared) => prepared.kernel);
   }
 
   /** Input features per example (the first layer's cols). */
