@@ -72,6 +72,8 @@ test('round trip: same results as the in-thread classifier and the float64 refer
   expect(report.canvasWidthAfter).toBe(8);
   expect(report.info[0]).toEqual(report.info[1]);
   expect(report.info[0]?.backend).toBe('wasm');
+  // Both layers (k 16 and 4) ran on the WebAssembly SIMD kernel, in the worker and on the page.
+  expect(report.info[0]?.kernels).toEqual(['wasm-simd', 'wasm-simd']);
 });
 
 test("profile: true crosses to the worker and returns each head layer's GPU time", async ({ page }) => {
