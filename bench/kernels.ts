@@ -353,6 +353,7 @@ async function benchBatch(
   const entries: Entry[] = [];
 
   for (const contender of pqwebContenders) {
+    if ((contender.minBatch ?? 1) > batch) continue;
     const entry: Entry = {
       result: baseResult(shape, batch, contender.id, contender.spec, contender.copies),
       timer: null,

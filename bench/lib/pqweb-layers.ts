@@ -46,6 +46,8 @@ export interface PqwebContender {
   ): void;
   /** CPU reference on rows `rows`: [batch][rows.length]. */
   reference(x: Float32Array, batch: number, rows: readonly number[]): Float32Array;
+  /** Smallest batch the contender is timed at (a tuning that changes nothing below it); 1 when absent. */
+  readonly minBatch?: number;
 }
 
 /** A contender that could not be built (e.g. a variant the device's limits refuse), with the reason. */
@@ -113,10 +115,12 @@ export function pqContenderId(d: number, k: number, variant: string): string {
 /**
  * Tunings the tiled LUT variants are also timed with, beside the executor's defaults: 256-invocation workgroups
  * (the default before DEFAULT_LUT_WORKGROUP_SIZE became 512; its reduce pass also runs 256 invocations instead of
- * 512), and for the banked variants 1024 and 256 target workgroups (plan.ts TARGET_WORKGROUPS is 512). The report
- * shows them as extra rows; the goals use the defaults. Earlier runs also tried 1 and 8 code words in flight, 1
- * and 4 rows per invocation, 16 and 32 KiB tiles, 48 KiB tiles, 2048 workgroups and 128-invocation workgroups
- * (docs/kernel-attempts.md, with each run's JSON).
+ * 512), for the banked variants 1024 and 256 target workgroups (plan.ts TARGET_WORKGROUPS is 512), and at batches
+ * above 1 the batch tiles the variant does not take by default (1 and 2 for the tiled variants, whose default is
+ * GATHER_BATCH_TILE = 4; 1 and 4 for the banked ones, whose default is BANKED_BATCH_TILE = 2). The report shows
+ * them as extra rows; the goals use the defaults. Earlier runs also tried 1 and 8 code words in flight, 1 and 4
+ * rows per invocation, 16, 32 and 48 KiB tiles (32 KiB also at batch 8), 2048 workgroups and 128-invocation
+ * workgroups (docs/kernel-attempts.md, with each run's JSON).
  */
 interface LutTuning {
   /** Appended to the contender id; '' for the defaults. */
@@ -124,12 +128,27 @@ interface LutTuning {
   options: LayerExecutorOptions;
   /** The variants the tuning applies to (all tiled ones when absent). */
   variants?: readonly LutVariant[];
+  /** Smallest batch where the tuning differs from the defaults (batch tiles); 1 when absent. */
+  minBatch?: number;
 }
 const LUT_TUNINGS: readonly LutTuning[] = [
   { label: '', options: {} },
   { label: ' wg 256', options: { workgroupSize: 256 } },
   { label: ' target 1024 wg', options: { targetWorkgroups: 1024 }, variants: ['lut-banked', 'fused-banked'] },
   { label: ' target 256 wg', options: { targetWorkgroups: 256 }, variants: ['lut-banked', 'fused-banked'] },
+  { label: ' batch tile 1', options: { batchTile: 1 }, minBatch: 2 },
+  {
+    label: ' batch tile 2',
+    options: { batchTile: 2 },
+    variants: ['lut-tiled-splitk', 'fused'],
+    minBatch: 3,
+  },
+  {
+    label: ' batch tile 4',
+    options: { batchTile: 4 },
+    variants: ['lut-banked', 'fused-banked'],
+    minBatch: 3,
+  },
 ];
 
 /**
@@ -225,7 +244,8 @@ export function createPqwebLayers(
           tuning: tuning.options,
         };
         const id = `${pqContenderId(d, k, variant)}${tuning.label}`;
-        addExecutorContender({ id, spec, copies, referenceKey: name, reference }, () =>
+        const minBatch = tuning.minBatch;
+        addExecutorContender({ id, spec, copies, referenceKey: name, reference, minBatch }, () =>
           gpu.map((buffersOfCopy, c) =>
             createLayerExecutor(device, layer, buffersOfCopy, {
               variant,

@@ -12,6 +12,7 @@ import scalarGatherCommonWgsl from '../../../shaders/scalar_gather_common.wgsl?r
 import reduceWgsl from '../../../shaders/splitk_reduce.wgsl?raw';
 import { GpuLimitError } from '../src/gpu/errors';
 import {
+  BANKED_BATCH_TILE,
   CODE_ROW_TILE,
   chooseLutVariant,
   GATHER_BATCH_TILE,
@@ -132,8 +133,17 @@ describe('lutGeometry', () => {
     // k = 256, 8-bit codes (4 per word), 16 KiB: 16 segments at batch 1, 4 at a batch tile of 4.
     const one = lutGeometry('lut-banked', { segments: 4096, k: 256, codesPerWord: 4 }, 1, 1, 4096);
     expect(one).toMatchObject({ batchTile: 1, chunkSegments: 16, chunks: 256, tileFloats: 4096 });
+    // Banked gathers take BANKED_BATCH_TILE (2) inputs at a time by default: 8-segment groups at batch 8.
     const eight = lutGeometry('lut-banked', { segments: 4096, k: 256, codesPerWord: 4 }, 1, 8, 4096);
-    expect(eight).toMatchObject({ batchTile: 4, chunkSegments: 4, chunks: 1024 });
+    expect(eight).toMatchObject({ batchTile: BANKED_BATCH_TILE, chunkSegments: 8, chunks: 512 });
+    // The caller's batch tile wins: 1 leaves room for 16 segments, 4 (GATHER_BATCH_TILE) for 4.
+    const capped = (tile: number) =>
+      lutGeometry('fused-banked', { segments: 4096, k: 256, codesPerWord: 4 }, 1, 8, 4096, tile);
+    expect(capped(1)).toMatchObject({ batchTile: 1, batchTiles: 8, chunkSegments: 16, chunks: 256 });
+    expect(capped(4)).toMatchObject({ batchTile: 4, batchTiles: 2, chunkSegments: 4, chunks: 1024 });
+    expect(
+      lutGeometry('lut-tiled-splitk', { segments: 1024, k: 16, codesPerWord: 8 }, 1, 8, 4096, 3),
+    ).toMatchObject({ batchTile: 3, batchTiles: 3 });
     // A 12-float budget is no power of two: 8 segments of k = 1; a 37-segment layer gets at most 64.
     expect(lutGeometry('lut-banked', { segments: 37, k: 1, codesPerWord: 1 }, 1, 1, 12).chunkSegments).toBe(
       8,

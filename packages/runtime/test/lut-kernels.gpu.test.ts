@@ -240,6 +240,9 @@ function variantOptions(spec: { k: number; stages: number }): LayerExecutorOptio
       rowsPerInvocation: 1,
       wordsInFlight: 3,
     },
+    // Smaller batch tiles than the default: more workgroups along the batch, a last tile part full.
+    { variant: 'fused-banked', batchTile: 1 },
+    { variant: 'lut-tiled-splitk', maxWorkgroupStorageBytes, batchTile: 3 },
   ];
 }
 

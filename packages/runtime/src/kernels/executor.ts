@@ -19,6 +19,7 @@ import {
 import { GpuLimitError, KernelInputError } from '../gpu/errors';
 import { CODE_ROW_TILE, codeRowTiles, gpuCodeWords } from './code-layout';
 import { createLutProgram } from './lut-program';
+import { GATHER_BATCH_TILE } from './params';
 import {
   type ExecutorVariant,
   LUT_VARIANTS,
@@ -101,6 +102,13 @@ export interface LayerExecutorOptions {
    * the cost of registers.
    */
   rowsPerInvocation?: number;
+  /**
+   * Most inputs a PQ / RQ gather workgroup takes at once (1 … GATHER_BATCH_TILE); default GATHER_BATCH_TILE,
+   * BANKED_BATCH_TILE for the banked variants.
+   * A tuning knob: a larger batch tile reads the codes fewer times, but leaves room for fewer segments per tile,
+   * so more split-K partial sums are written and read.
+   */
+  batchTile?: number;
   /** Label prefix of the GPU objects; default the layer's name or method and shape. */
   label?: string;
 }
@@ -346,6 +354,7 @@ export function createLayerExecutor(
     options.rowsPerInvocation,
     MAX_ROWS_PER_INVOCATION,
   );
+  const batchTile = checkCountOption('batchTile', options.batchTile, GATHER_BATCH_TILE);
   const { rows, cols } = layer;
   if (buffers.bias) requireBuffer(label, 'bias', buffers.bias, rows * FLOAT_BYTES, `rows ${rows} × 4`);
 
@@ -367,6 +376,7 @@ export function createLayerExecutor(
     targetWorkgroups: options.targetWorkgroups ?? TARGET_WORKGROUPS,
     wordsInFlight,
     rowsPerInvocation,
+    batchTile,
     maxBindingBytes,
     tileFloatsLimit: Math.floor(workgroupStorageBytes / FLOAT_BYTES),
     offsetAlignment: limits.minStorageBufferOffsetAlignment,

@@ -18,6 +18,7 @@ export {
 } from './executor';
 export { GATHER_BATCH_TILE, GATHER_PARAMS, LUT_BUILD_PARAMS, REDUCE_PARAMS } from './params';
 export {
+  BANKED_BATCH_TILE,
   type CodeBlock,
   type CodeBlockPlan,
   chooseLutVariant,

@@ -92,6 +92,7 @@ export function createLutProgram(
       stageCount,
       batch,
       context.tileFloatsLimit,
+      context.batchTile,
     );
     const slots = blockPlan.stageGroups * geometry.chunks;
     // The grouped layout of the banked variants pads the last group (lutGroupSegments is 1 for the others).

@@ -85,6 +85,15 @@ export const FUSED_BANKED_MAX_D = 4;
 /** Above this many centroids (8-bit codes) the 'auto' rule picks a banked variant over 'lut-tiled-splitk'. */
 export const BANKED_MIN_K = 16;
 
+/**
+ * Inputs a banked gather workgroup takes at once unless the caller sets `batchTile`. Every input in the tile
+ * divides the segments per group, so with 256-entry tables a batch tile of 4 left 4-segment groups: 1,024 split-K
+ * partial sums per row and input (512 MiB written and read again at 16384², batch 8). Two halves that for one
+ * more read of the codes: 16384², batch 8, d=4 k=256 354 against 444 µs on the H200 (docs/kernel-attempts.md,
+ * step 14; a tile of 1 was within 5% of 2 in every cell, either way).
+ */
+export const BANKED_BATCH_TILE = 2;
+
 /** How a gather dispatch covers the batch and the segments (or columns) of a layer. */
 export interface GatherGeometry {
   /** Inputs per workgroup (≤ GATHER_BATCH_TILE). */
@@ -126,6 +135,8 @@ function storageTooSmall(required: number, available: number, what: string): Gpu
 /**
  * Geometry of a PQ / RQ gather. The tile holds [batchTile][stageCount][chunkSegments][k] floats; the batch tile
  * comes first (codes are the bulk of the bytes and are read once per batch tile), then as many segments as fit.
+ * The batch tile is at most `maxBatchTile` (the executor's `batchTile` option), by default GATHER_BATCH_TILE, or
+ * BANKED_BATCH_TILE for the banked variants.
  */
 export function lutGeometry(
   variant: LutVariant,
@@ -133,13 +144,22 @@ export function lutGeometry(
   stageCount: number,
   batch: number,
   tileFloatsLimit: number,
+  maxBatchTile?: number,
 ): GatherGeometry {
   const { segments, k } = shape;
-  const batchTileWanted = Math.min(batch, GATHER_BATCH_TILE);
+  const defaultBatchTile = isBankedVariant(variant) ? BANKED_BATCH_TILE : GATHER_BATCH_TILE;
+  const batchTileWanted = Math.min(batch, maxBatchTile ?? defaultBatchTile, GATHER_BATCH_TILE);
   if (variant === 'lut-global') return withBatchTiles(batch, batchTileWanted, segments, segments, 0);
   const floatsPerSegment = stageCount * k;
   if (isBankedVariant(variant)) {
-    return bankedGeometry(segments, floatsPerSegment, shape.codesPerWord ?? 1, batch, tileFloatsLimit);
+    return bankedGeometry(
+      segments,
+      floatsPerSegment,
+      shape.codesPerWord ?? 1,
+      batchTileWanted,
+      tileFloatsLimit,
+      batch,
+    );
   }
   const batchTile = Math.min(batchTileWanted, Math.floor(tileFloatsLimit / floatsPerSegment));
   if (batchTile < 1) {
@@ -176,11 +196,12 @@ function bankedGeometry(
   segments: number,
   floatsPerSegment: number,
   codesPerWord: number,
-  batch: number,
+  batchTileWanted: number,
   tileFloatsLimit: number,
+  batch: number,
 ): GatherGeometry {
   const smallestGroupFloats = codesPerWord * floatsPerSegment;
-  const batchTile = Math.min(batch, GATHER_BATCH_TILE, Math.floor(tileFloatsLimit / smallestGroupFloats));
+  const batchTile = Math.min(batchTileWanted, Math.floor(tileFloatsLimit / smallestGroupFloats));
   if (batchTile < 1) {
     throw storageTooSmall(
       smallestGroupFloats * 4,

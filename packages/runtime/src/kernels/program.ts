@@ -21,6 +21,8 @@ export interface ProgramContext {
   wordsInFlight: number | undefined;
   /** Rows each 'lut-banked' gather invocation sums (pq_gather.wgsl); undefined: plan.ts's default. */
   rowsPerInvocation: number | undefined;
+  /** Most inputs a PQ / RQ gather workgroup takes at once (≤ GATHER_BATCH_TILE); undefined: as many as fit. */
+  batchTile: number | undefined;
   /** Largest storage binding, bytes (device limit, or lower when the caller forces it). */
   maxBindingBytes: number;
   /** Workgroup memory for tiles, in floats. */
