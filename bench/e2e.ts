@@ -173,8 +173,9 @@ async function main(): Promise<void> {
     log(
       `Chromium ${browser.version}; WebGPU adapter: ${adapter ? `${adapter.vendor} ${adapter.architecture} ${adapter.device} ${adapter.description}`.trim() : `none (${adapterReason})`}`,
     );
-    const counts = resolveCounts(options, adapter?.isSwiftShader ?? true);
-    const data = await loadFashionMnist('test', { limit: counts.images });
+    const counts = resolveCounts(options, adapter?.isSwiftShader ?? true, 'webgpu');
+    const wasmCounts = resolveCounts(options, adapter?.isSwiftShader ?? true, 'wasm');
+    const data = await loadFashionMnist('test', { limit: Math.max(counts.images, wasmCounts.images) });
     const pixels = data.images.subarray(0, data.count * preprocessing.width * preprocessing.height);
     const references = await referenceLogits(
       normalizeGray(pixels, data.count, preprocessing),
@@ -205,7 +206,8 @@ async function main(): Promise<void> {
         if (failed.has(spec.id)) continue;
         try {
           const list = measured.get(spec.id) ?? [];
-          list.push(await measureRound(spec, server.url, shared, round, options.rounds));
+          const { runs, warmup } = spec.backend === 'wasm' ? wasmCounts : counts;
+          list.push(await measureRound(spec, server.url, { ...shared, runs, warmup }, round, options.rounds));
           measured.set(spec.id, list);
         } catch (error) {
           failed.set(spec.id, errorMessage(error));
@@ -255,7 +257,11 @@ async function main(): Promise<void> {
       adapter,
       adapterReason,
       settings: {
-        ...counts,
+        runs: counts.runs,
+        warmup: counts.warmup,
+        ...(wasmCounts.runs !== counts.runs || wasmCounts.warmup !== counts.warmup
+          ? { wasm: { runs: wasmCounts.runs, warmup: wasmCounts.warmup } }
+          : {}),
         rounds: options.rounds,
         images: data.count,
         imageSource: `Fashion-MNIST test set, images 0–${data.count - 1}`,

@@ -10,6 +10,11 @@ export const GPU_DEFAULTS = { runs: 50, warmup: 10 } as const;
  */
 export const SWIFTSHADER_DEFAULTS = { runs: 20, warmup: 3 } as const;
 /**
+ * The wasm rows on any adapter: a call takes a few milliseconds, so many calls cost little, and the verdict
+ * between two rows near 4 ms needs them (with 20 calls, one round's median moved between 2.7 and 5.9 ms).
+ */
+export const WASM_DEFAULTS = { runs: 100, warmup: 10 } as const;
+/**
  * Rounds over the rows: each round measures every row once (a fresh browser each), in the opposite order to the
  * round before, and a row's timed calls pool over the rounds. On the 2-core dev machine one row's wasm median
  * moved 3.2–6.5 ms between back-to-back runs; rounds interleave the rows so that such drifts hit them alike.
@@ -18,8 +23,10 @@ export const DEFAULT_ROUNDS = 3;
 export const DEFAULT_OUT_DIR = 'bench/results';
 
 export const E2E_USAGE = `pnpm bench:e2e [options]
-  --runs N        timed calls per row after the warm-up (default ${GPU_DEFAULTS.runs}; ${SWIFTSHADER_DEFAULTS.runs} on SwiftShader)
-  --warmup N      untimed calls after the first classify (default ${GPU_DEFAULTS.warmup}; ${SWIFTSHADER_DEFAULTS.warmup} on SwiftShader)
+  --runs N        timed calls per row after the warm-up (default ${GPU_DEFAULTS.runs}; ${SWIFTSHADER_DEFAULTS.runs} on SwiftShader;
+                  ${WASM_DEFAULTS.runs} for the wasm rows)
+  --warmup N      untimed calls after the first classify (default ${GPU_DEFAULTS.warmup}; ${SWIFTSHADER_DEFAULTS.warmup} on SwiftShader;
+                  ${WASM_DEFAULTS.warmup} for the wasm rows)
   --images N      Fashion-MNIST test images, the first N (default: one per call, 1 + warm-up + runs);
                   calls cycle through them, and each is classified at least once for the top-1 check
   --rows A,B      only these rows (${E2E_ROWS.map((row) => row.id).join(', ')})
@@ -107,12 +114,16 @@ export function parseE2eOptions(argv: readonly string[]): E2eOptions {
   };
 }
 
-/** Runs, warm-up and images once the adapter is known: the options', else the adapter's defaults. */
+/**
+ * Runs, warm-up and images of a row once the adapter is known: the options', else the defaults of the row's
+ * backend (wasm rows: WASM_DEFAULTS) and the adapter.
+ */
 export function resolveCounts(
   options: Pick<E2eOptions, 'runs' | 'warmup' | 'images'>,
   isSwiftShader: boolean,
+  backend: 'webgpu' | 'wasm' = 'webgpu',
 ): { runs: number; warmup: number; images: number } {
-  const defaults = isSwiftShader ? SWIFTSHADER_DEFAULTS : GPU_DEFAULTS;
+  const defaults = backend === 'wasm' ? WASM_DEFAULTS : isSwiftShader ? SWIFTSHADER_DEFAULTS : GPU_DEFAULTS;
   const runs = options.runs ?? defaults.runs;
   const warmup = options.warmup ?? defaults.warmup;
   return { runs, warmup, images: options.images ?? 1 + warmup + runs };

@@ -113,8 +113,18 @@ export interface E2eRun {
   /** The page's WebGPU adapter; null without one (`adapterReason` says why). */
   adapter: AdapterRecord | null;
   adapterReason: string | null;
-  /** `rounds` is absent in runs made before rounds existed (one round). */
-  settings: { runs: number; warmup: number; images: number; imageSource: string; rounds?: number };
+  /**
+   * `runs` and `warmup` of the WebGPU rows; `wasm` those of the wasm rows where they differ (absent in runs made
+   * before they could). `rounds` is absent in runs made before rounds existed (one round).
+   */
+  settings: {
+    runs: number;
+    warmup: number;
+    wasm?: { runs: number; warmup: number };
+    images: number;
+    imageSource: string;
+    rounds?: number;
+  };
   models: { compressed: E2eModelRecord; dense: E2eModelRecord };
   /** The page was cross-origin isolated (else onnxruntime-web's wasm runs on one thread, for both paths). */
   crossOriginIsolated: boolean;

@@ -6,6 +6,7 @@ import {
   parseE2eOptions,
   resolveCounts,
   SWIFTSHADER_DEFAULTS,
+  WASM_DEFAULTS,
 } from '../e2e/options';
 
 describe('bench:e2e options', () => {
@@ -72,5 +73,21 @@ describe('bench:e2e options', () => {
       images: 6,
     });
     expect(resolveCounts({ runs: 4, warmup: 1, images: 100 }, true).images).toBe(100);
+  });
+
+  it('gives the wasm rows more calls on any adapter, unless told', () => {
+    const none = { runs: null, warmup: null, images: null };
+    for (const swift of [true, false]) {
+      expect(resolveCounts(none, swift, 'wasm')).toEqual({
+        runs: WASM_DEFAULTS.runs,
+        warmup: WASM_DEFAULTS.warmup,
+        images: 1 + WASM_DEFAULTS.warmup + WASM_DEFAULTS.runs,
+      });
+    }
+    expect(resolveCounts({ runs: 4, warmup: 1, images: null }, true, 'wasm')).toEqual({
+      runs: 4,
+      warmup: 1,
+      images: 6,
+    });
   });
 });

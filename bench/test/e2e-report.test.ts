@@ -178,6 +178,11 @@ describe('end-to-end goals', () => {
     expect(markdown).toContain('Steady median of each round: pqweb, WebGPU 5.00 ms, 6.00 ms, 4.00 ms');
     // One round (or a run from before rounds): the plain line, no per-round list.
     expect(renderE2eSection([{ file: 'f.json', run }])).not.toContain('Steady median of each round');
+    expect(renderE2eSection([{ file: 'f.json', run }])).not.toContain('the wasm rows:');
+    // Runs whose wasm rows took more calls say so.
+    rounds.settings = { ...rounds.settings, wasm: { runs: 100, warmup: 10 } };
+    const withWasm = renderE2eSection([{ file: 'bench/results/e2e-swiftshader.json', run: rounds }]);
+    expect(withWasm).toContain('(the wasm rows: 10 warm-up, then 100 timed)');
   });
 
   it('marks a row whose top-1 left its reference, and rows that disagree', () => {

@@ -189,7 +189,11 @@ function stagesLine(run: E2eRun): string | null {
     const stages = row.measured?.stages;
     if (row.engine !== 'pqweb' || !stages) return [];
     const backbone = row.measured?.engineInfo.backbone === 'webgpu' ? 'WebGPU EP' : 'wasm EP';
-    const head = row.backend === 'webgpu' ? 'LUT kernels and read-back' : 'CPU executor';
+    const kernels = row.measured?.engineInfo.kernels ?? [];
+    const head =
+      row.backend === 'webgpu'
+        ? 'LUT kernels and read-back'
+        : `CPU executor${kernels.length > 0 ? `, per layer ${kernels.join(' / ')}` : ''}`;
     return [
       `${row.label}: preprocess ${formatMilliseconds(stages.preprocess.median)}, backbone (onnxruntime-web ${backbone}) ${formatMilliseconds(stages.backbone.median)}, head (${head}) ${formatMilliseconds(stages.head.median)}`,
     ];
@@ -199,7 +203,9 @@ function stagesLine(run: E2eRun): string | null {
 }
 
 function roundsLine(settings: E2eRun['settings']): string {
-  const perRound = `load, first classify, ${settings.warmup} warm-up call(s), then ${settings.runs} timed calls`;
+  const wasm = settings.wasm;
+  const wasmCounts = wasm ? ` (the wasm rows: ${wasm.warmup} warm-up, then ${wasm.runs} timed)` : '';
+  const perRound = `load, first classify, ${settings.warmup} warm-up call(s), then ${settings.runs} timed calls${wasmCounts}`;
   const rounds = settings.rounds ?? 1;
   if (rounds === 1) return `- Per row: ${perRound} (median, p90); ${settings.imageSource}.`;
   return `- Per row, in each of ${rounds} rounds (every row once per round, each in a fresh browser, the order reversed from one round to the next): ${perRound}. Median and p90 pool the timed calls of all rounds (the medians of single rounds are listed below the table); load and first classify are the rounds' medians. ${settings.imageSource}.`;
@@ -251,7 +257,8 @@ function runSection({ file, run }: LoadedE2eRun): string {
 
 const INTRO = `The reference model as a web page gets it: the compressed \`.pqw\` through \`@pqweb/runtime\`'s
 \`loadClassifier\` (WebGPU: conv backbone on onnxruntime-web's WebGPU EP and the head's LUT kernels on one device;
-wasm: backbone on onnxruntime-web's wasm EP, head on the CPU executor) against the dense \`.onnx\` through
+wasm: backbone on onnxruntime-web's wasm EP, head on the CPU executor: the WebAssembly SIMD LUT kernel for PQ / RQ
+layers with k ≤ 16, JavaScript for the rest) against the dense \`.onnx\` through
 onnxruntime-web's \`InferenceSession\` (WebGPU EP, wasm EP), in headless Chromium on the browser-test harness
 (\`pnpm bench:e2e\`, bench/e2e.ts). Each row runs in a fresh browser, so no compiled shader, wasm or cached
 file carries over. *Load* = fetch of the model + classifier or session creation (onnxruntime-web fetches and
