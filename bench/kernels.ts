@@ -30,7 +30,7 @@ import {
 import { adapterSlug, describeAdapter, describeMachine } from './lib/machine';
 import { OptionsError, parseOptions, selectBatches, selectShapes, USAGE } from './lib/options';
 import { type OrtContender, OrtWebgpu } from './lib/ort-layers';
-import { createPqwebLayers, type PqwebContender } from './lib/pqweb-layers';
+import { contendersAtBatch, createPqwebLayers, type PqwebContender } from './lib/pqweb-layers';
 import {
   COPY_BYTES_FULL,
   COPY_BYTES_QUICK,
@@ -351,9 +351,11 @@ async function benchBatch(
   }
   const references = new Map<string, ArrayLike<number>>();
   const entries: Entry[] = [];
+  // Tunings that only change something at larger batches (minBatch) are not timed at this one; entries[i]
+  // belongs to timedPqweb[i].
+  const timedPqweb = contendersAtBatch(pqwebContenders, batch);
 
-  for (const contender of pqwebContenders) {
-    if ((contender.minBatch ?? 1) > batch) continue;
+  for (const contender of timedPqweb) {
     const entry: Entry = {
       result: baseResult(shape, batch, contender.id, contender.spec, contender.copies),
       timer: null,
@@ -432,7 +434,7 @@ async function benchBatch(
     }
   }
   // Where the time goes inside each quantized layer (LUT build, gather, reduce), right after its timing.
-  for (const [index, contender] of pqwebContenders.entries()) {
+  for (const [index, contender] of timedPqweb.entries()) {
     const entry = entries[index];
     if (
       !context.stages ||

@@ -50,6 +50,17 @@ export interface PqwebContender {
   readonly minBatch?: number;
 }
 
+/**
+ * The contenders timed at `batch`: tunings that only change something at larger batches (`minBatch`) are left
+ * out, in order (the benchmark's entries line up with this list).
+ */
+export function contendersAtBatch<T extends Pick<PqwebContender, 'minBatch'>>(
+  contenders: readonly T[],
+  batch: number,
+): T[] {
+  return contenders.filter((contender) => (contender.minBatch ?? 1) <= batch);
+}
+
 /** A contender that could not be built (e.g. a variant the device's limits refuse), with the reason. */
 export interface FailedContender {
   id: string;
