@@ -34,7 +34,6 @@ function prepare(file: PqwFile, layer: CompressedLayer, options: CpuHeadOptions)
   // The dense twin takes a bias always; a layer without one adds zeros.
   const denseBias = bias ?? new Float32Array(layer.rows);
   const relu = layer.activation === 'relu';
-  const js = 'js' as const;
   switch (layer.method) {
     case 'pq':
     case 'rq': {
@@ -49,7 +48,7 @@ function prepare(file: PqwFile, layer: CompressedLayer, options: CpuHeadOptions)
       return {
         layer,
         bias,
-        kernel: js,
+        kernel: 'js',
         forward: (x, n) => forward(shape, codes, codebook, bias, x, n, relu),
       };
     }
@@ -59,7 +58,7 @@ function prepare(file: PqwFile, layer: CompressedLayer, options: CpuHeadOptions)
       return {
         layer,
         bias,
-        kernel: js,
+        kernel: 'js',
         forward: (x, n) => kmeansForward(layer, codes, codebook, bias, x, n, relu),
       };
     }
@@ -69,7 +68,7 @@ function prepare(file: PqwFile, layer: CompressedLayer, options: CpuHeadOptions)
       return {
         layer,
         bias,
-        kernel: js,
+        kernel: 'js',
         forward: (x, n) => binaryForward(layer, codes, scales, bias, x, n, relu),
       };
     }
@@ -80,7 +79,7 @@ function prepare(file: PqwFile, layer: CompressedLayer, options: CpuHeadOptions)
       return {
         layer,
         bias,
-        kernel: js,
+        kernel: 'js',
         forward: (x, n) =>
           denseForward(
             u,
@@ -98,7 +97,7 @@ function prepare(file: PqwFile, layer: CompressedLayer, options: CpuHeadOptions)
       return {
         layer,
         bias,
-        kernel: js,
+        kernel: 'js',
         forward: (x, n) => denseForward(weight, denseBias, x, layer.rows, layer.cols, n, relu),
       };
     }
