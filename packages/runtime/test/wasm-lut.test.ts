@@ -29,8 +29,24 @@ const SHAPES = [
 describe('the WebAssembly SIMD LUT kernel (pq_lut16.wat)', () => {
   it('runs in this engine', () => {
     expect(wasmSimdAvailable()).toBe(true);
-    expect(wasmLutSupports({ k: 16 })).toBe(true);
-    expect(wasmLutSupports({ k: 17 })).toBe(false);
+    const shape = (rows: number, cols: number, k: number) => {
+      const segments = Math.ceil(cols / 4);
+      const bits = k <= 16 ? 4 : 8;
+      const wordsPerRow = Math.ceil((segments * bits) / 32);
+      return {
+        rows,
+        cols,
+        d: 4,
+        k,
+        segments,
+        stages: 1,
+        packing: { bits, codesPerRow: segments, wordsPerRow },
+      } as const;
+    };
+    expect(wasmLutSupports(shape(1024, 3136, 16))).toBe(true);
+    expect(wasmLutSupports(shape(1024, 3136, 17))).toBe(false);
+    // 2^17 × 2^17 with 4-bit codes: 8 GiB of codes, above WASM_LUT_MAX_BYTES; it stays on JavaScript.
+    expect(wasmLutSupports(shape(2 ** 17, 2 ** 17, 16))).toBe(false);
   });
 
   it.each(WASM_KERNELS)('is the assembled $source (else run `pnpm build:wasm`)', async (kernel) => {

@@ -9,4 +9,10 @@ export {
 } from './layer-shapes';
 export { buildLut, pqForward, rqForward } from './lut';
 export { binaryForward, kmeansForward } from './scalar';
-export { WASM_LUT_MAX_K, WasmLutLayer, wasmLutSupports, wasmSimdAvailable } from './wasm-lut';
+export {
+  WASM_LUT_MAX_BYTES,
+  WASM_LUT_MAX_K,
+  WasmLutLayer,
+  wasmLutSupports,
+  wasmSimdAvailable,
+} from './wasm-lut';

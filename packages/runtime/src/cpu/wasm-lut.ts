@@ -63,9 +63,15 @@ export function wasmSimdAvailable(): boolean {
   return kernelModule() !== null;
 }
 
+/**
+ * Most memory one layer's instance may take. Far above any layer that belongs in a browser (the bundled model's
+ * largest takes 0.7 MB); a larger layer stays on the JavaScript executor instead of failing to allocate.
+ */
+export const WASM_LUT_MAX_BYTES = 1024 * 1024 * 1024;
+
 /** True when a layer of this shape can run on the kernel here. */
-export function wasmLutSupports(shape: Pick<RqShape, 'k'>): boolean {
-  return shape.k <= WASM_LUT_MAX_K && wasmSimdAvailable();
+export function wasmLutSupports(shape: RqShape): boolean {
+  return shape.k <= WASM_LUT_MAX_K && planRegions(shape).end <= WASM_LUT_MAX_BYTES && wasmSimdAvailable();
 }
 
 function align16(bytes: number): number {
@@ -111,6 +117,12 @@ export class WasmLutLayer {
     if (shape.k > WASM_LUT_MAX_K) {
       throw new KernelInputError(
         `the WebAssembly kernel takes k ≤ ${WASM_LUT_MAX_K}, this layer has k = ${shape.k}: run it with pqForward / rqForward`,
+      );
+    }
+    const bytes = planRegions(shape).end;
+    if (bytes > WASM_LUT_MAX_BYTES) {
+      throw new KernelInputError(
+        `this layer needs ${bytes} bytes of WebAssembly memory, above ${WASM_LUT_MAX_BYTES}: run it with pqForward / rqForward`,
       );
     }
     const module = kernelModule();
