@@ -111,10 +111,15 @@ export async function loadFashionMnist(
   checkLimit(options.limit);
   const dir = fashionMnistDir(options);
   const prefix = SPLIT_PREFIX[split];
-  const [imageFile, labelFile] = await Promise.all([
+  const [imageRead, labelRead] = await Promise.allSettled([
     readIdxFile(dir, `${prefix}-images-idx3-ubyte`),
     readIdxFile(dir, `${prefix}-labels-idx1-ubyte`),
   ]);
+  // When both reads fail, name the images file: the error must not depend on which read finished first.
+  if (imageRead.status === 'rejected') throw imageRead.reason;
+  if (labelRead.status === 'rejected') throw labelRead.reason;
+  const imageFile = imageRead.value;
+  const labelFile = labelRead.value;
 
   const images = parseIdx(imageFile.bytes, imageFile.path);
   if (images.magic !== IDX_IMAGES_MAGIC) {
