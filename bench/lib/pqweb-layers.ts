@@ -255,8 +255,8 @@ export function createPqwebLayers(
           tuning: tuning.options,
         };
         const id = `${pqContenderId(d, k, variant)}${tuning.label}`;
-        const minBatch = tuning.minBatch;
-        addExecutorContender({ id, spec, copies, referenceKey: name, reference, minBatch }, () =>
+        const contender = { id, spec, copies, referenceKey: name, reference, minBatch: tuning.minBatch };
+        addExecutorContender(contender, () =>
           gpu.map((buffersOfCopy, c) =>
             createLayerExecutor(device, layer, buffersOfCopy, {
               variant,

@@ -5,7 +5,6 @@
  */
 import { type BackboneInfo, decodePqw, type PqwFile } from '@pqweb/format';
 import {
-  type BackendName,
   type Classifier,
   ClassifierDisposedError,
   type ClassifierInfo,
@@ -30,13 +29,11 @@ function now(): number {
   return performance.now();
 }
 
-interface Engine {
-  backend: BackendName;
-  device: DeviceHandle | null;
-  backbone: BackboneRunner | null;
-  cpuHead: CpuHead | null;
-  gpuHead: GpuHead | null;
-}
+/** A loaded classifier's parts: the head on the GPU (webgpu) or on the CPU (wasm), never both or neither. */
+type Engine = { backbone: BackboneRunner | null } & (
+  | { backend: 'webgpu'; device: DeviceHandle; cpuHead: null; gpuHead: GpuHead }
+  | { backend: 'wasm'; device: null; cpuHead: CpuHead; gpuHead: null }
+);
 
 class PqClassifier implements Classifier {
   private engine: Engine | null = null;
@@ -179,7 +176,7 @@ class PqClassifier implements Classifier {
         out.release();
       }
       t2 = now();
-      logits = (engine.cpuHead ?? new CpuHead(this.file)).forward(features, batch);
+      logits = engine.cpuHead.forward(features, batch);
     }
     const t3 = now();
     const classes = manifest.labels.length;
@@ -226,7 +223,7 @@ class PqClassifier implements Classifier {
       manifest,
       gpuBytes: engine.gpuHead?.residentBytes ?? 0,
       gpuBuffers: engine.gpuHead?.liveBuffers ?? 0,
-      kernels: engine.gpuHead?.kernelNames ?? engine.cpuHead?.kernels ?? manifest.layers.map(() => 'js'),
+      kernels: engine.gpuHead ? engine.gpuHead.kernelNames : engine.cpuHead.kernels,
       backbone: !engine.backbone ? 'none' : engine.backbone.onGpu ? 'webgpu' : 'cpu',
     };
   }

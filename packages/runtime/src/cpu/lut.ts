@@ -64,18 +64,15 @@ export function buildLut(
   return lut;
 }
 
-/** Checks a LUT layer's arrays against its shape and the batch (shared with the WebAssembly kernel). */
-export function checkLutInputs(
+/** Checks a LUT layer's shape and arrays (shared with the WebAssembly kernel, which checks them once at load). */
+export function checkLutLayer(
   shape: RqShape,
   codes: Uint32Array,
   codebook: Float32Array,
   bias: Float32Array | null,
-  x: Float32Array,
-  batch: number,
 ): void {
   checkLutShape(shape);
-  checkInteger('batch', batch, 1);
-  const { rows, cols, d, k, segments, stages, packing } = shape;
+  const { rows, d, k, segments, stages, packing } = shape;
   checkLength(
     'codes',
     codes.length,
@@ -89,6 +86,11 @@ export function checkLutInputs(
     `stages ${stages} × segments ${segments} × k ${k} × d ${d}`,
   );
   if (bias !== null) checkLength('bias', bias.length, rows, 'rows');
+}
+
+/** Checks a batch of inputs x (batch × cols) for a layer of `cols` columns. */
+export function checkLutBatch(cols: number, x: Float32Array, batch: number): void {
+  checkInteger('batch', batch, 1);
   checkLength('x', x.length, batch * cols, `batch ${batch} × cols ${cols}`);
 }
 
@@ -207,7 +209,8 @@ function lutForward(
   batch: number,
   relu: boolean,
 ): Float32Array {
-  checkLutInputs(shape, codes, codebook, bias, x, batch);
+  checkLutLayer(shape, codes, codebook, bias);
+  checkLutBatch(shape.cols, x, batch);
   checkCodesBelowK(shape, codes);
   const { rows, k, segments, stages, packing } = shape;
   const { bits, wordsPerRow } = packing;

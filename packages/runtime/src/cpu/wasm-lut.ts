@@ -12,8 +12,8 @@
  * Sums are float32, in segment order, starting from the bias (the JavaScript executor sums in float64).
  */
 import { KernelInputError } from '../gpu/errors';
-import { BITS_PER_WORD, checkInteger, checkLength, type RqShape } from './layer-shapes';
-import { checkCodesBelowK, checkLutInputs } from './lut';
+import { BITS_PER_WORD, type RqShape } from './layer-shapes';
+import { checkCodesBelowK, checkLutBatch, checkLutLayer } from './lut';
 import { PQ_LUT16_WASM_BASE64 } from './pq-lut16.wasm';
 
 /** Largest codebook the kernel takes: a table must fit one 16-lane byte shuffle. */
@@ -78,8 +78,9 @@ function align16(bytes: number): number {
   return Math.ceil(bytes / 16) * 16;
 }
 
-/** Byte offsets of the layer's regions in its memory (see the .wat file's layout). */
+/** Byte offsets of the layer's regions in its memory (see the .wat file's layout), and its 32-row blocks. */
 interface Regions {
+  rowBlocks: number;
   codebook: number;
   x: number;
   lut: number;
@@ -99,7 +100,7 @@ function planRegions(shape: RqShape): Regions {
   const codes = lut + tables * TABLE_BYTES;
   const bias = codes + rowBlocks * tables * 16;
   const y = bias + rowBlocks * ROW_BLOCK * 4;
-  return { codebook, x, lut, codes, bias, y, end: y + rowBlocks * ROW_BLOCK * 4 };
+  return { rowBlocks, codebook, x, lut, codes, bias, y, end: y + rowBlocks * ROW_BLOCK * 4 };
 }
 
 /** One PQ / RQ layer (k ≤ 16) loaded into its own WebAssembly instance. */
@@ -107,22 +108,21 @@ export class WasmLutLayer {
   private readonly shape: RqShape;
   private readonly kernel: PqLut16Exports;
   private readonly regions: Regions;
-  private readonly rowBlocks: number;
   private readonly xView: Float32Array;
   private readonly yView: Float32Array;
 
   constructor(shape: RqShape, codes: Uint32Array, codebook: Float32Array, bias: Float32Array | null) {
-    checkLutInputs(shape, codes, codebook, bias, new Float32Array(shape.cols), 1);
+    checkLutLayer(shape, codes, codebook, bias);
     checkCodesBelowK(shape, codes);
     if (shape.k > WASM_LUT_MAX_K) {
       throw new KernelInputError(
         `the WebAssembly kernel takes k ≤ ${WASM_LUT_MAX_K}, this layer has k = ${shape.k}: run it with pqForward / rqForward`,
       );
     }
-    const bytes = planRegions(shape).end;
-    if (bytes > WASM_LUT_MAX_BYTES) {
+    const regions = planRegions(shape);
+    if (regions.end > WASM_LUT_MAX_BYTES) {
       throw new KernelInputError(
-        `this layer needs ${bytes} bytes of WebAssembly memory, above ${WASM_LUT_MAX_BYTES}: run it with pqForward / rqForward`,
+        `this layer needs ${regions.end} bytes of WebAssembly memory, above ${WASM_LUT_MAX_BYTES}: run it with pqForward / rqForward`,
       );
     }
     const module = kernelModule();
@@ -132,8 +132,7 @@ export class WasmLutLayer {
       );
     }
     this.shape = shape;
-    this.regions = planRegions(shape);
-    this.rowBlocks = Math.ceil(shape.rows / ROW_BLOCK);
+    this.regions = regions;
     const memory = new WebAssembly.Memory({ initial: Math.ceil(this.regions.end / WASM_PAGE_BYTES) });
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     this.kernel = instance.exports as unknown as PqLut16Exports;
@@ -181,9 +180,8 @@ export class WasmLutLayer {
   /** y = W x + b (then max(0, ·) when `relu`) for `batch` inputs, x batch × cols, y batch × rows. */
   forward(x: Float32Array, batch: number, relu: boolean): Float32Array {
     const { rows, cols, d, segments, stages } = this.shape;
-    checkInteger('batch', batch, 1);
-    checkLength('x', x.length, batch * cols, `batch ${batch} × cols ${cols}`);
-    const { codebook, lut, codes, bias, y } = this.regions;
+    checkLutBatch(cols, x, batch);
+    const { rowBlocks, codebook, lut, codes, bias, y } = this.regions;
     const out = new Float32Array(batch * rows);
     for (let b = 0; b < batch; b++) {
       this.xView.set(x.subarray(b * cols, (b + 1) * cols));
@@ -196,7 +194,7 @@ export class WasmLutLayer {
           lut + t * segments * TABLE_BYTES,
         );
       }
-      this.kernel.gather(codes, lut, stages * segments, this.rowBlocks, bias, relu ? 1 : 0, y);
+      this.kernel.gather(codes, lut, stages * segments, rowBlocks, bias, relu ? 1 : 0, y);
       out.set(this.yView, b * rows);
     }
     return out;

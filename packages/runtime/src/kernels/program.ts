@@ -21,7 +21,10 @@ export interface ProgramContext {
   wordsInFlight: number | undefined;
   /** Rows each 'lut-banked' gather invocation sums (pq_gather.wgsl); undefined: plan.ts's default. */
   rowsPerInvocation: number | undefined;
-  /** Most inputs a PQ / RQ gather workgroup takes at once (≤ GATHER_BATCH_TILE); undefined: as many as fit. */
+  /**
+   * Most inputs a PQ / RQ gather workgroup takes at once (≤ GATHER_BATCH_TILE); undefined: plan.ts's default
+   * (BANKED_BATCH_TILE for the banked variants, GATHER_BATCH_TILE for the others).
+   */
   batchTile: number | undefined;
   /** Largest storage binding, bytes (device limit, or lower when the caller forces it). */
   maxBindingBytes: number;
