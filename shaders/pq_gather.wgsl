@@ -28,6 +28,20 @@ override D: u32;
 // device.limits.maxComputeWorkgroupStorageSize. gather_global leaves the one-float default.
 override LUT_TILE_FLOATS: u32 = 1u;
 
+// Measuring only (bench:kernels --ablations; the results are wrong by design): 0 runs the kernel as it is; 1 skips
+// the code loads (each code word is made from the row and word index in registers); 2 skips the table lookups
+// (each code is added as a number, no workgroup-memory read); 3 skips building or staging the tile (it keeps
+// WGSL's zero initialisation). The time a variant loses without a stage is what that stage costs.
+override ABLATION: u32 = 0u;
+const ABLATE_CODE_LOADS = 1u;
+const ABLATE_LOOKUPS = 2u;
+const ABLATE_TABLE_BUILD = 3u;
+
+// A code word made in registers (ABLATE_CODE_LOADS): varied bytes, so the lookups still hit random entries.
+fn synthetic_word(row: u32, word: u32) -> u32 {
+  return (row * 0x9E3779B9u) ^ (word * 0x85EBCA6Bu);
+}
+
 // [stage_count][row tiles of the block][words_per_row][ROW_TILE], starting code_word_offset words into the binding.
 @group(0) @binding(1) var<storage, read> codes: array<u32>;
 // [batch][stages_total][segments][K] (gather_global, gather_tiled); gather_fused gets a placeholder, since
@@ -75,7 +89,9 @@ fn add_entry(
   from_tile: bool,
 ) {
   for (var b = 0u; b < TILE_INPUTS; b++) {
-    if (from_tile) {
+    if (ABLATION == ABLATE_LOOKUPS) {
+      (*sums)[b] += f32(code);
+    } else if (from_tile) {
       (*sums)[b] += lut_tile[tile_index(b, stage, segment - work.first_segment, code)];
     } else {
       (*sums)[b] += lut[storage_lut_index(work.first_input + b, stage, segment, code)];
@@ -118,7 +134,9 @@ fn gather_rows(work: Work, local_index: u32, from_tile: bool) {
       for (var w = first_word; w < end_word; w += WORDS_IN_FLIGHT) {
         var words = array<u32, MAX_WORDS_IN_FLIGHT>();
         for (var u = 0u; u < WORDS_IN_FLIGHT; u++) {
-          if (w + u < end_word) {
+          if (ABLATION == ABLATE_CODE_LOADS) {
+            words[u] = synthetic_word(row, w + u);
+          } else if (w + u < end_word) {
             words[u] = codes[word_base + (w + u) * ROW_TILE];
           }
         }
@@ -168,7 +186,7 @@ fn gather_tiled(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocati
   }
   // Each table's chunk is one contiguous run of the storage LUT: a plain copy, no index decomposition.
   let filled = filled_floats(work);
-  for (var table = 0u; table < tile_tables(work); table++) {
+  for (var table = 0u; table < tile_tables(work) && ABLATION != ABLATE_TABLE_BUILD; table++) {
     let source = storage_lut_index(work.first_input + table / params.stage_count, table % params.stage_count,
       work.first_segment, 0u);
     copy_to_tile(source, table * params.chunk_segments * K, filled, local_index);
@@ -201,7 +219,7 @@ fn gather_fused(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocati
     return;
   }
   let filled = filled_floats(work);
-  for (var table = 0u; table < tile_tables(work); table++) {
+  for (var table = 0u; table < tile_tables(work) && ABLATION != ABLATE_TABLE_BUILD; table++) {
     let destination = table * params.chunk_segments * K;
     for (var entry = local_index; entry < filled; entry += WORKGROUP_SIZE) {
       lut_tile[destination + entry] = fused_lut_entry(work, table, work.first_segment + entry / K, entry % K);
@@ -252,7 +270,9 @@ fn gather_banked_rows(work: Work, local_index: u32, group: u32) {
           let row_in_range = first_row + r * WORKGROUP_SIZE < work.end_row;
           for (var v = 0u; v < WORDS_IN_FLIGHT; v++) {
             let w = first_word + ((u0 + v + word_rotation) & (GROUP_WORDS - 1u));
-            if (row_in_range && u0 + v < GROUP_WORDS && w < params.words_per_row) {
+            if (ABLATION == ABLATE_CODE_LOADS) {
+              words[r * MAX_WORDS_IN_FLIGHT + v] = synthetic_word(first_row + r * WORKGROUP_SIZE, w);
+            } else if (row_in_range && u0 + v < GROUP_WORDS && w < params.words_per_row) {
               words[r * MAX_WORDS_IN_FLIGHT + v] = codes[word_bases[r] + w * ROW_TILE];
             }
           }
@@ -269,7 +289,11 @@ fn gather_banked_rows(work: Work, local_index: u32, group: u32) {
                 }
                 let entry = code * GROUP_SEGMENTS + segment_base + position;
                 for (var b = 0u; b < TILE_INPUTS; b++) {
-                  sums[r * BATCH_TILE + b] += lut_tile[(b * params.stage_count + stage) * table_floats + entry];
+                  if (ABLATION == ABLATE_LOOKUPS) {
+                    sums[r * BATCH_TILE + b] += f32(entry);
+                  } else {
+                    sums[r * BATCH_TILE + b] += lut_tile[(b * params.stage_count + stage) * table_floats + entry];
+                  }
                 }
               }
             }
@@ -299,7 +323,7 @@ fn gather_banked(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocat
   // Each table's group is one contiguous run of the storage LUT [batch][stages][groups][K][GROUP_SEGMENTS].
   let groups = (params.segments + GROUP_SEGMENTS - 1u) / GROUP_SEGMENTS;
   let table_floats = GROUP_SEGMENTS * K;
-  for (var table = 0u; table < tile_tables(work); table++) {
+  for (var table = 0u; table < tile_tables(work) && ABLATION != ABLATE_TABLE_BUILD; table++) {
     let input = work.first_input + table / params.stage_count;
     let stage = params.stage_begin + table % params.stage_count;
     let source = ((input * params.stages_total + stage) * groups + workgroup.y) * table_floats;
@@ -322,17 +346,61 @@ fn gather_banked_fused(
     return;
   }
   let table_floats = GROUP_SEGMENTS * K;
-  let first_segment = workgroup.y * GROUP_SEGMENTS;
-  for (var table = 0u; table < tile_tables(work); table++) {
+  for (var table = 0u; table < tile_tables(work) && ABLATION != ABLATE_TABLE_BUILD; table++) {
     for (var entry = local_index; entry < table_floats; entry += WORKGROUP_SIZE) {
-      let centroid = entry % K;
-      let segment_in_group = entry / K;
-      let segment = first_segment + segment_in_group;
+      let segment = workgroup.y * GROUP_SEGMENTS + entry / K;
       var value = 0.0;
       if (segment < params.segments) {
-        value = fused_lut_entry(work, table, segment, centroid);
+        value = fused_lut_entry(work, table, segment, entry % K);
       }
-      lut_tile[table * table_floats + centroid * GROUP_SEGMENTS + segment_in_group] = value;
+      lut_tile[banked_tile_index(table, entry)] = value;
+    }
+  }
+  workgroupBarrier();
+  gather_banked_rows(work, local_index, workgroup.y);
+}
+
+// Where entry `entry` (centroid-fastest within the group: entry = segment in group · K + centroid) of tile table
+// `table` sits in the banked tile [table][K][GROUP_SEGMENTS].
+fn banked_tile_index(table: u32, entry: u32) -> u32 {
+  return table * GROUP_SEGMENTS * K + (entry % K) * GROUP_SEGMENTS + entry / K;
+}
+
+// The same two operands as 16-byte vectors (gather_banked_fused_vec4): one load per 4 floats instead of four. The
+// host uses it when D is a multiple of 4 and cols a multiple of D, so every sub-vector of x is whole and aligned.
+// Other entry points do not use these, so sharing bindings 3 and 4 with `codebook` and `x` is allowed.
+@group(0) @binding(3) var<storage, read> codebook4: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read> x4: array<vec4<f32>>;
+
+fn fused_lut_entry_vec4(work: Work, table: u32, segment: u32, centroid: u32) -> f32 {
+  let stage = params.stage_begin + table % params.stage_count;
+  let x_base = ((work.first_input + table / params.stage_count) * params.cols + segment * D) / 4u;
+  let centroid_base = (((stage * params.segments + segment) * K + centroid) * D) / 4u;
+  var sum = 0.0;
+  for (var q = 0u; q < D / 4u; q++) {
+    sum += dot(codebook4[centroid_base + q], x4[x_base + q]);
+  }
+  return sum;
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn gather_banked_fused_vec4(
+  @builtin(workgroup_id) workgroup: vec3u,
+  @builtin(local_invocation_index) local_index: u32,
+) {
+  let work = workgroup_work(workgroup);
+  if (!has_work(work)) {
+    return;
+  }
+  let table_floats = GROUP_SEGMENTS * K;
+  for (var table = 0u; table < tile_tables(work) && ABLATION != ABLATE_TABLE_BUILD; table++) {
+    for (var entry = local_index; entry < table_floats; entry += WORKGROUP_SIZE) {
+      let segment = workgroup.y * GROUP_SEGMENTS + entry / K;
+      var value = 0.0;
+      if (segment < params.segments) {
+        value = fused_lut_entry_vec4(work, table, segment, entry % K);
+      }
+      lut_tile[banked_tile_index(table, entry)] = value;
     }
   }
   workgroupBarrier();

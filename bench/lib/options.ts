@@ -12,6 +12,8 @@ export const USAGE = `pnpm bench:kernels [options]
   --seed N           base seed of the synthetic weights and inputs (default 2014)
   --no-ort           skip onnxruntime-node
   --no-tunings       time the LUT variants with the executor's defaults only (no tuning rows)
+  --ablations        also time each LUT gather with one stage left out (code loads, lookups, table build):
+                     measuring only, their results are wrong by design and not checked
   --command TEXT     the command recorded in the JSON (default: pnpm bench:kernels + these arguments)
   --help`;
 
@@ -27,6 +29,8 @@ export interface BenchOptions {
   ort: boolean;
   /** Time the LUT tuning rows (full grid only). */
   tunings: boolean;
+  /** Time the ablation rows (LayerExecutorOptions.ablation), unchecked. */
+  ablations: boolean;
   command: string;
   help: boolean;
 }
@@ -61,6 +65,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     seed: DEFAULT_SEED,
     ort: true,
     tunings: true,
+    ablations: false,
     command: ['pnpm bench:kernels', ...argv].join(' '),
     help: false,
   };
@@ -101,6 +106,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case '--no-tunings':
         options.tunings = false;
+        break;
+      case '--ablations':
+        options.ablations = true;
         break;
       case '--command':
         options.command = value();

@@ -7,7 +7,7 @@ import { bitsForK, codePacking } from '../../packages/format/src/packing';
 import { denseForward } from '../../packages/runtime/src/cpu/dense';
 import { pqForward } from '../../packages/runtime/src/cpu/lut';
 import { kmeansForward } from '../../packages/runtime/src/cpu/scalar';
-import type { DispatchTimer } from '../../packages/runtime/src/kernels';
+import { type DispatchTimer, GATHER_ABLATIONS } from '../../packages/runtime/src/kernels';
 import { interleaveCodeRows } from '../../packages/runtime/src/kernels/code-layout';
 import { createDenseKernel, type DenseKernel } from '../../packages/runtime/src/kernels/dense';
 import {
@@ -48,6 +48,8 @@ export interface PqwebContender {
   reference(x: Float32Array, batch: number, rows: readonly number[]): Float32Array;
   /** Smallest batch the contender is timed at (a tuning that changes nothing below it); 1 when absent. */
   readonly minBatch?: number;
+  /** Set on ablation rows: why the contender is timed without a correctness check (KernelResult.unchecked). */
+  readonly unchecked?: string;
 }
 
 /**
@@ -141,12 +143,15 @@ interface LutTuning {
   variants?: readonly LutVariant[];
   /** Smallest batch where the tuning differs from the defaults (batch tiles); 1 when absent. */
   minBatch?: number;
+  /** Ablation rows: timed without a correctness check, for this reason. */
+  unchecked?: string;
 }
 const LUT_TUNINGS: readonly LutTuning[] = [
   { label: '', options: {} },
   { label: ' wg 256', options: { workgroupSize: 256 } },
   { label: ' target 1024 wg', options: { targetWorkgroups: 1024 }, variants: ['lut-banked', 'fused-banked'] },
   { label: ' target 256 wg', options: { targetWorkgroups: 256 }, variants: ['lut-banked', 'fused-banked'] },
+  { label: ' wg 1024', options: { workgroupSize: 1024 }, variants: ['lut-banked', 'fused-banked'] },
   { label: ' batch tile 1', options: { batchTile: 1 }, minBatch: 2 },
   {
     label: ' batch tile 2',
@@ -160,18 +165,37 @@ const LUT_TUNINGS: readonly LutTuning[] = [
     variants: ['lut-banked', 'fused-banked'],
     minBatch: 3,
   },
+  { label: ' scalar table build', options: { vectorTableBuild: false }, variants: ['fused-banked'] },
 ];
 
 /**
+ * `--ablations`: each tiled gather with one stage left out (LayerExecutorOptions.ablation); the time a row saves
+ * against its variant's default row is what that stage costs (docs/kernel-attempts.md, step 16).
+ */
+const ABLATION_TUNINGS: readonly LutTuning[] = GATHER_ABLATIONS.filter((ablation) => ablation !== 'none').map(
+  (ablation) => ({
+    label: ` ablate ${ablation}`,
+    options: { ablation },
+    variants: ['lut-tiled-splitk', 'fused', 'lut-banked', 'fused-banked'],
+    unchecked: `ablation ${ablation}: computes a wrong result by design`,
+  }),
+);
+
+/**
  * `tunings`: also build the LUT_TUNINGS rows (the full grid; on SwiftShader's quick grid they would only cost
- * minutes of CPU time and say nothing about a GPU).
+ * minutes of CPU time and say nothing about a GPU). `ablations`: also build the ABLATION_TUNINGS rows.
  */
 export function createPqwebLayers(
   device: GPUDevice,
   shape: LayerShape,
   seed: number,
   tunings = true,
+  ablations = false,
 ): PqwebLayerSet {
+  const lutTunings = [
+    ...(tunings ? LUT_TUNINGS : LUT_TUNINGS.slice(0, 1)),
+    ...(ablations ? ABLATION_TUNINGS : []),
+  ];
   const { rows, cols } = shape;
   const contenders: PqwebContender[] = [];
   const failed: FailedContender[] = [];
@@ -241,7 +265,7 @@ export function createPqwebLayers(
         false,
       );
     for (const variant of LUT_VARIANT_LIST) {
-      for (const tuning of tunings ? LUT_TUNINGS : LUT_TUNINGS.slice(0, 1)) {
+      for (const tuning of lutTunings) {
         // lut-global keeps no tile and one chunk: the tunings would time the same kernel again.
         if (tuning.label && variant === 'lut-global') continue;
         if (tuning.variants && !tuning.variants.includes(variant)) continue;
@@ -255,7 +279,15 @@ export function createPqwebLayers(
           tuning: tuning.options,
         };
         const id = `${pqContenderId(d, k, variant)}${tuning.label}`;
-        const contender = { id, spec, copies, referenceKey: name, reference, minBatch: tuning.minBatch };
+        const contender = {
+          id,
+          spec,
+          copies,
+          referenceKey: name,
+          reference,
+          minBatch: tuning.minBatch,
+          unchecked: tuning.unchecked,
+        };
         addExecutorContender(contender, () =>
           gpu.map((buffersOfCopy, c) =>
             createLayerExecutor(device, layer, buffersOfCopy, {

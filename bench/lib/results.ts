@@ -25,6 +25,9 @@ export type ContenderSpec =
         workgroupSize?: number;
         maxWorkgroupStorageBytes?: number;
         targetWorkgroups?: number;
+        batchTile?: number;
+        vectorTableBuild?: boolean;
+        ablation?: string;
       };
     }
   | { engine: 'pqweb'; method: 'kmeans'; k: number; bits: number }
@@ -78,6 +81,11 @@ export interface KernelResult {
   timing?: TimingResult;
   /** Why this contender has no timing (failed check, error, time budget). */
   skipped?: string;
+  /**
+   * Why this contender was timed without a correctness check: an ablation row (`--ablations`), which leaves a
+   * stage out and so computes a wrong result by design. Never a goal's or a "best variant"'s row.
+   */
+  unchecked?: string;
   /**
    * GPU time per stage of a quantized layer (LUT build, gather, split-K reduce), each dispatch in a timed pass of
    * its own (bench/lib/stage-timer.ts); absent for dense and ORT contenders and in older runs.

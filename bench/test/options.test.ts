@@ -35,6 +35,11 @@ describe('bench:kernels options', () => {
     expect(selectShapes(true, null).map((shape) => shape.name)).not.toContain('16384x16384');
   });
 
+  it('times the ablation rows only when asked', () => {
+    expect(parseOptions([]).ablations).toBe(false);
+    expect(parseOptions(['--ablations', '--no-tunings'])).toMatchObject({ ablations: true, tunings: false });
+  });
+
   it('says what is wrong with a bad option', () => {
     expect(() => parseOptions(['--batches', '1,x'])).toThrow(OptionsError);
     expect(() => parseOptions(['--frobnicate'])).toThrow(/unknown option "--frobnicate"/);

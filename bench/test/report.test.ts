@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { E2eRun } from '../e2e/results';
 import { bytesMoved, floorBytes } from '../lib/bytes';
-import { bandwidthBoundUs, judgeGoals, speedup } from '../lib/report/analysis';
+import { bandwidthBoundUs, judgeGoals, pqBest, speedup } from '../lib/report/analysis';
 import { renderBenchmarks } from '../lib/report/markdown';
 import { formatRunSummary } from '../lib/report/summary';
 import type { BenchRun, ContenderSpec, KernelResult } from '../lib/results';
@@ -215,5 +215,28 @@ describe('the browser section in BENCHMARKS.md', () => {
 
   it('says how to fill it when there are no browser results', () => {
     expect(renderBenchmarks([])).toContain('_No results yet: run `pnpm bench:e2e`');
+  });
+});
+
+describe('ablation rows', () => {
+  it('are never the best variant and show as not checked', () => {
+    const big = '16384x16384';
+    const real = result(big, 1, pq(4, 256), 60, 100);
+    const { check: _dropped, ...unchecked } = result(
+      big,
+      1,
+      { ...pq(4, 256), variant: 'fused-banked', isAuto: false, tuning: { ablation: 'no-lookups' } },
+      20,
+      50,
+    );
+    const ablation: KernelResult = {
+      ...unchecked,
+      id: 'ablate no-lookups',
+      unchecked: 'ablation no-lookups',
+    };
+    const run = h200Run([real, ablation, result(big, 1, dense, 150, 320)]);
+    expect(pqBest(run.results, 4, 256)).toBe(real);
+    const markdown = renderBenchmarks([{ file: 'bench/results/kernels-nvidia-h200.json', run }]);
+    expect(markdown).toMatch(/\| ablate no-lookups \|.*\| not checked \(ablation\) \|/);
   });
 });

@@ -46,6 +46,7 @@ export function pqBest(cell: readonly KernelResult[], d: number, k: number): Ker
   let bestUs = Number.POSITIVE_INFINITY;
   for (const result of cell) {
     if (result.contender.method !== 'pq' || result.contender.d !== d || result.contender.k !== k) continue;
+    if (result.unchecked) continue;
     const time = representativeTime(result);
     if (time && time.us < bestUs) {
       best = result;

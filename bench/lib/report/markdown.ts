@@ -141,7 +141,9 @@ function cellTable(run: BenchRun, cell: readonly KernelResult[]): string {
       isPqweb && other && other !== result ? formatRatio(speedup(result, other)?.ratio) : '—';
     const check = result.check
       ? `${result.check.relativeError.toExponential(1)}${result.check.passed ? '' : ' FAIL'}`
-      : '—';
+      : result.unchecked
+        ? 'not checked (ablation)'
+        : '—';
     return [
       contenderLabel(result),
       timeCell(result, 'gpu'),

@@ -242,6 +242,8 @@ function variantOptions(spec: { k: number; stages: number }): LayerExecutorOptio
     },
     // Smaller batch tiles than the default: more workgroups along the batch, a last tile part full.
     { variant: 'fused-banked', batchTile: 1 },
+    // The scalar table build where the vec4 one would apply (cases whose d is a multiple of 4 dividing cols).
+    { variant: 'fused-banked', vectorTableBuild: false },
     { variant: 'lut-tiled-splitk', maxWorkgroupStorageBytes, batchTile: 3 },
   ];
 }
@@ -256,6 +258,9 @@ const LUT_CASES = [
   { rows: 13, cols: 37, d: 4, k: 16, stages: 2, batch: 3, withBias: true, relu: false },
   { rows: 130, cols: 300, d: 8, k: 256, stages: 3, batch: 2, withBias: true, relu: true },
   { rows: 7, cols: 23, d: 2, k: 2, stages: 3, batch: 33, withBias: false, relu: false },
+  // d a multiple of 4 dividing cols: 'fused-banked' builds its tables from 16-byte loads (canBuildTableWithVec4).
+  { rows: 70, cols: 96, d: 4, k: 256, stages: 1, batch: 3, withBias: true, relu: false },
+  { rows: 45, cols: 64, d: 8, k: 16, stages: 2, batch: 5, withBias: false, relu: true },
 ];
 
 describe.skipIf(noGpuReason)('LUT kernels vs CPU twin', () => {
@@ -515,6 +520,15 @@ describe.skipIf(noGpuReason)('LUT executor contracts', () => {
         createLayerExecutor(device, shape, { codes, codebook, bias: null }, { maxBindingBytes: 16 }),
       ).toThrow(GpuLimitError);
       expect(() =>
+        createLayerExecutor(
+          device,
+          shape,
+          { codes, codebook, bias: null },
+          // @ts-expect-error: a value outside GatherAblation, as a JavaScript caller could pass.
+          { ablation: 'no-gather' },
+        ),
+      ).toThrow(/ablation must be one of none, no-code-loads, no-lookups, no-table-build, got no-gather/);
+      expect(() =>
         createLayerExecutor(device, shape, { codes, codebook, bias: null }, { maxBindingBytes: 2 ** 40 }),
       ).toThrow(/maxStorageBufferBindingSize/);
 
@@ -531,6 +545,37 @@ describe.skipIf(noGpuReason)('LUT executor contracts', () => {
       executor.destroy();
       expect(() => executor.encode(device.createCommandEncoder(), input, output, 2)).toThrow(/after destroy/);
       for (const buffer of [codes, codebook, input, output]) buffer.destroy();
+    });
+  });
+});
+
+/**
+ * The measuring-only ablations (LayerExecutorOptions.ablation) must really leave their stage out, or the
+ * benchmark's differences would measure nothing: without the table every sum is zero (y = bias), and without the
+ * code loads or the lookups y is no longer the layer's output.
+ */
+describe.skipIf(noGpuReason)('LUT gather ablations', () => {
+  const spec = { rows: 70, cols: 96, d: 4, k: 256, stages: 1, withBias: true, relu: false };
+  const variants: LutVariant[] = ['lut-tiled-splitk', 'fused', 'lut-banked', 'fused-banked'];
+
+  it.each(variants)('%s: each ablation changes the output the way it says', async (variant) => {
+    await withGpu(async ({ device }) => {
+      const random = seededRandom(404);
+      const layer = lutLayer(spec, random);
+      const batch = 2;
+      const x = new Float32Array(randomFloats(batch * spec.cols, random));
+      const options = { variant, maxWorkgroupStorageBytes: tileBytesFor(variant, spec, 4096) };
+      const real = await runOnGpu(device, layer, x, batch, options);
+      const bias = layer.bias ?? new Float32Array(spec.rows);
+      const noTable = await runOnGpu(device, layer, x, batch, { ...options, ablation: 'no-table-build' });
+      expect(Array.from(noTable.y)).toEqual([...bias, ...bias]);
+      for (const ablation of ['no-code-loads', 'no-lookups'] as const) {
+        const run = await runOnGpu(device, layer, x, batch, { ...options, ablation });
+        const changed = run.y.filter(
+          (value, i) => Math.abs(value - real.y[i]) > 1e-3 * (1 + Math.abs(real.y[i])),
+        );
+        expect(changed.length, `${variant} ${ablation}`).toBeGreaterThan(spec.rows);
+      }
     });
   });
 });

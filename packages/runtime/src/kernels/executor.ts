@@ -32,6 +32,8 @@ import {
   type BatchPlan,
   type DispatchStage,
   FLOAT_BYTES,
+  GATHER_ABLATIONS,
+  type GatherAblation,
   type LayerProgram,
   type ProgramContext,
   WORD_BYTES,
@@ -109,6 +111,16 @@ export interface LayerExecutorOptions {
    * so more split-K partial sums are written and read.
    */
   batchTile?: number;
+  /**
+   * Whether 'fused-banked' reads codebook and x as 16-byte vectors where the shape allows (sub-vectors of a
+   * multiple of 4 floats that tile the columns); default true. False keeps the scalar table build, to compare.
+   */
+  vectorTableBuild?: boolean;
+  /**
+   * For measuring only: a stage the PQ / RQ gathers leave out (GatherAblation). The outputs are then wrong by
+   * design; default 'none'.
+   */
+  ablation?: GatherAblation;
   /** Label prefix of the GPU objects; default the layer's name or method and shape. */
   label?: string;
 }
@@ -305,6 +317,16 @@ function checkCountOption(name: string, value: number | undefined, most: number)
   return value;
 }
 
+function checkAblation(value: GatherAblation | undefined): GatherAblation {
+  if (value === undefined) return 'none';
+  if (!GATHER_ABLATIONS.includes(value)) {
+    throw new KernelInputError(
+      `ablation must be one of ${GATHER_ABLATIONS.join(', ')}, got ${String(value)}`,
+    );
+  }
+  return value;
+}
+
 export function createLayerExecutor(
   device: GPUDevice,
   layer: LutLayerDescriptor,
@@ -355,6 +377,7 @@ export function createLayerExecutor(
     MAX_ROWS_PER_INVOCATION,
   );
   const batchTile = checkCountOption('batchTile', options.batchTile, GATHER_BATCH_TILE);
+  const ablation = checkAblation(options.ablation);
   const { rows, cols } = layer;
   if (buffers.bias) requireBuffer(label, 'bias', buffers.bias, rows * FLOAT_BYTES, `rows ${rows} × 4`);
 
@@ -377,6 +400,8 @@ export function createLayerExecutor(
     wordsInFlight,
     rowsPerInvocation,
     batchTile,
+    vectorTableBuild: options.vectorTableBuild ?? true,
+    ablation,
     maxBindingBytes,
     tileFloatsLimit: Math.floor(workgroupStorageBytes / FLOAT_BYTES),
     offsetAlignment: limits.minStorageBufferOffsetAlignment,

@@ -16,6 +16,7 @@ export {
   type LayerGpuBuffers,
   type LutLayerDescriptor,
 } from './executor';
+export { canBuildTableWithVec4 } from './lut-program';
 export { GATHER_BATCH_TILE, GATHER_PARAMS, LUT_BUILD_PARAMS, REDUCE_PARAMS } from './params';
 export {
   BANKED_BATCH_TILE,
@@ -38,4 +39,4 @@ export {
   TARGET_WORKGROUPS,
   wordsInFlightFor,
 } from './plan';
-export type { DispatchStage } from './program';
+export { type DispatchStage, GATHER_ABLATIONS, type GatherAblation } from './program';

@@ -29,6 +29,7 @@ import {
   createScratchBuffer,
   createUniformBuffer,
   FLOAT_BYTES,
+  type GatherAblation,
   type LayerProgram,
   type PlannedDispatch,
   type ProgramContext,
@@ -37,6 +38,7 @@ import {
 import { reduceDispatch } from './reduce';
 import {
   GATHER_BANKED_FUSED_KERNEL,
+  GATHER_BANKED_FUSED_VEC4_KERNEL,
   GATHER_BANKED_KERNEL,
   GATHER_FUSED_KERNEL,
   GATHER_GLOBAL_KERNEL,
@@ -64,6 +66,22 @@ const GATHER_KERNELS = {
 
 const WORD_BITS = 32;
 
+/** pq_gather.wgsl's ABLATION values. */
+const GATHER_ABLATION_CODES: Record<GatherAblation, number> = {
+  none: 0,
+  'no-code-loads': 1,
+  'no-lookups': 2,
+  'no-table-build': 3,
+};
+
+/**
+ * Whether gather_banked_fused_vec4 can build the tables: sub-vectors of a multiple of 4 floats (whole vec4s of
+ * codebook) that tile the columns exactly (each sub-vector of x starts 16-byte aligned, none is partial).
+ */
+export function canBuildTableWithVec4(d: number, cols: number): boolean {
+  return d % 4 === 0 && cols % d === 0;
+}
+
 export function createLutProgram(
   context: ProgramContext,
   shape: LutProgramShape,
@@ -83,6 +101,11 @@ export function createLutProgram(
   const variant = requested === 'auto' ? chooseLutVariant(shape, context.tileFloatsLimit) : requested;
   const rowsPerInvocation = context.rowsPerInvocation ?? DEFAULT_ROWS_PER_INVOCATION;
   const codebookBytes = stages * segments * k * d * FLOAT_BYTES;
+  // 'fused-banked' reads codebook and x 4 floats at a time when every sub-vector is whole and 16-byte aligned.
+  const gatherKernel =
+    variant === 'fused-banked' && context.vectorTableBuild && canBuildTableWithVec4(d, cols)
+      ? GATHER_BANKED_FUSED_VEC4_KERNEL
+      : GATHER_KERNELS[variant];
   checkBindingSize(context, 'the codebook', codebookBytes, 'the layer cannot run on this device');
 
   function layout(batch: number) {
@@ -112,6 +135,7 @@ export function createLutProgram(
       TILE_INPUTS: batchTile,
       WORDS_IN_FLIGHT:
         context.wordsInFlight ?? wordsInFlightFor(geometry.chunkSegments, WORD_BITS / packing.bits),
+      ABLATION: GATHER_ABLATION_CODES[context.ablation],
     };
     // Each property of the variant brings its knobs: a tile (all but lut-global), the table built in the gather
     // (fused variants: D), the banked tile (its group and rows per invocation).
@@ -172,7 +196,7 @@ export function createLutProgram(
       });
     }
 
-    const gatherPipeline = getPipeline(device, GATHER_KERNELS[variant], gatherConstants(geometry));
+    const gatherPipeline = getPipeline(device, gatherKernel, gatherConstants(geometry));
     const gatherLayout = {
       batch,
       geometry,

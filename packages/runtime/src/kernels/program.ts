@@ -26,6 +26,10 @@ export interface ProgramContext {
    * (BANKED_BATCH_TILE for the banked variants, GATHER_BATCH_TILE for the others).
    */
   batchTile: number | undefined;
+  /** Whether 'fused-banked' may read codebook and x as 16-byte vectors (lut-program.ts canBuildTableWithVec4). */
+  vectorTableBuild: boolean;
+  /** A stage the PQ / RQ gathers leave out, for measuring only (GatherAblation); 'none' in use. */
+  ablation: GatherAblation;
   /** Largest storage binding, bytes (device limit, or lower when the caller forces it). */
   maxBindingBytes: number;
   /** Workgroup memory for tiles, in floats. */
@@ -38,6 +42,21 @@ export interface ProgramContext {
   hasBias: boolean;
   relu: boolean;
 }
+
+/**
+ * A stage of the PQ / RQ gathers to leave out, to measure what it costs (the kernel benchmark's `--ablations`
+ * rows): 'no-code-loads' makes each code word in registers instead of loading it, 'no-lookups' adds each code as a
+ * number instead of reading its table entry, 'no-table-build' leaves the workgroup's tile unbuilt (zeros).
+ * Outputs are wrong by design with anything but 'none'.
+ */
+export type GatherAblation = 'none' | 'no-code-loads' | 'no-lookups' | 'no-table-build';
+
+export const GATHER_ABLATIONS: readonly GatherAblation[] = [
+  'none',
+  'no-code-loads',
+  'no-lookups',
+  'no-table-build',
+];
 
 /** What a dispatch does: build a LUT, gather codes into sums, or reduce split-K partial sums. */
 export type DispatchStage = 'lut-build' | 'gather' | 'reduce';

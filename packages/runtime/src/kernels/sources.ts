@@ -37,6 +37,14 @@ export const GATHER_TILED_KERNEL: KernelSource = { ...PQ_GATHER, entryPoint: 'ga
 export const GATHER_BANKED_KERNEL: KernelSource = { ...PQ_GATHER, entryPoint: 'gather_banked' };
 /** The banked gather with its tile computed from codebook and x (variant 'fused-banked'). */
 export const GATHER_BANKED_FUSED_KERNEL: KernelSource = { ...PQ_GATHER, entryPoint: 'gather_banked_fused' };
+/**
+ * 'fused-banked' reading codebook and x as 16-byte vectors, for sub-vectors of a multiple of 4 floats that tile
+ * the columns exactly (lut-program.ts decides).
+ */
+export const GATHER_BANKED_FUSED_VEC4_KERNEL: KernelSource = {
+  ...PQ_GATHER,
+  entryPoint: 'gather_banked_fused_vec4',
+};
 /** Gather from a LUT chunk built in workgroup memory from codebook and x (variant 'fused'). */
 export const GATHER_FUSED_KERNEL: KernelSource = { ...PQ_GATHER, entryPoint: 'gather_fused' };
 
