@@ -128,12 +128,14 @@ export function pqContenderId(d: number, k: number, variant: string): string {
 /**
  * Tunings the tiled LUT variants are also timed with, beside the executor's defaults: 256-invocation workgroups
  * (the default before DEFAULT_LUT_WORKGROUP_SIZE became 512; its reduce pass also runs 256 invocations instead of
- * 512), for the banked variants 1024 and 256 target workgroups (plan.ts TARGET_WORKGROUPS is 512), and at batches
- * above 1 the batch tiles the variant does not take by default (1 and 2 for the tiled variants, whose default is
- * GATHER_BATCH_TILE = 4; 1 and 4 for the banked ones, whose default is BANKED_BATCH_TILE = 2). The report shows
- * them as extra rows; the goals use the defaults. Earlier runs also tried 1 and 8 code words in flight, 1 and 4
- * rows per invocation, 16, 32 and 48 KiB tiles (32 KiB also at batch 8), 2048 workgroups and 128-invocation
- * workgroups (docs/kernel-attempts.md, with each run's JSON).
+ * 512), for the banked variants 512 and 1024 target workgroups (plan.ts BANKED_TARGET_WORKGROUPS is 256), at
+ * batches above 1 the batch tiles the variant does not take by default (1 and 2 for the tiled variants, whose
+ * default is GATHER_BATCH_TILE = 4; 1 and 4 for the banked ones, whose default is BANKED_BATCH_TILE = 2), and
+ * 'fused-banked' with its scalar table build, and the banked variants with a 32 KiB tile (32-segment groups for
+ * k = 256: no bank conflicts, half the partial sums; step 8 found it slower at 512 target workgroups). The report shows them as extra rows; the goals use the defaults.
+ * Earlier runs also tried 1 and 8 code words in flight, 1 and 4 rows per invocation (again in step 16), 16, 32
+ * and 48 KiB tiles (32 KiB also at batch 8), 2048 workgroups, 128- and 1024-invocation workgroups
+ * (docs/kernel-attempts.md, with each run's JSON).
  */
 interface LutTuning {
   /** Appended to the contender id; '' for the defaults. */
@@ -149,9 +151,13 @@ interface LutTuning {
 const LUT_TUNINGS: readonly LutTuning[] = [
   { label: '', options: {} },
   { label: ' wg 256', options: { workgroupSize: 256 } },
+  { label: ' target 512 wg', options: { targetWorkgroups: 512 }, variants: ['lut-banked', 'fused-banked'] },
   { label: ' target 1024 wg', options: { targetWorkgroups: 1024 }, variants: ['lut-banked', 'fused-banked'] },
-  { label: ' target 256 wg', options: { targetWorkgroups: 256 }, variants: ['lut-banked', 'fused-banked'] },
-  { label: ' wg 1024', options: { workgroupSize: 1024 }, variants: ['lut-banked', 'fused-banked'] },
+  {
+    label: ' 32 KiB tile',
+    options: { maxWorkgroupStorageBytes: 32 * 1024 },
+    variants: ['lut-banked', 'fused-banked'],
+  },
   { label: ' batch tile 1', options: { batchTile: 1 }, minBatch: 2 },
   {
     label: ' batch tile 2',

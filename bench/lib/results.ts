@@ -26,6 +26,7 @@ export type ContenderSpec =
         maxWorkgroupStorageBytes?: number;
         targetWorkgroups?: number;
         batchTile?: number;
+        rowsPerInvocation?: number;
         vectorTableBuild?: boolean;
         ablation?: string;
       };

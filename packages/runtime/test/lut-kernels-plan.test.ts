@@ -13,8 +13,11 @@ import reduceWgsl from '../../../shaders/splitk_reduce.wgsl?raw';
 import { GpuLimitError } from '../src/gpu/errors';
 import {
   BANKED_BATCH_TILE,
+  BANKED_TARGET_WORKGROUPS,
   CODE_ROW_TILE,
+  canBuildTableWithVec4,
   chooseLutVariant,
+  defaultTargetWorkgroups,
   GATHER_BATCH_TILE,
   GATHER_PARAMS,
   gpuStageWords,
@@ -71,27 +74,55 @@ describe('WGSL and TypeScript agree', () => {
 describe('chooseLutVariant', () => {
   const tileFloats = 4096;
   it('fuses when one input’s whole LUT fits the tile', () => {
-    expect(chooseLutVariant({ rows: 100_000, segments: 16, stages: 1, k: 256, d: 4 }, tileFloats)).toBe(
-      'fused',
-    );
-    expect(chooseLutVariant({ rows: 10, segments: 8, stages: 2, k: 256, d: 4 }, tileFloats)).toBe('fused');
+    const fits = { rows: 100_000, cols: 64, segments: 16, stages: 1, k: 256, d: 4 };
+    expect(chooseLutVariant(fits, tileFloats)).toBe('fused');
+    const fitsRq = { rows: 10, cols: 32, segments: 8, stages: 2, k: 256, d: 4 };
+    expect(chooseLutVariant(fitsRq, tileFloats)).toBe('fused');
   });
   it('gathers from the storage LUT on small layers and tiles with split-K on large ones', () => {
-    expect(chooseLutVariant({ rows: 10, segments: 1024, stages: 1, k: 256, d: 4 }, tileFloats)).toBe(
-      'lut-global',
-    );
-    const lookupsAtLimit = { rows: SMALL_LAYER_LOOKUPS / 1024, segments: 1024, stages: 1, k: 16, d: 4 };
+    const small = { rows: 10, cols: 4096, segments: 1024, stages: 1, k: 256, d: 4 };
+    expect(chooseLutVariant(small, tileFloats)).toBe('lut-global');
+    const lookupsAtLimit = {
+      rows: SMALL_LAYER_LOOKUPS / 1024,
+      cols: 4096,
+      segments: 1024,
+      stages: 1,
+      k: 16,
+      d: 4,
+    };
     expect(chooseLutVariant(lookupsAtLimit, tileFloats)).toBe('lut-global');
     expect(chooseLutVariant({ ...lookupsAtLimit, rows: lookupsAtLimit.rows + 1 }, tileFloats)).toBe(
       'lut-tiled-splitk',
     );
-    // 8-bit codes (k > 16) take the bank-conflict-free tile, built in the gather for d ≤ 4; 4-bit and narrower
-    // codes the plain tile.
-    const large = { rows: 4096, segments: 1024, stages: 1 };
+    // 8-bit codes (k > 16) take the bank-conflict-free tile, built in the gather for d ≤ 4, and for d = 8 where
+    // 16-byte loads can build it (d divides cols); 4-bit and narrower codes the plain tile.
+    const large = { rows: 4096, cols: 4096, segments: 1024, stages: 1 };
     expect(chooseLutVariant({ ...large, k: 256, d: 4 }, tileFloats)).toBe('fused-banked');
     expect(chooseLutVariant({ ...large, k: 32, d: 1 }, tileFloats)).toBe('fused-banked');
-    expect(chooseLutVariant({ ...large, k: 256, d: 8 }, tileFloats)).toBe('lut-banked');
+    expect(chooseLutVariant({ ...large, segments: 512, k: 256, d: 8 }, tileFloats)).toBe('fused-banked');
+    const ragged = { ...large, cols: 4092, segments: 512, k: 256, d: 8 };
+    expect(chooseLutVariant(ragged, tileFloats)).toBe('lut-banked');
+    expect(chooseLutVariant({ ...large, segments: 410, k: 256, d: 10 }, tileFloats)).toBe('lut-banked');
     expect(chooseLutVariant({ ...large, k: 16, d: 4 }, tileFloats)).toBe('lut-tiled-splitk');
+  });
+  it('aims the banked gathers at fewer workgroups (each builds a 256-entry table per segment)', () => {
+    expect(defaultTargetWorkgroups('fused-banked')).toBe(BANKED_TARGET_WORKGROUPS);
+    expect(defaultTargetWorkgroups('lut-banked')).toBe(BANKED_TARGET_WORKGROUPS);
+    expect(defaultTargetWorkgroups('lut-tiled-splitk')).toBe(TARGET_WORKGROUPS);
+    expect(BANKED_TARGET_WORKGROUPS).toBeLessThan(TARGET_WORKGROUPS);
+    // 16384 rows in 256 chunks: one row group of 16384 rows at 256 workgroups, two of 8192 at 512.
+    expect(rowGrouping(16384, 1024, 256, BANKED_TARGET_WORKGROUPS)).toEqual({
+      rowsPerGroup: 16384,
+      rowGroups: 1,
+    });
+    expect(rowGrouping(16384, 1024, 256, TARGET_WORKGROUPS)).toEqual({ rowsPerGroup: 8192, rowGroups: 2 });
+  });
+  it('builds tables from 16-byte loads only for whole, aligned sub-vectors', () => {
+    expect(canBuildTableWithVec4(4, 4096)).toBe(true);
+    expect(canBuildTableWithVec4(8, 3136)).toBe(true);
+    expect(canBuildTableWithVec4(8, 3132)).toBe(false);
+    expect(canBuildTableWithVec4(2, 4096)).toBe(false);
+    expect(canBuildTableWithVec4(12, 4092)).toBe(true);
   });
 });
 

@@ -11,7 +11,7 @@
  * one dropped or doubled term (≈ Σ|terms| / n) still breaks it for n ≤ 10^4.
  */
 import { bitsForK } from '@pqweb/format';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { binaryForward, kmeansForward, pqForward, rqForward } from '../src/cpu';
 import { GpuLimitError, KernelInputError } from '../src/gpu/errors';
 import { cachedPipelineCount } from '../src/gpu/pipeline-cache';
@@ -464,14 +464,30 @@ describe.skipIf(noGpuReason)('LUT executor contracts', () => {
       const input = uploadFloat32(device, x, 'x');
       const output = poisonedOutput(device, 3 * 13, 'y');
       const executor = createLayerExecutor(device, layer.shape, { codes, codebook, bias: null });
+      const createBindGroup = vi.spyOn(device, 'createBindGroup');
       const encoder = device.createCommandEncoder();
       executor.encode(encoder, input, output, 3);
       const afterFirst = context.liveBuffers();
+      const bindGroupsFirst = createBindGroup.mock.calls.length;
+      expect(bindGroupsFirst).toBeGreaterThan(0);
       executor.encode(encoder, input, output, 3);
       expect(context.liveBuffers()).toBe(afterFirst);
+      // Same buffers: the bind groups of the first encode are reused.
+      expect(createBindGroup.mock.calls.length).toBe(bindGroupsFirst);
       device.queue.submit([encoder.finish()]);
+      const first = (await readFloat32(device, output)).slice(0, 3 * 13);
+      const reference = denseReference(layer.weights, 13, 37, null, x, 3, false);
+      expect(firstMismatch(first, reference, TOLERANCE_PER_SQRT_TERM * Math.sqrt(37))).toBe(-1);
+      // Another output buffer: new bind groups, and the sums land there.
+      const second = poisonedOutput(device, 3 * 13, 'y2');
+      const again = device.createCommandEncoder();
+      executor.encode(again, input, second, 3);
+      device.queue.submit([again.finish()]);
+      expect(createBindGroup.mock.calls.length).toBe(2 * bindGroupsFirst);
+      expect(Array.from((await readFloat32(device, second)).slice(0, 3 * 13))).toEqual(Array.from(first));
+      createBindGroup.mockRestore();
       executor.destroy();
-      for (const buffer of [codes, codebook, input, output]) buffer.destroy();
+      for (const buffer of [codes, codebook, input, output, second]) buffer.destroy();
     });
   });
 

@@ -26,7 +26,6 @@ import {
   type LutVariant,
   MAX_ROWS_PER_INVOCATION,
   MAX_WORDS_IN_FLIGHT,
-  TARGET_WORKGROUPS,
 } from './plan';
 import {
   type BatchPlan,
@@ -35,6 +34,7 @@ import {
   GATHER_ABLATIONS,
   type GatherAblation,
   type LayerProgram,
+  type PlannedDispatch,
   type ProgramContext,
   WORD_BYTES,
 } from './program';
@@ -87,8 +87,9 @@ export interface LayerExecutorOptions {
    */
   maxWorkgroupStorageBytes?: number;
   /**
-   * Workgroups a gather dispatch aims for (rows are grouped to reach it); default TARGET_WORKGROUPS. A tuning
-   * knob: more workgroups keep more rows in flight on a large GPU, at the cost of more LUT staging.
+   * Workgroups a gather dispatch aims for (rows are grouped to reach it); default BANKED_TARGET_WORKGROUPS for
+   * the banked variants, TARGET_WORKGROUPS otherwise. A tuning knob: more workgroups keep more rows in flight on a
+   * large GPU, at the cost of more LUT staging.
    */
   targetWorkgroups?: number;
   /**
@@ -396,7 +397,7 @@ export function createLayerExecutor(
     rows,
     cols,
     workgroupSize,
-    targetWorkgroups: options.targetWorkgroups ?? TARGET_WORKGROUPS,
+    targetWorkgroups: options.targetWorkgroups,
     wordsInFlight,
     rowsPerInvocation,
     batchTile,
@@ -418,7 +419,34 @@ export function createLayerExecutor(
     throw error;
   }
   const plans = new Map<number, BatchPlan>();
+  // Bind groups per dispatch and (input, output) pair, built on first use: a classifier's steady state and the
+  // benchmark's rotated sets call with the same few buffers, and createBindGroup costs CPU time on every call
+  // otherwise. Weak keys, so a buffer the caller drops takes its bind groups with it.
+  const bindGroups = new WeakMap<PlannedDispatch, WeakMap<GPUBuffer, WeakMap<GPUBuffer, GPUBindGroup>>>();
   let destroyed = false;
+
+  function bindGroupFor(dispatch: PlannedDispatch, input: GPUBuffer, output: GPUBuffer): GPUBindGroup {
+    let byInput = bindGroups.get(dispatch);
+    if (!byInput) {
+      byInput = new WeakMap();
+      bindGroups.set(dispatch, byInput);
+    }
+    let byOutput = byInput.get(input);
+    if (!byOutput) {
+      byOutput = new WeakMap();
+      byInput.set(input, byOutput);
+    }
+    let bindGroup = byOutput.get(output);
+    if (!bindGroup) {
+      bindGroup = device.createBindGroup({
+        label: dispatch.label,
+        layout: dispatch.pipeline.getBindGroupLayout(0),
+        entries: dispatch.entries(input, output),
+      });
+      byOutput.set(output, bindGroup);
+    }
+    return bindGroup;
+  }
 
   function planFor(batch: number): BatchPlan {
     let plan = plans.get(batch);
@@ -465,13 +493,8 @@ export function createLayerExecutor(
           });
         }
         pass ??= encoder.beginComputePass({ label: `${label}[batch ${batch}]` });
-        const bindGroup = device.createBindGroup({
-          label: dispatch.label,
-          layout: dispatch.pipeline.getBindGroupLayout(0),
-          entries: dispatch.entries(input, output),
-        });
         pass.setPipeline(dispatch.pipeline);
-        pass.setBindGroup(0, bindGroup);
+        pass.setBindGroup(0, bindGroupFor(dispatch, input, output));
         pass.dispatchWorkgroups(dispatch.workgroups.x, dispatch.workgroups.y, dispatch.workgroups.z);
       }
       pass?.end();

@@ -25,6 +25,8 @@ export interface GatherLayout {
    * least this many rows per invocation, or some invocations would have none.
    */
   rowsPerInvocation?: number;
+  /** Workgroups the dispatch aims for when the caller set none (context.targetWorkgroups); default TARGET_WORKGROUPS. */
+  defaultTargetWorkgroups?: number;
 }
 
 export function gatherBlock(
@@ -39,7 +41,7 @@ export function gatherBlock(
     block.rowEnd - block.rowBegin,
     context.workgroupSize * (layout.rowsPerInvocation ?? 1),
     geometry.chunks * geometry.batchTiles,
-    context.targetWorkgroups,
+    context.targetWorkgroups ?? layout.defaultTargetWorkgroups,
   );
   const workgroups = { x: grouping.rowGroups, y: geometry.chunks, z: geometry.batchTiles };
   checkGrid(context, workgroups);

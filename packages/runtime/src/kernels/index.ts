@@ -16,14 +16,16 @@ export {
   type LayerGpuBuffers,
   type LutLayerDescriptor,
 } from './executor';
-export { canBuildTableWithVec4 } from './lut-program';
 export { GATHER_BATCH_TILE, GATHER_PARAMS, LUT_BUILD_PARAMS, REDUCE_PARAMS } from './params';
 export {
   BANKED_BATCH_TILE,
+  BANKED_TARGET_WORKGROUPS,
   type CodeBlock,
   type CodeBlockPlan,
+  canBuildTableWithVec4,
   chooseLutVariant,
   DEFAULT_ROWS_PER_INVOCATION,
+  defaultTargetWorkgroups,
   type ExecutorVariant,
   type GatherGeometry,
   LUT_VARIANTS,

@@ -12,8 +12,10 @@ import { getPipeline, type OverrideConstants } from '../gpu/pipeline-cache';
 import { gatherBlock } from './gather-blocks';
 import { LUT_BUILD_PARAMS } from './params';
 import {
+  canBuildTableWithVec4,
   chooseLutVariant,
   DEFAULT_ROWS_PER_INVOCATION,
+  defaultTargetWorkgroups,
   type GatherGeometry,
   isBankedVariant,
   isFusedVariant,
@@ -73,14 +75,6 @@ const GATHER_ABLATION_CODES: Record<GatherAblation, number> = {
   'no-lookups': 2,
   'no-table-build': 3,
 };
-
-/**
- * Whether gather_banked_fused_vec4 can build the tables: sub-vectors of a multiple of 4 floats (whole vec4s of
- * codebook) that tile the columns exactly (each sub-vector of x starts 16-byte aligned, none is partial).
- */
-export function canBuildTableWithVec4(d: number, cols: number): boolean {
-  return d % 4 === 0 && cols % d === 0;
-}
 
 export function createLutProgram(
   context: ProgramContext,
@@ -205,6 +199,7 @@ export function createLutProgram(
       stagesTotal: stages,
       slots,
       rowsPerInvocation: isBankedVariant(variant) ? rowsPerInvocation : 1,
+      defaultTargetWorkgroups: defaultTargetWorkgroups(variant),
     };
     for (const [index, block] of blockPlan.blocks.entries()) {
       const { workgroups, uniform } = gatherBlock(context, gatherLayout, block, index);

@@ -56,6 +56,19 @@ export const SMALL_LAYER_LOOKUPS = 1 << 16;
 export const TARGET_WORKGROUPS = 512;
 
 /**
+ * The same for the banked variants: their tables are the costly part of a workgroup's start (a 256-entry table
+ * per segment), and fewer row groups build each table fewer times. 16384², batch 1, fused-banked: d=8 k=256 43.3
+ * against 48.5–52.1 µs at 512, d=4 k=256 63.6–67.2 against 66.5–68.3 (docs/kernel-attempts.md, step 16; the
+ * banked row groups' lower bound of workgroup size × rows per invocation leaves smaller layers as they were).
+ */
+export const BANKED_TARGET_WORKGROUPS = 256;
+
+/** The workgroups a variant's gather aims for unless the caller sets `targetWorkgroups`. */
+export function defaultTargetWorkgroups(variant: LutVariant): number {
+  return isBankedVariant(variant) ? BANKED_TARGET_WORKGROUPS : TARGET_WORKGROUPS;
+}
+
+/**
  * The rule behind variant 'auto' for PQ / RQ layers, from the layer shape alone:
  * 1. a whole stage-set of LUT rows for one input fits the workgroup tile (stages·segments·k floats) → 'fused':
  *    one pass, no LUT buffer, and the per-workgroup rebuild of such a small table is cheap;
@@ -63,24 +76,39 @@ export const TARGET_WORKGROUPS = 512;
  * 3. else, with 8-bit codes (k > BANKED_MIN_K), a banked variant: 32 random codes into one 256-entry table cost
  *    ~4 workgroup-memory cycles per lookup in the tiled layout (docs/kernel-attempts.md, step 8: 16384², batch
  *    1, d=4 k=256 78 against 108 µs on the H200): 'fused-banked' for d ≤ FUSED_BANKED_MAX_D (no LUT pass:
- *    69 µs, step 11), 'lut-banked' for longer sub-vectors (the fused tile reads d floats of codebook per entry:
- *    d=8 k=256 55 against 51 µs);
+ *    69 µs, step 11), and up to FUSED_BANKED_VEC4_MAX_D where the tile is built from 16-byte loads
+ *    (canBuildTableWithVec4; d=8 k=256 48.5 against 54.6 µs with scalar loads, step 16), 'lut-banked' for
+ *    longer sub-vectors (the fused tile reads d floats of codebook per entry: d=8 k=256 with scalar loads 55
+ *    against 51 µs, step 11);
  * 4. else → 'lut-tiled-splitk' (tables of ≤ 16 entries sit in distinct banks already, and the banked gather's
  *    rotation only cost time there: d=4 k=16 60 against 51 µs).
  */
 export function chooseLutVariant(
-  shape: { rows: number; segments: number; stages: number; k: number; d: number },
+  shape: { rows: number; cols: number; segments: number; stages: number; k: number; d: number },
   tileFloats: number,
 ): LutVariant {
-  const { rows, segments, stages, k, d } = shape;
+  const { rows, cols, segments, stages, k, d } = shape;
   if (stages * segments * k <= tileFloats) return 'fused';
   if (rows * stages * segments <= SMALL_LAYER_LOOKUPS) return 'lut-global';
   if (k <= BANKED_MIN_K) return 'lut-tiled-splitk';
-  return d <= FUSED_BANKED_MAX_D ? 'fused-banked' : 'lut-banked';
+  const fused = d <= FUSED_BANKED_MAX_D || (d <= FUSED_BANKED_VEC4_MAX_D && canBuildTableWithVec4(d, cols));
+  return fused ? 'fused-banked' : 'lut-banked';
 }
 
 /** Longest sub-vector for which the 'auto' rule builds the banked tile inside the gather ('fused-banked'). */
 export const FUSED_BANKED_MAX_D = 4;
+
+/** The same, where the tile is built from 16-byte loads of codebook and x (canBuildTableWithVec4). */
+export const FUSED_BANKED_VEC4_MAX_D = 8;
+
+/**
+ * Whether 'fused-banked' can build its tables from 16-byte loads (gather_banked_fused_vec4): sub-vectors of a
+ * multiple of 4 floats (whole vec4s of codebook) that tile the columns exactly (each sub-vector of x starts
+ * 16-byte aligned, none is partial).
+ */
+export function canBuildTableWithVec4(d: number, cols: number): boolean {
+  return d % 4 === 0 && cols % d === 0;
+}
 
 /** Above this many centroids (8-bit codes) the 'auto' rule picks a banked variant over 'lut-tiled-splitk'. */
 export const BANKED_MIN_K = 16;

@@ -15,8 +15,11 @@ export interface ProgramContext {
   rows: number;
   cols: number;
   workgroupSize: number;
-  /** Workgroups a gather dispatch aims for (plan.ts TARGET_WORKGROUPS unless the caller tunes it). */
-  targetWorkgroups: number;
+  /**
+   * Workgroups a gather dispatch aims for; undefined: plan.ts's default (BANKED_TARGET_WORKGROUPS for the banked
+   * variants, TARGET_WORKGROUPS for the others).
+   */
+  targetWorkgroups: number | undefined;
   /** Code words a PQ / RQ gather invocation loads before decoding (pq_gather.wgsl); undefined: plan.ts's rule. */
   wordsInFlight: number | undefined;
   /** Rows each 'lut-banked' gather invocation sums (pq_gather.wgsl); undefined: plan.ts's default. */
