@@ -132,10 +132,10 @@ export function pqContenderId(d: number, k: number, variant: string): string {
  * batches above 1 the batch tiles the variant does not take by default (1 and 2 for the tiled variants, whose
  * default is GATHER_BATCH_TILE = 4; 1 and 4 for the banked ones, whose default is BANKED_BATCH_TILE = 2), and
  * 'fused-banked' with its scalar table build, and the banked variants with a 32 KiB tile (32-segment groups for
- * k = 256: no bank conflicts, half the partial sums; step 8 found it slower at 512 target workgroups). The report shows them as extra rows; the goals use the defaults.
- * Earlier runs also tried 1 and 8 code words in flight, 1 and 4 rows per invocation (again in step 16), 16, 32
- * and 48 KiB tiles (32 KiB also at batch 8), 2048 workgroups, 128- and 1024-invocation workgroups
- * (docs/kernel-attempts.md, with each run's JSON).
+ * k = 256: no bank conflicts, half the partial sums; slower in steps 8 and 16). The report shows them as extra
+ * rows; the goals use the defaults. Earlier runs also tried 1 and 8 code words in flight, 1 and 4 rows per
+ * invocation (again in step 16), 16, 32 and 48 KiB tiles (32 KiB also at batch 8), 2048 workgroups, 128- and
+ * 1024-invocation workgroups (docs/kernel-attempts.md, with each run's JSON).
  */
 interface LutTuning {
   /** Appended to the contender id; '' for the defaults. */
