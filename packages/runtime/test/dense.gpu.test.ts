@@ -212,6 +212,41 @@ describe.skipIf(noGpuReason !== null)(
       });
     }
 
+    it('reuses a bind group for the same buffers and sizes, and still runs after destroy()', () =>
+      withGpu(async (ctx) => {
+        const { device } = ctx;
+        const random = seededRandom(99);
+        const [rows, cols, batch] = [7, 17, 2];
+        const weight = randomArray(rows * cols, random);
+        const bias = randomArray(rows, random);
+        const x = randomArray(batch * cols, random);
+        const expected = denseForward(weight, bias, x, rows, cols, batch, false);
+        const buffers = {
+          weight: uploadFloat32(device, weight, 'W'),
+          bias: uploadFloat32(device, bias, 'b'),
+          input: uploadFloat32(device, x, 'x'),
+          output: poisonedOutput(device, batch * rows, 'y'),
+        };
+        const kernel = createDenseKernel(device);
+        const sizes = { rows, cols, batch };
+        expect(kernel.bindGroup(buffers, sizes)).toBe(kernel.bindGroup(buffers, sizes));
+        // Another batch binds other byte ranges: another group.
+        expect(kernel.bindGroup(buffers, { ...sizes, batch: 1 })).not.toBe(kernel.bindGroup(buffers, sizes));
+        const check = async (): Promise<void> => {
+          const encoder = device.createCommandEncoder();
+          kernel.encode(encoder, buffers, sizes);
+          device.queue.submit([encoder.finish()]);
+          const got = (await readFloat32(device, buffers.output)).slice(0, batch * rows);
+          for (let i = 0; i < got.length; i++) expect(got[i]).toBeCloseTo(expected[i] ?? Number.NaN, 4);
+        };
+        await check();
+        // destroy() frees the uniform buffers its groups bind; a later call builds both again.
+        kernel.destroy();
+        await check();
+        kernel.destroy();
+        for (const buffer of Object.values(buffers)) buffer.destroy();
+      }));
+
     it('folds rows beyond maxComputeWorkgroupsPerDimension into a 2D dispatch', () =>
       withGpu(async (ctx) => {
         const rows = ctx.device.limits.maxComputeWorkgroupsPerDimension + 3;

@@ -10,6 +10,7 @@
  */
 import denseWgsl from '../../../../shaders/dense_gemv.wgsl?raw';
 import denseSubgroupWgsl from '../../../../shaders/dense_gemv_subgroup.wgsl?raw';
+import { BindGroupCache } from '../gpu/bind-group-cache';
 import { type DispatchSize, dispatch1d } from '../gpu/dispatch';
 import { GpuLimitError, KernelInputError } from '../gpu/errors';
 import { getPipeline, type KernelSource, pipelineKey } from '../gpu/pipeline-cache';
@@ -216,6 +217,9 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
   const labelSuffix = options.label ? ` ${options.label}` : '';
   const constants = { WORKGROUP_SIZE: workgroupSize };
   const uniformBuffers = new Map<string, GPUBuffer>();
+  // Bind groups by (weight, bias, input, output) and sizes, made once (gpu/bind-group-cache.ts). A group binds
+  // a uniform buffer of uniformBuffers, so destroy() drops them together.
+  let bindGroups = new BindGroupCache();
 
   const sourceFor = ({ cols }: DenseSizes): KernelSource => ({
     name,
@@ -248,18 +252,22 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
     dispatchSize: (sizes) => dispatch1d(device, sizes.rows),
     bindGroup(buffers, sizes) {
       validateDense(device, buffers, sizes);
-      const pipeline = getPipeline(device, sourceFor(sizes), constants);
-      const bytes = bindingBytes(sizes);
-      return device.createBindGroup({
-        label: `${name}${labelSuffix} ${sizes.rows}x${sizes.cols}x${sizes.batch}`,
-        layout: pipeline.getBindGroupLayout(0),
-        entries: [
-          { binding: 0, resource: { buffer: uniformsFor(sizes) } },
-          { binding: 1, resource: { buffer: buffers.weight, size: bytes.weight } },
-          { binding: 2, resource: { buffer: buffers.bias, size: bytes.bias } },
-          { binding: 3, resource: { buffer: buffers.input, size: bytes.input } },
-          { binding: 4, resource: { buffer: buffers.output, size: bytes.output } },
-        ],
+      const key = `${sizes.rows}x${sizes.cols}x${sizes.batch}`;
+      const { weight, bias, input, output } = buffers;
+      return bindGroups.get([weight, bias, input, output], key, () => {
+        const pipeline = getPipeline(device, sourceFor(sizes), constants);
+        const bytes = bindingBytes(sizes);
+        return device.createBindGroup({
+          label: `${name}${labelSuffix} ${key}`,
+          layout: pipeline.getBindGroupLayout(0),
+          entries: [
+            { binding: 0, resource: { buffer: uniformsFor(sizes) } },
+            { binding: 1, resource: { buffer: weight, size: bytes.weight } },
+            { binding: 2, resource: { buffer: bias, size: bytes.bias } },
+            { binding: 3, resource: { buffer: input, size: bytes.input } },
+            { binding: 4, resource: { buffer: output, size: bytes.output } },
+          ],
+        });
       });
     },
     encode(target, buffers, sizes) {
@@ -277,6 +285,7 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
     destroy() {
       for (const buffer of uniformBuffers.values()) buffer.destroy();
       uniformBuffers.clear();
+      bindGroups = new BindGroupCache();
     },
   };
   return kernel;

@@ -16,6 +16,7 @@ import {
   type PqShape,
   type RqShape,
 } from '../cpu/layer-shapes';
+import { BindGroupCache } from '../gpu/bind-group-cache';
 import { GpuLimitError, KernelInputError } from '../gpu/errors';
 import { CODE_ROW_TILE, codeRowTiles, gpuCodeWords } from './code-layout';
 import { createLutProgram } from './lut-program';
@@ -419,33 +420,19 @@ export function createLayerExecutor(
     throw error;
   }
   const plans = new Map<number, BatchPlan>();
-  // Bind groups per dispatch and (input, output) pair, built on first use: a classifier's steady state and the
-  // benchmark's rotated sets call with the same few buffers, and createBindGroup costs CPU time on every call
-  // otherwise. Weak keys, so a buffer the caller drops takes its bind groups with it.
-  const bindGroups = new WeakMap<PlannedDispatch, WeakMap<GPUBuffer, WeakMap<GPUBuffer, GPUBindGroup>>>();
+  // Per dispatch and (input, output) pair: a classifier's steady state and the benchmark's rotated sets call with
+  // the same few buffers (gpu/bind-group-cache.ts).
+  const bindGroups = new BindGroupCache();
   let destroyed = false;
 
   function bindGroupFor(dispatch: PlannedDispatch, input: GPUBuffer, output: GPUBuffer): GPUBindGroup {
-    let byInput = bindGroups.get(dispatch);
-    if (!byInput) {
-      byInput = new WeakMap();
-      bindGroups.set(dispatch, byInput);
-    }
-    let byOutput = byInput.get(input);
-    if (!byOutput) {
-      byOutput = new WeakMap();
-      byInput.set(input, byOutput);
-    }
-    let bindGroup = byOutput.get(output);
-    if (!bindGroup) {
-      bindGroup = device.createBindGroup({
+    return bindGroups.get([dispatch, input, output], '', () =>
+      device.createBindGroup({
         label: dispatch.label,
         layout: dispatch.pipeline.getBindGroupLayout(0),
         entries: dispatch.entries(input, output),
-      });
-      byOutput.set(output, bindGroup);
-    }
-    return bindGroup;
+      }),
+    );
   }
 
   function planFor(batch: number): BatchPlan {
