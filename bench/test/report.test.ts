@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { E2eRun } from '../e2e/results';
 import { bytesMoved, floorBytes } from '../lib/bytes';
-import { bandwidthBoundUs, judgeGoals, pqBest, speedup } from '../lib/report/analysis';
+import { bandwidthBoundUs, judgeGoals, pqBest, roundSpreadNote, speedup } from '../lib/report/analysis';
 import { renderBenchmarks } from '../lib/report/markdown';
 import { formatRunSummary } from '../lib/report/summary';
 import type { BenchRun, ContenderSpec, KernelResult } from '../lib/results';
@@ -222,13 +222,16 @@ describe('ablation rows', () => {
   it('are never the best variant and show as not checked', () => {
     const big = '16384x16384';
     const real = result(big, 1, pq(4, 256), 60, 100);
-    const { check: _dropped, ...unchecked } = result(
-      big,
-      1,
-      { ...pq(4, 256), variant: 'fused-banked', isAuto: false, tuning: { ablation: 'no-lookups' } },
-      20,
-      50,
-    );
+    const ablationSpec: ContenderSpec = {
+      engine: 'pqweb',
+      method: 'pq',
+      d: 4,
+      k: 256,
+      variant: 'fused-banked',
+      isAuto: false,
+      tuning: { ablation: 'no-lookups' },
+    };
+    const { check: _dropped, ...unchecked } = result(big, 1, ablationSpec, 20, 50);
     const ablation: KernelResult = {
       ...unchecked,
       id: 'ablate no-lookups',
@@ -238,5 +241,20 @@ describe('ablation rows', () => {
     expect(pqBest(run.results, 4, 256)).toBe(real);
     const markdown = renderBenchmarks([{ file: 'bench/results/kernels-nvidia-h200.json', run }]);
     expect(markdown).toMatch(/\| ablate no-lookups \|.*\| not checked \(ablation\) \|/);
+  });
+});
+
+describe('round spread', () => {
+  it('flags a contender whose round medians disagree by more than a quarter', () => {
+    const steady = result('4096x4096', 1, pq(4, 256), 20, 30);
+    expect(roundSpreadNote(steady)).toBe('');
+    const timing = steady.timing;
+    if (!timing) throw new Error('the fixture has a timing');
+    const unstable = { ...steady, timing: { ...timing, roundMedians: [20, 31.1] } };
+    expect(roundSpreadNote(unstable)).toBe('; round medians 20.0 / 31.1 µs (unstable)');
+    expect(roundSpreadNote({ ...steady, timing: { ...timing, roundMedians: [20, 24.9] } })).toBe('');
+    const run = h200Run([unstable, result('4096x4096', 1, dense, 27, 40)]);
+    const verdict = judgeGoals(run).find((v) => v.goal.includes('4096x4096'));
+    expect(verdict?.measured).toMatch(/\(unstable\)$/);
   });
 });

@@ -137,6 +137,23 @@ function variantName(result: KernelResult | undefined): string {
   return result.id.startsWith(prefix) ? result.id.slice(prefix.length) : result.contender.variant;
 }
 
+/**
+ * Above this ratio between a contender's slowest and fastest round median, its goal line says so: a median over
+ * rounds that disagree this much (a small layer switching between two speeds, docs/kernel-attempts.md) is not
+ * the kernel's speed.
+ */
+export const UNSTABLE_ROUND_SPREAD = 1.25;
+
+/** '; round medians a / b µs (unstable)' when the rounds disagree by more than UNSTABLE_ROUND_SPREAD, else ''. */
+export function roundSpreadNote(result: KernelResult | undefined): string {
+  const medians = result?.timing?.roundMedians ?? [];
+  if (medians.length < 2) return '';
+  const fastest = Math.min(...medians);
+  const slowest = Math.max(...medians);
+  if (!(fastest > 0) || slowest / fastest <= UNSTABLE_ROUND_SPREAD) return '';
+  return `; round medians ${medians.map((us) => us.toFixed(1)).join(' / ')} µs (unstable)`;
+}
+
 /** The issue's goals, judged with the auto-chosen variant (what pqweb ships); the best variant is noted. */
 export function judgeGoals(run: BenchRun): GoalVerdict[] {
   const verdicts: GoalVerdict[] = [];
@@ -177,7 +194,7 @@ export function judgeGoals(run: BenchRun): GoalVerdict[] {
     verdicts.push({
       goal,
       target: '≤ 2× bound',
-      measured: `${factor.toFixed(2)}× bound: ${time.us.toFixed(1)} µs vs ${bound.toFixed(1)} µs, ${variantName(result)}${bestNote}`,
+      measured: `${factor.toFixed(2)}× bound: ${time.us.toFixed(1)} µs vs ${bound.toFixed(1)} µs, ${variantName(result)}${bestNote}${roundSpreadNote(result)}`,
       status: factor <= 2 ? 'met' : 'missed',
       shortfall: factor <= 2 ? null : `${(factor / 2).toFixed(2)}× too slow`,
     });
@@ -206,6 +223,7 @@ export function judgeGoals(run: BenchRun): GoalVerdict[] {
       const gpuRatio = gpuVersusWall(pq, other);
       if (gpuRatio) detail += `; pqweb GPU time vs ORT wall: ${gpuRatio.toFixed(2)}×`;
     }
+    detail += roundSpreadNote(pq);
     verdicts.push(verdictAtLeast(goal, target, ratio?.ratio ?? null, ratio ? detail : ''));
   };
   ratioGoal(BIG, 1, 4, 256, 'dense', 6);
