@@ -383,6 +383,8 @@ fn fused_lut_entry_vec4(work: Work, table: u32, segment: u32, centroid: u32) -> 
   return sum;
 }
 
+// gather_banked_fused with the vec4 loads. A twin rather than a shared loop: WGSL passes no functions as values,
+// and one entry point reaching both `codebook` and `codebook4` would use binding 3 twice.
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn gather_banked_fused_vec4(
   @builtin(workgroup_id) workgroup: vec3u,
