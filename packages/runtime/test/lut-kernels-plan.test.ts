@@ -34,6 +34,7 @@ import {
   TARGET_WORKGROUPS,
   wordsInFlightFor,
 } from '../src/kernels';
+import { GATHER_ABLATION_CODES } from '../src/kernels/lut-program';
 import { REDUCE_ROWS_PER_GROUP } from '../src/kernels/reduce';
 import {
   BINARY_GATHER_KERNEL,
@@ -67,6 +68,11 @@ describe('WGSL and TypeScript agree', () => {
     expect(reduceWgsl).toContain(REDUCE_PARAMS.wgslStruct('ReduceParams'));
     expect(reduceWgsl).toContain(`const ROWS_PER_GROUP = ${REDUCE_ROWS_PER_GROUP}u;`);
     expect(pqGatherWgsl).toContain(`const MAX_WORDS_IN_FLIGHT = ${MAX_WORDS_IN_FLIGHT}u;`);
+    const { none, ...ablations } = GATHER_ABLATION_CODES;
+    expect(pqGatherWgsl).toContain(`override ABLATION: u32 = ${none}u;`);
+    expect(pqGatherWgsl).toContain(`const ABLATE_CODE_LOADS = ${ablations['no-code-loads']}u;`);
+    expect(pqGatherWgsl).toContain(`const ABLATE_LOOKUPS = ${ablations['no-lookups']}u;`);
+    expect(pqGatherWgsl).toContain(`const ABLATE_TABLE_BUILD = ${ablations['no-table-build']}u;`);
     expect(pqGatherWgsl).toContain(`const MAX_ROWS_PER_INVOCATION = ${MAX_ROWS_PER_INVOCATION}u;`);
   });
 });

@@ -441,6 +441,24 @@ describe.skipIf(noGpuReason)('LUT executor contracts', () => {
     });
   });
 
+  it('builds fused-banked tables with 16-byte loads only where the shape allows it', async () => {
+    await withGpu(async ({ device }) => {
+      const random = seededRandom(8);
+      // One pipeline per distinct kernel: turning the vec4 build off must compile another kernel where d is a
+      // multiple of 4 dividing cols, and the very same one where it does not apply (cols 300 with d 8).
+      const compiledFor = async (cols: number, options: LayerExecutorOptions): Promise<number> => {
+        const spec = { rows: 40, cols, d: 8, k: 256, stages: 1, withBias: false, relu: false };
+        const x = new Float32Array(randomFloats(cols, random));
+        const before = cachedPipelineCount(device);
+        await runOnGpu(device, lutLayer(spec, random), x, 1, { variant: 'fused-banked', ...options });
+        return cachedPipelineCount(device) - before;
+      };
+      for (const cols of [64, 300]) await compiledFor(cols, {});
+      expect(await compiledFor(64, { vectorTableBuild: false })).toBe(1);
+      expect(await compiledFor(300, { vectorTableBuild: false })).toBe(0);
+    });
+  });
+
   it('reuses pipelines across executors with the same knobs and plans across encodes of one batch', async () => {
     await withGpu(async (context) => {
       const { device } = context;

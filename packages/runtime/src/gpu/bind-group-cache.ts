@@ -9,30 +9,31 @@ interface CacheNode {
   readonly groups: Map<string, GPUBindGroup>;
 }
 
+function emptyNode(): CacheNode {
+  return { next: new WeakMap(), groups: new Map() };
+}
+
 export class BindGroupCache {
-  private readonly root = new WeakMap<object, CacheNode>();
+  private readonly root = emptyNode();
 
   /**
    * The bind group cached under `keys` (the objects it binds, in a fixed order) and `tag` (anything else it
    * depends on, e.g. sizes), made by `create` on first use.
    */
-  get(keys: readonly [object, ...object[]], tag: string, create: () => GPUBindGroup): GPUBindGroup {
-    let level = this.root;
-    let node: CacheNode | undefined;
+  get(keys: readonly object[], tag: string, create: () => GPUBindGroup): GPUBindGroup {
+    let node = this.root;
     for (const key of keys) {
-      node = level.get(key);
-      if (!node) {
-        node = { next: new WeakMap(), groups: new Map() };
-        level.set(key, node);
+      let child = node.next.get(key);
+      if (!child) {
+        child = emptyNode();
+        node.next.set(key, child);
       }
-      level = node.next;
+      node = child;
     }
-    // keys is non-empty, so the loop ran at least once.
-    const leaf = node as CacheNode;
-    let group = leaf.groups.get(tag);
+    let group = node.groups.get(tag);
     if (!group) {
       group = create();
-      leaf.groups.set(tag, group);
+      node.groups.set(tag, group);
     }
     return group;
   }

@@ -68,8 +68,8 @@ const GATHER_KERNELS = {
 
 const WORD_BITS = 32;
 
-/** pq_gather.wgsl's ABLATION values. */
-const GATHER_ABLATION_CODES: Record<GatherAblation, number> = {
+/** pq_gather.wgsl's ABLATION values (its ABLATE_* constants; a test checks that they agree). */
+export const GATHER_ABLATION_CODES: Record<GatherAblation, number> = {
   none: 0,
   'no-code-loads': 1,
   'no-lookups': 2,

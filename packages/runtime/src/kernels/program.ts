@@ -52,14 +52,8 @@ export interface ProgramContext {
  * number instead of reading its table entry, 'no-table-build' leaves the workgroup's tile unbuilt (zeros).
  * Outputs are wrong by design with anything but 'none'.
  */
-export type GatherAblation = 'none' | 'no-code-loads' | 'no-lookups' | 'no-table-build';
-
-export const GATHER_ABLATIONS: readonly GatherAblation[] = [
-  'none',
-  'no-code-loads',
-  'no-lookups',
-  'no-table-build',
-];
+export const GATHER_ABLATIONS = ['none', 'no-code-loads', 'no-lookups', 'no-table-build'] as const;
+export type GatherAblation = (typeof GATHER_ABLATIONS)[number];
 
 /** What a dispatch does: build a LUT, gather codes into sums, or reduce split-K partial sums. */
 export type DispatchStage = 'lut-build' | 'gather' | 'reduce';
