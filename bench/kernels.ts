@@ -30,7 +30,12 @@ import {
 import { adapterSlug, describeAdapter, describeMachine } from './lib/machine';
 import { OptionsError, parseOptions, selectBatches, selectShapes, USAGE } from './lib/options';
 import { type OrtContender, OrtWebgpu } from './lib/ort-layers';
-import { contendersAtBatch, createPqwebLayers, type PqwebContender } from './lib/pqweb-layers';
+import {
+  contendersAtBatch,
+  createPqwebLayers,
+  LUT_TUNING_LABELS,
+  type PqwebContender,
+} from './lib/pqweb-layers';
 import {
   COPY_BYTES_FULL,
   COPY_BYTES_QUICK,
@@ -63,6 +68,8 @@ interface Context {
   timestamps: GpuTimestamps | null;
   /** Whether the LUT tuning rows are timed (full grid, unless --no-tunings). */
   tunings: boolean;
+  /** Only the tuning rows of these labels (--tunings); null: all. */
+  tuningLabels: readonly string[] | null;
   /** Whether the ablation rows are timed (--ablations). */
   ablations: boolean;
   /** Per-stage timestamps of the quantized layers (null without timestamp-query). */
@@ -222,7 +229,14 @@ async function benchShape(context: Context, shape: LayerShape, batches: readonly
   };
   log(`\n== ${shape.name} (${shape.rows}×${shape.cols}) ==`);
   const setupStart = performance.now();
-  const pqweb = createPqwebLayers(device, shape, context.seed, context.tunings, context.ablations);
+  const pqweb = createPqwebLayers(
+    device,
+    shape,
+    context.seed,
+    context.tunings,
+    context.ablations,
+    context.tuningLabels,
+  );
   let ortContenders: OrtContender[] = [];
   try {
     recordFailures(pqweb.failed);
@@ -583,6 +597,13 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
+  const unknownTunings = (options.tuningLabels ?? []).filter((label) => !LUT_TUNING_LABELS.includes(label));
+  if (unknownTunings.length > 0) {
+    throw new OptionsError(
+      `--tunings: no tuning row ${unknownTunings.map((label) => JSON.stringify(label)).join(', ')}; ` +
+        `the rows are ${LUT_TUNING_LABELS.map((label) => JSON.stringify(label)).join(', ')}`,
+    );
+  }
   const started = Date.now();
   const { adapter, device } = await createNodeDevice({
     dawnFlags: DAWN_FLAGS,
@@ -676,6 +697,7 @@ async function main(): Promise<void> {
     timestamps,
     stages: timestamps ? new StageTimestamps(device) : null,
     tunings: options.tunings && plan !== QUICK_TIMING,
+    tuningLabels: options.tuningLabels,
     ablations: options.ablations,
     ort,
     plan,

@@ -12,6 +12,7 @@ export const USAGE = `pnpm bench:kernels [options]
   --seed N           base seed of the synthetic weights and inputs (default 2014)
   --no-ort           skip onnxruntime-node
   --no-tunings       time the LUT variants with the executor's defaults only (no tuning rows)
+  --tunings A,B      time only these tuning rows (their labels, e.g. "wg 256,target 128 wg") beside the defaults
   --ablations        also time each LUT gather with one stage left out (code loads, lookups, table build):
                      measuring only, their results are wrong by design and not checked
   --command TEXT     the command recorded in the JSON (default: pnpm bench:kernels + these arguments)
@@ -29,6 +30,8 @@ export interface BenchOptions {
   ort: boolean;
   /** Time the LUT tuning rows (full grid only). */
   tunings: boolean;
+  /** With `tunings`: only the tuning rows of these labels (--tunings); null: all of them. */
+  tuningLabels: string[] | null;
   /** Time the ablation rows (LayerExecutorOptions.ablation), unchecked. */
   ablations: boolean;
   command: string;
@@ -65,6 +68,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     seed: DEFAULT_SEED,
     ort: true,
     tunings: true,
+    tuningLabels: null,
     ablations: false,
     command: ['pnpm bench:kernels', ...argv].join(' '),
     help: false,
@@ -106,6 +110,13 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case '--no-tunings':
         options.tunings = false;
+        break;
+      case '--tunings':
+        options.tunings = true;
+        options.tuningLabels = value()
+          .split(',')
+          .map((label) => label.trim())
+          .filter((label) => label.length > 0);
         break;
       case '--ablations':
         options.ablations = true;

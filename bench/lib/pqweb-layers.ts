@@ -151,6 +151,22 @@ interface LutTuning {
 const LUT_TUNINGS: readonly LutTuning[] = [
   { label: '', options: {} },
   { label: ' wg 256', options: { workgroupSize: 256 } },
+  {
+    label: ' 1 row per invocation',
+    options: { rowsPerInvocation: 1 },
+    variants: ['lut-banked', 'fused-banked'],
+  },
+  {
+    label: ' 2 rows per invocation',
+    options: { rowsPerInvocation: 2 },
+    variants: ['lut-banked', 'fused-banked'],
+  },
+  {
+    label: ' 4 rows per invocation',
+    options: { rowsPerInvocation: 4 },
+    variants: ['lut-banked', 'fused-banked'],
+  },
+  { label: ' target 128 wg', options: { targetWorkgroups: 128 }, variants: ['lut-banked', 'fused-banked'] },
   { label: ' target 512 wg', options: { targetWorkgroups: 512 }, variants: ['lut-banked', 'fused-banked'] },
   { label: ' target 1024 wg', options: { targetWorkgroups: 1024 }, variants: ['lut-banked', 'fused-banked'] },
   {
@@ -172,7 +188,23 @@ const LUT_TUNINGS: readonly LutTuning[] = [
     minBatch: 3,
   },
   { label: ' scalar table build', options: { vectorTableBuild: false }, variants: ['fused-banked'] },
+  {
+    label: ' runtime table offsets',
+    options: { constantTableOffsets: false },
+    variants: ['lut-banked', 'fused-banked'],
+  },
 ];
+
+/** The labels `--tunings` accepts: the tuning rows' labels without their leading space. */
+export const LUT_TUNING_LABELS: readonly string[] = LUT_TUNINGS.filter((tuning) => tuning.label).map(
+  (tuning) => tuning.label.trim(),
+);
+
+/** The tuning rows to time: all, or those `--tunings` named (every name must be one of LUT_TUNING_LABELS). */
+function selectLutTunings(labels: readonly string[] | null): readonly LutTuning[] {
+  if (!labels) return LUT_TUNINGS;
+  return LUT_TUNINGS.filter((tuning) => !tuning.label || labels.includes(tuning.label.trim()));
+}
 
 /**
  * `--ablations`: each tiled gather with one stage left out (LayerExecutorOptions.ablation); the time a row saves
@@ -189,7 +221,8 @@ const ABLATION_TUNINGS: readonly LutTuning[] = GATHER_ABLATIONS.filter((ablation
 
 /**
  * `tunings`: also build the LUT_TUNINGS rows (the full grid; on SwiftShader's quick grid they would only cost
- * minutes of CPU time and say nothing about a GPU). `ablations`: also build the ABLATION_TUNINGS rows.
+ * minutes of CPU time and say nothing about a GPU), or only those `tuningLabels` names. `ablations`: also build the
+ * ABLATION_TUNINGS rows.
  */
 export function createPqwebLayers(
   device: GPUDevice,
@@ -197,9 +230,10 @@ export function createPqwebLayers(
   seed: number,
   tunings = true,
   ablations = false,
+  tuningLabels: readonly string[] | null = null,
 ): PqwebLayerSet {
   const lutTunings = [
-    ...(tunings ? LUT_TUNINGS : LUT_TUNINGS.slice(0, 1)),
+    ...(tunings ? selectLutTunings(tuningLabels) : LUT_TUNINGS.slice(0, 1)),
     ...(ablations ? ABLATION_TUNINGS : []),
   ];
   const { rows, cols } = shape;

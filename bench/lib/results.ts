@@ -28,6 +28,7 @@ export type ContenderSpec =
         batchTile?: number;
         rowsPerInvocation?: number;
         vectorTableBuild?: boolean;
+        constantTableOffsets?: boolean;
         ablation?: string;
       };
     }

@@ -40,6 +40,14 @@ describe('bench:kernels options', () => {
     expect(parseOptions(['--ablations', '--no-tunings'])).toMatchObject({ ablations: true, tunings: false });
   });
 
+  it('keeps the tuning rows --tunings names, trimmed', () => {
+    expect(parseOptions([]).tuningLabels).toBeNull();
+    expect(parseOptions(['--no-tunings', '--tunings', 'wg 256, target 128 wg,'])).toMatchObject({
+      tunings: true,
+      tuningLabels: ['wg 256', 'target 128 wg'],
+    });
+  });
+
   it('says what is wrong with a bad option', () => {
     expect(() => parseOptions(['--batches', '1,x'])).toThrow(OptionsError);
     expect(() => parseOptions(['--frobnicate'])).toThrow(/unknown option "--frobnicate"/);

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { contendersAtBatch } from '../lib/pqweb-layers';
+import { contendersAtBatch, LUT_TUNING_LABELS } from '../lib/pqweb-layers';
+
+describe('LUT_TUNING_LABELS', () => {
+  it('lists each tuning row once, without its leading space, as --tunings takes them', () => {
+    expect(LUT_TUNING_LABELS).toContain('runtime table offsets');
+    expect(LUT_TUNING_LABELS).toContain('target 128 wg');
+    expect(LUT_TUNING_LABELS).not.toContain('');
+    expect(new Set(LUT_TUNING_LABELS).size).toBe(LUT_TUNING_LABELS.length);
+    for (const label of LUT_TUNING_LABELS) expect(label).toBe(label.trim());
+  });
+});
 
 describe('contendersAtBatch', () => {
   it('leaves out tunings below their smallest batch, keeping the order', () => {

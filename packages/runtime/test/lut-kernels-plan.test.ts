@@ -14,6 +14,7 @@ import { GpuLimitError } from '../src/gpu/errors';
 import {
   BANKED_BATCH_TILE,
   BANKED_TARGET_WORKGROUPS,
+  bankedRowsPerInvocation,
   CODE_ROW_TILE,
   canBuildTableWithVec4,
   chooseLutVariant,
@@ -98,10 +99,10 @@ describe('chooseLutVariant', () => {
     };
     expect(chooseLutVariant(lookupsAtLimit, tileFloats)).toBe('lut-global');
     expect(chooseLutVariant({ ...lookupsAtLimit, rows: lookupsAtLimit.rows + 1 }, tileFloats)).toBe(
-      'lut-tiled-splitk',
+      'fused-banked',
     );
-    // 8-bit codes (k > 16) take the bank-conflict-free tile, built in the gather for d ≤ 4, and for d = 8 where
-    // 16-byte loads can build it (d divides cols); 4-bit and narrower codes the plain tile.
+    // 4-bit and wider codes (k ≥ 16) take the bank-conflict-free tile, built in the gather for d ≤ 4, and for
+    // d = 8 where 16-byte loads can build it (d divides cols); narrower codes the plain tile.
     const large = { rows: 4096, cols: 4096, segments: 1024, stages: 1 };
     expect(chooseLutVariant({ ...large, k: 256, d: 4 }, tileFloats)).toBe('fused-banked');
     expect(chooseLutVariant({ ...large, k: 32, d: 1 }, tileFloats)).toBe('fused-banked');
@@ -109,7 +110,9 @@ describe('chooseLutVariant', () => {
     const ragged = { ...large, cols: 4092, segments: 512, k: 256, d: 8 };
     expect(chooseLutVariant(ragged, tileFloats)).toBe('lut-banked');
     expect(chooseLutVariant({ ...large, segments: 410, k: 256, d: 10 }, tileFloats)).toBe('lut-banked');
-    expect(chooseLutVariant({ ...large, k: 16, d: 4 }, tileFloats)).toBe('lut-tiled-splitk');
+    expect(chooseLutVariant({ ...large, k: 16, d: 4 }, tileFloats)).toBe('fused-banked');
+    expect(chooseLutVariant({ ...large, segments: 410, k: 16, d: 10 }, tileFloats)).toBe('lut-banked');
+    expect(chooseLutVariant({ ...large, k: 8, d: 4 }, tileFloats)).toBe('lut-tiled-splitk');
   });
   it('aims the banked gathers at fewer workgroups (each builds a 256-entry table per segment)', () => {
     expect(defaultTargetWorkgroups('fused-banked')).toBe(BANKED_TARGET_WORKGROUPS);
@@ -324,6 +327,22 @@ describe('interleaveCodeRows', () => {
     expect(() => interleaveCodeRows(new Uint32Array(5), 2, 3)).toThrow(
       /expected stages 1 × rows 2 × wordsPerRow 3 = 6/,
     );
+  });
+});
+
+describe('bankedRowsPerInvocation', () => {
+  it('takes 4 rows of 8-bit codes and 1 of narrower ones at a batch tile of 1, 2 at larger tiles', () => {
+    expect(bankedRowsPerInvocation(8, 1)).toBe(4);
+    expect(bankedRowsPerInvocation(4, 1)).toBe(1);
+    expect(bankedRowsPerInvocation(1, 1)).toBe(1);
+    for (const bits of [1, 2, 4, 8]) {
+      for (let batchTile = 2; batchTile <= GATHER_BATCH_TILE; batchTile++) {
+        expect(bankedRowsPerInvocation(bits, batchTile)).toBe(2);
+      }
+    }
+    for (const bits of [1, 2, 4, 8]) {
+      expect(bankedRowsPerInvocation(bits, 1)).toBeLessThanOrEqual(MAX_ROWS_PER_INVOCATION);
+    }
   });
 });
 

@@ -25,7 +25,7 @@ import {
   type LutLayerDescriptor,
   type LutVariant,
 } from '../src/kernels';
-import { isBankedVariant } from '../src/kernels/plan';
+import { isBankedVariant, MAX_ROWS_PER_INVOCATION } from '../src/kernels/plan';
 import {
   type GpuTestContext,
   gpuUnavailableReason,
@@ -240,10 +240,22 @@ function variantOptions(spec: { k: number; stages: number }): LayerExecutorOptio
       rowsPerInvocation: 1,
       wordsInFlight: 3,
     },
+    // The most rows per invocation, few workgroups: rows past the row group's end in most row steps.
+    {
+      variant: 'fused-banked',
+      rowsPerInvocation: MAX_ROWS_PER_INVOCATION,
+      targetWorkgroups: 1,
+      workgroupSize: 32,
+    },
     // Smaller batch tiles than the default: more workgroups along the batch, a last tile part full.
     { variant: 'fused-banked', batchTile: 1 },
     // The scalar table build where the vec4 one would apply (cases whose d is a multiple of 4 dividing cols).
     { variant: 'fused-banked', vectorTableBuild: false },
+    // The banked lookups with their table offsets computed at run time (the kernel before the pipeline-constant
+    // stage count), with several inputs per tile so that the offsets are not all zero.
+    { variant: 'lut-banked', constantTableOffsets: false },
+    { variant: 'fused-banked', constantTableOffsets: false, batchTile: 4 },
+    { variant: 'fused-banked', batchTile: 4 },
     { variant: 'lut-tiled-splitk', maxWorkgroupStorageBytes, batchTile: 3 },
   ];
 }

@@ -101,9 +101,9 @@ export interface LayerExecutorOptions {
    */
   wordsInFlight?: number;
   /**
-   * Rows each invocation of a 'lut-banked' gather takes at a time, loading their code words together
-   * (1 … MAX_ROWS_PER_INVOCATION); default DEFAULT_ROWS_PER_INVOCATION. More rows put more loads in flight, at
-   * the cost of registers.
+   * Rows each invocation of a banked gather ('lut-banked', 'fused-banked') takes at a time, loading their code
+   * words together (1 … MAX_ROWS_PER_INVOCATION); default plan.ts's bankedRowsPerInvocation (by batch tile and
+   * code width). More rows put more loads in flight, at the cost of registers.
    */
   rowsPerInvocation?: number;
   /**
@@ -118,6 +118,12 @@ export interface LayerExecutorOptions {
    * multiple of 4 floats that tile the columns); default true. False keeps the scalar table build, to compare.
    */
   vectorTableBuild?: boolean;
+  /**
+   * Whether the banked gathers take the tile's stage count as a pipeline constant, so that every table's offset in
+   * the tile is a constant and Dawn's bounds clamp on each lookup can be dropped by the driver; default true. False
+   * keeps the offsets computed at run time (the kernel before docs/kernel-attempts.md step 19), to compare.
+   */
+  constantTableOffsets?: boolean;
   /**
    * For measuring only: a stage the PQ / RQ gathers leave out (GatherAblation). The outputs are then wrong by
    * design; default 'none'.
@@ -403,6 +409,7 @@ export function createLayerExecutor(
     rowsPerInvocation,
     batchTile,
     vectorTableBuild: options.vectorTableBuild ?? true,
+    constantTableOffsets: options.constantTableOffsets ?? true,
     ablation,
     maxBindingBytes,
     tileFloatsLimit: Math.floor(workgroupStorageBytes / FLOAT_BYTES),

@@ -20,11 +20,11 @@ export { GATHER_BATCH_TILE, GATHER_PARAMS, LUT_BUILD_PARAMS, REDUCE_PARAMS } fro
 export {
   BANKED_BATCH_TILE,
   BANKED_TARGET_WORKGROUPS,
+  bankedRowsPerInvocation,
   type CodeBlock,
   type CodeBlockPlan,
   canBuildTableWithVec4,
   chooseLutVariant,
-  DEFAULT_ROWS_PER_INVOCATION,
   defaultTargetWorkgroups,
   type ExecutorVariant,
   type GatherGeometry,

@@ -12,9 +12,9 @@ import { getPipeline, type OverrideConstants } from '../gpu/pipeline-cache';
 import { gatherBlock } from './gather-blocks';
 import { LUT_BUILD_PARAMS } from './params';
 import {
+  bankedRowsPerInvocation,
   canBuildTableWithVec4,
   chooseLutVariant,
-  DEFAULT_ROWS_PER_INVOCATION,
   defaultTargetWorkgroups,
   type GatherGeometry,
   isBankedVariant,
@@ -93,7 +93,6 @@ export function createLutProgram(
   );
   const stageCount = blockPlan.stageGroups === 1 ? stages : 1;
   const variant = requested === 'auto' ? chooseLutVariant(shape, context.tileFloatsLimit) : requested;
-  const rowsPerInvocation = context.rowsPerInvocation ?? DEFAULT_ROWS_PER_INVOCATION;
   const codebookBytes = stages * segments * k * d * FLOAT_BYTES;
   // 'fused-banked' reads codebook and x 4 floats at a time when every sub-vector is whole and 16-byte aligned.
   const gatherKernel =
@@ -120,6 +119,12 @@ export function createLutProgram(
     return { geometry, slots, lutGroup, lutEntries, lutBytes, partialBytes };
   }
 
+  /** Rows a gather invocation takes at a time: the banked gathers' ROWS_PER_INVOCATION, 1 for the others. */
+  function rowsPerInvocationFor(geometry: GatherGeometry): number {
+    if (!isBankedVariant(variant)) return 1;
+    return context.rowsPerInvocation ?? bankedRowsPerInvocation(packing.bits, geometry.batchTile);
+  }
+
   function gatherConstants(geometry: GatherGeometry): OverrideConstants {
     const { tileFloats, batchTile } = geometry;
     const common = {
@@ -138,7 +143,12 @@ export function createLutProgram(
       ...(variant === 'lut-global' ? {} : { LUT_TILE_FLOATS: tileFloats }),
       ...(isFusedVariant(variant) ? { D: d } : {}),
       ...(isBankedVariant(variant)
-        ? { GROUP_SEGMENTS: geometry.chunkSegments, ROWS_PER_INVOCATION: rowsPerInvocation }
+        ? {
+            GROUP_SEGMENTS: geometry.chunkSegments,
+            ROWS_PER_INVOCATION: rowsPerInvocationFor(geometry),
+            STAGE_COUNT: stageCount,
+            CONSTANT_TABLE_OFFSETS: context.constantTableOffsets ? 1 : 0,
+          }
         : {}),
     };
   }
@@ -198,7 +208,7 @@ export function createLutProgram(
       wordsPerRow: packing.wordsPerRow,
       stagesTotal: stages,
       slots,
-      rowsPerInvocation: isBankedVariant(variant) ? rowsPerInvocation : 1,
+      rowsPerInvocation: rowsPerInvocationFor(geometry),
       defaultTargetWorkgroups: defaultTargetWorkgroups(variant),
     };
     for (const [index, block] of blockPlan.blocks.entries()) {

@@ -73,15 +73,16 @@ export function defaultTargetWorkgroups(variant: LutVariant): number {
  * 1. a whole stage-set of LUT rows for one input fits the workgroup tile (stages·segments·k floats) → 'fused':
  *    one pass, no LUT buffer, and the per-workgroup rebuild of such a small table is cheap;
  * 2. else a small layer (≤ SMALL_LAYER_LOOKUPS lookups) → 'lut-global';
- * 3. else, with 8-bit codes (k > BANKED_MIN_K), a banked variant: 32 random codes into one 256-entry table cost
- *    ~4 workgroup-memory cycles per lookup in the tiled layout (docs/kernel-attempts.md, step 8: 16384², batch
- *    1, d=4 k=256 78 against 108 µs on the H200): 'fused-banked' for d ≤ FUSED_BANKED_MAX_D (no LUT pass:
- *    69 µs, step 11), and up to FUSED_BANKED_VEC4_MAX_D where the tile is built from 16-byte loads
- *    (canBuildTableWithVec4; d=8 k=256 48.5 against 54.6 µs with scalar loads, step 16), 'lut-banked' for
- *    longer sub-vectors (the fused tile reads d floats of codebook per entry: d=8 k=256 with scalar loads 55
- *    against 51 µs, step 11);
- * 4. else → 'lut-tiled-splitk' (tables of ≤ 16 entries sit in distinct banks already, and the banked gather's
- *    rotation only cost time there: d=4 k=16 60 against 51 µs).
+ * 3. else, with 4-bit or wider codes (k ≥ BANKED_MIN_K), a banked variant: 32 random codes into one 256-entry
+ *    table cost ~4 workgroup-memory cycles per lookup in the tiled layout (docs/kernel-attempts.md, step 8:
+ *    16384², batch 1, d=4 k=256 78 against 108 µs on the H200), and since the banked lookups' table offsets are
+ *    pipeline constants (step 19) 4-bit codes gain too (fused-banked against lut-tiled-splitk, 16384²: d=4 k=16
+ *    49.1 against 50.9 µs at batch 1, 172.8 against 182.3 at batch 8; d=8 k=16 33.6 against 34.3 and 95.3 against
+ *    106.7): 'fused-banked' for d ≤ FUSED_BANKED_MAX_D (no LUT pass: 69 µs, step 11), and up to
+ *    FUSED_BANKED_VEC4_MAX_D where the tile is built from 16-byte loads (canBuildTableWithVec4; d=8 k=256 48.5
+ *    against 54.6 µs with scalar loads, step 16), 'lut-banked' for longer sub-vectors (the fused tile reads d
+ *    floats of codebook per entry: d=8 k=256 with scalar loads 55 against 51 µs, step 11);
+ * 4. else (k < 16) → 'lut-tiled-splitk'.
  */
 export function chooseLutVariant(
   shape: { rows: number; cols: number; segments: number; stages: number; k: number; d: number },
@@ -90,7 +91,7 @@ export function chooseLutVariant(
   const { rows, cols, segments, stages, k, d } = shape;
   if (stages * segments * k <= tileFloats) return 'fused';
   if (rows * stages * segments <= SMALL_LAYER_LOOKUPS) return 'lut-global';
-  if (k <= BANKED_MIN_K) return 'lut-tiled-splitk';
+  if (k < BANKED_MIN_K) return 'lut-tiled-splitk';
   const fused = d <= FUSED_BANKED_MAX_D || (d <= FUSED_BANKED_VEC4_MAX_D && canBuildTableWithVec4(d, cols));
   return fused ? 'fused-banked' : 'lut-banked';
 }
@@ -110,7 +111,7 @@ export function canBuildTableWithVec4(d: number, cols: number): boolean {
   return d % 4 === 0 && cols % d === 0;
 }
 
-/** Above this many centroids (8-bit codes) the 'auto' rule picks a banked variant over 'lut-tiled-splitk'. */
+/** From this many centroids (4-bit codes) on, the 'auto' rule picks a banked variant over 'lut-tiled-splitk'. */
 export const BANKED_MIN_K = 16;
 
 /**
@@ -376,8 +377,17 @@ export function rowGrouping(
 
 /** `const MAX_ROWS_PER_INVOCATION` of shaders/pq_gather.wgsl (gather_banked's rows per invocation). */
 export const MAX_ROWS_PER_INVOCATION = 4;
-/** Rows each banked gather invocation takes at a time (a tuning knob: LayerExecutorOptions.rowsPerInvocation). */
-export const DEFAULT_ROWS_PER_INVOCATION = 2;
+/**
+ * Rows each banked gather invocation takes at a time unless the caller sets `rowsPerInvocation`, by the batch tile
+ * and the code width. H200, 16384² (docs/kernel-attempts.md, step 19; 1 / 2 / 4 rows): a batch tile of 1 with 8-bit
+ * codes takes 4 (fused-banked d=4 k=256 62.4 / 63.8 / 58.0 µs), with narrower codes 1 (a row's group then spans 32
+ * code words: d=8 k=16 33.6 / 39.3 / 42.9 µs); larger batch tiles take 2 (batch 8, d=4 k=256 358.7 / 338.9 / 355.5,
+ * d=4 k=16 243.6 / 172.9 / 182.2 µs).
+ */
+export function bankedRowsPerInvocation(bits: number, batchTile: number): number {
+  if (batchTile > 1) return 2;
+  return bits >= 8 ? 4 : 1;
+}
 
 /** `const MAX_WORDS_IN_FLIGHT` of shaders/pq_gather.wgsl (the size of its register array of code words). */
 export const MAX_WORDS_IN_FLIGHT = 8;

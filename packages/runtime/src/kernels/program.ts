@@ -22,7 +22,7 @@ export interface ProgramContext {
   targetWorkgroups: number | undefined;
   /** Code words a PQ / RQ gather invocation loads before decoding (pq_gather.wgsl); undefined: plan.ts's rule. */
   wordsInFlight: number | undefined;
-  /** Rows each 'lut-banked' gather invocation sums (pq_gather.wgsl); undefined: plan.ts's default. */
+  /** Rows each banked gather invocation sums (pq_gather.wgsl); undefined: plan.ts's bankedRowsPerInvocation. */
   rowsPerInvocation: number | undefined;
   /**
    * Most inputs a PQ / RQ gather workgroup takes at once (≤ GATHER_BATCH_TILE); undefined: plan.ts's default
@@ -31,6 +31,8 @@ export interface ProgramContext {
   batchTile: number | undefined;
   /** Whether 'fused-banked' may read codebook and x as 16-byte vectors (lut-program.ts canBuildTableWithVec4). */
   vectorTableBuild: boolean;
+  /** Whether the banked gathers' table offsets are pipeline constants (pq_gather.wgsl CONSTANT_TABLE_OFFSETS). */
+  constantTableOffsets: boolean;
   /** A stage the PQ / RQ gathers leave out, for measuring only (GatherAblation); 'none' in use. */
   ablation: GatherAblation;
   /** Largest storage binding, bytes (device limit, or lower when the caller forces it). */
