@@ -24,6 +24,13 @@ override CODES_PER_WORD: u32 = WORD_BITS / BITS;
 override CODE_MASK: u32 = (1u << BITS) - 1u;
 // Sub-vector length d (gather_fused only).
 override D: u32;
+// Pairs of 4-bit codes (gather_banked_fused, gather_banked_fused_vec4; k = 16). A byte of a code word holds the
+// codes of segments 2j and 2j + 1, so the gather reads it as one 8-bit code of pair segment j, looked up in a
+// 256-entry table T[j][c] = T_2j[c mod 16] + T_2j+1[c div 16] built in the workgroup: half the lookups, for 16×
+// the table entries of a segment pair. K and BITS are then the pair tables' (256, 8) and params.segments counts
+// pair segments; CODEBOOK_K is the codebook's k (16), and the codebook's segments are ceil(cols / D).
+override PAIRED_CODES: bool = false;
+override CODEBOOK_K: u32 = K;
 // Floats of workgroup memory for the LUT chunk (gather_tiled, gather_fused); sized by the host from
 // device.limits.maxComputeWorkgroupStorageSize. gather_global leaves the one-float default.
 override LUT_TILE_FLOATS: u32 = 1u;
@@ -201,7 +208,7 @@ fn gather_tiled(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocati
 fn fused_lut_entry(work: Work, table: u32, segment: u32, centroid: u32) -> f32 {
   let stage = params.stage_begin + table % params.stage_count;
   let x_base = (work.first_input + table / params.stage_count) * params.cols;
-  let centroid_base = ((stage * params.segments + segment) * K + centroid) * D;
+  let centroid_base = ((stage * codebook_segments() + segment) * CODEBOOK_K + centroid) * D;
   let first_col = segment * D;
   var dot = 0.0;
   for (var u = 0u; u < D; u++) {
@@ -210,6 +217,14 @@ fn fused_lut_entry(work: Work, table: u32, segment: u32, centroid: u32) -> f32 {
     }
   }
   return dot;
+}
+
+// Segments of the codebook: params.segments, but with PAIRED_CODES those count pairs.
+fn codebook_segments() -> u32 {
+  if (PAIRED_CODES) {
+    return (params.cols + D - 1u) / D;
+  }
+  return params.segments;
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -373,13 +388,27 @@ fn gather_banked_fused(
       let segment = workgroup.y * GROUP_SEGMENTS + entry / K;
       var value = 0.0;
       if (segment < params.segments) {
-        value = fused_lut_entry(work, table, segment, entry % K);
+        value = banked_table_entry(work, table, segment, entry % K);
       }
       lut_tile[banked_tile_index(table, entry)] = value;
     }
   }
   workgroupBarrier();
   gather_banked_rows(work, local_index, workgroup.y);
+}
+
+// Entry `centroid` of segment `segment`'s table for gather_banked_fused: the codebook's, or with PAIRED_CODES the sum
+// of the pair's two entries (the second segment of an odd count's last pair is missing and adds nothing).
+fn banked_table_entry(work: Work, table: u32, segment: u32, centroid: u32) -> f32 {
+  if (!PAIRED_CODES) {
+    return fused_lut_entry(work, table, segment, centroid);
+  }
+  let first = 2u * segment;
+  var value = fused_lut_entry(work, table, first, centroid % CODEBOOK_K);
+  if (first + 1u < codebook_segments()) {
+    value += fused_lut_entry(work, table, first + 1u, centroid / CODEBOOK_K);
+  }
+  return value;
 }
 
 // Where entry `entry` (centroid-fastest within the group: entry = segment in group · K + centroid) of tile table
@@ -397,12 +426,25 @@ fn banked_tile_index(table: u32, entry: u32) -> u32 {
 fn fused_lut_entry_vec4(work: Work, table: u32, segment: u32, centroid: u32) -> f32 {
   let stage = params.stage_begin + table % params.stage_count;
   let x_base = ((work.first_input + table / params.stage_count) * params.cols + segment * D) / 4u;
-  let centroid_base = (((stage * params.segments + segment) * K + centroid) * D) / 4u;
+  let centroid_base = (((stage * codebook_segments() + segment) * CODEBOOK_K + centroid) * D) / 4u;
   var sum = 0.0;
   for (var q = 0u; q < D / 4u; q++) {
     sum += dot(codebook4[centroid_base + q], x4[x_base + q]);
   }
   return sum;
+}
+
+// banked_table_entry with the vec4 loads.
+fn banked_table_entry_vec4(work: Work, table: u32, segment: u32, centroid: u32) -> f32 {
+  if (!PAIRED_CODES) {
+    return fused_lut_entry_vec4(work, table, segment, centroid);
+  }
+  let first = 2u * segment;
+  var value = fused_lut_entry_vec4(work, table, first, centroid % CODEBOOK_K);
+  if (first + 1u < codebook_segments()) {
+    value += fused_lut_entry_vec4(work, table, first + 1u, centroid / CODEBOOK_K);
+  }
+  return value;
 }
 
 // gather_banked_fused with the vec4 loads. A twin rather than a shared loop: WGSL passes no functions as values,
@@ -422,7 +464,7 @@ fn gather_banked_fused_vec4(
       let segment = workgroup.y * GROUP_SEGMENTS + entry / K;
       var value = 0.0;
       if (segment < params.segments) {
-        value = fused_lut_entry_vec4(work, table, segment, entry % K);
+        value = banked_table_entry_vec4(work, table, segment, entry % K);
       }
       lut_tile[banked_tile_index(table, entry)] = value;
     }

@@ -188,6 +188,7 @@ const LUT_TUNINGS: readonly LutTuning[] = [
     minBatch: 3,
   },
   { label: ' scalar table build', options: { vectorTableBuild: false }, variants: ['fused-banked'] },
+  { label: ' unpaired codes', options: { pairCodes: false }, variants: ['fused-banked'] },
   {
     label: ' runtime table offsets',
     options: { constantTableOffsets: false },

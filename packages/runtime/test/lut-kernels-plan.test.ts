@@ -36,6 +36,7 @@ import {
   wordsInFlightFor,
 } from '../src/kernels';
 import { GATHER_ABLATION_CODES } from '../src/kernels/lut-program';
+import { canPairCodes, PAIRED_CODE_BITS, PAIRED_TABLE_K } from '../src/kernels/plan';
 import { REDUCE_ROWS_PER_GROUP } from '../src/kernels/reduce';
 import {
   BINARY_GATHER_KERNEL,
@@ -327,6 +328,23 @@ describe('interleaveCodeRows', () => {
     expect(() => interleaveCodeRows(new Uint32Array(5), 2, 3)).toThrow(
       /expected stages 1 × rows 2 × wordsPerRow 3 = 6/,
     );
+  });
+});
+
+describe('canPairCodes', () => {
+  it('pairs the 4-bit codes of k = 16 in fused-banked where the tile holds one word of pair tables', () => {
+    const single = { k: 16, bits: 4, stageCount: 1 };
+    expect(canPairCodes('fused-banked', single, 4096)).toBe(true);
+    expect(canPairCodes('fused-banked', single, 1024)).toBe(true);
+    expect(canPairCodes('fused-banked', single, 1023)).toBe(false);
+    expect(canPairCodes('fused-banked', { ...single, stageCount: 4 }, 4096)).toBe(true);
+    expect(canPairCodes('fused-banked', { ...single, stageCount: 5 }, 4096)).toBe(false);
+    expect(canPairCodes('lut-banked', single, 4096)).toBe(false);
+    expect(canPairCodes('lut-tiled-splitk', single, 4096)).toBe(false);
+    expect(canPairCodes('fused-banked', { ...single, k: 10 }, 4096)).toBe(false);
+    expect(canPairCodes('fused-banked', { ...single, k: 256, bits: 8 }, 4096)).toBe(false);
+    expect(PAIRED_TABLE_K).toBe(256);
+    expect(PAIRED_CODE_BITS).toBe(8);
   });
 });
 

@@ -256,6 +256,8 @@ function variantOptions(spec: { k: number; stages: number }): LayerExecutorOptio
     { variant: 'lut-banked', constantTableOffsets: false },
     { variant: 'fused-banked', constantTableOffsets: false, batchTile: 4 },
     { variant: 'fused-banked', batchTile: 4 },
+    // One lookup per segment where k = 16 would read its codes in pairs.
+    { variant: 'fused-banked', pairCodes: false },
     { variant: 'lut-tiled-splitk', maxWorkgroupStorageBytes, batchTile: 3 },
   ];
 }
@@ -273,6 +275,10 @@ const LUT_CASES = [
   // d a multiple of 4 dividing cols: 'fused-banked' builds its tables from 16-byte loads (canBuildTableWithVec4).
   { rows: 70, cols: 96, d: 4, k: 256, stages: 1, batch: 3, withBias: true, relu: false },
   { rows: 45, cols: 64, d: 8, k: 16, stages: 2, batch: 5, withBias: false, relu: true },
+  // k = 16 with an odd number of segments at batch 1: the last pair of 'fused-banked's paired codes has one
+  // segment, partial here (cols 35, d 4: scalar table build) and whole with two stages (cols 36: the vec4 build).
+  { rows: 33, cols: 35, d: 4, k: 16, stages: 1, batch: 1, withBias: true, relu: false },
+  { rows: 70, cols: 36, d: 4, k: 16, stages: 2, batch: 1, withBias: false, relu: true },
 ];
 
 describe.skipIf(noGpuReason)('LUT kernels vs CPU twin', () => {
@@ -468,6 +474,29 @@ describe.skipIf(noGpuReason)('LUT executor contracts', () => {
       for (const cols of [64, 300]) await compiledFor(cols, {});
       expect(await compiledFor(64, { vectorTableBuild: false })).toBe(1);
       expect(await compiledFor(300, { vectorTableBuild: false })).toBe(0);
+    });
+  });
+
+  it('reads k = 16 codes in pairs in fused-banked at batch 1 only, where its tile holds the pair tables', async () => {
+    await withGpu(async ({ device }) => {
+      const random = seededRandom(9);
+      const compiledFor = async (k: number, options: LayerExecutorOptions, batch = 1): Promise<number> => {
+        const spec = { rows: 40, cols: 64, d: 4, k, stages: 1, withBias: false, relu: false };
+        const x = new Float32Array(randomFloats(64 * batch, random));
+        const before = cachedPipelineCount(device);
+        await runOnGpu(device, lutLayer(spec, random), x, batch, { variant: 'fused-banked', ...options });
+        return cachedPipelineCount(device) - before;
+      };
+      for (const k of [16, 256]) await compiledFor(k, {});
+      // Batch 2 reads single codes: the same kernel with pairing on or off.
+      await compiledFor(16, {}, 2);
+      expect(await compiledFor(16, { pairCodes: false }, 2)).toBe(0);
+      // Unpaired k = 16 is another kernel; k = 256 has nothing to pair; a tile too small for 4 pair tables
+      // (4 KiB) leaves k = 16 unpaired: the kernel an unpaired run with that tile compiles.
+      expect(await compiledFor(16, { pairCodes: false })).toBe(1);
+      expect(await compiledFor(256, { pairCodes: false })).toBe(0);
+      await compiledFor(16, { pairCodes: false, maxWorkgroupStorageBytes: 2048 });
+      expect(await compiledFor(16, { maxWorkgroupStorageBytes: 2048 })).toBe(0);
     });
   });
 

@@ -125,6 +125,12 @@ export interface LayerExecutorOptions {
    */
   constantTableOffsets?: boolean;
   /**
+   * Whether 'fused-banked' reads the 4-bit codes of a k = 16 layer in pairs (plan.ts canPairCodes): half the
+   * lookups, into 256-entry tables of pair sums built in the workgroup; default true. False keeps one lookup per
+   * segment, to compare.
+   */
+  pairCodes?: boolean;
+  /**
    * For measuring only: a stage the PQ / RQ gathers leave out (GatherAblation). The outputs are then wrong by
    * design; default 'none'.
    */
@@ -410,6 +416,7 @@ export function createLayerExecutor(
     batchTile,
     vectorTableBuild: options.vectorTableBuild ?? true,
     constantTableOffsets: options.constantTableOffsets ?? true,
+    pairCodes: options.pairCodes ?? true,
     ablation,
     maxBindingBytes,
     tileFloatsLimit: Math.floor(workgroupStorageBytes / FLOAT_BYTES),

@@ -14,6 +14,7 @@ import { LUT_BUILD_PARAMS } from './params';
 import {
   bankedRowsPerInvocation,
   canBuildTableWithVec4,
+  canPairCodes,
   chooseLutVariant,
   defaultTargetWorkgroups,
   type GatherGeometry,
@@ -22,6 +23,8 @@ import {
   type LutVariant,
   lutGeometry,
   lutGroupSegments,
+  PAIRED_CODE_BITS,
+  PAIRED_TABLE_K,
   planCodeBlocks,
   wordsInFlightFor,
 } from './plan';
@@ -68,6 +71,15 @@ const GATHER_KERNELS = {
 
 const WORD_BITS = 32;
 
+/** The codes as the gather reads them (see gatheredShape in createLutProgram). */
+interface GatheredShape {
+  segments: number;
+  k: number;
+  bits: number;
+  codesPerWord: number;
+  paired: boolean;
+}
+
 /** pq_gather.wgsl's ABLATION values (its ABLATE_* constants; a test checks that they agree). */
 export const GATHER_ABLATION_CODES: Record<GatherAblation, number> = {
   none: 0,
@@ -100,11 +112,26 @@ export function createLutProgram(
       ? GATHER_BANKED_FUSED_VEC4_KERNEL
       : GATHER_KERNELS[variant];
   checkBindingSize(context, 'the codebook', codebookBytes, 'the layer cannot run on this device');
+  // What the gather sees: the layer's segments, k and code width, or with paired 4-bit codes (pq_gather.wgsl
+  // PAIRED_CODES) a byte per pair of segments and a 256-entry table per pair. Only at batch 1: with more inputs
+  // per workgroup the larger pair tables leave fewer segments per group, and the extra split-K partial sums cost
+  // more than the lookups save (plan.ts canPairCodes).
+  const canPair =
+    context.pairCodes &&
+    canPairCodes(variant, { k, bits: packing.bits, stageCount }, context.tileFloatsLimit);
+  function gatheredShape(batch: number): GatheredShape {
+    const paired = canPair && batch === 1;
+    const shape = paired
+      ? { segments: Math.ceil(segments / 2), k: PAIRED_TABLE_K, bits: PAIRED_CODE_BITS }
+      : { segments, k, bits: packing.bits };
+    return { ...shape, paired, codesPerWord: WORD_BITS / shape.bits };
+  }
 
   function layout(batch: number) {
+    const gathered = gatheredShape(batch);
     const geometry = lutGeometry(
       variant,
-      { segments, k, codesPerWord: WORD_BITS / packing.bits },
+      { segments: gathered.segments, k: gathered.k, codesPerWord: gathered.codesPerWord },
       stageCount,
       batch,
       context.tileFloatsLimit,
@@ -116,24 +143,24 @@ export function createLutProgram(
     const lutEntries = batch * stages * Math.ceil(segments / lutGroup) * lutGroup * k;
     const lutBytes = isFusedVariant(variant) ? 0 : lutEntries * FLOAT_BYTES;
     const partialBytes = slots === 1 ? 0 : batch * slots * rows * FLOAT_BYTES;
-    return { geometry, slots, lutGroup, lutEntries, lutBytes, partialBytes };
+    return { gathered, geometry, slots, lutGroup, lutEntries, lutBytes, partialBytes };
   }
 
   /** Rows a gather invocation takes at a time: the banked gathers' ROWS_PER_INVOCATION, 1 for the others. */
-  function rowsPerInvocationFor(geometry: GatherGeometry): number {
+  function rowsPerInvocationFor(gathered: GatheredShape, geometry: GatherGeometry): number {
     if (!isBankedVariant(variant)) return 1;
-    return context.rowsPerInvocation ?? bankedRowsPerInvocation(packing.bits, geometry.batchTile);
+    return context.rowsPerInvocation ?? bankedRowsPerInvocation(gathered.bits, geometry.batchTile);
   }
 
-  function gatherConstants(geometry: GatherGeometry): OverrideConstants {
+  function gatherConstants(gathered: GatheredShape, geometry: GatherGeometry): OverrideConstants {
     const { tileFloats, batchTile } = geometry;
     const common = {
       WORKGROUP_SIZE: workgroupSize,
-      K: k,
-      BITS: packing.bits,
+      K: gathered.k,
+      BITS: gathered.bits,
       TILE_INPUTS: batchTile,
       WORDS_IN_FLIGHT:
-        context.wordsInFlight ?? wordsInFlightFor(geometry.chunkSegments, WORD_BITS / packing.bits),
+        context.wordsInFlight ?? wordsInFlightFor(geometry.chunkSegments, gathered.codesPerWord),
       ABLATION: GATHER_ABLATION_CODES[context.ablation],
     };
     // Each property of the variant brings its knobs: a tile (all but lut-global), the table built in the gather
@@ -142,10 +169,11 @@ export function createLutProgram(
       ...common,
       ...(variant === 'lut-global' ? {} : { LUT_TILE_FLOATS: tileFloats }),
       ...(isFusedVariant(variant) ? { D: d } : {}),
+      ...(gathered.paired ? { PAIRED_CODES: 1, CODEBOOK_K: k } : {}),
       ...(isBankedVariant(variant)
         ? {
             GROUP_SEGMENTS: geometry.chunkSegments,
-            ROWS_PER_INVOCATION: rowsPerInvocationFor(geometry),
+            ROWS_PER_INVOCATION: rowsPerInvocationFor(gathered, geometry),
             STAGE_COUNT: stageCount,
             CONSTANT_TABLE_OFFSETS: context.constantTableOffsets ? 1 : 0,
           }
@@ -154,7 +182,7 @@ export function createLutProgram(
   }
 
   function createPlan(batch: number): BatchPlan {
-    const { geometry, slots, lutGroup, lutEntries, lutBytes, partialBytes } = layout(batch);
+    const { gathered, geometry, slots, lutGroup, lutEntries, lutBytes, partialBytes } = layout(batch);
     const advice = 'run the batch in smaller parts';
     checkBindingSize(context, `the LUT for batch ${batch}`, lutBytes, advice);
     checkBindingSize(context, `the split-K partial sums for batch ${batch}`, partialBytes, advice);
@@ -200,15 +228,15 @@ export function createLutProgram(
       });
     }
 
-    const gatherPipeline = getPipeline(device, gatherKernel, gatherConstants(geometry));
+    const gatherPipeline = getPipeline(device, gatherKernel, gatherConstants(gathered, geometry));
     const gatherLayout = {
       batch,
       geometry,
-      segments,
+      segments: gathered.segments,
       wordsPerRow: packing.wordsPerRow,
       stagesTotal: stages,
       slots,
-      rowsPerInvocation: rowsPerInvocationFor(geometry),
+      rowsPerInvocation: rowsPerInvocationFor(gathered, geometry),
       defaultTargetWorkgroups: defaultTargetWorkgroups(variant),
     };
     for (const [index, block] of blockPlan.blocks.entries()) {

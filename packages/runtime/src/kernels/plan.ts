@@ -111,6 +111,30 @@ export function canBuildTableWithVec4(d: number, cols: number): boolean {
   return d % 4 === 0 && cols % d === 0;
 }
 
+/**
+ * 'fused-banked' reads 4-bit codes of a k = 16 layer in pairs (pq_gather.wgsl PAIRED_CODES): a byte per pair of
+ * segments, looked up in a PAIRED_TABLE_K-entry table of the pair's sums, so half the lookups for 16× the table
+ * entries per segment pair (the executor option `pairCodes: false` keeps one lookup per segment). Only where the
+ * workgroup tile holds at least one code word's pair tables (4 × 256 floats per stage), else codes stay single.
+ */
+export function canPairCodes(
+  variant: LutVariant,
+  shape: { k: number; bits: number; stageCount: number },
+  tileFloatsLimit: number,
+): boolean {
+  const smallestGroupFloats = (32 / PAIRED_CODE_BITS) * PAIRED_TABLE_K * shape.stageCount;
+  return (
+    variant === 'fused-banked' &&
+    shape.k === PAIRED_SOURCE_K &&
+    shape.bits === 4 &&
+    smallestGroupFloats <= tileFloatsLimit
+  );
+}
+const PAIRED_SOURCE_K = 16;
+/** The pair tables' size and the code width the gather sees with paired codes. */
+export const PAIRED_TABLE_K = PAIRED_SOURCE_K * PAIRED_SOURCE_K;
+export const PAIRED_CODE_BITS = 8;
+
 /** From this many centroids (4-bit codes) on, the 'auto' rule picks a banked variant over 'lut-tiled-splitk'. */
 export const BANKED_MIN_K = 16;
 

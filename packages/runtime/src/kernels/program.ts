@@ -33,6 +33,8 @@ export interface ProgramContext {
   vectorTableBuild: boolean;
   /** Whether the banked gathers' table offsets are pipeline constants (pq_gather.wgsl CONSTANT_TABLE_OFFSETS). */
   constantTableOffsets: boolean;
+  /** Whether 'fused-banked' reads a k = 16 layer's 4-bit codes in pairs (pq_gather.wgsl PAIRED_CODES). */
+  pairCodes: boolean;
   /** A stage the PQ / RQ gathers leave out, for measuring only (GatherAblation); 'none' in use. */
   ablation: GatherAblation;
   /** Largest storage binding, bytes (device limit, or lower when the caller forces it). */
