@@ -22,7 +22,7 @@ override K: u32;
 override BITS: u32;
 override CODES_PER_WORD: u32 = WORD_BITS / BITS;
 override CODE_MASK: u32 = (1u << BITS) - 1u;
-// Sub-vector length d (gather_fused only).
+// Sub-vector length d (the fused variants, which build their tables from codebook and x).
 override D: u32;
 // Pairs of 4-bit codes (gather_banked_fused, gather_banked_fused_vec4; k = 16). A byte of a code word holds the
 // codes of segments 2j and 2j + 1, so the gather reads it as one 8-bit code of pair segment j, looked up in a
@@ -265,8 +265,9 @@ override ROWS_PER_INVOCATION: u32 = 1u;
 // banked lookups take it from here: each table's offset in the tile is then a constant of the unrolled loops over
 // inputs and stages, and the entry inside a table is (code · GROUP_SEGMENTS) | segment, whose bits show it below
 // the table's size. Dawn clamps every workgroup-memory index it cannot prove in range (one min per lookup); with
-// the offsets constant the driver can see the clamp never bites and drop it with the offset arithmetic.
-// false keeps the runtime offsets (the kernel before; the bench's " runtime table offsets" row).
+// the offsets constant the driver may drop the clamp with the offset arithmetic (on the H200 4-bit codes ran
+// 6–26% faster, 8-bit codes at batch 1 no faster: docs/kernel-attempts.md, step 19). false keeps the runtime
+// offsets (the kernel before; the bench's " runtime table offsets" row).
 override STAGE_COUNT: u32 = 1u;
 override CONSTANT_TABLE_OFFSETS: bool = true;
 
@@ -388,7 +389,10 @@ fn gather_banked_fused(
       let segment = workgroup.y * GROUP_SEGMENTS + entry / K;
       var value = 0.0;
       if (segment < params.segments) {
-        value = banked_table_entry(work, table, segment, entry % K);
+        let terms = table_terms(segment, entry % K);
+        for (var term = 0u; term < terms.count; term++) {
+          value += fused_lut_entry(work, table, terms.segments[term], terms.centroids[term]);
+        }
       }
       lut_tile[banked_tile_index(table, entry)] = value;
     }
@@ -397,18 +401,21 @@ fn gather_banked_fused(
   gather_banked_rows(work, local_index, workgroup.y);
 }
 
-// Entry `centroid` of segment `segment`'s table for gather_banked_fused: the codebook's, or with PAIRED_CODES the sum
-// of the pair's two entries (the second segment of an odd count's last pair is missing and adds nothing).
-fn banked_table_entry(work: Work, table: u32, segment: u32, centroid: u32) -> f32 {
+// The codebook entries (segment, centroid) that entry `centroid` of segment `segment`'s banked table sums: itself, or
+// with PAIRED_CODES the pair's two (the second segment of an odd count's last pair is missing and adds nothing).
+struct TableTerms {
+  count: u32,
+  segments: vec2u,
+  centroids: vec2u,
+}
+
+fn table_terms(segment: u32, centroid: u32) -> TableTerms {
   if (!PAIRED_CODES) {
-    return fused_lut_entry(work, table, segment, centroid);
+    return TableTerms(1u, vec2u(segment, 0u), vec2u(centroid, 0u));
   }
   let first = 2u * segment;
-  var value = fused_lut_entry(work, table, first, centroid % CODEBOOK_K);
-  if (first + 1u < codebook_segments()) {
-    value += fused_lut_entry(work, table, first + 1u, centroid / CODEBOOK_K);
-  }
-  return value;
+  let count = select(1u, 2u, first + 1u < codebook_segments());
+  return TableTerms(count, vec2u(first, first + 1u), vec2u(centroid % CODEBOOK_K, centroid / CODEBOOK_K));
 }
 
 // Where entry `entry` (centroid-fastest within the group: entry = segment in group · K + centroid) of tile table
@@ -434,19 +441,6 @@ fn fused_lut_entry_vec4(work: Work, table: u32, segment: u32, centroid: u32) -> 
   return sum;
 }
 
-// banked_table_entry with the vec4 loads.
-fn banked_table_entry_vec4(work: Work, table: u32, segment: u32, centroid: u32) -> f32 {
-  if (!PAIRED_CODES) {
-    return fused_lut_entry_vec4(work, table, segment, centroid);
-  }
-  let first = 2u * segment;
-  var value = fused_lut_entry_vec4(work, table, first, centroid % CODEBOOK_K);
-  if (first + 1u < codebook_segments()) {
-    value += fused_lut_entry_vec4(work, table, first + 1u, centroid / CODEBOOK_K);
-  }
-  return value;
-}
-
 // gather_banked_fused with the vec4 loads. A twin rather than a shared loop: WGSL passes no functions as values,
 // and one entry point reaching both `codebook` and `codebook4` would use binding 3 twice.
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -464,7 +458,10 @@ fn gather_banked_fused_vec4(
       let segment = workgroup.y * GROUP_SEGMENTS + entry / K;
       var value = 0.0;
       if (segment < params.segments) {
-        value = banked_table_entry_vec4(work, table, segment, entry % K);
+        let terms = table_terms(segment, entry % K);
+        for (var term = 0u; term < terms.count; term++) {
+          value += fused_lut_entry_vec4(work, table, terms.segments[term], terms.centroids[term]);
+        }
       }
       lut_tile[banked_tile_index(table, entry)] = value;
     }
