@@ -257,4 +257,27 @@ describe('round spread', () => {
     const verdict = judgeGoals(run).find((v) => v.goal.includes('4096x4096'));
     expect(verdict?.measured).toMatch(/\(unstable\)$/);
   });
+
+  it('does not count a goal met when a contender on either side has unstable rounds', () => {
+    // PQ 10 µs against a steady dense 27 µs: 2.7×, met. The same with the dense rounds at 20 and 34 µs: unstable.
+    const steadyPq = result('4096x4096', 1, pq(4, 256), 10, 20);
+    const steadyDense = result('4096x4096', 1, dense, 27, 40);
+    const verdictFor = (results: KernelResult[]) =>
+      judgeGoals(h200Run(results)).find((v) => v.goal.includes('4096x4096'));
+    expect(verdictFor([steadyPq, steadyDense])?.status).toBe('met');
+    const denseTiming = steadyDense.timing;
+    if (!denseTiming) throw new Error('the fixture has a timing');
+    const unsteadyDense = { ...steadyDense, timing: { ...denseTiming, roundMedians: [20, 34] } };
+    const verdict = verdictFor([steadyPq, unsteadyDense]);
+    expect(verdict?.status).toBe('unstable');
+    expect(verdict?.measured).toMatch(/; dense round medians 20\.0 \/ 34\.0 µs \(unstable\)$/);
+    expect(verdict?.shortfall).toMatch(/run again/);
+    const markdown = renderBenchmarks([
+      { file: 'bench/results/kernels-nvidia-h200.json', run: h200Run([steadyPq, unsteadyDense]) },
+    ]);
+    expect(markdown).toMatch(/\| \*\*unstable\*\* \(target reached, but the rounds disagree: run again\) \|/);
+    // A miss stays a miss, unstable or not.
+    const slowPq = result('4096x4096', 1, pq(4, 256), 25, 40);
+    expect(verdictFor([slowPq, unsteadyDense])?.status).toBe('missed');
+  });
 });

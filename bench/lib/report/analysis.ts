@@ -95,9 +95,27 @@ export interface GoalVerdict {
   target: string;
   /** What was measured, in words. */
   measured: string;
-  status: 'met' | 'missed' | 'not measured';
-  /** For a miss: how far off, in words ("needs 1.4× more"). */
+  /**
+   * 'unstable': the target was reached, but a contender's round medians disagree by more than
+   * UNSTABLE_ROUND_SPREAD, so one run does not show the goal met (run it again); never counted as met.
+   */
+  status: 'met' | 'missed' | 'unstable' | 'not measured';
+  /** For a miss: how far off, in words ("needs 1.4× more"); for 'unstable': why it is not judged. */
   shortfall: string | null;
+}
+
+/** A verdict's status cell in BENCHMARKS.md: misses and unstable verdicts in bold, with why. */
+export function statusCell(verdict: GoalVerdict): string {
+  if (verdict.status === 'missed' || verdict.status === 'unstable') {
+    return `**${verdict.status}** (${verdict.shortfall})`;
+  }
+  return verdict.status;
+}
+
+/** A verdict's status word in the console summaries, six characters wide. */
+export function statusWord(verdict: GoalVerdict): string {
+  const words = { met: 'MET   ', missed: 'MISSED', unstable: 'UNSTBL', 'not measured': 'n/a   ' } as const;
+  return words[verdict.status];
 }
 
 /** True for runs on an NVIDIA H200, the machine the goals are stated for. */
@@ -144,14 +162,31 @@ function variantName(result: KernelResult | undefined): string {
  */
 export const UNSTABLE_ROUND_SPREAD = 1.25;
 
-/** '; round medians a / b µs (unstable)' when the rounds disagree by more than UNSTABLE_ROUND_SPREAD, else ''. */
-export function roundSpreadNote(result: KernelResult | undefined): string {
+/** Whether a contender's round medians disagree by more than UNSTABLE_ROUND_SPREAD. */
+function roundsDisagree(result: KernelResult | undefined): boolean {
   const medians = result?.timing?.roundMedians ?? [];
-  if (medians.length < 2) return '';
+  if (medians.length < 2) return false;
   const fastest = Math.min(...medians);
-  const slowest = Math.max(...medians);
-  if (!(fastest > 0) || slowest / fastest <= UNSTABLE_ROUND_SPREAD) return '';
-  return `; round medians ${medians.map((us) => us.toFixed(1)).join(' / ')} µs (unstable)`;
+  return fastest > 0 && Math.max(...medians) / fastest > UNSTABLE_ROUND_SPREAD;
+}
+
+/**
+ * '; round medians a / b µs (unstable)' (after `who`, when given) when the rounds disagree by more than
+ * UNSTABLE_ROUND_SPREAD, else ''.
+ */
+export function roundSpreadNote(result: KernelResult | undefined, who = ''): string {
+  if (!roundsDisagree(result)) return '';
+  const medians = result?.timing?.roundMedians ?? [];
+  return `; ${who ? `${who} ` : ''}round medians ${medians.map((us) => us.toFixed(1)).join(' / ')} µs (unstable)`;
+}
+
+/** A 'met' verdict becomes 'unstable' when one of its contenders' rounds disagree (roundsDisagree). */
+function unlessUnstable(
+  verdict: GoalVerdict,
+  contenders: readonly (KernelResult | undefined)[],
+): GoalVerdict {
+  if (verdict.status !== 'met' || !contenders.some(roundsDisagree)) return verdict;
+  return { ...verdict, status: 'unstable', shortfall: 'target reached, but the rounds disagree: run again' };
 }
 
 /** The issue's goals, judged with the auto-chosen variant (what pqweb ships); the best variant is noted. */
@@ -191,13 +226,14 @@ export function judgeGoals(run: BenchRun): GoalVerdict[] {
       best && best !== result && bestTime
         ? `; best variant ${variantName(best)} ${(bestTime.us / bound).toFixed(2)}×`
         : '';
-    verdicts.push({
+    const verdict: GoalVerdict = {
       goal,
       target: '≤ 2× bound',
       measured: `${factor.toFixed(2)}× bound: ${time.us.toFixed(1)} µs vs ${bound.toFixed(1)} µs, ${variantName(result)}${bestNote}${roundSpreadNote(result)}`,
       status: factor <= 2 ? 'met' : 'missed',
       shortfall: factor <= 2 ? null : `${(factor / 2).toFixed(2)}× too slow`,
-    });
+    };
+    verdicts.push(unlessUnstable(verdict, [result]));
   }
 
   const ratioGoal = (
@@ -223,8 +259,10 @@ export function judgeGoals(run: BenchRun): GoalVerdict[] {
       const gpuRatio = gpuVersusWall(pq, other);
       if (gpuRatio) detail += `; pqweb GPU time vs ORT wall: ${gpuRatio.toFixed(2)}×`;
     }
-    detail += roundSpreadNote(pq);
-    verdicts.push(verdictAtLeast(goal, target, ratio?.ratio ?? null, ratio ? detail : ''));
+    detail += roundSpreadNote(pq) + roundSpreadNote(other, against === 'dense' ? 'dense' : 'ORT');
+    verdicts.push(
+      unlessUnstable(verdictAtLeast(goal, target, ratio?.ratio ?? null, ratio ? detail : ''), [pq, other]),
+    );
   };
   ratioGoal(BIG, 1, 4, 256, 'dense', 6);
   ratioGoal(BIG, 1, 4, 256, 'nbits', 8);

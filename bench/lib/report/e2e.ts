@@ -4,7 +4,7 @@
  * compressed latency ≤ dense (per backend) and ≥ 10× fewer model bytes — met or missed by how much.
  */
 import type { E2eRowId, E2eRowResult, E2eRun } from '../../e2e/results';
-import type { GoalVerdict } from './analysis';
+import { type GoalVerdict, statusCell, statusWord } from './analysis';
 import { formatBytes, formatRatio, markdownTable } from './format';
 
 export interface LoadedE2eRun {
@@ -152,7 +152,7 @@ function goalsTable(run: E2eRun): string {
     verdict.goal,
     verdict.target,
     verdict.measured,
-    verdict.status === 'missed' ? `**missed** (${verdict.shortfall})` : verdict.status,
+    statusCell(verdict),
   ]);
   return `${met} of ${verdicts.length} met.\n\n${markdownTable(['goal', 'target', 'measured', 'status'], rows)}`;
 }
@@ -281,9 +281,8 @@ export function formatE2eSummary(run: E2eRun): string {
   }
   lines.push(agreementLine(run));
   for (const verdict of judgeE2eGoals(run)) {
-    const status = verdict.status === 'met' ? 'MET   ' : verdict.status === 'missed' ? 'MISSED' : 'n/a   ';
     lines.push(
-      `${status} ${verdict.goal}: ${verdict.measured}${verdict.shortfall ? ` (${verdict.shortfall})` : ''}`,
+      `${statusWord(verdict)} ${verdict.goal}: ${verdict.measured}${verdict.shortfall ? ` (${verdict.shortfall})` : ''}`,
     );
   }
   return lines.join('\n');

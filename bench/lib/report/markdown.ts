@@ -15,6 +15,7 @@ import {
   representativeTime,
   resultsFor,
   speedup,
+  statusCell,
 } from './analysis';
 import { type LoadedE2eRun, renderE2eSection } from './e2e';
 import { formatBandwidth, formatBytes, formatMicroseconds, formatRatio, markdownTable } from './format';
@@ -215,7 +216,7 @@ function goalsSection(run: BenchRun): string {
     verdict.goal,
     verdict.target,
     verdict.measured,
-    verdict.status === 'missed' ? `**missed** (${verdict.shortfall})` : verdict.status,
+    statusCell(verdict),
   ]);
   const met = verdicts.filter((verdict) => verdict.status === 'met').length;
   return `${met} of ${verdicts.length} met. PQ times are the *auto* variant's (what pqweb ships).\n\n${markdownTable(['goal', 'target', 'measured', 'status'], rows)}`;

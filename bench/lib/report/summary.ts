@@ -3,7 +3,7 @@
  * (shape, batch) the auto PQ configs, k-means, dense and ORT medians, then the goals on an H200.
  */
 import type { BenchRun, KernelResult } from '../results';
-import { bandwidthBoundUs, isH200, judgeGoals, representativeTime } from './analysis';
+import { bandwidthBoundUs, isH200, judgeGoals, representativeTime, statusWord } from './analysis';
 import { formatBandwidth, formatMicroseconds, formatRatio } from './format';
 
 function shortName(result: KernelResult): string {
@@ -55,7 +55,7 @@ export function formatRunSummary(run: BenchRun): string {
     lines.push('Goals:');
     for (const verdict of judgeGoals(run)) {
       lines.push(
-        `  ${verdict.status === 'met' ? 'MET   ' : verdict.status === 'missed' ? 'MISSED' : 'n/a   '} ${verdict.goal}: ${verdict.measured} (target ${verdict.target}${verdict.shortfall ? `; ${verdict.shortfall}` : ''})`,
+        `  ${statusWord(verdict)} ${verdict.goal}: ${verdict.measured} (target ${verdict.target}${verdict.shortfall ? `; ${verdict.shortfall}` : ''})`,
       );
     }
   }
