@@ -603,6 +603,13 @@ describe.skipIf(noGpuReason)('LUT executor contracts', () => {
           { ablation: 'no-gather' },
         ),
       ).toThrow(/ablation must be one of none, no-code-loads, no-lookups, no-table-build, got no-gather/);
+      for (const name of ['vectorTableBuild', 'constantTableOffsets', 'pairCodes'] as const) {
+        // A string where a switch belongs, as a JavaScript caller could pass ('false' would read as on).
+        const options = JSON.parse(`{"${name}": "false"}`) as LayerExecutorOptions;
+        expect(() => createLayerExecutor(device, shape, { codes, codebook, bias: null }, options)).toThrow(
+          new RegExp(`${name} must be true or false, got "false"`),
+        );
+      }
       expect(() =>
         createLayerExecutor(device, shape, { codes, codebook, bias: null }, { maxBindingBytes: 2 ** 40 }),
       ).toThrow(/maxStorageBufferBindingSize/);

@@ -331,6 +331,15 @@ function checkCountOption(name: string, value: number | undefined, most: number)
   return value;
 }
 
+/** A switch option: true or false, or undefined for `fallback`. */
+function checkSwitchOption(name: string, value: boolean | undefined, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') {
+    throw new KernelInputError(`${name} must be true or false, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
 function checkAblation(value: GatherAblation | undefined): GatherAblation {
   if (value === undefined) return 'none';
   if (!GATHER_ABLATIONS.includes(value)) {
@@ -392,6 +401,9 @@ export function createLayerExecutor(
   );
   const batchTile = checkCountOption('batchTile', options.batchTile, GATHER_BATCH_TILE);
   const ablation = checkAblation(options.ablation);
+  const vectorTableBuild = checkSwitchOption('vectorTableBuild', options.vectorTableBuild, true);
+  const constantTableOffsets = checkSwitchOption('constantTableOffsets', options.constantTableOffsets, true);
+  const pairCodes = checkSwitchOption('pairCodes', options.pairCodes, true);
   const { rows, cols } = layer;
   if (buffers.bias) requireBuffer(label, 'bias', buffers.bias, rows * FLOAT_BYTES, `rows ${rows} × 4`);
 
@@ -414,9 +426,9 @@ export function createLayerExecutor(
     wordsInFlight,
     rowsPerInvocation,
     batchTile,
-    vectorTableBuild: options.vectorTableBuild ?? true,
-    constantTableOffsets: options.constantTableOffsets ?? true,
-    pairCodes: options.pairCodes ?? true,
+    vectorTableBuild,
+    constantTableOffsets,
+    pairCodes,
     ablation,
     maxBindingBytes,
     tileFloatsLimit: Math.floor(workgroupStorageBytes / FLOAT_BYTES),
