@@ -120,6 +120,43 @@ describe('end-to-end goals', () => {
     expect(wasm?.shortfall).toBe(`${(21 / 10).toFixed(2)}× slower than dense`);
   });
 
+  it('counts medians equal at the clock resolution as equal, and calls a goal met only if every round meets it', () => {
+    const withRounds = (id: E2eRowResult['id'], median: number, rounds?: number[]): E2eRowResult => {
+      const base = row(id, [median], COMPRESSED_BYTES);
+      if (!base.measured) throw new Error('the fixture is measured');
+      return { ...base, measured: { ...base.measured, roundMedians: rounds } };
+    };
+    const wasmGoal = (pqweb: E2eRowResult, dense: E2eRowResult) =>
+      judgeE2eGoals(e2eRun([pqweb, dense], false))[1];
+    // Two medians read off a 0.1 ms clock: equal up to the float error of subtracting its readings.
+    expect(
+      wasmGoal(withRounds('pqweb-wasm', 3.9000000059604645), withRounds('ort-wasm', 3.899999998509884))
+        ?.status,
+    ).toBe('met');
+    // A real difference of a tenth of a millisecond is not float error.
+    expect(wasmGoal(withRounds('pqweb-wasm', 4.0), withRounds('ort-wasm', 3.9))?.status).toBe('missed');
+    // The same equal medians with the rounds of a noisy run (per round 1.29, 1.38, 1.00, 0.90, 0.92×): unstable.
+    const verdict = wasmGoal(
+      withRounds('pqweb-wasm', 3.9000000059604645, [3.6, 4.0, 4.0, 3.5, 4.05]),
+      withRounds('ort-wasm', 3.899999998509884, [2.8, 2.9, 4.0, 3.9, 4.4]),
+    );
+    expect(verdict?.status).toBe('unstable');
+    expect(verdict?.measured).toMatch(
+      /; dense round medians 2\.80 ms \/ 2\.90 ms \/ 4\.00 ms \/ 3\.90 ms \/ 4\.40 ms \(spread > 25%\)$/,
+    );
+    // pqweb's own rounds spread by more than 25%, but every one is faster than every dense round: met.
+    const webgpu = judgeE2eGoals(
+      e2eRun(
+        [
+          { ...withRounds('pqweb-wasm', 321, [275, 345, 332, 282, 327]), id: 'pqweb-webgpu' },
+          { ...withRounds('ort-wasm', 573, [589, 540, 537, 624, 584]), id: 'ort-webgpu' },
+        ],
+        false,
+      ),
+    )[0];
+    expect(webgpu?.status).toBe('met');
+  });
+
   it('judges the bytes goal on what the page fetched', () => {
     expect(modelBytes(run)).toEqual({ compressed: COMPRESSED_BYTES, dense: DENSE_BYTES });
     const bytes = goals[2];
