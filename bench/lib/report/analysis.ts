@@ -97,8 +97,8 @@ export interface GoalVerdict {
   /** What was measured, in words. */
   measured: string;
   /**
-   * 'unstable': the target was reached, but a contender's round medians disagree by more than
-   * UNSTABLE_ROUND_SPREAD, so one run does not show the goal met (run it again); never counted as met.
+   * 'unstable': the target was reached on the run's medians but not in every round (unlessSomeRoundMisses), so
+   * one run does not show the goal met (run it again); never counted as met.
    */
   status: 'met' | 'missed' | 'unstable' | 'not measured';
   /** For a miss: how far off, in words ("needs 1.4× more"); for 'unstable': why it is not judged. */
