@@ -350,17 +350,23 @@ describe('canPairCodes', () => {
 
 describe('bankedRowsPerInvocation', () => {
   it('takes 4 rows of 8-bit codes and 1 of narrower ones at a batch tile of 1, 2 at larger tiles', () => {
-    expect(bankedRowsPerInvocation(8, 1)).toBe(4);
-    expect(bankedRowsPerInvocation(4, 1)).toBe(1);
-    expect(bankedRowsPerInvocation(1, 1)).toBe(1);
+    const big = [16384, 512] as const;
+    expect(bankedRowsPerInvocation(8, 1, ...big)).toBe(4);
+    expect(bankedRowsPerInvocation(4, 1, ...big)).toBe(1);
+    expect(bankedRowsPerInvocation(1, 1, ...big)).toBe(1);
     for (const bits of [1, 2, 4, 8]) {
       for (let batchTile = 2; batchTile <= GATHER_BATCH_TILE; batchTile++) {
-        expect(bankedRowsPerInvocation(bits, batchTile)).toBe(2);
+        expect(bankedRowsPerInvocation(bits, batchTile, ...big)).toBe(2);
       }
+      expect(bankedRowsPerInvocation(bits, 1, ...big)).toBeLessThanOrEqual(MAX_ROWS_PER_INVOCATION);
     }
-    for (const bits of [1, 2, 4, 8]) {
-      expect(bankedRowsPerInvocation(bits, 1)).toBeLessThanOrEqual(MAX_ROWS_PER_INVOCATION);
-    }
+  });
+  it('leaves no invocation of a workgroup without a row', () => {
+    // The reference head's 1024- and 512-row layers with 512 invocations: 2 and 1 rows each, not 4.
+    expect(bankedRowsPerInvocation(8, 1, 1024, 512)).toBe(2);
+    expect(bankedRowsPerInvocation(8, 1, 512, 512)).toBe(1);
+    expect(bankedRowsPerInvocation(8, 8, 100, 512)).toBe(1);
+    expect(bankedRowsPerInvocation(8, 1, 4096, 512)).toBe(4);
   });
 });
 

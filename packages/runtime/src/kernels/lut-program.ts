@@ -149,7 +149,10 @@ export function createLutProgram(
   /** Rows a gather invocation takes at a time: the banked gathers' ROWS_PER_INVOCATION, 1 for the others. */
   function rowsPerInvocationFor(gathered: GatheredShape, geometry: GatherGeometry): number {
     if (!isBankedVariant(variant)) return 1;
-    return context.rowsPerInvocation ?? bankedRowsPerInvocation(gathered.bits, geometry.batchTile);
+    return (
+      context.rowsPerInvocation ??
+      bankedRowsPerInvocation(gathered.bits, geometry.batchTile, rows, workgroupSize)
+    );
   }
 
   function gatherConstants(gathered: GatheredShape, geometry: GatherGeometry): OverrideConstants {

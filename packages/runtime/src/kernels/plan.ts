@@ -406,11 +406,18 @@ export const MAX_ROWS_PER_INVOCATION = 4;
  * and the code width. H200, 16384² (docs/kernel-attempts.md, step 19; 1 / 2 / 4 rows): a batch tile of 1 with 8-bit
  * codes takes 4 (fused-banked d=4 k=256 62.4 / 63.8 / 58.0 µs), with narrower codes 1 (a row's group then spans 32
  * code words: d=8 k=16 33.6 / 39.3 / 42.9 µs); larger batch tiles take 2 (batch 8, d=4 k=256 358.7 / 338.9 / 355.5,
- * d=4 k=16 243.6 / 172.9 / 182.2 µs).
+ * d=4 k=16 243.6 / 172.9 / 182.2 µs). Never more than the layer's rows give every invocation of a workgroup
+ * (`rows` / `workgroupSize`): in a 512-row layer with 512-invocation workgroups, 4 rows each would leave three
+ * quarters of the invocations without a row.
  */
-export function bankedRowsPerInvocation(bits: number, batchTile: number): number {
-  if (batchTile > 1) return 2;
-  return bits >= 8 ? 4 : 1;
+export function bankedRowsPerInvocation(
+  bits: number,
+  batchTile: number,
+  rows: number,
+  workgroupSize: number,
+): number {
+  const measured = batchTile > 1 ? 2 : bits >= 8 ? 4 : 1;
+  return Math.min(measured, Math.max(1, Math.floor(rows / workgroupSize)));
 }
 
 /** `const MAX_WORDS_IN_FLIGHT` of shaders/pq_gather.wgsl (the size of its register array of code words). */
