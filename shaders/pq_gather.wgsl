@@ -386,13 +386,10 @@ fn gather_banked_fused(
   let table_floats = GROUP_SEGMENTS * K;
   for (var table = 0u; table < tile_tables(work) && ABLATION != ABLATE_TABLE_BUILD; table++) {
     for (var entry = local_index; entry < table_floats; entry += WORKGROUP_SIZE) {
-      let segment = workgroup.y * GROUP_SEGMENTS + entry / K;
+      let terms = table_terms(workgroup.y, entry);
       var value = 0.0;
-      if (segment < params.segments) {
-        let terms = table_terms(segment, entry % K);
-        for (var term = 0u; term < terms.count; term++) {
-          value += fused_lut_entry(work, table, terms.segments[term], terms.centroids[term]);
-        }
+      for (var term = 0u; term < terms.count; term++) {
+        value += fused_lut_entry(work, table, terms.segments[term], terms.centroids[term]);
       }
       lut_tile[banked_tile_index(table, entry)] = value;
     }
@@ -401,15 +398,21 @@ fn gather_banked_fused(
   gather_banked_rows(work, local_index, workgroup.y);
 }
 
-// The codebook entries (segment, centroid) that entry `centroid` of segment `segment`'s banked table sums: itself, or
-// with PAIRED_CODES the pair's two (the second segment of an odd count's last pair is missing and adds nothing).
+// The codebook entries (segment, centroid) that entry `entry` (centroid-fastest) of group `group`'s banked table
+// sums: none for a padding segment past the last, the entry itself, or with PAIRED_CODES the pair's two (the second
+// segment of an odd count's last pair is missing and adds nothing).
 struct TableTerms {
   count: u32,
   segments: vec2u,
   centroids: vec2u,
 }
 
-fn table_terms(segment: u32, centroid: u32) -> TableTerms {
+fn table_terms(group: u32, entry: u32) -> TableTerms {
+  let segment = group * GROUP_SEGMENTS + entry / K;
+  let centroid = entry % K;
+  if (segment >= params.segments) {
+    return TableTerms(0u, vec2u(0u), vec2u(0u));
+  }
   if (!PAIRED_CODES) {
     return TableTerms(1u, vec2u(segment, 0u), vec2u(centroid, 0u));
   }
@@ -455,13 +458,10 @@ fn gather_banked_fused_vec4(
   let table_floats = GROUP_SEGMENTS * K;
   for (var table = 0u; table < tile_tables(work) && ABLATION != ABLATE_TABLE_BUILD; table++) {
     for (var entry = local_index; entry < table_floats; entry += WORKGROUP_SIZE) {
-      let segment = workgroup.y * GROUP_SEGMENTS + entry / K;
+      let terms = table_terms(workgroup.y, entry);
       var value = 0.0;
-      if (segment < params.segments) {
-        let terms = table_terms(segment, entry % K);
-        for (var term = 0u; term < terms.count; term++) {
-          value += fused_lut_entry_vec4(work, table, terms.segments[term], terms.centroids[term]);
-        }
+      for (var term = 0u; term < terms.count; term++) {
+        value += fused_lut_entry_vec4(work, table, terms.segments[term], terms.centroids[term]);
       }
       lut_tile[banked_tile_index(table, entry)] = value;
     }

@@ -171,13 +171,22 @@ export function roundsDisagree(medians: readonly number[] | undefined): boolean 
 }
 
 /**
- * '; round medians a / b µs (spread > 25%)' (after `who`, when given) when the rounds disagree by more than
- * UNSTABLE_ROUND_SPREAD, else ''.
+ * '; who round medians a / b unit (spread > 25%)' when the rounds disagree by more than UNSTABLE_ROUND_SPREAD, else
+ * '' (each median written by `format`, `unit` once after the list, `who` only when given).
  */
+export function spreadNote(
+  medians: readonly number[] | undefined,
+  format: (median: number) => string,
+  unit: string,
+  who = '',
+): string {
+  if (!medians || !roundsDisagree(medians)) return '';
+  return `; ${who ? `${who} ` : ''}round medians ${medians.map(format).join(' / ')}${unit} (spread > 25%)`;
+}
+
+/** spreadNote for a kernel contender's round medians (µs): '; round medians 20.0 / 31.1 µs (spread > 25%)'. */
 export function roundSpreadNote(result: KernelResult | undefined, who = ''): string {
-  const medians = result?.timing?.roundMedians ?? [];
-  if (!roundsDisagree(medians)) return '';
-  return `; ${who ? `${who} ` : ''}round medians ${medians.map((us) => us.toFixed(1)).join(' / ')} µs (spread > 25%)`;
+  return spreadNote(result?.timing?.roundMedians, (us) => us.toFixed(1), ' µs', who);
 }
 
 /** One side of a goal: its time on the clock the goal is judged on, and its round medians (any clock). */

@@ -4,7 +4,7 @@
  * compressed latency ≤ dense (per backend) and ≥ 10× fewer model bytes — met or missed by how much.
  */
 import type { E2eRowId, E2eRowResult, E2eRun } from '../../e2e/results';
-import { type GoalVerdict, roundsDisagree, statusCell, statusWord, unlessSomeRoundMisses } from './analysis';
+import { type GoalVerdict, spreadNote, statusCell, statusWord, unlessSomeRoundMisses } from './analysis';
 import { formatBytes, formatRatio, markdownTable } from './format';
 
 export interface LoadedE2eRun {
@@ -61,17 +61,13 @@ function latencyGoal(run: E2eRun, backend: 'webgpu' | 'wasm'): GoalVerdict {
   // the float error of subtracting its readings (3.9000000060 against 3.8999999985 ms): that is equal, and ≤.
   const noSlower = (pqwebMs: number, denseMs: number) => pqwebMs <= denseMs + CLOCK_FLOAT_ERROR_MS;
   const met = noSlower(pqweb.steady.median, dense.steady.median);
-  const unsteady = [pqweb, dense].flatMap((row, index) => {
-    const medians = row.roundMedians ?? [];
-    if (!roundsDisagree(medians)) return [];
-    return [
-      `${index === 0 ? 'pqweb' : 'dense'} round medians ${medians.map(formatMilliseconds).join(' / ')}`,
-    ];
-  });
+  const spread =
+    spreadNote(pqweb.roundMedians, formatMilliseconds, '', 'pqweb') +
+    spreadNote(dense.roundMedians, formatMilliseconds, '', 'dense');
   const verdict: GoalVerdict = {
     goal,
     target: '≤ 1×',
-    measured: `${formatRatio(ratio)}: ${formatMilliseconds(pqweb.steady.median)} vs ${formatMilliseconds(dense.steady.median)} (p90 ${formatMilliseconds(pqweb.steady.p90)} vs ${formatMilliseconds(dense.steady.p90)})${unsteady.map((note) => `; ${note} (spread > 25%)`).join('')}`,
+    measured: `${formatRatio(ratio)}: ${formatMilliseconds(pqweb.steady.median)} vs ${formatMilliseconds(dense.steady.median)} (p90 ${formatMilliseconds(pqweb.steady.p90)} vs ${formatMilliseconds(dense.steady.p90)})${spread}`,
     status: met ? 'met' : 'missed',
     shortfall: met ? null : `${formatRatio(ratio)} slower than dense`,
   };

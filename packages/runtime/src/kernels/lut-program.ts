@@ -155,7 +155,11 @@ export function createLutProgram(
     );
   }
 
-  function gatherConstants(gathered: GatheredShape, geometry: GatherGeometry): OverrideConstants {
+  function gatherConstants(
+    gathered: GatheredShape,
+    geometry: GatherGeometry,
+    rowsPerInvocation: number,
+  ): OverrideConstants {
     const { tileFloats, batchTile } = geometry;
     const common = {
       WORKGROUP_SIZE: workgroupSize,
@@ -176,7 +180,7 @@ export function createLutProgram(
       ...(isBankedVariant(variant)
         ? {
             GROUP_SEGMENTS: geometry.chunkSegments,
-            ROWS_PER_INVOCATION: rowsPerInvocationFor(gathered, geometry),
+            ROWS_PER_INVOCATION: rowsPerInvocation,
             STAGE_COUNT: stageCount,
             CONSTANT_TABLE_OFFSETS: context.constantTableOffsets ? 1 : 0,
           }
@@ -231,7 +235,12 @@ export function createLutProgram(
       });
     }
 
-    const gatherPipeline = getPipeline(device, gatherKernel, gatherConstants(gathered, geometry));
+    const rowsPerInvocation = rowsPerInvocationFor(gathered, geometry);
+    const gatherPipeline = getPipeline(
+      device,
+      gatherKernel,
+      gatherConstants(gathered, geometry, rowsPerInvocation),
+    );
     const gatherLayout = {
       batch,
       geometry,
@@ -239,7 +248,7 @@ export function createLutProgram(
       wordsPerRow: packing.wordsPerRow,
       stagesTotal: stages,
       slots,
-      rowsPerInvocation: rowsPerInvocationFor(gathered, geometry),
+      rowsPerInvocation,
       defaultTargetWorkgroups: defaultTargetWorkgroups(variant),
     };
     for (const [index, block] of blockPlan.blocks.entries()) {
