@@ -662,6 +662,7 @@ async function main(): Promise<void> {
       gpuSeries: timestamps ? plan.gpuSeries : 0,
       wallSeries: plan.wallSeries,
       rounds: plan.rounds,
+      wallSubmits: 'per-run',
     },
     rotation: {
       l2Bytes: L2_BYTES,

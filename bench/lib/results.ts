@@ -168,6 +168,11 @@ export interface BenchRun {
     gpuSeries: number;
     wallSeries: number;
     rounds: number;
+    /**
+     * How pqweb's wall series submit their runs: a command buffer per run ('per-run', since 2026-11-29), or the
+     * whole series in one ('per-series', and in files without the field).
+     */
+    wallSubmits?: 'per-run' | 'per-series';
   };
   rotation: { l2Bytes: number; targetBytes: number; maxWeightCopies: number; inputSets: number };
   seed: number;

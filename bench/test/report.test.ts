@@ -177,6 +177,16 @@ describe('goals on an H200 run', () => {
     expect(local).toContain('judged only on an H200 run');
     expect(formatRunSummary(run)).toMatch(/MISSED .*PQ d=4 k=256 vs MatMulNBits int4: 7\.00×/);
   });
+
+  it("says how each run's pqweb wall series submitted their runs (older files: one submit per series)", () => {
+    const perRun = { ...run, timing: { ...run.timing, wallSubmits: 'per-run' as const } };
+    expect(renderBenchmarks([{ file: 'bench/results/kernels-nvidia-h200.json', run: perRun }])).toContain(
+      "pqweb's wall series submit each run as it is encoded.",
+    );
+    expect(renderBenchmarks([{ file: 'bench/results/kernels-nvidia-h200.json', run }])).toContain(
+      "pqweb's wall series encode the whole series into one command buffer, then submit it.",
+    );
+  });
 });
 
 describe('the browser section in BENCHMARKS.md', () => {

@@ -61,8 +61,11 @@ function methodSection(): string {
   60 MB L2), capped at 64 copies.
 - **Clocks.** *GPU* = timestamps written by empty compute passes right before and after each run (Dawn with
   \`timestamp_quantization\` off), median and p10–p90 over all runs; *back-to-back* = the span of a series divided
-  by its runs. *Wall* = from encoding a series until the queue reports it done, per run (includes pqweb's command
-  encoding and bind-group creation). ORT has no GPU clock here: its inputs stay on the GPU (made resident by an
+  by its runs. *Wall* = from encoding a series' first run until the queue reports the series done, per run
+  (includes pqweb's command encoding). Each run is its own command buffer, submitted as soon as it is encoded, as an
+  application submits each inference and as ORT's \`session.run\` submits each run, so encoding overlaps the GPU
+  work of the runs before; runs before 2026-11-29 encoded a whole series into one command buffer first (each run's
+  *Timer* line says which). ORT has no GPU clock here: its inputs stay on the GPU (made resident by an
   Identity session), outputs stay on the GPU, and a series ends with one read-back through an Identity session
   with CPU output; that read-back is inside the series time. ORT's fixed per-run cost (a 1×1 MatMul timed the
   same way) is shown separately and subtracted nowhere.
@@ -75,6 +78,11 @@ function methodSection(): string {
 - Weights, codes and inputs are synthetic (seeded uniform random); the kernels' work does not depend on the
   values.`;
 }
+
+const WALL_SUBMITS_TEXT = {
+  'per-run': 'submit each run as it is encoded',
+  'per-series': 'encode the whole series into one command buffer, then submit it',
+} as const;
 
 const STREAM_METHOD_TEXT = {
   copyBufferToBuffer: 'copyBufferToBuffer',
@@ -232,7 +240,7 @@ function runSection({ file, run }: LoadedRun): string {
       `- Data: [\`${file}\`](${file}); command: \`${run.command}\`; ${run.grid} grid; ${run.elapsedS.toFixed(0)} s${run.truncated ? ' (**cut short by the time budget**)' : ''}.`,
       `- Machine: ${machine.cpus} × ${machine.cpuCount}, ${formatBytes(machine.memoryBytes)} RAM, Node ${machine.node}, ${machine.platform}-${machine.arch}${machine.driver ? `; driver: ${machine.driver}` : ''}.`,
       `- Adapter: vendor \`${adapter.vendor}\`, architecture \`${adapter.architecture}\`, device \`${adapter.device}\`, description \`${adapter.description}\`; features: ${adapter.features.join(', ')}.`,
-      `- Timer: ${run.timer === 'gpu-timestamps' ? 'GPU timestamps + wall' : 'wall only'}; warm-up ${run.timing.warmupMs} ms before each contender's series, ~${run.timing.seriesTargetMs} ms per series, ${run.timing.gpuSeries} GPU + ${run.timing.wallSeries} wall series per round, ${run.timing.rounds} round(s).`,
+      `- Timer: ${run.timer === 'gpu-timestamps' ? 'GPU timestamps + wall' : 'wall only'}; warm-up ${run.timing.warmupMs} ms before each contender's series, ~${run.timing.seriesTargetMs} ms per series, ${run.timing.gpuSeries} GPU + ${run.timing.wallSeries} wall series per round, ${run.timing.rounds} round(s); pqweb's wall series ${WALL_SUBMITS_TEXT[run.timing.wallSubmits ?? 'per-series']}.`,
       `- onnxruntime-node ${run.ort.version ?? ''}: ${run.ort.available ? 'WebGPU EP in use' : `not measured — ${run.ort.reason}`}.`,
     ].join('\n'),
   );
