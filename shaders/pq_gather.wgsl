@@ -372,8 +372,8 @@ fn gather_banked(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocat
 }
 
 // gather_banked with the group's tables computed in workgroup memory from codebook and x, as gather_fused does:
-// no LUT build pass and no LUT buffer. Entries are computed in the tile's own order (table_terms says why);
-// padding segments of the last group get zeros.
+// no LUT build pass and no LUT buffer. Entries are computed centroid-fastest (neighbouring invocations read
+// neighbouring centroids) and stored at their banked place; padding segments of the last group get zeros.
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn gather_banked_fused(
   @builtin(workgroup_id) workgroup: vec3u,
@@ -385,35 +385,31 @@ fn gather_banked_fused(
   }
   let table_floats = GROUP_SEGMENTS * K;
   for (var table = 0u; table < tile_tables(work) && ABLATION != ABLATE_TABLE_BUILD; table++) {
-    for (var place = local_index; place < table_floats; place += WORKGROUP_SIZE) {
-      let terms = table_terms(workgroup.y, place);
+    for (var entry = local_index; entry < table_floats; entry += WORKGROUP_SIZE) {
+      let terms = table_terms(workgroup.y, entry);
       var value = 0.0;
       for (var term = 0u; term < terms.count; term++) {
         value += fused_lut_entry(work, table, terms.segments[term], terms.centroids[term]);
       }
-      lut_tile[table * table_floats + place] = value;
+      lut_tile[banked_tile_index(table, entry)] = value;
     }
   }
   workgroupBarrier();
   gather_banked_rows(work, local_index, workgroup.y);
 }
 
-// The codebook entries (segment, centroid) that place `place` of group `group`'s banked table [K][GROUP_SEGMENTS]
+// The codebook entries (segment, centroid) that entry `entry` (centroid-fastest) of group `group`'s banked table
 // sums: none for a padding segment past the last, the entry itself, or with PAIRED_CODES the pair's two (the second
-// segment of an odd count's last pair is missing and adds nothing). The build walks the tile in place order, so
-// neighbouring invocations store to neighbouring banks. Walked centroid-fastest (neighbouring centroids, coalesced
-// codebook reads), the 32 invocations of a subgroup stored to 2 banks: 16-way conflicts with 16-segment groups,
-// 32-way with 32 or more (docs/kernel-attempts.md step 22). Invocations l and l + 16 of a 16-segment group still
-// read neighbouring centroids of one segment, so its codebook loads use whole 32-byte sectors.
+// segment of an odd count's last pair is missing and adds nothing).
 struct TableTerms {
   count: u32,
   segments: vec2u,
   centroids: vec2u,
 }
 
-fn table_terms(group: u32, place: u32) -> TableTerms {
-  let segment = group * GROUP_SEGMENTS + place % GROUP_SEGMENTS;
-  let centroid = place / GROUP_SEGMENTS;
+fn table_terms(group: u32, entry: u32) -> TableTerms {
+  let segment = group * GROUP_SEGMENTS + entry / K;
+  let centroid = entry % K;
   if (segment >= params.segments) {
     return TableTerms(0u, vec2u(0u), vec2u(0u));
   }
@@ -423,6 +419,12 @@ fn table_terms(group: u32, place: u32) -> TableTerms {
   let first = 2u * segment;
   let count = select(1u, 2u, first + 1u < codebook_segments());
   return TableTerms(count, vec2u(first, first + 1u), vec2u(centroid % CODEBOOK_K, centroid / CODEBOOK_K));
+}
+
+// Where entry `entry` (centroid-fastest within the group: entry = segment in group · K + centroid) of tile table
+// `table` sits in the banked tile [table][K][GROUP_SEGMENTS].
+fn banked_tile_index(table: u32, entry: u32) -> u32 {
+  return table * GROUP_SEGMENTS * K + (entry % K) * GROUP_SEGMENTS + entry / K;
 }
 
 // The same two operands as 16-byte vectors (gather_banked_fused_vec4): one load per 4 floats instead of four. The
@@ -455,13 +457,13 @@ fn gather_banked_fused_vec4(
   }
   let table_floats = GROUP_SEGMENTS * K;
   for (var table = 0u; table < tile_tables(work) && ABLATION != ABLATE_TABLE_BUILD; table++) {
-    for (var place = local_index; place < table_floats; place += WORKGROUP_SIZE) {
-      let terms = table_terms(workgroup.y, place);
+    for (var entry = local_index; entry < table_floats; entry += WORKGROUP_SIZE) {
+      let terms = table_terms(workgroup.y, entry);
       var value = 0.0;
       for (var term = 0u; term < terms.count; term++) {
         value += fused_lut_entry_vec4(work, table, terms.segments[term], terms.centroids[term]);
       }
-      lut_tile[table * table_floats + place] = value;
+      lut_tile[banked_tile_index(table, entry)] = value;
     }
   }
   workgroupBarrier();

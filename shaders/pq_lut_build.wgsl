@@ -42,14 +42,13 @@ fn build_lut(
   if (entry >= params.entries) {
     return;
   }
-  // Entries are numbered in the layout's own order, so neighbouring invocations write neighbouring floats. With
-  // LUT_GROUP = 1 that is centroid-fastest, which also coalesces the codebook reads; numbered centroid-fastest
-  // with groups, the writes of a subgroup landed LUT_GROUP floats apart (docs/kernel-attempts.md step 22).
+  // Entries are numbered with the centroid fastest, so that neighbouring invocations read neighbouring
+  // centroids (coalesced codebook loads); each is stored at its place in the grouped layout.
   let groups = (params.segments + LUT_GROUP - 1u) / LUT_GROUP;
-  let segment_in_group = entry % LUT_GROUP;
-  let centroid = (entry / LUT_GROUP) % K;
+  let centroid = entry % K;
+  let segment_in_group = (entry / K) % LUT_GROUP;
   let group_table = entry / (K * LUT_GROUP);
-  let destination = entry;
+  let destination = (group_table * K + centroid) * LUT_GROUP + segment_in_group;
   let segment = (group_table % groups) * LUT_GROUP + segment_in_group;
   let stage = (group_table / groups) % params.stages;
   let batch_index = group_table / (groups * params.stages);
