@@ -38,11 +38,17 @@ override LUT_TILE_FLOATS: u32 = 1u;
 // Measuring only (bench:kernels --ablations; the results are wrong by design): 0 runs the kernel as it is; 1 skips
 // the code loads (each code word is made from the row and word index in registers); 2 skips the table lookups
 // (each code is added as a number, no workgroup-memory read); 3 skips building or staging the tile (it keeps
-// WGSL's zero initialisation). The time a variant loses without a stage is what that stage costs.
+// WGSL's zero initialisation); 4 skips all three, leaving the kernel's skeleton (grid, loops, decode arithmetic,
+// barrier, partial-sum stores). The time a variant loses without a stage is what that stage costs.
 override ABLATION: u32 = 0u;
 const ABLATE_CODE_LOADS = 1u;
 const ABLATE_LOOKUPS = 2u;
 const ABLATE_TABLE_BUILD = 3u;
+const ABLATE_ALL = 4u;
+
+fn skips(stage: u32) -> bool {
+  return ABLATION == stage || ABLATION == ABLATE_ALL;
+}
 
 // A code word made in registers (ABLATE_CODE_LOADS): varied bytes, so the lookups still hit random entries.
 fn synthetic_word(row: u32, word: u32) -> u32 {
@@ -96,7 +102,7 @@ fn add_entry(
   from_tile: bool,
 ) {
   for (var b = 0u; b < TILE_INPUTS; b++) {
-    if (ABLATION == ABLATE_LOOKUPS) {
+    if (skips(ABLATE_LOOKUPS)) {
       (*sums)[b] += f32(code);
     } else if (from_tile) {
       (*sums)[b] += lut_tile[tile_index(b, stage, segment - work.first_segment, code)];
@@ -141,7 +147,7 @@ fn gather_rows(work: Work, local_index: u32, from_tile: bool) {
       for (var w = first_word; w < end_word; w += WORDS_IN_FLIGHT) {
         var words = array<u32, MAX_WORDS_IN_FLIGHT>();
         for (var u = 0u; u < WORDS_IN_FLIGHT; u++) {
-          if (ABLATION == ABLATE_CODE_LOADS) {
+          if (skips(ABLATE_CODE_LOADS)) {
             words[u] = synthetic_word(row, w + u);
           } else if (w + u < end_word) {
             words[u] = codes[word_base + (w + u) * ROW_TILE];
@@ -193,7 +199,7 @@ fn gather_tiled(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocati
   }
   // Each table's chunk is one contiguous run of the storage LUT: a plain copy, no index decomposition.
   let filled = filled_floats(work);
-  for (var table = 0u; table < tile_tables(work) && ABLATION != ABLATE_TABLE_BUILD; table++) {
+  for (var table = 0u; table < tile_tables(work) && !skips(ABLATE_TABLE_BUILD); table++) {
     let source = storage_lut_index(work.first_input + table / params.stage_count, table % params.stage_count,
       work.first_segment, 0u);
     copy_to_tile(source, table * params.chunk_segments * K, filled, local_index);
@@ -234,7 +240,7 @@ fn gather_fused(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocati
     return;
   }
   let filled = filled_floats(work);
-  for (var table = 0u; table < tile_tables(work) && ABLATION != ABLATE_TABLE_BUILD; table++) {
+  for (var table = 0u; table < tile_tables(work) && !skips(ABLATE_TABLE_BUILD); table++) {
     let destination = table * params.chunk_segments * K;
     for (var entry = local_index; entry < filled; entry += WORKGROUP_SIZE) {
       lut_tile[destination + entry] = fused_lut_entry(work, table, work.first_segment + entry / K, entry % K);
@@ -303,7 +309,7 @@ fn gather_banked_rows(work: Work, local_index: u32, group: u32) {
           let row_in_range = first_row + r * WORKGROUP_SIZE < work.end_row;
           for (var v = 0u; v < WORDS_IN_FLIGHT; v++) {
             let w = first_word + ((u0 + v + word_rotation) & (GROUP_WORDS - 1u));
-            if (ABLATION == ABLATE_CODE_LOADS) {
+            if (skips(ABLATE_CODE_LOADS)) {
               words[r * MAX_WORDS_IN_FLIGHT + v] = synthetic_word(first_row + r * WORKGROUP_SIZE, w);
             } else if (row_in_range && u0 + v < GROUP_WORDS && w < params.words_per_row) {
               words[r * MAX_WORDS_IN_FLIGHT + v] = codes[word_bases[r] + w * ROW_TILE];
@@ -327,7 +333,7 @@ fn gather_banked_rows(work: Work, local_index: u32, group: u32) {
                   entry = (code * GROUP_SEGMENTS) | (segment_base + position);
                 }
                 for (var b = 0u; b < TILE_INPUTS; b++) {
-                  if (ABLATION == ABLATE_LOOKUPS) {
+                  if (skips(ABLATE_LOOKUPS)) {
                     sums[r * BATCH_TILE + b] += f32(entry);
                   } else {
                     sums[r * BATCH_TILE + b] += lut_tile[(b * stage_count + stage) * table_floats + entry];
@@ -361,7 +367,7 @@ fn gather_banked(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocat
   // Each table's group is one contiguous run of the storage LUT [batch][stages][groups][K][GROUP_SEGMENTS].
   let groups = (params.segments + GROUP_SEGMENTS - 1u) / GROUP_SEGMENTS;
   let table_floats = GROUP_SEGMENTS * K;
-  for (var table = 0u; table < tile_tables(work) && ABLATION != ABLATE_TABLE_BUILD; table++) {
+  for (var table = 0u; table < tile_tables(work) && !skips(ABLATE_TABLE_BUILD); table++) {
     let input = work.first_input + table / params.stage_count;
     let stage = params.stage_begin + table % params.stage_count;
     let source = ((input * params.stages_total + stage) * groups + workgroup.y) * table_floats;
@@ -384,7 +390,7 @@ fn gather_banked_fused(
     return;
   }
   let table_floats = GROUP_SEGMENTS * K;
-  for (var table = 0u; table < tile_tables(work) && ABLATION != ABLATE_TABLE_BUILD; table++) {
+  for (var table = 0u; table < tile_tables(work) && !skips(ABLATE_TABLE_BUILD); table++) {
     for (var entry = local_index; entry < table_floats; entry += WORKGROUP_SIZE) {
       let terms = table_terms(workgroup.y, entry);
       var value = 0.0;
@@ -456,7 +462,7 @@ fn gather_banked_fused_vec4(
     return;
   }
   let table_floats = GROUP_SEGMENTS * K;
-  for (var table = 0u; table < tile_tables(work) && ABLATION != ABLATE_TABLE_BUILD; table++) {
+  for (var table = 0u; table < tile_tables(work) && !skips(ABLATE_TABLE_BUILD); table++) {
     for (var entry = local_index; entry < table_floats; entry += WORKGROUP_SIZE) {
       let terms = table_terms(workgroup.y, entry);
       var value = 0.0;

@@ -75,6 +75,7 @@ describe('WGSL and TypeScript agree', () => {
     expect(pqGatherWgsl).toContain(`const ABLATE_CODE_LOADS = ${ablations['no-code-loads']}u;`);
     expect(pqGatherWgsl).toContain(`const ABLATE_LOOKUPS = ${ablations['no-lookups']}u;`);
     expect(pqGatherWgsl).toContain(`const ABLATE_TABLE_BUILD = ${ablations['no-table-build']}u;`);
+    expect(pqGatherWgsl).toContain(`const ABLATE_ALL = ${ablations['no-work']}u;`);
     expect(pqGatherWgsl).toContain(`const MAX_ROWS_PER_INVOCATION = ${MAX_ROWS_PER_INVOCATION}u;`);
   });
 });

@@ -602,7 +602,9 @@ describe.skipIf(noGpuReason)('LUT executor contracts', () => {
           // @ts-expect-error: a value outside GatherAblation, as a JavaScript caller could pass.
           { ablation: 'no-gather' },
         ),
-      ).toThrow(/ablation must be one of none, no-code-loads, no-lookups, no-table-build, got no-gather/);
+      ).toThrow(
+        /ablation must be one of none, no-code-loads, no-lookups, no-table-build, no-work, got no-gather/,
+      );
       for (const name of ['vectorTableBuild', 'constantTableOffsets', 'pairCodes'] as const) {
         // A string where a switch belongs, as a JavaScript caller could pass ('false' would read as on).
         const options = JSON.parse(`{"${name}": "false"}`) as LayerExecutorOptions;
@@ -651,13 +653,17 @@ describe.skipIf(noGpuReason)('LUT gather ablations', () => {
       const bias = layer.bias ?? new Float32Array(spec.rows);
       const noTable = await runOnGpu(device, layer, x, batch, { ...options, ablation: 'no-table-build' });
       expect(Array.from(noTable.y)).toEqual([...bias, ...bias]);
-      for (const ablation of ['no-code-loads', 'no-lookups'] as const) {
+      const outputs = new Map<string, Float32Array>();
+      for (const ablation of ['no-code-loads', 'no-lookups', 'no-work'] as const) {
         const run = await runOnGpu(device, layer, x, batch, { ...options, ablation });
         const changed = run.y.filter(
           (value, i) => Math.abs(value - real.y[i]) > 1e-3 * (1 + Math.abs(real.y[i])),
         );
         expect(changed.length, `${variant} ${ablation}`).toBeGreaterThan(spec.rows);
+        outputs.set(ablation, run.y);
       }
+      // Without any stage the sums add the synthetic codes as numbers: not the real codes' numbers (no-lookups).
+      expect(outputs.get('no-work')).not.toEqual(outputs.get('no-lookups'));
     });
   });
 });

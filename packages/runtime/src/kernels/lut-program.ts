@@ -86,6 +86,7 @@ export const GATHER_ABLATION_CODES: Record<GatherAblation, number> = {
   'no-code-loads': 1,
   'no-lookups': 2,
   'no-table-build': 3,
+  'no-work': 4,
 };
 
 export function createLutProgram(

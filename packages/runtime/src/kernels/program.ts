@@ -53,10 +53,11 @@ export interface ProgramContext {
 /**
  * A stage of the PQ / RQ gathers to leave out, to measure what it costs (the kernel benchmark's `--ablations`
  * rows): 'no-code-loads' makes each code word in registers instead of loading it, 'no-lookups' adds each code as a
- * number instead of reading its table entry, 'no-table-build' leaves the workgroup's tile unbuilt (zeros).
+ * number instead of reading its table entry, 'no-table-build' leaves the workgroup's tile unbuilt (zeros), 'no-work'
+ * leaves out all three (what remains is the kernel's skeleton: grid, loops, decode arithmetic, stores).
  * Outputs are wrong by design with anything but 'none'.
  */
-export const GATHER_ABLATIONS = ['none', 'no-code-loads', 'no-lookups', 'no-table-build'] as const;
+export const GATHER_ABLATIONS = ['none', 'no-code-loads', 'no-lookups', 'no-table-build', 'no-work'] as const;
 export type GatherAblation = (typeof GATHER_ABLATIONS)[number];
 
 /** What a dispatch does: build a LUT, gather codes into sums, or reduce split-K partial sums. */
