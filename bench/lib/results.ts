@@ -30,6 +30,7 @@ export type ContenderSpec =
         vectorTableBuild?: boolean;
         constantTableOffsets?: boolean;
         pairCodes?: boolean;
+        xorLaneOrder?: boolean;
         ablation?: string;
       };
     }
