@@ -291,30 +291,6 @@ fn banked_stage_count() -> u32 {
   return params.stage_count;
 }
 
-// With XOR_LANE_ORDER lane l of a row tile visits word u ^ (l / CODES_PER_WORD mod GROUP_WORDS) of the group and
-// code i ^ (l mod CODES_PER_WORD) of the word at step (u, i), instead of the rotations (u + …) and (i + …) above.
-// Every lane still visits each segment of the group once, and lanes that differ mod GROUP_SEGMENTS still read
-// different segments at each step (xor with a lane constant is one-to-one, like adding it), but the segment index
-// becomes the step's number, a constant of the unrolled loops, xor one per-lane constant: one operation where the
-// rotation took an add and a mask per step. false keeps the rotations, to compare (docs/kernel-attempts.md step 23).
-override XOR_LANE_ORDER: bool = true;
-
-// Word of the group that a lane with word offset `offset` reads at word step `step`.
-fn lane_word(step: u32, offset: u32) -> u32 {
-  if (XOR_LANE_ORDER) {
-    return step ^ offset;
-  }
-  return (step + offset) & (GROUP_WORDS - 1u);
-}
-
-// Segment of the group (word · CODES_PER_WORD + code position) that the lane reads at word step `step`, code step `i`.
-fn lane_segment(step: u32, i: u32, word_offset: u32, code_offset: u32) -> u32 {
-  if (XOR_LANE_ORDER) {
-    return (step * CODES_PER_WORD + i) ^ (word_offset * CODES_PER_WORD + code_offset);
-  }
-  return lane_word(step, word_offset) * CODES_PER_WORD + ((i + code_offset) & (CODES_PER_WORD - 1u));
-}
-
 // The rows of a banked gather, once the workgroup's tile holds its group (see gather_banked).
 fn gather_banked_rows(work: Work, local_index: u32, group: u32) {
   let table_floats = GROUP_SEGMENTS * K;
@@ -339,7 +315,7 @@ fn gather_banked_rows(work: Work, local_index: u32, group: u32) {
         for (var r = 0u; r < ROWS_PER_INVOCATION; r++) {
           let row_in_range = first_row + r * WORKGROUP_SIZE < work.end_row;
           for (var v = 0u; v < WORDS_IN_FLIGHT; v++) {
-            let w = first_word + lane_word(u0 + v, word_rotation);
+            let w = first_word + ((u0 + v + word_rotation) & (GROUP_WORDS - 1u));
             if (skips(ABLATE_CODE_LOADS)) {
               words[r * MAX_WORDS_IN_FLIGHT + v] = synthetic_word(first_row + r * WORKGROUP_SIZE, w);
             } else if (row_in_range && u0 + v < GROUP_WORDS && w < params.words_per_row) {
@@ -349,18 +325,19 @@ fn gather_banked_rows(work: Work, local_index: u32, group: u32) {
         }
         for (var v = 0u; v < WORDS_IN_FLIGHT; v++) {
           if (u0 + v < GROUP_WORDS) {
+            let segment_base = ((u0 + v + word_rotation) & (GROUP_WORDS - 1u)) * CODES_PER_WORD;
             for (var i = 0u; i < CODES_PER_WORD; i++) {
-              let segment = lane_segment(u0 + v, i, word_rotation, code_rotation);
-              let position = segment & (CODES_PER_WORD - 1u);
+              let position = (i + code_rotation) & (CODES_PER_WORD - 1u);
               for (var r = 0u; r < ROWS_PER_INVOCATION; r++) {
                 var code = (words[r * MAX_WORDS_IN_FLIGHT + v] >> (position * BITS)) & CODE_MASK;
                 if (K <= CODE_MASK) {
                   code = min(code, K - 1u);
                 }
-                // segment < GROUP_SEGMENTS, a power of two: `|` is `+` here, and says so to the driver's bit analysis.
-                var entry = code * GROUP_SEGMENTS + segment;
+                // segment_base + position < GROUP_SEGMENTS, a power of two: `|` is `+` here, and says so to the
+                // driver's bit analysis.
+                var entry = code * GROUP_SEGMENTS + segment_base + position;
                 if (CONSTANT_TABLE_OFFSETS) {
-                  entry = (code * GROUP_SEGMENTS) | segment;
+                  entry = (code * GROUP_SEGMENTS) | (segment_base + position);
                 }
                 for (var b = 0u; b < TILE_INPUTS; b++) {
                   if (skips(ABLATE_LOOKUPS)) {

@@ -190,11 +190,6 @@ const LUT_TUNINGS: readonly LutTuning[] = [
   { label: ' scalar table build', options: { vectorTableBuild: false }, variants: ['fused-banked'] },
   { label: ' unpaired codes', options: { pairCodes: false }, variants: ['fused-banked'] },
   {
-    label: ' rotated lane order',
-    options: { xorLaneOrder: false },
-    variants: ['lut-banked', 'fused-banked'],
-  },
-  {
     label: ' runtime table offsets',
     options: { constantTableOffsets: false },
     variants: ['lut-banked', 'fused-banked'],

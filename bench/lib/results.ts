@@ -30,7 +30,6 @@ export type ContenderSpec =
         vectorTableBuild?: boolean;
         constantTableOffsets?: boolean;
         pairCodes?: boolean;
-        xorLaneOrder?: boolean;
         ablation?: string;
       };
     }

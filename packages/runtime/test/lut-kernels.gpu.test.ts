@@ -258,9 +258,6 @@ function variantOptions(spec: { k: number; stages: number }): LayerExecutorOptio
     { variant: 'fused-banked', batchTile: 4 },
     // One lookup per segment where k = 16 would read its codes in pairs.
     { variant: 'fused-banked', pairCodes: false },
-    // The lanes' rotated segment order (the kernel before the xor order), in chunks of fewer words than the group.
-    { variant: 'fused-banked', xorLaneOrder: false, wordsInFlight: 3 },
-    { variant: 'lut-banked', xorLaneOrder: false, constantTableOffsets: false, batchTile: 2 },
     { variant: 'lut-tiled-splitk', maxWorkgroupStorageBytes, batchTile: 3 },
   ];
 }
@@ -608,7 +605,7 @@ describe.skipIf(noGpuReason)('LUT executor contracts', () => {
       ).toThrow(
         /ablation must be one of none, no-code-loads, no-lookups, no-table-build, no-work, got no-gather/,
       );
-      for (const name of ['vectorTableBuild', 'constantTableOffsets', 'pairCodes', 'xorLaneOrder'] as const) {
+      for (const name of ['vectorTableBuild', 'constantTableOffsets', 'pairCodes'] as const) {
         // A string where a switch belongs, as a JavaScript caller could pass ('false' would read as on).
         const options = JSON.parse(`{"${name}": "false"}`) as LayerExecutorOptions;
         expect(() => createLayerExecutor(device, shape, { codes, codebook, bias: null }, options)).toThrow(

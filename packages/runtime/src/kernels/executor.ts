@@ -131,12 +131,6 @@ export interface LayerExecutorOptions {
    */
   pairCodes?: boolean;
   /**
-   * Whether the lanes of a banked gather visit their group's segments in xor order (the step's segment xor a lane
-   * constant) rather than rotated (the lane's offset added, wrapped by a mask); default true. Both keep the lanes on
-   * different memory banks; xor takes fewer operations per lookup. False keeps the rotation, to compare.
-   */
-  xorLaneOrder?: boolean;
-  /**
    * For measuring only: a stage the PQ / RQ gathers leave out (GatherAblation). The outputs are then wrong by
    * design; default 'none'.
    */
@@ -410,7 +404,6 @@ export function createLayerExecutor(
   const vectorTableBuild = checkSwitchOption('vectorTableBuild', options.vectorTableBuild, true);
   const constantTableOffsets = checkSwitchOption('constantTableOffsets', options.constantTableOffsets, true);
   const pairCodes = checkSwitchOption('pairCodes', options.pairCodes, true);
-  const xorLaneOrder = checkSwitchOption('xorLaneOrder', options.xorLaneOrder, true);
   const { rows, cols } = layer;
   if (buffers.bias) requireBuffer(label, 'bias', buffers.bias, rows * FLOAT_BYTES, `rows ${rows} × 4`);
 
@@ -436,7 +429,6 @@ export function createLayerExecutor(
     vectorTableBuild,
     constantTableOffsets,
     pairCodes,
-    xorLaneOrder,
     ablation,
     maxBindingBytes,
     tileFloatsLimit: Math.floor(workgroupStorageBytes / FLOAT_BYTES),

@@ -184,7 +184,6 @@ export function createLutProgram(
             ROWS_PER_INVOCATION: rowsPerInvocation,
             STAGE_COUNT: stageCount,
             CONSTANT_TABLE_OFFSETS: context.constantTableOffsets ? 1 : 0,
-            XOR_LANE_ORDER: context.xorLaneOrder ? 1 : 0,
           }
         : {}),
     };

@@ -35,8 +35,6 @@ export interface ProgramContext {
   constantTableOffsets: boolean;
   /** Whether 'fused-banked' reads a k = 16 layer's 4-bit codes in pairs (pq_gather.wgsl PAIRED_CODES). */
   pairCodes: boolean;
-  /** Whether the banked gathers' lanes visit a group's segments in xor order (pq_gather.wgsl XOR_LANE_ORDER). */
-  xorLaneOrder: boolean;
   /** A stage the PQ / RQ gathers leave out, for measuring only (GatherAblation); 'none' in use. */
   ablation: GatherAblation;
   /** Largest storage binding, bytes (device limit, or lower when the caller forces it). */
