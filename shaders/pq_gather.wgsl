@@ -37,9 +37,10 @@ override LUT_TILE_FLOATS: u32 = 1u;
 
 // Measuring only (bench:kernels --ablations; the results are wrong by design): 0 runs the kernel as it is; 1 skips
 // the code loads (each code word is made from the row and word index in registers); 2 skips the table lookups
-// (each code is added as a number, no workgroup-memory read); 3 skips building or staging the tile (it keeps
-// WGSL's zero initialisation); 4 skips all three, leaving the kernel's skeleton (grid, loops, decode arithmetic,
-// barrier, partial-sum stores). The time a variant loses without a stage is what that stage costs.
+// (each table index is added as a number, index_as_float, with no workgroup-memory read); 3 skips building or
+// staging the tile (it keeps WGSL's zero initialisation); 4 skips all three, leaving the kernel's skeleton (grid,
+// loops, decode arithmetic, barrier, partial-sum stores). The time a variant loses without a stage is what that
+// stage costs.
 override ABLATION: u32 = 0u;
 const ABLATE_CODE_LOADS = 1u;
 const ABLATE_LOOKUPS = 2u;
