@@ -14,8 +14,8 @@ export const USAGE = `pnpm bench:kernels [options]
   --no-tunings       time the LUT variants with the executor's defaults only (no tuning rows)
   --tunings A,B      time only these tuning rows (their labels, e.g. "wg 256,target 128 wg") beside the defaults
   --ablations        also time each LUT gather with one stage left out (code loads, lookups, table build) and
-                     with all three left out (its skeleton): measuring only, their results are wrong by design
-                     and not checked
+                     with all three left out (its skeleton), and with --tunings each named row's skeleton too:
+                     measuring only, their results are wrong by design and not checked
   --command TEXT     the command recorded in the JSON (default: pnpm bench:kernels + these arguments)
   --help`;
 

@@ -7,7 +7,11 @@ import { bitsForK, codePacking } from '../../packages/format/src/packing';
 import { denseForward } from '../../packages/runtime/src/cpu/dense';
 import { pqForward } from '../../packages/runtime/src/cpu/lut';
 import { kmeansForward } from '../../packages/runtime/src/cpu/scalar';
-import { type DispatchTimer, GATHER_ABLATIONS } from '../../packages/runtime/src/kernels';
+import {
+  type DispatchTimer,
+  GATHER_ABLATIONS,
+  type GatherAblation,
+} from '../../packages/runtime/src/kernels';
 import { interleaveCodeRows } from '../../packages/runtime/src/kernels/code-layout';
 import { createDenseKernel, type DenseKernel } from '../../packages/runtime/src/kernels/dense';
 import {
@@ -137,7 +141,7 @@ export function pqContenderId(d: number, k: number, variant: string): string {
  * invocation (again in step 16), 16, 32 and 48 KiB tiles (32 KiB also at batch 8), 2048 workgroups, 128- and
  * 1024-invocation workgroups (docs/kernel-attempts.md, with each run's JSON).
  */
-interface LutTuning {
+export interface LutTuning {
   /** Appended to the contender id; '' for the defaults. */
   label: string;
   options: LayerExecutorOptions;
@@ -211,20 +215,43 @@ function selectLutTunings(labels: readonly string[] | null): readonly LutTuning[
  * `--ablations`: each tiled gather with one stage left out (LayerExecutorOptions.ablation); the time a row saves
  * against its variant's default row is what that stage costs (docs/kernel-attempts.md, step 16).
  */
-const ABLATION_TUNINGS: readonly LutTuning[] = GATHER_ABLATIONS.filter((ablation) => ablation !== 'none').map(
-  (ablation) => ({
-    label: ` ablate ${ablation}`,
-    options: { ablation },
-    variants: ['lut-tiled-splitk', 'fused', 'lut-banked', 'fused-banked'],
+const ABLATED_VARIANTS: readonly LutVariant[] = ['lut-tiled-splitk', 'fused', 'lut-banked', 'fused-banked'];
+
+function ablationTuning(ablation: GatherAblation, base: LutTuning | null): LutTuning {
+  return {
+    label: `${base?.label ?? ''} ablate ${ablation}`,
+    options: { ...base?.options, ablation },
+    variants: ABLATED_VARIANTS.filter((variant) => !base?.variants || base.variants.includes(variant)),
+    minBatch: base?.minBatch,
     unchecked: `ablation ${ablation}: computes a wrong result by design`,
-  }),
+  };
+}
+
+const ABLATION_TUNINGS: readonly LutTuning[] = GATHER_ABLATIONS.filter((ablation) => ablation !== 'none').map(
+  (ablation) => ablationTuning(ablation, null),
 );
 
 /**
- * `tunings`: also build the LUT_TUNINGS rows (the full grid; on SwiftShader's quick grid they would only cost
- * minutes of CPU time and say nothing about a GPU), or only those `tuningLabels` names. `ablations`: also build the
- * ABLATION_TUNINGS rows.
+ * The tuning rows to build. `tunings`: the LUT_TUNINGS rows (the full grid; on SwiftShader's quick grid they would
+ * only cost minutes of CPU time and say nothing about a GPU), or only those `tuningLabels` names; otherwise the
+ * defaults' row alone. `ablations`: also the ABLATION_TUNINGS rows, and with named tunings each of those rows with
+ * everything but its skeleton left out ('no-work'), so the skeleton's time can be read against occupancy and the
+ * other knobs (docs/kernel-attempts.md, step 23).
  */
+export function lutTuningRows(
+  tunings: boolean,
+  ablations: boolean,
+  tuningLabels: readonly string[] | null,
+): readonly LutTuning[] {
+  const base = tunings ? selectLutTunings(tuningLabels) : LUT_TUNINGS.slice(0, 1);
+  const skeletons =
+    ablations && tunings && tuningLabels
+      ? base.filter((tuning) => tuning.label).map((tuning) => ablationTuning('no-work', tuning))
+      : [];
+  return [...base, ...(ablations ? ABLATION_TUNINGS : []), ...skeletons];
+}
+
+/** The PQ layers of every configuration and variant for `shape`, with the rows lutTuningRows names. */
 export function createPqwebLayers(
   device: GPUDevice,
   shape: LayerShape,
@@ -233,10 +260,7 @@ export function createPqwebLayers(
   ablations = false,
   tuningLabels: readonly string[] | null = null,
 ): PqwebLayerSet {
-  const lutTunings = [
-    ...(tunings ? selectLutTunings(tuningLabels) : LUT_TUNINGS.slice(0, 1)),
-    ...(ablations ? ABLATION_TUNINGS : []),
-  ];
+  const lutTunings = lutTuningRows(tunings, ablations, tuningLabels);
   const { rows, cols } = shape;
   const contenders: PqwebContender[] = [];
   const failed: FailedContender[] = [];

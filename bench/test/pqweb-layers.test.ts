@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contendersAtBatch, LUT_TUNING_LABELS } from '../lib/pqweb-layers';
+import { contendersAtBatch, LUT_TUNING_LABELS, lutTuningRows } from '../lib/pqweb-layers';
 
 describe('LUT_TUNING_LABELS', () => {
   it('lists each tuning row once, without its leading space, as --tunings takes them', () => {
@@ -23,5 +23,36 @@ describe('contendersAtBatch', () => {
     expect(ids(1)).toEqual(['default', 'wg 256']);
     expect(ids(2)).toEqual(['default', 'batch tile 1', 'wg 256']);
     expect(ids(8)).toEqual(['default', 'batch tile 1', 'wg 256', 'batch tile 4']);
+  });
+});
+
+describe('lutTuningRows', () => {
+  const labels = (rows: ReturnType<typeof lutTuningRows>) => rows.map((row) => row.label);
+
+  it('adds one row per ablation to the defaults, and no skeleton rows without named tunings', () => {
+    expect(labels(lutTuningRows(false, true, null))).toEqual([
+      '',
+      ' ablate no-code-loads',
+      ' ablate no-lookups',
+      ' ablate no-table-build',
+      ' ablate no-work',
+    ]);
+    expect(labels(lutTuningRows(false, false, null))).toEqual(['']);
+  });
+
+  it('times the skeleton of every named tuning, on the variants the tuning applies to', () => {
+    const rows = lutTuningRows(true, true, ['wg 256', 'target 512 wg', 'batch tile 1']);
+    const byLabel = new Map(rows.map((row) => [row.label, row]));
+    expect(labels(rows).slice(0, 4)).toEqual(['', ' wg 256', ' target 512 wg', ' batch tile 1']);
+    const wg = byLabel.get(' wg 256 ablate no-work');
+    expect(wg?.options).toEqual({ workgroupSize: 256, ablation: 'no-work' });
+    expect(wg?.variants).toEqual(['lut-tiled-splitk', 'fused', 'lut-banked', 'fused-banked']);
+    expect(wg?.unchecked).toMatch(/wrong result by design/);
+    expect(byLabel.get(' target 512 wg ablate no-work')?.variants).toEqual(['lut-banked', 'fused-banked']);
+    // A tuning that only differs at larger batches keeps its smallest batch.
+    expect(byLabel.get(' batch tile 1 ablate no-work')?.minBatch).toBe(2);
+    expect(byLabel.has(' ablate no-work')).toBe(true);
+    // Without --ablations the named tunings come alone.
+    expect(labels(lutTuningRows(true, false, ['wg 256']))).toEqual(['', ' wg 256']);
   });
 });
