@@ -31,9 +31,9 @@ import { adapterSlug, describeAdapter, describeMachine } from './lib/machine';
 import { OptionsError, parseOptions, selectBatches, selectShapes, USAGE } from './lib/options';
 import { type OrtContender, OrtWebgpu } from './lib/ort-layers';
 import {
+  checkTuningLabels,
   contendersAtBatch,
   createPqwebLayers,
-  LUT_TUNING_LABELS,
   type PqwebContender,
 } from './lib/pqweb-layers';
 import {
@@ -597,13 +597,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const unknownTunings = (options.tuningLabels ?? []).filter((label) => !LUT_TUNING_LABELS.includes(label));
-  if (unknownTunings.length > 0) {
-    throw new OptionsError(
-      `--tunings: no tuning row ${unknownTunings.map((label) => JSON.stringify(label)).join(', ')}; ` +
-        `the rows are ${LUT_TUNING_LABELS.map((label) => JSON.stringify(label)).join(', ')}`,
-    );
-  }
+  checkTuningLabels(options.tuningLabels);
   const started = Date.now();
   const { adapter, device } = await createNodeDevice({
     dawnFlags: DAWN_FLAGS,

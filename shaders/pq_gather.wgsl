@@ -281,7 +281,7 @@ override ROWS_PER_INVOCATION: u32 = 1u;
 // the table's size. Dawn clamps every workgroup-memory index it cannot prove in range (one min per lookup); with
 // the offsets constant the driver may drop the clamp with the offset arithmetic (on the H200 4-bit codes ran
 // 6–26% faster, 8-bit codes at batch 1 no faster: docs/kernel-attempts.md, step 19). false keeps the runtime
-// offsets (the kernel before; the bench's " runtime table offsets" row).
+// offsets (the bench's " runtime table offsets" row).
 override STAGE_COUNT: u32 = 1u;
 override CONSTANT_TABLE_OFFSETS: bool = true;
 
@@ -336,10 +336,7 @@ fn gather_banked_rows(work: Work, local_index: u32, group: u32) {
                 }
                 // segment_base + position < GROUP_SEGMENTS, a power of two: `|` is `+` here, and says so to the
                 // driver's bit analysis.
-                var entry = code * GROUP_SEGMENTS + segment_base + position;
-                if (CONSTANT_TABLE_OFFSETS) {
-                  entry = (code * GROUP_SEGMENTS) | (segment_base + position);
-                }
+                let entry = (code * GROUP_SEGMENTS) | (segment_base + position);
                 for (var b = 0u; b < TILE_INPUTS; b++) {
                   if (skips(ABLATE_LOOKUPS)) {
                     sums[r * BATCH_TILE + b] += index_as_float(entry);

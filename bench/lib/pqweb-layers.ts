@@ -24,6 +24,7 @@ import type { LutVariant } from '../../packages/runtime/src/kernels/plan';
 import { denseWeightBytes, kmeansWeightBytes, pqWeightBytes } from './bytes';
 import { pickRows } from './check';
 import { KMEANS_CONFIGS, type LayerShape, LUT_VARIANT_LIST, PQ_CONFIGS, weightCopies } from './grid';
+import { OptionsError } from './options';
 import { SeededRandom, seedFor } from './random';
 import type { ContenderSpec } from './results';
 
@@ -205,7 +206,17 @@ export const LUT_TUNING_LABELS: readonly string[] = LUT_TUNINGS.filter((tuning) 
   (tuning) => tuning.label.trim(),
 );
 
-/** The tuning rows to time: all, or those `--tunings` named (every name must be one of LUT_TUNING_LABELS). */
+/** Throws an OptionsError naming every label that is not a tuning row's (LUT_TUNING_LABELS), and the rows there are. */
+export function checkTuningLabels(labels: readonly string[] | null): void {
+  const unknown = (labels ?? []).filter((label) => !LUT_TUNING_LABELS.includes(label));
+  if (unknown.length === 0) return;
+  const quoted = (list: readonly string[]) => list.map((label) => JSON.stringify(label)).join(', ');
+  throw new OptionsError(
+    `--tunings: no tuning row ${quoted(unknown)}; the rows are ${quoted(LUT_TUNING_LABELS)}`,
+  );
+}
+
+/** The tuning rows to time: all, or those `--tunings` named (checked by checkTuningLabels). */
 function selectLutTunings(labels: readonly string[] | null): readonly LutTuning[] {
   if (!labels) return LUT_TUNINGS;
   return LUT_TUNINGS.filter((tuning) => !tuning.label || labels.includes(tuning.label.trim()));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { contendersAtBatch, LUT_TUNING_LABELS, lutTuningRows } from '../lib/pqweb-layers';
+import { OptionsError } from '../lib/options';
+import { checkTuningLabels, contendersAtBatch, LUT_TUNING_LABELS, lutTuningRows } from '../lib/pqweb-layers';
 
 describe('LUT_TUNING_LABELS', () => {
   it('lists each tuning row once, without its leading space, as --tunings takes them', () => {
@@ -8,6 +9,13 @@ describe('LUT_TUNING_LABELS', () => {
     expect(LUT_TUNING_LABELS).not.toContain('');
     expect(new Set(LUT_TUNING_LABELS).size).toBe(LUT_TUNING_LABELS.length);
     for (const label of LUT_TUNING_LABELS) expect(label).toBe(label.trim());
+  });
+
+  it('--tunings takes only those labels, and names the rows when one is unknown', () => {
+    expect(() => checkTuningLabels(null)).not.toThrow();
+    expect(() => checkTuningLabels(['wg 256', 'target 128 wg'])).not.toThrow();
+    expect(() => checkTuningLabels(['wg 256', 'wg 257'])).toThrow(OptionsError);
+    expect(() => checkTuningLabels(['wg 257'])).toThrow(/no tuning row "wg 257"; the rows are "wg 256", /);
   });
 });
 

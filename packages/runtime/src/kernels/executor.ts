@@ -121,7 +121,7 @@ export interface LayerExecutorOptions {
   /**
    * Whether the banked gathers take the tile's stage count as a pipeline constant, so that every table's offset in
    * the tile is a constant and Dawn's bounds clamp on each lookup can be dropped by the driver; default true. False
-   * keeps the offsets computed at run time (the kernel before docs/kernel-attempts.md step 19), to compare.
+   * keeps the offsets computed at run time (as before docs/kernel-attempts.md step 19), to compare.
    */
   constantTableOffsets?: boolean;
   /**
