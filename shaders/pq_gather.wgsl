@@ -292,8 +292,19 @@ fn banked_stage_count() -> u32 {
   return params.stage_count;
 }
 
+// With ROTATED_CODE_WORDS, 8-bit codes (k = 256, and k = 16 read in pairs) in groups of at most 32 segments take
+// gather_banked_byte_rows, which spends fewer integer operations per lookup. The kernels' skeleton (everything but
+// loads, lookups and table build) is bound by the integer pipe, which runs at half the float rate on NVIDIA GPUs
+// (docs/kernel-attempts.md, steps 23 and 25).
+override ROTATED_CODE_WORDS: bool = true;
+const MAX_GROUP_SEGMENTS = 32u;
+
 // The rows of a banked gather, once the workgroup's tile holds its group (see gather_banked).
 fn gather_banked_rows(work: Work, local_index: u32, group: u32) {
+  if (ROTATED_CODE_WORDS && BITS == 8u && CONSTANT_TABLE_OFFSETS && GROUP_SEGMENTS <= MAX_GROUP_SEGMENTS) {
+    gather_banked_byte_rows(work, local_index, group);
+    return;
+  }
   let table_floats = GROUP_SEGMENTS * K;
   let lane = local_index % ROW_TILE;
   let word_rotation = (lane / CODES_PER_WORD) & (GROUP_WORDS - 1u);
@@ -479,4 +490,96 @@ fn gather_banked_fused_vec4(
   }
   workgroupBarrier();
   gather_banked_rows(work, local_index, workgroup.y);
+}
+
+// word rotated right by `bits` (0, 8, 16 or 24): byte i of the result is byte (i + bits / 8) mod 4 of word. A funnel
+// shift, one instruction on NVIDIA GPUs. The second shift's amount is masked so that bits = 0 gives word | word.
+fn rotate_right(word: u32, bits: u32) -> u32 {
+  return (word >> bits) | (word << ((WORD_BITS - bits) & (WORD_BITS - 1u)));
+}
+
+// The code words of the group for the invocation's rows from `first_row` ([row of the invocation][word], in the
+// lane's word order; not rotated yet).
+fn group_code_words(
+  first_row: u32,
+  stage: u32,
+  word_offsets: array<u32, MAX_WORDS_IN_FLIGHT>,
+) -> array<u32, MAX_ROWS_PER_INVOCATION * MAX_WORDS_IN_FLIGHT> {
+  var words = array<u32, MAX_ROWS_PER_INVOCATION * MAX_WORDS_IN_FLIGHT>();
+  for (var r = 0u; r < ROWS_PER_INVOCATION; r++) {
+    let word_base = row_word_base(first_row + r * WORKGROUP_SIZE, stage);
+    for (var v = 0u; v < GROUP_WORDS; v++) {
+      if (skips(ABLATE_CODE_LOADS)) {
+        words[r * MAX_WORDS_IN_FLIGHT + v] = synthetic_word(first_row + r * WORKGROUP_SIZE, v);
+      } else {
+        words[r * MAX_WORDS_IN_FLIGHT + v] = codes[word_base + word_offsets[v]];
+      }
+    }
+  }
+  return words;
+}
+
+// gather_banked_rows for 8-bit codes, with the same lane order (lane l visits word (v + l / 4) mod GROUP_WORDS of
+// the group and byte (i + l) mod 4 of it at step (v, i)) and so the same banks, but fewer integer operations per
+// lookup: each code word is rotated once by the lane's byte rotation (one funnel shift per 4 codes), so byte i of the
+// rotated word is the code of step (v, i) and takes a constant shift; the segment each step reads is computed once
+// per invocation (segment_of_step, registers); a lookup is then a shift, a mask-or and the read. The host uses it at
+// batch tiles above 1 (plan.ts usesRotatedCodeWords). The loads skip the row and word range checks: a word past the
+// row's end (the last group) holds codes of padding segments, whose table entries are all zero whatever the code,
+// and a row past the row group's end is loaded but never stored (Dawn clamps every load into the binding).
+fn gather_banked_byte_rows(work: Work, local_index: u32, group: u32) {
+  let table_floats = GROUP_SEGMENTS * K;
+  let lane = local_index % ROW_TILE;
+  let word_rotation = (lane / CODES_PER_WORD) & (GROUP_WORDS - 1u);
+  let rotation_bits = (lane & (CODES_PER_WORD - 1u)) * BITS;
+  var segment_of_step = array<u32, MAX_GROUP_SEGMENTS>();
+  var word_offsets = array<u32, MAX_WORDS_IN_FLIGHT>();
+  for (var v = 0u; v < GROUP_WORDS; v++) {
+    word_offsets[v] = (group * GROUP_WORDS + ((v + word_rotation) & (GROUP_WORDS - 1u))) * ROW_TILE;
+    for (var i = 0u; i < CODES_PER_WORD; i++) {
+      segment_of_step[v * CODES_PER_WORD + i] = ((v + word_rotation) & (GROUP_WORDS - 1u)) * CODES_PER_WORD +
+        ((i + lane) & (CODES_PER_WORD - 1u));
+    }
+  }
+  let row_step = WORKGROUP_SIZE * ROWS_PER_INVOCATION;
+  for (var first_row = work.first_row + local_index; first_row < work.end_row; first_row += row_step) {
+    // [row of the invocation][input of the tile]
+    var sums = array<f32, MAX_ROWS_PER_INVOCATION * BATCH_TILE>();
+    for (var stage = 0u; stage < STAGE_COUNT; stage++) {
+      let words = group_code_words(first_row, stage, word_offsets);
+      for (var v = 0u; v < GROUP_WORDS; v++) {
+        var rotated = array<u32, MAX_ROWS_PER_INVOCATION>();
+        for (var r = 0u; r < ROWS_PER_INVOCATION; r++) {
+          rotated[r] = rotate_right(words[r * MAX_WORDS_IN_FLIGHT + v], rotation_bits);
+        }
+        for (var i = 0u; i < CODES_PER_WORD; i++) {
+          for (var r = 0u; r < ROWS_PER_INVOCATION; r++) {
+            var code = (rotated[r] >> (i * BITS)) & CODE_MASK;
+            if (K <= CODE_MASK) {
+              code = min(code, K - 1u);
+            }
+            // segment_of_step < GROUP_SEGMENTS, a power of two: `|` is `+` here.
+            let entry = (code * GROUP_SEGMENTS) | segment_of_step[v * CODES_PER_WORD + i];
+            for (var b = 0u; b < TILE_INPUTS; b++) {
+              if (skips(ABLATE_LOOKUPS)) {
+                sums[r * BATCH_TILE + b] += index_as_float(entry);
+              } else {
+                sums[r * BATCH_TILE + b] += lut_tile[(b * STAGE_COUNT + stage) * table_floats + entry];
+              }
+            }
+          }
+        }
+      }
+    }
+    for (var r = 0u; r < ROWS_PER_INVOCATION; r++) {
+      let row = first_row + r * WORKGROUP_SIZE;
+      if (row < work.end_row) {
+        var row_sums = array<f32, BATCH_TILE>();
+        for (var b = 0u; b < BATCH_TILE; b++) {
+          row_sums[b] = sums[r * BATCH_TILE + b];
+        }
+        store(row, work, row_sums);
+      }
+    }
+  }
 }

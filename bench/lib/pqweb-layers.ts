@@ -195,6 +195,12 @@ const LUT_TUNINGS: readonly LutTuning[] = [
   { label: ' scalar table build', options: { vectorTableBuild: false }, variants: ['fused-banked'] },
   { label: ' unpaired codes', options: { pairCodes: false }, variants: ['fused-banked'] },
   {
+    label: ' per-code shifts',
+    options: { rotatedCodeWords: false },
+    variants: ['lut-banked', 'fused-banked'],
+    minBatch: 2,
+  },
+  {
     label: ' runtime table offsets',
     options: { constantTableOffsets: false },
     variants: ['lut-banked', 'fused-banked'],

@@ -29,6 +29,7 @@ export type ContenderSpec =
         rowsPerInvocation?: number;
         vectorTableBuild?: boolean;
         constantTableOffsets?: boolean;
+        rotatedCodeWords?: boolean;
         pairCodes?: boolean;
         ablation?: string;
       };

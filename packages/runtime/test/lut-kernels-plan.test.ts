@@ -36,7 +36,7 @@ import {
   wordsInFlightFor,
 } from '../src/kernels';
 import { GATHER_ABLATION_CODES } from '../src/kernels/lut-program';
-import { canPairCodes, PAIRED_CODE_BITS, PAIRED_TABLE_K } from '../src/kernels/plan';
+import { canPairCodes, PAIRED_CODE_BITS, PAIRED_TABLE_K, usesRotatedCodeWords } from '../src/kernels/plan';
 import { REDUCE_ROWS_PER_GROUP } from '../src/kernels/reduce';
 import {
   BINARY_GATHER_KERNEL,
@@ -346,6 +346,17 @@ describe('canPairCodes', () => {
     expect(canPairCodes('fused-banked', { ...single, k: 256, bits: 8 }, 4096)).toBe(false);
     expect(PAIRED_TABLE_K).toBe(256);
     expect(PAIRED_CODE_BITS).toBe(8);
+  });
+});
+
+describe('usesRotatedCodeWords', () => {
+  it('rotates code words at batch tiles above 1 where allowed, and the shader has the switch', () => {
+    expect(usesRotatedCodeWords(true, 1)).toBe(false);
+    for (let batchTile = 2; batchTile <= GATHER_BATCH_TILE; batchTile++) {
+      expect(usesRotatedCodeWords(true, batchTile)).toBe(true);
+      expect(usesRotatedCodeWords(false, batchTile)).toBe(false);
+    }
+    expect(pqGatherWgsl).toMatch(/override ROTATED_CODE_WORDS: bool/);
   });
 });
 

@@ -256,6 +256,9 @@ function variantOptions(spec: { k: number; stages: number }): LayerExecutorOptio
     { variant: 'lut-banked', constantTableOffsets: false },
     { variant: 'fused-banked', constantTableOffsets: false, batchTile: 4 },
     { variant: 'fused-banked', batchTile: 4 },
+    // 8-bit codes decoded with a per-lane shift per code instead of from rotated words.
+    { variant: 'lut-banked', rotatedCodeWords: false },
+    { variant: 'fused-banked', rotatedCodeWords: false, batchTile: 2 },
     // One lookup per segment where k = 16 would read its codes in pairs.
     { variant: 'fused-banked', pairCodes: false },
     { variant: 'lut-tiled-splitk', maxWorkgroupStorageBytes, batchTile: 3 },
@@ -605,7 +608,12 @@ describe.skipIf(noGpuReason)('LUT executor contracts', () => {
       ).toThrow(
         /ablation must be one of none, no-code-loads, no-lookups, no-table-build, no-work, got no-gather/,
       );
-      for (const name of ['vectorTableBuild', 'constantTableOffsets', 'pairCodes'] as const) {
+      for (const name of [
+        'vectorTableBuild',
+        'constantTableOffsets',
+        'rotatedCodeWords',
+        'pairCodes',
+      ] as const) {
         // A string where a switch belongs, as a JavaScript caller could pass ('false' would read as on).
         const options = JSON.parse(`{"${name}": "false"}`) as LayerExecutorOptions;
         expect(() => createLayerExecutor(device, shape, { codes, codebook, bias: null }, options)).toThrow(

@@ -125,6 +125,13 @@ export interface LayerExecutorOptions {
    */
   constantTableOffsets?: boolean;
   /**
+   * Whether the banked gathers may decode 8-bit codes (k = 256, and k = 16 read in pairs) from code words rotated
+   * once by the lane's byte rotation, so that every code takes a constant shift (pq_gather.wgsl ROTATED_CODE_WORDS);
+   * they do at batch tiles above 1 (plan.ts usesRotatedCodeWords). Default true. False keeps one shift by a per-lane
+   * amount per code everywhere, to compare.
+   */
+  rotatedCodeWords?: boolean;
+  /**
    * Whether 'fused-banked' reads the 4-bit codes of a k = 16 layer in pairs (plan.ts canPairCodes): half the
    * lookups, into 256-entry tables of pair sums built in the workgroup; default true. False keeps one lookup per
    * segment, to compare.
@@ -404,6 +411,7 @@ export function createLayerExecutor(
   const vectorTableBuild = checkSwitchOption('vectorTableBuild', options.vectorTableBuild, true);
   const constantTableOffsets = checkSwitchOption('constantTableOffsets', options.constantTableOffsets, true);
   const pairCodes = checkSwitchOption('pairCodes', options.pairCodes, true);
+  const rotatedCodeWords = checkSwitchOption('rotatedCodeWords', options.rotatedCodeWords, true);
   const { rows, cols } = layer;
   if (buffers.bias) requireBuffer(label, 'bias', buffers.bias, rows * FLOAT_BYTES, `rows ${rows} × 4`);
 
@@ -428,6 +436,7 @@ export function createLayerExecutor(
     batchTile,
     vectorTableBuild,
     constantTableOffsets,
+    rotatedCodeWords,
     pairCodes,
     ablation,
     maxBindingBytes,

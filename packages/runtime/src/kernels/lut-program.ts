@@ -26,6 +26,7 @@ import {
   PAIRED_CODE_BITS,
   PAIRED_TABLE_K,
   planCodeBlocks,
+  usesRotatedCodeWords,
   wordsInFlightFor,
 } from './plan';
 import {
@@ -184,6 +185,7 @@ export function createLutProgram(
             ROWS_PER_INVOCATION: rowsPerInvocation,
             STAGE_COUNT: stageCount,
             CONSTANT_TABLE_OFFSETS: context.constantTableOffsets ? 1 : 0,
+            ROTATED_CODE_WORDS: usesRotatedCodeWords(context.rotatedCodeWords, batchTile) ? 1 : 0,
           }
         : {}),
     };

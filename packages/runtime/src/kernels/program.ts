@@ -33,6 +33,8 @@ export interface ProgramContext {
   vectorTableBuild: boolean;
   /** Whether the banked gathers' table offsets are pipeline constants (pq_gather.wgsl CONSTANT_TABLE_OFFSETS). */
   constantTableOffsets: boolean;
+  /** Whether the banked gathers decode 8-bit codes from rotated code words (pq_gather.wgsl ROTATED_CODE_WORDS). */
+  rotatedCodeWords: boolean;
   /** Whether 'fused-banked' reads a k = 16 layer's 4-bit codes in pairs (pq_gather.wgsl PAIRED_CODES). */
   pairCodes: boolean;
   /** A stage the PQ / RQ gathers leave out, for measuring only (GatherAblation); 'none' in use. */
