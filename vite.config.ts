@@ -28,7 +28,7 @@ export default defineConfig({
         resolve,
         test: {
           name: 'gpu',
-          include: ['packages/*/test/**/*.gpu.test.ts'],
+          include: ['packages/*/test/**/*.gpu.test.ts', 'bench/test/**/*.gpu.test.ts'],
           environment: 'node',
           pool: 'forks',
           fileParallelism: false,

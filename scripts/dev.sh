@@ -9,8 +9,9 @@ cd "$(dirname "$0")/.."
 
 PNPM_VERSION=12.4.2
 # chromium: browser tests and its SwiftShader Vulkan driver for WebGPU in Node; libvulkan1: Dawn's loader;
-# dataset-fashion-mnist: the data the reference model is measured on.
-APT_PACKAGES=(chromium libvulkan1 dataset-fashion-mnist)
+# dataset-fashion-mnist: the data the reference model is measured on; spirv-tools and python3: bench:pipelines
+# (spirv-as assembles the SPIR-V Dawn dumps, scripts/gpu-host/pipeline_stats.py reads it).
+APT_PACKAGES=(chromium libvulkan1 dataset-fashion-mnist spirv-tools python3)
 
 log() { printf '\033[1m[pqweb]\033[0m %s\n' "$*"; }
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the git-ignored .gpu/ bundle that runs the kernel benchmark on a bare NVIDIA host with no network
 # (shared/gpu-host.md): a stripped Node, Dawn for Node (npm `webgpu`, linux-x64 only), onnxruntime-node with
-# onnxruntime-common, the Vulkan / GL-dispatch loaders from Debian, and bench/kernels.ts bundled into one ESM
-# file. Run here, from anywhere in the repository:  bash scripts/gpu-host/prepare.sh
+# onnxruntime-common, the Vulkan / GL-dispatch loaders and spirv-tools from Debian, and bench/kernels.ts and
+# bench/pipelines.ts each bundled into one ESM file. Run here, from anywhere in the repository:  bash scripts/gpu-host/prepare.sh
 # Then on the host, from the repository root with .gpu/ carried along:  bash scripts/gpu-host/run.sh
 set -euo pipefail
 
@@ -12,7 +12,7 @@ GPU_DIR="$ROOT/.gpu"
 MAX_BUNDLE_BYTES=$((60 * 1024 * 1024))
 # The loaders gpu-host.md lists: libvulkan1 alone fails with "Could not get 'vkCreateInstance' via
 # 'vk_icdGetInstanceProcAddr' for ICD libGLX_nvidia.so.0"; the glvnd packages fix it.
-DEBS=(libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2)
+DEBS=(libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2 spirv-tools)
 
 cd "$ROOT"
 STAGE="$(mktemp -d)"
@@ -74,6 +74,7 @@ echo "Debian packages: ${DEBS[*]}"
 
 echo "bench bundle (vite, ?raw WGSL inlined; webgpu and onnxruntime-node external)"
 pnpm vite build --config bench/vite.config.ts --outDir "$GPU_DIR/bundle"
+PQWEB_BENCH_ENTRY=pipelines pnpm vite build --config bench/vite.config.ts --outDir "$GPU_DIR/bundle" --emptyOutDir false
 
 (cd "$GPU_DIR" && find . -type f ! -name SHA256SUMS -print0 | sort -z | xargs -0 sha256sum > SHA256SUMS)
 TOTAL=$(du -sb "$GPU_DIR" | cut -f1)

@@ -6,6 +6,8 @@
 # Writes kernels-<adapter>.json to bench/results/ (PQWEB_BENCH_RESULTS_DIR) and to $OUT when set, and the log to
 # $OUT/bench-kernels.log. Without the NVIDIA Vulkan ICD (the dev machine) it skips the driver setup and Dawn
 # uses whatever the Vulkan loader finds (SwiftShader), which is how the bundle is tested locally.
+# PQWEB_GPU_ENTRY=pipelines runs bench/pipelines.ts instead (scripts/gpu-host/pipelines.sh): the driver's register
+# counts and code sizes of the PQ pipelines, written as pipelines-<adapter>.json.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -20,7 +22,15 @@ NVIDIA_ICD=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 NVIDIA_EGL_VENDOR=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
 
 cd "$ROOT"
-for part in node.xz webgpu.tar.xz onnxruntime.tar.xz bundle/kernels.mjs; do
+ENTRY="${PQWEB_GPU_ENTRY:-kernels}"
+case "$ENTRY" in
+  kernels | pipelines) ;;
+  *)
+    echo "error: PQWEB_GPU_ENTRY must be kernels or pipelines, got $ENTRY" >&2
+    exit 2
+    ;;
+esac
+for part in node.xz webgpu.tar.xz onnxruntime.tar.xz "bundle/$ENTRY.mjs"; do
   if [ ! -f "$GPU_DIR/$part" ]; then
     echo "error: $GPU_DIR/$part is missing; run bash scripts/gpu-host/prepare.sh on the dev machine and carry .gpu" >&2
     exit 1
@@ -45,7 +55,7 @@ for name in ('webgpu.tar.xz', 'onnxruntime.tar.xz'):
         archive.extractall(work)
 PY
 # Next to node_modules, so the bundle's bare imports ('webgpu', 'onnxruntime-node') resolve: ESM ignores NODE_PATH.
-cp "$GPU_DIR/bundle/kernels.mjs" "$WORK/bench/kernels.mjs"
+cp "$GPU_DIR/bundle/$ENTRY.mjs" "$WORK/bench/$ENTRY.mjs"
 
 if [ -f "$NVIDIA_ICD" ]; then
   echo "NVIDIA Vulkan ICD found: installing the Vulkan and GL-dispatch loaders"
@@ -56,6 +66,7 @@ if [ -f "$NVIDIA_ICD" ]; then
     # Not root: unpack beside the run and point the dynamic loader there.
     for deb in "$GPU_DIR"/debs/*.deb; do dpkg -x "$deb" "$WORK/sysroot"; done
     export LD_LIBRARY_PATH="$WORK/sysroot/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    export PATH="$WORK/sysroot/usr/bin:$PATH"
   fi
   export VK_DRIVER_FILES="$NVIDIA_ICD"
   [ -f "$NVIDIA_EGL_VENDOR" ] && export __EGL_VENDOR_LIBRARY_FILENAMES="$NVIDIA_EGL_VENDOR"
@@ -66,6 +77,15 @@ fi
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 export NODE_PATH="$WORK/node_modules"
 
+if [ "$ENTRY" = pipelines ]; then
+  # One output directory: $OUT when set (it comes back from the host), else the results folder.
+  PIPELINES_DIR="${OUT:-$RESULTS_DIR}"
+  mkdir -p "$PIPELINES_DIR"
+  echo "node $("$WORK/node" --version); dumping and compiling the PQ pipelines (limit ${TIMEOUT_S} s)"
+  timeout -k 10 "$TIMEOUT_S" "$WORK/node" "$WORK/bench/pipelines.mjs" --out-dir "$PIPELINES_DIR" "$@"
+  exit $?
+fi
+
 OUT_ARGS=(--out-dir "$RESULTS_DIR")
 LOG=/dev/null
 if [ -n "${OUT:-}" ]; then
@@ -75,7 +95,7 @@ if [ -n "${OUT:-}" ]; then
 fi
 echo "node $("$WORK/node" --version); running the benchmark (limit ${TIMEOUT_S} s)"
 set +e
-timeout -k 10 "$TIMEOUT_S" "$WORK/node" "$WORK/bench/kernels.mjs" \
+timeout -k 10 "$TIMEOUT_S" "$WORK/node" "$WORK/bench/$ENTRY.mjs" \
   --command "bash scripts/gpu-host/run.sh${*:+ $*}" "${OUT_ARGS[@]}" "$@" 2> >(tee "$LOG" >&2)
 status=$?
 set -e

@@ -1,0 +1,330 @@
+/**
+ * `pnpm bench:pipelines`: what the GPU driver makes of pqweb's PQ layer pipelines — register count, code size and
+ * whatever else it reports — for the shapes, batches and tuning rows of the kernel benchmark. Dawn exposes no
+ * compiler statistics, so each layer's executor is built in a child process with Dawn's `dump_shaders` toggle, the
+ * SPIR-V it prints (override constants already substituted) is assembled with `spirv-as`, and
+ * scripts/gpu-host/pipeline_stats.py compiles each module on a bare Vulkan device with
+ * VK_KHR_pipeline_executable_properties and reads the statistics back. NVIDIA's driver has that extension;
+ * SwiftShader and Debian 12's lavapipe do not (the command then stops with PipelineStatsError after writing the
+ * SPIR-V). Writes pipelines-<adapter>.json. On the bare GPU host: scripts/gpu-host/pipelines.sh.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLayerExecutor, interleaveCodeRows, type LutVariant } from '../packages/runtime/src/kernels';
+import type { LayerExecutorOptions } from '../packages/runtime/src/kernels/executor';
+import { createNodeDevice } from '../packages/runtime/src/node/dawn';
+import { runCommand } from './lib/cli';
+import { PQ_CONFIGS } from './lib/grid';
+import { adapterSlug, describeAdapter } from './lib/machine';
+import { OptionsError, selectShapes } from './lib/options';
+import { checkTuningLabels, lutTuningRows, randomPackedCodes } from './lib/pqweb-layers';
+import { SeededRandom } from './lib/random';
+import { fileSlug, parseSpirvDumps } from './lib/spirv-dump';
+
+export const PIPELINES_USAGE = `pnpm bench:pipelines [options]
+  --shapes A,B       shapes (grid names or ROWSxCOLS; default 16384x16384,4096x4096)
+  --batches 1,8      batch sizes (default 1,8)
+  --tunings A,B      also these tuning rows of bench:kernels (labels), beside the defaults
+  --out-dir DIR      where pipelines-<adapter>.json and the SPIR-V go (default bench/results)
+  --spirv-as PATH    the SPIR-V assembler (default spirv-as, Debian package spirv-tools)
+  --python PATH      Python 3 (default python3)
+  --help`;
+
+/** Marks the child's report line in its stdout, which Dawn's dumps share. */
+const CHILD_MARKER = 'PQWEB_PIPELINE ';
+const DUMP_FLAGS = [
+  'enable-dawn-features=allow_unsafe_apis,dump_shaders,disable_symbol_renaming',
+  'disable-dawn-features=timestamp_quantization',
+];
+const STATS_SCRIPT = 'scripts/gpu-host/pipeline_stats.py';
+const MAX_CHILD_OUTPUT_BYTES = 512 * 1024 * 1024;
+
+/** The driver could not report statistics (no device with the extension, or a tool missing). */
+export class PipelineStatsError extends Error {
+  override name = 'PipelineStatsError';
+}
+
+export interface PipelineSpec {
+  label: string;
+  rows: number;
+  cols: number;
+  d: number;
+  k: number;
+  batch: number;
+  seed: number;
+  options: LayerExecutorOptions;
+  /** The tuning row applies to these variants only; another auto variant skips the spec. */
+  variants?: readonly LutVariant[];
+}
+
+export interface PipelinesOptions {
+  shapes: string[];
+  batches: number[];
+  tuningLabels: string[];
+  outDir: string;
+  spirvAs: string;
+  python: string;
+  help: boolean;
+}
+
+export function parsePipelinesOptions(argv: readonly string[]): PipelinesOptions {
+  const options: PipelinesOptions = {
+    shapes: ['16384x16384', '4096x4096'],
+    batches: [1, 8],
+    tuningLabels: [],
+    outDir: 'bench/results',
+    spirvAs: 'spirv-as',
+    python: 'python3',
+    help: false,
+  };
+  const list = (value: string): string[] =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0);
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = (): string => {
+      const next = argv[i + 1];
+      if (next === undefined) throw new OptionsError(`${flag} needs a value`);
+      i++;
+      return next;
+    };
+    switch (flag) {
+      case '--shapes':
+        options.shapes = list(value());
+        break;
+      case '--batches': {
+        const text = value();
+        options.batches = list(text).map(Number);
+        if (
+          options.batches.length === 0 ||
+          options.batches.some((batch) => !Number.isInteger(batch) || batch < 1)
+        ) {
+          throw new OptionsError(
+            `--batches takes positive integers separated by commas, got ${JSON.stringify(text)}`,
+          );
+        }
+        break;
+      }
+      case '--tunings':
+        options.tuningLabels = list(value());
+        break;
+      case '--out-dir':
+        options.outDir = value();
+        break;
+      case '--spirv-as':
+        options.spirvAs = value();
+        break;
+      case '--python':
+        options.python = value();
+        break;
+      case '--help':
+      case '-h':
+        options.help = true;
+        break;
+      default:
+        throw new OptionsError(`unknown option ${JSON.stringify(flag)}\n${PIPELINES_USAGE}`);
+    }
+  }
+  checkTuningLabels(options.tuningLabels);
+  return options;
+}
+
+/** One spec per shape, batch, PQ configuration and tuning row (the defaults first), as bench:kernels names them. */
+export function pipelineSpecs(options: PipelinesOptions, seed: number): PipelineSpec[] {
+  const rows = lutTuningRows(true, false, options.tuningLabels);
+  const specs: PipelineSpec[] = [];
+  for (const shape of selectShapes(false, options.shapes)) {
+    for (const batch of options.batches) {
+      for (const { d, k } of PQ_CONFIGS) {
+        for (const tuning of rows) {
+          if (tuning.minBatch !== undefined && batch < tuning.minBatch) continue;
+          specs.push({
+            label: `${shape.rows}x${shape.cols} b${batch} pq-d${d}-k${k} auto${tuning.label}`,
+            rows: shape.rows,
+            cols: shape.cols,
+            d,
+            k,
+            batch,
+            seed,
+            options: tuning.options,
+            ...(tuning.variants ? { variants: tuning.variants } : {}),
+          });
+        }
+      }
+    }
+  }
+  return specs;
+}
+
+/** The child: one layer executor, encoded once so that Dawn creates (and dumps) its pipelines. */
+async function runChild(spec: PipelineSpec): Promise<void> {
+  const { device } = await createNodeDevice({
+    dawnFlags: DUMP_FLAGS,
+    optionalFeatures: ['subgroups', 'timestamp-query'],
+  });
+  const segments = Math.ceil(spec.cols / spec.d);
+  const random = new SeededRandom(spec.seed);
+  const { words, packing } = randomPackedCodes(random, spec.rows, segments, spec.k);
+  const upload = (data: Uint32Array<ArrayBuffer> | Float32Array<ArrayBuffer>): GPUBuffer => {
+    const buffer = device.createBuffer({
+      size: data.byteLength,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+    });
+    device.queue.writeBuffer(buffer, 0, data);
+    return buffer;
+  };
+  const executor = createLayerExecutor(
+    device,
+    {
+      method: 'pq',
+      name: spec.label,
+      rows: spec.rows,
+      cols: spec.cols,
+      d: spec.d,
+      k: spec.k,
+      segments,
+      packing,
+      activation: 'none',
+    },
+    {
+      codes: upload(interleaveCodeRows(words, spec.rows, packing.wordsPerRow)),
+      codebook: upload(random.floats(segments * spec.k * spec.d)),
+      bias: upload(random.floats(spec.rows)),
+    },
+    { ...spec.options, variant: 'auto' },
+  );
+  const skipped = spec.variants !== undefined && !spec.variants.includes(executor.variant as LutVariant);
+  if (!skipped) {
+    const input = upload(random.floats(spec.batch * spec.cols));
+    const output = device.createBuffer({ size: spec.batch * spec.rows * 4, usage: GPUBufferUsage.STORAGE });
+    const encoder = device.createCommandEncoder();
+    executor.encode(encoder, input, output, spec.batch);
+    device.queue.submit([encoder.finish()]);
+    await device.queue.onSubmittedWorkDone();
+  }
+  process.stdout.write(`${CHILD_MARKER}${JSON.stringify({ variant: executor.variant, skipped })}\n`);
+}
+
+interface ChildReport {
+  variant: string;
+  skipped: boolean;
+}
+
+function runTool(command: string, args: readonly string[], what: string): { stdout: string; status: number } {
+  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: MAX_CHILD_OUTPUT_BYTES });
+  if (result.error) {
+    throw new PipelineStatsError(`${what}: cannot run ${command} (${result.error.message})`);
+  }
+  if (result.status !== 0 && result.status !== 1) {
+    throw new PipelineStatsError(`${what}: ${command} exited with ${result.status}: ${result.stderr.trim()}`);
+  }
+  if (result.status === 1 && !result.stdout.trim()) {
+    throw new PipelineStatsError(`${what}: ${result.stderr.trim() || `${command} failed`}`);
+  }
+  return { stdout: result.stdout, status: result.status };
+}
+
+/** Dumps, assembles and measures every spec; returns the path of the JSON written. */
+export async function runPipelines(options: PipelinesOptions): Promise<string> {
+  const { adapter, device } = await createNodeDevice({ optionalFeatures: ['subgroups', 'timestamp-query'] });
+  const adapterRecord = describeAdapter(adapter, device);
+  device.destroy();
+  const spirvDir = join(options.outDir, `pipelines-${adapterSlug(adapterRecord)}-spirv`);
+  mkdirSync(spirvDir, { recursive: true });
+  const scratch = mkdtempSync(join(tmpdir(), 'pqweb-pipelines-'));
+  const modules: {
+    spec: PipelineSpec;
+    variant: string;
+    entryPoint: string;
+    assembly: string;
+    binary: string;
+  }[] = [];
+  for (const spec of pipelineSpecs(options, 2014)) {
+    const child = runTool(
+      process.execPath,
+      [...process.execArgv, process.argv[1] ?? '', '--child', JSON.stringify(spec)],
+      spec.label,
+    );
+    const markerLine = child.stdout.split('\n').find((line) => line.startsWith(CHILD_MARKER));
+    if (!markerLine) throw new PipelineStatsError(`${spec.label}: the child printed no report`);
+    const report = JSON.parse(markerLine.slice(CHILD_MARKER.length)) as ChildReport;
+    if (report.skipped) continue;
+    for (const dumped of parseSpirvDumps(child.stdout, (line) => line.startsWith(CHILD_MARKER))) {
+      const name = `${fileSlug(spec.label)}.${dumped.entryPoint}`;
+      const assembly = join(spirvDir, `${name}.spvasm`);
+      const binary = join(scratch, `${name}.spv`);
+      writeFileSync(assembly, dumped.assembly);
+      const version = /^; Version: (\d+\.\d+)/m.exec(dumped.assembly)?.[1] ?? '1.3';
+      runTool(options.spirvAs, ['--target-env', `spv${version}`, assembly, '-o', binary], `assemble ${name}`);
+      modules.push({ spec, variant: report.variant, entryPoint: dumped.entryPoint, assembly, binary });
+    }
+  }
+  let stats: { stdout: string };
+  try {
+    stats = runTool(options.python, [STATS_SCRIPT, ...modules.map((module) => module.binary)], 'statistics');
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new PipelineStatsError(`${message} (the ${modules.length} modules' SPIR-V is in ${spirvDir})`);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  const byFile = new Map<string, Record<string, unknown>>();
+  for (const line of stats.stdout.split('\n').filter((text) => text.trim())) {
+    const record = JSON.parse(line) as Record<string, unknown>;
+    byFile.set(String(record.file), record);
+  }
+  const run = {
+    date: new Date().toISOString(),
+    adapter: adapterRecord,
+    command: ['pnpm bench:pipelines', ...process.argv.slice(2)].join(' '),
+    pipelines: modules.map((module) => {
+      const record = byFile.get(module.binary) ?? { error: 'no statistics returned' };
+      return {
+        label: module.spec.label,
+        rows: module.spec.rows,
+        cols: module.spec.cols,
+        d: module.spec.d,
+        k: module.spec.k,
+        batch: module.spec.batch,
+        options: module.spec.options,
+        variant: module.variant,
+        entryPoint: module.entryPoint,
+        spirv: module.assembly,
+        driverDevice: record.device ?? null,
+        executables: record.executables ?? [],
+        error: record.error ?? null,
+      };
+    }),
+  };
+  const path = join(options.outDir, `pipelines-${adapterSlug(adapterRecord)}.json`);
+  writeFileSync(path, `${JSON.stringify(run, null, 1)}\n`);
+  for (const pipeline of run.pipelines) {
+    const executables = pipeline.executables as { statistics?: Record<string, unknown> }[];
+    const statistics = executables.map((executable) => JSON.stringify(executable.statistics ?? {})).join(' ');
+    process.stdout.write(`${pipeline.label} ${pipeline.entryPoint}: ${pipeline.error ?? statistics}\n`);
+  }
+  return path;
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv[0] === '--child') {
+    await runChild(JSON.parse(argv[1] ?? '{}') as PipelineSpec);
+    return;
+  }
+  const options = parsePipelinesOptions(argv);
+  if (options.help) {
+    process.stdout.write(`${PIPELINES_USAGE}\n`);
+    return;
+  }
+  const path = await runPipelines(options);
+  process.stdout.write(`wrote ${path}\n`);
+}
+
+if (process.argv[1] && /pipelines\.(ts|mjs)$/.test(process.argv[1])) {
+  runCommand(main, (error) => error instanceof OptionsError || error instanceof PipelineStatsError);
+}

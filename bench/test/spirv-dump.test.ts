@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { OptionsError } from '../lib/options';
+import { fileSlug, parseSpirvDumps, SPIRV_DUMP_HEADER } from '../lib/spirv-dump';
+import { parsePipelinesOptions, pipelineSpecs } from '../pipelines';
+
+function module(name: string): string {
+  return [
+    '; SPIR-V',
+    '; Version: 1.4',
+    '               OpCapability Shader',
+    `               OpEntryPoint GLCompute %${name} "dawn_entry_point" %1`,
+    `    %${name} = OpFunction %void None %3`,
+    '               OpFunctionEnd',
+  ].join('\n');
+}
+
+describe('parseSpirvDumps', () => {
+  it("finds each dumped module by its WGSL entry point, between Dawn's log lines and the caller's own", () => {
+    const output = [
+      'info:',
+      '// Dumped WGSL:',
+      '@compute @workgroup_size(1) fn gather_banked() {}',
+      'info:',
+      SPIRV_DUMP_HEADER,
+      module('gather_banked'),
+      'warning:',
+      'something else Dawn said',
+      SPIRV_DUMP_HEADER,
+      module('reduce_slots'),
+      'MARKER {"variant":"fused-banked"}',
+      'trailing text',
+    ].join('\n');
+    const modules = parseSpirvDumps(output, (line) => line.startsWith('MARKER'));
+    expect(modules.map((dumped) => dumped.entryPoint)).toEqual(['gather_banked', 'reduce_slots']);
+    expect(modules[0]?.assembly).toBe(`${module('gather_banked')}\n`);
+    expect(modules[1]?.assembly).not.toContain('MARKER');
+    expect(modules[1]?.assembly).not.toContain('trailing');
+  });
+
+  it('skips a dump without an entry point and output without dumps', () => {
+    expect(parseSpirvDumps(`${SPIRV_DUMP_HEADER}\n; SPIR-V\n               OpCapability Shader\n`)).toEqual(
+      [],
+    );
+    expect(parseSpirvDumps('info:\nno shaders here\n')).toEqual([]);
+  });
+
+  it('makes labels file-name safe', () => {
+    expect(fileSlug('16384x16384 b1 pq-d4-k256 auto per-code shifts')).toBe(
+      '16384x16384-b1-pq-d4-k256-auto-per-code-shifts',
+    );
+    expect(fileSlug('  ')).toBe('pipeline');
+  });
+});
+
+describe('bench:pipelines options and specs', () => {
+  it('defaults to the goal shapes and batches, and names each spec as bench:kernels does', () => {
+    const options = parsePipelinesOptions([]);
+    expect(options.shapes).toEqual(['16384x16384', '4096x4096']);
+    expect(options.batches).toEqual([1, 8]);
+    const specs = pipelineSpecs(options, 7);
+    // 2 shapes × 2 batches × 4 PQ configurations, the defaults' row only.
+    expect(specs).toHaveLength(16);
+    expect(specs[0]?.label).toBe('16384x16384 b1 pq-d4-k16 auto');
+    expect(specs.every((spec) => spec.seed === 7)).toBe(true);
+  });
+
+  it('adds the named tuning rows where their smallest batch allows', () => {
+    const options = parsePipelinesOptions([
+      '--shapes',
+      '512x1024',
+      '--batches',
+      '1,8',
+      '--tunings',
+      'per-code shifts',
+    ]);
+    const labels = pipelineSpecs(options, 1).map((spec) => spec.label);
+    // ' per-code shifts' starts at batch 2.
+    expect(labels.filter((label) => label.endsWith('per-code shifts'))).toHaveLength(4);
+    expect(labels.filter((label) => label.includes(' b1 ') && label.endsWith('per-code shifts'))).toEqual([]);
+    expect(pipelineSpecs(options, 1).find((spec) => spec.label.endsWith('shifts'))?.variants).toEqual([
+      'lut-banked',
+      'fused-banked',
+    ]);
+  });
+
+  it('rejects unknown options, tuning rows and batches with a usage error', () => {
+    expect(() => parsePipelinesOptions(['--fast'])).toThrow(OptionsError);
+    expect(() => parsePipelinesOptions(['--tunings', 'no such row'])).toThrow(/no tuning row "no such row"/);
+    expect(() => parsePipelinesOptions(['--batches', '1,0'])).toThrow(/positive integers/);
+    expect(() => parsePipelinesOptions(['--out-dir'])).toThrow(/--out-dir needs a value/);
+  });
+});
