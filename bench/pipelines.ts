@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { createLayerExecutor, interleaveCodeRows, type LutVariant } from '../packages/runtime/src/kernels';
 import type { LayerExecutorOptions } from '../packages/runtime/src/kernels/executor';
 import { createNodeDevice } from '../packages/runtime/src/node/dawn';
@@ -69,66 +70,56 @@ export interface PipelinesOptions {
   help: boolean;
 }
 
+const LIST_SEPARATOR = ',';
+
+function list(value: string | undefined, fallback: string[]): string[] {
+  if (value === undefined) return fallback;
+  return value
+    .split(LIST_SEPARATOR)
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0);
+}
+
+/** The command line through Node's util.parseArgs; unknown options and bad values are OptionsErrors. */
 export function parsePipelinesOptions(argv: readonly string[]): PipelinesOptions {
-  const options: PipelinesOptions = {
-    shapes: ['16384x16384', '4096x4096'],
-    batches: [1, 8],
-    tuningLabels: [],
-    outDir: 'bench/results',
-    spirvAs: 'spirv-as',
-    python: 'python3',
-    help: false,
-  };
-  const list = (value: string): string[] =>
-    value
-      .split(',')
-      .map((part) => part.trim())
-      .filter((part) => part.length > 0);
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = (): string => {
-      const next = argv[i + 1];
-      if (next === undefined) throw new OptionsError(`${flag} needs a value`);
-      i++;
-      return next;
-    };
-    switch (flag) {
-      case '--shapes':
-        options.shapes = list(value());
-        break;
-      case '--batches': {
-        const text = value();
-        options.batches = list(text).map(Number);
-        if (
-          options.batches.length === 0 ||
-          options.batches.some((batch) => !Number.isInteger(batch) || batch < 1)
-        ) {
-          throw new OptionsError(
-            `--batches takes positive integers separated by commas, got ${JSON.stringify(text)}`,
-          );
-        }
-        break;
-      }
-      case '--tunings':
-        options.tuningLabels = list(value());
-        break;
-      case '--out-dir':
-        options.outDir = value();
-        break;
-      case '--spirv-as':
-        options.spirvAs = value();
-        break;
-      case '--python':
-        options.python = value();
-        break;
-      case '--help':
-      case '-h':
-        options.help = true;
-        break;
-      default:
-        throw new OptionsError(`unknown option ${JSON.stringify(flag)}\n${PIPELINES_USAGE}`);
-    }
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        shapes: { type: 'string' },
+        batches: { type: 'string' },
+        tunings: { type: 'string' },
+        'out-dir': { type: 'string' },
+        'spirv-as': { type: 'string' },
+        python: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new OptionsError(`${error instanceof Error ? error.message : String(error)}\n${PIPELINES_USAGE}`);
   }
+  const text = (name: string): string | undefined => {
+    const value = values[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const batches = list(text('batches'), ['1', '8']).map(Number);
+  if (batches.length === 0 || batches.some((batch) => !Number.isInteger(batch) || batch < 1)) {
+    throw new OptionsError(
+      `--batches takes positive integers separated by commas, got ${JSON.stringify(text('batches'))}`,
+    );
+  }
+  const options: PipelinesOptions = {
+    shapes: list(text('shapes'), ['16384x16384', '4096x4096']),
+    batches,
+    tuningLabels: list(text('tunings'), []),
+    outDir: text('out-dir') ?? 'bench/results',
+    spirvAs: text('spirv-as') ?? 'spirv-as',
+    python: text('python') ?? 'python3',
+    help: values.help === true,
+  };
   checkTuningLabels(options.tuningLabels);
   return options;
 }

@@ -299,13 +299,42 @@ fn banked_stage_count() -> u32 {
 override ROTATED_CODE_WORDS: bool = true;
 const MAX_GROUP_SEGMENTS = 32u;
 
+// [row of the invocation][input of the tile]: the sums a banked invocation keeps for its rows.
+alias BankedSums = array<f32, MAX_ROWS_PER_INVOCATION * BATCH_TILE>;
+
+// A banked lookup: adds table entry `entry` (code · GROUP_SEGMENTS | segment in group) of stage `stage` to row `r`'s
+// sums, for every input of the tile.
+fn add_banked_entry(sums: ptr<function, BankedSums>, r: u32, stage: u32, entry: u32) {
+  let table_floats = GROUP_SEGMENTS * K;
+  for (var b = 0u; b < TILE_INPUTS; b++) {
+    if (skips(ABLATE_LOOKUPS)) {
+      (*sums)[r * BATCH_TILE + b] += index_as_float(entry);
+    } else {
+      (*sums)[r * BATCH_TILE + b] += lut_tile[(b * banked_stage_count() + stage) * table_floats + entry];
+    }
+  }
+}
+
+// Stores the sums of the invocation's rows from `first_row` (every WORKGROUP_SIZE-th row) that are in the row group.
+fn store_banked_rows(first_row: u32, work: Work, sums: BankedSums) {
+  for (var r = 0u; r < ROWS_PER_INVOCATION; r++) {
+    let row = first_row + r * WORKGROUP_SIZE;
+    if (row < work.end_row) {
+      var row_sums = array<f32, BATCH_TILE>();
+      for (var b = 0u; b < BATCH_TILE; b++) {
+        row_sums[b] = sums[r * BATCH_TILE + b];
+      }
+      store(row, work, row_sums);
+    }
+  }
+}
+
 // The rows of a banked gather, once the workgroup's tile holds its group (see gather_banked).
 fn gather_banked_rows(work: Work, local_index: u32, group: u32) {
   if (ROTATED_CODE_WORDS && BITS == 8u && CONSTANT_TABLE_OFFSETS && GROUP_SEGMENTS <= MAX_GROUP_SEGMENTS) {
     gather_banked_byte_rows(work, local_index, group);
     return;
   }
-  let table_floats = GROUP_SEGMENTS * K;
   let lane = local_index % ROW_TILE;
   let word_rotation = (lane / CODES_PER_WORD) & (GROUP_WORDS - 1u);
   let code_rotation = lane & (CODES_PER_WORD - 1u);
@@ -313,8 +342,7 @@ fn gather_banked_rows(work: Work, local_index: u32, group: u32) {
   let stage_count = banked_stage_count();
   let row_step = WORKGROUP_SIZE * ROWS_PER_INVOCATION;
   for (var first_row = work.first_row + local_index; first_row < work.end_row; first_row += row_step) {
-    // [row of the invocation][input of the tile]
-    var sums = array<f32, MAX_ROWS_PER_INVOCATION * BATCH_TILE>();
+    var sums = BankedSums();
     for (var stage = 0u; stage < stage_count; stage++) {
       var word_bases = array<u32, MAX_ROWS_PER_INVOCATION>();
       for (var r = 0u; r < ROWS_PER_INVOCATION; r++) {
@@ -347,30 +375,14 @@ fn gather_banked_rows(work: Work, local_index: u32, group: u32) {
                 }
                 // segment_base + position < GROUP_SEGMENTS, a power of two: `|` is `+` here, and says so to the
                 // driver's bit analysis.
-                let entry = (code * GROUP_SEGMENTS) | (segment_base + position);
-                for (var b = 0u; b < TILE_INPUTS; b++) {
-                  if (skips(ABLATE_LOOKUPS)) {
-                    sums[r * BATCH_TILE + b] += index_as_float(entry);
-                  } else {
-                    sums[r * BATCH_TILE + b] += lut_tile[(b * stage_count + stage) * table_floats + entry];
-                  }
-                }
+                add_banked_entry(&sums, r, stage, (code * GROUP_SEGMENTS) | (segment_base + position));
               }
             }
           }
         }
       }
     }
-    for (var r = 0u; r < ROWS_PER_INVOCATION; r++) {
-      let row = first_row + r * WORKGROUP_SIZE;
-      if (row < work.end_row) {
-        var row_sums = array<f32, BATCH_TILE>();
-        for (var b = 0u; b < BATCH_TILE; b++) {
-          row_sums[b] = sums[r * BATCH_TILE + b];
-        }
-        store(row, work, row_sums);
-      }
-    }
+    store_banked_rows(first_row, work, sums);
   }
 }
 
@@ -528,7 +540,6 @@ fn group_code_words(
 // row's end (the last group) holds codes of padding segments, whose table entries are all zero whatever the code,
 // and a row past the row group's end is loaded but never stored (Dawn clamps every load into the binding).
 fn gather_banked_byte_rows(work: Work, local_index: u32, group: u32) {
-  let table_floats = GROUP_SEGMENTS * K;
   let lane = local_index % ROW_TILE;
   let word_rotation = (lane / CODES_PER_WORD) & (GROUP_WORDS - 1u);
   let rotation_bits = (lane & (CODES_PER_WORD - 1u)) * BITS;
@@ -543,8 +554,7 @@ fn gather_banked_byte_rows(work: Work, local_index: u32, group: u32) {
   }
   let row_step = WORKGROUP_SIZE * ROWS_PER_INVOCATION;
   for (var first_row = work.first_row + local_index; first_row < work.end_row; first_row += row_step) {
-    // [row of the invocation][input of the tile]
-    var sums = array<f32, MAX_ROWS_PER_INVOCATION * BATCH_TILE>();
+    var sums = BankedSums();
     for (var stage = 0u; stage < STAGE_COUNT; stage++) {
       let words = group_code_words(first_row, stage, word_offsets);
       for (var v = 0u; v < GROUP_WORDS; v++) {
@@ -559,27 +569,11 @@ fn gather_banked_byte_rows(work: Work, local_index: u32, group: u32) {
               code = min(code, K - 1u);
             }
             // segment_of_step < GROUP_SEGMENTS, a power of two: `|` is `+` here.
-            let entry = (code * GROUP_SEGMENTS) | segment_of_step[v * CODES_PER_WORD + i];
-            for (var b = 0u; b < TILE_INPUTS; b++) {
-              if (skips(ABLATE_LOOKUPS)) {
-                sums[r * BATCH_TILE + b] += index_as_float(entry);
-              } else {
-                sums[r * BATCH_TILE + b] += lut_tile[(b * STAGE_COUNT + stage) * table_floats + entry];
-              }
-            }
+            add_banked_entry(&sums, r, stage, (code * GROUP_SEGMENTS) | segment_of_step[v * CODES_PER_WORD + i]);
           }
         }
       }
     }
-    for (var r = 0u; r < ROWS_PER_INVOCATION; r++) {
-      let row = first_row + r * WORKGROUP_SIZE;
-      if (row < work.end_row) {
-        var row_sums = array<f32, BATCH_TILE>();
-        for (var b = 0u; b < BATCH_TILE; b++) {
-          row_sums[b] = sums[r * BATCH_TILE + b];
-        }
-        store(row, work, row_sums);
-      }
-    }
+    store_banked_rows(first_row, work, sums);
   }
 }

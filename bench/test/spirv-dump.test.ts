@@ -87,6 +87,7 @@ describe('bench:pipelines options and specs', () => {
     expect(() => parsePipelinesOptions(['--fast'])).toThrow(OptionsError);
     expect(() => parsePipelinesOptions(['--tunings', 'no such row'])).toThrow(/no tuning row "no such row"/);
     expect(() => parsePipelinesOptions(['--batches', '1,0'])).toThrow(/positive integers/);
-    expect(() => parsePipelinesOptions(['--out-dir'])).toThrow(/--out-dir needs a value/);
+    expect(() => parsePipelinesOptions(['--out-dir'])).toThrow(/--out-dir/);
+    expect(() => parsePipelinesOptions(['extra'])).toThrow(OptionsError);
   });
 });

@@ -343,18 +343,22 @@ class Driver:
             vk.vkDestroyDescriptorSetLayout(self.device, C.c_uint64(set_layout.value), None)
             vk.vkDestroyShaderModule(self.device, C.c_uint64(module.value), None)
 
+    def _query(self, function, info, item_type, s_type, what):
+        """The two-call pattern of Vulkan's queries: ask for the count, then fill that many `item_type`."""
+        count = C.c_uint32()
+        check(function(self.device, C.byref(info), C.byref(count), None), what)
+        items = (item_type * count.value)()
+        for item in items:
+            item.sType = s_type
+        check(function(self.device, C.byref(info), C.byref(count), items), what)
+        return items, count.value
+
     def _executables(self, pipeline, internal):
         info = PipelineInfo(ST_PIPELINE_INFO, None, pipeline)
-        count = C.c_uint32()
-        check(self.get_properties(self.device, C.byref(info), C.byref(count), None),
-              'vkGetPipelineExecutablePropertiesKHR')
-        properties = (PipelineExecutableProperties * count.value)()
-        for item in properties:
-            item.sType = ST_PIPELINE_EXECUTABLE_PROPERTIES
-        check(self.get_properties(self.device, C.byref(info), C.byref(count), properties),
-              'vkGetPipelineExecutablePropertiesKHR')
+        properties, count = self._query(self.get_properties, info, PipelineExecutableProperties,
+                                        ST_PIPELINE_EXECUTABLE_PROPERTIES, 'vkGetPipelineExecutablePropertiesKHR')
         executables = []
-        for index, item in enumerate(properties[:count.value]):
+        for index, item in enumerate(properties[:count]):
             executable = PipelineExecutableInfo(ST_PIPELINE_EXECUTABLE_INFO, None, pipeline, index)
             record = {'name': item.name.decode(errors='replace'), 'subgroupSize': item.subgroupSize,
                       'statistics': self._statistics(executable)}
@@ -364,39 +368,28 @@ class Driver:
         return executables
 
     def _statistics(self, executable):
-        count = C.c_uint32()
-        check(self.get_statistics(self.device, C.byref(executable), C.byref(count), None),
-              'vkGetPipelineExecutableStatisticsKHR')
-        statistics = (PipelineExecutableStatistic * count.value)()
-        for item in statistics:
-            item.sType = ST_PIPELINE_EXECUTABLE_STATISTIC
-        check(self.get_statistics(self.device, C.byref(executable), C.byref(count), statistics),
-              'vkGetPipelineExecutableStatisticsKHR')
+        statistics, count = self._query(self.get_statistics, executable, PipelineExecutableStatistic,
+                                        ST_PIPELINE_EXECUTABLE_STATISTIC, 'vkGetPipelineExecutableStatisticsKHR')
         found = {}
-        for item in statistics[:count.value]:
+        for item in statistics[:count]:
             value = (bool(item.value.b32), item.value.i64, item.value.u64, item.value.f64)[item.format] \
                 if item.format < len(STATISTIC_FORMATS) else None
             found[item.name.decode(errors='replace')] = value
         return found
 
     def _representations(self, executable):
-        count = C.c_uint32()
-        check(self.get_representations(self.device, C.byref(executable), C.byref(count), None),
-              'vkGetPipelineExecutableInternalRepresentationsKHR')
-        items = (PipelineExecutableInternalRepresentation * count.value)()
-        for item in items:
-            item.sType = ST_PIPELINE_EXECUTABLE_INTERNAL_REPRESENTATION
-        check(self.get_representations(self.device, C.byref(executable), C.byref(count), items),
-              'vkGetPipelineExecutableInternalRepresentationsKHR')
+        what = 'vkGetPipelineExecutableInternalRepresentationsKHR'
+        items, count = self._query(self.get_representations, executable, PipelineExecutableInternalRepresentation,
+                                   ST_PIPELINE_EXECUTABLE_INTERNAL_REPRESENTATION, what)
+        # A third call with room for each representation's data (the second filled in the sizes).
         buffers = []
-        for item in items[:count.value]:
+        for item in items[:count]:
             data = C.create_string_buffer(item.dataSize)
             buffers.append(data)
             item.pData = C.cast(data, C.c_void_p)
-        check(self.get_representations(self.device, C.byref(executable), C.byref(count), items),
-              'vkGetPipelineExecutableInternalRepresentationsKHR')
+        check(self.get_representations(self.device, C.byref(executable), C.byref(C.c_uint32(count)), items), what)
         return {item.name.decode(errors='replace'): data.raw[:item.dataSize].split(b'\0', 1)[0].decode(
-            errors='replace') for item, data in zip(items[:count.value], buffers) if item.isText}
+            errors='replace') for item, data in zip(items[:count], buffers) if item.isText}
 
 
 def main(argv):
