@@ -261,7 +261,8 @@ class Driver:
         vk = self.vk
         # Every core feature the device has, so that the driver compiles as it would for Dawn, plus the
         # extension's own feature. VkPhysicalDeviceFeatures has 55 VkBool32; the 1.1 / 1.2 / 1.3 structs 12, 47, 15.
-        chain = [feature_struct(ST_PHYSICAL_DEVICE_FEATURES_2, 55), feature_struct(ST_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES, 12),
+        chain = [feature_struct(ST_PHYSICAL_DEVICE_FEATURES_2, 55),
+                 feature_struct(ST_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES, 12),
                  feature_struct(ST_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES, 47)]
         if self.api_version >= ((1 << 22) | (3 << 12)):
             chain.append(feature_struct(ST_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES, 15))
