@@ -20,7 +20,7 @@ import { runCommand } from './lib/cli';
 import { PQ_CONFIGS } from './lib/grid';
 import { adapterSlug, describeAdapter } from './lib/machine';
 import { OptionsError, selectShapes } from './lib/options';
-import { checkTuningLabels, lutTuningRows, randomPackedCodes } from './lib/pqweb-layers';
+import { checkTuningLabels, contendersAtBatch, lutTuningRows, randomPackedCodes } from './lib/pqweb-layers';
 import { SeededRandom } from './lib/random';
 import { fileSlug, parseSpirvDumps } from './lib/spirv-dump';
 
@@ -132,7 +132,7 @@ export function pipelineSpecs(options: PipelinesOptions, seed: number): Pipeline
     for (const batch of options.batches) {
       for (const { d, k } of PQ_CONFIGS) {
         for (const tuning of rows) {
-          if (tuning.minBatch !== undefined && batch < tuning.minBatch) continue;
+          if (contendersAtBatch([tuning], batch).length === 0) continue;
           specs.push({
             label: `${shape.rows}x${shape.cols} b${batch} pq-d${d}-k${k} auto${tuning.label}`,
             rows: shape.rows,

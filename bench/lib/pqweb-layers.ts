@@ -53,19 +53,24 @@ export interface PqwebContender {
   reference(x: Float32Array, batch: number, rows: readonly number[]): Float32Array;
   /** Smallest batch the contender is timed at (a tuning that changes nothing below it); 1 when absent. */
   readonly minBatch?: number;
+  /** Largest batch the contender is timed at (a tuning that changes nothing above it); none when absent. */
+  readonly maxBatch?: number;
   /** Set on ablation rows: why the contender is timed without a correctness check (KernelResult.unchecked). */
   readonly unchecked?: string;
 }
 
 /**
- * The contenders timed at `batch`: tunings that only change something at larger batches (`minBatch`) are left
- * out, in order (the benchmark's entries line up with this list).
+ * The contenders timed at `batch`: tunings that only change something at larger batches (`minBatch`) or smaller
+ * ones (`maxBatch`) are left out, in order (the benchmark's entries line up with this list).
  */
-export function contendersAtBatch<T extends Pick<PqwebContender, 'minBatch'>>(
+export function contendersAtBatch<T extends Pick<PqwebContender, 'minBatch' | 'maxBatch'>>(
   contenders: readonly T[],
   batch: number,
 ): T[] {
-  return contenders.filter((contender) => (contender.minBatch ?? 1) <= batch);
+  return contenders.filter(
+    (contender) =>
+      (contender.minBatch ?? 1) <= batch && batch <= (contender.maxBatch ?? Number.POSITIVE_INFINITY),
+  );
 }
 
 /** A contender that could not be built (e.g. a variant the device's limits refuse), with the reason. */
@@ -150,6 +155,8 @@ export interface LutTuning {
   variants?: readonly LutVariant[];
   /** Smallest batch where the tuning differs from the defaults (batch tiles); 1 when absent. */
   minBatch?: number;
+  /** Largest batch where the tuning differs from the defaults; none when absent. */
+  maxBatch?: number;
   /** Ablation rows: timed without a correctness check, for this reason. */
   unchecked?: string;
 }
@@ -196,9 +203,15 @@ const LUT_TUNINGS: readonly LutTuning[] = [
   { label: ' unpaired codes', options: { pairCodes: false }, variants: ['fused-banked'] },
   {
     label: ' per-code shifts',
-    options: { rotatedCodeWords: false },
+    options: { codeDecode: 'per-code-shifts' },
     variants: ['lut-banked', 'fused-banked'],
     minBatch: 2,
+  },
+  {
+    label: ' rotated code words',
+    options: { codeDecode: 'rotated-words' },
+    variants: ['lut-banked', 'fused-banked'],
+    maxBatch: 1,
   },
   {
     label: ' runtime table offsets',
@@ -240,6 +253,7 @@ function ablationTuning(ablation: GatherAblation, base: LutTuning | null): LutTu
     options: { ...base?.options, ablation },
     variants: ABLATED_VARIANTS.filter((variant) => !base?.variants || base.variants.includes(variant)),
     minBatch: base?.minBatch,
+    maxBatch: base?.maxBatch,
     unchecked: `ablation ${ablation}: computes a wrong result by design`,
   };
 }
@@ -368,6 +382,7 @@ export function createPqwebLayers(
           referenceKey: name,
           reference,
           minBatch: tuning.minBatch,
+          maxBatch: tuning.maxBatch,
           unchecked: tuning.unchecked,
         };
         addExecutorContender(contender, () =>

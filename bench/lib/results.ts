@@ -29,7 +29,7 @@ export type ContenderSpec =
         rowsPerInvocation?: number;
         vectorTableBuild?: boolean;
         constantTableOffsets?: boolean;
-        rotatedCodeWords?: boolean;
+        codeDecode?: string;
         pairCodes?: boolean;
         ablation?: string;
       };

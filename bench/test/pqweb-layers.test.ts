@@ -20,15 +20,16 @@ describe('LUT_TUNING_LABELS', () => {
 });
 
 describe('contendersAtBatch', () => {
-  it('leaves out tunings below their smallest batch, keeping the order', () => {
+  it('leaves out tunings below their smallest batch or above their largest, keeping the order', () => {
     const contenders = [
       { id: 'default' },
       { id: 'batch tile 1', minBatch: 2 },
       { id: 'wg 256' },
       { id: 'batch tile 4', minBatch: 3 },
+      { id: 'rotated code words', maxBatch: 1 },
     ];
     const ids = (batch: number) => contendersAtBatch(contenders, batch).map((contender) => contender.id);
-    expect(ids(1)).toEqual(['default', 'wg 256']);
+    expect(ids(1)).toEqual(['default', 'wg 256', 'rotated code words']);
     expect(ids(2)).toEqual(['default', 'batch tile 1', 'wg 256']);
     expect(ids(8)).toEqual(['default', 'batch tile 1', 'wg 256', 'batch tile 4']);
   });

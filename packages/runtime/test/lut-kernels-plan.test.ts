@@ -350,11 +350,12 @@ describe('canPairCodes', () => {
 });
 
 describe('usesRotatedCodeWords', () => {
-  it('rotates code words at batch tiles above 1 where allowed, and the shader has the switch', () => {
-    expect(usesRotatedCodeWords(true, 1)).toBe(false);
+  it("rotates code words at batch tiles above 1 under 'auto', or as the caller forces, and the shader has the switch", () => {
+    expect(usesRotatedCodeWords('auto', 1)).toBe(false);
+    expect(usesRotatedCodeWords('rotated-words', 1)).toBe(true);
     for (let batchTile = 2; batchTile <= GATHER_BATCH_TILE; batchTile++) {
-      expect(usesRotatedCodeWords(true, batchTile)).toBe(true);
-      expect(usesRotatedCodeWords(false, batchTile)).toBe(false);
+      expect(usesRotatedCodeWords('auto', batchTile)).toBe(true);
+      expect(usesRotatedCodeWords('per-code-shifts', batchTile)).toBe(false);
     }
     expect(pqGatherWgsl).toMatch(/override ROTATED_CODE_WORDS: bool/);
   });

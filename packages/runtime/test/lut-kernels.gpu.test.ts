@@ -257,8 +257,11 @@ function variantOptions(spec: { k: number; stages: number }): LayerExecutorOptio
     { variant: 'fused-banked', constantTableOffsets: false, batchTile: 4 },
     { variant: 'fused-banked', batchTile: 4 },
     // 8-bit codes decoded with a per-lane shift per code instead of from rotated words.
-    { variant: 'lut-banked', rotatedCodeWords: false },
-    { variant: 'fused-banked', rotatedCodeWords: false, batchTile: 2 },
+    { variant: 'lut-banked', codeDecode: 'per-code-shifts' },
+    { variant: 'fused-banked', codeDecode: 'per-code-shifts', batchTile: 2 },
+    // And from rotated words where 'auto' would not (a batch tile of 1).
+    { variant: 'fused-banked', codeDecode: 'rotated-words', batchTile: 1 },
+    { variant: 'lut-banked', codeDecode: 'rotated-words', batchTile: 1, rowsPerInvocation: 3 },
     // One lookup per segment where k = 16 would read its codes in pairs.
     { variant: 'fused-banked', pairCodes: false },
     { variant: 'lut-tiled-splitk', maxWorkgroupStorageBytes, batchTile: 3 },
@@ -608,12 +611,16 @@ describe.skipIf(noGpuReason)('LUT executor contracts', () => {
       ).toThrow(
         /ablation must be one of none, no-code-loads, no-lookups, no-table-build, no-work, got no-gather/,
       );
-      for (const name of [
-        'vectorTableBuild',
-        'constantTableOffsets',
-        'rotatedCodeWords',
-        'pairCodes',
-      ] as const) {
+      expect(() =>
+        createLayerExecutor(
+          device,
+          shape,
+          { codes, codebook, bias: null },
+          // @ts-expect-error: a value outside CodeDecode, as a JavaScript caller could pass.
+          { codeDecode: true },
+        ),
+      ).toThrow(/codeDecode must be one of auto, rotated-words, per-code-shifts, got true/);
+      for (const name of ['vectorTableBuild', 'constantTableOffsets', 'pairCodes'] as const) {
         // A string where a switch belongs, as a JavaScript caller could pass ('false' would read as on).
         const options = JSON.parse(`{"${name}": "false"}`) as LayerExecutorOptions;
         expect(() => createLayerExecutor(device, shape, { codes, codebook, bias: null }, options)).toThrow(

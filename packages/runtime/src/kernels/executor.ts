@@ -22,6 +22,8 @@ import { CODE_ROW_TILE, codeRowTiles, gpuCodeWords } from './code-layout';
 import { createLutProgram } from './lut-program';
 import { GATHER_BATCH_TILE } from './params';
 import {
+  CODE_DECODES,
+  type CodeDecode,
   type ExecutorVariant,
   LUT_VARIANTS,
   type LutVariant,
@@ -125,12 +127,11 @@ export interface LayerExecutorOptions {
    */
   constantTableOffsets?: boolean;
   /**
-   * Whether the banked gathers may decode 8-bit codes (k = 256, and k = 16 read in pairs) from code words rotated
-   * once by the lane's byte rotation, so that every code takes a constant shift (pq_gather.wgsl ROTATED_CODE_WORDS);
-   * they do at batch tiles above 1 (plan.ts usesRotatedCodeWords). Default true. False keeps one shift by a per-lane
-   * amount per code everywhere, to compare.
+   * How the banked gathers decode 8-bit codes (k = 256, and k = 16 read in pairs; plan.ts CodeDecode): 'auto'
+   * (default) decodes from rotated code words at batch tiles above 1 and with one shift per code at a tile of 1
+   * (plan.ts usesRotatedCodeWords); 'rotated-words' and 'per-code-shifts' force one way, to compare.
    */
-  rotatedCodeWords?: boolean;
+  codeDecode?: CodeDecode;
   /**
    * Whether 'fused-banked' reads the 4-bit codes of a k = 16 layer in pairs (plan.ts canPairCodes): half the
    * lookups, into 256-entry tables of pair sums built in the workgroup; default true. False keeps one lookup per
@@ -347,6 +348,14 @@ function checkSwitchOption(name: string, value: boolean | undefined, fallback: b
   return value;
 }
 
+function checkCodeDecode(value: CodeDecode | undefined): CodeDecode {
+  if (value === undefined) return 'auto';
+  if (!CODE_DECODES.includes(value)) {
+    throw new KernelInputError(`codeDecode must be one of ${CODE_DECODES.join(', ')}, got ${String(value)}`);
+  }
+  return value;
+}
+
 function checkAblation(value: GatherAblation | undefined): GatherAblation {
   if (value === undefined) return 'none';
   if (!GATHER_ABLATIONS.includes(value)) {
@@ -411,7 +420,7 @@ export function createLayerExecutor(
   const vectorTableBuild = checkSwitchOption('vectorTableBuild', options.vectorTableBuild, true);
   const constantTableOffsets = checkSwitchOption('constantTableOffsets', options.constantTableOffsets, true);
   const pairCodes = checkSwitchOption('pairCodes', options.pairCodes, true);
-  const rotatedCodeWords = checkSwitchOption('rotatedCodeWords', options.rotatedCodeWords, true);
+  const codeDecode = checkCodeDecode(options.codeDecode);
   const { rows, cols } = layer;
   if (buffers.bias) requireBuffer(label, 'bias', buffers.bias, rows * FLOAT_BYTES, `rows ${rows} × 4`);
 
@@ -436,7 +445,7 @@ export function createLayerExecutor(
     batchTile,
     vectorTableBuild,
     constantTableOffsets,
-    rotatedCodeWords,
+    codeDecode,
     pairCodes,
     ablation,
     maxBindingBytes,

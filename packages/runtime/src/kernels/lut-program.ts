@@ -185,7 +185,7 @@ export function createLutProgram(
             ROWS_PER_INVOCATION: rowsPerInvocation,
             STAGE_COUNT: stageCount,
             CONSTANT_TABLE_OFFSETS: context.constantTableOffsets ? 1 : 0,
-            ROTATED_CODE_WORDS: usesRotatedCodeWords(context.rotatedCodeWords, batchTile) ? 1 : 0,
+            ROTATED_CODE_WORDS: usesRotatedCodeWords(context.codeDecode, batchTile) ? 1 : 0,
           }
         : {}),
     };

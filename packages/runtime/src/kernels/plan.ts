@@ -421,14 +421,22 @@ export function bankedRowsPerInvocation(
 }
 
 /**
+ * How the banked gathers decode 8-bit codes (k = 256, and k = 16 read in pairs): from code words rotated once by the
+ * lane's byte rotation, so that every code takes a constant shift ('rotated-words'), or with one shift by a per-lane
+ * amount per code ('per-code-shifts'); 'auto' picks by the batch tile (usesRotatedCodeWords).
+ */
+export type CodeDecode = 'auto' | 'rotated-words' | 'per-code-shifts';
+export const CODE_DECODES: readonly CodeDecode[] = ['auto', 'rotated-words', 'per-code-shifts'];
+
+/**
  * Whether a banked gather decodes its 8-bit codes from rotated code words (pq_gather.wgsl ROTATED_CODE_WORDS):
- * where the caller allows it (`rotatedCodeWords`, default true) and the batch tile is above 1. H200, fused-banked,
+ * always or never where the caller says so, and with 'auto' where the batch tile is above 1. H200, fused-banked,
  * beside one shift per code in the same run (docs/kernel-attempts.md, steps 26 and 28): batch 8, 16384², d=4
  * k=256 330.9 against 345.1 µs, d=8 k=256 186.8 against 192.8; 4096², d=4 k=256 39.5 against 44.8. At a batch tile
  * of 1 it was no faster and for d=4 k=256 slower (60.5 against 58.4 µs), so a tile of 1 keeps the per-code shifts.
  */
-export function usesRotatedCodeWords(allowed: boolean, batchTile: number): boolean {
-  return allowed && batchTile > 1;
+export function usesRotatedCodeWords(decode: CodeDecode, batchTile: number): boolean {
+  return decode === 'rotated-words' || (decode === 'auto' && batchTile > 1);
 }
 
 /** `const MAX_WORDS_IN_FLIGHT` of shaders/pq_gather.wgsl (the size of its register array of code words). */

@@ -6,7 +6,7 @@
 import type { DispatchSize } from '../gpu/dispatch';
 import { GpuLimitError } from '../gpu/errors';
 import type { UniformLayout } from '../gpu/uniforms';
-import type { ExecutorVariant } from './plan';
+import type { CodeDecode, ExecutorVariant } from './plan';
 
 export interface ProgramContext {
   device: GPUDevice;
@@ -33,8 +33,8 @@ export interface ProgramContext {
   vectorTableBuild: boolean;
   /** Whether the banked gathers' table offsets are pipeline constants (pq_gather.wgsl CONSTANT_TABLE_OFFSETS). */
   constantTableOffsets: boolean;
-  /** Whether the banked gathers decode 8-bit codes from rotated code words (pq_gather.wgsl ROTATED_CODE_WORDS). */
-  rotatedCodeWords: boolean;
+  /** How the banked gathers decode 8-bit codes (plan.ts CodeDecode, pq_gather.wgsl ROTATED_CODE_WORDS). */
+  codeDecode: CodeDecode;
   /** Whether 'fused-banked' reads a k = 16 layer's 4-bit codes in pairs (pq_gather.wgsl PAIRED_CODES). */
   pairCodes: boolean;
   /** A stage the PQ / RQ gathers leave out, for measuring only (GatherAblation); 'none' in use. */
