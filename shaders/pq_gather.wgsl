@@ -80,15 +80,18 @@ fn synthetic_word(row: u32, word: u32) -> u32 {
 // [BATCH_TILE used][stage_count][chunk_segments][K]
 var<workgroup> lut_tile: array<f32, LUT_TILE_FLOATS>;
 
-// Code of segment `segment` from `word`, the packed word that holds it (word index `word_index`).
-fn unpack_code(word: u32, word_index: u32, segment: u32) -> u32 {
-  let code = (word >> ((segment - word_index * CODES_PER_WORD) * BITS)) & CODE_MASK;
-  // A code ≥ K is malformed data (the format rejects it); clamp so the read stays inside the table. With
-  // K = 2^BITS every bit pattern is a code, and the pipeline-constant condition drops the clamp.
+// A code ≥ K is malformed data (the format rejects it); clamp so the read stays inside the table. With K = 2^BITS
+// every bit pattern is a code, and the pipeline-constant condition drops the clamp.
+fn clamp_code(code: u32) -> u32 {
   if (K <= CODE_MASK) {
     return min(code, K - 1u);
   }
   return code;
+}
+
+// Code of segment `segment` from `word`, the packed word that holds it (word index `word_index`).
+fn unpack_code(word: u32, word_index: u32, segment: u32) -> u32 {
+  return clamp_code((word >> ((segment - word_index * CODES_PER_WORD) * BITS)) & CODE_MASK);
 }
 
 fn storage_lut_index(input: u32, stage: u32, segment: u32, code: u32) -> u32 {
@@ -369,10 +372,7 @@ fn gather_banked_rows(work: Work, local_index: u32, group: u32) {
             for (var i = 0u; i < CODES_PER_WORD; i++) {
               let position = (i + code_rotation) & (CODES_PER_WORD - 1u);
               for (var r = 0u; r < ROWS_PER_INVOCATION; r++) {
-                var code = (words[r * MAX_WORDS_IN_FLIGHT + v] >> (position * BITS)) & CODE_MASK;
-                if (K <= CODE_MASK) {
-                  code = min(code, K - 1u);
-                }
+                let code = clamp_code((words[r * MAX_WORDS_IN_FLIGHT + v] >> (position * BITS)) & CODE_MASK);
                 // segment_base + position < GROUP_SEGMENTS, a power of two: `|` is `+` here, and says so to the
                 // driver's bit analysis.
                 add_banked_entry(&sums, r, stage, (code * GROUP_SEGMENTS) | (segment_base + position));
@@ -546,10 +546,10 @@ fn gather_banked_byte_rows(work: Work, local_index: u32, group: u32) {
   var segment_of_step = array<u32, MAX_GROUP_SEGMENTS>();
   var word_offsets = array<u32, MAX_WORDS_IN_FLIGHT>();
   for (var v = 0u; v < GROUP_WORDS; v++) {
-    word_offsets[v] = (group * GROUP_WORDS + ((v + word_rotation) & (GROUP_WORDS - 1u))) * ROW_TILE;
+    let word_in_group = (v + word_rotation) & (GROUP_WORDS - 1u);
+    word_offsets[v] = (group * GROUP_WORDS + word_in_group) * ROW_TILE;
     for (var i = 0u; i < CODES_PER_WORD; i++) {
-      segment_of_step[v * CODES_PER_WORD + i] = ((v + word_rotation) & (GROUP_WORDS - 1u)) * CODES_PER_WORD +
-        ((i + lane) & (CODES_PER_WORD - 1u));
+      segment_of_step[v * CODES_PER_WORD + i] = word_in_group * CODES_PER_WORD + ((i + lane) & (CODES_PER_WORD - 1u));
     }
   }
   let row_step = WORKGROUP_SIZE * ROWS_PER_INVOCATION;
@@ -564,10 +564,7 @@ fn gather_banked_byte_rows(work: Work, local_index: u32, group: u32) {
         }
         for (var i = 0u; i < CODES_PER_WORD; i++) {
           for (var r = 0u; r < ROWS_PER_INVOCATION; r++) {
-            var code = (rotated[r] >> (i * BITS)) & CODE_MASK;
-            if (K <= CODE_MASK) {
-              code = min(code, K - 1u);
-            }
+            let code = clamp_code((rotated[r] >> (i * BITS)) & CODE_MASK);
             // segment_of_step < GROUP_SEGMENTS, a power of two: `|` is `+` here.
             add_banked_entry(&sums, r, stage, (code * GROUP_SEGMENTS) | segment_of_step[v * CODES_PER_WORD + i]);
           }

@@ -88,7 +88,8 @@ export interface PqwebLayerSet {
   destroy(): void;
 }
 
-function upload(
+/** A storage buffer holding `data`. */
+export function upload(
   device: GPUDevice,
   label: string,
   data: Float32Array<ArrayBuffer> | Uint32Array<ArrayBuffer>,
@@ -100,6 +101,42 @@ function upload(
   });
   device.queue.writeBuffer(buffer, 0, data);
   return buffer;
+}
+
+/**
+ * A random PQ layer of `rows` × `cols` with sub-vectors of `d` and `k` centroids: its descriptor, its codes (row
+ * major, and in the GPU layout of kernels/code-layout.ts), codebook and bias.
+ */
+export function randomPqLayer(
+  random: SeededRandom,
+  name: string,
+  rows: number,
+  cols: number,
+  d: number,
+  k: number,
+): {
+  layer: Extract<LutLayerDescriptor, { method: 'pq' }>;
+  words: Uint32Array<ArrayBuffer>;
+  gpuWords: Uint32Array<ArrayBuffer>;
+  codebook: Float32Array<ArrayBuffer>;
+  bias: Float32Array<ArrayBuffer>;
+} {
+  const segments = Math.ceil(cols / d);
+  const { words, packing } = randomPackedCodes(random, rows, segments, k);
+  const codebook = random.floats(segments * k * d);
+  const bias = random.floats(rows);
+  const layer: LutLayerDescriptor = {
+    method: 'pq',
+    name,
+    rows,
+    cols,
+    d,
+    k,
+    segments,
+    packing,
+    activation: 'none',
+  };
+  return { layer, words, gpuWords: interleaveCodeRows(words, rows, packing.wordsPerRow), codebook, bias };
 }
 
 /**
@@ -324,24 +361,16 @@ export function createPqwebLayers(
 
   for (const { d, k } of PQ_CONFIGS) {
     const name = `${shape.name}/pq-d${d}-k${k}`;
-    const random = new SeededRandom(seedFor(seed, name));
-    const segments = Math.ceil(cols / d);
-    const { words, packing } = randomPackedCodes(random, rows, segments, k);
-    const codebook = random.floats(segments * k * d);
-    const bias = random.floats(rows);
-    const layer: LutLayerDescriptor = {
-      method: 'pq',
+    const { layer, words, gpuWords, codebook, bias } = randomPqLayer(
+      new SeededRandom(seedFor(seed, name)),
       name,
       rows,
       cols,
       d,
       k,
-      segments,
-      packing,
-      activation: 'none',
-    };
+    );
+    const { packing } = layer;
     const copies = weightCopies(pqWeightBytes(shape, d, k));
-    const gpuWords = interleaveCodeRows(words, rows, packing.wordsPerRow);
     const gpu = Array.from({ length: copies }, (_, c) => ({
       codes: keep(upload(device, `${name}#${c}/codes`, gpuWords)),
       codebook: keep(upload(device, `${name}#${c}/codebook`, codebook)),

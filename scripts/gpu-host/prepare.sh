@@ -2,7 +2,8 @@
 # Builds the git-ignored .gpu/ bundle that runs the kernel benchmark on a bare NVIDIA host with no network
 # (shared/gpu-host.md): a stripped Node, Dawn for Node (npm `webgpu`, linux-x64 only), onnxruntime-node with
 # onnxruntime-common, the Vulkan / GL-dispatch loaders and spirv-tools from Debian, and bench/kernels.ts and
-# bench/pipelines.ts each bundled into one ESM file. Run here, from anywhere in the repository:  bash scripts/gpu-host/prepare.sh
+# bench/pipelines.ts each bundled into one ESM file. Run here, from anywhere in the repository:
+#   bash scripts/gpu-host/prepare.sh
 # Then on the host, from the repository root with .gpu/ carried along:  bash scripts/gpu-host/run.sh
 set -euo pipefail
 

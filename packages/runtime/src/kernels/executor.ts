@@ -348,20 +348,16 @@ function checkSwitchOption(name: string, value: boolean | undefined, fallback: b
   return value;
 }
 
-function checkCodeDecode(value: CodeDecode | undefined): CodeDecode {
-  if (value === undefined) return 'auto';
-  if (!CODE_DECODES.includes(value)) {
-    throw new KernelInputError(`codeDecode must be one of ${CODE_DECODES.join(', ')}, got ${String(value)}`);
-  }
-  return value;
-}
-
-function checkAblation(value: GatherAblation | undefined): GatherAblation {
-  if (value === undefined) return 'none';
-  if (!GATHER_ABLATIONS.includes(value)) {
-    throw new KernelInputError(
-      `ablation must be one of ${GATHER_ABLATIONS.join(', ')}, got ${String(value)}`,
-    );
+/** An option that takes one of `choices` (a JavaScript caller may pass anything): `fallback` when absent. */
+function checkChoiceOption<T extends string>(
+  name: string,
+  value: T | undefined,
+  choices: readonly T[],
+  fallback: T,
+): T {
+  if (value === undefined) return fallback;
+  if (!choices.includes(value)) {
+    throw new KernelInputError(`${name} must be one of ${choices.join(', ')}, got ${String(value)}`);
   }
   return value;
 }
@@ -416,11 +412,11 @@ export function createLayerExecutor(
     MAX_ROWS_PER_INVOCATION,
   );
   const batchTile = checkCountOption('batchTile', options.batchTile, GATHER_BATCH_TILE);
-  const ablation = checkAblation(options.ablation);
+  const ablation = checkChoiceOption('ablation', options.ablation, GATHER_ABLATIONS, 'none');
   const vectorTableBuild = checkSwitchOption('vectorTableBuild', options.vectorTableBuild, true);
   const constantTableOffsets = checkSwitchOption('constantTableOffsets', options.constantTableOffsets, true);
   const pairCodes = checkSwitchOption('pairCodes', options.pairCodes, true);
-  const codeDecode = checkCodeDecode(options.codeDecode);
+  const codeDecode = checkChoiceOption('codeDecode', options.codeDecode, CODE_DECODES, 'auto');
   const { rows, cols } = layer;
   if (buffers.bias) requireBuffer(label, 'bias', buffers.bias, rows * FLOAT_BYTES, `rows ${rows} × 4`);
 
