@@ -12,10 +12,20 @@ const LOG_LEVEL_LINE = /^(info|warning|error|verbose|debug):$/;
 // function keeps the WGSL name, which is what says which kernel a module is.
 const ENTRY_POINT = /^\s*OpEntryPoint\s+GLCompute\s+%(\S+)\s+"([^"]+)"/m;
 
+// Enumerants Dawn emits that Debian 12's spirv-as (SPIRV-Tools 2023.1) does not know by name, as the literal
+// words its `!` syntax writes: the binary is the same. Dawn marks entry points MaximallyReconvergesKHR on drivers
+// with VK_KHR_shader_maximal_reconvergence (the NVIDIA driver of the H200 host).
+const NEWER_ENUMERANTS: ReadonlyArray<readonly [RegExp, string]> = [[/\bMaximallyReconvergesKHR\b/g, '!6023']];
+
+/** `assembly` with enumerants newer than Debian 12's assembler written as literal words (NEWER_ENUMERANTS). */
+export function forOlderAssembler(assembly: string): string {
+  return NEWER_ENUMERANTS.reduce((text, [name, word]) => text.replace(name, word), assembly);
+}
+
 export interface DumpedModule {
   /** The WGSL entry point the module was made from, e.g. gather_banked_fused_vec4. */
   entryPoint: string;
-  /** SPIR-V assembly as spirv-as reads it (Dawn's header comment line left out). */
+  /** SPIR-V assembly as spirv-as reads it (Dawn's header comment line left out, forOlderAssembler applied). */
   assembly: string;
 }
 
@@ -31,7 +41,7 @@ export function parseSpirvDumps(
   let current: string[] | null = null;
   const finish = (): void => {
     if (!current) return;
-    const assembly = `${current.join('\n').trimEnd()}\n`;
+    const assembly = forOlderAssembler(`${current.join('\n').trimEnd()}\n`);
     const entry = ENTRY_POINT.exec(assembly);
     if (entry?.[1]) modules.push({ entryPoint: entry[1], assembly });
     current = null;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OptionsError } from '../lib/options';
-import { fileSlug, parseSpirvDumps, SPIRV_DUMP_HEADER } from '../lib/spirv-dump';
+import { fileSlug, forOlderAssembler, parseSpirvDumps, SPIRV_DUMP_HEADER } from '../lib/spirv-dump';
 import { parsePipelinesOptions, pipelineSpecs } from '../pipelines';
 
 function module(name: string): string {
@@ -42,6 +42,18 @@ describe('parseSpirvDumps', () => {
       [],
     );
     expect(parseSpirvDumps('info:\nno shaders here\n')).toEqual([]);
+  });
+
+  it("writes enumerants newer than Debian 12's spirv-as as literal words, in dumps and alone", () => {
+    // What Dawn printed on the H200 host (NVIDIA 580 offers VK_KHR_shader_maximal_reconvergence).
+    const mode = '               OpExecutionMode %gather_banked MaximallyReconvergesKHR';
+    const dumped = parseSpirvDumps(`${SPIRV_DUMP_HEADER}\n${module('gather_banked')}\n${mode}\n`);
+    expect(dumped[0]?.assembly).toContain('OpExecutionMode %gather_banked !6023\n');
+    expect(dumped[0]?.assembly).not.toContain('Maximally');
+    expect(forOlderAssembler(`${mode}\n${mode}`)).toBe(
+      `${mode.replace('MaximallyReconvergesKHR', '!6023')}\n${mode.replace('MaximallyReconvergesKHR', '!6023')}`,
+    );
+    expect(forOlderAssembler('OpExecutionMode %main LocalSize 512 1 1')).toBe('OpExecutionMode %main LocalSize 512 1 1');
   });
 
   it('makes labels file-name safe', () => {

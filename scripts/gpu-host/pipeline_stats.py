@@ -17,6 +17,7 @@ Uses only the Python standard library (ctypes) and the system's Vulkan loader (l
 
 import ctypes as C
 import json
+import os
 import struct
 import sys
 
@@ -31,6 +32,7 @@ ST_DEVICE_CREATE_INFO = 3
 ST_SHADER_MODULE_CREATE_INFO = 16
 ST_PIPELINE_SHADER_STAGE_CREATE_INFO = 18
 ST_COMPUTE_PIPELINE_CREATE_INFO = 29
+ST_PIPELINE_CACHE_CREATE_INFO = 17
 ST_PIPELINE_LAYOUT_CREATE_INFO = 30
 ST_DESCRIPTOR_SET_LAYOUT_CREATE_INFO = 32
 ST_PHYSICAL_DEVICE_FEATURES_2 = 1000059000
@@ -45,6 +47,11 @@ ST_PIPELINE_EXECUTABLE_STATISTIC = 1000269004
 ST_PIPELINE_EXECUTABLE_INTERNAL_REPRESENTATION = 1000269005
 
 EXTENSION = b'VK_KHR_pipeline_executable_properties'
+# Extensions Dawn enables where the driver has them and whose SPIR-V it then emits (MaximallyReconvergesKHR on every
+# entry point, with the NVIDIA 580 driver): enabled here too, each with its one-VkBool32 feature struct, so the
+# modules compile as they do under Dawn. Maximal reconvergence requires subgroup uniform control flow.
+OPTIONAL_EXTENSIONS = ((b'VK_KHR_shader_subgroup_uniform_control_flow', 1000323000),
+                       (b'VK_KHR_shader_maximal_reconvergence', 1000434000))
 QUEUE_COMPUTE_BIT = 0x2
 SHADER_STAGE_COMPUTE_BIT = 0x20
 CAPTURE_STATISTICS_BIT = 0x40
@@ -67,6 +74,11 @@ def feature_struct(s_type, count):
     features = Features()
     features.sType = s_type
     return features
+
+
+class PipelineCacheCreateInfo(C.Structure):
+    _fields_ = [('sType', C.c_uint32), ('pNext', C.c_void_p), ('flags', C.c_uint32),
+                ('initialDataSize', C.c_size_t), ('pInitialData', C.c_void_p)]
 
 
 class ApplicationInfo(C.Structure):
@@ -248,14 +260,17 @@ class Driver:
         self.device_name = bytes(properties[20:276]).split(b'\0', 1)[0].decode()
         self._create_device()
 
-    def _has_extension(self, physical):
+    def _has_extension(self, physical, name=EXTENSION):
+        return name in self._extensions(physical)
+
+    def _extensions(self, physical):
         count = C.c_uint32()
         check(self.vk.vkEnumerateDeviceExtensionProperties(C.c_void_p(physical), None, C.byref(count), None),
               'vkEnumerateDeviceExtensionProperties')
         extensions = (ExtensionProperties * count.value)()
         check(self.vk.vkEnumerateDeviceExtensionProperties(C.c_void_p(physical), None, C.byref(count), extensions),
               'vkEnumerateDeviceExtensionProperties')
-        return any(extension.extensionName == EXTENSION for extension in extensions)
+        return {extension.extensionName for extension in extensions}
 
     def _create_device(self):
         vk = self.vk
@@ -268,6 +283,13 @@ class Driver:
             chain.append(feature_struct(ST_PHYSICAL_DEVICE_VULKAN_1_3_FEATURES, 15))
         executable = feature_struct(ST_PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES, 1)
         chain.append(executable)
+        offered = self._extensions(self.physical.value)
+        enabled = [EXTENSION]
+        for name, s_type in OPTIONAL_EXTENSIONS:
+            if name in offered:
+                enabled.append(name)
+                chain.append(feature_struct(s_type, 1))
+        self.enabled_extensions = [name.decode() for name in enabled]
         for first, second in zip(chain, chain[1:]):
             first.pNext = C.cast(C.pointer(second), C.c_void_p)
         self.features = chain
@@ -283,9 +305,9 @@ class Driver:
             raise VulkanError(f'{self.device_name} has no compute queue')
         priority = C.c_float(1.0)
         queue = DeviceQueueCreateInfo(ST_DEVICE_QUEUE_CREATE_INFO, None, 0, family, 1, C.pointer(priority))
-        extensions = (C.c_char_p * 1)(EXTENSION)
+        extensions = (C.c_char_p * len(enabled))(*enabled)
         info = DeviceCreateInfo(ST_DEVICE_CREATE_INFO, C.cast(C.pointer(chain[0]), C.c_void_p), 0, 1,
-                                C.pointer(queue), 0, None, 1, extensions, None)
+                                C.pointer(queue), 0, None, len(enabled), extensions, None)
         self.device = C.c_void_p()
         check(vk.vkCreateDevice(self.physical, C.byref(info), None, C.byref(self.device)), 'vkCreateDevice')
 
@@ -302,7 +324,7 @@ class Driver:
         self.get_representations = device_function(b'vkGetPipelineExecutableInternalRepresentationsKHR',
                                                    C.c_void_p, C.c_void_p, C.POINTER(C.c_uint32), C.c_void_p)
 
-    def statistics(self, code, internal=False):
+    def statistics(self, code, internal=False, cache_path=None):
         """The driver's executables for one compute module: name, subgroup size, statistics (and text IR)."""
         vk = self.vk
         words = struct.unpack(f'<{len(code) // 4}I', code[:len(code) // 4 * 4])
@@ -333,8 +355,23 @@ class Driver:
         pipeline_info = ComputePipelineCreateInfo(ST_COMPUTE_PIPELINE_CREATE_INFO, None, flags, stage,
                                                   pipeline_layout.value, 0, -1)
         pipeline = C.c_uint64()
-        check(vk.vkCreateComputePipelines(self.device, C.c_uint64(0), 1, C.byref(pipeline_info), None,
+        cache = C.c_uint64(0)
+        if cache_path:
+            cache_info = PipelineCacheCreateInfo(ST_PIPELINE_CACHE_CREATE_INFO, None, 0, 0, None)
+            check(vk.vkCreatePipelineCache(self.device, C.byref(cache_info), None, C.byref(cache)),
+                  'vkCreatePipelineCache')
+        check(vk.vkCreateComputePipelines(self.device, cache, 1, C.byref(pipeline_info), None,
                                           C.byref(pipeline)), f'vkCreateComputePipelines ({entry.decode()})')
+        if cache_path:
+            # The driver's compiled code travels in its pipeline cache blob; scripts/gpu-host/sass.py finds the
+            # machine code in it and disassembles it where the CUDA toolkit's nvdisasm is installed.
+            size = C.c_size_t()
+            check(vk.vkGetPipelineCacheData(self.device, cache, C.byref(size), None), 'vkGetPipelineCacheData')
+            blob = C.create_string_buffer(size.value)
+            check(vk.vkGetPipelineCacheData(self.device, cache, C.byref(size), blob), 'vkGetPipelineCacheData')
+            with open(cache_path, 'wb') as target:
+                target.write(blob.raw[:size.value])
+            vk.vkDestroyPipelineCache(self.device, cache, None)
         try:
             return {'entryPoint': entry.decode(), 'bindings': len(bindings),
                     'executables': self._executables(pipeline.value, internal)}
@@ -395,6 +432,15 @@ class Driver:
 
 def main(argv):
     internal = '--internal' in argv
+    cache_dir = None
+    if '--cache-dir' in argv:
+        at = argv.index('--cache-dir')
+        if at + 1 >= len(argv):
+            print('error: --cache-dir needs a directory', file=sys.stderr)
+            return 2
+        cache_dir = argv[at + 1]
+        os.makedirs(cache_dir, exist_ok=True)
+        argv = argv[:at] + argv[at + 2:]
     paths = [arg for arg in argv if arg != '--internal']
     if not paths:
         print(__doc__.strip(), file=sys.stderr)
@@ -409,7 +455,9 @@ def main(argv):
         try:
             with open(path, 'rb') as source:
                 code = source.read()
-            record = {'file': path, 'device': driver.device_name, **driver.statistics(code, internal)}
+            record = {'file': path, 'device': driver.device_name, 'extensions': driver.enabled_extensions,
+                      **driver.statistics(code, internal, cache_dir and os.path.join(
+                          cache_dir, os.path.basename(path) + '.cache'))}
         except (OSError, VulkanError) as error:
             record = {'file': path, 'device': driver.device_name, 'error': str(error)}
             status = 1

@@ -30,9 +30,15 @@ case "$ENTRY" in
     exit 2
     ;;
 esac
-for part in node.xz webgpu.tar.xz onnxruntime.tar.xz "bundle/$ENTRY.mjs"; do
+PARTS=(node.xz webgpu.tar.xz "bundle/$ENTRY.mjs")
+# onnxruntime-node only where a contender needs it (prepare.sh --no-ort leaves it out).
+if [ "$ENTRY" = kernels ] && [[ " $* " != *" --no-ort "* ]]; then
+  PARTS+=(onnxruntime.tar.xz)
+fi
+for part in "${PARTS[@]}"; do
   if [ ! -f "$GPU_DIR/$part" ]; then
-    echo "error: $GPU_DIR/$part is missing; run bash scripts/gpu-host/prepare.sh on the dev machine and carry .gpu" >&2
+    echo "error: $GPU_DIR/$part is missing; run bash scripts/gpu-host/prepare.sh on the dev machine and carry .gpu" \
+      "(a bundle made with --no-ort runs bench:pipelines and run.sh --no-ort only)" >&2
     exit 1
   fi
 done
@@ -51,8 +57,9 @@ with lzma.open(os.path.join(gpu_dir, 'node.xz')) as source, open(os.path.join(wo
     shutil.copyfileobj(source, target)
 os.chmod(os.path.join(work, 'node'), 0o755)
 for name in ('webgpu.tar.xz', 'onnxruntime.tar.xz'):
-    with tarfile.open(os.path.join(gpu_dir, name)) as archive:
-        archive.extractall(work)
+    if os.path.exists(os.path.join(gpu_dir, name)):
+        with tarfile.open(os.path.join(gpu_dir, name)) as archive:
+            archive.extractall(work)
 PY
 # Next to node_modules, so the bundle's bare imports ('webgpu', 'onnxruntime-node') resolve: ESM ignores NODE_PATH.
 cp "$GPU_DIR/bundle/$ENTRY.mjs" "$WORK/bench/$ENTRY.mjs"
