@@ -338,6 +338,7 @@ fn gather_banked_rows(work: Work, local_index: u32, group: u32) {
     gather_banked_byte_rows(work, local_index, group);
     return;
   }
+  let table_floats = GROUP_SEGMENTS * K;
   let lane = local_index % ROW_TILE;
   let word_rotation = (lane / CODES_PER_WORD) & (GROUP_WORDS - 1u);
   let code_rotation = lane & (CODES_PER_WORD - 1u);
@@ -375,7 +376,16 @@ fn gather_banked_rows(work: Work, local_index: u32, group: u32) {
                 let code = clamp_code((words[r * MAX_WORDS_IN_FLIGHT + v] >> (position * BITS)) & CODE_MASK);
                 // segment_base + position < GROUP_SEGMENTS, a power of two: `|` is `+` here, and says so to the
                 // driver's bit analysis.
-                add_banked_entry(&sums, r, stage, (code * GROUP_SEGMENTS) | (segment_base + position));
+                let entry = (code * GROUP_SEGMENTS) | (segment_base + position);
+                // The lookup written out as before f026bc8, not through add_banked_entry: with that call the H200
+                // ran 4-bit codes at batch 8 2.8× slower, same instruction count (docs/kernel-attempts.md step 29).
+                for (var b = 0u; b < TILE_INPUTS; b++) {
+                  if (skips(ABLATE_LOOKUPS)) {
+                    sums[r * BATCH_TILE + b] += index_as_float(entry);
+                  } else {
+                    sums[r * BATCH_TILE + b] += lut_tile[(b * stage_count + stage) * table_floats + entry];
+                  }
+                }
               }
             }
           }
