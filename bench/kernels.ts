@@ -61,6 +61,11 @@ import { type StageTimes, StageTimestamps } from './lib/stage-timer';
 
 /** Dawn toggles for GPU timestamps that are not quantized (shared/gpu-host.md). */
 const DAWN_FLAGS = ['disable-dawn-features=timestamp_quantization', 'enable-dawn-features=allow_unsafe_apis'];
+/** --without-robustness: no bounds clamps on any index Dawn cannot prove in range (measuring only). */
+const WITHOUT_ROBUSTNESS_FLAGS = [
+  'disable-dawn-features=timestamp_quantization',
+  'enable-dawn-features=allow_unsafe_apis,disable_robustness',
+];
 const FLOAT_BYTES = 4;
 
 interface Context {
@@ -599,8 +604,9 @@ async function main(): Promise<void> {
   }
   checkTuningLabels(options.tuningLabels);
   const started = Date.now();
+  const dawnFlags = options.withoutRobustness ? WITHOUT_ROBUSTNESS_FLAGS : DAWN_FLAGS;
   const { adapter, device } = await createNodeDevice({
-    dawnFlags: DAWN_FLAGS,
+    dawnFlags,
     optionalFeatures: ['subgroups', 'timestamp-query'],
   });
   const adapterRecord = describeAdapter(adapter, device);
@@ -648,7 +654,7 @@ async function main(): Promise<void> {
     grid: quick ? 'quick' : 'full',
     machine: describeMachine(),
     adapter: adapterRecord,
-    dawnFlags: DAWN_FLAGS,
+    dawnFlags,
     timer: timestamps ? 'gpu-timestamps' : 'wall',
     timing: {
       warmupMs: plan.warmupMs,
@@ -679,7 +685,9 @@ async function main(): Promise<void> {
     truncated: false,
     notes,
   };
-  const fileName = `kernels-${adapterSlug(adapterRecord)}${quick && !adapterRecord.isSwiftShader ? '-quick' : ''}.json`;
+  const fileName = `kernels-${adapterSlug(adapterRecord)}${quick && !adapterRecord.isSwiftShader ? '-quick' : ''}${
+    options.withoutRobustness ? '-without-robustness' : ''
+  }.json`;
   const write = () => {
     run.elapsedS = (Date.now() - started) / 1000;
     for (const dir of options.outDirs) {

@@ -41,7 +41,11 @@ function loadRun(path: string): BenchRun {
 const resultsDir = argument('--results', DEFAULT_RESULTS_DIR);
 const output = argument('--out', DEFAULT_OUTPUT);
 const runs: LoadedRun[] = readdirSync(resultsDir)
-  .filter((name) => name.startsWith('kernels-') && name.endsWith('.json'))
+  // Runs with Dawn's robustness off (bench:kernels --without-robustness) measure what bounds checks cost; no browser
+  // runs that way, so they are not results.
+  .filter(
+    (name) => name.startsWith('kernels-') && name.endsWith('.json') && !name.includes('-without-robustness'),
+  )
   .sort()
   .map((name) => {
     const file = join(resultsDir, name);

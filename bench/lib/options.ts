@@ -16,6 +16,10 @@ export const USAGE = `pnpm bench:kernels [options]
   --ablations        also time each LUT gather with one stage left out (code loads, lookups, table build) and
                      with all three left out (its skeleton), and with --tunings each named row's skeleton too:
                      measuring only, their results are wrong by design and not checked
+  --without-robustness
+                     measuring only: Dawn's disable_robustness toggle, so no kernel's indices are clamped (what
+                     WebGPU's bounds checks cost; browsers keep them); the JSON is kernels-<adapter>-without-robustness.json,
+                     which bench:report leaves out
   --command TEXT     the command recorded in the JSON (default: pnpm bench:kernels + these arguments)
   --help`;
 
@@ -35,6 +39,8 @@ export interface BenchOptions {
   tuningLabels: string[] | null;
   /** Time the ablation rows (LayerExecutorOptions.ablation), unchecked. */
   ablations: boolean;
+  /** Dawn's disable_robustness toggle (measuring only). */
+  withoutRobustness: boolean;
   command: string;
   help: boolean;
 }
@@ -71,6 +77,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     tunings: true,
     tuningLabels: null,
     ablations: false,
+    withoutRobustness: false,
     command: ['pnpm bench:kernels', ...argv].join(' '),
     help: false,
   };
@@ -121,6 +128,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case '--ablations':
         options.ablations = true;
+        break;
+      case '--without-robustness':
+        options.withoutRobustness = true;
         break;
       case '--command':
         options.command = value();

@@ -15,7 +15,9 @@ const ENTRY_POINT = /^\s*OpEntryPoint\s+GLCompute\s+%(\S+)\s+"([^"]+)"/m;
 // Enumerants Dawn emits that Debian 12's spirv-as (SPIRV-Tools 2023.1) does not know by name, as the literal
 // words its `!` syntax writes: the binary is the same. Dawn marks entry points MaximallyReconvergesKHR on drivers
 // with VK_KHR_shader_maximal_reconvergence (the NVIDIA driver of the H200 host).
-const NEWER_ENUMERANTS: ReadonlyArray<readonly [RegExp, string]> = [[/\bMaximallyReconvergesKHR\b/g, '!6023']];
+const NEWER_ENUMERANTS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/\bMaximallyReconvergesKHR\b/g, '!6023'],
+];
 
 /** `assembly` with enumerants newer than Debian 12's assembler written as literal words (NEWER_ENUMERANTS). */
 export function forOlderAssembler(assembly: string): string {

@@ -38,6 +38,8 @@ describe('bench:kernels options', () => {
   it('times the ablation rows only when asked', () => {
     expect(parseOptions([]).ablations).toBe(false);
     expect(parseOptions(['--ablations', '--no-tunings'])).toMatchObject({ ablations: true, tunings: false });
+    expect(parseOptions([]).withoutRobustness).toBe(false);
+    expect(parseOptions(['--without-robustness']).withoutRobustness).toBe(true);
   });
 
   it('keeps the tuning rows --tunings names, trimmed', () => {

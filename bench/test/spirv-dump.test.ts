@@ -53,7 +53,9 @@ describe('parseSpirvDumps', () => {
     expect(forOlderAssembler(`${mode}\n${mode}`)).toBe(
       `${mode.replace('MaximallyReconvergesKHR', '!6023')}\n${mode.replace('MaximallyReconvergesKHR', '!6023')}`,
     );
-    expect(forOlderAssembler('OpExecutionMode %main LocalSize 512 1 1')).toBe('OpExecutionMode %main LocalSize 512 1 1');
+    expect(forOlderAssembler('OpExecutionMode %main LocalSize 512 1 1')).toBe(
+      'OpExecutionMode %main LocalSize 512 1 1',
+    );
   });
 
   it('makes labels file-name safe', () => {

@@ -24,15 +24,20 @@ GPU_DIR="$ROOT/.gpu"
 # The device tool carries at most 64 MiB, the bundle and the working tree's tracked files together.
 CARRY_LIMIT_BYTES=$((64 * 1024 * 1024))
 # The loaders gpu-host.md lists: libvulkan1 alone fails with "Could not get 'vkCreateInstance' via
-# 'vk_icdGetInstanceProcAddr' for ICD libGLX_nvidia.so.0"; the glvnd packages fix it.
-DEBS=(libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2 spirv-tools)
+# 'vk_icdGetInstanceProcAddr' for ICD libGLX_nvidia.so.0"; the glvnd packages fix it. spirv-tools (bench:pipelines)
+# and zstd (scripts/gpu-host/sass.py unpacks the driver's pipeline cache with it) are for the tools, not the bench.
+DEBS=(libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2 spirv-tools zstd liblz4-1)
 
 cd "$ROOT"
 STAGE="$(mktemp -d)"
 trap 'rm -rf "$STAGE"' EXIT
-# xz -9e of Node takes minutes on 2 cores: keep node.xz when it was made from this very binary.
+# xz's x86 branch filter before LZMA2 packs the native code ~10% smaller (1 MiB on onnxruntime, more on Node), which
+# is what lets the bundle with onnxruntime-node and the tracked tree fit the device tool's 64 MiB. Python's lzma (run.sh)
+# reads the filter chain from the .xz header.
+XZ=(xz -T0 --x86 --lzma2=preset=9e)
+# xz -9e of Node takes minutes on 2 cores: keep node.xz when it was made from this very binary this very way.
 NODE_BIN="$(command -v node)"
-NODE_SUM="$(sha256sum "$NODE_BIN" | cut -d' ' -f1)"
+NODE_SUM="$(sha256sum "$NODE_BIN" | cut -d' ' -f1) ${XZ[*]}"
 if [ -f "$GPU_DIR/node.xz" ] && [ "$(cat "$GPU_DIR/node.source-sha256" 2>/dev/null)" = "$NODE_SUM" ]; then
   mv "$GPU_DIR/node.xz" "$STAGE/node.xz"
 fi
@@ -45,7 +50,7 @@ if [ -f "$STAGE/node.xz" ]; then
 else
   echo "node: $(node --version), stripped and xz-compressed"
   strip -o "$STAGE/node" "$NODE_BIN"
-  xz -9e -T0 -c "$STAGE/node" > "$GPU_DIR/node.xz"
+  "${XZ[@]}" -c "$STAGE/node" > "$GPU_DIR/node.xz"
 fi
 echo "$NODE_SUM" > "$GPU_DIR/node.source-sha256"
 
@@ -72,7 +77,7 @@ MODS="$STAGE/mods/node_modules"
 mkdir -p "$MODS/webgpu/dist"
 cp "$WEBGPU_DIR/package.json" "$WEBGPU_DIR/index.js" "$WEBGPU_DIR/LICENSE.md" "$MODS/webgpu/"
 cp -r "$WEBGPU_DIR/dist/linux-x64" "$MODS/webgpu/dist/"
-tar -C "$STAGE/mods" -cf - node_modules/webgpu | xz -9e -T0 > "$GPU_DIR/webgpu.tar.xz"
+tar -C "$STAGE/mods" -cf - node_modules/webgpu | "${XZ[@]}" > "$GPU_DIR/webgpu.tar.xz"
 
 if [ "$WITH_ORT" = 1 ]; then
   echo "onnxruntime-node $(node -p "require('$ORT_DIR/package.json').version") (linux-x64 binding) + onnxruntime-common"
@@ -81,7 +86,7 @@ if [ "$WITH_ORT" = 1 ]; then
   cp -r "$ORT_DIR/package.json" "$ORT_DIR/dist" "$ORT_STAGE/onnxruntime-node/"
   cp -r "$ORT_DIR/bin/napi-v6/linux/x64" "$ORT_STAGE/onnxruntime-node/bin/napi-v6/linux/"
   cp -r "$ORT_COMMON_DIR/package.json" "$ORT_COMMON_DIR/dist" "$ORT_STAGE/onnxruntime-common/"
-  tar -C "$STAGE/ort" -cf - node_modules | xz -9e -T0 > "$GPU_DIR/onnxruntime.tar.xz"
+  tar -C "$STAGE/ort" -cf - node_modules | "${XZ[@]}" > "$GPU_DIR/onnxruntime.tar.xz"
 else
   echo "onnxruntime-node left out (--no-ort)"
 fi
