@@ -30,6 +30,7 @@ export type ContenderSpec =
         vectorTableBuild?: boolean;
         constantTableOffsets?: boolean;
         codeDecode?: string;
+        gather?: string;
         pairCodes?: boolean;
         ablation?: string;
       };

@@ -451,3 +451,91 @@ export const MAX_WORDS_IN_FLIGHT = 8;
 export function wordsInFlightFor(chunkSegments: number, codesPerWord: number): number {
   return Math.max(1, Math.min(MAX_WORDS_IN_FLIGHT, Math.ceil(chunkSegments / codesPerWord)));
 }
+
+/**
+ * How a PQ layer's gather sums its codes: table lookups (pq_gather.wgsl, every variant above), or decoded centroids
+ * multiplied into the sums of a tile of inputs (pq_decode.wgsl, 'decoded'); 'auto' picks by batch
+ * (usesDecodedGather). 'decoded' applies only where canDecode holds; elsewhere the lookups run.
+ */
+export type GatherAlgorithm = 'auto' | 'lookups' | 'decoded';
+export const GATHER_ALGORITHMS: readonly GatherAlgorithm[] = ['auto', 'lookups', 'decoded'];
+
+/**
+ * Smallest batch for which 'auto' decodes. A lookup serves one input; a decoded centroid serves the whole tile for
+ * d / 4 reads and d multiply-adds per input, and its tile holds codebooks, not per-input tables, so the split-K
+ * partial sums stay few (docs/kernel-attempts.md, step 30).
+ */
+export const DECODE_MIN_BATCH = 4;
+/** pq_decode.wgsl's MAX_DECODE_INPUTS and MAX_DECODE_ROWS (a test checks that they agree). */
+export const DECODE_MAX_INPUTS = 8;
+export const DECODE_MAX_ROWS = 4;
+/** Rows a decoding invocation sums at a time (pq_decode.wgsl DECODE_ROWS) unless the caller sets rowsPerInvocation. */
+export const DECODE_ROWS = 2;
+/** Workgroups a decoded gather aims for: row groups × segment chunks × batch tiles. */
+export const DECODE_TARGET_WORKGROUPS = 512;
+
+/**
+ * Whether pq_decode.wgsl can run a layer: one stage, d a multiple of 4 dividing cols (whole 16-byte vectors), and a
+ * tile that holds at least one segment's codebook (k · d floats; the lookups may still fit a smaller one).
+ */
+export function canDecode(
+  shape: { d: number; k: number; cols: number; stages: number },
+  tileFloatsLimit: number,
+): boolean {
+  return (
+    shape.stages === 1 &&
+    shape.d % 4 === 0 &&
+    shape.cols % shape.d === 0 &&
+    shape.k * shape.d <= tileFloatsLimit
+  );
+}
+
+export function usesDecodedGather(algorithm: GatherAlgorithm, batch: number, decodable: boolean): boolean {
+  if (!decodable || algorithm === 'lookups') return false;
+  return algorithm === 'decoded' || batch >= DECODE_MIN_BATCH;
+}
+
+export interface DecodeGeometry extends GatherGeometry {
+  /** Segments whose codebooks the tile holds at once (pq_decode.wgsl SUB_SEGMENTS); chunks are whole multiples. */
+  subSegments: number;
+  /** Workgroups the dispatch aims for, so that each row group is one pass of the workgroup (gatherBlock). */
+  targetWorkgroups: number;
+}
+
+/**
+ * Geometry of the decoded gather: a batch tile of up to DECODE_MAX_INPUTS inputs; as many segments' codebooks as
+ * the tile budget holds at once (`subSegments`); row groups of one workgroup pass (workgroupSize · rowsPerInvocation
+ * rows); and as many segment chunks (split-K slots) as it takes to reach `targetWorkgroups`, each a whole number of
+ * sub-chunks.
+ */
+export function decodeGeometry(
+  shape: { rows: number; segments: number; k: number; d: number },
+  batch: number,
+  tileFloatsLimit: number,
+  rowsPerStep: number,
+  targetWorkgroups = DECODE_TARGET_WORKGROUPS,
+): DecodeGeometry {
+  const { rows, segments, k, d } = shape;
+  const batchTile = Math.min(batch, DECODE_MAX_INPUTS);
+  const batchTiles = Math.ceil(batch / batchTile);
+  const floatsPerSegment = k * d;
+  const fitting = Math.floor(tileFloatsLimit / floatsPerSegment);
+  if (fitting < 1) {
+    throw storageTooSmall(floatsPerSegment * 4, tileFloatsLimit * 4, `a codebook of k ${k} × d ${d}`);
+  }
+  const subSegments = Math.min(fitting, segments);
+  const subChunks = Math.ceil(segments / subSegments);
+  const rowGroups = Math.ceil(rows / rowsPerStep);
+  const wantedChunks = Math.max(1, Math.ceil(targetWorkgroups / (rowGroups * batchTiles)));
+  const chunkSegments = Math.ceil(subChunks / Math.min(wantedChunks, subChunks)) * subSegments;
+  const chunks = Math.ceil(segments / chunkSegments);
+  return {
+    batchTile,
+    batchTiles,
+    chunkSegments,
+    chunks,
+    tileFloats: subSegments * floatsPerSegment,
+    subSegments,
+    targetWorkgroups: rowGroups * chunks * batchTiles,
+  };
+}
