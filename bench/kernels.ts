@@ -35,7 +35,6 @@ import {
   contendersAtBatch,
   createPqwebLayers,
   type PqwebContender,
-  specAtBatch,
 } from './lib/pqweb-layers';
 import {
   COPY_BYTES_FULL,
@@ -379,7 +378,7 @@ async function benchBatch(
 
   for (const contender of timedPqweb) {
     const entry: Entry = {
-      result: baseResult(shape, batch, contender.id, specAtBatch(contender, batch), contender.copies),
+      result: baseResult(shape, batch, contender.id, contender.spec, contender.copies),
       timer: null,
       rounds: [],
       rotation: { nextIndex: 0 },

@@ -89,21 +89,16 @@ fn row_word_base(row: u32, stage: u32) -> u32 {
 fn store(row: u32, work: Work, sums: array<f32, BATCH_TILE>) {
   for (var b = 0u; b < BATCH_TILE; b++) {
     if (b < work.inputs) {
-      store_sum(row, work, b, sums[b]);
+      var value = sums[b];
+      if (params.finalize == 1u) {
+        if (params.has_bias == 1u) {
+          value += bias[row];
+        }
+        if (params.relu == 1u) {
+          value = max(value, 0.0);
+        }
+      }
+      out[((work.first_input + b) * params.slots + work.slot) * params.rows + row] = value;
     }
   }
-}
-
-// Writes row `row`'s sum for input `b` of the tile: y (bias and ReLU applied) with a single slot, else its partial sum.
-fn store_sum(row: u32, work: Work, b: u32, sum: f32) {
-  var value = sum;
-  if (params.finalize == 1u) {
-    if (params.has_bias == 1u) {
-      value += bias[row];
-    }
-    if (params.relu == 1u) {
-      value = max(value, 0.0);
-    }
-  }
-  out[((work.first_input + b) * params.slots + work.slot) * params.rows + row] = value;
 }

@@ -16,12 +16,11 @@ import { interleaveCodeRows } from '../../packages/runtime/src/kernels/code-layo
 import { createDenseKernel, type DenseKernel } from '../../packages/runtime/src/kernels/dense';
 import {
   createLayerExecutor,
-  DEFAULT_WORKGROUP_STORAGE_BYTES,
   type LayerExecutor,
   type LayerExecutorOptions,
   type LutLayerDescriptor,
 } from '../../packages/runtime/src/kernels/executor';
-import { canDecode, DECODE_MIN_BATCH, type LutVariant } from '../../packages/runtime/src/kernels/plan';
+import type { LutVariant } from '../../packages/runtime/src/kernels/plan';
 import { denseWeightBytes, kmeansWeightBytes, pqWeightBytes } from './bytes';
 import { pickRows } from './check';
 import { KMEANS_CONFIGS, type LayerShape, LUT_VARIANT_LIST, PQ_CONFIGS, weightCopies } from './grid';
@@ -58,22 +57,6 @@ export interface PqwebContender {
   readonly maxBatch?: number;
   /** Set on ablation rows: why the contender is timed without a correctness check (KernelResult.unchecked). */
   readonly unchecked?: string;
-  /**
-   * The batches at which an `isAuto` contender is what pqweb runs by default (absent: all): the auto variant's
-   * lookups below DECODE_MIN_BATCH and the decoded gather from there, for layers that can decode.
-   */
-  readonly autoBatches?: { min?: number; max?: number };
-}
-
-/** `spec` as a result at `batch` records it: isAuto only within the contender's autoBatches. */
-export function specAtBatch(
-  contender: Pick<PqwebContender, 'spec' | 'autoBatches'>,
-  batch: number,
-): ContenderSpec {
-  const { spec, autoBatches } = contender;
-  if (spec.method !== 'pq' || !spec.isAuto || !autoBatches) return spec;
-  const isAuto = (autoBatches.min ?? 1) <= batch && batch <= (autoBatches.max ?? Number.POSITIVE_INFINITY);
-  return { ...spec, isAuto };
 }
 
 /**
@@ -274,12 +257,6 @@ const LUT_TUNINGS: readonly LutTuning[] = [
   },
 ];
 
-/**
- * The decoded gather (shaders/pq_decode.wgsl) on the auto variant's layer, for PQ layers that can decode: what pqweb
- * runs from DECODE_MIN_BATCH. Timed from batch 2 (at batch 1 a lookup per code is the better deal by design).
- */
-const DECODED_ROW: LutTuning = { label: ' decoded', options: { gather: 'decoded' }, minBatch: 2 };
-
 /** The labels `--tunings` accepts: the tuning rows' labels without their leading space. */
 export const LUT_TUNING_LABELS: readonly string[] = LUT_TUNINGS.filter((tuning) => tuning.label).map(
   (tuning) => tuning.label.trim(),
@@ -412,66 +389,41 @@ export function createPqwebLayers(
         batch,
         false,
       );
-    // From DECODE_MIN_BATCH pqweb decodes centroids instead of looking up tables where the layer allows it
-    // (plan.ts usesDecodedGather): the variant rows keep their lookups at every batch, and the ' decoded' row is
-    // what pqweb runs there.
-    const decodable = canDecode(
-      { d, k, cols, stages: 1 },
-      DEFAULT_WORKGROUP_STORAGE_BYTES / Float32Array.BYTES_PER_ELEMENT,
-    );
-    const lutRows: Array<{ variant: LutVariant; tuning: LutTuning; id: string }> = [];
     for (const variant of LUT_VARIANT_LIST) {
       for (const tuning of lutTunings) {
         // lut-global keeps no tile and one chunk: the tunings would time the same kernel again.
         if (tuning.label && variant === 'lut-global') continue;
         if (tuning.variants && !tuning.variants.includes(variant)) continue;
-        lutRows.push({ variant, tuning, id: `${pqContenderId(d, k, variant)}${tuning.label}` });
+        const spec: ContenderSpec = {
+          engine: 'pqweb',
+          method: 'pq',
+          d,
+          k,
+          variant,
+          isAuto: !tuning.label && variant === autoVariant,
+          tuning: tuning.options,
+        };
+        const id = `${pqContenderId(d, k, variant)}${tuning.label}`;
+        const contender = {
+          id,
+          spec,
+          copies,
+          referenceKey: name,
+          reference,
+          minBatch: tuning.minBatch,
+          maxBatch: tuning.maxBatch,
+          unchecked: tuning.unchecked,
+        };
+        addExecutorContender(contender, () =>
+          gpu.map((buffersOfCopy, c) =>
+            createLayerExecutor(device, layer, buffersOfCopy, {
+              variant,
+              label: `${name}#${c}/${variant}${tuning.label}`,
+              ...tuning.options,
+            }),
+          ),
+        );
       }
-    }
-    // The variant is the layer's lookups below DECODE_MIN_BATCH; a PQ layer's auto variant is always a LUT one.
-    const decodedVariant = LUT_VARIANT_LIST.find((variant) => variant === autoVariant);
-    if (decodable && decodedVariant) {
-      lutRows.push({ variant: decodedVariant, tuning: DECODED_ROW, id: pqContenderId(d, k, 'decoded') });
-    }
-    for (const { variant, tuning, id } of lutRows) {
-      const decoded = tuning === DECODED_ROW;
-      const options: LayerExecutorOptions = decoded
-        ? tuning.options
-        : { gather: 'lookups', ...tuning.options };
-      const spec: ContenderSpec = {
-        engine: 'pqweb',
-        method: 'pq',
-        d,
-        k,
-        variant,
-        isAuto: (!tuning.label && variant === autoVariant) || decoded,
-        tuning: options,
-      };
-      const autoBatches = !decodable
-        ? undefined
-        : decoded
-          ? { min: DECODE_MIN_BATCH }
-          : { max: DECODE_MIN_BATCH - 1 };
-      const contender = {
-        id,
-        spec,
-        copies,
-        referenceKey: name,
-        reference,
-        minBatch: tuning.minBatch,
-        maxBatch: tuning.maxBatch,
-        unchecked: tuning.unchecked,
-        autoBatches,
-      };
-      addExecutorContender(contender, () =>
-        gpu.map((buffersOfCopy, c) =>
-          createLayerExecutor(device, layer, buffersOfCopy, {
-            variant,
-            label: `${name}#${c}/${variant}${tuning.label}`,
-            ...options,
-          }),
-        ),
-      );
     }
   }
 

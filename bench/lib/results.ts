@@ -30,7 +30,6 @@ export type ContenderSpec =
         vectorTableBuild?: boolean;
         constantTableOffsets?: boolean;
         codeDecode?: string;
-        gather?: string;
         pairCodes?: boolean;
         ablation?: string;
       };

@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OptionsError } from '../lib/options';
-import {
-  checkTuningLabels,
-  contendersAtBatch,
-  LUT_TUNING_LABELS,
-  lutTuningRows,
-  specAtBatch,
-} from '../lib/pqweb-layers';
-import type { ContenderSpec } from '../lib/results';
+import { checkTuningLabels, contendersAtBatch, LUT_TUNING_LABELS, lutTuningRows } from '../lib/pqweb-layers';
 
 describe('LUT_TUNING_LABELS', () => {
   it('lists each tuning row once, without its leading space, as --tunings takes them', () => {
@@ -70,31 +63,5 @@ describe('lutTuningRows', () => {
     expect(byLabel.has(' ablate no-work')).toBe(true);
     // Without --ablations the named tunings come alone.
     expect(labels(lutTuningRows(true, false, ['wg 256']))).toEqual(['', ' wg 256']);
-  });
-});
-
-describe('specAtBatch', () => {
-  const spec: ContenderSpec = {
-    engine: 'pqweb',
-    method: 'pq',
-    d: 4,
-    k: 256,
-    variant: 'fused-banked',
-    isAuto: true,
-  };
-  const isAuto = (contender: Parameters<typeof specAtBatch>[0], batch: number): boolean | undefined => {
-    const atBatch = specAtBatch(contender, batch);
-    return atBatch.method === 'pq' ? atBatch.isAuto : undefined;
-  };
-  it('marks an auto contender auto only within its autoBatches', () => {
-    const lookups = { spec, autoBatches: { max: 3 } };
-    const decoded = { spec, autoBatches: { min: 4 } };
-    expect(isAuto(lookups, 1)).toBe(true);
-    expect(isAuto(lookups, 8)).toBe(false);
-    expect(specAtBatch(lookups, 8)).toMatchObject({ variant: 'fused-banked' });
-    expect(isAuto(decoded, 1)).toBe(false);
-    expect(isAuto(decoded, 8)).toBe(true);
-    expect(specAtBatch({ spec }, 8)).toBe(spec);
-    expect(isAuto({ spec: { ...spec, isAuto: false }, autoBatches: { min: 4 } }, 8)).toBe(false);
   });
 });

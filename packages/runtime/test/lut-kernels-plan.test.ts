@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest';
 import binaryWgsl from '../../../shaders/binary_gather.wgsl?raw';
 import gatherCommonWgsl from '../../../shaders/gather_common.wgsl?raw';
 import kmeansWgsl from '../../../shaders/kmeans_gather.wgsl?raw';
-import pqDecodeWgsl from '../../../shaders/pq_decode.wgsl?raw';
 import pqGatherWgsl from '../../../shaders/pq_gather.wgsl?raw';
 import lutBuildWgsl from '../../../shaders/pq_lut_build.wgsl?raw';
 import scalarGatherCommonWgsl from '../../../shaders/scalar_gather_common.wgsl?raw';
@@ -18,12 +17,7 @@ import {
   bankedRowsPerInvocation,
   CODE_ROW_TILE,
   canBuildTableWithVec4,
-  canDecode,
   chooseLutVariant,
-  DECODE_MAX_INPUTS,
-  DECODE_MAX_ROWS,
-  DECODE_MIN_BATCH,
-  decodeGeometry,
   defaultTargetWorkgroups,
   GATHER_BATCH_TILE,
   GATHER_PARAMS,
@@ -39,7 +33,6 @@ import {
   SMALL_LAYER_LOOKUPS,
   scalarGeometry,
   TARGET_WORKGROUPS,
-  usesDecodedGather,
   wordsInFlightFor,
 } from '../src/kernels';
 import { GATHER_ABLATION_CODES } from '../src/kernels/lut-program';
@@ -47,7 +40,6 @@ import { canPairCodes, PAIRED_CODE_BITS, PAIRED_TABLE_K, usesRotatedCodeWords } 
 import { REDUCE_ROWS_PER_GROUP } from '../src/kernels/reduce';
 import {
   BINARY_GATHER_KERNEL,
-  GATHER_DECODED_KERNEL,
   GATHER_TILED_KERNEL,
   KMEANS_GATHER_KERNEL,
   withGatherCommon,
@@ -85,67 +77,6 @@ describe('WGSL and TypeScript agree', () => {
     expect(pqGatherWgsl).toContain(`const ABLATE_TABLE_BUILD = ${ablations['no-table-build']}u;`);
     expect(pqGatherWgsl).toContain(`const ABLATE_ALL = ${ablations['no-work']}u;`);
     expect(pqGatherWgsl).toContain(`const MAX_ROWS_PER_INVOCATION = ${MAX_ROWS_PER_INVOCATION}u;`);
-    expect(pqDecodeWgsl).toContain(`const MAX_DECODE_INPUTS = ${DECODE_MAX_INPUTS}u;`);
-    expect(pqDecodeWgsl).toContain(`const MAX_DECODE_ROWS = ${DECODE_MAX_ROWS}u;`);
-    // The executor's rowsPerInvocation option (≤ MAX_ROWS_PER_INVOCATION) also sets the decoded gather's rows.
-    expect(DECODE_MAX_ROWS).toBe(MAX_ROWS_PER_INVOCATION);
-    expect(GATHER_DECODED_KERNEL.wgsl).toBe(withGatherCommon(pqDecodeWgsl));
-  });
-});
-
-describe('decoded gather', () => {
-  it('applies to one-stage layers whose d is a multiple of 4 dividing cols, with a codebook that fits the tile', () => {
-    expect(canDecode({ d: 4, k: 256, cols: 16384, stages: 1 }, 4096)).toBe(true);
-    expect(canDecode({ d: 8, k: 16, cols: 96, stages: 1 }, 4096)).toBe(true);
-    expect(canDecode({ d: 8, k: 16, cols: 300, stages: 1 }, 4096)).toBe(false);
-    expect(canDecode({ d: 2, k: 16, cols: 64, stages: 1 }, 4096)).toBe(false);
-    expect(canDecode({ d: 4, k: 16, cols: 64, stages: 2 }, 4096)).toBe(false);
-    expect(canDecode({ d: 4, k: 256, cols: 64, stages: 1 }, 1024)).toBe(true);
-    expect(canDecode({ d: 4, k: 256, cols: 64, stages: 1 }, 1023)).toBe(false);
-  });
-
-  it("decodes from DECODE_MIN_BATCH with 'auto', always with 'decoded', never with 'lookups' or where it cannot", () => {
-    expect(usesDecodedGather('auto', DECODE_MIN_BATCH - 1, true)).toBe(false);
-    expect(usesDecodedGather('auto', DECODE_MIN_BATCH, true)).toBe(true);
-    expect(usesDecodedGather('decoded', 1, true)).toBe(true);
-    expect(usesDecodedGather('lookups', 32, true)).toBe(false);
-    expect(usesDecodedGather('decoded', 8, false)).toBe(false);
-    expect(usesDecodedGather('auto', 8, false)).toBe(false);
-  });
-
-  it('fits codebooks in the tile, chunks whole sub-chunks, and aims at the target workgroups', () => {
-    // 16384², d 4, k 256, batch 8, 512 invocations × 2 rows: 4 codebooks of 4 KiB per 16 KiB tile.
-    const big = decodeGeometry({ rows: 16384, segments: 4096, k: 256, d: 4 }, 8, 4096, 1024);
-    expect(big).toMatchObject({
-      batchTile: 8,
-      batchTiles: 1,
-      subSegments: 4,
-      chunkSegments: 128,
-      chunks: 32,
-    });
-    expect(big.tileFloats).toBeLessThanOrEqual(4096);
-    expect(big.chunkSegments % big.subSegments).toBe(0);
-    expect(big.chunks * big.chunkSegments).toBeGreaterThanOrEqual(4096);
-    expect(big.targetWorkgroups).toBe(512);
-    for (const [rows, segments, k, d, batch, tile] of [
-      [1, 1, 2, 4, 4, 64],
-      [130, 24, 16, 4, 9, 512],
-      [4096, 1024, 256, 4, 32, 4096],
-      [70, 12, 256, 8, 3, 2100],
-    ] as const) {
-      const geometry = decodeGeometry({ rows, segments, k, d }, batch, tile, 64);
-      expect(geometry.batchTile).toBe(Math.min(batch, DECODE_MAX_INPUTS));
-      expect(geometry.batchTiles * geometry.batchTile).toBeGreaterThanOrEqual(batch);
-      expect(geometry.tileFloats).toBeLessThanOrEqual(tile);
-      expect(geometry.subSegments).toBeGreaterThanOrEqual(1);
-      expect(geometry.chunkSegments % geometry.subSegments).toBe(0);
-      expect((geometry.chunks - 1) * geometry.chunkSegments).toBeLessThan(segments);
-      expect(geometry.chunks * geometry.chunkSegments).toBeGreaterThanOrEqual(segments);
-    }
-  });
-
-  it('refuses a tile that cannot hold one codebook', () => {
-    expect(() => decodeGeometry({ rows: 8, segments: 4, k: 256, d: 8 }, 8, 1024, 64)).toThrow(GpuLimitError);
   });
 });
 

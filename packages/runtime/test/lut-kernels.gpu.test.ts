@@ -25,7 +25,7 @@ import {
   type LutLayerDescriptor,
   type LutVariant,
 } from '../src/kernels';
-import { DECODE_MIN_BATCH, isBankedVariant, MAX_ROWS_PER_INVOCATION } from '../src/kernels/plan';
+import { isBankedVariant, MAX_ROWS_PER_INVOCATION } from '../src/kernels/plan';
 import {
   type GpuTestContext,
   gpuUnavailableReason,
@@ -264,14 +264,6 @@ function variantOptions(spec: { k: number; stages: number }): LayerExecutorOptio
     { variant: 'lut-banked', codeDecode: 'rotated-words', batchTile: 1, rowsPerInvocation: 3 },
     // One lookup per segment where k = 16 would read its codes in pairs.
     { variant: 'fused-banked', pairCodes: false },
-    // Decoded centroids (pq_decode.wgsl) where the layer allows it (d a multiple of 4 dividing cols, one stage;
-    // elsewhere these run the lookups): at any batch, with several row passes per workgroup and rows past the
-    // group's end (3 rows per invocation, one workgroup per chunk and tile), and with a tile of one codebook
-    // (many sub-chunks and chunks); and the lookups forced at every batch.
-    { gather: 'decoded' },
-    { gather: 'decoded', rowsPerInvocation: 3, targetWorkgroups: 1, workgroupSize: 32 },
-    { gather: 'decoded', maxWorkgroupStorageBytes: spec.k * 8 * 4, rowsPerInvocation: 1 },
-    { gather: 'lookups' },
     { variant: 'lut-tiled-splitk', maxWorkgroupStorageBytes, batchTile: 3 },
   ];
 }
@@ -293,10 +285,6 @@ const LUT_CASES = [
   // segment, partial here (cols 35, d 4: scalar table build) and whole with two stages (cols 36: the vec4 build).
   { rows: 33, cols: 35, d: 4, k: 16, stages: 1, batch: 1, withBias: true, relu: false },
   { rows: 70, cols: 36, d: 4, k: 16, stages: 2, batch: 1, withBias: false, relu: true },
-  // Decodable layers at batches that 'auto' decodes: a last tile part full (11 = 8 + 3), 4-bit and 8-bit codes,
-  // segments not a multiple of a sub-chunk, rows not a multiple of a workgroup's pass.
-  { rows: 45, cols: 64, d: 4, k: 256, stages: 1, batch: 11, withBias: true, relu: true },
-  { rows: 130, cols: 200, d: 8, k: 16, stages: 1, batch: 4, withBias: false, relu: false },
 ];
 
 describe.skipIf(noGpuReason)('LUT kernels vs CPU twin', () => {
@@ -477,49 +465,6 @@ describe.skipIf(noGpuReason)('LUT executor contracts', () => {
     });
   });
 
-  it("decodes centroids from DECODE_MIN_BATCH with 'auto', where the layer allows it, and never for ablations", async () => {
-    await withGpu(async ({ device }) => {
-      const random = seededRandom(12);
-      const gathers = async (
-        spec: { cols: number; d: number; stages: number },
-        batch: number,
-        options: LayerExecutorOptions,
-      ): Promise<string[]> => {
-        const layer = lutLayer({ rows: 20, k: 16, withBias: false, relu: false, ...spec }, random);
-        const codes = uploadCodes(device, layer);
-        const codebook = uploadFloat32(device, layer.values, 'codebook');
-        const input = uploadFloat32(device, new Float32Array(randomFloats(batch * spec.cols, random)), 'x');
-        const output = poisonedOutput(device, batch * 20, 'y');
-        const executor = createLayerExecutor(device, layer.shape, { codes, codebook, bias: null }, options);
-        const labels: string[] = [];
-        const encoder = device.createCommandEncoder();
-        executor.encode(encoder, input, output, batch, {
-          passTimestamps(stage, label) {
-            if (stage === 'gather') labels.push(label.replace(/^.*\/gather-/, ''));
-            return undefined;
-          },
-        });
-        device.queue.submit([encoder.finish()]);
-        await device.queue.onSubmittedWorkDone();
-        executor.destroy();
-        for (const buffer of [codes, codebook, input, output]) buffer.destroy();
-        return labels;
-      };
-      const decodable = { cols: 64, d: 4, stages: 1 };
-      expect(await gathers(decodable, DECODE_MIN_BATCH, {})).toEqual(['decoded[0]']);
-      expect(await gathers(decodable, DECODE_MIN_BATCH - 1, {})).not.toEqual(['decoded[0]']);
-      expect(await gathers(decodable, 1, { gather: 'decoded' })).toEqual(['decoded[0]']);
-      expect(await gathers(decodable, 8, { gather: 'lookups' })).not.toContain('decoded[0]');
-      expect(await gathers(decodable, 8, { ablation: 'no-lookups' })).not.toContain('decoded[0]');
-      expect(await gathers({ cols: 64, d: 2, stages: 1 }, 8, { gather: 'decoded' })).not.toContain(
-        'decoded[0]',
-      );
-      expect(await gathers({ cols: 64, d: 4, stages: 2 }, 8, { gather: 'decoded' })).not.toContain(
-        'decoded[0]',
-      );
-    });
-  });
-
   it('builds fused-banked tables with 16-byte loads only where the shape allows it', async () => {
     await withGpu(async ({ device }) => {
       const random = seededRandom(8);
@@ -675,25 +620,6 @@ describe.skipIf(noGpuReason)('LUT executor contracts', () => {
           { codeDecode: true },
         ),
       ).toThrow(/codeDecode must be one of auto, rotated-words, per-code-shifts, got true/);
-      expect(() =>
-        createLayerExecutor(
-          device,
-          shape,
-          { codes, codebook, bias: null },
-          // @ts-expect-error: a value outside GatherAlgorithm, as a JavaScript caller could pass.
-          { gather: 'dense' },
-        ),
-      ).toThrow(/gather must be one of auto, lookups, decoded, got dense/);
-      expect(() =>
-        createLayerExecutor(
-          device,
-          shape,
-          { codes, codebook, bias: null },
-          { gather: 'decoded', ablation: 'no-lookups' },
-        ),
-      ).toThrow(
-        /ablation 'no-lookups' leaves a stage out of the lookup gathers; gather 'decoded' has no such stages/,
-      );
       for (const name of ['vectorTableBuild', 'constantTableOffsets', 'pairCodes'] as const) {
         // A string where a switch belongs, as a JavaScript caller could pass ('false' would read as on).
         const options = JSON.parse(`{"${name}": "false"}`) as LayerExecutorOptions;

@@ -25,8 +25,6 @@ import {
   CODE_DECODES,
   type CodeDecode,
   type ExecutorVariant,
-  GATHER_ALGORITHMS,
-  type GatherAlgorithm,
   LUT_VARIANTS,
   type LutVariant,
   MAX_ROWS_PER_INVOCATION,
@@ -141,15 +139,8 @@ export interface LayerExecutorOptions {
    */
   pairCodes?: boolean;
   /**
-   * How a PQ layer's gather sums its codes (plan.ts GatherAlgorithm): 'auto' (default) decodes centroids into the
-   * sums of a tile of up to 8 inputs (shaders/pq_decode.wgsl) at batches from DECODE_MIN_BATCH and looks up tables
-   * below; 'lookups' and 'decoded' force one way, to compare. Decoding needs one stage and d a multiple of 4 dividing
-   * cols (plan.ts canDecode); other layers always look up.
-   */
-  gather?: GatherAlgorithm;
-  /**
-   * For measuring only: a stage the PQ / RQ lookup gathers leave out (GatherAblation); with one set, 'auto' keeps the
-   * lookups at every batch. The outputs are then wrong by design; default 'none'.
+   * For measuring only: a stage the PQ / RQ gathers leave out (GatherAblation). The outputs are then wrong by
+   * design; default 'none'.
    */
   ablation?: GatherAblation;
   /** Label prefix of the GPU objects; default the layer's name or method and shape. */
@@ -426,13 +417,6 @@ export function createLayerExecutor(
   const constantTableOffsets = checkSwitchOption('constantTableOffsets', options.constantTableOffsets, true);
   const pairCodes = checkSwitchOption('pairCodes', options.pairCodes, true);
   const codeDecode = checkChoiceOption('codeDecode', options.codeDecode, CODE_DECODES, 'auto');
-  const requestedGather = checkChoiceOption('gather', options.gather, GATHER_ALGORITHMS, 'auto');
-  if (requestedGather === 'decoded' && ablation !== 'none') {
-    throw new KernelInputError(
-      `${label}: ablation '${ablation}' leaves a stage out of the lookup gathers; gather 'decoded' has no such stages`,
-    );
-  }
-  const gather = requestedGather === 'auto' && ablation !== 'none' ? 'lookups' : requestedGather;
   const { rows, cols } = layer;
   if (buffers.bias) requireBuffer(label, 'bias', buffers.bias, rows * FLOAT_BYTES, `rows ${rows} × 4`);
 
@@ -458,7 +442,6 @@ export function createLayerExecutor(
     vectorTableBuild,
     constantTableOffsets,
     codeDecode,
-    gather,
     pairCodes,
     ablation,
     maxBindingBytes,

@@ -14,11 +14,8 @@ import { LUT_BUILD_PARAMS } from './params';
 import {
   bankedRowsPerInvocation,
   canBuildTableWithVec4,
-  canDecode,
   canPairCodes,
   chooseLutVariant,
-  DECODE_ROWS,
-  decodeGeometry,
   defaultTargetWorkgroups,
   type GatherGeometry,
   isBankedVariant,
@@ -29,7 +26,6 @@ import {
   PAIRED_CODE_BITS,
   PAIRED_TABLE_K,
   planCodeBlocks,
-  usesDecodedGather,
   usesRotatedCodeWords,
   wordsInFlightFor,
 } from './plan';
@@ -50,7 +46,6 @@ import {
   GATHER_BANKED_FUSED_KERNEL,
   GATHER_BANKED_FUSED_VEC4_KERNEL,
   GATHER_BANKED_KERNEL,
-  GATHER_DECODED_KERNEL,
   GATHER_FUSED_KERNEL,
   GATHER_GLOBAL_KERNEL,
   GATHER_TILED_KERNEL,
@@ -134,20 +129,6 @@ export function createLutProgram(
     return { ...shape, paired, codesPerWord: WORD_BITS / shape.bits };
   }
 
-  // The decoded gather (pq_decode.wgsl) where the layer allows it and the batch or the caller asks for it.
-  const decodable = canDecode({ d, k, cols, stages }, context.tileFloatsLimit) && blockPlan.stageGroups === 1;
-  const decodeRows = context.rowsPerInvocation ?? DECODE_ROWS;
-  function decodedLayout(batch: number) {
-    const geometry = decodeGeometry(
-      { rows, segments, k, d },
-      batch,
-      context.tileFloatsLimit,
-      workgroupSize * decodeRows,
-    );
-    const partialBytes = geometry.chunks === 1 ? 0 : batch * geometry.chunks * rows * FLOAT_BYTES;
-    return { geometry, partialBytes };
-  }
-
   function layout(batch: number) {
     const gathered = gatheredShape(batch);
     const geometry = lutGeometry(
@@ -210,76 +191,7 @@ export function createLutProgram(
     };
   }
 
-  function createDecodedPlan(batch: number): BatchPlan {
-    const { geometry, partialBytes } = decodedLayout(batch);
-    checkBindingSize(
-      context,
-      `the split-K partial sums for batch ${batch}`,
-      partialBytes,
-      'run the batch in smaller parts',
-    );
-    const owned: GPUBuffer[] = [];
-    const dispatches: PlannedDispatch[] = [];
-    const partials =
-      partialBytes > 0 ? createScratchBuffer(context, partialBytes, `partials[${batch}]`) : null;
-    if (partials) owned.push(partials);
-    const pipeline = getPipeline(device, GATHER_DECODED_KERNEL, {
-      WORKGROUP_SIZE: workgroupSize,
-      K: k,
-      BITS: packing.bits,
-      D: d,
-      SUB_SEGMENTS: geometry.subSegments,
-      DECODE_ROWS: decodeRows,
-      DECODE_INPUTS: geometry.batchTile,
-    });
-    const inputBytes = batch * cols * FLOAT_BYTES;
-    const outputBytes = batch * rows * FLOAT_BYTES;
-    const gatherLayout = {
-      batch,
-      geometry,
-      segments,
-      wordsPerRow: packing.wordsPerRow,
-      stagesTotal: stages,
-      slots: geometry.chunks,
-      rowsPerInvocation: decodeRows,
-      defaultTargetWorkgroups: geometry.targetWorkgroups,
-    };
-    for (const [index, block] of blockPlan.blocks.entries()) {
-      const { workgroups, uniform } = gatherBlock(context, gatherLayout, block, index);
-      owned.push(uniform);
-      dispatches.push({
-        label: `${context.label}/gather-decoded[${index}]`,
-        stage: 'gather',
-        pipeline,
-        workgroups,
-        entries: (input, output) => [
-          { binding: 0, resource: { buffer: uniform } },
-          {
-            binding: 1,
-            resource: { buffer: buffers.codes, offset: block.bindingOffset, size: block.bindingSize },
-          },
-          { binding: 3, resource: { buffer: buffers.codebook, size: codebookBytes } },
-          { binding: 4, resource: { buffer: input, size: inputBytes } },
-          { binding: 5, resource: { buffer: context.bias, size: context.biasBytes } },
-          {
-            binding: 6,
-            resource: partials
-              ? { buffer: partials, size: partialBytes }
-              : { buffer: output, size: outputBytes },
-          },
-        ],
-      });
-    }
-    if (partials) {
-      const reduce = reduceDispatch(context, batch, geometry.chunks, partials, partialBytes);
-      owned.push(reduce.uniform);
-      dispatches.push(reduce.dispatch);
-    }
-    return { dispatches, buffers: owned };
-  }
-
   function createPlan(batch: number): BatchPlan {
-    if (usesDecodedGather(context.gather, batch, decodable)) return createDecodedPlan(batch);
     const { gathered, geometry, slots, lutGroup, lutEntries, lutBytes, partialBytes } = layout(batch);
     const advice = 'run the batch in smaller parts';
     checkBindingSize(context, `the LUT for batch ${batch}`, lutBytes, advice);
@@ -391,7 +303,6 @@ export function createLutProgram(
   return {
     variant,
     scratchBytes(batch) {
-      if (usesDecodedGather(context.gather, batch, decodable)) return decodedLayout(batch).partialBytes;
       const { lutBytes, partialBytes } = layout(batch);
       return lutBytes + partialBytes;
     },

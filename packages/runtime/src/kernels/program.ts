@@ -6,7 +6,7 @@
 import type { DispatchSize } from '../gpu/dispatch';
 import { GpuLimitError } from '../gpu/errors';
 import type { UniformLayout } from '../gpu/uniforms';
-import type { CodeDecode, ExecutorVariant, GatherAlgorithm } from './plan';
+import type { CodeDecode, ExecutorVariant } from './plan';
 
 export interface ProgramContext {
   device: GPUDevice;
@@ -35,8 +35,6 @@ export interface ProgramContext {
   constantTableOffsets: boolean;
   /** How the banked gathers decode 8-bit codes (plan.ts CodeDecode, pq_gather.wgsl ROTATED_CODE_WORDS). */
   codeDecode: CodeDecode;
-  /** Table lookups or decoded centroids for a PQ layer's gather (plan.ts GatherAlgorithm, usesDecodedGather). */
-  gather: GatherAlgorithm;
   /** Whether 'fused-banked' reads a k = 16 layer's 4-bit codes in pairs (pq_gather.wgsl PAIRED_CODES). */
   pairCodes: boolean;
   /** A stage the PQ / RQ gathers leave out, for measuring only (GatherAblation); 'none' in use. */

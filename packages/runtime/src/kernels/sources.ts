@@ -8,7 +8,6 @@
 import binaryGatherWgsl from '../../../../shaders/binary_gather.wgsl?raw';
 import gatherCommonWgsl from '../../../../shaders/gather_common.wgsl?raw';
 import kmeansGatherWgsl from '../../../../shaders/kmeans_gather.wgsl?raw';
-import pqDecodeWgsl from '../../../../shaders/pq_decode.wgsl?raw';
 import pqGatherWgsl from '../../../../shaders/pq_gather.wgsl?raw';
 import lutBuildWgsl from '../../../../shaders/pq_lut_build.wgsl?raw';
 import scalarGatherCommonWgsl from '../../../../shaders/scalar_gather_common.wgsl?raw';
@@ -48,13 +47,6 @@ export const GATHER_BANKED_FUSED_VEC4_KERNEL: KernelSource = {
 };
 /** Gather from a LUT chunk built in workgroup memory from codebook and x (variant 'fused'). */
 export const GATHER_FUSED_KERNEL: KernelSource = { ...PQ_GATHER, entryPoint: 'gather_fused' };
-
-/** Decoded centroids multiplied into a tile of inputs' sums, for PQ layers at larger batches (pq_decode.wgsl). */
-export const GATHER_DECODED_KERNEL: KernelSource = {
-  name: 'pq-decode',
-  wgsl: withGatherCommon(pqDecodeWgsl),
-  entryPoint: 'gather_decoded',
-};
 
 export const KMEANS_GATHER_KERNEL: KernelSource = {
   name: 'kmeans-gather',
