@@ -296,9 +296,8 @@ fn banked_stage_count() -> u32 {
 }
 
 // With ROTATED_CODE_WORDS, 8-bit codes (k = 256, and k = 16 read in pairs) in groups of at most 32 segments take
-// gather_banked_byte_rows, which spends fewer integer operations per lookup. The kernels' skeleton (everything but
-// loads, lookups and table build) is bound by the integer pipe, which runs at half the float rate on NVIDIA GPUs
-// (docs/kernel-attempts.md, steps 23 and 25).
+// gather_banked_byte_rows, which spends fewer integer operations per lookup: at batch tiles above 1 that paid
+// (docs/kernel-attempts.md, step 26), though step 29 found the batch-1 gather not bound by instructions.
 override ROTATED_CODE_WORDS: bool = true;
 const MAX_GROUP_SEGMENTS = 32u;
 
@@ -378,7 +377,7 @@ fn gather_banked_rows(work: Work, local_index: u32, group: u32) {
                 // driver's bit analysis.
                 let entry = (code * GROUP_SEGMENTS) | (segment_base + position);
                 // The lookup written out as before f026bc8, not through add_banked_entry: with that call the H200
-                // ran 4-bit codes at batch 8 2.8× slower, same instruction count (docs/kernel-attempts.md step 29).
+                // ran 4-bit codes at batch 8 2.8× slower (docs/kernel-attempts.md step 29).
                 for (var b = 0u; b < TILE_INPUTS; b++) {
                   if (skips(ABLATE_LOOKUPS)) {
                     sums[r * BATCH_TILE + b] += index_as_float(entry);
