@@ -304,17 +304,15 @@ const MAX_GROUP_SEGMENTS = 32u;
 // [row of the invocation][input of the tile]: the sums a banked invocation keeps for its rows.
 alias BankedSums = array<f32, MAX_ROWS_PER_INVOCATION * BATCH_TILE>;
 
-// A banked lookup: adds table entry `entry` (code · GROUP_SEGMENTS | segment in group) of stage `stage` to row `r`'s
-// sums, for every input of the tile.
-fn add_banked_entry(sums: ptr<function, BankedSums>, r: u32, stage: u32, entry: u32) {
-  let table_floats = GROUP_SEGMENTS * K;
-  for (var b = 0u; b < TILE_INPUTS; b++) {
-    if (skips(ABLATE_LOOKUPS)) {
-      (*sums)[r * BATCH_TILE + b] += index_as_float(entry);
-    } else {
-      (*sums)[r * BATCH_TILE + b] += lut_tile[(b * banked_stage_count() + stage) * table_floats + entry];
-    }
+// A banked lookup: table entry `entry` (code · GROUP_SEGMENTS | segment in group) of stage `stage` for input `b` of the
+// tile. A value the caller adds to its own sums rather than an update through a pointer to them: with the sums behind a
+// pointer the driver left the per-code path's loop over code words rolled up (4-bit codes at batch 8 ran 2.8× slower,
+// docs/kernel-attempts.md step 29).
+fn banked_table_value(b: u32, stage: u32, entry: u32) -> f32 {
+  if (skips(ABLATE_LOOKUPS)) {
+    return index_as_float(entry);
   }
+  return lut_tile[(b * banked_stage_count() + stage) * GROUP_SEGMENTS * K + entry];
 }
 
 // Stores the sums of the invocation's rows from `first_row` (every WORKGROUP_SIZE-th row) that are in the row group.
@@ -337,7 +335,6 @@ fn gather_banked_rows(work: Work, local_index: u32, group: u32) {
     gather_banked_byte_rows(work, local_index, group);
     return;
   }
-  let table_floats = GROUP_SEGMENTS * K;
   let lane = local_index % ROW_TILE;
   let word_rotation = (lane / CODES_PER_WORD) & (GROUP_WORDS - 1u);
   let code_rotation = lane & (CODES_PER_WORD - 1u);
@@ -376,14 +373,8 @@ fn gather_banked_rows(work: Work, local_index: u32, group: u32) {
                 // segment_base + position < GROUP_SEGMENTS, a power of two: `|` is `+` here, and says so to the
                 // driver's bit analysis.
                 let entry = (code * GROUP_SEGMENTS) | (segment_base + position);
-                // The lookup written out as before f026bc8, not through add_banked_entry: with that call the H200
-                // ran 4-bit codes at batch 8 2.8× slower (docs/kernel-attempts.md step 29).
                 for (var b = 0u; b < TILE_INPUTS; b++) {
-                  if (skips(ABLATE_LOOKUPS)) {
-                    sums[r * BATCH_TILE + b] += index_as_float(entry);
-                  } else {
-                    sums[r * BATCH_TILE + b] += lut_tile[(b * stage_count + stage) * table_floats + entry];
-                  }
+                  sums[r * BATCH_TILE + b] += banked_table_value(b, stage, entry);
                 }
               }
             }
@@ -575,7 +566,10 @@ fn gather_banked_byte_rows(work: Work, local_index: u32, group: u32) {
           for (var r = 0u; r < ROWS_PER_INVOCATION; r++) {
             let code = clamp_code((rotated[r] >> (i * BITS)) & CODE_MASK);
             // segment_of_step < GROUP_SEGMENTS, a power of two: `|` is `+` here.
-            add_banked_entry(&sums, r, stage, (code * GROUP_SEGMENTS) | segment_of_step[v * CODES_PER_WORD + i]);
+            let entry = (code * GROUP_SEGMENTS) | segment_of_step[v * CODES_PER_WORD + i];
+            for (var b = 0u; b < TILE_INPUTS; b++) {
+              sums[r * BATCH_TILE + b] += banked_table_value(b, stage, entry);
+            }
           }
         }
       }
