@@ -7,7 +7,7 @@ counters). This creates a bare Vulkan device with that extension and every core 
 enables what it uses, so the driver compiles the same code), builds one compute pipeline per SPIR-V binary given on
 the command line, and prints one JSON object per line with the driver's statistics for it.
 
-    python3 scripts/gpu-host/pipeline_stats.py [--internal] module.spv ...
+    python3 scripts/gpu-host/pipeline_stats.py [--internal] [--cache-dir DIR] module.spv ...
 
 The SPIR-V comes from Dawn's `dump_shaders` toggle (bench/kernels.ts --spirv-dump, assembled with spirv-as): the
 pipeline overrides are already substituted there. Descriptor bindings are read from the module itself. With
@@ -15,6 +15,7 @@ pipeline overrides are already substituted there. Descriptor bindings are read f
 Uses only the Python standard library (ctypes) and the system's Vulkan loader (libvulkan.so.1).
 """
 
+import argparse
 import ctypes as C
 import json
 import os
@@ -431,33 +432,26 @@ class Driver:
 
 
 def main(argv):
-    internal = '--internal' in argv
-    cache_dir = None
-    if '--cache-dir' in argv:
-        at = argv.index('--cache-dir')
-        if at + 1 >= len(argv):
-            print('error: --cache-dir needs a directory', file=sys.stderr)
-            return 2
-        cache_dir = argv[at + 1]
-        os.makedirs(cache_dir, exist_ok=True)
-        argv = argv[:at] + argv[at + 2:]
-    paths = [arg for arg in argv if arg != '--internal']
-    if not paths:
-        print(__doc__.strip(), file=sys.stderr)
-        return 2
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('modules', nargs='+', metavar='module.spv')
+    parser.add_argument('--internal', action='store_true', help='also the text representations the driver offers')
+    parser.add_argument('--cache-dir', help="keep each pipeline's cache blob here (scripts/gpu-host/sass.py reads it)")
+    args = parser.parse_args(argv)
+    if args.cache_dir:
+        os.makedirs(args.cache_dir, exist_ok=True)
     try:
         driver = Driver()
     except VulkanError as error:
         print(f'error: {error}', file=sys.stderr)
         return 1
     status = 0
-    for path in paths:
+    for path in args.modules:
+        cache = args.cache_dir and os.path.join(args.cache_dir, os.path.basename(path) + '.cache')
         try:
             with open(path, 'rb') as source:
                 code = source.read()
             record = {'file': path, 'device': driver.device_name, 'extensions': driver.enabled_extensions,
-                      **driver.statistics(code, internal, cache_dir and os.path.join(
-                          cache_dir, os.path.basename(path) + '.cache'))}
+                      **driver.statistics(code, args.internal, cache)}
         except (OSError, VulkanError) as error:
             record = {'file': path, 'device': driver.device_name, 'error': str(error)}
             status = 1

@@ -5,7 +5,7 @@
 # bench/pipelines.ts each bundled into one ESM file. Run here, from anywhere in the repository:
 #   bash scripts/gpu-host/prepare.sh
 # Then on the host, from the repository root with .gpu/ carried along:  bash scripts/gpu-host/run.sh
-# With --no-ort the bundle leaves onnxruntime-node out (13 MiB): enough for bench:pipelines and for
+# With --no-ort the bundle leaves onnxruntime-node out (11 MiB): enough for bench:pipelines and for
 # bench:kernels --no-ort, when the working tree and the full bundle would exceed what the device tool carries.
 set -euo pipefail
 WITH_ORT=1

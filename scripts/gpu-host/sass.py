@@ -15,6 +15,7 @@ every step checks what it expects and says what it found instead.
 Exit status 0 when every input gave a disassembly (or, with --extract-only, its code), 1 otherwise.
 """
 
+import argparse
 import collections
 import re
 import shutil
@@ -76,29 +77,15 @@ def opcode_counts(sass):
     return counts
 
 
-def option(argv, name, default):
-    if name not in argv:
-        return argv, default
-    at = argv.index(name)
-    if at + 1 >= len(argv):
-        raise SassError(f'{name} needs a value')
-    return argv[:at] + argv[at + 2:], argv[at + 1]
-
-
 def main(argv):
-    try:
-        argv, nvdisasm = option(argv, '--nvdisasm', shutil.which('nvdisasm') or '/usr/local/cuda/bin/nvdisasm')
-        argv, arch = option(argv, '--arch', 'SM90')
-    except SassError as error:
-        print(f'error: {error}', file=sys.stderr)
-        return 2
-    extract_only = '--extract-only' in argv
-    paths = [arg for arg in argv if arg != '--extract-only']
-    if not paths:
-        print(__doc__.strip(), file=sys.stderr)
-        return 2
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('inputs', nargs='+', metavar='BLOB_OR_CODE')
+    parser.add_argument('--nvdisasm', default=shutil.which('nvdisasm') or '/usr/local/cuda/bin/nvdisasm')
+    parser.add_argument('--arch', default='SM90', help="nvdisasm's -b value (default SM90, the H200)")
+    parser.add_argument('--extract-only', action='store_true', help='write the .code files, disassemble nothing')
+    args = parser.parse_args(argv)
     status = 0
-    for path in paths:
+    for path in args.inputs:
         try:
             with open(path, 'rb') as source:
                 data = source.read()
@@ -108,10 +95,11 @@ def main(argv):
                 code, code_path = code_region(decompress(data)), f'{path}.code'
                 with open(code_path, 'wb') as target:
                     target.write(code)
-            if extract_only:
+            if args.extract_only:
                 print(f'== {path}: {len(code)} bytes of code in {code_path}')
                 continue
-            result = subprocess.run([nvdisasm, '-b', arch, '-hex', code_path], capture_output=True, text=True)
+            command = [args.nvdisasm, '-b', args.arch, '-hex', code_path]
+            result = subprocess.run(command, capture_output=True, text=True)
             if result.returncode != 0:
                 raise SassError(f'nvdisasm: {result.stderr.strip()}')
             with open(f'{code_path}.sass', 'w') as target:

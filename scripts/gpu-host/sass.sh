@@ -19,6 +19,8 @@ DEST="${OUT:-$ROOT/bench/results}/sass"
 rm -rf "$DEST"
 mkdir -p "$DEST/modules"
 OUT="$DEST/pipelines" bash "$ROOT/scripts/gpu-host/pipelines.sh" "$@"
+# spirv-as and zstd: where run.sh unpacked Debian's packages when not root (as root it unpacked them into /).
+export PATH="${PQWEB_BENCH_WORK:-/tmp/pqweb-gpu}/sysroot/usr/bin:/usr/local/cuda/bin:$PATH"
 for assembly in "$DEST"/pipelines/pipelines-*-spirv/*.spvasm; do
   name="$(basename "$assembly" .spvasm)"
   [[ "$name" =~ $FILTER ]] || continue
@@ -31,7 +33,7 @@ if ! compgen -G "$DEST/modules/*.spv" > /dev/null; then
 fi
 python3 "$ROOT/scripts/gpu-host/pipeline_stats.py" --cache-dir "$DEST/modules" "$DEST"/modules/*.spv > "$DEST/stats.jsonl"
 set +e
-PATH="/usr/local/cuda/bin:$PATH" python3 "$ROOT/scripts/gpu-host/sass.py" "$DEST"/modules/*.cache | tee "$DEST/opcodes.txt"
+python3 "$ROOT/scripts/gpu-host/sass.py" "$DEST"/modules/*.cache | tee "$DEST/opcodes.txt"
 status=${PIPESTATUS[0]}
 set -e
 rm -f "$DEST"/modules/*.spv "$DEST"/modules/*.cache.code
