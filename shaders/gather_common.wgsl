@@ -86,8 +86,11 @@ fn row_word_base(row: u32, stage: u32) -> u32 {
     relative % ROW_TILE;
 }
 
+// Stores the sums of the tile's inputs for `row`. The loop runs to TILE_INPUTS, a pipeline constant, not to
+// BATCH_TILE: at a tile of 1 the driver then emits one store per row instead of four, each behind a branch on
+// work.inputs, and that store code cost the H200's batch-1 gather about 4 µs of 49 (docs/kernel-attempts.md, step 31).
 fn store(row: u32, work: Work, sums: array<f32, BATCH_TILE>) {
-  for (var b = 0u; b < BATCH_TILE; b++) {
+  for (var b = 0u; b < TILE_INPUTS; b++) {
     if (b < work.inputs) {
       var value = sums[b];
       if (params.finalize == 1u) {

@@ -295,11 +295,10 @@ fn banked_stage_count() -> u32 {
   return params.stage_count;
 }
 
-// With ROTATED_CODE_WORDS, 8-bit codes (k = 256, and k = 16 read in pairs) in groups of at most 32 segments take
-// gather_banked_byte_rows, which spends fewer integer operations per lookup: at batch tiles above 1 that paid
-// (docs/kernel-attempts.md, step 26), though step 29 found the batch-1 gather not bound by instructions.
+// With ROTATED_CODE_WORDS, 8-bit codes (k = 256, and k = 16 read in pairs) take gather_banked_byte_rows, which
+// spends fewer integer operations per lookup: at batch tiles above 1 that paid (docs/kernel-attempts.md, step 26),
+// though step 29 found the batch-1 gather not bound by instructions.
 override ROTATED_CODE_WORDS: bool = true;
-const MAX_GROUP_SEGMENTS = 32u;
 
 // [row of the invocation][input of the tile]: the sums a banked invocation keeps for its rows.
 alias BankedSums = array<f32, MAX_ROWS_PER_INVOCATION * BATCH_TILE>;
@@ -331,7 +330,7 @@ fn store_banked_rows(first_row: u32, work: Work, sums: BankedSums) {
 
 // The rows of a banked gather, once the workgroup's tile holds its group (see gather_banked).
 fn gather_banked_rows(work: Work, local_index: u32, group: u32) {
-  if (ROTATED_CODE_WORDS && BITS == 8u && CONSTANT_TABLE_OFFSETS && GROUP_SEGMENTS <= MAX_GROUP_SEGMENTS) {
+  if (ROTATED_CODE_WORDS && BITS == 8u && CONSTANT_TABLE_OFFSETS) {
     gather_banked_byte_rows(work, local_index, group);
     return;
   }
@@ -542,15 +541,11 @@ fn group_code_words(
 fn gather_banked_byte_rows(work: Work, local_index: u32, group: u32) {
   let lane = local_index % ROW_TILE;
   let word_rotation = (lane / CODES_PER_WORD) & (GROUP_WORDS - 1u);
-  let rotation_bits = (lane & (CODES_PER_WORD - 1u)) * BITS;
-  var segment_of_step = array<u32, MAX_GROUP_SEGMENTS>();
+  let code_rotation = lane & (CODES_PER_WORD - 1u);
+  let rotation_bits = code_rotation * BITS;
   var word_offsets = array<u32, MAX_WORDS_IN_FLIGHT>();
   for (var v = 0u; v < GROUP_WORDS; v++) {
-    let word_in_group = (v + word_rotation) & (GROUP_WORDS - 1u);
-    word_offsets[v] = (group * GROUP_WORDS + word_in_group) * ROW_TILE;
-    for (var i = 0u; i < CODES_PER_WORD; i++) {
-      segment_of_step[v * CODES_PER_WORD + i] = word_in_group * CODES_PER_WORD + ((i + lane) & (CODES_PER_WORD - 1u));
-    }
+    word_offsets[v] = (group * GROUP_WORDS + ((v + word_rotation) & (GROUP_WORDS - 1u))) * ROW_TILE;
   }
   let row_step = WORKGROUP_SIZE * ROWS_PER_INVOCATION;
   for (var first_row = work.first_row + local_index; first_row < work.end_row; first_row += row_step) {
@@ -563,10 +558,14 @@ fn gather_banked_byte_rows(work: Work, local_index: u32, group: u32) {
           rotated[r] = rotate_right(words[r * MAX_WORDS_IN_FLIGHT + v], rotation_bits);
         }
         for (var i = 0u; i < CODES_PER_WORD; i++) {
+          // The segment step (v, i) reads, computed here rather than kept: a register array of one segment per step
+          // (16 at batch 1) cost more than its two operations per step.
+          let segment = (((v + word_rotation) & (GROUP_WORDS - 1u)) * CODES_PER_WORD) |
+            ((i + code_rotation) & (CODES_PER_WORD - 1u));
           for (var r = 0u; r < ROWS_PER_INVOCATION; r++) {
             let code = clamp_code((rotated[r] >> (i * BITS)) & CODE_MASK);
-            // segment_of_step < GROUP_SEGMENTS, a power of two: `|` is `+` here.
-            let entry = (code * GROUP_SEGMENTS) | segment_of_step[v * CODES_PER_WORD + i];
+            // segment < GROUP_SEGMENTS, a power of two: `|` is `+` here.
+            let entry = (code * GROUP_SEGMENTS) | segment;
             for (var b = 0u; b < TILE_INPUTS; b++) {
               sums[r * BATCH_TILE + b] += banked_table_value(b, stage, entry);
             }

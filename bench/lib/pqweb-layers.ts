@@ -215,6 +215,7 @@ const LUT_TUNINGS: readonly LutTuning[] = [
     options: { rowsPerInvocation: 4 },
     variants: ['lut-banked', 'fused-banked'],
   },
+  { label: ' target 64 wg', options: { targetWorkgroups: 64 }, variants: ['lut-banked', 'fused-banked'] },
   { label: ' target 128 wg', options: { targetWorkgroups: 128 }, variants: ['lut-banked', 'fused-banked'] },
   { label: ' target 512 wg', options: { targetWorkgroups: 512 }, variants: ['lut-banked', 'fused-banked'] },
   { label: ' target 1024 wg', options: { targetWorkgroups: 1024 }, variants: ['lut-banked', 'fused-banked'] },
