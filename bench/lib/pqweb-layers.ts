@@ -224,6 +224,14 @@ const LUT_TUNINGS: readonly LutTuning[] = [
     options: { maxWorkgroupStorageBytes: 32 * 1024 },
     variants: ['lut-banked', 'fused-banked'],
   },
+  // One workgroup of 32 warps per SM: the NVIDIA Vulkan driver keeps one 32 KiB workgroup per SM
+  // (docs/kernel-attempts.md, step 31), so the 32 KiB tile gets the warps of two 512-invocation workgroups this way,
+  // with one wave of workgroups at 16384².
+  {
+    label: ' 32 KiB tile wg 1024',
+    options: { maxWorkgroupStorageBytes: 32 * 1024, workgroupSize: 1024, targetWorkgroups: 128 },
+    variants: ['lut-banked', 'fused-banked'],
+  },
   { label: ' batch tile 1', options: { batchTile: 1 }, minBatch: 2 },
   {
     label: ' batch tile 2',
