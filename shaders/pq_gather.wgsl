@@ -532,12 +532,14 @@ fn group_code_words(
 
 // gather_banked_rows for 8-bit codes, with the same lane order (lane l visits word (v + l / 4) mod GROUP_WORDS of
 // the group and byte (i + l) mod 4 of it at step (v, i)) and so the same banks, but fewer integer operations per
-// lookup: each code word is rotated once by the lane's byte rotation (one funnel shift per 4 codes), so byte i of the
-// rotated word is the code of step (v, i) and takes a constant shift; the segment each step reads is computed once
-// per invocation (segment_of_step, registers); a lookup is then a shift, a mask-or and the read. The host uses it at
-// batch tiles above 1 (plan.ts usesRotatedCodeWords). The loads skip the row and word range checks: a word past the
-// row's end (the last group) holds codes of padding segments, whose table entries are all zero whatever the code,
-// and a row past the row group's end is loaded but never stored (Dawn clamps every load into the binding).
+// lookup: each code word is rotated once by the lane's byte rotation (one funnel shift per 4 codes), so byte i of
+// the rotated word is the code of step (v, i) and takes a constant shift; a lookup is then a shift, a mask-or and
+// the read. The segment a step reads is computed per step, two operations shared by the invocation's rows (a
+// register array of one segment per step, 16 at batch 1, ran no faster at batch 8: docs/kernel-attempts.md, step
+// 31). The host uses it at batch tiles above 1 (plan.ts usesRotatedCodeWords). The loads skip the row and word range
+// checks: a word past the row's end (the last group) holds codes of padding segments, whose table entries are all
+// zero whatever the code, and a row past the row group's end is loaded but never stored (Dawn clamps every load into
+// the binding).
 fn gather_banked_byte_rows(work: Work, local_index: u32, group: u32) {
   let lane = local_index % ROW_TILE;
   let word_rotation = (lane / CODES_PER_WORD) & (GROUP_WORDS - 1u);
@@ -557,11 +559,9 @@ fn gather_banked_byte_rows(work: Work, local_index: u32, group: u32) {
         for (var r = 0u; r < ROWS_PER_INVOCATION; r++) {
           rotated[r] = rotate_right(words[r * MAX_WORDS_IN_FLIGHT + v], rotation_bits);
         }
+        let segment_base = ((v + word_rotation) & (GROUP_WORDS - 1u)) * CODES_PER_WORD;
         for (var i = 0u; i < CODES_PER_WORD; i++) {
-          // The segment step (v, i) reads, computed here rather than kept: a register array of one segment per step
-          // (16 at batch 1) cost more than its two operations per step.
-          let segment = (((v + word_rotation) & (GROUP_WORDS - 1u)) * CODES_PER_WORD) |
-            ((i + code_rotation) & (CODES_PER_WORD - 1u));
+          let segment = segment_base | ((i + code_rotation) & (CODES_PER_WORD - 1u));
           for (var r = 0u; r < ROWS_PER_INVOCATION; r++) {
             let code = clamp_code((rotated[r] >> (i * BITS)) & CODE_MASK);
             // segment < GROUP_SEGMENTS, a power of two: `|` is `+` here.
