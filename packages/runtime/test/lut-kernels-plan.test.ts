@@ -36,7 +36,15 @@ import {
   wordsInFlightFor,
 } from '../src/kernels';
 import { GATHER_ABLATION_CODES } from '../src/kernels/lut-program';
-import { canPairCodes, PAIRED_CODE_BITS, PAIRED_TABLE_K, usesRotatedCodeWords } from '../src/kernels/plan';
+import {
+  canPairCodes,
+  PAIRED_CODE_BITS,
+  PAIRED_TABLE_K,
+  usesRotatedCodeWords,
+  usesWideGather,
+  WIDE_GATHER,
+  WIDE_GATHER_MIN_LOOKUPS,
+} from '../src/kernels/plan';
 import { REDUCE_ROWS_PER_GROUP } from '../src/kernels/reduce';
 import {
   BINARY_GATHER_KERNEL,
@@ -358,6 +366,36 @@ describe('usesRotatedCodeWords', () => {
       expect(usesRotatedCodeWords('per-code-shifts', batchTile)).toBe(false);
     }
     expect(pqGatherWgsl).toMatch(/override ROTATED_CODE_WORDS: bool/);
+  });
+});
+
+describe('usesWideGather', () => {
+  it("takes the wide launch for banked gathers above a batch tile of 1 on large layers under 'auto'", () => {
+    const big = 16384 * (16384 / 8);
+    expect(big).toBe(WIDE_GATHER_MIN_LOOKUPS);
+    for (const variant of ['fused-banked', 'lut-banked'] as const) {
+      expect(usesWideGather('auto', variant, 2, big)).toBe(true);
+      expect(usesWideGather('auto', variant, 4, 16384 * 4096)).toBe(true);
+      // Batch 1, and 4096² (slower there in step 33), keep the defaults.
+      expect(usesWideGather('auto', variant, 1, big)).toBe(false);
+      expect(usesWideGather('auto', variant, 2, 4096 * 1024)).toBe(false);
+      expect(usesWideGather('auto', variant, 2, WIDE_GATHER_MIN_LOOKUPS - 1)).toBe(false);
+      expect(usesWideGather('always', variant, 2, 10)).toBe(true);
+      expect(usesWideGather('always', variant, 1, big)).toBe(false);
+      expect(usesWideGather('never', variant, 2, big)).toBe(false);
+    }
+    for (const variant of ['lut-global', 'lut-tiled-splitk', 'fused'] as const) {
+      expect(usesWideGather('always', variant, 2, big)).toBe(false);
+    }
+  });
+
+  it('is one 1024-invocation workgroup with a 32 KiB tile, aiming at 128 workgroups', () => {
+    expect(WIDE_GATHER).toEqual({ workgroupSize: 1024, tileFloatsLimit: 8192, targetWorkgroups: 128 });
+    // The banked geometry at 16384², d = 4, k = 256, batch 8: 16 segments per group instead of 8, so half the
+    // split-K partial sums.
+    const shape = { segments: 4096, k: 256, codesPerWord: 4 };
+    expect(lutGeometry('fused-banked', shape, 1, 8, 4096).chunkSegments).toBe(8);
+    expect(lutGeometry('fused-banked', shape, 1, 8, WIDE_GATHER.tileFloatsLimit).chunkSegments).toBe(16);
   });
 });
 

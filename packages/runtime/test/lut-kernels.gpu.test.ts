@@ -25,7 +25,7 @@ import {
   type LutLayerDescriptor,
   type LutVariant,
 } from '../src/kernels';
-import { isBankedVariant, MAX_ROWS_PER_INVOCATION } from '../src/kernels/plan';
+import { isBankedVariant, MAX_ROWS_PER_INVOCATION, WIDE_GATHER } from '../src/kernels/plan';
 import {
   type GpuTestContext,
   gpuUnavailableReason,
@@ -333,6 +333,41 @@ describe.skipIf(noGpuReason)('LUT kernels vs CPU twin', () => {
     });
   });
 
+  it('runs the wide launch (plan.ts WIDE_GATHER) where the device allows it, and names the limit where not', async () => {
+    await withGpu(async ({ device }) => {
+      const random = seededRandom(41);
+      const { limits } = device;
+      const allows =
+        Math.min(limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX) >=
+          WIDE_GATHER.workgroupSize &&
+        limits.maxComputeWorkgroupStorageSize >= WIDE_GATHER.tileFloatsLimit * 4;
+      const options: LayerExecutorOptions[] = [
+        { variant: 'fused-banked', wideGather: true },
+        { variant: 'lut-banked', wideGather: true },
+      ];
+      for (const spec of [LUT_CASES[2], LUT_CASES[9], LUT_CASES[10]]) {
+        const layer = lutLayer(spec, random);
+        if (allows) {
+          await expectMatches(device, layer, spec.batch, random, options);
+        } else {
+          // SwiftShader allows 256 invocations: 'auto' keeps the default launch there, true is refused.
+          const codes = uploadCodes(device, layer);
+          const codebook = uploadFloat32(device, layer.values, 'codebook');
+          for (const option of options) {
+            expect(() =>
+              createLayerExecutor(device, layer.shape, { codes, codebook, bias: null }, option),
+            ).toThrow(GpuLimitError);
+          }
+          codes.destroy();
+          codebook.destroy();
+          await expectMatches(device, layer, spec.batch, random, [
+            { variant: 'fused-banked', wideGather: 'auto' },
+          ]);
+        }
+      }
+    });
+  });
+
   it('runs the tiled variant on the default workgroup budget (16 KiB, several chunks)', async () => {
     await withGpu(async ({ device }) => {
       const random = seededRandom(21);
@@ -630,6 +665,25 @@ describe.skipIf(noGpuReason)('LUT executor contracts', () => {
       expect(() =>
         createLayerExecutor(device, shape, { codes, codebook, bias: null }, { maxBindingBytes: 2 ** 40 }),
       ).toThrow(/maxStorageBufferBindingSize/);
+      expect(() =>
+        createLayerExecutor(
+          device,
+          shape,
+          { codes, codebook, bias: null },
+          { wideGather: true, workgroupSize: 64, targetWorkgroups: 8 },
+        ),
+      ).toThrow(
+        /wideGather: true sets the gather's launch itself; leave workgroupSize, targetWorkgroups unset/,
+      );
+      expect(() =>
+        createLayerExecutor(
+          device,
+          shape,
+          { codes, codebook, bias: null },
+          // @ts-expect-error: a value outside the option's type, as a JavaScript caller could pass.
+          { wideGather: 'yes' },
+        ),
+      ).toThrow(/wideGather must be true, false or 'auto', got yes/);
 
       const executor = createLayerExecutor(device, shape, { codes, codebook, bias: null });
       const encoder = device.createCommandEncoder();

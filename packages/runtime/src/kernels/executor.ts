@@ -29,6 +29,8 @@ import {
   type LutVariant,
   MAX_ROWS_PER_INVOCATION,
   MAX_WORDS_IN_FLIGHT,
+  WIDE_GATHER,
+  type WideGatherMode,
 } from './plan';
 import {
   type BatchPlan,
@@ -138,6 +140,13 @@ export interface LayerExecutorOptions {
    * segment, to compare.
    */
   pairCodes?: boolean;
+  /**
+   * Whether the banked gathers take a 32 KiB tile in 1024-invocation workgroups at batch tiles above 1 (plan.ts
+   * WIDE_GATHER): 'auto' (default) on large layers (usesWideGather) where the device allows it and none of
+   * `workgroupSize`, `maxWorkgroupStorageBytes` and `targetWorkgroups` is set; true on every layer (GpuLimitError
+   * where the device lacks the limits; it cannot be combined with those three); false never, to compare.
+   */
+  wideGather?: boolean | 'auto';
   /**
    * For measuring only: a stage the PQ / RQ gathers leave out (GatherAblation). The outputs are then wrong by
    * design; default 'none'.
@@ -362,6 +371,50 @@ function checkChoiceOption<T extends string>(
   return value;
 }
 
+/** The executor option `wideGather` as plan.ts's WideGatherMode, checked against the options and the device. */
+function resolveWideGather(
+  options: LayerExecutorOptions,
+  workgroupSizeLimit: number,
+  workgroupStorageLimit: number,
+): WideGatherMode {
+  const requested = options.wideGather ?? 'auto';
+  if (requested !== 'auto' && typeof requested !== 'boolean') {
+    throw new KernelInputError(`wideGather must be true, false or 'auto', got ${String(requested)}`);
+  }
+  if (requested === false) return 'never';
+  const setByCaller = (['workgroupSize', 'maxWorkgroupStorageBytes', 'targetWorkgroups'] as const).filter(
+    (name) => options[name] !== undefined,
+  );
+  const wideStorageBytes = WIDE_GATHER.tileFloatsLimit * FLOAT_BYTES;
+  if (requested === 'auto') {
+    const deviceAllows =
+      workgroupSizeLimit >= WIDE_GATHER.workgroupSize && workgroupStorageLimit >= wideStorageBytes;
+    return deviceAllows && setByCaller.length === 0 ? 'auto' : 'never';
+  }
+  if (setByCaller.length > 0) {
+    throw new KernelInputError(
+      `wideGather: true sets the gather's launch itself; leave ${setByCaller.join(', ')} unset or use wideGather: 'auto'`,
+    );
+  }
+  if (workgroupSizeLimit < WIDE_GATHER.workgroupSize) {
+    throw new GpuLimitError(
+      `wideGather: true needs ${WIDE_GATHER.workgroupSize} invocations per workgroup, the device allows ${workgroupSizeLimit}`,
+      'maxComputeInvocationsPerWorkgroup',
+      WIDE_GATHER.workgroupSize,
+      workgroupSizeLimit,
+    );
+  }
+  if (workgroupStorageLimit < wideStorageBytes) {
+    throw new GpuLimitError(
+      `wideGather: true needs ${wideStorageBytes} bytes of workgroup memory, the device allows ${workgroupStorageLimit}`,
+      'maxComputeWorkgroupStorageSize',
+      wideStorageBytes,
+      workgroupStorageLimit,
+    );
+  }
+  return 'always';
+}
+
 export function createLayerExecutor(
   device: GPUDevice,
   layer: LutLayerDescriptor,
@@ -417,6 +470,7 @@ export function createLayerExecutor(
   const constantTableOffsets = checkSwitchOption('constantTableOffsets', options.constantTableOffsets, true);
   const pairCodes = checkSwitchOption('pairCodes', options.pairCodes, true);
   const codeDecode = checkChoiceOption('codeDecode', options.codeDecode, CODE_DECODES, 'auto');
+  const wideGather = resolveWideGather(options, workgroupSizeLimit, limits.maxComputeWorkgroupStorageSize);
   const { rows, cols } = layer;
   if (buffers.bias) requireBuffer(label, 'bias', buffers.bias, rows * FLOAT_BYTES, `rows ${rows} × 4`);
 
@@ -446,6 +500,7 @@ export function createLayerExecutor(
     ablation,
     maxBindingBytes,
     tileFloatsLimit: Math.floor(workgroupStorageBytes / FLOAT_BYTES),
+    wideGather,
     offsetAlignment: limits.minStorageBufferOffsetAlignment,
     bias,
     biasBytes: buffers.bias ? rows * FLOAT_BYTES : PLACEHOLDER_BYTES,

@@ -25,8 +25,13 @@ export interface GatherLayout {
    * least this many rows per invocation, or some invocations would have none.
    */
   rowsPerInvocation?: number;
-  /** Workgroups the dispatch aims for when the caller set none (context.targetWorkgroups); default TARGET_WORKGROUPS. */
-  defaultTargetWorkgroups?: number;
+  /** Invocations per workgroup of the dispatch when not the executor's (plan.ts WIDE_GATHER); default context.workgroupSize. */
+  workgroupSize?: number;
+  /**
+   * Workgroups the dispatch aims for; default the caller's context.targetWorkgroups, else TARGET_WORKGROUPS. The PQ / RQ
+   * program passes its launch's (plan.ts GatherLaunch), which already holds the caller's.
+   */
+  targetWorkgroups?: number;
 }
 
 export function gatherBlock(
@@ -39,9 +44,9 @@ export function gatherBlock(
   const { rows, cols } = context;
   const grouping = rowGrouping(
     block.rowEnd - block.rowBegin,
-    context.workgroupSize * (layout.rowsPerInvocation ?? 1),
+    (layout.workgroupSize ?? context.workgroupSize) * (layout.rowsPerInvocation ?? 1),
     geometry.chunks * geometry.batchTiles,
-    context.targetWorkgroups ?? layout.defaultTargetWorkgroups,
+    layout.targetWorkgroups ?? context.targetWorkgroups,
   );
   const workgroups = { x: grouping.rowGroups, y: geometry.chunks, z: geometry.batchTiles };
   checkGrid(context, workgroups);

@@ -30,6 +30,7 @@ export {
   defaultTargetWorkgroups,
   type ExecutorVariant,
   type GatherGeometry,
+  type GatherLaunch,
   LUT_VARIANTS,
   type LutVariant,
   lutGeometry,
@@ -41,6 +42,10 @@ export {
   SMALL_LAYER_LOOKUPS,
   scalarGeometry,
   TARGET_WORKGROUPS,
+  usesWideGather,
+  WIDE_GATHER,
+  WIDE_GATHER_MIN_LOOKUPS,
+  type WideGatherMode,
   wordsInFlightFor,
 } from './plan';
 export { type DispatchStage, GATHER_ABLATIONS, type GatherAblation } from './program';

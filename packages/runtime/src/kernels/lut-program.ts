@@ -18,6 +18,7 @@ import {
   chooseLutVariant,
   defaultTargetWorkgroups,
   type GatherGeometry,
+  type GatherLaunch,
   isBankedVariant,
   isFusedVariant,
   type LutVariant,
@@ -27,6 +28,8 @@ import {
   PAIRED_TABLE_K,
   planCodeBlocks,
   usesRotatedCodeWords,
+  usesWideGather,
+  WIDE_GATHER,
   wordsInFlightFor,
 } from './plan';
 import {
@@ -129,42 +132,64 @@ export function createLutProgram(
     return { ...shape, paired, codesPerWord: WORD_BITS / shape.bits };
   }
 
+  // The gather's launch unless plan.ts usesWideGather says otherwise: the executor's workgroup size and tile budget.
+  const defaultLaunch: GatherLaunch = {
+    workgroupSize,
+    tileFloatsLimit: context.tileFloatsLimit,
+    targetWorkgroups: context.targetWorkgroups ?? defaultTargetWorkgroups(variant),
+  };
+
   function layout(batch: number) {
     const gathered = gatheredShape(batch);
-    const geometry = lutGeometry(
+    const geometryFor = (tileFloatsLimit: number) =>
+      lutGeometry(
+        variant,
+        { segments: gathered.segments, k: gathered.k, codesPerWord: gathered.codesPerWord },
+        stageCount,
+        batch,
+        tileFloatsLimit,
+        context.batchTile,
+      );
+    const defaultGeometry = geometryFor(context.tileFloatsLimit);
+    const wide = usesWideGather(
+      context.wideGather,
       variant,
-      { segments: gathered.segments, k: gathered.k, codesPerWord: gathered.codesPerWord },
-      stageCount,
-      batch,
-      context.tileFloatsLimit,
-      context.batchTile,
+      defaultGeometry.batchTile,
+      rows * stages * gathered.segments,
     );
+    const launch = wide ? WIDE_GATHER : defaultLaunch;
+    const geometry = wide ? geometryFor(WIDE_GATHER.tileFloatsLimit) : defaultGeometry;
     const slots = blockPlan.stageGroups * geometry.chunks;
     // The grouped layout of the banked variants pads the last group (lutGroupSegments is 1 for the others).
     const lutGroup = lutGroupSegments(variant, geometry);
     const lutEntries = batch * stages * Math.ceil(segments / lutGroup) * lutGroup * k;
     const lutBytes = isFusedVariant(variant) ? 0 : lutEntries * FLOAT_BYTES;
     const partialBytes = slots === 1 ? 0 : batch * slots * rows * FLOAT_BYTES;
-    return { gathered, geometry, slots, lutGroup, lutEntries, lutBytes, partialBytes };
+    return { gathered, geometry, launch, slots, lutGroup, lutEntries, lutBytes, partialBytes };
   }
 
   /** Rows a gather invocation takes at a time: the banked gathers' ROWS_PER_INVOCATION, 1 for the others. */
-  function rowsPerInvocationFor(gathered: GatheredShape, geometry: GatherGeometry): number {
+  function rowsPerInvocationFor(
+    gathered: GatheredShape,
+    geometry: GatherGeometry,
+    launch: GatherLaunch,
+  ): number {
     if (!isBankedVariant(variant)) return 1;
     return (
       context.rowsPerInvocation ??
-      bankedRowsPerInvocation(gathered.bits, geometry.batchTile, rows, workgroupSize)
+      bankedRowsPerInvocation(gathered.bits, geometry.batchTile, rows, launch.workgroupSize)
     );
   }
 
   function gatherConstants(
     gathered: GatheredShape,
     geometry: GatherGeometry,
+    launch: GatherLaunch,
     rowsPerInvocation: number,
   ): OverrideConstants {
     const { tileFloats, batchTile } = geometry;
     const common = {
-      WORKGROUP_SIZE: workgroupSize,
+      WORKGROUP_SIZE: launch.workgroupSize,
       K: gathered.k,
       BITS: gathered.bits,
       TILE_INPUTS: batchTile,
@@ -192,7 +217,7 @@ export function createLutProgram(
   }
 
   function createPlan(batch: number): BatchPlan {
-    const { gathered, geometry, slots, lutGroup, lutEntries, lutBytes, partialBytes } = layout(batch);
+    const { gathered, geometry, launch, slots, lutGroup, lutEntries, lutBytes, partialBytes } = layout(batch);
     const advice = 'run the batch in smaller parts';
     checkBindingSize(context, `the LUT for batch ${batch}`, lutBytes, advice);
     checkBindingSize(context, `the split-K partial sums for batch ${batch}`, partialBytes, advice);
@@ -238,11 +263,11 @@ export function createLutProgram(
       });
     }
 
-    const rowsPerInvocation = rowsPerInvocationFor(gathered, geometry);
+    const rowsPerInvocation = rowsPerInvocationFor(gathered, geometry, launch);
     const gatherPipeline = getPipeline(
       device,
       gatherKernel,
-      gatherConstants(gathered, geometry, rowsPerInvocation),
+      gatherConstants(gathered, geometry, launch, rowsPerInvocation),
     );
     const gatherLayout = {
       batch,
@@ -252,7 +277,8 @@ export function createLutProgram(
       stagesTotal: stages,
       slots,
       rowsPerInvocation,
-      defaultTargetWorkgroups: defaultTargetWorkgroups(variant),
+      workgroupSize: launch.workgroupSize,
+      targetWorkgroups: launch.targetWorkgroups,
     };
     for (const [index, block] of blockPlan.blocks.entries()) {
       const { workgroups, uniform } = gatherBlock(context, gatherLayout, block, index);

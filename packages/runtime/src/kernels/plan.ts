@@ -274,6 +274,55 @@ function bankedGeometry(
   );
 }
 
+/**
+ * The banked gathers' launch for batch tiles above 1 on large layers: a 32 KiB tile in 1024-invocation workgroups,
+ * aiming at 128 of them. The NVIDIA Vulkan driver keeps workgroup memory to about 64 KiB per SM, so a 16 KiB tile
+ * runs three 512-invocation workgroups per SM at most and a 32 KiB one a single workgroup (docs/kernel-attempts.md,
+ * step 31); 1024 invocations keep 32 warps per SM with the larger tile, which holds twice the segments per group
+ * and so halves the split-K partial sums. H200, fused-banked, batch 8 (step 33): 16384², d=4 k=256 281.8 against
+ * 329.8 µs (reduce 81 → 47.5), d=8 k=256 156.8 against 187.1, d=4 k=16 163.5 against 173.2, d=8 k=16 93.1 against
+ * 96.2; lut-banked likewise. At batch 1 it was slower (d=4 k=256 62.3 against 55.2 µs), and so was 4096², batch 8,
+ * where 128 large workgroups leave too few rows each (d=4 k=16 50.7 against 28.1 µs): hence the size rule
+ * (usesWideGather).
+ */
+export interface GatherLaunch {
+  workgroupSize: number;
+  tileFloatsLimit: number;
+  targetWorkgroups: number;
+}
+export const WIDE_GATHER: GatherLaunch = {
+  workgroupSize: 1024,
+  tileFloatsLimit: (32 * 1024) / 4,
+  targetWorkgroups: 128,
+};
+/**
+ * Code lookups per input (rows × stages × segments) from which a banked gather with a batch tile above 1 takes
+ * WIDE_GATHER: 16384² with d = 8 has 2^25 and gained, 4096² with d = 4 has 2^22 and lost. Between the two nothing
+ * was measured, so the rule keeps the defaults there.
+ */
+export const WIDE_GATHER_MIN_LOOKUPS = 2 ** 25;
+
+/**
+ * When the banked gathers take WIDE_GATHER: 'auto' by the size rule, 'always' at every batch tile above 1 (the
+ * executor option `wideGather: true`, for tests and tuning), 'never'. The executor resolves 'auto' to 'never' where
+ * the device lacks the limits or the caller set the launch knobs itself.
+ */
+export type WideGatherMode = 'auto' | 'always' | 'never';
+
+/**
+ * Whether a gather runs with WIDE_GATHER: a banked variant at a batch tile above 1, with mode 'always', or 'auto' and
+ * at least WIDE_GATHER_MIN_LOOKUPS lookups per input.
+ */
+export function usesWideGather(
+  mode: WideGatherMode,
+  variant: LutVariant,
+  batchTile: number,
+  lookupsPerInput: number,
+): boolean {
+  if (mode === 'never' || !isBankedVariant(variant) || batchTile <= 1) return false;
+  return mode === 'always' || lookupsPerInput >= WIDE_GATHER_MIN_LOOKUPS;
+}
+
 /** Segments per group of the LUT buffer's layout (shaders/pq_lut_build.wgsl LUT_GROUP) for a variant. */
 export function lutGroupSegments(variant: LutVariant, geometry: GatherGeometry): number {
   return isBankedVariant(variant) ? geometry.chunkSegments : 1;

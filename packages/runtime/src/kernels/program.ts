@@ -6,7 +6,7 @@
 import type { DispatchSize } from '../gpu/dispatch';
 import { GpuLimitError } from '../gpu/errors';
 import type { UniformLayout } from '../gpu/uniforms';
-import type { CodeDecode, ExecutorVariant } from './plan';
+import type { CodeDecode, ExecutorVariant, WideGatherMode } from './plan';
 
 export interface ProgramContext {
   device: GPUDevice;
@@ -43,6 +43,8 @@ export interface ProgramContext {
   maxBindingBytes: number;
   /** Workgroup memory for tiles, in floats. */
   tileFloatsLimit: number;
+  /** When the banked gathers take plan.ts's WIDE_GATHER launch (usesWideGather), resolved by the executor. */
+  wideGather: WideGatherMode;
   /** minStorageBufferOffsetAlignment. */
   offsetAlignment: number;
   /** The layer's bias, or a small placeholder when it has none (`hasBias` false). */
