@@ -13,7 +13,11 @@ import {
   type GatherAblation,
 } from '../../packages/runtime/src/kernels';
 import { interleaveCodeRows } from '../../packages/runtime/src/kernels/code-layout';
-import { createDenseKernel, type DenseKernel } from '../../packages/runtime/src/kernels/dense';
+import {
+  createDenseKernel,
+  DENSE_BATCH_TILE,
+  type DenseKernel,
+} from '../../packages/runtime/src/kernels/dense';
 import {
   createLayerExecutor,
   type LayerExecutor,
@@ -232,6 +236,14 @@ const LUT_TUNINGS: readonly LutTuning[] = [
     options: { maxWorkgroupStorageBytes: 32 * 1024, workgroupSize: 1024, targetWorkgroups: 128 },
     variants: ['lut-banked', 'fused-banked'],
   },
+  // The defaults before step 34 made that launch the rule for batch tiles above 1 on large layers (plan.ts
+  // usesWideGather): a 16 KiB tile in 512-invocation workgroups, to compare.
+  {
+    label: ' narrow launch',
+    options: { wideGather: false },
+    variants: ['lut-banked', 'fused-banked'],
+    minBatch: 2,
+  },
   { label: ' batch tile 1', options: { batchTile: 1 }, minBatch: 2 },
   {
     label: ' batch tile 2',
@@ -266,10 +278,30 @@ const LUT_TUNINGS: readonly LutTuning[] = [
   },
 ];
 
-/** The labels `--tunings` accepts: the tuning rows' labels without their leading space. */
-export const LUT_TUNING_LABELS: readonly string[] = LUT_TUNINGS.filter((tuning) => tuning.label).map(
-  (tuning) => tuning.label.trim(),
-);
+/**
+ * The dense kernel's comparison row: one row per workgroup at every batch (DenseKernelOptions.rowTile false), as
+ * before docs/kernel-attempts.md step 35 gave batches above 4 four rows per workgroup; timed from batch 5, where the
+ * two differ.
+ */
+const DENSE_ONE_ROW_LABEL = ' 1 row per workgroup';
+
+/** The dense rows: the default, and with the tunings (all, or this one named) the comparison row. */
+function denseTuningRows(
+  tunings: boolean,
+  tuningLabels: readonly string[] | null,
+): { label: string; rowTile: boolean; minBatch?: number }[] {
+  const rows: { label: string; rowTile: boolean; minBatch?: number }[] = [{ label: '', rowTile: true }];
+  const named = tuningLabels === null || tuningLabels.includes(DENSE_ONE_ROW_LABEL.trim());
+  if (tunings && named)
+    rows.push({ label: DENSE_ONE_ROW_LABEL, rowTile: false, minBatch: DENSE_BATCH_TILE + 1 });
+  return rows;
+}
+
+/** The labels `--tunings` accepts: the tuning rows' labels without their leading space (LUT rows and the dense one). */
+export const LUT_TUNING_LABELS: readonly string[] = [
+  ...LUT_TUNINGS.filter((tuning) => tuning.label).map((tuning) => tuning.label.trim()),
+  DENSE_ONE_ROW_LABEL.trim(),
+];
 
 /** Throws an OptionsError naming every label that is not a tuning row's (LUT_TUNING_LABELS), and the rows there are. */
 export function checkTuningLabels(labels: readonly string[] | null): void {
@@ -486,33 +518,41 @@ export function createPqwebLayers(
   const denseBias = denseRandom.floats(rows);
   const denseCopies = weightCopies(denseWeightBytes(shape, true));
   const denseSpec: ContenderSpec = { engine: 'pqweb', method: 'dense' };
-  let kernel: DenseKernel | null = null;
+  const kernels: DenseKernel[] = [];
   try {
-    const denseKernel = createDenseKernel(device, { relu: false, label: denseName });
-    kernel = denseKernel;
     const copies = Array.from({ length: denseCopies }, (_, c) => ({
       weight: keep(upload(device, `${denseName}#${c}/weight`, denseWeights)),
       bias: keep(upload(device, `${denseName}#${c}/bias`, denseBias)),
     }));
-    contenders.push({
-      id: `pqweb dense fp32 ${denseKernel.variant}`,
-      spec: denseSpec,
-      copies: denseCopies,
-      referenceKey: denseName,
-      encode(encoder, copy, input, output, batch) {
-        denseKernel.encode(encoder, { ...copies[copy % denseCopies], input, output }, { rows, cols, batch });
-      },
-      reference: (x, batch, checked) =>
-        denseForward(
-          pickRows(denseWeights, cols, checked, (n) => new Float32Array(n)),
-          pickRows(denseBias, 1, checked, (n) => new Float32Array(n)),
-          x,
-          checked.length,
-          cols,
-          batch,
-          false,
-        ),
-    });
+    const denseRows = denseTuningRows(tunings, tuningLabels);
+    for (const { label, rowTile, minBatch } of denseRows) {
+      const denseKernel = createDenseKernel(device, { relu: false, label: denseName, rowTile });
+      kernels.push(denseKernel);
+      contenders.push({
+        id: `pqweb dense fp32 ${denseKernel.variant}${label}`,
+        spec: rowTile ? denseSpec : { ...denseSpec, rowTile },
+        copies: denseCopies,
+        referenceKey: denseName,
+        minBatch,
+        encode(encoder, copy, input, output, batch) {
+          denseKernel.encode(
+            encoder,
+            { ...copies[copy % denseCopies], input, output },
+            { rows, cols, batch },
+          );
+        },
+        reference: (x, batch, checked) =>
+          denseForward(
+            pickRows(denseWeights, cols, checked, (n) => new Float32Array(n)),
+            pickRows(denseBias, 1, checked, (n) => new Float32Array(n)),
+            x,
+            checked.length,
+            cols,
+            batch,
+            false,
+          ),
+      });
+    }
   } catch (error) {
     failed.push({ id: 'pqweb dense fp32', spec: denseSpec, reason: errorMessage(error) });
   }
@@ -523,7 +563,7 @@ export function createPqwebLayers(
     denseWeights,
     destroy() {
       for (const executor of executors) executor.destroy();
-      kernel?.destroy();
+      for (const denseKernel of kernels) denseKernel.destroy();
       for (const buffer of buffers) buffer.destroy();
     },
   };

@@ -35,7 +35,12 @@ export type ContenderSpec =
       };
     }
   | { engine: 'pqweb'; method: 'kmeans'; k: number; bits: number }
-  | { engine: 'pqweb'; method: 'dense' }
+  | {
+      engine: 'pqweb';
+      method: 'dense';
+      /** false on the comparison row that keeps one row per workgroup at every batch (DenseKernelOptions.rowTile). */
+      rowTile?: false;
+    }
   | { engine: 'ort'; method: 'matmul' }
   | { engine: 'ort'; method: 'matmulnbits'; bits: number; blockSize: number; accuracyLevel: number };
 

@@ -17,7 +17,14 @@ import denseSubgroupWgsl from '../../../shaders/dense_gemv_subgroup.wgsl?raw';
 import { denseForward } from '../src/cpu/dense';
 import { GpuLimitError, KernelInputError } from '../src/gpu/errors';
 import { cachedPipelineCount } from '../src/gpu/pipeline-cache';
-import { createDenseKernel, DENSE_UNIFORMS, type DenseKernel, type DenseVariant } from '../src/kernels/dense';
+import {
+  createDenseKernel,
+  DENSE_BATCH_TILE,
+  DENSE_ROW_TILE,
+  DENSE_UNIFORMS,
+  type DenseKernel,
+  type DenseVariant,
+} from '../src/kernels/dense';
 import { createNodeDevice } from '../src/node';
 import {
   type GpuTestContext,
@@ -122,7 +129,7 @@ async function runCase(
 
 const GRID_ROWS = [1, 7, 33, 130];
 const GRID_COLS = [1, 3, 4, 17, 257, 1000];
-const GRID_BATCH = [1, 2, 5, 33];
+const GRID_BATCH = [1, 2, 5, 8, 33];
 
 describe('dense shaders', () => {
   it.each([
@@ -130,6 +137,15 @@ describe('dense shaders', () => {
     ['dense_gemv_subgroup.wgsl', denseSubgroupWgsl],
   ])('%s declares the uniform struct the kernel encodes', (_file, source) => {
     expect(source).toContain(DENSE_UNIFORMS.wgslStruct('DenseParams'));
+  });
+
+  it('declare the batch tile and the subgroup shader the row tile as the host counts them', () => {
+    for (const source of [denseWgsl, denseSubgroupWgsl]) {
+      expect(source).toContain(`const BATCH_TILE: u32 = ${DENSE_BATCH_TILE}u;`);
+    }
+    expect(denseSubgroupWgsl).toContain(`const ROW_TILE: u32 = ${DENSE_ROW_TILE}u;`);
+    expect(denseSubgroupWgsl).toMatch(/fn dense_vec4_rows\(/);
+    expect(denseWgsl).not.toMatch(/fn dense_vec4_rows\(/);
   });
 
   it('only the subgroup shader enables subgroups', () => {
@@ -150,7 +166,7 @@ describe.skipIf(noGpuReason !== null)(
       const suffix = skipReason ? ` (skipped: ${skipReason})` : '';
       describe.skipIf(skipReason !== null)(`variant ${variant}${suffix}`, () => {
         it.each(GRID_ROWS)(
-          `rows=%i × cols {${GRID_COLS}} × batch {${GRID_BATCH}}, ReLU on odd cases; two pipelines serve all`,
+          `rows=%i × cols {${GRID_COLS}} × batch {${GRID_BATCH}}, ReLU on odd cases; two or three pipelines serve all`,
           (rows) =>
             withGpu(async (ctx) => {
               const plain = createDenseKernel(ctx.device, { variant, workgroupSize: 32, label: 'grid' });
@@ -177,11 +193,19 @@ describe.skipIf(noGpuReason !== null)(
                   caseIndex++;
                 }
               }
-              // One vec4 and one scalar pipeline; ReLU and all sizes are uniforms.
-              expect(cachedPipelineCount(ctx.device)).toBe(2);
-              expect(plain.pipelineKey({ rows, cols: 4, batch: 1 })).toBe(
-                withRelu.pipelineKey({ rows: 9, cols: 1000, batch: 7 }),
+              // One vec4 and one scalar pipeline, and with subgroups the vec4 rows one for batches above 4; ReLU and
+              // all sizes are uniforms.
+              expect(cachedPipelineCount(ctx.device)).toBe(variant === 'subgroup' ? 3 : 2);
+              expect(plain.dispatchSize({ rows: 130, cols: 4, batch: 5 }).x).toBe(
+                variant === 'subgroup' ? Math.ceil(130 / DENSE_ROW_TILE) : 130,
               );
+              expect(plain.pipelineKey({ rows, cols: 4, batch: 1 })).toBe(
+                withRelu.pipelineKey({ rows: 9, cols: 1000, batch: 3 }),
+              );
+              expect(
+                plain.pipelineKey({ rows, cols: 4, batch: 7 }) ===
+                  plain.pipelineKey({ rows, cols: 4, batch: 4 }),
+              ).toBe(variant !== 'subgroup');
               expect(plain.pipelineKey({ rows, cols: 3, batch: 1 })).not.toBe(
                 plain.pipelineKey({ rows, cols: 4, batch: 1 }),
               );

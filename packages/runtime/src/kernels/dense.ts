@@ -1,11 +1,12 @@
 /**
- * Dense layer kernel: y = W x + b (+ ReLU) for a batch of inputs, one workgroup per output row
- * (shaders/dense_gemv.wgsl, shaders/dense_gemv_subgroup.wgsl). CPU twin: ../cpu/dense.ts.
+ * Dense layer kernel: y = W x + b (+ ReLU) for a batch of inputs, one workgroup per output row, or per 4 rows for
+ * batches above 4 with subgroups (shaders/dense_gemv.wgsl, shaders/dense_gemv_subgroup.wgsl). CPU twin:
+ * ../cpu/dense.ts.
  *
  * Variants: the reduction across a workgroup uses `subgroupAdd` ('subgroup', needs the device feature
  * `subgroups`) or a workgroup-memory tree ('workgroup', any device); 'auto' picks the first the device has.
  * The shape rule picks the entry point: vec4 loads when cols % 4 == 0 (every W row and x row then starts on
- * a 16-byte boundary), scalar loads otherwise. The workgroup size is an `override`, so a pipeline is keyed by
+ * a 16-byte boundary), scalar loads otherwise; entryPointFor has the batch rule. The workgroup size is an `override`, so a pipeline is keyed by
  * (variant, entry point, workgroup size); rows, cols, batch and the ReLU flag travel in a uniform.
  */
 import denseWgsl from '../../../../shaders/dense_gemv.wgsl?raw';
@@ -58,6 +59,11 @@ export interface DenseKernelOptions {
   workgroupSize?: number;
   /** Appended to GPU object labels (e.g. the layer name) so captures and error messages say which layer. */
   label?: string;
+  /**
+   * Whether batches above DENSE_BATCH_TILE take dense_vec4_rows (4 rows per workgroup, W read once per 8 inputs)
+   * where the device has subgroups; default true. False keeps one row per workgroup at every batch, to compare.
+   */
+  rowTile?: boolean;
 }
 
 /** The buffers of one dense dispatch; each needs STORAGE usage. `output` must be none of the others. */
@@ -199,6 +205,30 @@ function validateDense(device: GPUDevice, buffers: DenseBuffers, sizes: DenseSiz
   }
 }
 
+/** `const BATCH_TILE` and `const ROW_TILE` of the shaders: inputs per pass of dense_vec4, rows of dense_vec4_rows. */
+export const DENSE_BATCH_TILE = 4;
+export const DENSE_ROW_TILE = 4;
+
+type DenseEntryPoint = 'dense_vec4' | 'dense_scalar' | 'dense_vec4_rows';
+
+/**
+ * The entry point for a shape: 16-byte loads where rows start on 16-byte boundaries, and with subgroups, for batches
+ * above DENSE_BATCH_TILE, dense_vec4_rows, which reads W once for up to 8 inputs where dense_vec4 reads it once per
+ * 4 (H200, 16384², batch 8: docs/kernel-attempts.md, step 35).
+ */
+function entryPointFor(
+  variant: DenseVariant,
+  rowTile: boolean,
+  { cols, batch }: DenseSizes,
+): DenseEntryPoint {
+  if (cols % VEC4_FLOATS !== 0) return 'dense_scalar';
+  return rowTile && variant === 'subgroup' && batch > DENSE_BATCH_TILE ? 'dense_vec4_rows' : 'dense_vec4';
+}
+
+function rowsPerWorkgroup(entryPoint: DenseEntryPoint): number {
+  return entryPoint === 'dense_vec4_rows' ? DENSE_ROW_TILE : 1;
+}
+
 function isComputePass(target: GPUComputePassEncoder | GPUCommandEncoder): target is GPUComputePassEncoder {
   return 'dispatchWorkgroups' in target;
 }
@@ -213,6 +243,10 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
   const workgroupSize = options.workgroupSize ?? DEFAULT_DENSE_WORKGROUP_SIZE;
   checkWorkgroupSize(device, variant, workgroupSize);
   const relu = options.relu ?? false;
+  const rowTile = options.rowTile ?? true;
+  if (typeof rowTile !== 'boolean') {
+    throw new KernelInputError(`dense: rowTile must be true or false, got ${JSON.stringify(rowTile)}`);
+  }
   const name = KERNEL_NAMES[variant];
   const labelSuffix = options.label ? ` ${options.label}` : '';
   const constants = { WORKGROUP_SIZE: workgroupSize };
@@ -221,11 +255,13 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
   // a uniform buffer of uniformBuffers, so destroy() drops them together.
   let bindGroups = new BindGroupCache();
 
-  const sourceFor = ({ cols }: DenseSizes): KernelSource => ({
+  const sourceFor = (sizes: DenseSizes): KernelSource => ({
     name,
     wgsl: SOURCES[variant],
-    entryPoint: cols % VEC4_FLOATS === 0 ? 'dense_vec4' : 'dense_scalar',
+    entryPoint: entryPointFor(variant, rowTile, sizes),
   });
+  const workgroupsFor = (sizes: DenseSizes): DispatchSize =>
+    dispatch1d(device, Math.ceil(sizes.rows / rowsPerWorkgroup(entryPointFor(variant, rowTile, sizes))));
 
   const uniformsFor = (sizes: DenseSizes): GPUBuffer => {
     const key = `${sizes.rows}x${sizes.cols}x${sizes.batch}`;
@@ -249,7 +285,7 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
     relu,
     pipelineKey: (sizes) => pipelineKey(sourceFor(sizes), constants),
     validate: (buffers, sizes) => validateDense(device, buffers, sizes),
-    dispatchSize: (sizes) => dispatch1d(device, sizes.rows),
+    dispatchSize: workgroupsFor,
     bindGroup(buffers, sizes) {
       validateDense(device, buffers, sizes);
       const key = `${sizes.rows}x${sizes.cols}x${sizes.batch}`;
@@ -273,7 +309,7 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
     encode(target, buffers, sizes) {
       const bindGroup = kernel.bindGroup(buffers, sizes);
       const pipeline = getPipeline(device, sourceFor(sizes), constants);
-      const { x, y, z } = dispatch1d(device, sizes.rows);
+      const { x, y, z } = workgroupsFor(sizes);
       const pass = isComputePass(target)
         ? target
         : target.beginComputePass({ label: `${name}${labelSuffix}` });
