@@ -165,13 +165,15 @@ fn dense_scalar(
 }
 
 // Batches above BATCH_TILE (dense_vec4_rows). dense_vec4 reads a W row once per tile of 4 inputs, so batch 8 reads W
-// twice (the H200 ran 16384², batch 8, at 601 µs against 257 µs for batch 1). Here a workgroup takes ROW_TILE rows
-// and WIDE_BATCH_TILE inputs per pass over them: W is read once up to batch 8, and each x vector loaded serves the
-// ROW_TILE rows (x loads would otherwise outnumber W loads eight to one). Rows past the layer's end read its last
-// row and are not stored; inputs past the batch repeat the last input and are dropped, as in dense_vec4.
+// twice. Here a workgroup takes ROW_TILE rows (a pipeline constant, at most MAX_ROW_TILE) and WIDE_BATCH_TILE inputs
+// per pass over them, so W is read once up to batch 8. Rows past the layer's end read its last row and are not
+// stored; inputs past the batch repeat the last input and are dropped, as in dense_vec4. On the H200 (16384², batch
+// 8, docs/kernel-attempts.md step 35) one row per workgroup ran 542 µs against 605 µs for dense_vec4; 2 and 4 rows,
+// which load each x vector once for all their rows, ran 734 and 740 µs: fewer workgroups share x through the cache.
 // Only the subgroup shader has this entry point: the host uses it where the device has subgroups
 // (packages/runtime/src/kernels/dense.ts); the tree-reduction shader keeps dense_vec4 for every batch.
-const ROW_TILE: u32 = 4u;
+const MAX_ROW_TILE: u32 = 4u;
+override ROW_TILE: u32 = 1u;
 const WIDE_BATCH_TILE: u32 = 8u;
 
 // A row's sums per subgroup: two vec4 (8 inputs) per slot. WebGPU subgroups hold at least 4 invocations, so a
@@ -225,7 +227,7 @@ fn dense_vec4_rows(
     return;
   }
   let cols4 = params.cols / 4u;
-  var rowStarts = array<u32, ROW_TILE>();
+  var rowStarts = array<u32, MAX_ROW_TILE>();
   for (var r = 0u; r < ROW_TILE; r++) {
     rowStarts[r] = min(firstRow + r, params.rows - 1u) * cols4;
   }
@@ -235,7 +237,7 @@ fn dense_vec4_rows(
       inputStarts[b] = min(tile + b, params.batch - 1u) * cols4;
     }
     // [row][low, high]
-    var acc = array<vec4<f32>, 2u * ROW_TILE>();
+    var acc = array<vec4<f32>, 2u * MAX_ROW_TILE>();
     for (var c = lid; c < cols4; c += WORKGROUP_SIZE) {
       var xs = array<vec4<f32>, WIDE_BATCH_TILE>();
       for (var b = 0u; b < WIDE_BATCH_TILE; b++) {

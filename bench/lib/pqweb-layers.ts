@@ -16,6 +16,7 @@ import { interleaveCodeRows } from '../../packages/runtime/src/kernels/code-layo
 import {
   createDenseKernel,
   DENSE_BATCH_TILE,
+  DENSE_ROW_TILE,
   type DenseKernel,
 } from '../../packages/runtime/src/kernels/dense';
 import {
@@ -279,28 +280,36 @@ const LUT_TUNINGS: readonly LutTuning[] = [
 ];
 
 /**
- * The dense kernel's comparison row: one row per workgroup at every batch (DenseKernelOptions.rowTile false), as
- * before docs/kernel-attempts.md step 35 gave batches above 4 four rows per workgroup; timed from batch 5, where the
- * two differ.
+ * The dense kernel's comparison rows, timed from batch 5 where they differ from the default (dense_vec4_rows, one
+ * row per workgroup, 8 inputs per pass): ' 4 inputs per pass' keeps dense_vec4 at every batch (DenseKernelOptions
+ * rowTile 0: W read once per 4 inputs, as before docs/kernel-attempts.md step 35), the others give dense_vec4_rows
+ * more rows per workgroup.
  */
-const DENSE_ONE_ROW_LABEL = ' 1 row per workgroup';
+const DENSE_TUNINGS: readonly { label: string; rowTile: number }[] = [
+  { label: ' 4 inputs per pass', rowTile: 0 },
+  { label: ' 1 row per workgroup', rowTile: 1 },
+  { label: ' 2 rows per workgroup', rowTile: 2 },
+  { label: ' 4 rows per workgroup', rowTile: 4 },
+];
 
-/** The dense rows: the default, and with the tunings (all, or this one named) the comparison row. */
+/** The dense rows: the default, and with the tunings those named (all when none are named) but the default's. */
 function denseTuningRows(
   tunings: boolean,
   tuningLabels: readonly string[] | null,
-): { label: string; rowTile: boolean; minBatch?: number }[] {
-  const rows: { label: string; rowTile: boolean; minBatch?: number }[] = [{ label: '', rowTile: true }];
-  const named = tuningLabels === null || tuningLabels.includes(DENSE_ONE_ROW_LABEL.trim());
-  if (tunings && named)
-    rows.push({ label: DENSE_ONE_ROW_LABEL, rowTile: false, minBatch: DENSE_BATCH_TILE + 1 });
-  return rows;
+): { label: string; rowTile?: number; minBatch?: number }[] {
+  const named = DENSE_TUNINGS.filter(
+    (tuning) =>
+      tunings &&
+      tuning.rowTile !== DENSE_ROW_TILE &&
+      (tuningLabels === null || tuningLabels.includes(tuning.label.trim())),
+  );
+  return [{ label: '' }, ...named.map((tuning) => ({ ...tuning, minBatch: DENSE_BATCH_TILE + 1 }))];
 }
 
 /** The labels `--tunings` accepts: the tuning rows' labels without their leading space (LUT rows and the dense one). */
 export const LUT_TUNING_LABELS: readonly string[] = [
   ...LUT_TUNINGS.filter((tuning) => tuning.label).map((tuning) => tuning.label.trim()),
-  DENSE_ONE_ROW_LABEL.trim(),
+  ...DENSE_TUNINGS.map((tuning) => tuning.label.trim()),
 ];
 
 /** Throws an OptionsError naming every label that is not a tuning row's (LUT_TUNING_LABELS), and the rows there are. */
@@ -530,7 +539,7 @@ export function createPqwebLayers(
       kernels.push(denseKernel);
       contenders.push({
         id: `pqweb dense fp32 ${denseKernel.variant}${label}`,
-        spec: rowTile ? denseSpec : { ...denseSpec, rowTile },
+        spec: rowTile === undefined ? denseSpec : { ...denseSpec, rowTile },
         copies: denseCopies,
         referenceKey: denseName,
         minBatch,

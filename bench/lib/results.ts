@@ -38,8 +38,8 @@ export type ContenderSpec =
   | {
       engine: 'pqweb';
       method: 'dense';
-      /** false on the comparison row that keeps one row per workgroup at every batch (DenseKernelOptions.rowTile). */
-      rowTile?: false;
+      /** Set on the comparison rows only (DenseKernelOptions.rowTile); the default row has none. */
+      rowTile?: number;
     }
   | { engine: 'ort'; method: 'matmul' }
   | { engine: 'ort'; method: 'matmulnbits'; bits: number; blockSize: number; accuracyLevel: number };

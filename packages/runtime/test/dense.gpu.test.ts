@@ -143,7 +143,8 @@ describe('dense shaders', () => {
     for (const source of [denseWgsl, denseSubgroupWgsl]) {
       expect(source).toContain(`const BATCH_TILE: u32 = ${DENSE_BATCH_TILE}u;`);
     }
-    expect(denseSubgroupWgsl).toContain(`const ROW_TILE: u32 = ${DENSE_ROW_TILE}u;`);
+    expect(denseSubgroupWgsl).toContain(`override ROW_TILE: u32 = ${DENSE_ROW_TILE}u;`);
+    expect(denseSubgroupWgsl).toContain('const MAX_ROW_TILE: u32 = 4u;');
     expect(denseSubgroupWgsl).toMatch(/fn dense_vec4_rows\(/);
     expect(denseWgsl).not.toMatch(/fn dense_vec4_rows\(/);
   });
@@ -215,6 +216,41 @@ describe.skipIf(noGpuReason !== null)(
               plain.destroy();
               withRelu.destroy();
               expect(ctx.liveBuffers()).toBe(0);
+            }),
+        );
+
+        it.skipIf(variant !== 'subgroup')(
+          'dense_vec4_rows with every row tile, and dense_vec4 at every batch (rowTile 0)',
+          () =>
+            withGpu(async (ctx) => {
+              for (const rowTile of [0, 1, 2, 4]) {
+                const kernel = createDenseKernel(ctx.device, {
+                  variant,
+                  workgroupSize: 32,
+                  rowTile,
+                  relu: rowTile === 2,
+                });
+                for (const [rows, cols, batch] of [
+                  [7, 36, 5],
+                  [130, 1000, 8],
+                  [33, 260, 17],
+                ] as const) {
+                  const result = await runCase(ctx, kernel, {
+                    rows,
+                    cols,
+                    batch,
+                    seed: rowTile * 100 + rows,
+                  });
+                  expect(result.worstRatio).toBeLessThanOrEqual(1);
+                }
+                expect(kernel.dispatchSize({ rows: 130, cols: 4, batch: 8 }).x).toBe(
+                  Math.ceil(130 / Math.max(1, rowTile)),
+                );
+                kernel.destroy();
+              }
+              expect(() => createDenseKernel(ctx.device, { variant, rowTile: 3 })).toThrow(
+                /rowTile must be one of 0, 1, 2, 4, got 3/,
+              );
             }),
         );
 

@@ -1,13 +1,13 @@
 /**
- * Dense layer kernel: y = W x + b (+ ReLU) for a batch of inputs, one workgroup per output row, or per 4 rows for
- * batches above 4 with subgroups (shaders/dense_gemv.wgsl, shaders/dense_gemv_subgroup.wgsl). CPU twin:
- * ../cpu/dense.ts.
+ * Dense layer kernel: y = W x + b (+ ReLU) for a batch of inputs, one workgroup per output row (shaders/dense_gemv.wgsl,
+ * shaders/dense_gemv_subgroup.wgsl; with subgroups, batches above 4 take 8 inputs per pass). CPU twin: ../cpu/dense.ts.
  *
  * Variants: the reduction across a workgroup uses `subgroupAdd` ('subgroup', needs the device feature
  * `subgroups`) or a workgroup-memory tree ('workgroup', any device); 'auto' picks the first the device has.
  * The shape rule picks the entry point: vec4 loads when cols % 4 == 0 (every W row and x row then starts on
- * a 16-byte boundary), scalar loads otherwise; entryPointFor has the batch rule. The workgroup size is an `override`, so a pipeline is keyed by
- * (variant, entry point, workgroup size); rows, cols, batch and the ReLU flag travel in a uniform.
+ * a 16-byte boundary), scalar loads otherwise; entryPointFor has the batch rule. The workgroup size is an
+ * `override`, so a pipeline is keyed by (variant, entry point, workgroup size, row tile); rows, cols, batch and the
+ * ReLU flag travel in a uniform.
  */
 import denseWgsl from '../../../../shaders/dense_gemv.wgsl?raw';
 import denseSubgroupWgsl from '../../../../shaders/dense_gemv_subgroup.wgsl?raw';
@@ -60,10 +60,11 @@ export interface DenseKernelOptions {
   /** Appended to GPU object labels (e.g. the layer name) so captures and error messages say which layer. */
   label?: string;
   /**
-   * Whether batches above DENSE_BATCH_TILE take dense_vec4_rows (4 rows per workgroup, W read once per 8 inputs)
-   * where the device has subgroups; default true. False keeps one row per workgroup at every batch, to compare.
+   * Rows per workgroup of dense_vec4_rows (1, 2 or 4; W read once per 8 inputs), which batches above
+   * DENSE_BATCH_TILE take where the device has subgroups; default DENSE_ROW_TILE. 0 keeps dense_vec4 (one row per
+   * workgroup, W read once per 4 inputs) at every batch, to compare.
    */
-  rowTile?: boolean;
+  rowTile?: number;
 }
 
 /** The buffers of one dense dispatch; each needs STORAGE usage. `output` must be none of the others. */
@@ -205,9 +206,12 @@ function validateDense(device: GPUDevice, buffers: DenseBuffers, sizes: DenseSiz
   }
 }
 
-/** `const BATCH_TILE` and `const ROW_TILE` of the shaders: inputs per pass of dense_vec4, rows of dense_vec4_rows. */
+/**
+ * `const BATCH_TILE` of the shaders (inputs per pass of dense_vec4) and the default of dense_vec4_rows's `override
+ * ROW_TILE`: one row per workgroup, the fastest of 1, 2 and 4 on the H200 (docs/kernel-attempts.md, step 35).
+ */
 export const DENSE_BATCH_TILE = 4;
-export const DENSE_ROW_TILE = 4;
+export const DENSE_ROW_TILE = 1;
 
 type DenseEntryPoint = 'dense_vec4' | 'dense_scalar' | 'dense_vec4_rows';
 
@@ -216,18 +220,13 @@ type DenseEntryPoint = 'dense_vec4' | 'dense_scalar' | 'dense_vec4_rows';
  * above DENSE_BATCH_TILE, dense_vec4_rows, which reads W once for up to 8 inputs where dense_vec4 reads it once per
  * 4 (H200, 16384², batch 8: docs/kernel-attempts.md, step 35).
  */
-function entryPointFor(
-  variant: DenseVariant,
-  rowTile: boolean,
-  { cols, batch }: DenseSizes,
-): DenseEntryPoint {
+function entryPointFor(variant: DenseVariant, rowTile: number, { cols, batch }: DenseSizes): DenseEntryPoint {
   if (cols % VEC4_FLOATS !== 0) return 'dense_scalar';
-  return rowTile && variant === 'subgroup' && batch > DENSE_BATCH_TILE ? 'dense_vec4_rows' : 'dense_vec4';
+  return rowTile > 0 && variant === 'subgroup' && batch > DENSE_BATCH_TILE ? 'dense_vec4_rows' : 'dense_vec4';
 }
 
-function rowsPerWorkgroup(entryPoint: DenseEntryPoint): number {
-  return entryPoint === 'dense_vec4_rows' ? DENSE_ROW_TILE : 1;
-}
+/** The rowTile values DenseKernelOptions takes (`const MAX_ROW_TILE` of the shader is the largest). */
+const ROW_TILES = [0, 1, 2, 4];
 
 function isComputePass(target: GPUComputePassEncoder | GPUCommandEncoder): target is GPUComputePassEncoder {
   return 'dispatchWorkgroups' in target;
@@ -243,13 +242,19 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
   const workgroupSize = options.workgroupSize ?? DEFAULT_DENSE_WORKGROUP_SIZE;
   checkWorkgroupSize(device, variant, workgroupSize);
   const relu = options.relu ?? false;
-  const rowTile = options.rowTile ?? true;
-  if (typeof rowTile !== 'boolean') {
-    throw new KernelInputError(`dense: rowTile must be true or false, got ${JSON.stringify(rowTile)}`);
+  const rowTile = options.rowTile ?? DENSE_ROW_TILE;
+  if (!ROW_TILES.includes(rowTile)) {
+    throw new KernelInputError(
+      `dense: rowTile must be one of ${ROW_TILES.join(', ')}, got ${JSON.stringify(rowTile)}`,
+    );
   }
   const name = KERNEL_NAMES[variant];
   const labelSuffix = options.label ? ` ${options.label}` : '';
-  const constants = { WORKGROUP_SIZE: workgroupSize };
+  // ROW_TILE is an override of dense_vec4_rows only (a constant the module does not declare is an error).
+  const constantsFor = (sizes: DenseSizes): Record<string, number> =>
+    entryPointFor(variant, rowTile, sizes) === 'dense_vec4_rows'
+      ? { WORKGROUP_SIZE: workgroupSize, ROW_TILE: rowTile }
+      : { WORKGROUP_SIZE: workgroupSize };
   const uniformBuffers = new Map<string, GPUBuffer>();
   // Bind groups by (weight, bias, input, output) and sizes, made once (gpu/bind-group-cache.ts). A group binds
   // a uniform buffer of uniformBuffers, so destroy() drops them together.
@@ -260,8 +265,10 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
     wgsl: SOURCES[variant],
     entryPoint: entryPointFor(variant, rowTile, sizes),
   });
+  const rowsPerWorkgroup = (sizes: DenseSizes) =>
+    entryPointFor(variant, rowTile, sizes) === 'dense_vec4_rows' ? rowTile : 1;
   const workgroupsFor = (sizes: DenseSizes): DispatchSize =>
-    dispatch1d(device, Math.ceil(sizes.rows / rowsPerWorkgroup(entryPointFor(variant, rowTile, sizes))));
+    dispatch1d(device, Math.ceil(sizes.rows / rowsPerWorkgroup(sizes)));
 
   const uniformsFor = (sizes: DenseSizes): GPUBuffer => {
     const key = `${sizes.rows}x${sizes.cols}x${sizes.batch}`;
@@ -283,7 +290,7 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
     variant,
     workgroupSize,
     relu,
-    pipelineKey: (sizes) => pipelineKey(sourceFor(sizes), constants),
+    pipelineKey: (sizes) => pipelineKey(sourceFor(sizes), constantsFor(sizes)),
     validate: (buffers, sizes) => validateDense(device, buffers, sizes),
     dispatchSize: workgroupsFor,
     bindGroup(buffers, sizes) {
@@ -291,7 +298,7 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
       const key = `${sizes.rows}x${sizes.cols}x${sizes.batch}`;
       const { weight, bias, input, output } = buffers;
       return bindGroups.get([weight, bias, input, output], key, () => {
-        const pipeline = getPipeline(device, sourceFor(sizes), constants);
+        const pipeline = getPipeline(device, sourceFor(sizes), constantsFor(sizes));
         const bytes = bindingBytes(sizes);
         return device.createBindGroup({
           label: `${name}${labelSuffix} ${key}`,
@@ -308,7 +315,7 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
     },
     encode(target, buffers, sizes) {
       const bindGroup = kernel.bindGroup(buffers, sizes);
-      const pipeline = getPipeline(device, sourceFor(sizes), constants);
+      const pipeline = getPipeline(device, sourceFor(sizes), constantsFor(sizes));
       const { x, y, z } = workgroupsFor(sizes);
       const pass = isComputePass(target)
         ? target
