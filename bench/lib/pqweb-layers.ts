@@ -224,6 +224,31 @@ const LUT_TUNINGS: readonly LutTuning[] = [
   { label: ' target 128 wg', options: { targetWorkgroups: 128 }, variants: ['lut-banked', 'fused-banked'] },
   { label: ' target 512 wg', options: { targetWorkgroups: 512 }, variants: ['lut-banked', 'fused-banked'] },
   { label: ' target 1024 wg', options: { targetWorkgroups: 1024 }, variants: ['lut-banked', 'fused-banked'] },
+  // Half the default tile: twice the chunks (workgroups) and half the table per workgroup, for layers whose grid
+  // is small (4096² at batch 1 runs 128 workgroups of 512 invocations).
+  {
+    label: ' 8 KiB tile',
+    options: { maxWorkgroupStorageBytes: 8 * 1024 },
+    variants: ['lut-banked', 'fused-banked'],
+  },
+  {
+    label: ' 4 KiB tile',
+    options: { maxWorkgroupStorageBytes: 4 * 1024 },
+    variants: ['lut-banked', 'fused-banked'],
+  },
+  // The 16 KiB default tile where step 36's rule takes a smaller one for short row groups at batch 1 (plan.ts
+  // shortRowGroupTileBytes), to compare.
+  {
+    label: ' default tile',
+    options: { shortRowGroupTiles: false },
+    variants: ['lut-banked', 'fused-banked'],
+    maxBatch: 1,
+  },
+  {
+    label: ' 8 KiB tile wg 256',
+    options: { maxWorkgroupStorageBytes: 8 * 1024, workgroupSize: 256 },
+    variants: ['lut-banked', 'fused-banked'],
+  },
   {
     label: ' 32 KiB tile',
     options: { maxWorkgroupStorageBytes: 32 * 1024 },

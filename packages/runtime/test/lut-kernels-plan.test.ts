@@ -30,8 +30,10 @@ import {
   planCodeBlocks,
   REDUCE_PARAMS,
   rowGrouping,
+  SHORT_ROW_GROUP_ROWS,
   SMALL_LAYER_LOOKUPS,
   scalarGeometry,
+  shortRowGroupTileBytes,
   TARGET_WORKGROUPS,
   wordsInFlightFor,
 } from '../src/kernels';
@@ -366,6 +368,22 @@ describe('usesRotatedCodeWords', () => {
       expect(usesRotatedCodeWords('per-code-shifts', batchTile)).toBe(false);
     }
     expect(pqGatherWgsl).toMatch(/override ROTATED_CODE_WORDS: bool/);
+  });
+});
+
+describe('shortRowGroupTileBytes', () => {
+  it('quarters the tile for row groups of up to 2048 rows, halves it up to 4096, keeps it above', () => {
+    expect(SHORT_ROW_GROUP_ROWS).toBe(4096);
+    expect(shortRowGroupTileBytes(1)).toBe(4096);
+    expect(shortRowGroupTileBytes(2048)).toBe(4096);
+    expect(shortRowGroupTileBytes(2049)).toBe(8192);
+    expect(shortRowGroupTileBytes(4096)).toBe(8192);
+    expect(shortRowGroupTileBytes(4097)).toBeNull();
+    expect(shortRowGroupTileBytes(16384)).toBeNull();
+    // 4096², d = 4 k = 256, batch 1: 64 chunks of 16 segments, 2048-row steps: two groups of 2048 rows (4 KiB tile);
+    // 16384²: 256 chunks, one group of 16384 rows (the default stays).
+    expect(rowGrouping(4096, 2048, 64, BANKED_TARGET_WORKGROUPS).rowsPerGroup).toBe(2048);
+    expect(rowGrouping(16384, 2048, 256, BANKED_TARGET_WORKGROUPS).rowsPerGroup).toBe(16384);
   });
 });
 

@@ -264,6 +264,9 @@ function variantOptions(spec: { k: number; stages: number }): LayerExecutorOptio
     { variant: 'lut-banked', codeDecode: 'rotated-words', batchTile: 1, rowsPerInvocation: 3 },
     // One lookup per segment where k = 16 would read its codes in pairs.
     { variant: 'fused-banked', pairCodes: false },
+    // The default tile where the short-row-group rule would shrink it (these layers' row groups are all short).
+    { variant: 'fused-banked', shortRowGroupTiles: false },
+    { variant: 'lut-banked', shortRowGroupTiles: false },
     { variant: 'lut-tiled-splitk', maxWorkgroupStorageBytes, batchTile: 3 },
   ];
 }
@@ -509,7 +512,13 @@ describe.skipIf(noGpuReason)('LUT executor contracts', () => {
         const spec = { rows: 40, cols, d: 8, k: 256, stages: 1, withBias: false, relu: false };
         const x = new Float32Array(randomFloats(cols, random));
         const before = cachedPipelineCount(device);
-        await runOnGpu(device, lutLayer(spec, random), x, 1, { variant: 'fused-banked', ...options });
+        // The default tile for both widths (the short-row-group rule would give both the same 4 KiB tile, and so
+        // the same scalar-build pipeline).
+        await runOnGpu(device, lutLayer(spec, random), x, 1, {
+          variant: 'fused-banked',
+          shortRowGroupTiles: false,
+          ...options,
+        });
         return cachedPipelineCount(device) - before;
       };
       for (const cols of [64, 300]) await compiledFor(cols, {});

@@ -148,6 +148,12 @@ export interface LayerExecutorOptions {
    */
   wideGather?: boolean | 'auto';
   /**
+   * Whether banked gathers at a batch tile of 1 take a 4 or 8 KiB tile where their row groups are short (plan.ts
+   * shortRowGroupTileBytes: at most 2048 or 4096 rows per workgroup with the default tile); default true. Setting
+   * `maxWorkgroupStorageBytes` keeps the caller's tile. False keeps the default tile, to compare.
+   */
+  shortRowGroupTiles?: boolean;
+  /**
    * For measuring only: a stage the PQ / RQ gathers leave out (GatherAblation). The outputs are then wrong by
    * design; default 'none'.
    */
@@ -501,6 +507,9 @@ export function createLayerExecutor(
     maxBindingBytes,
     tileFloatsLimit: Math.floor(workgroupStorageBytes / FLOAT_BYTES),
     wideGather,
+    shortRowGroupTiles:
+      checkSwitchOption('shortRowGroupTiles', options.shortRowGroupTiles, true) &&
+      options.maxWorkgroupStorageBytes === undefined,
     offsetAlignment: limits.minStorageBufferOffsetAlignment,
     bias,
     biasBytes: buffers.bias ? rows * FLOAT_BYTES : PLACEHOLDER_BYTES,

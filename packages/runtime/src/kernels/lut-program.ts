@@ -27,6 +27,8 @@ import {
   PAIRED_CODE_BITS,
   PAIRED_TABLE_K,
   planCodeBlocks,
+  rowGrouping,
+  shortRowGroupTileBytes,
   usesRotatedCodeWords,
   usesWideGather,
   WIDE_GATHER,
@@ -139,6 +141,22 @@ export function createLutProgram(
     targetWorkgroups: context.targetWorkgroups ?? defaultTargetWorkgroups(variant),
   };
 
+  /**
+   * The smaller tile plan.ts shortRowGroupTileBytes gives a banked gather at a batch tile of 1 whose row groups would
+   * be short with the default tile, in floats; null where the rule does not apply, or where the smaller tile would
+   * not hold one code word's group of tables (RQ with several stages).
+   */
+  function shortRowGroupTileFloats(gathered: GatheredShape, geometry: GatherGeometry): number | null {
+    if (!context.shortRowGroupTiles || !isBankedVariant(variant) || geometry.batchTile !== 1) return null;
+    const rowsPerStep = workgroupSize * rowsPerInvocationFor(gathered, geometry, defaultLaunch);
+    const { rowsPerGroup } = rowGrouping(rows, rowsPerStep, geometry.chunks, defaultLaunch.targetWorkgroups);
+    const bytes = shortRowGroupTileBytes(rowsPerGroup);
+    if (bytes === null) return null;
+    const floats = Math.min(context.tileFloatsLimit, bytes / FLOAT_BYTES);
+    const smallestGroupFloats = gathered.codesPerWord * stageCount * gathered.k;
+    return floats < context.tileFloatsLimit && smallestGroupFloats <= floats ? floats : null;
+  }
+
   function layout(batch: number) {
     const gathered = gatheredShape(batch);
     const geometryFor = (tileFloatsLimit: number) =>
@@ -157,8 +175,16 @@ export function createLutProgram(
       defaultGeometry.batchTile,
       rows * stages * gathered.segments,
     );
-    const launch = wide ? WIDE_GATHER : defaultLaunch;
-    const geometry = wide ? geometryFor(WIDE_GATHER.tileFloatsLimit) : defaultGeometry;
+    const short = wide ? null : shortRowGroupTileFloats(gathered, defaultGeometry);
+    const launch = wide
+      ? WIDE_GATHER
+      : short === null
+        ? defaultLaunch
+        : { ...defaultLaunch, tileFloatsLimit: short };
+    const geometry =
+      launch.tileFloatsLimit === context.tileFloatsLimit
+        ? defaultGeometry
+        : geometryFor(launch.tileFloatsLimit);
     const slots = blockPlan.stageGroups * geometry.chunks;
     // The grouped layout of the banked variants pads the last group (lutGroupSegments is 1 for the others).
     const lutGroup = lutGroupSegments(variant, geometry);

@@ -323,6 +323,25 @@ export function usesWideGather(
   return mode === 'always' || lookupsPerInput >= WIDE_GATHER_MIN_LOOKUPS;
 }
 
+/**
+ * A smaller tile for banked gathers at a batch tile of 1 whose row groups are short: with the default tile the
+ * workgroup builds a whole table for few rows, and the grid is small (4096², batch 1: 128 workgroups of 2048 rows).
+ * Half or a quarter of the tile halves or quarters the table and doubles or quadruples the workgroups. H200,
+ * fused-banked, batch 1 (docs/kernel-attempts.md, step 36), against the 16 KiB default: 4096² (2048 rows per group)
+ * with 4 KiB d=4 k=256 17.9 against 19.5 µs, d=8 k=256 15.8 against 19.3, d=4 k=16 16.1 against 22.3, d=8 k=16 15.4
+ * against 22.2; 16384×4096 (4096 rows per group) with 8 KiB d=4 k=16 22.2 against 25.8, d=8 k=16 19.9 against 23.8,
+ * d=8 k=256 20.8 against 23.0, d=4 k=256 26.2 against 26.3, and 16384², d=8 k=16 (4096 rows) 28.1 against 30.0; with
+ * 8192 or 16384 rows per group (16384², d=4 k=256 66.8 against 55.2 µs at 8 KiB) the default stays. Null: keep the
+ * default tile.
+ */
+export function shortRowGroupTileBytes(rowsPerGroup: number): number | null {
+  if (rowsPerGroup <= SHORT_ROW_GROUP_ROWS / 2) return 4 * 1024;
+  if (rowsPerGroup <= SHORT_ROW_GROUP_ROWS) return 8 * 1024;
+  return null;
+}
+/** The longest row group that takes a smaller tile (shortRowGroupTileBytes). */
+export const SHORT_ROW_GROUP_ROWS = 4096;
+
 /** Segments per group of the LUT buffer's layout (shaders/pq_lut_build.wgsl LUT_GROUP) for a variant. */
 export function lutGroupSegments(variant: LutVariant, geometry: GatherGeometry): number {
   return isBankedVariant(variant) ? geometry.chunkSegments : 1;

@@ -45,6 +45,11 @@ export interface ProgramContext {
   tileFloatsLimit: number;
   /** When the banked gathers take plan.ts's WIDE_GATHER launch (usesWideGather), resolved by the executor. */
   wideGather: WideGatherMode;
+  /**
+   * Whether banked gathers at a batch tile of 1 may take a smaller tile for short row groups (plan.ts
+   * shortRowGroupTileBytes): the executor option `shortRowGroupTiles`, false where the caller set the tile budget.
+   */
+  shortRowGroupTiles: boolean;
   /** minStorageBufferOffsetAlignment. */
   offsetAlignment: number;
   /** The layer's bias, or a small placeholder when it has none (`hasBias` false). */
