@@ -16,8 +16,8 @@ import { interleaveCodeRows } from '../../packages/runtime/src/kernels/code-layo
 import {
   createDenseKernel,
   DENSE_BATCH_TILE,
-  DENSE_ROW_TILE,
   type DenseKernel,
+  type DenseKernelOptions,
 } from '../../packages/runtime/src/kernels/dense';
 import {
   createLayerExecutor,
@@ -305,28 +305,25 @@ const LUT_TUNINGS: readonly LutTuning[] = [
 ];
 
 /**
- * The dense kernel's comparison rows, timed from batch 5 where they differ from the default (dense_vec4_rows, one
- * row per workgroup, 8 inputs per pass): ' 4 inputs per pass' keeps dense_vec4 at every batch (DenseKernelOptions
- * rowTile 0: W read once per 4 inputs, as before docs/kernel-attempts.md step 35), the others give dense_vec4_rows
- * more rows per workgroup.
+ * The dense kernel's comparison rows, timed from batch 5 where they differ from the default (shaders/
+ * dense_gemm_tiled.wgsl): ' 4 inputs per pass' keeps dense_vec4 at every batch (W read once per 4 inputs, as before
+ * docs/kernel-attempts.md step 35), the others take dense_vec4_rows (step 35's default, 8 inputs per pass) with 1, 2
+ * or 4 rows per workgroup.
  */
-const DENSE_TUNINGS: readonly { label: string; rowTile: number }[] = [
-  { label: ' 4 inputs per pass', rowTile: 0 },
-  { label: ' 1 row per workgroup', rowTile: 1 },
-  { label: ' 2 rows per workgroup', rowTile: 2 },
-  { label: ' 4 rows per workgroup', rowTile: 4 },
+const DENSE_TUNINGS: readonly { label: string; options: DenseKernelOptions }[] = [
+  { label: ' 4 inputs per pass', options: { batchKernel: 'vec4' } },
+  { label: ' 1 row per workgroup', options: { batchKernel: 'rows', rowTile: 1 } },
+  { label: ' 2 rows per workgroup', options: { batchKernel: 'rows', rowTile: 2 } },
+  { label: ' 4 rows per workgroup', options: { batchKernel: 'rows', rowTile: 4 } },
 ];
 
-/** The dense rows: the default, and with the tunings those named (all when none are named) but the default's. */
+/** The dense rows: the default, and with the tunings those named (all when none are named). */
 function denseTuningRows(
   tunings: boolean,
   tuningLabels: readonly string[] | null,
-): { label: string; rowTile?: number; minBatch?: number }[] {
+): { label: string; options?: DenseKernelOptions; minBatch?: number }[] {
   const named = DENSE_TUNINGS.filter(
-    (tuning) =>
-      tunings &&
-      tuning.rowTile !== DENSE_ROW_TILE &&
-      (tuningLabels === null || tuningLabels.includes(tuning.label.trim())),
+    (tuning) => tunings && (tuningLabels === null || tuningLabels.includes(tuning.label.trim())),
   );
   return [{ label: '' }, ...named.map((tuning) => ({ ...tuning, minBatch: DENSE_BATCH_TILE + 1 }))];
 }
@@ -559,12 +556,12 @@ export function createPqwebLayers(
       bias: keep(upload(device, `${denseName}#${c}/bias`, denseBias)),
     }));
     const denseRows = denseTuningRows(tunings, tuningLabels);
-    for (const { label, rowTile, minBatch } of denseRows) {
-      const denseKernel = createDenseKernel(device, { relu: false, label: denseName, rowTile });
+    for (const { label, options, minBatch } of denseRows) {
+      const denseKernel = createDenseKernel(device, { relu: false, label: denseName, ...options });
       kernels.push(denseKernel);
       contenders.push({
         id: `pqweb dense fp32 ${denseKernel.variant}${label}`,
-        spec: rowTile === undefined ? denseSpec : { ...denseSpec, rowTile },
+        spec: options ? { ...denseSpec, ...options } : denseSpec,
         copies: denseCopies,
         referenceKey: denseName,
         minBatch,

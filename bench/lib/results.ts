@@ -38,7 +38,8 @@ export type ContenderSpec =
   | {
       engine: 'pqweb';
       method: 'dense';
-      /** Set on the comparison rows only (DenseKernelOptions.rowTile); the default row has none. */
+      /** Set on the comparison rows only (DenseKernelOptions); the default row has neither. */
+      batchKernel?: string;
       rowTile?: number;
     }
   | { engine: 'ort'; method: 'matmul' }

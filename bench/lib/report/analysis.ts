@@ -58,7 +58,7 @@ export function pqBest(cell: readonly KernelResult[], d: number, k: number): Ker
 }
 
 export function denseOf(cell: readonly KernelResult[]): KernelResult | undefined {
-  return cell.find((r) => r.contender.method === 'dense' && r.contender.rowTile === undefined);
+  return cell.find((r) => r.contender.method === 'dense' && r.contender.batchKernel === undefined);
 }
 
 export function nbitsOf(cell: readonly KernelResult[], accuracyLevel: number): KernelResult | undefined {

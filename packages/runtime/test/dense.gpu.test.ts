@@ -12,6 +12,7 @@
  * dropped or duplicated term (typically |W x| ≈ scale / cols ≫ the bound).
  */
 import { describe, expect, it } from 'vitest';
+import denseTiledWgsl from '../../../shaders/dense_gemm_tiled.wgsl?raw';
 import denseWgsl from '../../../shaders/dense_gemv.wgsl?raw';
 import denseSubgroupWgsl from '../../../shaders/dense_gemv_subgroup.wgsl?raw';
 import { denseForward } from '../src/cpu/dense';
@@ -21,8 +22,11 @@ import {
   createDenseKernel,
   DENSE_BATCH_TILE,
   DENSE_ROW_TILE,
+  DENSE_TILED_INPUTS,
+  DENSE_TILED_ROWS,
   DENSE_UNIFORMS,
   type DenseKernel,
+  type DenseKernelOptions,
   type DenseVariant,
 } from '../src/kernels/dense';
 import { createNodeDevice } from '../src/node';
@@ -147,6 +151,9 @@ describe('dense shaders', () => {
     expect(denseSubgroupWgsl).toContain('const MAX_ROW_TILE: u32 = 4u;');
     expect(denseSubgroupWgsl).toMatch(/fn dense_vec4_rows\(/);
     expect(denseWgsl).not.toMatch(/fn dense_vec4_rows\(/);
+    expect(denseTiledWgsl).toContain(`const TILE_ROWS: u32 = ${DENSE_TILED_ROWS}u;`);
+    expect(denseTiledWgsl).toContain(`const TILE_INPUTS: u32 = ${DENSE_TILED_INPUTS}u;`);
+    expect(denseTiledWgsl).toContain(DENSE_UNIFORMS.wgslStruct('DenseParams'));
   });
 
   it('only the subgroup shader enables subgroups', () => {
@@ -196,17 +203,20 @@ describe.skipIf(noGpuReason !== null)(
               }
               // One vec4 and one scalar pipeline, and with subgroups the vec4 rows one for batches above 4; ReLU and
               // all sizes are uniforms.
-              expect(cachedPipelineCount(ctx.device)).toBe(variant === 'subgroup' ? 3 : 2);
+              // vec4 and scalar GEMV pipelines and the tiled one (batches above 4, cols a multiple of 4).
+              expect(cachedPipelineCount(ctx.device)).toBe(3);
               expect(plain.dispatchSize({ rows: 130, cols: 4, batch: 5 }).x).toBe(
-                variant === 'subgroup' ? Math.ceil(130 / DENSE_ROW_TILE) : 130,
+                Math.ceil(130 / DENSE_TILED_ROWS),
+              );
+              expect(plain.dispatchSize({ rows: 130, cols: 4, batch: 33 }).x).toBe(
+                Math.ceil(130 / DENSE_TILED_ROWS) * Math.ceil(33 / DENSE_TILED_INPUTS),
               );
               expect(plain.pipelineKey({ rows, cols: 4, batch: 1 })).toBe(
                 withRelu.pipelineKey({ rows: 9, cols: 1000, batch: 3 }),
               );
-              expect(
-                plain.pipelineKey({ rows, cols: 4, batch: 7 }) ===
-                  plain.pipelineKey({ rows, cols: 4, batch: 4 }),
-              ).toBe(variant !== 'subgroup');
+              expect(plain.pipelineKey({ rows, cols: 4, batch: 7 })).not.toBe(
+                plain.pipelineKey({ rows, cols: 4, batch: 4 }),
+              );
               expect(plain.pipelineKey({ rows, cols: 3, batch: 1 })).not.toBe(
                 plain.pipelineKey({ rows, cols: 4, batch: 1 }),
               );
@@ -219,40 +229,52 @@ describe.skipIf(noGpuReason !== null)(
             }),
         );
 
-        it.skipIf(variant !== 'subgroup')(
-          'dense_vec4_rows with every row tile, and dense_vec4 at every batch (rowTile 0)',
-          () =>
-            withGpu(async (ctx) => {
-              for (const rowTile of [0, 1, 2, 4]) {
-                const kernel = createDenseKernel(ctx.device, {
-                  variant,
-                  workgroupSize: 32,
-                  rowTile,
-                  relu: rowTile === 2,
-                });
-                for (const [rows, cols, batch] of [
-                  [7, 36, 5],
-                  [130, 1000, 8],
-                  [33, 260, 17],
-                ] as const) {
-                  const result = await runCase(ctx, kernel, {
-                    rows,
-                    cols,
-                    batch,
-                    seed: rowTile * 100 + rows,
-                  });
-                  expect(result.worstRatio).toBeLessThanOrEqual(1);
-                }
-                expect(kernel.dispatchSize({ rows: 130, cols: 4, batch: 8 }).x).toBe(
-                  Math.ceil(130 / Math.max(1, rowTile)),
-                );
-                kernel.destroy();
+        it('every batch kernel: tiled, dense_vec4_rows with each row tile, dense_vec4 at every batch', () =>
+          withGpu(async (ctx) => {
+            const choices: DenseKernelOptions[] = [
+              { batchKernel: 'tiled' },
+              { batchKernel: 'vec4' },
+              { batchKernel: 'rows', rowTile: 1 },
+              { batchKernel: 'rows', rowTile: 2 },
+              { batchKernel: 'rows', rowTile: 4 },
+            ];
+            for (const [index, choice] of choices.entries()) {
+              const kernel = createDenseKernel(ctx.device, {
+                variant,
+                workgroupSize: 32,
+                relu: index % 2 === 1,
+                ...choice,
+              });
+              for (const [rows, cols, batch] of [
+                [7, 36, 5],
+                [130, 1000, 8],
+                [33, 260, 17],
+              ] as const) {
+                const result = await runCase(ctx, kernel, { rows, cols, batch, seed: index * 100 + rows });
+                expect(result.worstRatio).toBeLessThanOrEqual(1);
               }
-              expect(() => createDenseKernel(ctx.device, { variant, rowTile: 3 })).toThrow(
-                /rowTile must be one of 0, 1, 2, 4, got 3/,
+              const rowsPerWorkgroup =
+                choice.batchKernel === 'tiled'
+                  ? DENSE_TILED_ROWS
+                  : choice.batchKernel === 'rows' && variant === 'subgroup'
+                    ? (choice.rowTile ?? 1)
+                    : 1;
+              expect(kernel.dispatchSize({ rows: 130, cols: 4, batch: 8 }).x).toBe(
+                Math.ceil(130 / rowsPerWorkgroup),
               );
-            }),
-        );
+              kernel.destroy();
+            }
+            expect(() => createDenseKernel(ctx.device, { variant, rowTile: 3 })).toThrow(
+              /rowTile must be one of 1, 2, 4, got 3/,
+            );
+            expect(() =>
+              createDenseKernel(ctx.device, {
+                variant,
+                // @ts-expect-error: a value outside DenseBatchKernel, as a JavaScript caller could pass.
+                batchKernel: 'gemm',
+              }),
+            ).toThrow(/batchKernel must be one of tiled, rows, vec4, got "gemm"/);
+          }));
 
         it('seeded random shapes and workgroup sizes', () =>
           withGpu(async (ctx) => {

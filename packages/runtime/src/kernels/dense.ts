@@ -9,6 +9,8 @@
  * `override`, so a pipeline is keyed by (variant, entry point, workgroup size, row tile); rows, cols, batch and the
  * ReLU flag travel in a uniform.
  */
+
+import denseTiledWgsl from '../../../../shaders/dense_gemm_tiled.wgsl?raw';
 import denseWgsl from '../../../../shaders/dense_gemv.wgsl?raw';
 import denseSubgroupWgsl from '../../../../shaders/dense_gemv_subgroup.wgsl?raw';
 import { BindGroupCache } from '../gpu/bind-group-cache';
@@ -60,12 +62,18 @@ export interface DenseKernelOptions {
   /** Appended to GPU object labels (e.g. the layer name) so captures and error messages say which layer. */
   label?: string;
   /**
-   * Rows per workgroup of dense_vec4_rows (1, 2 or 4; W read once per 8 inputs), which batches above
-   * DENSE_BATCH_TILE take where the device has subgroups; default DENSE_ROW_TILE. 0 keeps dense_vec4 (one row per
-   * workgroup, W read once per 4 inputs) at every batch, to compare.
+   * The kernel for batches above DENSE_BATCH_TILE with cols a multiple of 4: 'tiled' (default;
+   * shaders/dense_gemm_tiled.wgsl, x staged in workgroup memory for 32 rows × 8 inputs), 'rows' (dense_vec4_rows of
+   * the subgroup shader, 8 inputs per pass, `rowTile` rows per workgroup; the 'workgroup' variant takes 'vec4'
+   * instead) or 'vec4' (dense_vec4, W read once per 4 inputs). The last two are kept to compare.
    */
+  batchKernel?: DenseBatchKernel;
+  /** Rows per workgroup of dense_vec4_rows (1, 2 or 4) with batchKernel 'rows'; default DENSE_ROW_TILE. */
   rowTile?: number;
 }
+
+export type DenseBatchKernel = 'tiled' | 'rows' | 'vec4';
+const DENSE_BATCH_KERNELS: readonly DenseBatchKernel[] = ['tiled', 'rows', 'vec4'];
 
 /** The buffers of one dense dispatch; each needs STORAGE usage. `output` must be none of the others. */
 export interface DenseBuffers {
@@ -213,20 +221,20 @@ function validateDense(device: GPUDevice, buffers: DenseBuffers, sizes: DenseSiz
 export const DENSE_BATCH_TILE = 4;
 export const DENSE_ROW_TILE = 1;
 
-type DenseEntryPoint = 'dense_vec4' | 'dense_scalar' | 'dense_vec4_rows';
+/** `const TILE_ROWS` and `const TILE_INPUTS` of shaders/dense_gemm_tiled.wgsl: a workgroup's tile. */
+export const DENSE_TILED_ROWS = 32;
+export const DENSE_TILED_INPUTS = 8;
 
-/**
- * The entry point for a shape: 16-byte loads where rows start on 16-byte boundaries, and with subgroups, for batches
- * above DENSE_BATCH_TILE, dense_vec4_rows, which reads W once for up to 8 inputs where dense_vec4 reads it once per
- * 4 (H200, 16384², batch 8: docs/kernel-attempts.md, step 35).
- */
-function entryPointFor(variant: DenseVariant, rowTile: number, { cols, batch }: DenseSizes): DenseEntryPoint {
-  if (cols % VEC4_FLOATS !== 0) return 'dense_scalar';
-  return rowTile > 0 && variant === 'subgroup' && batch > DENSE_BATCH_TILE ? 'dense_vec4_rows' : 'dense_vec4';
+/** What a dispatch of the dense kernel runs for some sizes: the shader entry point, its constants and its grid. */
+interface DenseLaunch {
+  source: KernelSource;
+  constants: Record<string, number>;
+  /** Workgroups in the grid before folding (dispatch1d). */
+  workgroups: number;
 }
 
-/** The rowTile values DenseKernelOptions takes (`const MAX_ROW_TILE` of the shader is the largest). */
-const ROW_TILES = [0, 1, 2, 4];
+/** The rowTile values DenseKernelOptions takes (`const MAX_ROW_TILE` of the subgroup shader is the largest). */
+const ROW_TILES = [1, 2, 4];
 
 function isComputePass(target: GPUComputePassEncoder | GPUCommandEncoder): target is GPUComputePassEncoder {
   return 'dispatchWorkgroups' in target;
@@ -242,6 +250,12 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
   const workgroupSize = options.workgroupSize ?? DEFAULT_DENSE_WORKGROUP_SIZE;
   checkWorkgroupSize(device, variant, workgroupSize);
   const relu = options.relu ?? false;
+  const batchKernel = options.batchKernel ?? 'tiled';
+  if (!DENSE_BATCH_KERNELS.includes(batchKernel)) {
+    throw new KernelInputError(
+      `dense: batchKernel must be one of ${DENSE_BATCH_KERNELS.join(', ')}, got ${JSON.stringify(batchKernel)}`,
+    );
+  }
   const rowTile = options.rowTile ?? DENSE_ROW_TILE;
   if (!ROW_TILES.includes(rowTile)) {
     throw new KernelInputError(
@@ -250,25 +264,41 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
   }
   const name = KERNEL_NAMES[variant];
   const labelSuffix = options.label ? ` ${options.label}` : '';
-  // ROW_TILE is an override of dense_vec4_rows only (a constant the module does not declare is an error).
-  const constantsFor = (sizes: DenseSizes): Record<string, number> =>
-    entryPointFor(variant, rowTile, sizes) === 'dense_vec4_rows'
-      ? { WORKGROUP_SIZE: workgroupSize, ROW_TILE: rowTile }
-      : { WORKGROUP_SIZE: workgroupSize };
+  const gemv = (entryPoint: string, constants: Record<string, number>, workgroups: number): DenseLaunch => ({
+    source: { name, wgsl: SOURCES[variant], entryPoint },
+    constants,
+    workgroups,
+  });
+  /**
+   * The shape rule: 16-byte loads where rows start on 16-byte boundaries; for batches above DENSE_BATCH_TILE the
+   * tiled kernel, which reads W once per 8 inputs with x staged in workgroup memory (H200, 16384², batch 8:
+   * docs/kernel-attempts.md, step 37), or the kernels it replaced where batchKernel says so.
+   */
+  const launchFor = ({ rows, cols, batch }: DenseSizes): DenseLaunch => {
+    const constants = { WORKGROUP_SIZE: workgroupSize };
+    if (cols % VEC4_FLOATS !== 0) return gemv('dense_scalar', constants, rows);
+    if (batch <= DENSE_BATCH_TILE || batchKernel === 'vec4') return gemv('dense_vec4', constants, rows);
+    if (batchKernel === 'rows' && variant === 'subgroup') {
+      // ROW_TILE is an override of dense_vec4_rows only (a constant the module does not declare is an error).
+      return gemv('dense_vec4_rows', { ...constants, ROW_TILE: rowTile }, Math.ceil(rows / rowTile));
+    }
+    if (batchKernel === 'rows') return gemv('dense_vec4', constants, rows);
+    return {
+      source: { name: 'dense_gemm_tiled', wgsl: denseTiledWgsl, entryPoint: 'dense_tiled' },
+      constants: {},
+      workgroups: Math.ceil(rows / DENSE_TILED_ROWS) * Math.ceil(batch / DENSE_TILED_INPUTS),
+    };
+  };
   const uniformBuffers = new Map<string, GPUBuffer>();
   // Bind groups by (weight, bias, input, output) and sizes, made once (gpu/bind-group-cache.ts). A group binds
   // a uniform buffer of uniformBuffers, so destroy() drops them together.
   let bindGroups = new BindGroupCache();
 
-  const sourceFor = (sizes: DenseSizes): KernelSource => ({
-    name,
-    wgsl: SOURCES[variant],
-    entryPoint: entryPointFor(variant, rowTile, sizes),
-  });
-  const rowsPerWorkgroup = (sizes: DenseSizes) =>
-    entryPointFor(variant, rowTile, sizes) === 'dense_vec4_rows' ? rowTile : 1;
-  const workgroupsFor = (sizes: DenseSizes): DispatchSize =>
-    dispatch1d(device, Math.ceil(sizes.rows / rowsPerWorkgroup(sizes)));
+  const workgroupsFor = (sizes: DenseSizes): DispatchSize => dispatch1d(device, launchFor(sizes).workgroups);
+  const pipelineFor = (sizes: DenseSizes): GPUComputePipeline => {
+    const launch = launchFor(sizes);
+    return getPipeline(device, launch.source, launch.constants);
+  };
 
   const uniformsFor = (sizes: DenseSizes): GPUBuffer => {
     const key = `${sizes.rows}x${sizes.cols}x${sizes.batch}`;
@@ -290,7 +320,10 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
     variant,
     workgroupSize,
     relu,
-    pipelineKey: (sizes) => pipelineKey(sourceFor(sizes), constantsFor(sizes)),
+    pipelineKey: (sizes) => {
+      const launch = launchFor(sizes);
+      return pipelineKey(launch.source, launch.constants);
+    },
     validate: (buffers, sizes) => validateDense(device, buffers, sizes),
     dispatchSize: workgroupsFor,
     bindGroup(buffers, sizes) {
@@ -298,7 +331,7 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
       const key = `${sizes.rows}x${sizes.cols}x${sizes.batch}`;
       const { weight, bias, input, output } = buffers;
       return bindGroups.get([weight, bias, input, output], key, () => {
-        const pipeline = getPipeline(device, sourceFor(sizes), constantsFor(sizes));
+        const pipeline = pipelineFor(sizes);
         const bytes = bindingBytes(sizes);
         return device.createBindGroup({
           label: `${name}${labelSuffix} ${key}`,
@@ -315,7 +348,7 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
     },
     encode(target, buffers, sizes) {
       const bindGroup = kernel.bindGroup(buffers, sizes);
-      const pipeline = getPipeline(device, sourceFor(sizes), constantsFor(sizes));
+      const pipeline = pipelineFor(sizes);
       const { x, y, z } = workgroupsFor(sizes);
       const pass = isComputePass(target)
         ? target

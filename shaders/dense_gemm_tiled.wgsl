@@ -1,0 +1,113 @@
+// Dense layer for batches above 4: y[b][r] = relu?(bias[r] + sum_c W[r][c] * x[b][c]), a tile of TILE_ROWS rows and
+// TILE_INPUTS inputs per workgroup, for cols a multiple of 4 (W and x read as vec4<f32>).
+//
+// Why a third kernel: the GEMV kernels (dense_gemv.wgsl, dense_gemv_subgroup.wgsl) give each invocation a column of
+// one row and read x from storage beside every W vector, so at batch 8 each 16-byte W load needs eight 16-byte x
+// loads, and the H200 ran 16384², batch 8, at 529 µs, bound by those cache reads rather than by the 1 GiB of W
+// (docs/kernel-attempts.md, steps 35 and 37). Here the workgroup stages a chunk of x for its inputs in workgroup
+// memory once, and every W vector loaded is multiplied with it there: the 8 invocations that share a row read
+// neighbouring x vectors (one 128-byte line, broadcast to the rows), so W is the only stream from memory.
+//
+// Layout: invocation t takes row t / LANES_PER_ROW of the tile and, in each chunk of CHUNK_VEC4S vec4 columns, the
+// columns (t mod LANES_PER_ROW) + LANES_PER_ROW · j: the LANES_PER_ROW invocations of a row read one contiguous
+// 128-byte run of it per step. After the last chunk those invocations add their sums through workgroup memory.
+// Rows past the layer's end read its last row and are not stored; inputs past the batch repeat the last input and are
+// dropped; columns past the end (the last chunk) count as zero.
+// Grid: x (folded into y past maxComputeWorkgroupsPerDimension) = row tile + input tile · row tiles.
+// CPU twin: packages/runtime/src/cpu/dense.ts (denseForward).
+
+struct DenseParams {
+  rows: u32,
+  cols: u32,
+  batch: u32,
+  relu: u32,
+}
+
+// Invocations per row and rows per workgroup: 8 × 32 = 256 invocations.
+const LANES_PER_ROW: u32 = 8u;
+const TILE_ROWS: u32 = 32u;
+const WORKGROUP_SIZE: u32 = LANES_PER_ROW * TILE_ROWS;
+// Inputs per workgroup: one f32 sum each per invocation.
+const TILE_INPUTS: u32 = 8u;
+// vec4 columns per chunk of x staged at once: [TILE_INPUTS][CHUNK_VEC4S] vec4 = 8 KiB, and STEPS W vectors per
+// invocation per chunk, loaded before any is used.
+const CHUNK_VEC4S: u32 = 64u;
+const STEPS: u32 = CHUNK_VEC4S / LANES_PER_ROW;
+
+@group(0) @binding(0) var<uniform> params: DenseParams;
+@group(0) @binding(1) var<storage, read> weight4: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> bias: array<f32>;
+@group(0) @binding(3) var<storage, read> input4: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> output: array<f32>;
+
+// The chunk of x, [input of the tile][vec4 column of the chunk]; after the last chunk, the invocations' sums
+// [row of the tile][input][lane of the row] (TILE_ROWS · TILE_INPUTS · LANES_PER_ROW floats = 512 vec4).
+var<workgroup> staged: array<vec4<f32>, TILE_INPUTS * CHUNK_VEC4S>;
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn dense_tiled(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) groups: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let rowTiles = (params.rows + TILE_ROWS - 1u) / TILE_ROWS;
+  let tile = wid.x + wid.y * groups.x;
+  let inputTile = tile / rowTiles;
+  let firstInput = inputTile * TILE_INPUTS;
+  // Whole workgroups past the grid's end leave before the barriers (uniform: the tile is the workgroup's).
+  if (firstInput >= params.batch) {
+    return;
+  }
+  let rowInTile = lid / LANES_PER_ROW;
+  let lane = lid % LANES_PER_ROW;
+  let row = (tile % rowTiles) * TILE_ROWS + rowInTile;
+  let cols4 = params.cols / 4u;
+  let rowStart = min(row, params.rows - 1u) * cols4;
+  var sums = array<f32, TILE_INPUTS>();
+  for (var chunk = 0u; chunk < cols4; chunk += CHUNK_VEC4S) {
+    // The W vectors of this invocation's steps, loaded first so that all are in flight together.
+    var w = array<vec4<f32>, STEPS>();
+    for (var j = 0u; j < STEPS; j++) {
+      let column = chunk + lane + j * LANES_PER_ROW;
+      if (column < cols4) {
+        w[j] = weight4[rowStart + column];
+      }
+    }
+    workgroupBarrier();
+    // Stage x[firstInput .. + TILE_INPUTS][chunk .. + CHUNK_VEC4S]: two vectors per invocation.
+    for (var i = lid; i < TILE_INPUTS * CHUNK_VEC4S; i += WORKGROUP_SIZE) {
+      let input = min(firstInput + i / CHUNK_VEC4S, params.batch - 1u);
+      let column = chunk + i % CHUNK_VEC4S;
+      staged[i] = select(vec4<f32>(0.0), input4[input * cols4 + column], column < cols4);
+    }
+    workgroupBarrier();
+    for (var j = 0u; j < STEPS; j++) {
+      let column = lane + j * LANES_PER_ROW;
+      for (var b = 0u; b < TILE_INPUTS; b++) {
+        sums[b] += dot(w[j], staged[b * CHUNK_VEC4S + column]);
+      }
+    }
+  }
+  workgroupBarrier();
+  // Each invocation's sums, then one invocation per (row, input) adds the row's LANES_PER_ROW lanes.
+  for (var b = 0u; b < TILE_INPUTS; b += 4u) {
+    staged[(rowInTile * TILE_INPUTS + b) * LANES_PER_ROW / 4u + lane] = vec4<f32>(
+      sums[b],
+      sums[b + 1u],
+      sums[b + 2u],
+      sums[b + 3u],
+    );
+  }
+  workgroupBarrier();
+  let outRow = lid / TILE_INPUTS;
+  let outInput = lid % TILE_INPUTS;
+  let tileRow = (tile % rowTiles) * TILE_ROWS + outRow;
+  if (tileRow < params.rows && firstInput + outInput < params.batch) {
+    var total = 0.0;
+    for (var l = 0u; l < LANES_PER_ROW; l++) {
+      total += staged[(outRow * TILE_INPUTS + (outInput / 4u) * 4u) * LANES_PER_ROW / 4u + l][outInput % 4u];
+    }
+    let value = total + bias[tileRow];
+    output[(firstInput + outInput) * params.rows + tileRow] = select(value, max(value, 0.0), params.relu != 0u);
+  }
+}
