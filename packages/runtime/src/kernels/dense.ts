@@ -62,18 +62,18 @@ export interface DenseKernelOptions {
   /** Appended to GPU object labels (e.g. the layer name) so captures and error messages say which layer. */
   label?: string;
   /**
-   * The kernel for batches above DENSE_BATCH_TILE with cols a multiple of 4: 'tiled' (default;
-   * shaders/dense_gemm_tiled.wgsl, x staged in workgroup memory for 32 rows × 8 inputs), 'rows' (dense_vec4_rows of
-   * the subgroup shader, 8 inputs per pass, `rowTile` rows per workgroup; the 'workgroup' variant takes 'vec4'
-   * instead) or 'vec4' (dense_vec4, W read once per 4 inputs). The last two are kept to compare.
+   * The kernel for batches above DENSE_BATCH_TILE with cols a multiple of 4: 'tiled' (shaders/dense_gemm_tiled.wgsl,
+   * x staged in workgroup memory for 32 rows × 8 inputs), 'rows' (dense_vec4_rows of the subgroup shader, 8 inputs
+   * per pass, `rowTile` rows per workgroup; the 'workgroup' variant takes 'vec4' instead), 'vec4' (dense_vec4, W read
+   * once per 4 inputs), or 'auto' (default): 'tiled' from DENSE_TILED_MIN_ROWS rows, 'rows' below.
    */
   batchKernel?: DenseBatchKernel;
   /** Rows per workgroup of dense_vec4_rows (1, 2 or 4) with batchKernel 'rows'; default DENSE_ROW_TILE. */
   rowTile?: number;
 }
 
-export type DenseBatchKernel = 'tiled' | 'rows' | 'vec4';
-const DENSE_BATCH_KERNELS: readonly DenseBatchKernel[] = ['tiled', 'rows', 'vec4'];
+export type DenseBatchKernel = 'auto' | 'tiled' | 'rows' | 'vec4';
+const DENSE_BATCH_KERNELS: readonly DenseBatchKernel[] = ['auto', 'tiled', 'rows', 'vec4'];
 
 /** The buffers of one dense dispatch; each needs STORAGE usage. `output` must be none of the others. */
 export interface DenseBuffers {
@@ -224,6 +224,13 @@ export const DENSE_ROW_TILE = 1;
 /** `const TILE_ROWS` and `const TILE_INPUTS` of shaders/dense_gemm_tiled.wgsl: a workgroup's tile. */
 export const DENSE_TILED_ROWS = 32;
 export const DENSE_TILED_INPUTS = 8;
+/**
+ * Fewest rows for which batchKernel 'tiled' takes the tiled kernel; smaller layers take dense_vec4_rows (with
+ * subgroups) or dense_vec4. H200, batch 8 (docs/kernel-attempts.md, step 37): 16384² 460 µs against 548 µs for
+ * dense_vec4_rows and 598 for dense_vec4; 4096², whose 128 row tiles leave most of the GPU idle, 57.1 against 44.4
+ * and 47.0.
+ */
+export const DENSE_TILED_MIN_ROWS = 8192;
 
 /** What a dispatch of the dense kernel runs for some sizes: the shader entry point, its constants and its grid. */
 interface DenseLaunch {
@@ -250,7 +257,7 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
   const workgroupSize = options.workgroupSize ?? DEFAULT_DENSE_WORKGROUP_SIZE;
   checkWorkgroupSize(device, variant, workgroupSize);
   const relu = options.relu ?? false;
-  const batchKernel = options.batchKernel ?? 'tiled';
+  const batchKernel = options.batchKernel ?? 'auto';
   if (!DENSE_BATCH_KERNELS.includes(batchKernel)) {
     throw new KernelInputError(
       `dense: batchKernel must be one of ${DENSE_BATCH_KERNELS.join(', ')}, got ${JSON.stringify(batchKernel)}`,
@@ -271,18 +278,19 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
   });
   /**
    * The shape rule: 16-byte loads where rows start on 16-byte boundaries; for batches above DENSE_BATCH_TILE the
-   * tiled kernel, which reads W once per 8 inputs with x staged in workgroup memory (H200, 16384², batch 8:
-   * docs/kernel-attempts.md, step 37), or the kernels it replaced where batchKernel says so.
+   * kernel batchKernel names ('auto': the tiled one on layers of DENSE_TILED_MIN_ROWS rows or more, which reads W
+   * once per 8 inputs with x staged in workgroup memory, and dense_vec4_rows below: docs/kernel-attempts.md, step 37).
    */
   const launchFor = ({ rows, cols, batch }: DenseSizes): DenseLaunch => {
     const constants = { WORKGROUP_SIZE: workgroupSize };
     if (cols % VEC4_FLOATS !== 0) return gemv('dense_scalar', constants, rows);
     if (batch <= DENSE_BATCH_TILE || batchKernel === 'vec4') return gemv('dense_vec4', constants, rows);
-    if (batchKernel === 'rows' && variant === 'subgroup') {
+    const tiled = batchKernel === 'tiled' || (batchKernel === 'auto' && rows >= DENSE_TILED_MIN_ROWS);
+    if (!tiled && variant === 'subgroup') {
       // ROW_TILE is an override of dense_vec4_rows only (a constant the module does not declare is an error).
       return gemv('dense_vec4_rows', { ...constants, ROW_TILE: rowTile }, Math.ceil(rows / rowTile));
     }
-    if (batchKernel === 'rows') return gemv('dense_vec4', constants, rows);
+    if (!tiled) return gemv('dense_vec4', constants, rows);
     return {
       source: { name: 'dense_gemm_tiled', wgsl: denseTiledWgsl, entryPoint: 'dense_tiled' },
       constants: {},
