@@ -232,12 +232,13 @@ function goalsSection(run: BenchRun): string {
 
 /**
  * What the "vs dense" goals compare with, and why the batch-8 one flatters the PQ layer: the measurements are of
- * pqweb's dense kernel, which at batch 8 is bound by cache reads of x (docs/kernel-attempts.md, step 35).
+ * pqweb's dense kernel, which at batch 8 moves W well below the copy bandwidth (docs/kernel-attempts.md, steps 35
+ * and 37).
  */
 const DENSE_BASELINE_NOTE =
   "The dense fp32 baseline is pqweb's own dense kernel: at batch 1 it streams W near the copy bandwidth, but at " +
-  'batch 8 it is bound by cache reads of x, so a kernel that streamed W at the full rate would be about twice as ' +
-  'fast there and the batch-8 ratio would be about halved ([docs/kernel-attempts.md](docs/kernel-attempts.md), step 35).';
+  'batch 8 it moves W well below it, so the batch-8 ratio flatters the PQ layer against a dense kernel at the full ' +
+  'rate ([docs/kernel-attempts.md](docs/kernel-attempts.md), steps 35 and 37).';
 
 function runSection({ file, run }: LoadedRun): string {
   const parts: string[] = [];

@@ -175,16 +175,18 @@ export function createLutProgram(
       defaultGeometry.batchTile,
       rows * stages * gathered.segments,
     );
-    const short = wide ? null : shortRowGroupTileFloats(gathered, defaultGeometry);
-    const launch = wide
-      ? WIDE_GATHER
-      : short === null
-        ? defaultLaunch
-        : { ...defaultLaunch, tileFloatsLimit: short };
-    const geometry =
-      launch.tileFloatsLimit === context.tileFloatsLimit
-        ? defaultGeometry
-        : geometryFor(launch.tileFloatsLimit);
+    const shortFloats = wide ? null : shortRowGroupTileFloats(gathered, defaultGeometry);
+    const shortGeometry = shortFloats === null ? null : geometryFor(shortFloats);
+    // The smaller tile multiplies the split-K partial sums; where they would not fit one binding, the default tile
+    // (which may still fit) stays.
+    const short =
+      shortGeometry !== null &&
+      batch * blockPlan.stageGroups * shortGeometry.chunks * rows * FLOAT_BYTES <= context.maxBindingBytes
+        ? shortGeometry
+        : null;
+    // The smaller tile changes the geometry only: workgroup size and target stay the defaults.
+    const launch = wide ? WIDE_GATHER : defaultLaunch;
+    const geometry = wide ? geometryFor(WIDE_GATHER.tileFloatsLimit) : (short ?? defaultGeometry);
     const slots = blockPlan.stageGroups * geometry.chunks;
     // The grouped layout of the banked variants pads the last group (lutGroupSegments is 1 for the others).
     const lutGroup = lutGroupSegments(variant, geometry);
