@@ -51,7 +51,9 @@ fn tileInputs(tile: u32) -> vec4<u32> {
   return min(vec4<u32>(tile, tile + 1u, tile + 2u, tile + 3u), vec4<u32>(last));
 }
 
-fn reduceAndStore(acc: vec4<f32>, lid: u32, subgroupLane: u32, row: u32, tile: u32) {
+// Sums `acc` (lane l: input tile + l) over the workgroup and stores the lanes inside the batch, for a row inside the
+// layer (`rowInLayer`; every invocation calls this, for the barriers, whether or not its row stores).
+fn reduceAndStore(acc: vec4<f32>, lid: u32, subgroupLane: u32, row: u32, tile: u32, rowInLayer: bool) {
   let subgroupSum = subgroupAdd(acc);
   if (subgroupLane == 0u) {
     subgroupSums[atomicAdd(&filledSlots, 1u)] = subgroupSum;
@@ -63,7 +65,7 @@ fn reduceAndStore(acc: vec4<f32>, lid: u32, subgroupLane: u32, row: u32, tile: u
     for (var slot = 0u; slot < slots; slot++) {
       total += subgroupSums[slot];
     }
-    let lanes = min(BATCH_TILE, params.batch - tile);
+    let lanes = select(0u, min(BATCH_TILE, params.batch - min(tile, params.batch)), rowInLayer);
     for (var lane = 0u; lane < lanes; lane++) {
       let value = total[lane] + bias[row];
       output[(tile + lane) * params.rows + row] = select(value, max(value, 0.0), params.relu != 0u);
@@ -131,7 +133,7 @@ fn dense_vec4(
         );
       }
     }
-    reduceAndStore(acc, lid, subgroupLane, row, tile);
+    reduceAndStore(acc, lid, subgroupLane, row, tile, true);
   }
 }
 
@@ -160,7 +162,7 @@ fn dense_scalar(
       );
       acc += weight[rowStart + c] * x;
     }
-    reduceAndStore(acc, lid, subgroupLane, row, tile);
+    reduceAndStore(acc, lid, subgroupLane, row, tile, true);
   }
 }
 
@@ -170,50 +172,13 @@ fn dense_scalar(
 // stored; inputs past the batch repeat the last input and are dropped, as in dense_vec4. On the H200 (16384², batch
 // 8, docs/kernel-attempts.md step 35) one row per workgroup ran 542 µs against 605 µs for dense_vec4; 2 and 4 rows,
 // which load each x vector once for all their rows, ran 734 and 740 µs: fewer workgroups share x through the cache.
-// Only the subgroup shader has this entry point: the host uses it where the device has subgroups
-// (packages/runtime/src/kernels/dense.ts); the tree-reduction shader keeps dense_vec4 for every batch.
+// Layers of 8192 rows or more take shaders/dense_gemm_tiled.wgsl instead (step 37). Each row's two vec4 of sums
+// (inputs tile..tile+3 and tile+4..tile+7) go through reduceAndStore in turn. Only the subgroup shader has this entry
+// point: the host uses it where the device has subgroups (packages/runtime/src/kernels/dense.ts); the tree-reduction
+// shader keeps dense_vec4 for every batch.
 const MAX_ROW_TILE: u32 = 4u;
 override ROW_TILE: u32 = 1u;
 const WIDE_BATCH_TILE: u32 = 8u;
-
-// A row's sums per subgroup: two vec4 (8 inputs) per slot. WebGPU subgroups hold at least 4 invocations, so a
-// workgroup has at most ceil(WORKGROUP_SIZE / 4) of them.
-override ROW_SUM_VEC4S: u32 = 2u * ((WORKGROUP_SIZE + 3u) / 4u);
-var<workgroup> rowSums: array<vec4<f32>, ROW_SUM_VEC4S>;
-var<workgroup> filledRowSlots: atomic<u32>;
-
-// Sums one row's 8 input lanes (`low`: inputs tile..tile+3, `high`: tile+4..tile+7) over the workgroup and stores
-// those inside the batch.
-fn reduceAndStoreRow(low: vec4<f32>, high: vec4<f32>, lid: u32, subgroupLane: u32, row: u32, tile: u32) {
-  let lowSum = subgroupAdd(low);
-  let highSum = subgroupAdd(high);
-  if (subgroupLane == 0u) {
-    let slot = atomicAdd(&filledRowSlots, 1u);
-    rowSums[2u * slot] = lowSum;
-    rowSums[2u * slot + 1u] = highSum;
-  }
-  workgroupBarrier();
-  if (lid == 0u) {
-    let slots = atomicLoad(&filledRowSlots);
-    var lowTotal = vec4<f32>(0.0);
-    var highTotal = vec4<f32>(0.0);
-    for (var slot = 0u; slot < slots; slot++) {
-      lowTotal += rowSums[2u * slot];
-      highTotal += rowSums[2u * slot + 1u];
-    }
-    if (row < params.rows) {
-      let lanes = min(WIDE_BATCH_TILE, params.batch - tile);
-      for (var lane = 0u; lane < lanes; lane++) {
-        let total = select(highTotal[lane % 4u], lowTotal[lane], lane < 4u);
-        let value = total + bias[row];
-        output[(tile + lane) * params.rows + row] = select(value, max(value, 0.0), params.relu != 0u);
-      }
-    }
-    atomicStore(&filledRowSlots, 0u);
-  }
-  // The slots and the counter are reused by the next row.
-  workgroupBarrier();
-}
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn dense_vec4_rows(
@@ -250,7 +215,9 @@ fn dense_vec4_rows(
       }
     }
     for (var r = 0u; r < ROW_TILE; r++) {
-      reduceAndStoreRow(acc[2u * r], acc[2u * r + 1u], lid, subgroupLane, firstRow + r, tile);
+      let row = firstRow + r;
+      reduceAndStore(acc[2u * r], lid, subgroupLane, row, tile, row < params.rows);
+      reduceAndStore(acc[2u * r + 1u], lid, subgroupLane, row, tile + 4u, row < params.rows);
     }
   }
 }
