@@ -88,7 +88,8 @@ export interface LayerExecutorOptions {
   maxBindingBytes?: number;
   /**
    * Workgroup memory for a kernel's tile, bytes; default min(DEFAULT_WORKGROUP_STORAGE_BYTES, device limit),
-   * ceiling device.limits.maxComputeWorkgroupStorageSize.
+   * ceiling device.limits.maxComputeWorkgroupStorageSize. Unset, the banked gathers may take a larger tile at batch
+   * tiles above 1 (`wideGather`) or a smaller one at batch 1 (`shortRowGroupTiles`); set, the tile is this budget.
    */
   maxWorkgroupStorageBytes?: number;
   /**
