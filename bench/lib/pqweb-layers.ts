@@ -328,19 +328,19 @@ function denseTuningRows(
   return [{ label: '' }, ...named.map((tuning) => ({ ...tuning, minBatch: DENSE_BATCH_TILE + 1 }))];
 }
 
-/** The labels `--tunings` accepts: the tuning rows' labels without their leading space (LUT rows and the dense one). */
-export const LUT_TUNING_LABELS: readonly string[] = [
+/** The labels `--tunings` accepts: the LUT and dense tuning rows' labels without their leading space. */
+export const TUNING_LABELS: readonly string[] = [
   ...LUT_TUNINGS.filter((tuning) => tuning.label).map((tuning) => tuning.label.trim()),
   ...DENSE_TUNINGS.map((tuning) => tuning.label.trim()),
 ];
 
-/** Throws an OptionsError naming every label that is not a tuning row's (LUT_TUNING_LABELS), and the rows there are. */
+/** Throws an OptionsError naming every label that is not a tuning row's (TUNING_LABELS), and the rows there are. */
 export function checkTuningLabels(labels: readonly string[] | null): void {
-  const unknown = (labels ?? []).filter((label) => !LUT_TUNING_LABELS.includes(label));
+  const unknown = (labels ?? []).filter((label) => !TUNING_LABELS.includes(label));
   if (unknown.length === 0) return;
   const quoted = (list: readonly string[]) => list.map((label) => JSON.stringify(label)).join(', ');
   throw new OptionsError(
-    `--tunings: no tuning row ${quoted(unknown)}; the rows are ${quoted(LUT_TUNING_LABELS)}`,
+    `--tunings: no tuning row ${quoted(unknown)}; the rows are ${quoted(TUNING_LABELS)}`,
   );
 }
 

@@ -1,14 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { OptionsError } from '../lib/options';
-import { checkTuningLabels, contendersAtBatch, LUT_TUNING_LABELS, lutTuningRows } from '../lib/pqweb-layers';
+import { checkTuningLabels, contendersAtBatch, lutTuningRows, TUNING_LABELS } from '../lib/pqweb-layers';
 
-describe('LUT_TUNING_LABELS', () => {
+describe('TUNING_LABELS', () => {
   it('lists each tuning row once, without its leading space, as --tunings takes them', () => {
-    expect(LUT_TUNING_LABELS).toContain('runtime table offsets');
-    expect(LUT_TUNING_LABELS).toContain('target 128 wg');
-    expect(LUT_TUNING_LABELS).not.toContain('');
-    expect(new Set(LUT_TUNING_LABELS).size).toBe(LUT_TUNING_LABELS.length);
-    for (const label of LUT_TUNING_LABELS) expect(label).toBe(label.trim());
+    expect(TUNING_LABELS).toContain('runtime table offsets');
+    expect(TUNING_LABELS).toContain('target 128 wg');
+    expect(TUNING_LABELS).toContain('4 inputs per pass');
+    expect(TUNING_LABELS).not.toContain('');
+    expect(new Set(TUNING_LABELS).size).toBe(TUNING_LABELS.length);
+    for (const label of TUNING_LABELS) expect(label).toBe(label.trim());
   });
 
   it('--tunings takes only those labels, and names the rows when one is unknown', () => {

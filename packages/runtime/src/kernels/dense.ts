@@ -1,13 +1,15 @@
 /**
- * Dense layer kernel: y = W x + b (+ ReLU) for a batch of inputs, one workgroup per output row (shaders/dense_gemv.wgsl,
- * shaders/dense_gemv_subgroup.wgsl; with subgroups, batches above 4 take 8 inputs per pass). CPU twin: ../cpu/dense.ts.
+ * Dense layer kernel: y = W x + b (+ ReLU) for a batch of inputs: one workgroup per output row
+ * (shaders/dense_gemv.wgsl, shaders/dense_gemv_subgroup.wgsl), and for batches above 4 on layers of
+ * DENSE_TILED_MIN_ROWS rows or more a tile of 32 rows × 8 inputs (shaders/dense_gemm_tiled.wgsl). CPU twin:
+ * ../cpu/dense.ts.
  *
  * Variants: the reduction across a workgroup uses `subgroupAdd` ('subgroup', needs the device feature
  * `subgroups`) or a workgroup-memory tree ('workgroup', any device); 'auto' picks the first the device has.
  * The shape rule picks the entry point: vec4 loads when cols % 4 == 0 (every W row and x row then starts on
- * a 16-byte boundary), scalar loads otherwise; entryPointFor has the batch rule. The workgroup size is an
- * `override`, so a pipeline is keyed by (variant, entry point, workgroup size, row tile); rows, cols, batch and the
- * ReLU flag travel in a uniform.
+ * a 16-byte boundary), scalar loads otherwise; launchFor in createDenseKernel has the batch rule. The workgroup
+ * size is an `override`, so a pipeline is keyed by (shader, entry point, workgroup size, row tile); rows, cols, batch
+ * and the ReLU flag travel in a uniform.
  */
 
 import denseTiledWgsl from '../../../../shaders/dense_gemm_tiled.wgsl?raw';
@@ -286,11 +288,13 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
     if (cols % VEC4_FLOATS !== 0) return gemv('dense_scalar', constants, rows);
     if (batch <= DENSE_BATCH_TILE || batchKernel === 'vec4') return gemv('dense_vec4', constants, rows);
     const tiled = batchKernel === 'tiled' || (batchKernel === 'auto' && rows >= DENSE_TILED_MIN_ROWS);
-    if (!tiled && variant === 'subgroup') {
-      // ROW_TILE is an override of dense_vec4_rows only (a constant the module does not declare is an error).
-      return gemv('dense_vec4_rows', { ...constants, ROW_TILE: rowTile }, Math.ceil(rows / rowTile));
+    if (!tiled) {
+      // dense_vec4_rows is the subgroup shader's only; ROW_TILE is an override of it alone (a constant the module
+      // does not declare is an error).
+      return variant === 'subgroup'
+        ? gemv('dense_vec4_rows', { ...constants, ROW_TILE: rowTile }, Math.ceil(rows / rowTile))
+        : gemv('dense_vec4', constants, rows);
     }
-    if (!tiled) return gemv('dense_vec4', constants, rows);
     return {
       source: { name: 'dense_gemm_tiled', wgsl: denseTiledWgsl, entryPoint: 'dense_tiled' },
       constants: {},
@@ -302,11 +306,8 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
   // a uniform buffer of uniformBuffers, so destroy() drops them together.
   let bindGroups = new BindGroupCache();
 
-  const workgroupsFor = (sizes: DenseSizes): DispatchSize => dispatch1d(device, launchFor(sizes).workgroups);
-  const pipelineFor = (sizes: DenseSizes): GPUComputePipeline => {
-    const launch = launchFor(sizes);
-    return getPipeline(device, launch.source, launch.constants);
-  };
+  const pipelineOf = (launch: DenseLaunch): GPUComputePipeline =>
+    getPipeline(device, launch.source, launch.constants);
 
   const uniformsFor = (sizes: DenseSizes): GPUBuffer => {
     const key = `${sizes.rows}x${sizes.cols}x${sizes.batch}`;
@@ -333,13 +334,13 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
       return pipelineKey(launch.source, launch.constants);
     },
     validate: (buffers, sizes) => validateDense(device, buffers, sizes),
-    dispatchSize: workgroupsFor,
+    dispatchSize: (sizes) => dispatch1d(device, launchFor(sizes).workgroups),
     bindGroup(buffers, sizes) {
       validateDense(device, buffers, sizes);
       const key = `${sizes.rows}x${sizes.cols}x${sizes.batch}`;
       const { weight, bias, input, output } = buffers;
       return bindGroups.get([weight, bias, input, output], key, () => {
-        const pipeline = pipelineFor(sizes);
+        const pipeline = pipelineOf(launchFor(sizes));
         const bytes = bindingBytes(sizes);
         return device.createBindGroup({
           label: `${name}${labelSuffix} ${key}`,
@@ -356,12 +357,12 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
     },
     encode(target, buffers, sizes) {
       const bindGroup = kernel.bindGroup(buffers, sizes);
-      const pipeline = pipelineFor(sizes);
-      const { x, y, z } = workgroupsFor(sizes);
+      const launch = launchFor(sizes);
+      const { x, y, z } = dispatch1d(device, launch.workgroups);
       const pass = isComputePass(target)
         ? target
         : target.beginComputePass({ label: `${name}${labelSuffix}` });
-      pass.setPipeline(pipeline);
+      pass.setPipeline(pipelineOf(launch));
       pass.setBindGroup(0, bindGroup);
       pass.dispatchWorkgroups(x, y, z);
       if (pass !== target) pass.end();

@@ -168,7 +168,12 @@ export function createLutProgram(
         tileFloatsLimit,
         context.batchTile,
       );
-    const defaultGeometry = geometryFor(context.tileFloatsLimit);
+    const defaultGeometry = geometryFor(defaultLaunch.tileFloatsLimit);
+    // Split-K partial sums [batch][slots][rows]; none where one slot writes y itself.
+    const partialBytesFor = (geometry: GatherGeometry): number => {
+      const slots = blockPlan.stageGroups * geometry.chunks;
+      return slots === 1 ? 0 : batch * slots * rows * FLOAT_BYTES;
+    };
     const wide = usesWideGather(
       context.wideGather,
       variant,
@@ -180,8 +185,7 @@ export function createLutProgram(
     // The smaller tile multiplies the split-K partial sums; where they would not fit one binding, the default tile
     // (which may still fit) stays.
     const short =
-      shortGeometry !== null &&
-      batch * blockPlan.stageGroups * shortGeometry.chunks * rows * FLOAT_BYTES <= context.maxBindingBytes
+      shortGeometry !== null && partialBytesFor(shortGeometry) <= context.maxBindingBytes
         ? shortGeometry
         : null;
     // The smaller tile changes the geometry only: workgroup size and target stay the defaults.
@@ -192,7 +196,7 @@ export function createLutProgram(
     const lutGroup = lutGroupSegments(variant, geometry);
     const lutEntries = batch * stages * Math.ceil(segments / lutGroup) * lutGroup * k;
     const lutBytes = isFusedVariant(variant) ? 0 : lutEntries * FLOAT_BYTES;
-    const partialBytes = slots === 1 ? 0 : batch * slots * rows * FLOAT_BYTES;
+    const partialBytes = partialBytesFor(geometry);
     return { gathered, geometry, launch, slots, lutGroup, lutEntries, lutBytes, partialBytes };
   }
 
