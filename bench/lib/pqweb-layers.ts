@@ -317,21 +317,71 @@ const DENSE_TUNINGS: readonly { label: string; options: DenseKernelOptions }[] =
   { label: ' 4 rows per workgroup', options: { batchKernel: 'rows', rowTile: 4 } },
 ];
 
+/**
+ * The k-means kernel's comparison rows (shaders/scalar_gather_common.wgsl, kmeans_gather.wgsl): code words in
+ * flight other than SCALAR_WORDS_IN_FLIGHT, 512-invocation workgroups (the PQ / RQ default), four times the
+ * workgroups, and copies of the centroid table (docs/kernel-attempts.md, step 38).
+ */
+const KMEANS_TUNINGS: readonly { label: string; options: LayerExecutorOptions }[] = [
+  { label: ' 1 word in flight', options: { wordsInFlight: 1 } },
+  { label: ' 2 words in flight', options: { wordsInFlight: 2 } },
+  { label: ' 4 words in flight', options: { wordsInFlight: 4 } },
+  { label: ' 8 words in flight', options: { wordsInFlight: 8 } },
+  { label: ' wg 128', options: { workgroupSize: 128 } },
+  { label: ' wg 512', options: { workgroupSize: 512 } },
+  // Fewer and more workgroups than SCALAR_TARGET_WORKGROUPS (1024); 320 is about what the 16384² layer ran before
+  // chunks were cut for workgroups.
+  { label: ' target 320 wg', options: { targetWorkgroups: 320 } },
+  { label: ' target 2048 wg', options: { targetWorkgroups: 2048 } },
+  // Interleaved centroid tables against the 8-bit codes' bank conflicts (kmeans_gather.wgsl CENTROID_COPIES), with
+  // the tile grown so that x keeps 8 KiB: 4 KiB of copies in the default tile, 16 KiB (at most two lanes per
+  // bank) in 24 KiB, 32 KiB (no conflicts) in 40 KiB, there also with one 1024-invocation workgroup per SM.
+  { label: ' 4 centroid copies', options: { centroidCopies: 4 } },
+  { label: ' 16 centroid copies', options: { centroidCopies: 16, maxWorkgroupStorageBytes: 24 * 1024 } },
+  { label: ' 32 centroid copies', options: { centroidCopies: 32, maxWorkgroupStorageBytes: 40 * 1024 } },
+  {
+    label: ' 32 centroid copies wg 512',
+    options: { centroidCopies: 32, maxWorkgroupStorageBytes: 40 * 1024, workgroupSize: 512 },
+  },
+  {
+    label: ' 32 centroid copies wg 1024',
+    options: { centroidCopies: 32, maxWorkgroupStorageBytes: 40 * 1024, workgroupSize: 1024 },
+  },
+  {
+    label: ' 16 centroid copies wg 512',
+    options: { centroidCopies: 16, maxWorkgroupStorageBytes: 20 * 1024, workgroupSize: 512 },
+  },
+];
+
+/** A method's rows: the defaults' (label ''), and with `tunings` the tuning rows named (all when none are named). */
+function namedTuningRows<Options>(
+  list: readonly { label: string; options: Options }[],
+  tunings: boolean,
+  tuningLabels: readonly string[] | null,
+): { label: string; options?: Options }[] {
+  const named = list.filter(
+    (tuning) => tunings && (tuningLabels === null || tuningLabels.includes(tuning.label.trim())),
+  );
+  return [{ label: '' }, ...named];
+}
+
 /** The dense rows: the default, and with the tunings those named (all when none are named). */
 function denseTuningRows(
   tunings: boolean,
   tuningLabels: readonly string[] | null,
 ): { label: string; options?: DenseKernelOptions; minBatch?: number }[] {
-  const named = DENSE_TUNINGS.filter(
-    (tuning) => tunings && (tuningLabels === null || tuningLabels.includes(tuning.label.trim())),
+  return namedTuningRows(DENSE_TUNINGS, tunings, tuningLabels).map((row) =>
+    row.label ? { ...row, minBatch: DENSE_BATCH_TILE + 1 } : row,
   );
-  return [{ label: '' }, ...named.map((tuning) => ({ ...tuning, minBatch: DENSE_BATCH_TILE + 1 }))];
 }
 
-/** The labels `--tunings` accepts: the LUT and dense tuning rows' labels without their leading space. */
+/** The labels `--tunings` accepts: the LUT, k-means and dense tuning rows' labels without their leading space. */
 export const TUNING_LABELS: readonly string[] = [
-  ...LUT_TUNINGS.filter((tuning) => tuning.label).map((tuning) => tuning.label.trim()),
-  ...DENSE_TUNINGS.map((tuning) => tuning.label.trim()),
+  ...new Set(
+    [...LUT_TUNINGS, ...KMEANS_TUNINGS, ...DENSE_TUNINGS]
+      .filter((tuning) => tuning.label)
+      .map((tuning) => tuning.label.trim()),
+  ),
 ];
 
 /** Throws an OptionsError naming every label that is not a tuning row's (TUNING_LABELS), and the rows there are. */
@@ -499,6 +549,7 @@ export function createPqwebLayers(
     }
   }
 
+  const kmeansRows = namedTuningRows(KMEANS_TUNINGS, tunings, tuningLabels);
   for (const { k } of KMEANS_CONFIGS) {
     const name = `${shape.name}/kmeans-k${k}`;
     const random = new SeededRandom(seedFor(seed, name));
@@ -508,39 +559,37 @@ export function createPqwebLayers(
     const layer: LutLayerDescriptor = { method: 'kmeans', name, rows, cols, k, packing, activation: 'none' };
     const gpuWords = interleaveCodeRows(words, rows, packing.wordsPerRow);
     const copies = weightCopies(kmeansWeightBytes(shape, k));
-    const spec: ContenderSpec = { engine: 'pqweb', method: 'kmeans', k, bits: packing.bits };
-    const id = `pqweb k-means ${packing.bits}-bit`;
-    addExecutorContender(
-      {
-        id,
-        spec,
-        copies,
-        referenceKey: name,
-        reference: (x, batch, checked) =>
-          kmeansForward(
-            { ...layer, rows: checked.length },
-            pickRows(words, packing.wordsPerRow, checked, (n) => new Uint32Array(n)),
-            centroids,
-            pickRows(bias, 1, checked, (n) => new Float32Array(n)),
-            x,
-            batch,
-            false,
+    const gpu = Array.from({ length: copies }, (_, c) => ({
+      codes: keep(upload(device, `${name}#${c}/codes`, gpuWords)),
+      codebook: keep(upload(device, `${name}#${c}/centroids`, centroids)),
+      bias: keep(upload(device, `${name}#${c}/bias`, bias)),
+    }));
+    const reference = (x: Float32Array, batch: number, checked: readonly number[]): Float32Array =>
+      kmeansForward(
+        { ...layer, rows: checked.length },
+        pickRows(words, packing.wordsPerRow, checked, (n) => new Uint32Array(n)),
+        centroids,
+        pickRows(bias, 1, checked, (n) => new Float32Array(n)),
+        x,
+        batch,
+        false,
+      );
+    for (const { label, options } of kmeansRows) {
+      const spec: ContenderSpec = {
+        engine: 'pqweb',
+        method: 'kmeans',
+        k,
+        bits: packing.bits,
+        ...(options ? { tuning: options } : {}),
+      };
+      addExecutorContender(
+        { id: `pqweb k-means ${packing.bits}-bit${label}`, spec, copies, referenceKey: name, reference },
+        () =>
+          gpu.map((buffersOfCopy, c) =>
+            createLayerExecutor(device, layer, buffersOfCopy, { label: `${name}#${c}${label}`, ...options }),
           ),
-      },
-      () =>
-        Array.from({ length: copies }, (_, c) =>
-          createLayerExecutor(
-            device,
-            layer,
-            {
-              codes: keep(upload(device, `${name}#${c}/codes`, gpuWords)),
-              codebook: keep(upload(device, `${name}#${c}/centroids`, centroids)),
-              bias: keep(upload(device, `${name}#${c}/bias`, bias)),
-            },
-            { label: `${name}#${c}` },
-          ),
-        ),
-    );
+      );
+    }
   }
 
   const denseName = `${shape.name}/dense`;

@@ -34,7 +34,20 @@ export type ContenderSpec =
         ablation?: string;
       };
     }
-  | { engine: 'pqweb'; method: 'kmeans'; k: number; bits: number }
+  | {
+      engine: 'pqweb';
+      method: 'kmeans';
+      k: number;
+      bits: number;
+      /** Executor options of the comparison rows (absent: the defaults). */
+      tuning?: {
+        wordsInFlight?: number;
+        workgroupSize?: number;
+        targetWorkgroups?: number;
+        centroidCopies?: number;
+        maxWorkgroupStorageBytes?: number;
+      };
+    }
   | {
       engine: 'pqweb';
       method: 'dense';

@@ -318,7 +318,7 @@ function measuredAtBatch1(
     if (result.shape.name !== shape.name || result.batch !== 1 || other.method !== spec.method) return false;
     if (other.method === 'pq' && spec.method === 'pq')
       return other.d === spec.d && other.k === spec.k && other.isAuto;
-    if (other.method === 'kmeans' && spec.method === 'kmeans') return other.k === spec.k;
+    if (other.method === 'kmeans' && spec.method === 'kmeans') return other.k === spec.k && !other.tuning;
     if (other.method === 'matmulnbits' && spec.method === 'matmulnbits') {
       return other.accuracyLevel === spec.accuracyLevel;
     }

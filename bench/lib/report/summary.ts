@@ -36,7 +36,10 @@ export function formatRunSummary(run: BenchRun): string {
   }
   for (const [key, cell] of cells) {
     const parts = cell
-      .filter((result) => result.contender.method !== 'pq' || result.contender.isAuto)
+      .filter((result) => {
+        const spec = result.contender;
+        return spec.method === 'pq' ? spec.isAuto : spec.method !== 'kmeans' || !spec.tuning;
+      })
       .map((result) => {
         const time = representativeTime(result);
         if (!time) return `${shortName(result)} ${result.check && !result.check.passed ? 'FAIL' : 'skip'}`;

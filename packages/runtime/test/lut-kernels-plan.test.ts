@@ -2,6 +2,7 @@
  * The LUT kernels' host-side rules without a GPU: uniform structs and batch tile agree between TypeScript and
  * WGSL, the variant rule, tile geometry within the workgroup budget, code splitting within the binding limit.
  */
+import { CODE_BIT_WIDTHS } from '@pqweb/format';
 import { describe, expect, it } from 'vitest';
 import binaryWgsl from '../../../shaders/binary_gather.wgsl?raw';
 import gatherCommonWgsl from '../../../shaders/gather_common.wgsl?raw';
@@ -30,9 +31,12 @@ import {
   planCodeBlocks,
   REDUCE_PARAMS,
   rowGrouping,
+  SCALAR_MIN_CHUNK_WORDS,
   SHORT_ROW_GROUP_ROWS,
   SMALL_LAYER_LOOKUPS,
+  scalarChunkAlign,
   scalarGeometry,
+  scalarMinChunks,
   shortRowGroupTileBytes,
   TARGET_WORKGROUPS,
   wordsInFlightFor,
@@ -80,6 +84,7 @@ describe('WGSL and TypeScript agree', () => {
     expect(reduceWgsl).toContain(REDUCE_PARAMS.wgslStruct('ReduceParams'));
     expect(reduceWgsl).toContain(`const ROWS_PER_GROUP = ${REDUCE_ROWS_PER_GROUP}u;`);
     expect(pqGatherWgsl).toContain(`const MAX_WORDS_IN_FLIGHT = ${MAX_WORDS_IN_FLIGHT}u;`);
+    expect(scalarGatherCommonWgsl).toContain(`const MAX_WORDS_IN_FLIGHT = ${MAX_WORDS_IN_FLIGHT}u;`);
     const { none, ...ablations } = GATHER_ABLATION_CODES;
     expect(pqGatherWgsl).toContain(`override ABLATION: u32 = ${none}u;`);
     expect(pqGatherWgsl).toContain(`const ABLATE_CODE_LOADS = ${ablations['no-code-loads']}u;`);
@@ -223,13 +228,38 @@ describe('lutGeometry', () => {
 });
 
 describe('scalarGeometry', () => {
-  it('leaves room for the centroids and tiles x by columns', () => {
-    const geometry = scalarGeometry(1000, 6, 4096, 256);
+  it('leaves room for the centroids and tiles x by even chunks of whole code words and quads', () => {
+    // 8-bit codes: (4096 − 256) / 4 = 960 columns per input at most; 1000 columns take two chunks of 500.
+    const geometry = scalarGeometry(1000, 6, 4096, 256, scalarChunkAlign(8));
     expect(geometry.batchTile).toBe(4);
-    expect(geometry.chunkSegments).toBe(Math.floor((4096 - 256) / 4));
-    expect(geometry.tileFloats + 256).toBeLessThanOrEqual(4096);
+    expect(geometry.chunkSegments).toBe(500);
+    expect(geometry.tileFloats).toBe(4 * 500);
     expect(geometry.chunks).toBe(2);
-    expect(() => scalarGeometry(10, 1, 256, 256)).toThrow(GpuLimitError);
+    // 4-bit codes at batch 1: a 4080-column budget; 16384 columns in four chunks of 3280 and one of 3264.
+    const wide = scalarGeometry(16384, 1, 4096, 16, scalarChunkAlign(4));
+    expect([wide.chunkSegments, wide.chunks]).toEqual([3280, 5]);
+    // One chunk: rounded up to whole words (the x tile is zero past the last column).
+    expect(scalarGeometry(37, 1, 4096, 0, scalarChunkAlign(1)).chunkSegments).toBe(64);
+    expect(() => scalarGeometry(10, 1, 256, 256, 4)).toThrow(GpuLimitError);
+    // 96 floats of x at batch tile 4 hold 24 columns: less than one 32-column word of binary codes.
+    expect(() => scalarGeometry(100, 4, 96, 0, scalarChunkAlign(1))).toThrow(/32 columns of x for 4 input/);
+  });
+
+  it('cuts more chunks when asked for more workgroups, down to SCALAR_MIN_CHUNK_WORDS words per row', () => {
+    // 4096 rows in 256-row groups: 16 groups; 1024 workgroups want 64 chunks, 64 columns (8 words) each.
+    const minChunks = scalarMinChunks(4096, 1, 256, 1024);
+    expect(minChunks).toBe(64);
+    const cut = scalarGeometry(4096, 1, 4096, 16, scalarChunkAlign(4), minChunks);
+    expect([cut.chunkSegments, cut.chunks]).toEqual([64, 64]);
+    // Never below 8 words a row: 1000 columns of 8-bit codes (4 per word) in at most 32 chunks of 32 columns.
+    const floor = scalarGeometry(1000, 1, 4096, 256, scalarChunkAlign(8), 500);
+    expect([floor.chunkSegments, floor.chunks]).toEqual([SCALAR_MIN_CHUNK_WORDS * 4, 32]);
+    // Batch 8 in two batch tiles of 4 halves the chunks wanted.
+    expect(scalarMinChunks(4096, 8, 256, 1024)).toBe(32);
+  });
+
+  it('aligns chunks to whole code words and 16-byte quads of x', () => {
+    expect(CODE_BIT_WIDTHS.map(scalarChunkAlign)).toEqual([32, 16, 8, 4]);
   });
 });
 

@@ -330,8 +330,9 @@ describe.skipIf(noGpuReason)('LUT kernels vs CPU twin', () => {
         ...binary,
         shape: { method: 'binary', ...binary.shape, activation: 'none' },
       };
+      // 384 bytes: 96 floats of x, one 32-column chunk (a code word) per input at batch tile 3: 10 chunks.
       await expectMatches(device, binaryLayer, 3, random, [
-        { workgroupSize: 32, maxWorkgroupStorageBytes: 128 },
+        { workgroupSize: 32, maxWorkgroupStorageBytes: 384 },
       ]);
     });
   });
@@ -423,8 +424,19 @@ describe.skipIf(noGpuReason)('LUT kernels vs CPU twin', () => {
       const activation = spec.relu ? 'relu' : 'none';
       const quantized: AnyLayer = { ...layer, shape: { method: 'kmeans', ...layer.shape, activation } };
       // 2048 bytes: 512 floats − k centroids leave room for a few dozen columns → several chunks (split-K).
+      // Words in flight 1, 3 and 8 leave a remainder of words after the last full load step (3, 8) or none (1).
       const small = spec.k <= 16 ? [{ maxWorkgroupStorageBytes: 2048 }] : [];
-      const variants = await expectMatches(device, quantized, spec.batch, random, [{}, ...small]);
+      const variants = await expectMatches(device, quantized, spec.batch, random, [
+        {},
+        ...small,
+        { wordsInFlight: 1 },
+        { wordsInFlight: 3 },
+        { wordsInFlight: 8 },
+        // Interleaved centroid tables (kmeans_gather.wgsl CENTROID_COPIES): 32 copies of k ≤ 16 centroids fit the
+        // default tile, of 256 they would fill 32 KiB.
+        { centroidCopies: spec.k <= 16 ? 32 : 4 },
+        { centroidCopies: 2, wordsInFlight: 3 },
+      ]);
       expect(variants[0]).toBe('kmeans-tiled');
     });
   });
@@ -439,10 +451,12 @@ describe.skipIf(noGpuReason)('LUT kernels vs CPU twin', () => {
       const layer = randomBinaryLayer(spec, random);
       const activation = spec.relu ? 'relu' : 'none';
       const quantized: AnyLayer = { ...layer, shape: { method: 'binary', ...layer.shape, activation } };
-      // 256 bytes: 64 floats of x per workgroup → 16 columns per chunk at batch tile 4 (split-K).
+      // 512 bytes: 128 floats of x per workgroup → 32 columns (one code word) per chunk at batch tile 4
+      // (split-K); words in flight 3 leaves a remainder after the last full load step.
       const variants = await expectMatches(device, quantized, spec.batch, random, [
         {},
-        { maxWorkgroupStorageBytes: 256 },
+        { maxWorkgroupStorageBytes: 512 },
+        { wordsInFlight: 3 },
       ]);
       expect(variants[0]).toBe('binary-tiled');
     });
@@ -641,6 +655,9 @@ describe.skipIf(noGpuReason)('LUT executor contracts', () => {
       expect(() =>
         createLayerExecutor(device, shape, { codes, codebook, bias: null }, { wordsInFlight: 9 }),
       ).toThrow(/wordsInFlight must be at most 8, got 9/);
+      expect(() =>
+        createLayerExecutor(device, shape, { codes, codebook, bias: null }, { centroidCopies: 3 }),
+      ).toThrow(/centroidCopies must be one of 1, 2, 4, 8, 16, 32, got 3/);
       expect(() =>
         createLayerExecutor(device, shape, { codes, codebook, bias: null }, { maxBindingBytes: 16 }),
       ).toThrow(GpuLimitError);

@@ -22,6 +22,7 @@ import { CODE_ROW_TILE, codeRowTiles, gpuCodeWords } from './code-layout';
 import { createLutProgram } from './lut-program';
 import { GATHER_BATCH_TILE } from './params';
 import {
+  CENTROID_COPY_COUNTS,
   CODE_DECODES,
   type CodeDecode,
   type ExecutorVariant,
@@ -93,18 +94,27 @@ export interface LayerExecutorOptions {
    */
   maxWorkgroupStorageBytes?: number;
   /**
-   * Workgroups a gather dispatch aims for (rows are grouped to reach it); default BANKED_TARGET_WORKGROUPS for
-   * the banked variants, TARGET_WORKGROUPS otherwise. A tuning knob: more workgroups keep more rows in flight on a
-   * large GPU, at the cost of more LUT staging.
+   * Workgroups a gather dispatch aims for (rows are grouped to reach it; k-means and binary layers also cut their
+   * columns into more chunks); default BANKED_TARGET_WORKGROUPS for the banked variants, SCALAR_TARGET_WORKGROUPS
+   * for k-means and binary, TARGET_WORKGROUPS otherwise. A tuning knob: more workgroups keep more rows in flight on
+   * a large GPU, at the cost of more LUT staging (and, for chunks, more split-K partial sums).
    */
   targetWorkgroups?: number;
   /**
-   * Code words each invocation of a PQ / RQ gather loads before decoding any (1 … MAX_WORDS_IN_FLIGHT);
-   * default: the words one row holds in a segment chunk, at most MAX_WORDS_IN_FLIGHT (plan.ts
-   * wordsInFlightFor). A tuning knob: more loads in flight hide memory latency but cost registers, and fewer
+   * Code words each invocation of a gather loads before decoding any (1 … MAX_WORDS_IN_FLIGHT); default for
+   * PQ / RQ the words one row holds in a segment chunk, at most MAX_WORDS_IN_FLIGHT (plan.ts wordsInFlightFor),
+   * for k-means and binary plan.ts's scalarWordsInFlight (by batch tile and code width). A tuning knob: more loads in flight hide memory latency but cost registers, and fewer
    * registers mean more invocations resident per core.
    */
   wordsInFlight?: number;
+  /**
+   * Copies of a k-means layer's centroid table in workgroup memory, interleaved so that lane l of a subgroup reads
+   * copy l mod copies (kmeans_gather.wgsl CENTROID_COPIES): 1, 2, 4, 8, 16 or 32; default 1. With 32 copies (16)
+   * the lanes never (at most pairwise) read one memory bank at once, whatever their codes; the copies take k ×
+   * copies floats of the tile budget (`maxWorkgroupStorageBytes`). With k ≤ 16 one copy is already conflict-free.
+   * Other methods ignore it.
+   */
+  centroidCopies?: number;
   /**
    * Rows each invocation of a banked gather ('lut-banked', 'fused-banked') takes at a time, loading their code
    * words together (1 … MAX_ROWS_PER_INVOCATION); default plan.ts's bankedRowsPerInvocation (by batch tile and
@@ -365,7 +375,7 @@ function checkSwitchOption(name: string, value: boolean | undefined, fallback: b
 }
 
 /** An option that takes one of `choices` (a JavaScript caller may pass anything): `fallback` when absent. */
-function checkChoiceOption<T extends string>(
+function checkChoiceOption<T extends string | number>(
   name: string,
   value: T | undefined,
   choices: readonly T[],
@@ -466,6 +476,7 @@ export function createLayerExecutor(
   );
   if (options.targetWorkgroups !== undefined) checkInteger('targetWorkgroups', options.targetWorkgroups, 1);
   const wordsInFlight = checkCountOption('wordsInFlight', options.wordsInFlight, MAX_WORDS_IN_FLIGHT);
+  const centroidCopies = checkChoiceOption('centroidCopies', options.centroidCopies, CENTROID_COPY_COUNTS, 1);
   const rowsPerInvocation = checkCountOption(
     'rowsPerInvocation',
     options.rowsPerInvocation,
@@ -498,6 +509,7 @@ export function createLayerExecutor(
     workgroupSize,
     targetWorkgroups: options.targetWorkgroups,
     wordsInFlight,
+    centroidCopies,
     rowsPerInvocation,
     batchTile,
     vectorTableBuild,

@@ -348,25 +348,69 @@ export function lutGroupSegments(variant: LutVariant, geometry: GatherGeometry):
 }
 
 /**
+ * Columns per chunk of a k-means or binary gather are a multiple of this: whole code words (so that no word
+ * straddles two chunks and the kernels decode every word with constant shifts) and whole 16-byte quads of x (the
+ * kernels read x as vec4). 32 / bits codes fill a word; 8-bit codes, 4 per word, make the quad the larger unit.
+ */
+export function scalarChunkAlign(bits: number): number {
+  return Math.max(32 / bits, 4);
+}
+
+/**
+ * Workgroups a k-means or binary gather aims for unless the caller sets `targetWorkgroups`. Its row groups hold
+ * at least a workgroup's rows, so a 4096-row layer has 16 of 256 rows: the columns are cut into more chunks until
+ * the grid reaches this many workgroups (docs/kernel-attempts.md, step 38).
+ */
+export const SCALAR_TARGET_WORKGROUPS = 1024;
+/** Code words a row of a scalar chunk holds at least when chunks are cut for workgroups (a full load step). */
+export const SCALAR_MIN_CHUNK_WORDS = 8;
+
+/**
  * Geometry of a k-means or binary gather: the tile holds `reservedFloats` (the k centroids) and
- * [batchTile][chunk] floats of x.
+ * [batchTile][chunk] floats of x. Chunks are as even as `align` (scalarChunkAlign) allows: 16384 columns of 4-bit
+ * codes at a 4080-column budget are four chunks of 3280 and one of 3264, not four of 4080 and a 64-column
+ * straggler whose workgroups sit nearly idle. `minChunks`: cut at least this many (more workgroups for a grid
+ * with few row groups), down to chunks of SCALAR_MIN_CHUNK_WORDS code words.
  */
 export function scalarGeometry(
   cols: number,
   batch: number,
   tileFloatsLimit: number,
   reservedFloats: number,
+  align: number,
+  minChunks = 1,
 ): GatherGeometry {
   const batchTile = Math.min(batch, GATHER_BATCH_TILE);
-  const chunkSegments = Math.min(cols, Math.floor((tileFloatsLimit - reservedFloats) / batchTile));
-  if (chunkSegments < 1) {
+  const budget = Math.floor((tileFloatsLimit - reservedFloats) / batchTile);
+  const longestChunk = Math.floor(budget / align) * align;
+  if (longestChunk < align) {
     throw storageTooSmall(
-      (reservedFloats + batchTile) * 4,
+      (reservedFloats + batchTile * align) * 4,
       tileFloatsLimit * 4,
-      `${reservedFloats} centroids and x`,
+      `${reservedFloats} centroids and ${align} columns of x for ${batchTile} input(s)`,
     );
   }
+  const shortestChunk = Math.min(longestChunk, SCALAR_MIN_CHUNK_WORDS * align);
+  const chunks = Math.min(
+    Math.max(Math.ceil(cols / longestChunk), minChunks),
+    Math.ceil(cols / shortestChunk),
+  );
+  const chunkSegments = Math.ceil(Math.ceil(cols / chunks) / align) * align;
   return withBatchTiles(batch, batchTile, chunkSegments, cols, batchTile * chunkSegments);
+}
+
+/**
+ * Chunks a k-means or binary gather cuts its columns into at least, so that its grid reaches `targetWorkgroups`:
+ * row groups hold at least `workgroupSize` rows (rowGrouping), so there are at most ceil(rows / workgroupSize).
+ */
+export function scalarMinChunks(
+  rows: number,
+  batch: number,
+  workgroupSize: number,
+  targetWorkgroups: number,
+): number {
+  const batchTiles = Math.ceil(batch / Math.min(batch, GATHER_BATCH_TILE));
+  return Math.ceil(targetWorkgroups / (Math.ceil(rows / workgroupSize) * batchTiles));
 }
 
 /** A range of code rows bound as one codes binding and run as one gather dispatch. */
@@ -507,7 +551,10 @@ export function usesRotatedCodeWords(decode: CodeDecode, batchTile: number): boo
   return decode === 'rotated-words' || (decode === 'auto' && batchTile > 1);
 }
 
-/** `const MAX_WORDS_IN_FLIGHT` of shaders/pq_gather.wgsl (the size of its register array of code words). */
+/**
+ * `const MAX_WORDS_IN_FLIGHT` of shaders/pq_gather.wgsl and scalar_gather_common.wgsl (the size of their register
+ * arrays of code words).
+ */
 export const MAX_WORDS_IN_FLIGHT = 8;
 
 /**
@@ -519,3 +566,17 @@ export const MAX_WORDS_IN_FLIGHT = 8;
 export function wordsInFlightFor(chunkSegments: number, codesPerWord: number): number {
   return Math.max(1, Math.min(MAX_WORDS_IN_FLIGHT, Math.ceil(chunkSegments / codesPerWord)));
 }
+
+/**
+ * Code words a k-means or binary gather invocation loads before decoding any unless the caller sets
+ * `wordsInFlight` (shaders/scalar_gather_common.wgsl; a chunk holds at least SCALAR_MIN_CHUNK_WORDS per row). On
+ * the H200 (docs/kernel-attempts.md, step 38) 8 beat 4 at a batch tile of 1 (16384², 4-bit 116 against 124 µs;
+ * 4096², 8-bit 59 against 81 µs) and with 8-bit codes at batch 8 (469 against 501 µs), while 4-bit codes at batch
+ * 8, with four inputs' sums per code, ran faster with 4 (372 against 426 µs).
+ */
+export function scalarWordsInFlight(batchTile: number, bits: number): number {
+  return batchTile === 1 || bits >= 8 ? 8 : 4;
+}
+
+/** The executor option `centroidCopies` (kmeans_gather.wgsl CENTROID_COPIES): powers of two up to the warp's 32 lanes. */
+export const CENTROID_COPY_COUNTS: readonly number[] = [1, 2, 4, 8, 16, 32];

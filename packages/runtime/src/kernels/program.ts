@@ -20,8 +20,13 @@ export interface ProgramContext {
    * variants, TARGET_WORKGROUPS for the others).
    */
   targetWorkgroups: number | undefined;
-  /** Code words a PQ / RQ gather invocation loads before decoding (pq_gather.wgsl); undefined: plan.ts's rule. */
+  /**
+   * Code words a gather invocation loads before decoding (pq_gather.wgsl, scalar_gather_common.wgsl); undefined:
+   * plan.ts's rule (wordsInFlightFor, SCALAR_WORDS_IN_FLIGHT).
+   */
   wordsInFlight: number | undefined;
+  /** Interleaved copies of a k-means layer's centroid table (kmeans_gather.wgsl CENTROID_COPIES). */
+  centroidCopies: number;
   /** Rows each banked gather invocation sums (pq_gather.wgsl); undefined: plan.ts's bankedRowsPerInvocation. */
   rowsPerInvocation: number | undefined;
   /**

@@ -6,7 +6,15 @@
 import type { CodePacking } from '@pqweb/format';
 import { getPipeline, type OverrideConstants } from '../gpu/pipeline-cache';
 import { gatherBlock } from './gather-blocks';
-import { planCodeBlocks, type ScalarVariant, scalarGeometry } from './plan';
+import {
+  planCodeBlocks,
+  SCALAR_TARGET_WORKGROUPS,
+  type ScalarVariant,
+  scalarChunkAlign,
+  scalarGeometry,
+  scalarMinChunks,
+  scalarWordsInFlight,
+} from './plan';
 import {
   type BatchPlan,
   checkBindingSize,
@@ -40,7 +48,7 @@ export function createScalarProgram(
     context.maxBindingBytes,
     context.offsetAlignment,
   );
-  const reservedFloats = shape.method === 'kmeans' ? shape.k : 0;
+  const reservedFloats = shape.method === 'kmeans' ? shape.k * context.centroidCopies : 0;
   const valuesBytes = (shape.method === 'kmeans' ? shape.k : rows) * FLOAT_BYTES;
   checkBindingSize(
     context,
@@ -48,18 +56,34 @@ export function createScalarProgram(
     valuesBytes,
     'the layer cannot run on this device',
   );
+  const targetWorkgroups = context.targetWorkgroups ?? SCALAR_TARGET_WORKGROUPS;
   const variant: ScalarVariant = shape.method === 'kmeans' ? 'kmeans-tiled' : 'binary-tiled';
 
   function layout(batch: number) {
-    const geometry = scalarGeometry(cols, batch, context.tileFloatsLimit, reservedFloats);
+    const geometry = scalarGeometry(
+      cols,
+      batch,
+      context.tileFloatsLimit,
+      reservedFloats,
+      scalarChunkAlign(packing.bits),
+      scalarMinChunks(rows, batch, workgroupSize, targetWorkgroups),
+    );
     const slots = geometry.chunks;
     const partialBytes = slots === 1 ? 0 : batch * slots * rows * FLOAT_BYTES;
     return { geometry, slots, partialBytes };
   }
 
   function constants(tileFloats: number, batchTile: number): OverrideConstants {
-    const common = { WORKGROUP_SIZE: workgroupSize, X_TILE_FLOATS: tileFloats, TILE_INPUTS: batchTile };
-    return shape.method === 'kmeans' ? { ...common, K: shape.k, BITS: packing.bits } : common;
+    const common = {
+      WORKGROUP_SIZE: workgroupSize,
+      X_TILE_QUADS: tileFloats / 4,
+      TILE_INPUTS: batchTile,
+      BITS: packing.bits,
+      WORDS_IN_FLIGHT: context.wordsInFlight ?? scalarWordsInFlight(batchTile, packing.bits),
+    };
+    return shape.method === 'kmeans'
+      ? { ...common, K: shape.k, CENTROID_COPIES: context.centroidCopies }
+      : common;
   }
 
   function createPlan(batch: number): BatchPlan {
@@ -86,6 +110,7 @@ export function createScalarProgram(
       wordsPerRow: packing.wordsPerRow,
       stagesTotal: 1,
       slots,
+      targetWorkgroups,
     };
     for (const [index, block] of blockPlan.blocks.entries()) {
       const { workgroups, uniform } = gatherBlock(context, gatherLayout, block, index);
