@@ -22,6 +22,7 @@ import {
   createDenseKernel,
   DENSE_BATCH_TILE,
   DENSE_ROW_TILE,
+  DENSE_ROWS_MIN_ROWS,
   DENSE_TILED_INPUTS,
   DENSE_TILED_MIN_ROWS,
   DENSE_TILED_ROWS,
@@ -175,7 +176,7 @@ describe.skipIf(noGpuReason !== null)(
       const suffix = skipReason ? ` (skipped: ${skipReason})` : '';
       describe.skipIf(skipReason !== null)(`variant ${variant}${suffix}`, () => {
         it.each(GRID_ROWS)(
-          `rows=%i × cols {${GRID_COLS}} × batch {${GRID_BATCH}}, ReLU on odd cases; two or three pipelines serve all`,
+          `rows=%i × cols {${GRID_COLS}} × batch {${GRID_BATCH}}, ReLU on odd cases; two pipelines serve all`,
           (rows) =>
             withGpu(async (ctx) => {
               const plain = createDenseKernel(ctx.device, { variant, workgroupSize: 32, label: 'grid' });
@@ -202,11 +203,10 @@ describe.skipIf(noGpuReason !== null)(
                   caseIndex++;
                 }
               }
-              // One vec4 and one scalar pipeline, and with subgroups the vec4 rows one for batches above 4; ReLU and
+              // One vec4 and one scalar GEMV pipeline: these layers are below DENSE_ROWS_MIN_ROWS, so every batch takes
+              // dense_vec4 (dense_vec4_rows and the tiled kernel are tested with their batchKernel below); ReLU and
               // all sizes are uniforms.
-              // vec4 and scalar GEMV pipelines, and with subgroups dense_vec4_rows for batches above 4 (these layers
-              // are below DENSE_TILED_MIN_ROWS; the tiled kernel is tested with batchKernel 'tiled' below).
-              expect(cachedPipelineCount(ctx.device)).toBe(variant === 'subgroup' ? 3 : 2);
+              expect(cachedPipelineCount(ctx.device)).toBe(2);
               expect(plain.dispatchSize({ rows: 130, cols: 4, batch: 5 }).x).toBe(130);
               expect(plain.dispatchSize({ rows: DENSE_TILED_MIN_ROWS, cols: 4, batch: 33 }).x).toBe(
                 (DENSE_TILED_MIN_ROWS / DENSE_TILED_ROWS) * Math.ceil(33 / DENSE_TILED_INPUTS),
@@ -217,9 +217,13 @@ describe.skipIf(noGpuReason !== null)(
               expect(plain.pipelineKey({ rows, cols: 4, batch: 1 })).toBe(
                 withRelu.pipelineKey({ rows: 9, cols: 1000, batch: 3 }),
               );
+              expect(plain.pipelineKey({ rows, cols: 4, batch: 7 })).toBe(
+                plain.pipelineKey({ rows, cols: 4, batch: 4 }),
+              );
+              // From DENSE_ROWS_MIN_ROWS rows, batches above 4 take dense_vec4_rows where the device has subgroups.
               expect(
-                plain.pipelineKey({ rows, cols: 4, batch: 7 }) ===
-                  plain.pipelineKey({ rows, cols: 4, batch: 4 }),
+                plain.pipelineKey({ rows: DENSE_ROWS_MIN_ROWS, cols: 4, batch: 7 }) ===
+                  plain.pipelineKey({ rows: DENSE_ROWS_MIN_ROWS, cols: 4, batch: 4 }),
               ).toBe(variant !== 'subgroup');
               expect(plain.pipelineKey({ rows, cols: 3, batch: 1 })).not.toBe(
                 plain.pipelineKey({ rows, cols: 4, batch: 1 }),

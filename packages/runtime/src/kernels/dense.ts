@@ -67,7 +67,8 @@ export interface DenseKernelOptions {
    * The kernel for batches above DENSE_BATCH_TILE with cols a multiple of 4: 'tiled' (shaders/dense_gemm_tiled.wgsl,
    * x staged in workgroup memory for 32 rows × 8 inputs), 'rows' (dense_vec4_rows of the subgroup shader, 8 inputs
    * per pass, `rowTile` rows per workgroup; the 'workgroup' variant takes 'vec4' instead), 'vec4' (dense_vec4, W read
-   * once per 4 inputs), or 'auto' (default): 'tiled' from DENSE_TILED_MIN_ROWS rows, 'rows' below.
+   * once per 4 inputs), or 'auto' (default): 'tiled' from DENSE_TILED_MIN_ROWS rows, 'rows' from DENSE_ROWS_MIN_ROWS,
+   * 'vec4' below.
    */
   batchKernel?: DenseBatchKernel;
   /** Rows per workgroup of dense_vec4_rows (1, 2 or 4) with batchKernel 'rows'; default DENSE_ROW_TILE. */
@@ -233,6 +234,13 @@ export const DENSE_TILED_INPUTS = 8;
  * and 47.0.
  */
 export const DENSE_TILED_MIN_ROWS = 8192;
+/**
+ * Fewest rows for which batchKernel 'auto' takes dense_vec4_rows below DENSE_TILED_MIN_ROWS; smaller layers keep
+ * dense_vec4. H200, two full-grid runs, dense_vec4 everywhere (step 28) against dense_vec4_rows (step 38): the
+ * 1024×3136 layer 17.8 against 22.9 µs at batch 8 and 43.7 against 65.0 µs at batch 32, the 512×1024 layer 20.1
+ * against 22.2 µs at batch 32; 4096² at batch 8 44.4 against 47.0 µs the other way, side by side (step 37).
+ */
+export const DENSE_ROWS_MIN_ROWS = 4096;
 
 /** What a dispatch of the dense kernel runs for some sizes: the shader entry point, its constants and its grid. */
 interface DenseLaunch {
@@ -287,6 +295,7 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
     const constants = { WORKGROUP_SIZE: workgroupSize };
     if (cols % VEC4_FLOATS !== 0) return gemv('dense_scalar', constants, rows);
     if (batch <= DENSE_BATCH_TILE || batchKernel === 'vec4') return gemv('dense_vec4', constants, rows);
+    if (batchKernel === 'auto' && rows < DENSE_ROWS_MIN_ROWS) return gemv('dense_vec4', constants, rows);
     const tiled = batchKernel === 'tiled' || (batchKernel === 'auto' && rows >= DENSE_TILED_MIN_ROWS);
     if (!tiled) {
       // dense_vec4_rows is the subgroup shader's only; ROW_TILE is an override of it alone (a constant the module
