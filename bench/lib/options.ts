@@ -78,7 +78,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     tuningLabels: null,
     ablations: false,
     withoutRobustness: false,
-    command: ['pnpm bench:kernels', ...argv].join(' '),
+    command: ['pnpm bench:kernels', ...argv.map((arg) => (/\s/.test(arg) ? JSON.stringify(arg) : arg))].join(
+      ' ',
+    ),
     help: false,
   };
   for (let i = 0; i < argv.length; i++) {

@@ -4,6 +4,7 @@
  * CPU twin (packages/runtime/src/cpu) as the reference on a sample of rows.
  */
 import { bitsForK, codePacking } from '../../packages/format/src/packing';
+import type { QuantizedForward } from '../../packages/runtime/src/cpu';
 import { denseForward } from '../../packages/runtime/src/cpu/dense';
 import { pqForward } from '../../packages/runtime/src/cpu/lut';
 import { kmeansForward } from '../../packages/runtime/src/cpu/scalar';
@@ -23,6 +24,7 @@ import {
   createLayerExecutor,
   type LayerExecutor,
   type LayerExecutorOptions,
+  type LayerGpuBuffers,
   type LutLayerDescriptor,
 } from '../../packages/runtime/src/kernels/executor';
 import type { LutVariant } from '../../packages/runtime/src/kernels/plan';
@@ -441,6 +443,29 @@ export function lutTuningRows(
   return [...base, ...(ablations ? ABLATION_TUNINGS : []), ...skeletons];
 }
 
+/**
+ * The CPU reference of a PQ or k-means layer (`forward`: pqForward, kmeansForward) on the rows a check picks, no
+ * ReLU: the contenders' `reference`.
+ */
+function referenceOnRows<Shape extends { rows: number; packing: { wordsPerRow: number } }>(
+  forward: QuantizedForward<Shape>,
+  layer: Shape,
+  words: Uint32Array,
+  values: Float32Array,
+  bias: Float32Array,
+): (x: Float32Array, batch: number, checked: readonly number[]) => Float32Array {
+  return (x, batch, checked) =>
+    forward(
+      { ...layer, rows: checked.length },
+      pickRows(words, layer.packing.wordsPerRow, checked, (n) => new Uint32Array(n)),
+      values,
+      pickRows(bias, 1, checked, (n) => new Float32Array(n)),
+      x,
+      batch,
+      false,
+    );
+}
+
 /** The PQ layers of every configuration and variant for `shape`, with the rows lutTuningRows names. */
 export function createPqwebLayers(
   device: GPUDevice,
@@ -460,6 +485,19 @@ export function createPqwebLayers(
     buffers.push(buffer);
     return buffer;
   };
+  /** The layer's buffers, once per weight copy (codes in the GPU layout). */
+  const uploadCopies = (
+    copies: number,
+    name: string,
+    gpuWords: Uint32Array<ArrayBuffer>,
+    codebook: Float32Array<ArrayBuffer>,
+    bias: Float32Array<ArrayBuffer>,
+  ): LayerGpuBuffers[] =>
+    Array.from({ length: copies }, (_, c) => ({
+      codes: keep(upload(device, `${name}#${c}/codes`, gpuWords)),
+      codebook: keep(upload(device, `${name}#${c}/codebook`, codebook)),
+      bias: keep(upload(device, `${name}#${c}/bias`, bias)),
+    }));
   /** Builds one executor per weight copy; a contender that runs them, or a failure naming why not. */
   const addExecutorContender = (
     contender: Omit<PqwebContender, 'encode'>,
@@ -491,26 +529,12 @@ export function createPqwebLayers(
       d,
       k,
     );
-    const { packing } = layer;
     const copies = weightCopies(pqWeightBytes(shape, d, k));
-    const gpu = Array.from({ length: copies }, (_, c) => ({
-      codes: keep(upload(device, `${name}#${c}/codes`, gpuWords)),
-      codebook: keep(upload(device, `${name}#${c}/codebook`, codebook)),
-      bias: keep(upload(device, `${name}#${c}/bias`, bias)),
-    }));
+    const gpu = uploadCopies(copies, name, gpuWords, codebook, bias);
     const probe = createLayerExecutor(device, layer, gpu[0], { variant: 'auto' });
     const autoVariant = probe.variant;
     probe.destroy();
-    const reference = (x: Float32Array, batch: number, checked: readonly number[]): Float32Array =>
-      pqForward(
-        { ...layer, rows: checked.length },
-        pickRows(words, packing.wordsPerRow, checked, (n) => new Uint32Array(n)),
-        codebook,
-        pickRows(bias, 1, checked, (n) => new Float32Array(n)),
-        x,
-        batch,
-        false,
-      );
+    const reference = referenceOnRows(pqForward, layer, words, codebook, bias);
     for (const variant of LUT_VARIANT_LIST) {
       for (const tuning of lutTunings) {
         // lut-global keeps no tile and one chunk: the tunings would time the same kernel again.
@@ -559,21 +583,8 @@ export function createPqwebLayers(
     const layer: LutLayerDescriptor = { method: 'kmeans', name, rows, cols, k, packing, activation: 'none' };
     const gpuWords = interleaveCodeRows(words, rows, packing.wordsPerRow);
     const copies = weightCopies(kmeansWeightBytes(shape, k));
-    const gpu = Array.from({ length: copies }, (_, c) => ({
-      codes: keep(upload(device, `${name}#${c}/codes`, gpuWords)),
-      codebook: keep(upload(device, `${name}#${c}/centroids`, centroids)),
-      bias: keep(upload(device, `${name}#${c}/bias`, bias)),
-    }));
-    const reference = (x: Float32Array, batch: number, checked: readonly number[]): Float32Array =>
-      kmeansForward(
-        { ...layer, rows: checked.length },
-        pickRows(words, packing.wordsPerRow, checked, (n) => new Uint32Array(n)),
-        centroids,
-        pickRows(bias, 1, checked, (n) => new Float32Array(n)),
-        x,
-        batch,
-        false,
-      );
+    const gpu = uploadCopies(copies, name, gpuWords, centroids, bias);
+    const reference = referenceOnRows(kmeansForward, layer, words, centroids, bias);
     for (const { label, options } of kmeansRows) {
       const spec: ContenderSpec = {
         engine: 'pqweb',

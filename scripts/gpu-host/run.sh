@@ -100,10 +100,18 @@ if [ -n "${OUT:-}" ]; then
   OUT_ARGS+=(--out-dir "$OUT")
   LOG="$OUT/bench-kernels.log"
 fi
+# The command as the JSON records it, with arguments that hold spaces quoted so that it can be pasted back.
+RECORDED_COMMAND="bash scripts/gpu-host/run.sh"
+for arg in "$@"; do
+  case "$arg" in
+    *[[:space:]]*) RECORDED_COMMAND+=" \"$arg\"" ;;
+    *) RECORDED_COMMAND+=" $arg" ;;
+  esac
+done
 echo "node $("$WORK/node" --version); running the benchmark (limit ${TIMEOUT_S} s)"
 set +e
 timeout -k 10 "$TIMEOUT_S" "$WORK/node" "$WORK/bench/$ENTRY.mjs" \
-  --command "bash scripts/gpu-host/run.sh${*:+ $*}" "${OUT_ARGS[@]}" "$@" 2> >(tee "$LOG" >&2)
+  --command "$RECORDED_COMMAND" "${OUT_ARGS[@]}" "$@" 2> >(tee "$LOG" >&2)
 status=$?
 set -e
 if [ "$status" -ne 0 ]; then

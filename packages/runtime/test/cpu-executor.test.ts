@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { binaryForward, buildLut, kmeansForward, pqForward, rqForward } from '../src/cpu';
+import {
+  binaryForward,
+  buildLut,
+  kmeansForward,
+  pqForward,
+  type QuantizedForward,
+  rqForward,
+} from '../src/cpu';
 import { KernelInputError } from '../src/gpu/errors';
 import { randomFloats, seededRandom } from './gpu-fixture';
 import {
@@ -17,21 +24,11 @@ import {
  */
 const CPU_TOLERANCE = 4 * 2 ** -24;
 
-type Forward<Shape> = (
-  shape: Shape,
-  codes: Uint32Array,
-  values: Float32Array,
-  bias: Float32Array | null,
-  x: Float32Array,
-  batch: number,
-  relu: boolean,
-) => Float32Array;
-
 /** Runs `forward` on random x and compares every output with W·x + b on the W rebuilt from the unpacked codes. */
 function expectMatchesRebuilt<Shape>(
   layer: QuantizedLayer<Shape>,
   spec: { rows: number; cols: number; batch: number; relu: boolean },
-  forward: Forward<Shape>,
+  forward: QuantizedForward<Shape>,
   random: () => number,
 ): void {
   const x = randomFloats(spec.batch * spec.cols, random);

@@ -5,6 +5,7 @@ export {
   checkLutShape,
   type KmeansShape,
   type PqShape,
+  type QuantizedForward,
   type RqShape,
 } from './layer-shapes';
 export { buildLut, pqForward, rqForward } from './lut';

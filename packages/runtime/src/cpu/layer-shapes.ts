@@ -93,3 +93,17 @@ export function checkLength(name: string, actual: number, expected: number, form
     throw new KernelInputError(`${name} holds ${actual} elements, expected ${formula} = ${expected}`);
   }
 }
+
+/**
+ * The CPU twins' common signature (pqForward, rqForward, kmeansForward, binaryForward): `values` is the codebook,
+ * the centroids or the per-row scales; `codes` the packed words, row-major.
+ */
+export type QuantizedForward<Shape> = (
+  shape: Shape,
+  codes: Uint32Array,
+  values: Float32Array,
+  bias: Float32Array | null,
+  x: Float32Array,
+  batch: number,
+  relu: boolean,
+) => Float32Array;
