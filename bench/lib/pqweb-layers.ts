@@ -338,6 +338,8 @@ const KMEANS_TUNINGS: readonly { label: string; options: LayerExecutorOptions }[
   // Interleaved centroid tables against the 8-bit codes' bank conflicts (kmeans_gather.wgsl CENTROID_COPIES), with
   // the tile grown so that x keeps 8 KiB: 4 KiB of copies in the default tile, 16 KiB (at most two lanes per
   // bank) in 24 KiB, 32 KiB (no conflicts) in 40 KiB, there also with one 1024-invocation workgroup per SM.
+  // One copy: on 8-bit layers of 2^27 weights and up, the launch before plan.ts's COPIED_CENTROIDS rule.
+  { label: ' 1 centroid copy', options: { centroidCopies: 1 } },
   { label: ' 4 centroid copies', options: { centroidCopies: 4 } },
   { label: ' 16 centroid copies', options: { centroidCopies: 16, maxWorkgroupStorageBytes: 24 * 1024 } },
   { label: ' 32 centroid copies', options: { centroidCopies: 32, maxWorkgroupStorageBytes: 40 * 1024 } },

@@ -17,6 +17,7 @@ import {
   BANKED_TARGET_WORKGROUPS,
   bankedRowsPerInvocation,
   CODE_ROW_TILE,
+  COPIED_CENTROIDS,
   canBuildTableWithVec4,
   chooseLutVariant,
   defaultTargetWorkgroups,
@@ -39,6 +40,7 @@ import {
   scalarMinChunks,
   shortRowGroupTileBytes,
   TARGET_WORKGROUPS,
+  usesCopiedCentroids,
   wordsInFlightFor,
 } from '../src/kernels';
 import { GATHER_ABLATION_CODES } from '../src/kernels/lut-program';
@@ -256,6 +258,15 @@ describe('scalarGeometry', () => {
     expect([floor.chunkSegments, floor.chunks]).toEqual([SCALAR_MIN_CHUNK_WORDS * 4, 32]);
     // Batch 8 in two batch tiles of 4 halves the chunks wanted.
     expect(scalarMinChunks(4096, 8, 256, 1024)).toBe(32);
+  });
+
+  it('takes the copied-centroid launch for k > 16 from 2^27 weights', () => {
+    expect(usesCopiedCentroids(256, 16384, 16384)).toBe(true);
+    expect(usesCopiedCentroids(256, 16384, 8192)).toBe(true);
+    expect(usesCopiedCentroids(256, 16384, 4096)).toBe(false);
+    expect(usesCopiedCentroids(16, 16384, 16384)).toBe(false);
+    // The copies of 256 centroids leave 4 KiB of the launch's tile for x: 1024 columns at batch 1.
+    expect(COPIED_CENTROIDS.storageBytes - COPIED_CENTROIDS.copies * 256 * 4).toBe(4096);
   });
 
   it('aligns chunks to whole code words and 16-byte quads of x', () => {

@@ -24,12 +24,14 @@ import { GATHER_BATCH_TILE } from './params';
 import {
   CENTROID_COPY_COUNTS,
   CODE_DECODES,
+  COPIED_CENTROIDS,
   type CodeDecode,
   type ExecutorVariant,
   LUT_VARIANTS,
   type LutVariant,
   MAX_ROWS_PER_INVOCATION,
   MAX_WORDS_IN_FLIGHT,
+  usesCopiedCentroids,
   WIDE_GATHER,
   type WideGatherMode,
 } from './plan';
@@ -109,10 +111,12 @@ export interface LayerExecutorOptions {
   wordsInFlight?: number;
   /**
    * Copies of a k-means layer's centroid table in workgroup memory, interleaved so that lane l of a subgroup reads
-   * copy l mod copies (kmeans_gather.wgsl CENTROID_COPIES): 1, 2, 4, 8, 16 or 32; default 1. With 32 copies (16)
+   * copy l mod copies (kmeans_gather.wgsl CENTROID_COPIES): 1, 2, 4, 8, 16 or 32. With 32 copies (16)
    * the lanes never (at most pairwise) read one memory bank at once, whatever their codes; the copies take k ×
    * copies floats of the tile budget (`maxWorkgroupStorageBytes`). With k ≤ 16 one copy is already conflict-free.
-   * Other methods ignore it.
+   * Default 1, except on large layers with k > 16 (plan.ts usesCopiedCentroids) where the device allows it and
+   * none of `workgroupSize`, `maxWorkgroupStorageBytes` and this is set: 16, in a 20 KiB tile of 512-invocation
+   * workgroups (plan.ts COPIED_CENTROIDS). Other methods ignore it.
    */
   centroidCopies?: number;
   /**
@@ -432,6 +436,28 @@ function resolveWideGather(
   return 'always';
 }
 
+/**
+ * Whether a k-means layer takes plan.ts's COPIED_CENTROIDS launch: a large layer with 8-bit codes
+ * (usesCopiedCentroids), on a device that allows its workgroup size and tile, with none of `workgroupSize`,
+ * `maxWorkgroupStorageBytes` and `centroidCopies` set by the caller.
+ */
+function takesCopiedCentroids(
+  layer: LutLayerDescriptor,
+  options: LayerExecutorOptions,
+  workgroupSizeLimit: number,
+  limits: GPUSupportedLimits,
+): boolean {
+  return (
+    layer.method === 'kmeans' &&
+    usesCopiedCentroids(layer.k, layer.rows, layer.cols) &&
+    options.workgroupSize === undefined &&
+    options.maxWorkgroupStorageBytes === undefined &&
+    options.centroidCopies === undefined &&
+    workgroupSizeLimit >= COPIED_CENTROIDS.workgroupSize &&
+    limits.maxComputeWorkgroupStorageSize >= COPIED_CENTROIDS.storageBytes
+  );
+}
+
 export function createLayerExecutor(
   device: GPUDevice,
   layer: LutLayerDescriptor,
@@ -451,12 +477,17 @@ export function createLayerExecutor(
     limits.maxComputeInvocationsPerWorkgroup,
     limits.maxComputeWorkgroupSizeX,
   );
+  const copiedCentroids = takesCopiedCentroids(layer, options, workgroupSizeLimit, limits);
   const workgroupSize = checkLimit(
     options.workgroupSize ??
-      Math.min(
-        layer.method === 'pq' || layer.method === 'rq' ? DEFAULT_LUT_WORKGROUP_SIZE : DEFAULT_WORKGROUP_SIZE,
-        workgroupSizeLimit,
-      ),
+      (copiedCentroids
+        ? COPIED_CENTROIDS.workgroupSize
+        : Math.min(
+            layer.method === 'pq' || layer.method === 'rq'
+              ? DEFAULT_LUT_WORKGROUP_SIZE
+              : DEFAULT_WORKGROUP_SIZE,
+            workgroupSizeLimit,
+          )),
     workgroupSizeLimit,
     'maxComputeInvocationsPerWorkgroup',
     'workgroupSize',
@@ -469,14 +500,21 @@ export function createLayerExecutor(
   );
   const workgroupStorageBytes = checkLimit(
     options.maxWorkgroupStorageBytes ??
-      Math.min(DEFAULT_WORKGROUP_STORAGE_BYTES, limits.maxComputeWorkgroupStorageSize),
+      (copiedCentroids
+        ? COPIED_CENTROIDS.storageBytes
+        : Math.min(DEFAULT_WORKGROUP_STORAGE_BYTES, limits.maxComputeWorkgroupStorageSize)),
     limits.maxComputeWorkgroupStorageSize,
     'maxComputeWorkgroupStorageSize',
     'maxWorkgroupStorageBytes',
   );
   if (options.targetWorkgroups !== undefined) checkInteger('targetWorkgroups', options.targetWorkgroups, 1);
   const wordsInFlight = checkCountOption('wordsInFlight', options.wordsInFlight, MAX_WORDS_IN_FLIGHT);
-  const centroidCopies = checkChoiceOption('centroidCopies', options.centroidCopies, CENTROID_COPY_COUNTS, 1);
+  const centroidCopies = checkChoiceOption(
+    'centroidCopies',
+    options.centroidCopies,
+    CENTROID_COPY_COUNTS,
+    copiedCentroids ? COPIED_CENTROIDS.copies : 1,
+  );
   const rowsPerInvocation = checkCountOption(
     'rowsPerInvocation',
     options.rowsPerInvocation,

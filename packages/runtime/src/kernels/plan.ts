@@ -580,3 +580,19 @@ export function scalarWordsInFlight(batchTile: number, bits: number): number {
 
 /** The executor option `centroidCopies` (kmeans_gather.wgsl CENTROID_COPIES): powers of two up to the warp's 32 lanes. */
 export const CENTROID_COPY_COUNTS: readonly number[] = [1, 2, 4, 8, 16, 32];
+
+/**
+ * The launch of large k-means layers with 8-bit codes (usesCopiedCentroids): 16 interleaved copies of the centroid
+ * table (at most two lanes per memory bank instead of about 3.5) in a 20 KiB tile, 512-invocation workgroups. H200
+ * (docs/kernel-attempts.md, steps 38 and 40): 16384², 148 → 120 µs at batch 1 and 449 → 346 µs at batch 8;
+ * even at 16384×4096 and slower at 4096² (27.8 against 21.8 µs), where the larger tile leaves too few workgroups
+ * resident.
+ */
+export const COPIED_CENTROIDS = { copies: 16, workgroupSize: 512, storageBytes: 20 * 1024 } as const;
+/** Fewest weights (rows × cols) for which a k-means layer with k > 16 takes COPIED_CENTROIDS. */
+export const COPIED_CENTROIDS_MIN_WEIGHTS = 2 ** 27;
+
+/** Whether a k-means layer of this shape takes COPIED_CENTROIDS where the device and the caller's options allow. */
+export function usesCopiedCentroids(k: number, rows: number, cols: number): boolean {
+  return k > 16 && rows * cols >= COPIED_CENTROIDS_MIN_WEIGHTS;
+}
