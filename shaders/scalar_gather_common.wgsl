@@ -16,7 +16,7 @@ override QUADS_PER_WORD: u32 = CODES_PER_WORD / 4u;
 override X_TILE_QUADS: u32;
 // Code words an invocation loads before decoding any (≤ MAX_WORDS_IN_FLIGHT, the register array's size):
 // independent loads in flight hide the memory latency. With one word at a time the H200 ran k-means 4-bit at
-// 16384² in 432 µs, 8× the time its bytes need (docs/kernel-attempts.md, step 38).
+// 16384² in 432 µs, 12× the time its bytes need (docs/kernel-attempts.md, step 38).
 const MAX_WORDS_IN_FLIGHT = 8u;
 override WORDS_IN_FLIGHT: u32 = 4u;
 

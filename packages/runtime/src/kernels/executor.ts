@@ -105,15 +105,16 @@ export interface LayerExecutorOptions {
   /**
    * Code words each invocation of a gather loads before decoding any (1 … MAX_WORDS_IN_FLIGHT); default for
    * PQ / RQ the words one row holds in a segment chunk, at most MAX_WORDS_IN_FLIGHT (plan.ts wordsInFlightFor),
-   * for k-means and binary plan.ts's scalarWordsInFlight (by batch tile and code width). A tuning knob: more loads in flight hide memory latency but cost registers, and fewer
-   * registers mean more invocations resident per core.
+   * for k-means and binary plan.ts's scalarWordsInFlight (by batch tile and code width). A tuning knob: more
+   * loads in flight hide memory latency but cost registers, and fewer registers mean more invocations resident
+   * per core.
    */
   wordsInFlight?: number;
   /**
    * Copies of a k-means layer's centroid table in workgroup memory, interleaved so that lane l of a subgroup reads
-   * copy l mod copies (kmeans_gather.wgsl CENTROID_COPIES): 1, 2, 4, 8, 16 or 32. With 32 copies (16)
-   * the lanes never (at most pairwise) read one memory bank at once, whatever their codes; the copies take k ×
-   * copies floats of the tile budget (`maxWorkgroupStorageBytes`). With k ≤ 16 one copy is already conflict-free.
+   * copy l mod copies (kmeans_gather.wgsl CENTROID_COPIES): 1, 2, 4, 8, 16 or 32. With 32 copies (16) the lanes
+   * never (at most pairwise) read one memory bank at once, whatever their codes; the copies take k × copies floats
+   * of the tile budget (`maxWorkgroupStorageBytes`). With k ≤ 16 one copy is already conflict-free.
    * Default 1, except on large layers with k > 16 (plan.ts usesCopiedCentroids) where the device allows it and
    * none of `workgroupSize`, `maxWorkgroupStorageBytes` and this is set: 16, in a 20 KiB tile of 512-invocation
    * workgroups (plan.ts COPIED_CENTROIDS). Other methods ignore it.

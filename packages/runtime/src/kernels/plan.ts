@@ -583,10 +583,11 @@ export const CENTROID_COPY_COUNTS: readonly number[] = [1, 2, 4, 8, 16, 32];
 
 /**
  * The launch of large k-means layers with 8-bit codes (usesCopiedCentroids): 16 interleaved copies of the centroid
- * table (at most two lanes per memory bank instead of about 3.5) in a 20 KiB tile, 512-invocation workgroups. H200
- * (docs/kernel-attempts.md, steps 38 and 40): 16384², 148 → 120 µs at batch 1 and 449 → 346 µs at batch 8;
- * even at 16384×4096 and slower at 4096² (27.8 against 21.8 µs), where the larger tile leaves too few workgroups
- * resident.
+ * table (at most two lanes per memory bank instead of about 3.5) in a 20 KiB tile, 512-invocation workgroups; x
+ * gets the tile's last 4 KiB. H200 (docs/kernel-attempts.md, step 40), against one copy at the default launch:
+ * 16384² 120 against 148 µs at batch 1, 346 against 449 µs at batch 8; 16384×8192 71.5 against 81.8 µs. Step 38
+ * had it even at 16384×4096 and slower at 4096² (27.8 against 21.8 µs), where the larger tile leaves too few
+ * workgroups resident: hence COPIED_CENTROIDS_MIN_WEIGHTS.
  */
 export const COPIED_CENTROIDS = { copies: 16, workgroupSize: 512, storageBytes: 20 * 1024 } as const;
 /** Fewest weights (rows × cols) for which a k-means layer with k > 16 takes COPIED_CENTROIDS. */

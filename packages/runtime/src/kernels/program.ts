@@ -22,7 +22,7 @@ export interface ProgramContext {
   targetWorkgroups: number | undefined;
   /**
    * Code words a gather invocation loads before decoding (pq_gather.wgsl, scalar_gather_common.wgsl); undefined:
-   * plan.ts's rule (wordsInFlightFor, SCALAR_WORDS_IN_FLIGHT).
+   * plan.ts's rules (wordsInFlightFor, scalarWordsInFlight).
    */
   wordsInFlight: number | undefined;
   /** Interleaved copies of a k-means layer's centroid table (kmeans_gather.wgsl CENTROID_COPIES). */
