@@ -29,6 +29,11 @@ export function kmeansWeightBytes({ rows, cols }: Shape, k: number): number {
   return rows * wordsPerRowFor(cols, bitsForK(k)) * WORD_BYTES + k * FLOAT_BYTES + rows * FLOAT_BYTES;
 }
 
+/** Sign bits (1 per weight, rows padded to whole words) + per-row scales + bias of a binary layer. */
+export function binaryWeightBytes({ rows, cols }: Shape): number {
+  return rows * wordsPerRowFor(cols, 1) * WORD_BYTES + 2 * rows * FLOAT_BYTES;
+}
+
 export function denseWeightBytes({ rows, cols }: Shape, withBias: boolean): number {
   return rows * cols * FLOAT_BYTES + (withBias ? rows * FLOAT_BYTES : 0);
 }
@@ -56,6 +61,8 @@ export function bytesMoved(spec: ContenderSpec, shape: Shape, batch: number): By
     }
     case 'kmeans':
       return { weights: kmeansWeightBytes(shape, spec.k), activations, lut: 0 };
+    case 'binary':
+      return { weights: binaryWeightBytes(shape), activations, lut: 0 };
     case 'dense':
       return { weights: denseWeightBytes(shape, true), activations, lut: 0 };
     case 'matmul':

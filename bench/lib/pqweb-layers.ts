@@ -1,13 +1,13 @@
 /**
- * pqweb's contenders for one layer shape: PQ layers (every LUT variant), scalar k-means layers and the dense
- * fp32 kernel, each on seeded random weights uploaded in as many copies as weightCopies() asks for, with a
+ * pqweb's contenders for one layer shape: PQ layers (every LUT variant), scalar k-means layers, a binary layer
+ * and the dense fp32 kernel, each on seeded random weights uploaded in as many copies as weightCopies() asks for, with a
  * CPU twin (packages/runtime/src/cpu) as the reference on a sample of rows.
  */
 import { bitsForK, codePacking } from '../../packages/format/src/packing';
 import type { QuantizedForward } from '../../packages/runtime/src/cpu';
 import { denseForward } from '../../packages/runtime/src/cpu/dense';
 import { pqForward } from '../../packages/runtime/src/cpu/lut';
-import { kmeansForward } from '../../packages/runtime/src/cpu/scalar';
+import { binaryForward, kmeansForward } from '../../packages/runtime/src/cpu/scalar';
 import {
   type DispatchTimer,
   GATHER_ABLATIONS,
@@ -28,7 +28,7 @@ import {
   type LutLayerDescriptor,
 } from '../../packages/runtime/src/kernels/executor';
 import type { LutVariant } from '../../packages/runtime/src/kernels/plan';
-import { denseWeightBytes, kmeansWeightBytes, pqWeightBytes } from './bytes';
+import { binaryWeightBytes, denseWeightBytes, kmeansWeightBytes, pqWeightBytes } from './bytes';
 import { pickRows } from './check';
 import { KMEANS_CONFIGS, type LayerShape, LUT_VARIANT_LIST, PQ_CONFIGS, weightCopies } from './grid';
 import { OptionsError } from './options';
@@ -446,8 +446,9 @@ export function lutTuningRows(
 }
 
 /**
- * The CPU reference of a PQ or k-means layer (`forward`: pqForward, kmeansForward) on the rows a check picks, no
- * ReLU: the contenders' `reference`.
+ * The CPU reference of a PQ, k-means or binary layer (`forward`: pqForward, kmeansForward, binaryForward) on the
+ * rows a check picks, no ReLU: the contenders' `reference`. `valuesPerRow`: `values` holds one float per row (the
+ * binary scales), picked with the rows.
  */
 function referenceOnRows<Shape extends { rows: number; packing: { wordsPerRow: number } }>(
   forward: QuantizedForward<Shape>,
@@ -455,12 +456,13 @@ function referenceOnRows<Shape extends { rows: number; packing: { wordsPerRow: n
   words: Uint32Array,
   values: Float32Array,
   bias: Float32Array,
+  valuesPerRow = false,
 ): (x: Float32Array, batch: number, checked: readonly number[]) => Float32Array {
   return (x, batch, checked) =>
     forward(
       { ...layer, rows: checked.length },
       pickRows(words, layer.packing.wordsPerRow, checked, (n) => new Uint32Array(n)),
-      values,
+      valuesPerRow ? pickRows(values, 1, checked, (n) => new Float32Array(n)) : values,
       pickRows(bias, 1, checked, (n) => new Float32Array(n)),
       x,
       batch,
@@ -487,17 +489,21 @@ export function createPqwebLayers(
     buffers.push(buffer);
     return buffer;
   };
-  /** The layer's buffers, once per weight copy (codes in the GPU layout). */
+  /**
+   * The layer's buffers, once per weight copy (codes in the GPU layout); `values` are the codebook (PQ), the
+   * centroids (k-means) or the per-row scales (binary).
+   */
   const uploadCopies = (
     copies: number,
     name: string,
     gpuWords: Uint32Array<ArrayBuffer>,
-    codebook: Float32Array<ArrayBuffer>,
+    values: Float32Array<ArrayBuffer>,
     bias: Float32Array<ArrayBuffer>,
+    valuesRole: 'codebook' | 'scales' = 'codebook',
   ): LayerGpuBuffers[] =>
     Array.from({ length: copies }, (_, c) => ({
       codes: keep(upload(device, `${name}#${c}/codes`, gpuWords)),
-      codebook: keep(upload(device, `${name}#${c}/codebook`, codebook)),
+      [valuesRole]: keep(upload(device, `${name}#${c}/${valuesRole}`, values)),
       bias: keep(upload(device, `${name}#${c}/bias`, bias)),
     }));
   /** Builds one executor per weight copy; a contender that runs them, or a failure naming why not. */
@@ -603,6 +609,31 @@ export function createPqwebLayers(
           ),
       );
     }
+  }
+
+  {
+    const name = `${shape.name}/binary`;
+    const random = new SeededRandom(seedFor(seed, name));
+    const { words, packing } = randomPackedCodes(random, rows, cols, 2);
+    const scales = random.floats(rows);
+    const bias = random.floats(rows);
+    const layer: LutLayerDescriptor = { method: 'binary', name, rows, cols, packing, activation: 'none' };
+    const gpuWords = interleaveCodeRows(words, rows, packing.wordsPerRow);
+    const copies = weightCopies(binaryWeightBytes(shape));
+    const gpu = uploadCopies(copies, name, gpuWords, scales, bias, 'scales');
+    addExecutorContender(
+      {
+        id: 'pqweb binary',
+        spec: { engine: 'pqweb', method: 'binary' },
+        copies,
+        referenceKey: name,
+        reference: referenceOnRows(binaryForward, layer, words, scales, bias, true),
+      },
+      () =>
+        gpu.map((buffersOfCopy, c) =>
+          createLayerExecutor(device, layer, buffersOfCopy, { label: `${name}#${c}` }),
+        ),
+    );
   }
 
   const denseName = `${shape.name}/dense`;

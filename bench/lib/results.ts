@@ -48,6 +48,7 @@ export type ContenderSpec =
         maxWorkgroupStorageBytes?: number;
       };
     }
+  | { engine: 'pqweb'; method: 'binary' }
   | {
       engine: 'pqweb';
       method: 'dense';

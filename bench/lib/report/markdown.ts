@@ -47,7 +47,8 @@ function methodSection(): string {
 - **Contenders, interleaved in one process** (Node + Dawn, npm \`webgpu\`): pqweb's LUT kernels on PQ codes in
   every variant (\`lut-global\`, \`lut-tiled-splitk\`, \`fused\`, \`lut-banked\`, \`fused-banked\`; the one the
   shape rule picks is marked *auto*),
-  pqweb's scalar k-means kernel (4- and 8-bit codes), pqweb's dense fp32 GEMV, and onnxruntime-node's WebGPU EP
+  pqweb's scalar k-means kernel (4- and 8-bit codes), its binary kernel (1 bit per weight and a scale per row,
+  from runs after 2026-11-29), pqweb's dense fp32 GEMV, and onnxruntime-node's WebGPU EP
   running a one-node \`MatMul\` (fp32) and \`MatMulNBits\` (com.microsoft, 4-bit, block 32, with and without
   \`accuracy_level=4\`). For each (shape, batch) every contender is warmed up and timed in turn, for several rounds
   in alternating order; samples pool over rounds.

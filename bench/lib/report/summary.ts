@@ -13,6 +13,8 @@ function shortName(result: KernelResult): string {
       return `PQ${spec.d}/${spec.k}`;
     case 'kmeans':
       return `km${spec.bits}`;
+    case 'binary':
+      return 'bin';
     case 'dense':
       return 'dense';
     case 'matmul':
