@@ -37,7 +37,6 @@ import {
   SMALL_LAYER_LOOKUPS,
   scalarChunkAlign,
   scalarGeometry,
-  scalarMinChunks,
   shortRowGroupTileBytes,
   TARGET_WORKGROUPS,
   usesCopiedCentroids,
@@ -249,15 +248,19 @@ describe('scalarGeometry', () => {
 
   it('cuts more chunks when asked for more workgroups, down to SCALAR_MIN_CHUNK_WORDS words per row', () => {
     // 4096 rows in 256-row groups: 16 groups; 1024 workgroups want 64 chunks, 64 columns (8 words) each.
-    const minChunks = scalarMinChunks(4096, 1, 256, 1024);
-    expect(minChunks).toBe(64);
-    const cut = scalarGeometry(4096, 1, 4096, 16, scalarChunkAlign(4), minChunks);
+    const grid = { rows: 4096, workgroupSize: 256, targetWorkgroups: 1024 };
+    const cut = scalarGeometry(4096, 1, 4096, 16, scalarChunkAlign(4), grid);
     expect([cut.chunkSegments, cut.chunks]).toEqual([64, 64]);
-    // Never below 8 words a row: 1000 columns of 8-bit codes (4 per word) in at most 32 chunks of 32 columns.
-    const floor = scalarGeometry(1000, 1, 4096, 256, scalarChunkAlign(8), 500);
+    // Never below 8 words a row: 1000 columns of 8-bit codes (4 per word) in at most 32 chunks of 32 columns, though
+    // one row group would want 500.
+    const floor = scalarGeometry(1000, 1, 4096, 256, scalarChunkAlign(8), {
+      rows: 256,
+      workgroupSize: 256,
+      targetWorkgroups: 500,
+    });
     expect([floor.chunkSegments, floor.chunks]).toEqual([SCALAR_MIN_CHUNK_WORDS * 4, 32]);
-    // Batch 8 in two batch tiles of 4 halves the chunks wanted.
-    expect(scalarMinChunks(4096, 8, 256, 1024)).toBe(32);
+    // Batch 8 in two batch tiles of 4 halves the chunks wanted: 32.
+    expect(scalarGeometry(4096, 8, 4096, 16, scalarChunkAlign(4), grid).chunks).toBe(32);
   });
 
   it('takes the copied-centroid launch for k > 16 from 2^27 weights', () => {

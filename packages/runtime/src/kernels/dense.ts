@@ -228,8 +228,8 @@ export const DENSE_ROW_TILE = 1;
 export const DENSE_TILED_ROWS = 32;
 export const DENSE_TILED_INPUTS = 8;
 /**
- * Fewest rows for which batchKernel 'tiled' takes the tiled kernel; smaller layers take dense_vec4_rows (with
- * subgroups) or dense_vec4. H200, batch 8 (docs/kernel-attempts.md, step 37): 16384² 460 µs against 548 µs for
+ * Fewest rows for which batchKernel 'auto' takes the tiled kernel; smaller layers take dense_vec4_rows (from
+ * DENSE_ROWS_MIN_ROWS, with subgroups) or dense_vec4. H200, batch 8 (docs/kernel-attempts.md, step 37): 16384² 460 µs against 548 µs for
  * dense_vec4_rows and 598 for dense_vec4; 4096², whose 128 row tiles leave most of the GPU idle, 57.1 against 44.4
  * and 47.0.
  */
@@ -286,23 +286,27 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
     constants,
     workgroups,
   });
+  /** The kernel batchKernel names, 'auto' resolved by the layer's rows (DENSE_TILED_MIN_ROWS, DENSE_ROWS_MIN_ROWS). */
+  const batchKernelFor = (rows: number): Exclude<DenseBatchKernel, 'auto'> => {
+    if (batchKernel !== 'auto') return batchKernel;
+    if (rows >= DENSE_TILED_MIN_ROWS) return 'tiled';
+    return rows >= DENSE_ROWS_MIN_ROWS ? 'rows' : 'vec4';
+  };
   /**
    * The shape rule: 16-byte loads where rows start on 16-byte boundaries; for batches above DENSE_BATCH_TILE the
-   * kernel batchKernel names ('auto': the tiled one on layers of DENSE_TILED_MIN_ROWS rows or more, which reads W
-   * once per 8 inputs with x staged in workgroup memory, and dense_vec4_rows below: docs/kernel-attempts.md, step 37).
+   * kernel batchKernelFor names (docs/kernel-attempts.md, steps 35, 37 and 39).
    */
   const launchFor = ({ rows, cols, batch }: DenseSizes): DenseLaunch => {
     const constants = { WORKGROUP_SIZE: workgroupSize };
     if (cols % VEC4_FLOATS !== 0) return gemv('dense_scalar', constants, rows);
-    if (batch <= DENSE_BATCH_TILE || batchKernel === 'vec4') return gemv('dense_vec4', constants, rows);
-    if (batchKernel === 'auto' && rows < DENSE_ROWS_MIN_ROWS) return gemv('dense_vec4', constants, rows);
-    const tiled = batchKernel === 'tiled' || (batchKernel === 'auto' && rows >= DENSE_TILED_MIN_ROWS);
-    if (!tiled) {
-      // dense_vec4_rows is the subgroup shader's only; ROW_TILE is an override of it alone (a constant the module
-      // does not declare is an error).
-      return variant === 'subgroup'
-        ? gemv('dense_vec4_rows', { ...constants, ROW_TILE: rowTile }, Math.ceil(rows / rowTile))
-        : gemv('dense_vec4', constants, rows);
+    const kernel = batch <= DENSE_BATCH_TILE ? 'vec4' : batchKernelFor(rows);
+    // dense_vec4_rows is the subgroup shader's only; ROW_TILE is an override of it alone (a constant the module
+    // does not declare is an error).
+    if (kernel === 'vec4' || (kernel === 'rows' && variant !== 'subgroup')) {
+      return gemv('dense_vec4', constants, rows);
+    }
+    if (kernel === 'rows') {
+      return gemv('dense_vec4_rows', { ...constants, ROW_TILE: rowTile }, Math.ceil(rows / rowTile));
     }
     return {
       source: { name: 'dense_gemm_tiled', wgsl: denseTiledWgsl, entryPoint: 'dense_tiled' },

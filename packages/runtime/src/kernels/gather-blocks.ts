@@ -25,13 +25,13 @@ export interface GatherLayout {
    * least this many rows per invocation, or some invocations would have none.
    */
   rowsPerInvocation?: number;
-  /** Invocations per workgroup of the dispatch when not the executor's (plan.ts WIDE_GATHER); default context.workgroupSize. */
-  workgroupSize?: number;
+  /** Invocations per workgroup of the dispatch (the executor's, or plan.ts WIDE_GATHER's). */
+  workgroupSize: number;
   /**
-   * Workgroups the dispatch aims for; default the caller's context.targetWorkgroups, else TARGET_WORKGROUPS. The PQ / RQ
-   * program passes its launch's (plan.ts GatherLaunch), which already holds the caller's.
+   * Workgroups the dispatch aims for: the caller's context.targetWorkgroups where set, else the program's default
+   * (plan.ts GatherLaunch for PQ / RQ, SCALAR_TARGET_WORKGROUPS for k-means and binary).
    */
-  targetWorkgroups?: number;
+  targetWorkgroups: number;
 }
 
 export function gatherBlock(
@@ -44,9 +44,9 @@ export function gatherBlock(
   const { rows, cols } = context;
   const grouping = rowGrouping(
     block.rowEnd - block.rowBegin,
-    (layout.workgroupSize ?? context.workgroupSize) * (layout.rowsPerInvocation ?? 1),
+    layout.workgroupSize * (layout.rowsPerInvocation ?? 1),
     geometry.chunks * geometry.batchTiles,
-    layout.targetWorkgroups ?? context.targetWorkgroups,
+    layout.targetWorkgroups,
   );
   const workgroups = { x: grouping.rowGroups, y: geometry.chunks, z: geometry.batchTiles };
   checkGrid(context, workgroups);

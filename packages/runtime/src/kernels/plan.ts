@@ -365,12 +365,20 @@ export const SCALAR_TARGET_WORKGROUPS = 1024;
 /** Code words a row of a scalar chunk holds at least when chunks are cut for workgroups (a full load step). */
 export const SCALAR_MIN_CHUNK_WORDS = 8;
 
+/** What a scalar gather's grid aims for: `targetWorkgroups` over row groups of at least `workgroupSize` rows. */
+export interface ScalarGrid {
+  rows: number;
+  workgroupSize: number;
+  targetWorkgroups: number;
+}
+
 /**
  * Geometry of a k-means or binary gather: the tile holds `reservedFloats` (the k centroids) and
  * [batchTile][chunk] floats of x. Chunks are as even as `align` (scalarChunkAlign) allows: 16384 columns of 4-bit
  * codes at a 4080-column budget are four chunks of 3280 and one of 3264, not four of 4080 and a 64-column
- * straggler whose workgroups sit nearly idle. `minChunks`: cut at least this many (more workgroups for a grid
- * with few row groups), down to chunks of SCALAR_MIN_CHUNK_WORDS code words.
+ * straggler whose workgroups sit nearly idle. With `grid`, the columns are cut into more chunks until the grid
+ * reaches its target: row groups hold at least a workgroup's rows (rowGrouping), so there are at most
+ * ceil(rows / workgroupSize) of them per batch tile. Chunks go down to SCALAR_MIN_CHUNK_WORDS code words.
  */
 export function scalarGeometry(
   cols: number,
@@ -378,7 +386,7 @@ export function scalarGeometry(
   tileFloatsLimit: number,
   reservedFloats: number,
   align: number,
-  minChunks = 1,
+  grid?: ScalarGrid,
 ): GatherGeometry {
   const batchTile = Math.min(batch, GATHER_BATCH_TILE);
   const budget = Math.floor((tileFloatsLimit - reservedFloats) / batchTile);
@@ -390,6 +398,10 @@ export function scalarGeometry(
       `${reservedFloats} centroids and ${align} columns of x for ${batchTile} input(s)`,
     );
   }
+  const rowGroupsTimesBatchTiles = grid
+    ? Math.ceil(grid.rows / grid.workgroupSize) * Math.ceil(batch / batchTile)
+    : 0;
+  const minChunks = grid ? Math.ceil(grid.targetWorkgroups / rowGroupsTimesBatchTiles) : 1;
   const shortestChunk = Math.min(longestChunk, SCALAR_MIN_CHUNK_WORDS * align);
   const chunks = Math.min(
     Math.max(Math.ceil(cols / longestChunk), minChunks),
@@ -397,20 +409,6 @@ export function scalarGeometry(
   );
   const chunkSegments = Math.ceil(Math.ceil(cols / chunks) / align) * align;
   return withBatchTiles(batch, batchTile, chunkSegments, cols, batchTile * chunkSegments);
-}
-
-/**
- * Chunks a k-means or binary gather cuts its columns into at least, so that its grid reaches `targetWorkgroups`:
- * row groups hold at least `workgroupSize` rows (rowGrouping), so there are at most ceil(rows / workgroupSize).
- */
-export function scalarMinChunks(
-  rows: number,
-  batch: number,
-  workgroupSize: number,
-  targetWorkgroups: number,
-): number {
-  const batchTiles = Math.ceil(batch / Math.min(batch, GATHER_BATCH_TILE));
-  return Math.ceil(targetWorkgroups / (Math.ceil(rows / workgroupSize) * batchTiles));
 }
 
 /** A range of code rows bound as one codes binding and run as one gather dispatch. */

@@ -12,7 +12,6 @@ import {
   type ScalarVariant,
   scalarChunkAlign,
   scalarGeometry,
-  scalarMinChunks,
   scalarWordsInFlight,
 } from './plan';
 import {
@@ -66,7 +65,7 @@ export function createScalarProgram(
       context.tileFloatsLimit,
       reservedFloats,
       scalarChunkAlign(packing.bits),
-      scalarMinChunks(rows, batch, workgroupSize, targetWorkgroups),
+      { rows, workgroupSize, targetWorkgroups },
     );
     const slots = geometry.chunks;
     const partialBytes = slots === 1 ? 0 : batch * slots * rows * FLOAT_BYTES;
@@ -110,6 +109,7 @@ export function createScalarProgram(
       wordsPerRow: packing.wordsPerRow,
       stagesTotal: 1,
       slots,
+      workgroupSize,
       targetWorkgroups,
     };
     for (const [index, block] of blockPlan.blocks.entries()) {
