@@ -681,7 +681,12 @@ describe.skipIf(noGpuReason)('LUT executor contracts', () => {
           { codeDecode: true },
         ),
       ).toThrow(/codeDecode must be one of auto, rotated-words, per-code-shifts, got true/);
-      for (const name of ['vectorTableBuild', 'constantTableOffsets', 'pairCodes'] as const) {
+      for (const name of [
+        'vectorTableBuild',
+        'constantTableOffsets',
+        'pairCodes',
+        'shortRowGroupTiles',
+      ] as const) {
         // A string where a switch belongs, as a JavaScript caller could pass ('false' would read as on).
         const options = JSON.parse(`{"${name}": "false"}`) as LayerExecutorOptions;
         expect(() => createLayerExecutor(device, shape, { codes, codebook, bias: null }, options)).toThrow(

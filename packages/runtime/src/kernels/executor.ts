@@ -526,6 +526,10 @@ export function createLayerExecutor(
   const vectorTableBuild = checkSwitchOption('vectorTableBuild', options.vectorTableBuild, true);
   const constantTableOffsets = checkSwitchOption('constantTableOffsets', options.constantTableOffsets, true);
   const pairCodes = checkSwitchOption('pairCodes', options.pairCodes, true);
+  // Checked with the other options, before any GPU object exists: a bad value then leaks nothing.
+  const shortRowGroupTiles =
+    checkSwitchOption('shortRowGroupTiles', options.shortRowGroupTiles, true) &&
+    options.maxWorkgroupStorageBytes === undefined;
   const codeDecode = checkChoiceOption('codeDecode', options.codeDecode, CODE_DECODES, 'auto');
   const wideGather = resolveWideGather(options, workgroupSizeLimit, limits.maxComputeWorkgroupStorageSize);
   const { rows, cols } = layer;
@@ -559,9 +563,7 @@ export function createLayerExecutor(
     maxBindingBytes,
     tileFloatsLimit: Math.floor(workgroupStorageBytes / FLOAT_BYTES),
     wideGather,
-    shortRowGroupTiles:
-      checkSwitchOption('shortRowGroupTiles', options.shortRowGroupTiles, true) &&
-      options.maxWorkgroupStorageBytes === undefined,
+    shortRowGroupTiles,
     offsetAlignment: limits.minStorageBufferOffsetAlignment,
     bias,
     biasBytes: buffers.bias ? rows * FLOAT_BYTES : PLACEHOLDER_BYTES,
