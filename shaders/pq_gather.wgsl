@@ -219,9 +219,22 @@ fn gather_tiled(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocati
   gather_rows(work, local_index, true);
 }
 
+// Binary layers (a sign bit per weight, a scale per row) as PQ codes (gather_banked_fused): a byte of sign bits is
+// an 8-bit code of D = 8 columns whose centroid is the corner of ±1 its bits name (bit u set: +1 for column u, as
+// packages/runtime's binaryForward reads them). So a table entry is Σ_u ±x[8·segment + u], built from x alone: the
+// codebook binding is not read. The host binds the row scales where the bias goes (binding 5) and always lets the
+// split-K reduce add the bias (params.finalize is 0), so the gather stores scale · sum (store_banked_rows). One
+// lookup then adds 8 signed columns, where binary_gather.wgsl spends about 3 operations on each.
+override SIGN_TABLES: bool = false;
+
+// Coordinate u of centroid `centroid` for SIGN_TABLES: +1 where its bit u is set, −1 where not.
+fn sign_corner_coordinate(centroid: u32, u: u32) -> f32 {
+  return select(-1.0, 1.0, ((centroid >> u) & 1u) == 1u);
+}
+
 // One LUT entry computed in the workgroup (gather_fused, gather_banked_fused): ⟨codebook[stage][segment][centroid],
 // x[input][segment·D ..]⟩ for tile table `table` (input of the batch tile × stage of this dispatch), with x zero
-// past cols (the last segment may be partial).
+// past cols (the last segment may be partial); with SIGN_TABLES the centroid is the corner of ±1.
 fn fused_lut_entry(work: Work, table: u32, segment: u32, centroid: u32) -> f32 {
   let stage = params.stage_begin + table % params.stage_count;
   let x_base = (work.first_input + table / params.stage_count) * params.cols;
@@ -230,7 +243,11 @@ fn fused_lut_entry(work: Work, table: u32, segment: u32, centroid: u32) -> f32 {
   var dot = 0.0;
   for (var u = 0u; u < D; u++) {
     if (first_col + u < params.cols) {
-      dot += codebook[centroid_base + u] * x[x_base + first_col + u];
+      if (SIGN_TABLES) {
+        dot += sign_corner_coordinate(centroid, u) * x[x_base + first_col + u];
+      } else {
+        dot += codebook[centroid_base + u] * x[x_base + first_col + u];
+      }
     }
   }
   return dot;
@@ -322,6 +339,10 @@ fn store_banked_rows(first_row: u32, work: Work, sums: BankedSums) {
       var row_sums = array<f32, BATCH_TILE>();
       for (var b = 0u; b < BATCH_TILE; b++) {
         row_sums[b] = sums[r * BATCH_TILE + b];
+        if (SIGN_TABLES) {
+          // Binding 5 holds the row scales (see SIGN_TABLES).
+          row_sums[b] *= bias[row];
+        }
       }
       store(row, work, row_sums);
     }
@@ -472,7 +493,18 @@ fn fused_lut_entry_vec4(work: Work, table: u32, segment: u32, centroid: u32) -> 
   let centroid_base = (((stage * codebook_segments() + segment) * CODEBOOK_K + centroid) * D) / 4u;
   var sum = 0.0;
   for (var q = 0u; q < D / 4u; q++) {
-    sum += dot(codebook4[centroid_base + q], x4[x_base + q]);
+    if (SIGN_TABLES) {
+      let u = 4u * q;
+      let corner = vec4f(
+        sign_corner_coordinate(centroid, u),
+        sign_corner_coordinate(centroid, u + 1u),
+        sign_corner_coordinate(centroid, u + 2u),
+        sign_corner_coordinate(centroid, u + 3u),
+      );
+      sum += dot(corner, x4[x_base + q]);
+    } else {
+      sum += dot(codebook4[centroid_base + q], x4[x_base + q]);
+    }
   }
   return sum;
 }

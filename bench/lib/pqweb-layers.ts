@@ -357,6 +357,16 @@ const KMEANS_TUNINGS: readonly { label: string; options: LayerExecutorOptions }[
   },
 ];
 
+/**
+ * The binary kernel's comparison rows, each forcing one of its two kernels where the size rule (plan.ts
+ * usesBinaryByteTables) picks one: binary_gather.wgsl, which adds each column with its sign, and the sign bits read a
+ * byte at a time through sign tables (docs/kernel-attempts.md, step 42).
+ */
+const BINARY_TUNINGS: readonly { label: string; options: LayerExecutorOptions }[] = [
+  { label: ' bit gather', options: { binaryByteTables: false } },
+  { label: ' byte tables', options: { binaryByteTables: true } },
+];
+
 /** A method's rows: the defaults' (label ''), and with `tunings` the tuning rows named (all when none are named). */
 function namedTuningRows<Options>(
   list: readonly { label: string; options: Options }[],
@@ -379,10 +389,12 @@ function denseTuningRows(
   );
 }
 
-/** The labels `--tunings` accepts: the LUT, k-means and dense tuning rows' labels without their leading space. */
+/**
+ * The labels `--tunings` accepts: the LUT, k-means, binary and dense tuning rows' labels without their leading space.
+ */
 export const TUNING_LABELS: readonly string[] = [
   ...new Set(
-    [...LUT_TUNINGS, ...KMEANS_TUNINGS, ...DENSE_TUNINGS]
+    [...LUT_TUNINGS, ...KMEANS_TUNINGS, ...BINARY_TUNINGS, ...DENSE_TUNINGS]
       .filter((tuning) => tuning.label)
       .map((tuning) => tuning.label.trim()),
   ),
@@ -621,19 +633,22 @@ export function createPqwebLayers(
     const gpuWords = interleaveCodeRows(words, rows, packing.wordsPerRow);
     const copies = weightCopies(binaryWeightBytes(shape));
     const gpu = uploadCopies(copies, name, gpuWords, scales, bias, 'scales');
-    addExecutorContender(
-      {
-        id: 'pqweb binary',
-        spec: { engine: 'pqweb', method: 'binary' },
-        copies,
-        referenceKey: name,
-        reference: referenceOnRows(binaryForward, layer, words, scales, bias, true),
-      },
-      () =>
-        gpu.map((buffersOfCopy, c) =>
-          createLayerExecutor(device, layer, buffersOfCopy, { label: `${name}#${c}` }),
-        ),
-    );
+    const reference = referenceOnRows(binaryForward, layer, words, scales, bias, true);
+    for (const { label, options } of namedTuningRows(BINARY_TUNINGS, tunings, tuningLabels)) {
+      addExecutorContender(
+        {
+          id: `pqweb binary${label}`,
+          spec: { engine: 'pqweb', method: 'binary', ...(options ? { tuning: options } : {}) },
+          copies,
+          referenceKey: name,
+          reference,
+        },
+        () =>
+          gpu.map((buffersOfCopy, c) =>
+            createLayerExecutor(device, layer, buffersOfCopy, { label: `${name}#${c}${label}`, ...options }),
+          ),
+      );
+    }
   }
 
   const denseName = `${shape.name}/dense`;

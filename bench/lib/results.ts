@@ -48,7 +48,12 @@ export type ContenderSpec =
         maxWorkgroupStorageBytes?: number;
       };
     }
-  | { engine: 'pqweb'; method: 'binary' }
+  | {
+      engine: 'pqweb';
+      method: 'binary';
+      /** Executor options of the comparison rows (absent: the defaults). */
+      tuning?: { binaryByteTables?: boolean | 'auto' };
+    }
   | {
       engine: 'pqweb';
       method: 'dense';

@@ -47,6 +47,7 @@ import {
   canPairCodes,
   PAIRED_CODE_BITS,
   PAIRED_TABLE_K,
+  usesBinaryByteTables,
   usesRotatedCodeWords,
   usesWideGather,
   WIDE_GATHER,
@@ -412,6 +413,22 @@ describe('usesRotatedCodeWords', () => {
       expect(usesRotatedCodeWords('per-code-shifts', batchTile)).toBe(false);
     }
     expect(pqGatherWgsl).toMatch(/override ROTATED_CODE_WORDS: bool/);
+  });
+});
+
+describe('usesBinaryByteTables', () => {
+  it("reads binary layers through byte tables from 2^28 weights under 'auto', anywhere when asked, where 4 KiB fit", () => {
+    const tile = 4096;
+    expect(usesBinaryByteTables('auto', tile, 16384, 16384)).toBe(true);
+    expect(usesBinaryByteTables('auto', tile, 16384, 8192)).toBe(false);
+    expect(usesBinaryByteTables('auto', tile, 4096, 4096)).toBe(false);
+    expect(usesBinaryByteTables(true, tile, 1, 1)).toBe(true);
+    expect(usesBinaryByteTables(false, tile, 16384, 16384)).toBe(false);
+    // One code word's tables (4 segments × 256 floats) or nothing.
+    expect(usesBinaryByteTables(true, 4 * 256, 1, 1)).toBe(true);
+    expect(usesBinaryByteTables(true, 4 * 256 - 1, 16384, 16384)).toBe(false);
+    expect(usesBinaryByteTables('auto', 128, 16384, 16384)).toBe(false);
+    expect(pqGatherWgsl).toMatch(/override SIGN_TABLES: bool = false;/);
   });
 });
 

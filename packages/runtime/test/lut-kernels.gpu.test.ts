@@ -119,7 +119,7 @@ async function runOnGpu(
     return {
       y: all.slice(0, batch * rows),
       guardsIntact: guards.every(Number.isNaN),
-      variant: executor.variant,
+      variant: executor.variantAt(batch),
     };
   } finally {
     executor.destroy();
@@ -402,13 +402,20 @@ describe.skipIf(noGpuReason)('LUT kernels vs CPU twin', () => {
       };
       await expectMatches(device, kmeansLayer, batch, random, [{ maxBindingBytes: 8192 }]);
       // Binary: 4 words per row, 512 bytes per tile, 9728 bytes; a 6144-byte limit gives 11 tiles per block,
-      // 2 blocks.
+      // 2 blocks, and leaves too little for the byte tables' partial sums (13 segments in 2 groups of 8 at a batch
+      // tile of 2: 2 · 2 · 600 · 4 = 9600 bytes), so even when asked for they give way to the bit gather; a
+      // 9700-byte limit gives 18 tiles per block, 2 blocks, through the byte tables.
       const binary = randomBinaryLayer({ rows: 600, cols: 100, withBias: true }, random);
       const binaryLayer: AnyLayer = {
         ...binary,
         shape: { method: 'binary', ...binary.shape, activation: 'none' },
       };
-      await expectMatches(device, binaryLayer, batch, random, [{ maxBindingBytes: 6144 }]);
+      const binaryVariants = await expectMatches(device, binaryLayer, batch, random, [
+        { maxBindingBytes: 6144, binaryByteTables: true },
+        { maxBindingBytes: 9700, binaryByteTables: true },
+        { maxBindingBytes: 9700 },
+      ]);
+      expect(binaryVariants).toEqual(['binary-tiled', 'binary-byte-tables', 'binary-tiled']);
     });
   });
 
@@ -445,20 +452,37 @@ describe.skipIf(noGpuReason)('LUT kernels vs CPU twin', () => {
     { rows: 1, cols: 1, batch: 1, withBias: false, relu: false },
     { rows: 13, cols: 37, batch: 3, withBias: true, relu: true },
     { rows: 130, cols: 300, batch: 33, withBias: true, relu: false },
+    { rows: 70, cols: 64, batch: 2, withBias: false, relu: true },
+    { rows: 600, cols: 9, batch: 1, withBias: true, relu: true },
   ])('binary: %o', async (spec) => {
     await withGpu(async ({ device }) => {
       const random = seededRandom(spec.rows * 5 + spec.cols);
       const layer = randomBinaryLayer(spec, random);
       const activation = spec.relu ? 'relu' : 'none';
       const quantized: AnyLayer = { ...layer, shape: { method: 'binary', ...layer.shape, activation } };
-      // 512 bytes: 128 floats of x per workgroup → 32 columns (one code word) per chunk at batch tile 4
-      // (split-K); words in flight 3 leaves a remainder after the last full load step.
+      const byteTables = { binaryByteTables: true };
       const variants = await expectMatches(device, quantized, spec.batch, random, [
+        // Sign bits read a byte at a time through sign tables (asked for: 'auto' takes them on far larger layers
+        // only): with the default tile; the scalar table build where cols is a multiple of 8 (whole 16-byte quads
+        // of x) would take the vec4 one; with one code word's tables (4 KiB: 4-segment groups, split-K wherever
+        // cols > 32); one row per invocation in few 32-invocation workgroups (several row steps); per-code shifts
+        // where batch tiles above 1 would rotate code words.
+        byteTables,
+        { ...byteTables, vectorTableBuild: false },
+        { ...byteTables, maxWorkgroupStorageBytes: 4096 },
+        { ...byteTables, rowsPerInvocation: 1, targetWorkgroups: 1, workgroupSize: 32 },
+        { ...byteTables, codeDecode: 'per-code-shifts' },
+        // binary_gather.wgsl: by the size rule ('auto'), asked for, or because the tile cannot hold one code
+        // word's sign tables. 512 bytes: 128 floats of x per workgroup → 32 columns (one code word) per chunk at
+        // batch tile 4 (split-K); words in flight 3 leaves a remainder after the last full load step.
         {},
-        { maxWorkgroupStorageBytes: 512 },
-        { wordsInFlight: 3 },
+        { binaryByteTables: false, wordsInFlight: 3 },
+        { ...byteTables, maxWorkgroupStorageBytes: 512 },
       ]);
-      expect(variants[0]).toBe('binary-tiled');
+      expect(variants).toEqual([
+        ...Array<string>(5).fill('binary-byte-tables'),
+        ...Array<string>(3).fill('binary-tiled'),
+      ]);
     });
   });
 });
@@ -691,6 +715,12 @@ describe.skipIf(noGpuReason)('LUT executor contracts', () => {
         const options = JSON.parse(`{"${name}": "false"}`) as LayerExecutorOptions;
         expect(() => createLayerExecutor(device, shape, { codes, codebook, bias: null }, options)).toThrow(
           new RegExp(`${name} must be true or false, got "false"`),
+        );
+      }
+      for (const name of ['wideGather', 'binaryByteTables'] as const) {
+        const options = JSON.parse(`{"${name}": "false"}`) as LayerExecutorOptions;
+        expect(() => createLayerExecutor(device, shape, { codes, codebook, bias: null }, options)).toThrow(
+          new RegExp(`${name} must be true, false or 'auto', got false`),
         );
       }
       expect(() =>

@@ -1,7 +1,8 @@
 /**
  * One entry point for running a quantized dense layer on the GPU from its codes:
  * `createLayerExecutor(device, layer, buffers, options)` picks the kernels (PQ / RQ: a LUT variant by shape
- * rule or by `options.variant`; k-means and binary: their one kernel), checks shapes and device limits up
+ * rule or by `options.variant`; k-means: its one kernel; binary: the bit gather, or on large layers its sign bits
+ * read a byte at a time through the banked LUT gather, `binaryByteTables`), checks shapes and device limits up
  * front, and returns an executor that encodes y = relu?(W x + b) for a batch into a command encoder.
  * Per batch size it keeps a plan (uniforms, scratch, pipelines), so re-encoding the same batch allocates nothing.
  */
@@ -19,7 +20,7 @@ import {
 import { BindGroupCache } from '../gpu/bind-group-cache';
 import { GpuLimitError, KernelInputError } from '../gpu/errors';
 import { CODE_ROW_TILE, codeRowTiles, gpuCodeWords } from './code-layout';
-import { createLutProgram } from './lut-program';
+import { createLutProgram, signTableShape } from './lut-program';
 import { GATHER_BATCH_TILE } from './params';
 import {
   CENTROID_COPY_COUNTS,
@@ -31,6 +32,7 @@ import {
   type LutVariant,
   MAX_ROWS_PER_INVOCATION,
   MAX_WORDS_IN_FLIGHT,
+  usesBinaryByteTables,
   usesCopiedCentroids,
   WIDE_GATHER,
   type WideGatherMode,
@@ -170,6 +172,14 @@ export interface LayerExecutorOptions {
    */
   shortRowGroupTiles?: boolean;
   /**
+   * Whether binary layers read their sign bits a byte at a time, as PQ codes of 8 columns looked up in tables of
+   * ±x sums built in the workgroup (pq_gather.wgsl SIGN_TABLES), instead of adding each column with its sign
+   * (binary_gather.wgsl): 'auto' (default) on large layers (plan.ts usesBinaryByteTables), true on any layer, false
+   * never. Either way only where the tile holds one code word's tables (4 KiB) and, per batch, where their split-K
+   * partial sums fit one binding (`variantAt` tells which kernel a batch runs).
+   */
+  binaryByteTables?: boolean | 'auto';
+  /**
    * For measuring only: a stage the PQ / RQ gathers leave out (GatherAblation). The outputs are then wrong by
    * design; default 'none'.
    */
@@ -189,7 +199,13 @@ export interface DispatchTimer {
 }
 
 export interface LayerExecutor {
+  /** The kernel at batch 1, what a classifier runs (variantAt for other batches). */
   readonly variant: ExecutorVariant;
+  /**
+   * The kernel a batch of this size runs: `variant` at every batch, but for binary layers, which take the byte
+   * tables only where their partial sums fit one binding (LayerExecutorOptions.binaryByteTables).
+   */
+  variantAt(batch: number): ExecutorVariant;
   readonly rows: number;
   readonly cols: number;
   /**
@@ -340,7 +356,19 @@ function createProgram(
     return createScalarProgram(context, layer, { codes, values });
   }
   const values = requireBuffer(label, 'scales', buffers.scales, rows * FLOAT_BYTES, `rows ${rows} × 4`);
-  return createScalarProgram(context, layer, { codes, values });
+  const bits = createScalarProgram(context, layer, { codes, values });
+  if (!usesBinaryByteTables(context.binaryByteTables, context.tileFloatsLimit, rows, layer.cols)) return bits;
+  const shape = signTableShape({ rows, cols: layer.cols, wordsPerRow });
+  const bytes = createLutProgram(context, shape, { codes, rowScales: values }, 'auto');
+  // The byte tables always write split-K partial sums (their reduce adds the bias), more of them than the bit
+  // gather's: a batch whose partial sums would not fit one binding takes binary_gather.wgsl instead of failing.
+  const fits = (batch: number): boolean => bytes.scratchBytes(batch) <= context.maxBindingBytes;
+  const programAt = (batch: number): LayerProgram => (fits(batch) ? bytes : bits);
+  return {
+    variantAt: (batch) => programAt(batch).variantAt(batch),
+    scratchBytes: (batch) => programAt(batch).scratchBytes(batch),
+    createPlan: (batch) => programAt(batch).createPlan(batch),
+  };
 }
 
 function checkIo(
@@ -379,6 +407,15 @@ function checkSwitchOption(name: string, value: boolean | undefined, fallback: b
   return value;
 }
 
+/** A switch with a rule: true, false or 'auto' (the default). */
+function checkAutoSwitchOption(name: string, value: boolean | 'auto' | undefined): boolean | 'auto' {
+  if (value === undefined) return 'auto';
+  if (value !== 'auto' && typeof value !== 'boolean') {
+    throw new KernelInputError(`${name} must be true, false or 'auto', got ${String(value)}`);
+  }
+  return value;
+}
+
 /** An option that takes one of `choices` (a JavaScript caller may pass anything): `fallback` when absent. */
 function checkChoiceOption<T extends string | number>(
   name: string,
@@ -399,10 +436,7 @@ function resolveWideGather(
   workgroupSizeLimit: number,
   workgroupStorageLimit: number,
 ): WideGatherMode {
-  const requested = options.wideGather ?? 'auto';
-  if (requested !== 'auto' && typeof requested !== 'boolean') {
-    throw new KernelInputError(`wideGather must be true, false or 'auto', got ${String(requested)}`);
-  }
+  const requested = checkAutoSwitchOption('wideGather', options.wideGather);
   if (requested === false) return 'never';
   const setByCaller = (['workgroupSize', 'maxWorkgroupStorageBytes', 'targetWorkgroups'] as const).filter(
     (name) => options[name] !== undefined,
@@ -526,6 +560,7 @@ export function createLayerExecutor(
   const vectorTableBuild = checkSwitchOption('vectorTableBuild', options.vectorTableBuild, true);
   const constantTableOffsets = checkSwitchOption('constantTableOffsets', options.constantTableOffsets, true);
   const pairCodes = checkSwitchOption('pairCodes', options.pairCodes, true);
+  const binaryByteTables = checkAutoSwitchOption('binaryByteTables', options.binaryByteTables);
   // Checked with the other options, before any GPU object exists: a bad value then leaks nothing.
   const shortRowGroupTiles =
     checkSwitchOption('shortRowGroupTiles', options.shortRowGroupTiles, true) &&
@@ -564,6 +599,7 @@ export function createLayerExecutor(
     tileFloatsLimit: Math.floor(workgroupStorageBytes / FLOAT_BYTES),
     wideGather,
     shortRowGroupTiles,
+    binaryByteTables,
     offsetAlignment: limits.minStorageBufferOffsetAlignment,
     bias,
     biasBytes: buffers.bias ? rows * FLOAT_BYTES : PLACEHOLDER_BYTES,
@@ -603,7 +639,8 @@ export function createLayerExecutor(
   }
 
   return {
-    variant: program.variant,
+    variant: program.variantAt(1),
+    variantAt: (batch) => program.variantAt(batch),
     rows,
     cols,
     encode(encoder, input, output, batch, timer) {

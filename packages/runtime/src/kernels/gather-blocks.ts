@@ -32,6 +32,11 @@ export interface GatherLayout {
    * (plan.ts GatherLaunch for PQ / RQ, SCALAR_TARGET_WORKGROUPS for k-means and binary).
    */
   targetWorkgroups: number;
+  /**
+   * Whether the split-K reduce follows: with several slots always, with one only where the gather must not write y
+   * itself (binary layers read as byte codes, whose reduce adds the bias). Absent: where slots > 1.
+   */
+  reduced?: boolean;
 }
 
 export function gatherBlock(
@@ -71,7 +76,7 @@ export function gatherBlock(
       slot_begin: block.stageGroup * geometry.chunks,
       slots,
       cols,
-      finalize: slots === 1 ? 1 : 0,
+      finalize: (layout.reduced ?? slots > 1) ? 0 : 1,
       has_bias: context.hasBias ? 1 : 0,
       relu: context.relu ? 1 : 0,
     },

@@ -95,14 +95,50 @@ export const GATHER_ABLATION_CODES: Record<GatherAblation, number> = {
   'no-work': 4,
 };
 
+/**
+ * The GPU buffers of a LUT program: codes with a codebook (PQ / RQ), or codes with the row scales of a binary layer
+ * read as PQ codes of d = 8, k = 256 whose centroids are the corners of ±1 (pq_gather.wgsl SIGN_TABLES; see
+ * signTableShape): no codebook.
+ */
+export type LutProgramBuffers =
+  | { codes: GPUBuffer; codebook: GPUBuffer }
+  | { codes: GPUBuffer; rowScales: GPUBuffer };
+
+/**
+ * A binary layer's shape as the LUT program reads it with sign tables: a byte of its sign bits is the code of a
+ * segment of 8 columns (bit u for column 8·segment + u, as binaryForward reads them), 4 to a code word, so the same
+ * words per row. Binary codes pad each row to whole words with zero bits; those name padding segments past the last,
+ * whose table entries are zero.
+ */
+export function signTableShape(layer: { rows: number; cols: number; wordsPerRow: number }): LutProgramShape {
+  const segments = Math.ceil(layer.cols / SIGN_TABLE_D);
+  return {
+    rows: layer.rows,
+    cols: layer.cols,
+    d: SIGN_TABLE_D,
+    k: SIGN_TABLE_K,
+    segments,
+    stages: 1,
+    packing: { bits: 8, codesPerRow: segments, wordsPerRow: layer.wordsPerRow },
+  };
+}
+/** Bytes of the placeholder codebook binding of sign tables: one vec4 (gather_banked_fused_vec4's codebook4). */
+const VEC4_BYTES = 16;
+/** Columns per sign-table segment: a byte of sign bits. */
+export const SIGN_TABLE_D = 8;
+/** Entries per sign table: every byte. */
+export const SIGN_TABLE_K = 256;
+
 export function createLutProgram(
   context: ProgramContext,
   shape: LutProgramShape,
-  buffers: { codes: GPUBuffer; codebook: GPUBuffer },
+  buffers: LutProgramBuffers,
   requested: LutVariant | 'auto',
 ): LayerProgram {
   const { rows, cols, d, k, segments, stages, packing } = shape;
   const { device, workgroupSize } = context;
+  const codebook = 'codebook' in buffers ? buffers.codebook : null;
+  const rowScales = 'rowScales' in buffers ? buffers.rowScales : null;
   const blockPlan = planCodeBlocks(
     rows,
     stages,
@@ -111,9 +147,15 @@ export function createLutProgram(
     context.offsetAlignment,
   );
   const stageCount = blockPlan.stageGroups === 1 ? stages : 1;
-  const variant = requested === 'auto' ? chooseLutVariant(shape, context.tileFloatsLimit) : requested;
-  const codebookBytes = stages * segments * k * d * FLOAT_BYTES;
-  // 'fused-banked' reads codebook and x 4 floats at a time when every sub-vector is whole and 16-byte aligned.
+  // Sign tables are built in the banked gather from x alone (the fused builds with SIGN_TABLES).
+  const variant = rowScales
+    ? 'fused-banked'
+    : requested === 'auto'
+      ? chooseLutVariant(shape, context.tileFloatsLimit)
+      : requested;
+  const codebookBytes = codebook ? stages * segments * k * d * FLOAT_BYTES : 0;
+  // 'fused-banked' reads codebook and x 4 floats at a time when every sub-vector is whole and 16-byte aligned (sign
+  // tables: x alone).
   const gatherKernel =
     variant === 'fused-banked' && context.vectorTableBuild && canBuildTableWithVec4(d, cols)
       ? GATHER_BANKED_FUSED_VEC4_KERNEL
@@ -172,7 +214,8 @@ export function createLutProgram(
     // Split-K partial sums [batch][slots][rows]; none where one slot writes y itself.
     const partialBytesFor = (geometry: GatherGeometry): number => {
       const slots = blockPlan.stageGroups * geometry.chunks;
-      return slots === 1 ? 0 : batch * slots * rows * FLOAT_BYTES;
+      // With sign tables the reduce adds the bias (binding 5 holds the scales): partial sums even for one slot.
+      return slots === 1 && !rowScales ? 0 : batch * slots * rows * FLOAT_BYTES;
     };
     const wide = usesWideGather(
       context.wideGather,
@@ -236,6 +279,7 @@ export function createLutProgram(
       ...(variant === 'lut-global' ? {} : { LUT_TILE_FLOATS: tileFloats }),
       ...(isFusedVariant(variant) ? { D: d } : {}),
       ...(gathered.paired ? { PAIRED_CODES: 1, CODEBOOK_K: k } : {}),
+      ...(rowScales ? { SIGN_TABLES: 1 } : {}),
       ...(isBankedVariant(variant)
         ? {
             GROUP_SEGMENTS: geometry.chunkSegments,
@@ -263,6 +307,10 @@ export function createLutProgram(
     const lutBinding =
       lut ?? (variant === 'fused' ? createScratchBuffer(context, FLOAT_BYTES, `lut-unused[${batch}]`) : null);
     if (!lut && lutBinding) owned.push(lutBinding);
+    // Sign tables read no codebook, but the fused gathers name the binding: a placeholder, one vec4 for
+    // gather_banked_fused_vec4's codebook4.
+    const codebookBinding = codebook ?? createScratchBuffer(context, VEC4_BYTES, `codebook-unused[${batch}]`);
+    if (!codebook) owned.push(codebookBinding);
     const partials =
       partialBytes > 0 ? createScratchBuffer(context, partialBytes, `partials[${batch}]`) : null;
     for (const buffer of [lut, partials]) if (buffer) owned.push(buffer);
@@ -288,7 +336,7 @@ export function createLutProgram(
         workgroups: dispatch1d(device, workgroupsFor(entries, workgroupSize)),
         entries: (input) => [
           { binding: 0, resource: { buffer: uniform } },
-          { binding: 1, resource: { buffer: buffers.codebook, size: codebookBytes } },
+          { binding: 1, resource: { buffer: codebookBinding, size: codebookBytes } },
           { binding: 2, resource: { buffer: input, size: inputBytes } },
           { binding: 3, resource: { buffer: lut, size: lutBytes } },
         ],
@@ -311,7 +359,12 @@ export function createLutProgram(
       rowsPerInvocation,
       workgroupSize: launch.workgroupSize,
       targetWorkgroups: launch.targetWorkgroups,
+      reduced: partials !== null,
     };
+    // The gather's binding 5: the bias, or with sign tables the row scales (the reduce adds the bias).
+    const rowBinding = rowScales
+      ? { buffer: rowScales, size: rows * FLOAT_BYTES }
+      : { buffer: context.bias, size: context.biasBytes };
     for (const [index, block] of blockPlan.blocks.entries()) {
       const { workgroups, uniform } = gatherBlock(context, gatherLayout, block, index);
       owned.push(uniform);
@@ -327,7 +380,7 @@ export function createLutProgram(
               binding: 1,
               resource: { buffer: buffers.codes, offset: block.bindingOffset, size: block.bindingSize },
             },
-            { binding: 5, resource: { buffer: context.bias, size: context.biasBytes } },
+            { binding: 5, resource: rowBinding },
           ];
           if (lutBinding) {
             entries.push({
@@ -336,7 +389,10 @@ export function createLutProgram(
             });
           }
           if (!lut) {
-            entries.push({ binding: 3, resource: { buffer: buffers.codebook, size: codebookBytes } });
+            entries.push({
+              binding: 3,
+              resource: { buffer: codebookBinding, size: Math.max(VEC4_BYTES, codebookBytes) },
+            });
             entries.push({ binding: 4, resource: { buffer: input, size: inputBytes } });
           }
           entries.push({
@@ -359,7 +415,7 @@ export function createLutProgram(
   }
 
   return {
-    variant,
+    variantAt: () => (rowScales ? 'binary-byte-tables' : variant),
     scratchBytes(batch) {
       const { lutBytes, partialBytes } = layout(batch);
       return lutBytes + partialBytes;

@@ -40,7 +40,11 @@ export function isBankedVariant(variant: LutVariant): boolean {
 }
 /** Scalar k-means and binary layers have one kernel each (x chunk and centroids in workgroup memory, split-K). */
 export type ScalarVariant = 'kmeans-tiled' | 'binary-tiled';
-export type ExecutorVariant = LutVariant | ScalarVariant;
+/**
+ * What an executor runs: a LUT variant (PQ / RQ), a scalar gather (k-means, binary), or a binary layer's sign bits
+ * read as byte codes through 'fused-banked' (pq_gather.wgsl SIGN_TABLES).
+ */
+export type ExecutorVariant = LutVariant | ScalarVariant | 'binary-byte-tables';
 
 /**
  * Layers with at most this many code lookups (rows × stages × segments) run 'lut-global': a few workgroups do
@@ -575,6 +579,29 @@ export function wordsInFlightFor(chunkSegments: number, codesPerWord: number): n
 export function scalarWordsInFlight(batchTile: number, bits: number): number {
   return batchTile === 1 || bits >= 8 ? 8 : 4;
 }
+
+/**
+ * Whether a binary layer runs as byte codes through sign tables (pq_gather.wgsl SIGN_TABLES): never where the tile
+ * (`tileFloatsLimit` floats) cannot hold one code word's group, 4 segments × 256 entries (4 KiB; every WebGPU device
+ * allows 16 KiB, a caller's smaller budget may not); otherwise as the caller says, and under 'auto' from
+ * BINARY_BYTE_TABLES_MIN_WEIGHTS weights. H200 (docs/kernel-attempts.md, step 42), against binary_gather.wgsl in one
+ * run: 16384², batch 1, 45.3 against 60.2 µs, batch 8 147 against 291 µs; 4096², batch 1, 18.2 against 15.8 µs
+ * (slower: each workgroup builds 4096 table entries for a short row group), batch 8 29.7 against 31.3 µs. Sizes in
+ * between were not timed, so 'auto' keeps the bit gather below the size that was.
+ */
+export function usesBinaryByteTables(
+  mode: boolean | 'auto',
+  tileFloatsLimit: number,
+  rows: number,
+  cols: number,
+): boolean {
+  if (mode === false || tileFloatsLimit < BINARY_BYTE_TABLE_MIN_FLOATS) return false;
+  return mode === true || rows * cols >= BINARY_BYTE_TABLES_MIN_WEIGHTS;
+}
+/** One code word's sign tables: 4 byte codes per word × 256 entries. */
+export const BINARY_BYTE_TABLE_MIN_FLOATS = 4 * 256;
+/** Fewest weights (rows × cols) of a binary layer that takes the byte tables under 'auto'. */
+export const BINARY_BYTE_TABLES_MIN_WEIGHTS = 2 ** 28;
 
 /** The executor option `centroidCopies` (kmeans_gather.wgsl CENTROID_COPIES): powers of two up to the warp's 32 lanes. */
 export const CENTROID_COPY_COUNTS: readonly number[] = [1, 2, 4, 8, 16, 32];

@@ -55,6 +55,8 @@ export interface ProgramContext {
    * shortRowGroupTileBytes): the executor option `shortRowGroupTiles`, false where the caller set the tile budget.
    */
   shortRowGroupTiles: boolean;
+  /** Whether binary layers may run as byte codes through sign tables (the executor option `binaryByteTables`). */
+  binaryByteTables: boolean | 'auto';
   /** minStorageBufferOffsetAlignment. */
   offsetAlignment: number;
   /** The layer's bias, or a small placeholder when it has none (`hasBias` false). */
@@ -93,7 +95,8 @@ export interface BatchPlan {
 }
 
 export interface LayerProgram {
-  readonly variant: ExecutorVariant;
+  /** The kernel a batch of this size runs (one for every batch but binary layers': executor option binaryByteTables). */
+  variantAt(batch: number): ExecutorVariant;
   /** Bytes of scratch (LUT, partial sums) a batch of this size allocates. */
   scratchBytes(batch: number): number;
   createPlan(batch: number): BatchPlan;

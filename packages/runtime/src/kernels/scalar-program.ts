@@ -147,7 +147,7 @@ export function createScalarProgram(
   }
 
   return {
-    variant,
+    variantAt: () => variant,
     scratchBytes: (batch) => layout(batch).partialBytes,
     createPlan,
   };
