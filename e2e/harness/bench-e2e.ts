@@ -9,7 +9,7 @@
  * with its manifest, the dense path normalizes with models/reference/fashion-vgg.json's mean and std.
  */
 /// <reference path="../../packages/runtime/node_modules/onnxruntime-web/types.d.ts" />
-import { loadClassifier } from '../../packages/runtime/src/index';
+import { configureOrtWasm, loadClassifier } from '../../packages/runtime/src/index';
 import type {
   E2eAdapterInfo,
   E2eEngineInfo,
@@ -61,7 +61,15 @@ function grayTensor(image: ImageData, p: GrayPreprocessing): Float32Array {
   return x;
 }
 
+/**
+ * onnxruntime-web's wasm threads, in both paths: one, as in a page that is not cross-origin isolated. The harness
+ * serves this page isolated for a finer clock (vite.config.ts), where onnxruntime-web would otherwise take several
+ * threads on a machine with more cores.
+ */
+const ORT_WASM_THREADS = 1;
+
 async function loadPqweb(request: E2eRowRequest): Promise<LoadedEngine> {
+  configureOrtWasm({ numThreads: ORT_WASM_THREADS });
   const classifier = await loadClassifier(request.modelUrl, { backend: request.backend });
   const { backend, backbone, kernels, fallbackReason } = await classifier.info();
   return {
@@ -89,6 +97,7 @@ async function prepare(request: Pick<E2eRowRequest, 'engine' | 'ortModuleUrl'>):
 async function loadOrt(request: E2eRowRequest): Promise<LoadedEngine> {
   const ort = ortModule;
   if (!ort) throw new BenchPageError('call benchE2e.prepare(request) before run(request)');
+  ort.env.wasm.numThreads = ORT_WASM_THREADS;
   const response = await fetch(request.modelUrl);
   if (!response.ok) {
     throw new BenchPageError(`GET ${request.modelUrl} answered ${response.status} ${response.statusText}`);

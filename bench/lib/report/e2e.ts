@@ -246,9 +246,9 @@ function runSection({ file, run }: LoadedE2eRun): string {
       : `- WebGPU adapter: none (${run.adapterReason ?? 'unknown reason'}); the WebGPU rows are skipped.`,
     roundsLine(settings),
     `- Models: \`${models.compressed.path}\` ${formatBytes(models.compressed.bytes)} (sha256 ${models.compressed.sha256.slice(0, 12)}…), \`${models.dense.path}\` ${formatBytes(models.dense.bytes)} (sha256 ${models.dense.sha256.slice(0, 12)}…).`,
-    !run.crossOriginIsolated
-      ? "- The page is not cross-origin isolated, so onnxruntime-web's wasm runs on one thread, for both paths."
-      : null,
+    run.crossOriginIsolated
+      ? "- The page is cross-origin isolated, so its clock resolves about 5 µs (an ordinary page's 0.1 ms is a twentieth of a wasm call); onnxruntime-web's wasm is pinned to one thread in both paths, as an ordinary page runs it."
+      : "- The page is not cross-origin isolated, so onnxruntime-web's wasm runs on one thread, for both paths, and its clock resolves 0.1 ms.",
     totalBytesLine(run),
   ].filter((line): line is string => line !== null);
   const parts = [`### ${runTitle(run)} — ${run.date.slice(0, 10)}`, lines.join('\n')];
