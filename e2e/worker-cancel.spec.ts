@@ -50,9 +50,10 @@ test('aborting classify calls: rejected with AbortError, queued ones never run, 
     const { pq } = window;
     const worker = pq.trackedWorker();
     const remote = await pq.createWorkerClassifier(pq.models.heavy.bytes, { backend: 'wasm', worker });
+    // A batch that keeps the worker busy (pq.busyBatch: about a second), then calls queued behind it.
+    const busyInputs = await pq.busyBatch(remote);
     const before = await pq.workerStats(worker);
-    // A batch that keeps the worker busy (~250 ms here), then calls queued behind it.
-    const busy = remote.classifyBatch(Array.from({ length: 100 }, (_, i) => pq.randomTensor(i)));
+    const busy = remote.classifyBatch(busyInputs);
     const queued = new AbortController();
     const queuedCall = remote.classify(pq.randomTensor(1000), { signal: queued.signal });
     const unposted = new AbortController();

@@ -10,10 +10,6 @@ import { openHarness, serveModel } from './harness/worker-routes';
 
 /** Calls in the concurrency test (the issue's number). */
 const CONCURRENT_CALLS = 500;
-/** How long the batch that keeps the worker busy should take: far past the 30 ms before it is terminated. */
-const BUSY_MS = 1000;
-/** Most calls in that batch, however fast the machine. */
-const MOST_BUSY_CALLS = 20_000;
 
 test.beforeEach(async ({ page }) => {
   await openHarness(page);
@@ -68,7 +64,7 @@ test('a worker terminated mid-call rejects every pending call with WorkerCrashed
   const route = await serveModel(page, 'crash.pqw', 'heavy');
   const hash = createHash('sha256').update(route.body).digest('hex');
   const report = await page.evaluate(
-    async ({ url, hash, busyMs, mostBusyCalls }) => {
+    async ({ url, hash }) => {
       const { pq } = window;
       const remote = await pq.createWorkerClassifier(url, {
         backend: 'wasm',
@@ -76,15 +72,9 @@ test('a worker terminated mid-call rejects every pending call with WorkerCrashed
         worker: pq.trackedWorker,
       });
       const expected = await remote.classify(pq.randomTensor(1));
-      // A batch that keeps the worker busy for about busyMs, sized from a timed one (a fixed 100 calls ended within
-      // the 30 ms on a fast machine), and 20 calls queued behind it.
-      const probeCalls = 20;
-      const probeStart = performance.now();
-      await remote.classifyBatch(Array.from({ length: probeCalls }, (_, i) => pq.randomTensor(i)));
-      const perCallMs = Math.max((performance.now() - probeStart) / probeCalls, 0.01);
-      const busyCalls = Math.min(mostBusyCalls, Math.max(100, Math.ceil(busyMs / perCallMs)));
+      // A batch that keeps the worker busy (pq.busyBatch: about a second), and 20 calls queued behind it.
       const pending = [
-        remote.classifyBatch(Array.from({ length: busyCalls }, (_, i) => pq.randomTensor(i))),
+        remote.classifyBatch(await pq.busyBatch(remote)),
         ...Array.from({ length: 20 }, (_, i) => remote.classify(pq.randomTensor(100 + i))),
       ];
       await new Promise((resolve) => setTimeout(resolve, 30));
@@ -106,7 +96,7 @@ test('a worker terminated mid-call rejects every pending call with WorkerCrashed
         workersStarted,
       };
     },
-    { url: route.url, hash, busyMs: BUSY_MS, mostBusyCalls: MOST_BUSY_CALLS },
+    { url: route.url, hash },
   );
   expect(report.outcomes).toEqual(Array(21).fill('Error>WorkerCrashedError'));
   expect(report.sameAfterRestart).toBe(true);

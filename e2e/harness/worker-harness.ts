@@ -83,6 +83,27 @@ function randomTensor(seed: number): Float32Array<ArrayBuffer> {
   return randomArray(INPUT_SIZE, seededRandom(seed));
 }
 
+/** How long a busy batch (busyBatch) should keep a worker: far past the 30 ms the specs wait before they act. */
+const BUSY_MS = 1000;
+/** Most inputs of a busy batch, however fast the machine. */
+const MOST_BUSY_INPUTS = 20_000;
+
+/**
+ * Inputs for a classifyBatch that keeps `classifier`'s worker busy for about BUSY_MS, sized from a timed batch of 20
+ * (at least 100): the specs that crash or abort calls while a batch runs need it still running after their wait, and
+ * a fixed 100 calls ended within 30 ms on a fast machine.
+ */
+async function busyBatch(classifier: {
+  classifyBatch(inputs: Float32Array<ArrayBuffer>[]): Promise<unknown>;
+}): Promise<Float32Array<ArrayBuffer>[]> {
+  const probe = 20;
+  const started = performance.now();
+  await classifier.classifyBatch(Array.from({ length: probe }, (_, i) => randomTensor(i)));
+  const perInputMs = Math.max((performance.now() - started) / probe, 0.01);
+  const inputs = Math.min(MOST_BUSY_INPUTS, Math.max(100, Math.ceil(BUSY_MS / perInputMs)));
+  return Array.from({ length: inputs }, (_, i) => randomTensor(i));
+}
+
 /** Opaque gray RGBA pixels (r = g = b), 8×8. */
 function grayPixels(seed: number): Uint8ClampedArray<ArrayBuffer> {
   const random = seededRandom(seed);
@@ -200,6 +221,7 @@ const harness = {
   sendHook,
   workerStats,
   randomTensor,
+  busyBatch,
   grayPixels,
   grayImageData,
   modelBase64,
