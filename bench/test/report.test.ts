@@ -5,7 +5,14 @@
 import { describe, expect, it } from 'vitest';
 import type { E2eRun } from '../e2e/results';
 import { bytesMoved, floorBytes } from '../lib/bytes';
-import { bandwidthBoundUs, judgeGoals, pqBest, roundSpreadNote, speedup } from '../lib/report/analysis';
+import {
+  bandwidthBoundUs,
+  denseOf,
+  judgeGoals,
+  pqBest,
+  roundSpreadNote,
+  speedup,
+} from '../lib/report/analysis';
 import { renderBenchmarks } from '../lib/report/markdown';
 import { formatRunSummary } from '../lib/report/summary';
 import type { BenchRun, ContenderSpec, KernelResult } from '../lib/results';
@@ -176,6 +183,47 @@ describe('goals on an H200 run', () => {
     expect(local).toContain('SwiftShader is a CPU implementation');
     expect(local).toContain('judged only on an H200 run');
     expect(formatRunSummary(run)).toMatch(/MISSED .*PQ d=4 k=256 vs MatMulNBits int4: 7\.00×/);
+  });
+
+  it('prints only what pqweb ships in the summary, and takes the default dense row as the baseline', () => {
+    const small = '4096x4096';
+    const binary: ContenderSpec = { engine: 'pqweb', method: 'binary' };
+    const kmeans: ContenderSpec = { engine: 'pqweb', method: 'kmeans', k: 256, bits: 8 };
+    const tuned = h200Run([
+      result(
+        small,
+        8,
+        {
+          engine: 'pqweb',
+          method: 'pq',
+          d: 4,
+          k: 256,
+          variant: 'fused',
+          isAuto: false,
+          tuning: { batchTile: 1 },
+        },
+        71,
+        80,
+      ),
+      result(small, 8, pq(4, 256), 72, 80),
+      result(small, 8, { ...binary, tuning: { binaryByteTables: true } }, 73, 80),
+      result(small, 8, binary, 74, 80),
+      result(small, 8, { ...kmeans, tuning: { centroidCopies: 16 } }, 75, 80),
+      result(small, 8, kmeans, 76, 80),
+      result(small, 8, { ...dense, batchKernel: 'vec4' }, 77, 80),
+      result(small, 8, dense, 78, 80),
+    ]);
+    const line = formatRunSummary(tuned)
+      .split('\n')
+      .find((text) => text.startsWith(`${small} b8:`));
+    // One entry per method, each the default row's time; no comparison row's time.
+    expect(line?.split(' | ').map((part) => part.replace(/ \[.*\]$/, ''))).toEqual([
+      `${small} b8: PQ4/256 72.0 µs`,
+      'bin 74.0 µs',
+      'km8 76.0 µs',
+      'dense 78.0 µs',
+    ]);
+    expect(denseOf(tuned.results)?.contender).toEqual(dense);
   });
 
   it("says how each run's pqweb wall series submitted their runs (older files: one submit per series)", () => {

@@ -3,7 +3,7 @@
  * report shows, and the issue's goals judged on an H200 run. Pure functions of the JSON.
  */
 import { floorBytes } from '../bytes';
-import type { BenchRun, KernelResult } from '../results';
+import type { BenchRun, ContenderSpec, KernelResult } from '../results';
 import { summarize } from '../stats';
 
 const MICROSECONDS_PER_SECOND = 1e6;
@@ -57,8 +57,27 @@ export function pqBest(cell: readonly KernelResult[], d: number, k: number): Ker
   return best;
 }
 
+/**
+ * Whether a contender is what pqweb ships, not a comparison row: PQ's auto variant at its defaults, k-means and
+ * binary without a tuning, dense without a batch kernel or row tile; ORT's rows are all its own.
+ */
+export function isDefaultRow(spec: ContenderSpec): boolean {
+  switch (spec.method) {
+    case 'pq':
+      return spec.isAuto;
+    case 'kmeans':
+    case 'binary':
+      return spec.tuning === undefined;
+    case 'dense':
+      return spec.batchKernel === undefined && spec.rowTile === undefined;
+    case 'matmul':
+    case 'matmulnbits':
+      return true;
+  }
+}
+
 export function denseOf(cell: readonly KernelResult[]): KernelResult | undefined {
-  return cell.find((r) => r.contender.method === 'dense' && r.contender.batchKernel === undefined);
+  return cell.find((r) => r.contender.method === 'dense' && isDefaultRow(r.contender));
 }
 
 export function nbitsOf(cell: readonly KernelResult[], accuracyLevel: number): KernelResult | undefined {

@@ -9,6 +9,7 @@ import type { BenchRun, ContenderSpec, KernelResult } from '../results';
 import {
   bandwidthBoundUs,
   denseOf,
+  isDefaultRow,
   isH200,
   judgeGoals,
   nbitsOf,
@@ -317,9 +318,9 @@ function measuredAtBatch1(
   return run.results.find((result) => {
     const other = result.contender;
     if (result.shape.name !== shape.name || result.batch !== 1 || other.method !== spec.method) return false;
-    if (other.method === 'pq' && spec.method === 'pq')
-      return other.d === spec.d && other.k === spec.k && other.isAuto;
-    if (other.method === 'kmeans' && spec.method === 'kmeans') return other.k === spec.k && !other.tuning;
+    if (!isDefaultRow(other)) return false;
+    if (other.method === 'pq' && spec.method === 'pq') return other.d === spec.d && other.k === spec.k;
+    if (other.method === 'kmeans' && spec.method === 'kmeans') return other.k === spec.k;
     if (other.method === 'matmulnbits' && spec.method === 'matmulnbits') {
       return other.accuracyLevel === spec.accuracyLevel;
     }

@@ -3,7 +3,14 @@
  * (shape, batch) the auto PQ configs, k-means, dense and ORT medians, then the goals on an H200.
  */
 import type { BenchRun, KernelResult } from '../results';
-import { bandwidthBoundUs, isH200, judgeGoals, representativeTime, statusWord } from './analysis';
+import {
+  bandwidthBoundUs,
+  isDefaultRow,
+  isH200,
+  judgeGoals,
+  representativeTime,
+  statusWord,
+} from './analysis';
 import { formatBandwidth, formatMicroseconds, formatRatio } from './format';
 
 function shortName(result: KernelResult): string {
@@ -38,10 +45,7 @@ export function formatRunSummary(run: BenchRun): string {
   }
   for (const [key, cell] of cells) {
     const parts = cell
-      .filter((result) => {
-        const spec = result.contender;
-        return spec.method === 'pq' ? spec.isAuto : spec.method !== 'kmeans' || !spec.tuning;
-      })
+      .filter((result) => isDefaultRow(result.contender))
       .map((result) => {
         const time = representativeTime(result);
         if (!time) return `${shortName(result)} ${result.check && !result.check.passed ? 'FAIL' : 'skip'}`;
