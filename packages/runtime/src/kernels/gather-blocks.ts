@@ -18,7 +18,7 @@ export interface GatherLayout {
   wordsPerRow: number;
   /** Stages of the whole layer (1 but for RQ). */
   stagesTotal: number;
-  /** Partial-sum slots of the whole layer; 1 means the gather writes y itself (bias and ReLU fused). */
+  /** Partial-sum slots of the whole layer (see `reduced` for whether the gather writes y itself instead). */
   slots: number;
   /**
    * Rows an invocation takes at a time (the banked gathers' ROWS_PER_INVOCATION; 1 elsewhere): row groups get at
@@ -33,10 +33,10 @@ export interface GatherLayout {
    */
   targetWorkgroups: number;
   /**
-   * Whether the split-K reduce follows: with several slots always, with one only where the gather must not write y
-   * itself (binary layers read as byte codes, whose reduce adds the bias). Absent: where slots > 1.
+   * Whether the split-K reduce follows (the program made a partial-sum buffer): with several slots always, with one
+   * only where the gather must not write y itself (binary layers read as byte codes, whose reduce adds the bias).
    */
-  reduced?: boolean;
+  reduced: boolean;
 }
 
 export function gatherBlock(
@@ -76,7 +76,7 @@ export function gatherBlock(
       slot_begin: block.stageGroup * geometry.chunks,
       slots,
       cols,
-      finalize: (layout.reduced ?? slots > 1) ? 0 : 1,
+      finalize: layout.reduced ? 0 : 1,
       has_bias: context.hasBias ? 1 : 0,
       relu: context.relu ? 1 : 0,
     },

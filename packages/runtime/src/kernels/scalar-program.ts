@@ -111,6 +111,7 @@ export function createScalarProgram(
       slots,
       workgroupSize,
       targetWorkgroups,
+      reduced: partials !== null,
     };
     for (const [index, block] of blockPlan.blocks.entries()) {
       const { workgroups, uniform } = gatherBlock(context, gatherLayout, block, index);
