@@ -237,6 +237,75 @@ describe('goals on an H200 run', () => {
   });
 });
 
+describe("the floor under pqweb's time (best this host allows)", () => {
+  const big = '16384x16384';
+  const shape = { rows: 16384, cols: 16384 };
+  const boundOf = (spec: ContenderSpec) => (floorBytes(bytesMoved(spec, shape, 1)) / COPY_BANDWIDTH) * 1e6;
+  const FIXED_GPU = 7;
+  const FIXED_WALL = 40;
+  const base = h200Run([
+    result(big, 1, pq(4, 256), 60, 70),
+    result(big, 1, pq(8, 16), 30, 45),
+    result(big, 1, dense, 250, 270),
+    result(big, 1, nbits(0), null, 330),
+  ]);
+  const run: BenchRun = {
+    ...base,
+    probes: {
+      ...base.probes,
+      pqwebFixed: {
+        wall: summarize([FIXED_WALL]),
+        runsPerSeries: 10,
+        roundMedians: [FIXED_GPU],
+        gpuPerRun: summarize([FIXED_GPU]),
+      },
+    },
+  };
+  const find = (text: string) => judgeGoals(run).find((verdict) => verdict.goal.includes(text));
+
+  it('adds the fixed GPU cost to the bound, and says when even that misses 2× the bound', () => {
+    const bound816 = boundOf(pq(8, 16));
+    const floor816 = FIXED_GPU + bound816;
+    const verdict = find('PQ d=8 k=16 within 2×');
+    expect(verdict?.reach).toBe(
+      `floor ${floor816.toFixed(1)} µs = ${(floor816 / bound816).toFixed(2)}× bound`,
+    );
+    // About 4.4 µs of bytes beside 7 µs of fixed cost: the floor alone is past 2× the bound.
+    expect(verdict?.outOfReach).toBe(true);
+    const bound4256 = boundOf(pq(4, 256));
+    expect((FIXED_GPU + bound4256) / bound4256).toBeLessThan(2);
+    expect(find('PQ d=4 k=256 within 2×')?.outOfReach).toBe(false);
+  });
+
+  it('takes the larger of the GPU floor and the fixed wall cost on the wall clock', () => {
+    // d=8 k=16 against MatMulNBits (wall): the floor is the 40 µs fixed wall cost, so at most 330 / 40 = 8.25× < 15×.
+    const verdict = find('PQ d=8 k=16 vs MatMulNBits');
+    expect(verdict?.reach).toBe(`at most ${(330 / FIXED_WALL).toFixed(2)}× (pqweb floor 40.0 µs, wall time)`);
+    expect(verdict?.outOfReach).toBe(true);
+    // d=4 k=256 against dense (GPU): 250 / (7 + bound) ≥ 6×, so a faster kernel could meet it.
+    const vsDense = find('PQ d=4 k=256 vs dense');
+    const best = 250 / (FIXED_GPU + boundOf(pq(4, 256)));
+    expect(vsDense?.reach).toBe(
+      `at most ${best.toFixed(2)}× (pqweb floor ${(FIXED_GPU + boundOf(pq(4, 256))).toFixed(1)} µs, gpu time)`,
+    );
+    expect(vsDense?.outOfReach).toBe(false);
+  });
+
+  it('marks only out-of-reach misses so in the report, and leaves the column empty without the probe', () => {
+    const markdown = renderBenchmarks([{ file: 'bench/results/kernels-nvidia-h200.json', run }]);
+    expect(markdown).toContain('| best this host allows |');
+    expect(markdown).toMatch(
+      /PQ d=8 k=16 vs MatMulNBits int4 \|.*\| \*\*missed\*\* \(needs [0-9.]+× more; out of reach on this host\) \|/,
+    );
+    expect(markdown).toMatch(
+      /PQ d=4 k=256 vs dense fp32 \(pqweb\) \|.*\| \*\*missed\*\* \(needs [0-9.]+× more\) \|/,
+    );
+    expect(formatRunSummary(run)).toMatch(/PQ d=8 k=16 vs MatMulNBits int4: .*out of reach on this host/);
+    expect(find('PQ d=8 k=16 vs MatMulNBits')?.outOfReach).toBe(true);
+    expect(judgeGoals(base).every((verdict) => verdict.reach === undefined)).toBe(true);
+  });
+});
+
 describe('the browser section in BENCHMARKS.md', () => {
   const run = h200Run([]);
   const e2e: E2eRun = {

@@ -30,6 +30,22 @@ export function bandwidthBoundUs(run: BenchRun, result: KernelResult): number | 
   return (floorBytes(result.bytes) / bandwidth) * MICROSECONDS_PER_SECOND;
 }
 
+/**
+ * The least time this host's clocks can show for a pqweb layer that moves `result`'s bytes: pqweb's fixed per-run
+ * cost (its dense kernel on a 1×1 layer: launch, pass and timestamps, next to no bytes) plus the bandwidth bound, and
+ * on the wall clock no less than the fixed wall cost (a submit's CPU work, which a layer's GPU work runs beside). An
+ * estimate from two measured probes, not a time any kernel was seen to take: a goal whose target lies beyond it
+ * cannot be met on this host by a faster kernel, only by a cheaper dispatch or submit. Null without the probes.
+ */
+export function floorTimeUs(run: BenchRun, result: KernelResult, clock: Clock): number | null {
+  const fixed = run.probes.pqwebFixed;
+  const fixedGpu = fixed?.gpuPerRun?.median;
+  const bound = bandwidthBoundUs(run, result);
+  if (!fixed || fixedGpu === undefined || bound === null) return null;
+  const gpuFloor = fixedGpu + bound;
+  return clock === 'gpu' ? gpuFloor : Math.max(gpuFloor, fixed.wall.median);
+}
+
 export function resultsFor(run: BenchRun, shapeName: string, batch: number): KernelResult[] {
   return run.results.filter((result) => result.shape.name === shapeName && result.batch === batch);
 }
@@ -122,10 +138,20 @@ export interface GoalVerdict {
   status: 'met' | 'missed' | 'unstable' | 'not measured';
   /** For a miss: how far off, in words ("needs 1.4× more"); for 'unstable': why it is not judged. */
   shortfall: string | null;
+  /**
+   * The best this host's clocks allow for the goal, from pqweb's floor time (floorTimeUs), in words; absent where the
+   * run has no fixed-cost probe or the goal's sides were not measured.
+   */
+  reach?: string;
+  /** True where even the floor time misses the target: no kernel can meet the goal on this host. */
+  outOfReach?: boolean;
 }
 
 /** A verdict's status cell in BENCHMARKS.md: misses and unstable verdicts in bold, with why. */
 export function statusCell(verdict: GoalVerdict): string {
+  if (verdict.status === 'missed' && verdict.outOfReach) {
+    return `**missed** (${verdict.shortfall}; out of reach on this host)`;
+  }
   if (verdict.status === 'missed' || verdict.status === 'unstable') {
     return `**${verdict.status}** (${verdict.shortfall})`;
   }
@@ -299,6 +325,11 @@ export function judgeGoals(run: BenchRun): GoalVerdict[] {
       status: factor <= 2 ? 'met' : 'missed',
       shortfall: factor <= 2 ? null : `${(factor / 2).toFixed(2)}× too slow`,
     };
+    const floor = floorTimeUs(run, result, time.clock);
+    if (floor !== null) {
+      verdict.reach = `floor ${floor.toFixed(1)} µs = ${(floor / bound).toFixed(2)}× bound`;
+      verdict.outOfReach = floor / bound > 2;
+    }
     const withinBound = ([us]: readonly number[]) => (us ?? Number.POSITIVE_INFINITY) / bound <= 2;
     verdicts.push(
       unlessSomeRoundMisses(verdict, [{ time: time.us, rounds: result.timing?.roundMedians }], withinBound),
@@ -339,6 +370,12 @@ export function judgeGoals(run: BenchRun): GoalVerdict[] {
       time: ratio.clock === 'gpu' && timing.gpuPerRun ? timing.gpuPerRun.median : timing.wall.median,
       rounds: timing.roundMedians,
     });
+    const floor = floorTimeUs(run, pq, ratio.clock);
+    if (floor !== null) {
+      const best = side(other.timing).time / floor;
+      verdict.reach = `at most ${best.toFixed(2)}× (pqweb floor ${floor.toFixed(1)} µs, ${ratio.clock} time)`;
+      verdict.outOfReach = best < target;
+    }
     const fastEnough = ([pqUs, otherUs]: readonly number[]) =>
       pqUs !== undefined && otherUs !== undefined && otherUs / pqUs >= target;
     verdicts.push(unlessSomeRoundMisses(verdict, [side(pq.timing), side(other.timing)], fastEnough));

@@ -226,11 +226,16 @@ function goalsSection(run: BenchRun): string {
     verdict.goal,
     verdict.target,
     verdict.measured,
+    verdict.reach ?? '—',
     statusCell(verdict),
   ]);
   const met = verdicts.filter((verdict) => verdict.status === 'met').length;
-  return `${met} of ${verdicts.length} met. PQ times are the *auto* variant's (what pqweb ships). ${DENSE_BASELINE_NOTE}\n\n${markdownTable(['goal', 'target', 'measured', 'status'], rows)}`;
+  return `${met} of ${verdicts.length} met. PQ times are the *auto* variant's (what pqweb ships). ${DENSE_BASELINE_NOTE} ${FLOOR_NOTE}\n\n${markdownTable(['goal', 'target', 'measured', 'best this host allows', 'status'], rows)}`;
 }
+
+/** What the goals table's "best this host allows" column is (analysis.ts floorTimeUs). */
+const FLOOR_NOTE =
+  "The column *best this host allows* puts a floor under pqweb's time: its fixed per-run cost (the dense kernel on a 1×1 layer, under Ceilings) plus the layer's bandwidth bound, on the wall clock no less than the fixed wall cost. It is an estimate from two probes, not a measured kernel; where even the floor misses a target, no faster kernel can meet that goal on this host, only a cheaper dispatch or submit (*out of reach on this host*).";
 
 /**
  * What the "vs dense" goals compare with, and why the batch-8 one flatters the PQ layer: the measurements are of

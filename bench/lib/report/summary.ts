@@ -64,7 +64,7 @@ export function formatRunSummary(run: BenchRun): string {
     lines.push('Goals:');
     for (const verdict of judgeGoals(run)) {
       lines.push(
-        `  ${statusWord(verdict)} ${verdict.goal}: ${verdict.measured} (target ${verdict.target}${verdict.shortfall ? `; ${verdict.shortfall}` : ''})`,
+        `  ${statusWord(verdict)} ${verdict.goal}: ${verdict.measured} (target ${verdict.target}${verdict.shortfall ? `; ${verdict.shortfall}` : ''}${verdict.outOfReach ? '; out of reach on this host' : ''})`,
       );
     }
   }
