@@ -437,8 +437,16 @@ fn gather_banked_fused(
   if (!has_work(work)) {
     return;
   }
+  if (NIBBLE_TABLES && !skips(ABLATE_TABLE_BUILD)) {
+    for (var half_index = local_index; half_index < nibble_table_floats(work); half_index += WORKGROUP_SIZE) {
+      let place = nibble_place(workgroup.y, half_index);
+      lut_tile[half_index] = nibble_entry(work, place);
+    }
+    workgroupBarrier();
+    expand_nibble_tables(work, local_index);
+  }
   let table_floats = GROUP_SEGMENTS * K;
-  for (var table = 0u; table < tile_tables(work) && !skips(ABLATE_TABLE_BUILD); table++) {
+  for (var table = 0u; table < tile_tables(work) && !NIBBLE_TABLES && !skips(ABLATE_TABLE_BUILD); table++) {
     for (var entry = local_index; entry < table_floats; entry += WORKGROUP_SIZE) {
       let terms = table_terms(workgroup.y, entry);
       var value = 0.0;
@@ -481,6 +489,97 @@ fn banked_tile_index(table: u32, entry: u32) -> u32 {
   return table * GROUP_SEGMENTS * K + (entry % K) * GROUP_SEGMENTS + entry / K;
 }
 
+// Pair tables from their halves (NIBBLE_TABLES). The two 256-entry tables the banked builds make from two halves —
+// k = 16 codes read in pairs (PAIRED_CODES: T[j][c] = T_2j[c mod 16] + T_2j+1[c div 16]) and binary sign tables
+// (SIGN_TABLES: the low nibble of a byte signs columns 0–3 of its 8, the high nibble columns 4–7) — repeat each
+// half's 16 values 16 times. Built entry by entry, each of the 256 entries computes both halves again: two
+// codebook dot products, or 8 sign selects. Here the workgroup first computes the 32 half values of each
+// segment of the tile into the start of the tile itself ([table][segment in group][half][16]), then every entry is
+// one add of two of them: each invocation reads its entries' halves into registers, waits at a barrier (its
+// writes overwrite halves others still read), and stores them at their banked place. The host sets it where an
+// invocation's share of the tile fits EXPANDED_ENTRIES registers (plan.ts usesNibbleTables).
+override NIBBLE_TABLES: bool = false;
+const NIBBLE_K = 16u;
+const MAX_EXPANDED_ENTRIES = 16u;
+// Tile entries per invocation: ceil(LUT_TILE_FLOATS / WORKGROUP_SIZE) ≤ MAX_EXPANDED_ENTRIES (set by the host).
+override EXPANDED_ENTRIES: u32 = 1u;
+
+// Half tables of the tile: 2 × 16 floats per segment of each of its tables.
+fn nibble_table_floats(work: Work) -> u32 {
+  return tile_tables(work) * GROUP_SEGMENTS * 2u * NIBBLE_K;
+}
+
+// Half value `half` of the tile ([table][segment in group][part][value]) of group `group`: which table, which of the
+// gather's segments, which half (0: the low nibble), which of its 16 values.
+struct NibblePlace {
+  table: u32,
+  segment: u32,
+  part: u32,
+  value: u32,
+}
+
+fn nibble_place(group: u32, half_index: u32) -> NibblePlace {
+  let pair = half_index / (2u * NIBBLE_K);
+  return NibblePlace(
+    pair / GROUP_SEGMENTS,
+    group * GROUP_SEGMENTS + pair % GROUP_SEGMENTS,
+    (half_index / NIBBLE_K) % 2u,
+    half_index % NIBBLE_K,
+  );
+}
+
+// Σ_u ±x over the D / 2 columns of a sign-table half (SIGN_TABLES), bit u of `value` giving the sign of column u;
+// x is zero past cols.
+fn sign_half_entry(work: Work, place: NibblePlace) -> f32 {
+  let x_base = (work.first_input + place.table / params.stage_count) * params.cols;
+  let first_col = place.segment * D + place.part * (D / 2u);
+  var sum = 0.0;
+  for (var u = 0u; u < D / 2u; u++) {
+    if (first_col + u < params.cols) {
+      sum += sign_corner_coordinate(place.value, u) * x[x_base + first_col + u];
+    }
+  }
+  return sum;
+}
+
+// A half value for gather_banked_fused: zero for a padding segment and for the missing second half of an odd count's
+// last pair, else the half's own table entry.
+fn nibble_entry(work: Work, place: NibblePlace) -> f32 {
+  if (place.segment >= params.segments) {
+    return 0.0;
+  }
+  if (SIGN_TABLES) {
+    return sign_half_entry(work, place);
+  }
+  let segment = 2u * place.segment + place.part;
+  if (segment >= codebook_segments()) {
+    return 0.0;
+  }
+  return fused_lut_entry(work, place.table, segment, place.value);
+}
+
+// Every entry of the tile's tables as the sum of its two halves, stored at its banked place (see NIBBLE_TABLES).
+fn expand_nibble_tables(work: Work, local_index: u32) {
+  let entries = tile_tables(work) * GROUP_SEGMENTS * K;
+  var values: array<f32, MAX_EXPANDED_ENTRIES>;
+  for (var i = 0u; i < EXPANDED_ENTRIES; i++) {
+    let entry = local_index + i * WORKGROUP_SIZE;
+    if (entry < entries) {
+      let halves = (entry / K) * 2u * NIBBLE_K;
+      let code = entry % K;
+      values[i] = lut_tile[halves + code % NIBBLE_K] + lut_tile[halves + NIBBLE_K + code / NIBBLE_K];
+    }
+  }
+  workgroupBarrier();
+  let table_floats = GROUP_SEGMENTS * K;
+  for (var i = 0u; i < EXPANDED_ENTRIES; i++) {
+    let entry = local_index + i * WORKGROUP_SIZE;
+    if (entry < entries) {
+      lut_tile[banked_tile_index(entry / table_floats, entry % table_floats)] = values[i];
+    }
+  }
+}
+
 // The same two operands as 16-byte vectors (gather_banked_fused_vec4): one load per 4 floats instead of four. The
 // host uses it when D is a multiple of 4 and cols a multiple of D, so every sub-vector of x is whole and aligned.
 // Other entry points do not use these, so sharing bindings 3 and 4 with `codebook` and `x` is allowed.
@@ -509,6 +608,29 @@ fn fused_lut_entry_vec4(work: Work, table: u32, segment: u32, centroid: u32) -> 
   return sum;
 }
 
+// nibble_entry with the vec4 loads: a sign half is one 16-byte quad of x (D = 8), a pair half the entry's own
+// fused_lut_entry_vec4.
+fn nibble_entry_vec4(work: Work, place: NibblePlace) -> f32 {
+  if (place.segment >= params.segments) {
+    return 0.0;
+  }
+  if (SIGN_TABLES) {
+    let x_quad = ((work.first_input + place.table / params.stage_count) * params.cols + place.segment * D) / 4u;
+    let corner = vec4f(
+      sign_corner_coordinate(place.value, 0u),
+      sign_corner_coordinate(place.value, 1u),
+      sign_corner_coordinate(place.value, 2u),
+      sign_corner_coordinate(place.value, 3u),
+    );
+    return dot(corner, x4[x_quad + place.part]);
+  }
+  let segment = 2u * place.segment + place.part;
+  if (segment >= codebook_segments()) {
+    return 0.0;
+  }
+  return fused_lut_entry_vec4(work, place.table, segment, place.value);
+}
+
 // gather_banked_fused with the vec4 loads. A twin rather than a shared loop: WGSL passes no functions as values,
 // and one entry point reaching both `codebook` and `codebook4` would use binding 3 twice.
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -520,8 +642,16 @@ fn gather_banked_fused_vec4(
   if (!has_work(work)) {
     return;
   }
+  if (NIBBLE_TABLES && !skips(ABLATE_TABLE_BUILD)) {
+    for (var half_index = local_index; half_index < nibble_table_floats(work); half_index += WORKGROUP_SIZE) {
+      let place = nibble_place(workgroup.y, half_index);
+      lut_tile[half_index] = nibble_entry_vec4(work, place);
+    }
+    workgroupBarrier();
+    expand_nibble_tables(work, local_index);
+  }
   let table_floats = GROUP_SEGMENTS * K;
-  for (var table = 0u; table < tile_tables(work) && !skips(ABLATE_TABLE_BUILD); table++) {
+  for (var table = 0u; table < tile_tables(work) && !NIBBLE_TABLES && !skips(ABLATE_TABLE_BUILD); table++) {
     for (var entry = local_index; entry < table_floats; entry += WORKGROUP_SIZE) {
       let terms = table_terms(workgroup.y, entry);
       var value = 0.0;

@@ -287,6 +287,14 @@ const LUT_TUNINGS: readonly LutTuning[] = [
   },
   { label: ' scalar table build', options: { vectorTableBuild: false }, variants: ['fused-banked'] },
   { label: ' unpaired codes', options: { pairCodes: false }, variants: ['fused-banked'] },
+  // Pair tables (k = 16 at batch 1) computed entry by entry instead of from their halves (pq_gather.wgsl
+  // NIBBLE_TABLES, docs/kernel-attempts.md step 43).
+  {
+    label: ' direct pair tables',
+    options: { nibbleTables: false },
+    variants: ['fused-banked'],
+    maxBatch: 1,
+  },
   {
     label: ' per-code shifts',
     options: { codeDecode: 'per-code-shifts' },
@@ -365,6 +373,8 @@ const KMEANS_TUNINGS: readonly { label: string; options: LayerExecutorOptions }[
 const BINARY_TUNINGS: readonly { label: string; options: LayerExecutorOptions }[] = [
   { label: ' bit gather', options: { binaryByteTables: false } },
   { label: ' byte tables', options: { binaryByteTables: true } },
+  // The byte tables with every entry computed from x instead of from its byte's two nibble halves (step 43).
+  { label: ' direct byte tables', options: { binaryByteTables: true, nibbleTables: false } },
 ];
 
 /** A method's rows: the defaults' (label ''), and with `tunings` the tuning rows named (all when none are named). */

@@ -31,6 +31,7 @@ export type ContenderSpec =
         constantTableOffsets?: boolean;
         codeDecode?: string;
         pairCodes?: boolean;
+        nibbleTables?: boolean;
         ablation?: string;
       };
     }
@@ -52,7 +53,7 @@ export type ContenderSpec =
       engine: 'pqweb';
       method: 'binary';
       /** Executor options of the comparison rows (absent: the defaults). */
-      tuning?: { binaryByteTables?: boolean | 'auto' };
+      tuning?: { binaryByteTables?: boolean | 'auto'; nibbleTables?: boolean };
     }
   | {
       engine: 'pqweb';

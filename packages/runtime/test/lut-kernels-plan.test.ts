@@ -27,8 +27,10 @@ import {
   interleaveCodeRows,
   LUT_BUILD_PARAMS,
   lutGeometry,
+  MAX_EXPANDED_ENTRIES,
   MAX_ROWS_PER_INVOCATION,
   MAX_WORDS_IN_FLIGHT,
+  nibbleExpandEntries,
   planCodeBlocks,
   REDUCE_PARAMS,
   rowGrouping,
@@ -94,6 +96,19 @@ describe('WGSL and TypeScript agree', () => {
     expect(pqGatherWgsl).toContain(`const ABLATE_TABLE_BUILD = ${ablations['no-table-build']}u;`);
     expect(pqGatherWgsl).toContain(`const ABLATE_ALL = ${ablations['no-work']}u;`);
     expect(pqGatherWgsl).toContain(`const MAX_ROWS_PER_INVOCATION = ${MAX_ROWS_PER_INVOCATION}u;`);
+    expect(pqGatherWgsl).toContain(`const MAX_EXPANDED_ENTRIES = ${MAX_EXPANDED_ENTRIES}u;`);
+  });
+});
+
+describe('nibbleExpandEntries', () => {
+  it("gives each invocation its share of the tile, rounded up, where it fits the kernel's register array", () => {
+    // 16 KiB tile (4096 floats): 8 entries each with 512 invocations, 16 with 256 (the WebGPU default's limit).
+    expect(nibbleExpandEntries(true, 4096, 512)).toBe(8);
+    expect(nibbleExpandEntries(true, 4096, 256)).toBe(MAX_EXPANDED_ENTRIES);
+    expect(nibbleExpandEntries(true, 1000, 256)).toBe(4);
+    // 128 invocations would each need 32: the tables are then built entry by entry.
+    expect(nibbleExpandEntries(true, 4096, 128)).toBeNull();
+    expect(nibbleExpandEntries(false, 4096, 512)).toBeNull();
   });
 });
 

@@ -264,6 +264,9 @@ function variantOptions(spec: { k: number; stages: number }): LayerExecutorOptio
     { variant: 'lut-banked', codeDecode: 'rotated-words', batchTile: 1, rowsPerInvocation: 3 },
     // One lookup per segment where k = 16 would read its codes in pairs.
     { variant: 'fused-banked', pairCodes: false },
+    // Pair tables computed entry by entry (both builds) instead of from their 16-entry halves.
+    { variant: 'fused-banked', nibbleTables: false },
+    { variant: 'fused-banked', nibbleTables: false, vectorTableBuild: false },
     // The default tile where the short-row-group rule would shrink it (these layers' row groups are all short).
     { variant: 'fused-banked', shortRowGroupTiles: false },
     { variant: 'lut-banked', shortRowGroupTiles: false },
@@ -472,6 +475,9 @@ describe.skipIf(noGpuReason)('LUT kernels vs CPU twin', () => {
         { ...byteTables, maxWorkgroupStorageBytes: 4096 },
         { ...byteTables, rowsPerInvocation: 1, targetWorkgroups: 1, workgroupSize: 32 },
         { ...byteTables, codeDecode: 'per-code-shifts' },
+        // Every sign-table entry computed from x (both builds) instead of from the 16-entry halves of its byte.
+        { ...byteTables, nibbleTables: false },
+        { ...byteTables, nibbleTables: false, vectorTableBuild: false },
         // binary_gather.wgsl: by the size rule ('auto'), asked for, or because the tile cannot hold one code
         // word's sign tables. 512 bytes: 128 floats of x per workgroup → 32 columns (one code word) per chunk at
         // batch tile 4 (split-K); words in flight 3 leaves a remainder after the last full load step.
@@ -480,7 +486,7 @@ describe.skipIf(noGpuReason)('LUT kernels vs CPU twin', () => {
         { ...byteTables, maxWorkgroupStorageBytes: 512 },
       ]);
       expect(variants).toEqual([
-        ...Array<string>(5).fill('binary-byte-tables'),
+        ...Array<string>(7).fill('binary-byte-tables'),
         ...Array<string>(3).fill('binary-tiled'),
       ]);
     });
@@ -585,6 +591,28 @@ describe.skipIf(noGpuReason)('LUT executor contracts', () => {
       expect(await compiledFor(256, { pairCodes: false })).toBe(0);
       await compiledFor(16, { pairCodes: false, maxWorkgroupStorageBytes: 2048 });
       expect(await compiledFor(16, { maxWorkgroupStorageBytes: 2048 })).toBe(0);
+    });
+  });
+
+  it('builds pair and sign tables from their halves where an invocation holds its share of the tile', async () => {
+    await withGpu(async ({ device }) => {
+      const random = seededRandom(10);
+      const compiledFor = async (k: number, options: LayerExecutorOptions): Promise<number> => {
+        const spec = { rows: 40, cols: 64, d: 4, k, stages: 1, withBias: false, relu: false };
+        const x = new Float32Array(randomFloats(64, random));
+        const before = cachedPipelineCount(device);
+        await runOnGpu(device, lutLayer(spec, random), x, 1, { variant: 'fused-banked', ...options });
+        return cachedPipelineCount(device) - before;
+      };
+      for (const k of [16, 256]) await compiledFor(k, {});
+      // The direct build of pair tables is another kernel; k = 256 builds no pair tables, so nothing changes.
+      expect(await compiledFor(16, { nibbleTables: false })).toBe(1);
+      expect(await compiledFor(256, { nibbleTables: false })).toBe(0);
+      // 32 invocations would each hold 128 of a 16 KiB tile's entries (plan.ts nibbleExpandEntries): the direct
+      // build, whether asked for or not.
+      const small = { workgroupSize: 32, maxWorkgroupStorageBytes: 16384 };
+      await compiledFor(16, small);
+      expect(await compiledFor(16, { ...small, nibbleTables: false })).toBe(0);
     });
   });
 
@@ -709,6 +737,7 @@ describe.skipIf(noGpuReason)('LUT executor contracts', () => {
         'vectorTableBuild',
         'constantTableOffsets',
         'pairCodes',
+        'nibbleTables',
         'shortRowGroupTiles',
       ] as const) {
         // A string where a switch belongs, as a JavaScript caller could pass ('false' would read as on).

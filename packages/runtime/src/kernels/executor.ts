@@ -159,6 +159,13 @@ export interface LayerExecutorOptions {
    */
   pairCodes?: boolean;
   /**
+   * Whether 'fused-banked' builds its 256-entry pair tables (k = 16 codes read in pairs) and binary sign tables from
+   * 32 half values per segment, each entry one add (pq_gather.wgsl NIBBLE_TABLES), where an invocation's share of the
+   * tile fits its registers (plan.ts nibbleExpandEntries); default true. False computes every entry from the codebook
+   * or x, to compare.
+   */
+  nibbleTables?: boolean;
+  /**
    * Whether the banked gathers take a 32 KiB tile in 1024-invocation workgroups at batch tiles above 1 (plan.ts
    * WIDE_GATHER): 'auto' (default) on large layers (usesWideGather) where the device allows it and none of
    * `workgroupSize`, `maxWorkgroupStorageBytes` and `targetWorkgroups` is set; true on every layer (GpuLimitError
@@ -560,6 +567,7 @@ export function createLayerExecutor(
   const vectorTableBuild = checkSwitchOption('vectorTableBuild', options.vectorTableBuild, true);
   const constantTableOffsets = checkSwitchOption('constantTableOffsets', options.constantTableOffsets, true);
   const pairCodes = checkSwitchOption('pairCodes', options.pairCodes, true);
+  const nibbleTables = checkSwitchOption('nibbleTables', options.nibbleTables, true);
   const binaryByteTables = checkAutoSwitchOption('binaryByteTables', options.binaryByteTables);
   // Checked with the other options, before any GPU object exists: a bad value then leaks nothing.
   const shortRowGroupTiles =
@@ -594,6 +602,7 @@ export function createLayerExecutor(
     constantTableOffsets,
     codeDecode,
     pairCodes,
+    nibbleTables,
     ablation,
     maxBindingBytes,
     tileFloatsLimit: Math.floor(workgroupStorageBytes / FLOAT_BYTES),

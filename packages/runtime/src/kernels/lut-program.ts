@@ -24,6 +24,7 @@ import {
   type LutVariant,
   lutGeometry,
   lutGroupSegments,
+  nibbleExpandEntries,
   PAIRED_CODE_BITS,
   PAIRED_TABLE_K,
   planCodeBlocks,
@@ -256,6 +257,17 @@ export function createLutProgram(
     );
   }
 
+  /** pq_gather.wgsl NIBBLE_TABLES where 'fused-banked' builds pair or sign tables and plan.ts allows it. */
+  function nibbleConstants(
+    gathered: GatheredShape,
+    tileFloats: number,
+    gatherWorkgroupSize: number,
+  ): OverrideConstants {
+    if (variant !== 'fused-banked' || !(gathered.paired || rowScales)) return {};
+    const entries = nibbleExpandEntries(context.nibbleTables, tileFloats, gatherWorkgroupSize);
+    return entries === null ? {} : { NIBBLE_TABLES: 1, EXPANDED_ENTRIES: entries };
+  }
+
   function gatherConstants(
     gathered: GatheredShape,
     geometry: GatherGeometry,
@@ -280,6 +292,7 @@ export function createLutProgram(
       ...(isFusedVariant(variant) ? { D: d } : {}),
       ...(gathered.paired ? { PAIRED_CODES: 1, CODEBOOK_K: k } : {}),
       ...(rowScales ? { SIGN_TABLES: 1 } : {}),
+      ...nibbleConstants(gathered, tileFloats, launch.workgroupSize),
       ...(isBankedVariant(variant)
         ? {
             GROUP_SEGMENTS: geometry.chunkSegments,

@@ -603,6 +603,24 @@ export const BINARY_BYTE_TABLE_MIN_FLOATS = 4 * 256;
 /** Fewest weights (rows × cols) of a binary layer that takes the byte tables under 'auto'. */
 export const BINARY_BYTE_TABLES_MIN_WEIGHTS = 2 ** 28;
 
+/** `const MAX_EXPANDED_ENTRIES` of shaders/pq_gather.wgsl (the register array of an invocation's expanded entries). */
+export const MAX_EXPANDED_ENTRIES = 16;
+
+/**
+ * Tile entries each invocation of 'fused-banked' expands from half tables (pq_gather.wgsl NIBBLE_TABLES: pair tables
+ * of k = 16 codes read in pairs, binary sign tables, each entry the sum of two of 32 half values per segment), or null
+ * where the caller turned it off or an invocation's share of the tile (`tileFloats` / `workgroupSize`, rounded up)
+ * would not fit MAX_EXPANDED_ENTRIES registers: that build then computes every entry from the codebook or x.
+ */
+export function nibbleExpandEntries(
+  enabled: boolean,
+  tileFloats: number,
+  workgroupSize: number,
+): number | null {
+  const entries = Math.ceil(tileFloats / workgroupSize);
+  return enabled && entries <= MAX_EXPANDED_ENTRIES ? entries : null;
+}
+
 /** The executor option `centroidCopies` (kmeans_gather.wgsl CENTROID_COPIES): powers of two up to the warp's 32 lanes. */
 export const CENTROID_COPY_COUNTS: readonly number[] = [1, 2, 4, 8, 16, 32];
 

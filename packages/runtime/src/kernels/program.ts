@@ -42,6 +42,8 @@ export interface ProgramContext {
   codeDecode: CodeDecode;
   /** Whether 'fused-banked' reads a k = 16 layer's 4-bit codes in pairs (pq_gather.wgsl PAIRED_CODES). */
   pairCodes: boolean;
+  /** Whether 'fused-banked' may build pair and sign tables from half tables (pq_gather.wgsl NIBBLE_TABLES). */
+  nibbleTables: boolean;
   /** A stage the PQ / RQ gathers leave out, for measuring only (GatherAblation); 'none' in use. */
   ablation: GatherAblation;
   /** Largest storage binding, bytes (device limit, or lower when the caller forces it). */
