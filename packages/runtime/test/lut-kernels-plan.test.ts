@@ -432,17 +432,28 @@ describe('usesRotatedCodeWords', () => {
 });
 
 describe('usesBinaryByteTables', () => {
-  it("reads binary layers through byte tables from 2^28 weights under 'auto', anywhere when asked, where 4 KiB fit", () => {
+  it("reads binary layers through byte tables under 'auto' from 3·2^25 weights at batch 1 and 2^24 above, anywhere when asked, where 4 KiB fit", () => {
     const tile = 4096;
-    expect(usesBinaryByteTables('auto', tile, 16384, 16384)).toBe(true);
-    expect(usesBinaryByteTables('auto', tile, 16384, 8192)).toBe(false);
-    expect(usesBinaryByteTables('auto', tile, 4096, 4096)).toBe(false);
-    expect(usesBinaryByteTables(true, tile, 1, 1)).toBe(true);
-    expect(usesBinaryByteTables(false, tile, 16384, 16384)).toBe(false);
+    const at = (rows: number, cols: number, batch: number, mode: boolean | 'auto' = 'auto', floats = tile) =>
+      usesBinaryByteTables(mode, floats, { rows, cols, batch });
+    // Batch 1: 16384², 16384×8192 and VGG's fc6 (4096×25088) take them; 8192², 4096×16384 and 4096² keep the bits.
+    expect(at(16384, 16384, 1)).toBe(true);
+    expect(at(16384, 8192, 1)).toBe(true);
+    expect(at(4096, 25088, 1)).toBe(true);
+    expect(at(8192, 8192, 1)).toBe(false);
+    expect(at(4096, 16384, 1)).toBe(false);
+    expect(at(4096, 4096, 1)).toBe(false);
+    // Batched: from 4096² (2^24 weights), not below.
+    expect(at(4096, 4096, 8)).toBe(true);
+    expect(at(8192, 8192, 2)).toBe(true);
+    expect(at(4096, 4095, 8)).toBe(false);
+    expect(at(1024, 3136, 8)).toBe(false);
+    expect(at(1, 1, 1, true)).toBe(true);
+    expect(at(16384, 16384, 8, false)).toBe(false);
     // One code word's tables (4 segments × 256 floats) or nothing.
-    expect(usesBinaryByteTables(true, 4 * 256, 1, 1)).toBe(true);
-    expect(usesBinaryByteTables(true, 4 * 256 - 1, 16384, 16384)).toBe(false);
-    expect(usesBinaryByteTables('auto', 128, 16384, 16384)).toBe(false);
+    expect(at(1, 1, 1, true, 4 * 256)).toBe(true);
+    expect(at(16384, 16384, 1, true, 4 * 256 - 1)).toBe(false);
+    expect(at(16384, 16384, 8, 'auto', 128)).toBe(false);
     expect(pqGatherWgsl).toMatch(/override SIGN_TABLES: bool = false;/);
   });
 });

@@ -493,6 +493,40 @@ describe.skipIf(noGpuReason)('LUT kernels vs CPU twin', () => {
   });
 });
 
+describe.skipIf(noGpuReason)('binary kernels by size and batch', () => {
+  it("takes the byte tables under 'auto' where plan.ts usesBinaryByteTables says, per batch", async () => {
+    await withGpu(async ({ device }) => {
+      const random = seededRandom(12);
+      // 4096² (2^24 weights): the bit gather for one input, the byte tables for a batch. 4096 × 25088 (VGG's fc6):
+      // the byte tables for both. 1024 × 3136 (the reference head's fc1): the bit gather for both.
+      const variantsOf = (rows: number, cols: number): string[] => {
+        const wordsPerRow = Math.ceil(cols / 32);
+        const words = new Uint32Array(rows * wordsPerRow).map(() => Math.floor(random() * 2 ** 32));
+        const codes = uploadWords(device, interleaveCodeRows(words, rows, wordsPerRow), 'codes');
+        const scales = uploadFloat32(device, new Float32Array(rows).fill(1), 'scales');
+        const shape: LutLayerDescriptor = {
+          method: 'binary',
+          rows,
+          cols,
+          packing: { bits: 1, codesPerRow: cols, wordsPerRow },
+          activation: 'none',
+        };
+        const executor = createLayerExecutor(device, shape, { codes, scales, bias: null });
+        try {
+          return [executor.variantAt(1), executor.variantAt(8)];
+        } finally {
+          executor.destroy();
+          codes.destroy();
+          scales.destroy();
+        }
+      };
+      expect(variantsOf(4096, 4096)).toEqual(['binary-tiled', 'binary-byte-tables']);
+      expect(variantsOf(4096, 25088)).toEqual(['binary-byte-tables', 'binary-byte-tables']);
+      expect(variantsOf(1024, 3136)).toEqual(['binary-tiled', 'binary-tiled']);
+    });
+  });
+});
+
 describe.skipIf(noGpuReason)('LUT executor contracts', () => {
   function smallPq(random: () => number): QuantizedLayer<Extract<LutLayerDescriptor, { method: 'pq' }>> {
     const layer = randomLutLayer({ rows: 13, cols: 37, d: 4, k: 16, stages: 1, withBias: true }, random);

@@ -364,13 +364,20 @@ function createProgram(
   }
   const values = requireBuffer(label, 'scales', buffers.scales, rows * FLOAT_BYTES, `rows ${rows} × 4`);
   const bits = createScalarProgram(context, layer, { codes, values });
-  if (!usesBinaryByteTables(context.binaryByteTables, context.tileFloatsLimit, rows, layer.cols)) return bits;
+  const byteTablesAt = (batch: number): boolean =>
+    usesBinaryByteTables(context.binaryByteTables, context.tileFloatsLimit, {
+      rows,
+      cols: layer.cols,
+      batch,
+    });
+  // The rule's smallest layer is the batched one's: below it no batch takes the byte tables.
+  if (!byteTablesAt(1) && !byteTablesAt(2)) return bits;
   const shape = signTableShape({ rows, cols: layer.cols, wordsPerRow });
   const bytes = createLutProgram(context, shape, { codes, rowScales: values }, 'auto');
   // The byte tables always write split-K partial sums (their reduce adds the bias), more of them than the bit
   // gather's: a batch whose partial sums would not fit one binding takes binary_gather.wgsl instead of failing.
   const fits = (batch: number): boolean => bytes.scratchBytes(batch) <= context.maxBindingBytes;
-  const programAt = (batch: number): LayerProgram => (fits(batch) ? bytes : bits);
+  const programAt = (batch: number): LayerProgram => (byteTablesAt(batch) && fits(batch) ? bytes : bits);
   return {
     variantAt: (batch) => programAt(batch).variantAt(batch),
     scratchBytes: (batch) => programAt(batch).scratchBytes(batch),

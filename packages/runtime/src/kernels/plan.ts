@@ -581,27 +581,33 @@ export function scalarWordsInFlight(batchTile: number, bits: number): number {
 }
 
 /**
- * Whether a binary layer runs as byte codes through sign tables (pq_gather.wgsl SIGN_TABLES): never where the tile
- * (`tileFloatsLimit` floats) cannot hold one code word's group, 4 segments × 256 entries (4 KiB; every WebGPU device
- * allows 16 KiB, a caller's smaller budget may not); otherwise as the caller says, and under 'auto' from
- * BINARY_BYTE_TABLES_MIN_WEIGHTS weights. H200 (docs/kernel-attempts.md, step 42), against binary_gather.wgsl in one
- * run: 16384², batch 1, 45.3 against 60.2 µs, batch 8 147 against 291 µs; 4096², batch 1, 18.2 against 15.8 µs
- * (slower: each workgroup builds 4096 table entries for a short row group), batch 8 29.7 against 31.3 µs. Sizes in
- * between were not timed, so 'auto' keeps the bit gather below the size that was.
+ * Whether a binary layer runs a batch of `batch` inputs as byte codes through sign tables (pq_gather.wgsl SIGN_TABLES):
+ * never where the tile (`tileFloatsLimit` floats) cannot hold one code word's group, 4 segments × 256 entries (4 KiB;
+ * every WebGPU device allows 16 KiB, a caller's smaller budget may not); otherwise as the caller says, and under 'auto'
+ * from BINARY_BYTE_TABLES_MIN_WEIGHTS weights, which depend on whether the batch is one input. H200, sign tables
+ * built from their nibble halves (docs/kernel-attempts.md, step 43), against binary_gather.wgsl in one run: at batch 8
+ * they won at every size timed, from 4096² (24.7 against 31.2 µs) to 16384² (137 against 291 µs); at batch 1 they lost
+ * up to 2^26 weights (4096² 17.3 against 15.7 µs, 8192² 31.4 against 24.9, 4096×16384 26.0 against 25.1) and won from
+ * 2^26.6 (4096×25088, VGG's fc6: 30.5 against 33.4 µs; 16384×8192 33.7 against 36.9; 16384² 42.8 against 60.2).
+ * Below 2^24 nothing was timed, so 'auto' keeps the bit gather there.
  */
 export function usesBinaryByteTables(
   mode: boolean | 'auto',
   tileFloatsLimit: number,
-  rows: number,
-  cols: number,
+  shape: { rows: number; cols: number; batch: number },
 ): boolean {
   if (mode === false || tileFloatsLimit < BINARY_BYTE_TABLE_MIN_FLOATS) return false;
-  return mode === true || rows * cols >= BINARY_BYTE_TABLES_MIN_WEIGHTS;
+  const minWeights =
+    shape.batch === 1 ? BINARY_BYTE_TABLES_MIN_WEIGHTS.oneInput : BINARY_BYTE_TABLES_MIN_WEIGHTS.batched;
+  return mode === true || shape.rows * shape.cols >= minWeights;
 }
 /** One code word's sign tables: 4 byte codes per word × 256 entries. */
 export const BINARY_BYTE_TABLE_MIN_FLOATS = 4 * 256;
-/** Fewest weights (rows × cols) of a binary layer that takes the byte tables under 'auto'. */
-export const BINARY_BYTE_TABLES_MIN_WEIGHTS = 2 ** 28;
+/**
+ * Fewest weights (rows × cols) of a binary layer that takes the byte tables under 'auto', at batch 1 and above:
+ * 3 · 2^25 lies between the 2^26 that lost at batch 1 and the 2^26.6 that won (usesBinaryByteTables).
+ */
+export const BINARY_BYTE_TABLES_MIN_WEIGHTS = { oneInput: 3 * 2 ** 25, batched: 2 ** 24 } as const;
 
 /** `const MAX_EXPANDED_ENTRIES` of shaders/pq_gather.wgsl (the register array of an invocation's expanded entries). */
 export const MAX_EXPANDED_ENTRIES = 16;
