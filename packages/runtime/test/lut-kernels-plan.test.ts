@@ -114,26 +114,38 @@ describe('nibbleExpandEntries', () => {
 
 describe('chooseLutVariant', () => {
   const tileFloats = 4096;
-  it('fuses when one input’s whole LUT fits the tile', () => {
+  it('takes a banked variant for 4-bit and wider codes at every size', () => {
+    // Small layers whose whole LUT fits the tile, or with few lookups, too (docs/kernel-attempts.md, step 44).
     const fits = { rows: 100_000, cols: 64, segments: 16, stages: 1, k: 256, d: 4 };
-    expect(chooseLutVariant(fits, tileFloats)).toBe('fused');
+    expect(chooseLutVariant(fits, tileFloats)).toBe('fused-banked');
     const fitsRq = { rows: 10, cols: 32, segments: 8, stages: 2, k: 256, d: 4 };
+    expect(chooseLutVariant(fitsRq, tileFloats)).toBe('fused-banked');
+    const head = { rows: 10, cols: 512, segments: 64, stages: 1, k: 256, d: 8 };
+    expect(chooseLutVariant(head, tileFloats)).toBe('fused-banked');
+    expect(
+      chooseLutVariant({ rows: 512, cols: 1024, segments: 256, stages: 1, k: 16, d: 4 }, tileFloats),
+    ).toBe('fused-banked');
+  });
+  it('fuses codes narrower than 4 bits when one input’s whole LUT fits the tile', () => {
+    const fits = { rows: 100_000, cols: 64, segments: 16, stages: 1, k: 8, d: 4 };
+    expect(chooseLutVariant(fits, tileFloats)).toBe('fused');
+    const fitsRq = { rows: 10, cols: 32, segments: 8, stages: 2, k: 4, d: 4 };
     expect(chooseLutVariant(fitsRq, tileFloats)).toBe('fused');
   });
-  it('gathers from the storage LUT on small layers and tiles with split-K on large ones', () => {
-    const small = { rows: 10, cols: 4096, segments: 1024, stages: 1, k: 256, d: 4 };
+  it('gathers narrow codes from the storage LUT on small layers and tiles with split-K on large ones', () => {
+    const small = { rows: 10, cols: 4096, segments: 1024, stages: 1, k: 8, d: 4 };
     expect(chooseLutVariant(small, tileFloats)).toBe('lut-global');
     const lookupsAtLimit = {
       rows: SMALL_LAYER_LOOKUPS / 1024,
       cols: 4096,
       segments: 1024,
       stages: 1,
-      k: 16,
+      k: 8,
       d: 4,
     };
     expect(chooseLutVariant(lookupsAtLimit, tileFloats)).toBe('lut-global');
     expect(chooseLutVariant({ ...lookupsAtLimit, rows: lookupsAtLimit.rows + 1 }, tileFloats)).toBe(
-      'fused-banked',
+      'lut-tiled-splitk',
     );
     // 4-bit and wider codes (k ≥ 16) take the bank-conflict-free tile, built in the gather for d ≤ 4, and for
     // d = 8 where 16-byte loads can build it (d divides cols); narrower codes the plain tile.

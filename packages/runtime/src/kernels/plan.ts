@@ -47,9 +47,10 @@ export type ScalarVariant = 'kmeans-tiled' | 'binary-tiled';
 export type ExecutorVariant = LutVariant | ScalarVariant | 'binary-byte-tables';
 
 /**
- * Layers with at most this many code lookups (rows × stages × segments) run 'lut-global': a few workgroups do
- * all the work, so the split-K reduction pass would cost more than it saves (a pass costs ≈3.6 µs on an
- * H200 through Dawn, shared/paper.md) and the storage LUT stays in cache.
+ * Layers of codes narrower than 4 bits (k < BANKED_MIN_K) with at most this many code lookups (rows × stages ×
+ * segments) run 'lut-global': a few workgroups do all the work, so the split-K reduction pass would cost more than it
+ * saves (a pass costs ≈3.6 µs on an H200 through Dawn, shared/paper.md) and the storage LUT stays in cache. For wider
+ * codes the banked gathers were faster on every small layer timed (chooseLutVariant).
  */
 export const SMALL_LAYER_LOOKUPS = 1 << 16;
 
@@ -74,30 +75,38 @@ export function defaultTargetWorkgroups(variant: LutVariant): number {
 
 /**
  * The rule behind variant 'auto' for PQ / RQ layers, from the layer shape alone:
- * 1. a whole stage-set of LUT rows for one input fits the workgroup tile (stages·segments·k floats) → 'fused':
- *    one pass, no LUT buffer, and the per-workgroup rebuild of such a small table is cheap;
- * 2. else a small layer (≤ SMALL_LAYER_LOOKUPS lookups) → 'lut-global';
- * 3. else, with 4-bit or wider codes (k ≥ BANKED_MIN_K), a banked variant: 32 random codes into one 256-entry
- *    table cost ~4 workgroup-memory cycles per lookup in the tiled layout (docs/kernel-attempts.md, step 8:
+ * 1. with 4-bit or wider codes (k ≥ BANKED_MIN_K), a banked variant at every size: 32 random codes into one
+ *    256-entry table cost ~4 workgroup-memory cycles per lookup in the tiled layout (docs/kernel-attempts.md, step 8:
  *    16384², batch 1, d=4 k=256 78 against 108 µs on the H200), and since the banked lookups' table offsets are
  *    pipeline constants (step 19) 4-bit codes gain too (fused-banked against lut-tiled-splitk, 16384²: d=4 k=16
  *    49.1 against 50.9 µs at batch 1, 172.8 against 182.3 at batch 8; d=8 k=16 33.6 against 34.3 and 95.3 against
  *    106.7): 'fused-banked' for d ≤ FUSED_BANKED_MAX_D (no LUT pass: 69 µs, step 11), and up to
  *    FUSED_BANKED_VEC4_MAX_D where the tile is built from 16-byte loads (canBuildTableWithVec4; d=8 k=256 48.5
  *    against 54.6 µs with scalar loads, step 16), 'lut-banked' for longer sub-vectors (the fused tile reads d
- *    floats of codebook per entry: d=8 k=256 with scalar loads 55 against 51 µs, step 11);
- * 4. else (k < 16) → 'lut-tiled-splitk'.
+ *    floats of codebook per entry: d=8 k=256 with scalar loads 55 against 51 µs, step 11). Small layers too (step
+ *    44): from 10×512 to 1024×1024 at batch 1 'fused-banked' was the fastest variant in 23 of 24 cells on the H200,
+ *    where 'fused' (whole LUT in the tile, one dispatch) and 'lut-global' used to run (512×1024: d=4 k=16 10.9
+ *    against 17.8 µs, d=8 k=256 13.2 against 23.7; 64×1024 d=4 k=256 12.6 against 34.5). At batch 8 it beat
+ *    'lut-global' 2.7–5× (512×1024 d=8 k=256 15.5 against 44.4 µs) and lost to 'fused' on d=4 k=16 layers of 64 rows
+ *    or more, by up to 5.6 µs (1024²: 23.6 against 18.0), and on 1024² d=8 k=16 by 0.6 µs;
+ * 2. else (k < 16, codes of 1–3 bits) a whole stage-set of LUT rows for one input that fits the workgroup tile
+ *    (stages·segments·k floats) → 'fused': one pass, no LUT buffer, and the per-workgroup rebuild of such a small
+ *    table is cheap;
+ * 3. else a small layer (≤ SMALL_LAYER_LOOKUPS lookups) → 'lut-global';
+ * 4. else → 'lut-tiled-splitk'.
  */
 export function chooseLutVariant(
   shape: { rows: number; cols: number; segments: number; stages: number; k: number; d: number },
   tileFloats: number,
 ): LutVariant {
   const { rows, cols, segments, stages, k, d } = shape;
+  if (k >= BANKED_MIN_K) {
+    const fused = d <= FUSED_BANKED_MAX_D || (d <= FUSED_BANKED_VEC4_MAX_D && canBuildTableWithVec4(d, cols));
+    return fused ? 'fused-banked' : 'lut-banked';
+  }
   if (stages * segments * k <= tileFloats) return 'fused';
   if (rows * stages * segments <= SMALL_LAYER_LOOKUPS) return 'lut-global';
-  if (k < BANKED_MIN_K) return 'lut-tiled-splitk';
-  const fused = d <= FUSED_BANKED_MAX_D || (d <= FUSED_BANKED_VEC4_MAX_D && canBuildTableWithVec4(d, cols));
-  return fused ? 'fused-banked' : 'lut-banked';
+  return 'lut-tiled-splitk';
 }
 
 /** Longest sub-vector for which the 'auto' rule builds the banked tile inside the gather ('fused-banked'). */
@@ -139,7 +148,7 @@ const PAIRED_SOURCE_K = 16;
 export const PAIRED_TABLE_K = PAIRED_SOURCE_K * PAIRED_SOURCE_K;
 export const PAIRED_CODE_BITS = 8;
 
-/** From this many centroids (4-bit codes) on, the 'auto' rule picks a banked variant over 'lut-tiled-splitk'. */
+/** From this many centroids (4-bit codes) on, the 'auto' rule picks a banked variant (chooseLutVariant). */
 export const BANKED_MIN_K = 16;
 
 /**
