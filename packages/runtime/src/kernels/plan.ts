@@ -86,9 +86,9 @@ export function defaultTargetWorkgroups(variant: LutVariant): number {
  *    floats of codebook per entry: d=8 k=256 with scalar loads 55 against 51 µs, step 11). Small layers too (step
  *    44): from 10×512 to 1024×1024 at batch 1 'fused-banked' was the fastest variant in 23 of 24 cells on the H200,
  *    where 'fused' (whole LUT in the tile, one dispatch) and 'lut-global' used to run (512×1024: d=4 k=16 10.9
- *    against 17.8 µs, d=8 k=256 13.2 against 23.7; 64×1024 d=4 k=256 12.6 against 34.5). At batch 8 it beat
- *    'lut-global' 2.7–5× (512×1024 d=8 k=256 15.5 against 44.4 µs) and lost to 'fused' on d=4 k=16 layers of 64 rows
- *    or more, by up to 5.6 µs (1024²: 23.6 against 18.0), and on 1024² d=8 k=16 by 0.6 µs;
+ *    against 17.8 µs, d=8 k=256 13.2 against 23.7; 64×1024 d=4 k=256 12.6 against 34.5). At batch 8, against the
+ *    old choice, it was 2.7–4.8× faster than 'lut-global' (512×1024 d=8 k=256 15.5 against 44.4 µs) and slower than
+ *    'fused' on k = 16 layers whose LUT fits the tile, by up to 5.6 µs (1024² d=4 k=16: 23.6 against 18.0);
  * 2. else (k < 16, codes of 1–3 bits) a whole stage-set of LUT rows for one input that fits the workgroup tile
  *    (stages·segments·k floats) → 'fused': one pass, no LUT buffer, and the per-workgroup rebuild of such a small
  *    table is cheap;
