@@ -497,7 +497,7 @@ fn banked_tile_index(table: u32, entry: u32) -> u32 {
 // segment of the tile into the start of the tile itself ([table][segment in group][half][16]), then every entry is
 // one add of two of them: each invocation reads its entries' halves into registers, waits at a barrier (its
 // writes overwrite halves others still read), and stores them at their banked place. The host sets it where an
-// invocation's share of the tile fits EXPANDED_ENTRIES registers (plan.ts usesNibbleTables).
+// invocation's share of the tile fits EXPANDED_ENTRIES registers (plan.ts nibbleExpandEntries).
 override NIBBLE_TABLES: bool = false;
 const NIBBLE_K = 16u;
 const MAX_EXPANDED_ENTRIES = 16u;
@@ -509,8 +509,8 @@ fn nibble_table_floats(work: Work) -> u32 {
   return tile_tables(work) * GROUP_SEGMENTS * 2u * NIBBLE_K;
 }
 
-// Half value `half` of the tile ([table][segment in group][part][value]) of group `group`: which table, which of the
-// gather's segments, which half (0: the low nibble), which of its 16 values.
+// Where half value `half_index` of group `group`'s tile ([table][segment in group][part][value]) belongs: which table,
+// which of the gather's segments, which half (0: the low nibble), which of its 16 values.
 struct NibblePlace {
   table: u32,
   segment: u32,
