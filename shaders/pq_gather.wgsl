@@ -442,7 +442,6 @@ fn gather_banked_fused(
       let place = nibble_place(workgroup.y, half_index);
       lut_tile[half_index] = nibble_entry(work, place);
     }
-    workgroupBarrier();
     expand_nibble_tables(work, local_index);
   }
   let table_floats = GROUP_SEGMENTS * K;
@@ -559,7 +558,9 @@ fn nibble_entry(work: Work, place: NibblePlace) -> f32 {
 }
 
 // Every entry of the tile's tables as the sum of its two halves, stored at its banked place (see NIBBLE_TABLES).
+// Called once the workgroup has written its halves: it waits for all of them first.
 fn expand_nibble_tables(work: Work, local_index: u32) {
+  workgroupBarrier();
   let entries = tile_tables(work) * GROUP_SEGMENTS * K;
   var values: array<f32, MAX_EXPANDED_ENTRIES>;
   for (var i = 0u; i < EXPANDED_ENTRIES; i++) {
@@ -647,7 +648,6 @@ fn gather_banked_fused_vec4(
       let place = nibble_place(workgroup.y, half_index);
       lut_tile[half_index] = nibble_entry_vec4(work, place);
     }
-    workgroupBarrier();
     expand_nibble_tables(work, local_index);
   }
   let table_floats = GROUP_SEGMENTS * K;

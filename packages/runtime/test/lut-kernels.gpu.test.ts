@@ -647,6 +647,22 @@ describe.skipIf(noGpuReason)('LUT executor contracts', () => {
       const small = { workgroupSize: 32, maxWorkgroupStorageBytes: 16384 };
       await compiledFor(16, small);
       expect(await compiledFor(16, { ...small, nibbleTables: false })).toBe(0);
+      // Binary sign tables the same way: the direct build is another kernel.
+      const binaryCompiled = async (options: LayerExecutorOptions): Promise<number> => {
+        const layer = randomBinaryLayer({ rows: 40, cols: 64, withBias: false }, random);
+        const quantized: AnyLayer = {
+          ...layer,
+          shape: { method: 'binary', ...layer.shape, activation: 'none' },
+        };
+        const before = cachedPipelineCount(device);
+        await runOnGpu(device, quantized, new Float32Array(randomFloats(64, random)), 1, {
+          binaryByteTables: true,
+          ...options,
+        });
+        return cachedPipelineCount(device) - before;
+      };
+      await binaryCompiled({});
+      expect(await binaryCompiled({ nibbleTables: false })).toBe(1);
     });
   });
 
