@@ -111,6 +111,12 @@ interface Entry {
   rotation: { nextIndex: number };
 }
 
+/** A pqweb contender's spec at `batch`: isAuto says whether 'auto' runs it at that batch. */
+function specAtBatch(contender: PqwebContender, batch: number): ContenderSpec {
+  const { spec, isAutoAt } = contender;
+  return spec.method === 'pq' && isAutoAt ? { ...spec, isAuto: isAutoAt(batch) } : spec;
+}
+
 function baseResult(
   shape: LayerShape,
   batch: number,
@@ -378,7 +384,7 @@ async function benchBatch(
 
   for (const contender of timedPqweb) {
     const entry: Entry = {
-      result: baseResult(shape, batch, contender.id, contender.spec, contender.copies),
+      result: baseResult(shape, batch, contender.id, specAtBatch(contender, batch), contender.copies),
       timer: null,
       rounds: [],
       rotation: { nextIndex: 0 },

@@ -58,6 +58,8 @@ export interface PqwebContender {
   ): void;
   /** CPU reference on rows `rows`: [batch][rows.length]. */
   reference(x: Float32Array, batch: number, rows: readonly number[]): Float32Array;
+  /** Whether the contender is what 'auto' runs at `batch` (spec.isAuto is batch 1's); spec.isAuto when absent. */
+  readonly isAutoAt?: (batch: number) => boolean;
   /** Smallest batch the contender is timed at (a tuning that changes nothing below it); 1 when absent. */
   readonly minBatch?: number;
   /** Largest batch the contender is timed at (a tuning that changes nothing above it); none when absent. */
@@ -561,9 +563,9 @@ export function createPqwebLayers(
     );
     const copies = weightCopies(pqWeightBytes(shape, d, k));
     const gpu = uploadCopies(copies, name, gpuWords, codebook, bias);
+    // What 'auto' runs at each batch (the variant can change above batch 1): kept until the set is destroyed.
     const probe = createLayerExecutor(device, layer, gpu[0], { variant: 'auto' });
-    const autoVariant = probe.variant;
-    probe.destroy();
+    executors.push(probe);
     const reference = referenceOnRows(pqForward, layer, words, codebook, bias);
     for (const variant of LUT_VARIANT_LIST) {
       for (const tuning of lutTunings) {
@@ -576,9 +578,10 @@ export function createPqwebLayers(
           d,
           k,
           variant,
-          isAuto: !tuning.label && variant === autoVariant,
+          isAuto: !tuning.label && variant === probe.variant,
           tuning: tuning.options,
         };
+        const isAutoAt = (batch: number): boolean => !tuning.label && variant === probe.variantAt(batch);
         const id = `${pqContenderId(d, k, variant)}${tuning.label}`;
         const contender = {
           id,
@@ -586,6 +589,7 @@ export function createPqwebLayers(
           copies,
           referenceKey: name,
           reference,
+          isAutoAt,
           minBatch: tuning.minBatch,
           maxBatch: tuning.maxBatch,
           unchecked: tuning.unchecked,

@@ -16,11 +16,13 @@ import {
   BANKED_BATCH_TILE,
   BANKED_TARGET_WORKGROUPS,
   bankedRowsPerInvocation,
+  batchedLutVariant,
   CODE_ROW_TILE,
   COPIED_CENTROIDS,
   canBuildTableWithVec4,
   chooseLutVariant,
   defaultTargetWorkgroups,
+  FUSED_BATCHED_MIN_ROWS,
   GATHER_BATCH_TILE,
   GATHER_PARAMS,
   gpuStageWords,
@@ -97,6 +99,23 @@ describe('WGSL and TypeScript agree', () => {
     expect(pqGatherWgsl).toContain(`const ABLATE_ALL = ${ablations['no-work']}u;`);
     expect(pqGatherWgsl).toContain(`const MAX_ROWS_PER_INVOCATION = ${MAX_ROWS_PER_INVOCATION}u;`);
     expect(pqGatherWgsl).toContain(`const MAX_EXPANDED_ENTRIES = ${MAX_EXPANDED_ENTRIES}u;`);
+  });
+});
+
+describe('batchedLutVariant', () => {
+  it("runs k = 16 layers with d ≤ 4 and enough rows 'fused' above batch 1 where one input's LUT fits the tile", () => {
+    const tile = 4096;
+    const shape = { rows: FUSED_BATCHED_MIN_ROWS, segments: 256, stages: 1, k: 16, d: 4 };
+    expect(batchedLutVariant(shape, tile)).toBe('fused');
+    expect(batchedLutVariant({ ...shape, d: 2 }, tile)).toBe('fused');
+    expect(batchedLutVariant({ ...shape, rows: FUSED_BATCHED_MIN_ROWS - 1 }, tile)).toBeNull();
+    expect(batchedLutVariant({ ...shape, d: 8 }, tile)).toBeNull();
+    expect(batchedLutVariant({ ...shape, k: 256, segments: 16 }, tile)).toBeNull();
+    expect(batchedLutVariant({ ...shape, k: 4 }, tile)).toBeNull();
+    // One float past the tile: the LUT of one input must fit whole.
+    expect(batchedLutVariant({ ...shape, segments: 257 }, tile)).toBeNull();
+    expect(batchedLutVariant({ ...shape, segments: 128, stages: 2 }, tile)).toBe('fused');
+    expect(batchedLutVariant({ ...shape, segments: 128, stages: 3 }, tile)).toBeNull();
   });
 });
 

@@ -527,6 +527,31 @@ describe.skipIf(noGpuReason)('binary kernels by size and batch', () => {
   });
 });
 
+describe.skipIf(noGpuReason)('PQ kernels by batch', () => {
+  it("runs 'fused' above batch 1 where plan.ts batchedLutVariant says, 'fused-banked' at batch 1", async () => {
+    await withGpu(async ({ device }) => {
+      const random = seededRandom(46);
+      const runs = async (spec: { rows: number; cols: number; d: number; k: number }, batches: number[]) => {
+        const layer = lutLayer({ ...spec, stages: 1, withBias: true, relu: false }, random);
+        const variants: string[] = [];
+        for (const batch of batches)
+          variants.push(...(await expectMatches(device, layer, batch, random, [{}])));
+        return variants;
+      };
+      // 4-bit codes, d = 4, 256 rows, one input's LUT (64 segments × 16) inside the default 16 KiB tile.
+      expect(await runs({ rows: 256, cols: 256, d: 4, k: 16 }, [1, 2, 5])).toEqual([
+        'fused-banked',
+        'fused',
+        'fused',
+      ]);
+      // Too few rows, d = 8, k = 256: the banked gather at every batch.
+      expect(await runs({ rows: 200, cols: 256, d: 4, k: 16 }, [3])).toEqual(['fused-banked']);
+      expect(await runs({ rows: 256, cols: 256, d: 8, k: 16 }, [3])).toEqual(['fused-banked']);
+      expect(await runs({ rows: 256, cols: 64, d: 4, k: 256 }, [3])).toEqual(['fused-banked']);
+    });
+  });
+});
+
 describe.skipIf(noGpuReason)('LUT executor contracts', () => {
   function smallPq(random: () => number): QuantizedLayer<Extract<LutLayerDescriptor, { method: 'pq' }>> {
     const layer = randomLutLayer({ rows: 13, cols: 37, d: 4, k: 16, stages: 1, withBias: true }, random);

@@ -1,6 +1,6 @@
 /**
  * One entry point for running a quantized dense layer on the GPU from its codes:
- * `createLayerExecutor(device, layer, buffers, options)` picks the kernels (PQ / RQ: a LUT variant by shape
+ * `createLayerExecutor(device, layer, buffers, options)` picks the kernels (PQ / RQ: a LUT variant by shape and batch
  * rule or by `options.variant`; k-means: its one kernel; binary: the bit gather, or on large layers its sign bits
  * read a byte at a time through the banked LUT gather, `binaryByteTables`), checks shapes and device limits up
  * front, and returns an executor that encodes y = relu?(W x + b) for a batch into a command encoder.
@@ -23,6 +23,7 @@ import { CODE_ROW_TILE, codeRowTiles, gpuCodeWords } from './code-layout';
 import { createLutProgram, signTableShape } from './lut-program';
 import { GATHER_BATCH_TILE } from './params';
 import {
+  batchedLutVariant,
   CENTROID_COPY_COUNTS,
   CODE_DECODES,
   COPIED_CENTROIDS,
@@ -79,7 +80,11 @@ export interface LayerGpuBuffers {
 }
 
 export interface LayerExecutorOptions {
-  /** PQ / RQ kernel variant; 'auto' (default) applies chooseLutVariant's shape rule. Other methods take 'auto'. */
+  /**
+   * PQ / RQ kernel variant; 'auto' (default) applies chooseLutVariant's shape rule, and above batch 1
+   * batchedLutVariant's where it names another variant (`variantAt` tells which a batch runs). Other methods take
+   * 'auto'.
+   */
   variant?: LutVariant | 'auto';
   /**
    * Invocations per workgroup; default min(DEFAULT_LUT_WORKGROUP_SIZE, device limit) for PQ / RQ layers and
@@ -338,7 +343,11 @@ function createProgram(
       stages * segments * k * d * FLOAT_BYTES,
       `stages ${stages} × segments ${segments} × k ${k} × d ${d} × 4`,
     );
-    return createLutProgram(context, shape, { codes, codebook }, variant);
+    const program = createLutProgram(context, shape, { codes, codebook }, variant);
+    const batched = variant === 'auto' ? batchedLutVariant(shape, context.tileFloatsLimit) : null;
+    if (batched === null || batched === program.variantAt(1)) return program;
+    const batchedProgram = createLutProgram(context, shape, { codes, codebook }, batched);
+    return programByBatch((batch) => (batch === 1 ? program : batchedProgram));
   }
   if (variant !== 'auto') {
     throw new KernelInputError(
@@ -377,7 +386,11 @@ function createProgram(
   // The byte tables always write split-K partial sums (their reduce adds the bias), more of them than the bit
   // gather's: a batch whose partial sums would not fit one binding takes binary_gather.wgsl instead of failing.
   const fits = (batch: number): boolean => bytes.scratchBytes(batch) <= context.maxBindingBytes;
-  const programAt = (batch: number): LayerProgram => (byteTablesAt(batch) && fits(batch) ? bytes : bits);
+  return programByBatch((batch) => (byteTablesAt(batch) && fits(batch) ? bytes : bits));
+}
+
+/** A program that runs, for each batch size, the program `programAt` picks for it. */
+function programByBatch(programAt: (batch: number) => LayerProgram): LayerProgram {
   return {
     variantAt: (batch) => programAt(batch).variantAt(batch),
     scratchBytes: (batch) => programAt(batch).scratchBytes(batch),

@@ -109,6 +109,29 @@ export function chooseLutVariant(
   return 'lut-tiled-splitk';
 }
 
+/** Fewest rows of a layer that batchedLutVariant sends to 'fused' at batches above 1. */
+export const FUSED_BATCHED_MIN_ROWS = 256;
+
+/**
+ * The variant 'auto' runs at batches above 1 where it is not chooseLutVariant's (the batch-1 rule): 'fused' for
+ * k = 16 layers with d ≤ 4 and at least FUSED_BATCHED_MIN_ROWS rows whose whole LUT for one input fits the tile;
+ * null elsewhere. There 'fused' reads each code word once for up to GATHER_BATCH_TILE inputs from a table it builds
+ * once per workgroup, where 'fused-banked' (batch tile 2, and without the pair tables above batch 1) reads the codes
+ * twice as often. H200, batches 2, 4 and 8 (docs/kernel-attempts.md, step 46): d=4 k=16 at 256×1024 16.9 against
+ * 18.4–18.5 µs, 512×1024 (the reference head's fc2) 18.4–18.7 against 21.1–21.2, 1024² 18.4–18.7 against 23.9–24.1;
+ * but 10×512 16.0 against 14.0 at batches 4 and 8, and d = 8 (half the codes per row) 19.4–21.2 against 15.4–21.5
+ * at batches 4 and 8.
+ */
+export function batchedLutVariant(
+  shape: { rows: number; segments: number; stages: number; k: number; d: number },
+  tileFloats: number,
+): LutVariant | null {
+  const { rows, segments, stages, k, d } = shape;
+  const fourBitCodes = k === 16;
+  const fits = stages * segments * k <= tileFloats;
+  return fourBitCodes && d <= FUSED_BANKED_MAX_D && rows >= FUSED_BATCHED_MIN_ROWS && fits ? 'fused' : null;
+}
+
 /** Longest sub-vector for which the 'auto' rule builds the banked tile inside the gather ('fused-banked'). */
 export const FUSED_BANKED_MAX_D = 4;
 
