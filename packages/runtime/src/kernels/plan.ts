@@ -104,7 +104,7 @@ export function chooseLutVariant(
     const fused = d <= FUSED_BANKED_MAX_D || (d <= FUSED_BANKED_VEC4_MAX_D && canBuildTableWithVec4(d, cols));
     return fused ? 'fused-banked' : 'lut-banked';
   }
-  if (stages * segments * k <= tileFloats) return 'fused';
+  if (wholeLutFits(shape, tileFloats)) return 'fused';
   if (rows * stages * segments <= SMALL_LAYER_LOOKUPS) return 'lut-global';
   return 'lut-tiled-splitk';
 }
@@ -126,10 +126,15 @@ export function batchedLutVariant(
   shape: { rows: number; segments: number; stages: number; k: number; d: number },
   tileFloats: number,
 ): LutVariant | null {
-  const { rows, segments, stages, k, d } = shape;
+  const { rows, k, d } = shape;
   const fourBitCodes = k === 16;
-  const fits = stages * segments * k <= tileFloats;
+  const fits = wholeLutFits(shape, tileFloats);
   return fourBitCodes && d <= FUSED_BANKED_MAX_D && rows >= FUSED_BATCHED_MIN_ROWS && fits ? 'fused' : null;
+}
+
+/** Whether one input's whole LUT (stages · segments · k floats) fits a tile of `tileFloats`: what 'fused' needs. */
+function wholeLutFits(shape: { segments: number; stages: number; k: number }, tileFloats: number): boolean {
+  return shape.stages * shape.segments * shape.k <= tileFloats;
 }
 
 /** Longest sub-vector for which the 'auto' rule builds the banked tile inside the gather ('fused-banked'). */
