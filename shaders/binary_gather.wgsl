@@ -11,7 +11,7 @@
 const SIGN_BIT = 0x80000000u;
 
 fn add_word(sums: ptr<function, array<f32, BATCH_TILE>>, word: u32, first_quad: u32) {
-  let chunk_quads = params.chunk_segments / 4u;
+  let chunk_quads = layer_params().chunk_segments / 4u;
   // Bit j clear flips the sign of x_j: move the complement of bit j to the float's sign bit.
   let flips = ~word;
   for (var q = 0u; q < QUADS_PER_WORD; q++) {

@@ -50,6 +50,44 @@ override WORKGROUP_SIZE: u32 = 128u;
 
 @group(0) @binding(0) var<uniform> params: GatherParams;
 
+// The uniform's values as pipeline constants, where the host sets SPECIALIZED_PARAMS (one pipeline per layer, batch
+// and code block): the driver then folds the index arithmetic, row bounds and store branches into constants, as in
+// step 31's lean twin (docs/kernel-attempts.md), instead of loading and combining uniforms in every loop.
+override SPECIALIZED_PARAMS: bool = false;
+override PARAM_BATCH: u32 = 0u;
+override PARAM_BATCH_TILE: u32 = 0u;
+override PARAM_ROWS: u32 = 0u;
+override PARAM_ROW_BEGIN: u32 = 0u;
+override PARAM_ROW_END: u32 = 0u;
+override PARAM_ROWS_PER_GROUP: u32 = 0u;
+override PARAM_SEGMENTS: u32 = 0u;
+override PARAM_CHUNK_SEGMENTS: u32 = 0u;
+override PARAM_WORDS_PER_ROW: u32 = 0u;
+override PARAM_CODE_WORD_OFFSET: u32 = 0u;
+override PARAM_STAGE_BEGIN: u32 = 0u;
+override PARAM_STAGE_COUNT: u32 = 0u;
+override PARAM_STAGE_WORDS: u32 = 0u;
+override PARAM_STAGES_TOTAL: u32 = 0u;
+override PARAM_SLOT_BEGIN: u32 = 0u;
+override PARAM_SLOTS: u32 = 0u;
+override PARAM_COLS: u32 = 0u;
+override PARAM_FINALIZE: u32 = 0u;
+override PARAM_HAS_BIAS: u32 = 0u;
+override PARAM_RELU: u32 = 0u;
+
+// The layer's GatherParams: the pipeline constants or the uniform. Every read of a parameter goes through here.
+fn layer_params() -> GatherParams {
+  if (SPECIALIZED_PARAMS) {
+    return GatherParams(
+      PARAM_BATCH, PARAM_BATCH_TILE, PARAM_ROWS, PARAM_ROW_BEGIN, PARAM_ROW_END, PARAM_ROWS_PER_GROUP, PARAM_SEGMENTS,
+      PARAM_CHUNK_SEGMENTS, PARAM_WORDS_PER_ROW, PARAM_CODE_WORD_OFFSET, PARAM_STAGE_BEGIN, PARAM_STAGE_COUNT,
+      PARAM_STAGE_WORDS, PARAM_STAGES_TOTAL, PARAM_SLOT_BEGIN, PARAM_SLOTS, PARAM_COLS, PARAM_FINALIZE, PARAM_HAS_BIAS,
+      PARAM_RELU,
+    );
+  }
+  return params;
+}
+
 struct Work {
   // First input of the batch tile and how many inputs it holds (0 for a workgroup past the batch).
   first_input: u32,
@@ -65,13 +103,13 @@ struct Work {
 
 fn workgroup_work(workgroup: vec3u) -> Work {
   var work: Work;
-  work.first_input = workgroup.z * params.batch_tile;
-  work.inputs = min(params.batch_tile, params.batch - min(work.first_input, params.batch));
-  work.first_segment = workgroup.y * params.chunk_segments;
-  work.end_segment = min(work.first_segment + params.chunk_segments, params.segments);
-  work.first_row = params.row_begin + workgroup.x * params.rows_per_group;
-  work.end_row = min(work.first_row + params.rows_per_group, params.row_end);
-  work.slot = params.slot_begin + workgroup.y;
+  work.first_input = workgroup.z * layer_params().batch_tile;
+  work.inputs = min(layer_params().batch_tile, layer_params().batch - min(work.first_input, layer_params().batch));
+  work.first_segment = workgroup.y * layer_params().chunk_segments;
+  work.end_segment = min(work.first_segment + layer_params().chunk_segments, layer_params().segments);
+  work.first_row = layer_params().row_begin + workgroup.x * layer_params().rows_per_group;
+  work.end_row = min(work.first_row + layer_params().rows_per_group, layer_params().row_end);
+  work.slot = layer_params().slot_begin + workgroup.y;
   return work;
 }
 
@@ -81,8 +119,8 @@ fn has_work(work: Work) -> bool {
 
 // Index of word 0 of `row`'s codes for stage `stage` (relative to this dispatch); word w is ROW_TILE·w further.
 fn row_word_base(row: u32, stage: u32) -> u32 {
-  let relative = row - params.row_begin;
-  return params.code_word_offset + stage * params.stage_words + (relative / ROW_TILE) * params.words_per_row * ROW_TILE +
+  let relative = row - layer_params().row_begin;
+  return layer_params().code_word_offset + stage * layer_params().stage_words + (relative / ROW_TILE) * layer_params().words_per_row * ROW_TILE +
     relative % ROW_TILE;
 }
 
@@ -93,15 +131,15 @@ fn store(row: u32, work: Work, sums: array<f32, BATCH_TILE>) {
   for (var b = 0u; b < TILE_INPUTS; b++) {
     if (b < work.inputs) {
       var value = sums[b];
-      if (params.finalize == 1u) {
-        if (params.has_bias == 1u) {
+      if (layer_params().finalize == 1u) {
+        if (layer_params().has_bias == 1u) {
           value += bias[row];
         }
-        if (params.relu == 1u) {
+        if (layer_params().relu == 1u) {
           value = max(value, 0.0);
         }
       }
-      out[((work.first_input + b) * params.slots + work.slot) * params.rows + row] = value;
+      out[((work.first_input + b) * layer_params().slots + work.slot) * layer_params().rows + row] = value;
     }
   }
 }

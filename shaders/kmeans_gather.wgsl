@@ -33,7 +33,7 @@ fn centroid(word: u32, i: u32) -> f32 {
 }
 
 fn add_word(sums: ptr<function, array<f32, BATCH_TILE>>, word: u32, first_quad: u32) {
-  let chunk_quads = params.chunk_segments / 4u;
+  let chunk_quads = layer_params().chunk_segments / 4u;
   for (var q = 0u; q < QUADS_PER_WORD; q++) {
     let weights = vec4f(
       centroid(word, 4u * q),

@@ -95,11 +95,11 @@ fn unpack_code(word: u32, word_index: u32, segment: u32) -> u32 {
 }
 
 fn storage_lut_index(input: u32, stage: u32, segment: u32, code: u32) -> u32 {
-  return ((input * params.stages_total + params.stage_begin + stage) * params.segments + segment) * K + code;
+  return ((input * layer_params().stages_total + layer_params().stage_begin + stage) * layer_params().segments + segment) * K + code;
 }
 
 fn tile_index(input_in_tile: u32, stage: u32, segment_in_chunk: u32, code: u32) -> u32 {
-  return ((input_in_tile * params.stage_count + stage) * params.chunk_segments + segment_in_chunk) * K + code;
+  return ((input_in_tile * layer_params().stage_count + stage) * layer_params().chunk_segments + segment_in_chunk) * K + code;
 }
 
 // Adds the table entries of `code` at `segment` for every input of the tile; `from_tile` is a constant at each
@@ -153,7 +153,7 @@ fn gather_rows(work: Work, local_index: u32, from_tile: bool) {
     // Explicit zero initializer: with a bare `var sums: array<f32, BATCH_TILE>;` the compiled loop kept the
     // previous row's sums (Dawn on SwiftShader and on NVIDIA Vulkan), though WGSL zero-initialises it.
     var sums = array<f32, BATCH_TILE>();
-    for (var stage = 0u; stage < params.stage_count; stage++) {
+    for (var stage = 0u; stage < layer_params().stage_count; stage++) {
       let word_base = row_word_base(row, stage);
       for (var w = first_word; w < end_word; w += WORDS_IN_FLIGHT) {
         var words = array<u32, MAX_WORDS_IN_FLIGHT>();
@@ -178,7 +178,7 @@ fn gather_rows(work: Work, local_index: u32, from_tile: bool) {
 // Tables (input in tile × stage) the workgroup's tile holds, and the floats of each that its chunk fills
 // (segments past end_segment stay unfilled: no code points there).
 fn tile_tables(work: Work) -> u32 {
-  return work.inputs * params.stage_count;
+  return work.inputs * layer_params().stage_count;
 }
 
 fn filled_floats(work: Work) -> u32 {
@@ -211,9 +211,9 @@ fn gather_tiled(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocati
   // Each table's chunk is one contiguous run of the storage LUT: a plain copy, no index decomposition.
   let filled = filled_floats(work);
   for (var table = 0u; table < tile_tables(work) && !skips(ABLATE_TABLE_BUILD); table++) {
-    let source = storage_lut_index(work.first_input + table / params.stage_count, table % params.stage_count,
+    let source = storage_lut_index(work.first_input + table / layer_params().stage_count, table % layer_params().stage_count,
       work.first_segment, 0u);
-    copy_to_tile(source, table * params.chunk_segments * K, filled, local_index);
+    copy_to_tile(source, table * layer_params().chunk_segments * K, filled, local_index);
   }
   workgroupBarrier();
   gather_rows(work, local_index, true);
@@ -236,13 +236,13 @@ fn sign_corner_coordinate(centroid: u32, u: u32) -> f32 {
 // x[input][segment·D ..]⟩ for tile table `table` (input of the batch tile × stage of this dispatch), with x zero
 // past cols (the last segment may be partial); with SIGN_TABLES the centroid is the corner of ±1.
 fn fused_lut_entry(work: Work, table: u32, segment: u32, centroid: u32) -> f32 {
-  let stage = params.stage_begin + table % params.stage_count;
-  let x_base = (work.first_input + table / params.stage_count) * params.cols;
+  let stage = layer_params().stage_begin + table % layer_params().stage_count;
+  let x_base = (work.first_input + table / layer_params().stage_count) * layer_params().cols;
   let centroid_base = ((stage * codebook_segments() + segment) * CODEBOOK_K + centroid) * D;
   let first_col = segment * D;
   var dot = 0.0;
   for (var u = 0u; u < D; u++) {
-    if (first_col + u < params.cols) {
+    if (first_col + u < layer_params().cols) {
       if (SIGN_TABLES) {
         dot += sign_corner_coordinate(centroid, u) * x[x_base + first_col + u];
       } else {
@@ -256,9 +256,9 @@ fn fused_lut_entry(work: Work, table: u32, segment: u32, centroid: u32) -> f32 {
 // Segments of the codebook: params.segments, but with PAIRED_CODES those count pairs.
 fn codebook_segments() -> u32 {
   if (PAIRED_CODES) {
-    return (params.cols + D - 1u) / D;
+    return (layer_params().cols + D - 1u) / D;
   }
-  return params.segments;
+  return layer_params().segments;
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -269,7 +269,7 @@ fn gather_fused(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocati
   }
   let filled = filled_floats(work);
   for (var table = 0u; table < tile_tables(work) && !skips(ABLATE_TABLE_BUILD); table++) {
-    let destination = table * params.chunk_segments * K;
+    let destination = table * layer_params().chunk_segments * K;
     for (var entry = local_index; entry < filled; entry += WORKGROUP_SIZE) {
       lut_tile[destination + entry] = fused_lut_entry(work, table, work.first_segment + entry / K, entry % K);
     }
@@ -309,7 +309,7 @@ fn banked_stage_count() -> u32 {
   if (CONSTANT_TABLE_OFFSETS) {
     return STAGE_COUNT;
   }
-  return params.stage_count;
+  return layer_params().stage_count;
 }
 
 // With ROTATED_CODE_WORDS, 8-bit codes (k = 256, and k = 16 read in pairs) take gather_banked_byte_rows, which
@@ -378,7 +378,7 @@ fn gather_banked_rows(work: Work, local_index: u32, group: u32) {
             let w = first_word + ((u0 + v + word_rotation) & (GROUP_WORDS - 1u));
             if (skips(ABLATE_CODE_LOADS)) {
               words[r * MAX_WORDS_IN_FLIGHT + v] = synthetic_word(first_row + r * WORKGROUP_SIZE, w);
-            } else if (row_in_range && u0 + v < GROUP_WORDS && w < params.words_per_row) {
+            } else if (row_in_range && u0 + v < GROUP_WORDS && w < layer_params().words_per_row) {
               words[r * MAX_WORDS_IN_FLIGHT + v] = codes[word_bases[r] + w * ROW_TILE];
             }
           }
@@ -413,12 +413,12 @@ fn gather_banked(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocat
     return;
   }
   // Each table's group is one contiguous run of the storage LUT [batch][stages][groups][K][GROUP_SEGMENTS].
-  let groups = (params.segments + GROUP_SEGMENTS - 1u) / GROUP_SEGMENTS;
+  let groups = (layer_params().segments + GROUP_SEGMENTS - 1u) / GROUP_SEGMENTS;
   let table_floats = GROUP_SEGMENTS * K;
   for (var table = 0u; table < tile_tables(work) && !skips(ABLATE_TABLE_BUILD); table++) {
-    let input = work.first_input + table / params.stage_count;
-    let stage = params.stage_begin + table % params.stage_count;
-    let source = ((input * params.stages_total + stage) * groups + workgroup.y) * table_floats;
+    let input = work.first_input + table / layer_params().stage_count;
+    let stage = layer_params().stage_begin + table % layer_params().stage_count;
+    let source = ((input * layer_params().stages_total + stage) * groups + workgroup.y) * table_floats;
     copy_to_tile(source, table * table_floats, table_floats, local_index);
   }
   workgroupBarrier();
@@ -471,7 +471,7 @@ struct TableTerms {
 fn table_terms(group: u32, entry: u32) -> TableTerms {
   let segment = group * GROUP_SEGMENTS + entry / K;
   let centroid = entry % K;
-  if (segment >= params.segments) {
+  if (segment >= layer_params().segments) {
     return TableTerms(0u, vec2u(0u), vec2u(0u));
   }
   if (!PAIRED_CODES) {
@@ -530,11 +530,11 @@ fn nibble_place(group: u32, half_index: u32) -> NibblePlace {
 // Σ_u ±x over the D / 2 columns of a sign-table half (SIGN_TABLES), bit u of `value` giving the sign of column u;
 // x is zero past cols.
 fn sign_half_entry(work: Work, place: NibblePlace) -> f32 {
-  let x_base = (work.first_input + place.table / params.stage_count) * params.cols;
+  let x_base = (work.first_input + place.table / layer_params().stage_count) * layer_params().cols;
   let first_col = place.segment * D + place.part * (D / 2u);
   var sum = 0.0;
   for (var u = 0u; u < D / 2u; u++) {
-    if (first_col + u < params.cols) {
+    if (first_col + u < layer_params().cols) {
       sum += sign_corner_coordinate(place.value, u) * x[x_base + first_col + u];
     }
   }
@@ -544,7 +544,7 @@ fn sign_half_entry(work: Work, place: NibblePlace) -> f32 {
 // A half value for gather_banked_fused: zero for a padding segment and for the missing second half of an odd count's
 // last pair, else the half's own table entry.
 fn nibble_entry(work: Work, place: NibblePlace) -> f32 {
-  if (place.segment >= params.segments) {
+  if (place.segment >= layer_params().segments) {
     return 0.0;
   }
   if (SIGN_TABLES) {
@@ -588,8 +588,8 @@ fn expand_nibble_tables(work: Work, local_index: u32) {
 @group(0) @binding(4) var<storage, read> x4: array<vec4<f32>>;
 
 fn fused_lut_entry_vec4(work: Work, table: u32, segment: u32, centroid: u32) -> f32 {
-  let stage = params.stage_begin + table % params.stage_count;
-  let x_base = ((work.first_input + table / params.stage_count) * params.cols + segment * D) / 4u;
+  let stage = layer_params().stage_begin + table % layer_params().stage_count;
+  let x_base = ((work.first_input + table / layer_params().stage_count) * layer_params().cols + segment * D) / 4u;
   let centroid_base = (((stage * codebook_segments() + segment) * CODEBOOK_K + centroid) * D) / 4u;
   var sum = 0.0;
   for (var q = 0u; q < D / 4u; q++) {
@@ -612,11 +612,11 @@ fn fused_lut_entry_vec4(work: Work, table: u32, segment: u32, centroid: u32) -> 
 // nibble_entry with the vec4 loads: a sign half is one 16-byte quad of x (D = 8), a pair half the entry's own
 // fused_lut_entry_vec4.
 fn nibble_entry_vec4(work: Work, place: NibblePlace) -> f32 {
-  if (place.segment >= params.segments) {
+  if (place.segment >= layer_params().segments) {
     return 0.0;
   }
   if (SIGN_TABLES) {
-    let x_quad = ((work.first_input + place.table / params.stage_count) * params.cols + place.segment * D) / 4u;
+    let x_quad = ((work.first_input + place.table / layer_params().stage_count) * layer_params().cols + place.segment * D) / 4u;
     let corner = vec4f(
       sign_corner_coordinate(place.value, 0u),
       sign_corner_coordinate(place.value, 1u),

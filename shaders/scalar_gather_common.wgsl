@@ -34,7 +34,7 @@ var<workgroup> x_tile: array<vec4f, X_TILE_QUADS>;
 // Copies this workgroup's chunk of x (every input of its batch tile) into x_tile, zero past the last column
 // (so the padding codes of a row's last word add nothing); the caller puts a workgroupBarrier() after it.
 fn stage_x_tile(work: Work, local_index: u32) {
-  let chunk_quads = params.chunk_segments / 4u;
+  let chunk_quads = layer_params().chunk_segments / 4u;
   let quads = min(work.inputs * chunk_quads, X_TILE_QUADS);
   for (var quad = local_index; quad < quads; quad += WORKGROUP_SIZE) {
     let input = work.first_input + quad / chunk_quads;
@@ -42,7 +42,7 @@ fn stage_x_tile(work: Work, local_index: u32) {
     var value = vec4f();
     for (var i = 0u; i < 4u; i++) {
       if (first_col + i < work.end_segment) {
-        value[i] = x[input * params.cols + first_col + i];
+        value[i] = x[input * layer_params().cols + first_col + i];
       }
     }
     x_tile[quad] = value;

@@ -23,6 +23,22 @@ override WORKGROUP_SIZE: u32 = 128u;
 override SLOT_LANES: u32 = WORKGROUP_SIZE / ROWS_PER_GROUP;
 
 @group(0) @binding(0) var<uniform> params: ReduceParams;
+
+// The uniform's values as pipeline constants where the host sets SPECIALIZED_PARAMS (as gather_common.wgsl does):
+// the slot loop's bound and the row arithmetic become constants.
+override SPECIALIZED_PARAMS: bool = false;
+override PARAM_ROWS: u32 = 0u;
+override PARAM_SLOTS: u32 = 0u;
+override PARAM_OUTPUTS: u32 = 0u;
+override PARAM_HAS_BIAS: u32 = 0u;
+override PARAM_RELU: u32 = 0u;
+
+fn reduce_params() -> ReduceParams {
+  if (SPECIALIZED_PARAMS) {
+    return ReduceParams(PARAM_ROWS, PARAM_SLOTS, PARAM_OUTPUTS, PARAM_HAS_BIAS, PARAM_RELU);
+  }
+  return params;
+}
 // [batch][slots][rows]
 @group(0) @binding(1) var<storage, read> partial: array<f32>;
 // [rows]; read only when params.has_bias == 1.
@@ -38,23 +54,23 @@ fn reduce_slots(
   @builtin(num_workgroups) grid: vec3u,
   @builtin(local_invocation_index) local_index: u32,
 ) {
-  let row_groups = (params.rows + ROWS_PER_GROUP - 1u) / ROWS_PER_GROUP;
+  let row_groups = (reduce_params().rows + ROWS_PER_GROUP - 1u) / ROWS_PER_GROUP;
   let group = workgroup.x + workgroup.y * grid.x;
   let input = group / row_groups;
   let row = (group % row_groups) * ROWS_PER_GROUP + local_index % ROWS_PER_GROUP;
   let lane = local_index / ROWS_PER_GROUP;
-  let in_range = row < params.rows && input * params.rows < params.outputs;
+  let in_range = row < reduce_params().rows && input * reduce_params().rows < reduce_params().outputs;
   var sums = array<f32, ACCUMULATORS>();
   if (in_range) {
-    let base = input * params.slots * params.rows + row;
+    let base = input * reduce_params().slots * reduce_params().rows + row;
     var slot = lane;
-    for (; slot + (ACCUMULATORS - 1u) * SLOT_LANES < params.slots; slot += ACCUMULATORS * SLOT_LANES) {
+    for (; slot + (ACCUMULATORS - 1u) * SLOT_LANES < reduce_params().slots; slot += ACCUMULATORS * SLOT_LANES) {
       for (var a = 0u; a < ACCUMULATORS; a++) {
-        sums[a] += partial[base + (slot + a * SLOT_LANES) * params.rows];
+        sums[a] += partial[base + (slot + a * SLOT_LANES) * reduce_params().rows];
       }
     }
-    for (; slot < params.slots; slot += SLOT_LANES) {
-      sums[0] += partial[base + slot * params.rows];
+    for (; slot < reduce_params().slots; slot += SLOT_LANES) {
+      sums[0] += partial[base + slot * reduce_params().rows];
     }
   }
   var total = 0.0;
@@ -68,12 +84,12 @@ fn reduce_slots(
     for (var other = 0u; other < SLOT_LANES; other++) {
       sum += lane_sums[other * ROWS_PER_GROUP + local_index];
     }
-    if (params.has_bias == 1u) {
+    if (reduce_params().has_bias == 1u) {
       sum += bias[row];
     }
-    if (params.relu == 1u) {
+    if (reduce_params().relu == 1u) {
       sum = max(sum, 0.0);
     }
-    y[input * params.rows + row] = sum;
+    y[input * reduce_params().rows + row] = sum;
   }
 }

@@ -287,6 +287,8 @@ const LUT_TUNINGS: readonly LutTuning[] = [
     variants: ['lut-banked', 'fused-banked'],
     minBatch: 3,
   },
+  // The layer's parameters read from a uniform, as before step 50 made them pipeline constants.
+  { label: ' uniform params', options: { specializedParams: false } },
   { label: ' scalar table build', options: { vectorTableBuild: false }, variants: ['fused-banked'] },
   { label: ' unpaired codes', options: { pairCodes: false }, variants: ['fused-banked'] },
   // Pair tables (k = 16 at batch 1) computed entry by entry instead of from their halves (pq_gather.wgsl

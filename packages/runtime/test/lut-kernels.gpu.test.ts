@@ -384,6 +384,32 @@ describe.skipIf(noGpuReason)('LUT kernels vs CPU twin', () => {
     });
   });
 
+  // The default takes each block's parameters as pipeline constants (gather_common.wgsl SPECIALIZED_PARAMS); every
+  // other test runs that path. This one runs the uniform path beside it, with row blocks, ReLU and a bias.
+  it('reads the parameters from the uniform or from pipeline constants alike, for every method', async () => {
+    await withGpu(async ({ device }) => {
+      const random = seededRandom(53);
+      const spec = { rows: 600, cols: 100, d: 1, k: 4, stages: 2, withBias: true, relu: true };
+      const options = LUT_VARIANTS.flatMap((variant) => [
+        { variant, maxBindingBytes: 10240, specializedParams: false },
+        { variant, maxBindingBytes: 10240 },
+      ]);
+      await expectMatches(device, lutLayer(spec, random), 2, random, options);
+      const kmeans = randomKmeansLayer({ rows: 70, cols: 45, k: 16, withBias: true }, random);
+      const kmeansLayer: AnyLayer = {
+        ...kmeans,
+        shape: { method: 'kmeans', ...kmeans.shape, activation: 'none' },
+      };
+      await expectMatches(device, kmeansLayer, 2, random, [{ specializedParams: false }, {}]);
+      const binary = randomBinaryLayer({ rows: 70, cols: 100, withBias: true }, random);
+      const binaryLayer: AnyLayer = {
+        ...binary,
+        shape: { method: 'binary', ...binary.shape, activation: 'relu' },
+      };
+      await expectMatches(device, binaryLayer, 1, random, [{ specializedParams: false }, {}]);
+    });
+  });
+
   it('splits codes above the binding limit into row blocks, for every method and variant', async () => {
     await withGpu(async ({ device }) => {
       const random = seededRandom(77);
@@ -697,17 +723,24 @@ describe.skipIf(noGpuReason)('LUT executor contracts', () => {
       const random = seededRandom(1);
       const layer = smallPq(random);
       const x = new Float32Array(randomFloats(3 * 37, random));
-      await runOnGpu(device, layer, x, 3, { variant: 'lut-tiled-splitk' });
+      const uniformParams = { variant: 'lut-tiled-splitk', specializedParams: false } as const;
+      await runOnGpu(device, layer, x, 3, uniformParams);
       const compiled = cachedPipelineCount(device);
-      // Another layer, same d, k, bits and tile: no new pipeline.
+      // Another layer, same d, k, bits and tile, its parameters in a uniform: no new pipeline.
       const other = lutLayer(
         { rows: 20, cols: 38, d: 4, k: 16, stages: 1, withBias: false, relu: true },
         random,
       );
-      await runOnGpu(device, other, new Float32Array(randomFloats(3 * 38, random)), 3, {
-        variant: 'lut-tiled-splitk',
-      });
+      const otherX = new Float32Array(randomFloats(3 * 38, random));
+      await runOnGpu(device, other, otherX, 3, uniformParams);
       expect(cachedPipelineCount(device)).toBe(compiled);
+      // With the parameters as pipeline constants (the default) each layer has pipelines of its own, which a second
+      // executor of the same layer and batch reuses.
+      await runOnGpu(device, other, otherX, 3, { variant: 'lut-tiled-splitk' });
+      const specialized = cachedPipelineCount(device);
+      expect(specialized).toBeGreaterThan(compiled);
+      await runOnGpu(device, other, otherX, 3, { variant: 'lut-tiled-splitk' });
+      expect(cachedPipelineCount(device)).toBe(specialized);
 
       const codes = uploadCodes(device, layer);
       const codebook = uploadFloat32(device, layer.values, 'codebook');

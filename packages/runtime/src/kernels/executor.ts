@@ -171,6 +171,12 @@ export interface LayerExecutorOptions {
    */
   nibbleTables?: boolean;
   /**
+   * Whether the PQ / RQ gathers take the layer's parameters (shape, row range, slots, bias and ReLU switches) as
+   * pipeline constants instead of a uniform (gather_common.wgsl SPECIALIZED_PARAMS): one pipeline per layer, batch
+   * and code block.
+   */
+  specializedParams?: boolean;
+  /**
    * Whether the banked gathers take a 32 KiB tile in 1024-invocation workgroups at batch tiles above 1 (plan.ts
    * WIDE_GATHER): 'auto' (default) on large layers (usesWideGather) where the device allows it and none of
    * `workgroupSize`, `maxWorkgroupStorageBytes` and `targetWorkgroups` is set; true on every layer (GpuLimitError
@@ -588,6 +594,7 @@ export function createLayerExecutor(
   const constantTableOffsets = checkSwitchOption('constantTableOffsets', options.constantTableOffsets, true);
   const pairCodes = checkSwitchOption('pairCodes', options.pairCodes, true);
   const nibbleTables = checkSwitchOption('nibbleTables', options.nibbleTables, true);
+  const specializedParams = checkSwitchOption('specializedParams', options.specializedParams, true);
   const binaryByteTables = checkAutoSwitchOption('binaryByteTables', options.binaryByteTables);
   // Checked with the other options, before any GPU object exists: a bad value then leaks nothing.
   const shortRowGroupTiles =
@@ -623,6 +630,7 @@ export function createLayerExecutor(
     codeDecode,
     pairCodes,
     nibbleTables,
+    specializedParams,
     ablation,
     maxBindingBytes,
     tileFloatsLimit: Math.floor(workgroupStorageBytes / FLOAT_BYTES),

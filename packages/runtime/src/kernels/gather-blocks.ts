@@ -6,7 +6,7 @@
 
 import type { DispatchSize } from '../gpu/dispatch';
 import { gpuStageWords } from './code-layout';
-import { GATHER_PARAMS } from './params';
+import { GATHER_PARAMS, specializedParamConstants } from './params';
 import { type CodeBlock, type GatherGeometry, rowGrouping } from './plan';
 import { checkGrid, createUniformBuffer, type ProgramContext } from './program';
 
@@ -44,7 +44,7 @@ export function gatherBlock(
   layout: GatherLayout,
   block: CodeBlock,
   index: number,
-): { workgroups: DispatchSize; uniform: GPUBuffer } {
+): { workgroups: DispatchSize; uniform: GPUBuffer; constants: Record<string, number> } {
   const { batch, geometry, segments, wordsPerRow, stagesTotal, slots } = layout;
   const { rows, cols } = context;
   const grouping = rowGrouping(
@@ -55,32 +55,30 @@ export function gatherBlock(
   );
   const workgroups = { x: grouping.rowGroups, y: geometry.chunks, z: geometry.batchTiles };
   checkGrid(context, workgroups);
-  const uniform = createUniformBuffer(
-    context,
-    GATHER_PARAMS,
-    {
-      batch,
-      batch_tile: geometry.batchTile,
-      rows,
-      row_begin: block.rowBegin,
-      row_end: block.rowEnd,
-      rows_per_group: grouping.rowsPerGroup,
-      segments,
-      chunk_segments: geometry.chunkSegments,
-      words_per_row: wordsPerRow,
-      code_word_offset: block.wordOffset,
-      stage_begin: block.stageBegin,
-      stage_count: block.stageCount,
-      stage_words: gpuStageWords(rows, wordsPerRow),
-      stages_total: stagesTotal,
-      slot_begin: block.stageGroup * geometry.chunks,
-      slots,
-      cols,
-      finalize: layout.reduced ? 0 : 1,
-      has_bias: context.hasBias ? 1 : 0,
-      relu: context.relu ? 1 : 0,
-    },
-    `gather-params[${batch}][${index}]`,
-  );
-  return { workgroups, uniform };
+  const values = {
+    batch,
+    batch_tile: geometry.batchTile,
+    rows,
+    row_begin: block.rowBegin,
+    row_end: block.rowEnd,
+    rows_per_group: grouping.rowsPerGroup,
+    segments,
+    chunk_segments: geometry.chunkSegments,
+    words_per_row: wordsPerRow,
+    code_word_offset: block.wordOffset,
+    stage_begin: block.stageBegin,
+    stage_count: block.stageCount,
+    stage_words: gpuStageWords(rows, wordsPerRow),
+    stages_total: stagesTotal,
+    slot_begin: block.stageGroup * geometry.chunks,
+    slots,
+    cols,
+    finalize: layout.reduced ? 0 : 1,
+    has_bias: context.hasBias ? 1 : 0,
+    relu: context.relu ? 1 : 0,
+  };
+  const uniform = createUniformBuffer(context, GATHER_PARAMS, values, `gather-params[${batch}][${index}]`);
+  // With specialized parameters the block's pipeline carries the values too (one pipeline per layer, batch and block).
+  const constants = context.specializedParams ? specializedParamConstants(values) : {};
+  return { workgroups, uniform, constants };
 }

@@ -357,11 +357,7 @@ export function createLutProgram(
     }
 
     const rowsPerInvocation = rowsPerInvocationFor(gathered, geometry, launch);
-    const gatherPipeline = getPipeline(
-      device,
-      gatherKernel,
-      gatherConstants(gathered, geometry, launch, rowsPerInvocation),
-    );
+    const kernelConstants = gatherConstants(gathered, geometry, launch, rowsPerInvocation);
     const gatherLayout = {
       batch,
       geometry,
@@ -379,12 +375,12 @@ export function createLutProgram(
       ? { buffer: rowScales, size: rows * FLOAT_BYTES }
       : { buffer: context.bias, size: context.biasBytes };
     for (const [index, block] of blockPlan.blocks.entries()) {
-      const { workgroups, uniform } = gatherBlock(context, gatherLayout, block, index);
+      const { workgroups, uniform, constants } = gatherBlock(context, gatherLayout, block, index);
       owned.push(uniform);
       dispatches.push({
         label: `${context.label}/gather-${variant}[${index}]`,
         stage: 'gather',
-        pipeline: gatherPipeline,
+        pipeline: getPipeline(device, gatherKernel, { ...kernelConstants, ...constants }),
         workgroups,
         entries: (input, output) => {
           const entries: GPUBindGroupEntry[] = [

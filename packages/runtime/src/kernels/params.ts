@@ -57,3 +57,13 @@ export const REDUCE_PARAMS = uniformLayout([
   ['has_bias', 'u32'],
   ['relu', 'u32'],
 ] as const);
+
+/**
+ * The pipeline constants that carry a kernel's uniform values (SPECIALIZED_PARAMS and PARAM_<FIELD> of
+ * gather_common.wgsl and splitk_reduce.wgsl), so that it reads constants instead of the uniform.
+ */
+export function specializedParamConstants(values: Readonly<Record<string, number>>): Record<string, number> {
+  const constants: Record<string, number> = { SPECIALIZED_PARAMS: 1 };
+  for (const [field, value] of Object.entries(values)) constants[`PARAM_${field.toUpperCase()}`] = value;
+  return constants;
+}

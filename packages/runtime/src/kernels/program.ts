@@ -44,6 +44,8 @@ export interface ProgramContext {
   pairCodes: boolean;
   /** Whether 'fused-banked' may build pair and sign tables from half tables (pq_gather.wgsl NIBBLE_TABLES). */
   nibbleTables: boolean;
+  /** Whether the PQ / RQ gathers take their GatherParams as pipeline constants (gather_common.wgsl SPECIALIZED_PARAMS). */
+  specializedParams: boolean;
   /** A stage the PQ / RQ gathers leave out, for measuring only (GatherAblation); 'none' in use. */
   ablation: GatherAblation;
   /** Largest storage binding, bytes (device limit, or lower when the caller forces it). */

@@ -1,7 +1,7 @@
 /** The split-K reduction dispatch (shaders/splitk_reduce.wgsl): y = relu?(bias + Σ_slot partial). */
 import { dispatch1d } from '../gpu/dispatch';
 import { getPipeline } from '../gpu/pipeline-cache';
-import { REDUCE_PARAMS } from './params';
+import { REDUCE_PARAMS, specializedParamConstants } from './params';
 import { createUniformBuffer, FLOAT_BYTES, type PlannedDispatch, type ProgramContext } from './program';
 import { SPLITK_REDUCE_KERNEL } from './sources';
 
@@ -23,12 +23,8 @@ export function reduceDispatch(
 ): { dispatch: PlannedDispatch; uniform: GPUBuffer } {
   const { device, rows, workgroupSize } = context;
   const outputs = batch * rows;
-  const uniform = createUniformBuffer(
-    context,
-    REDUCE_PARAMS,
-    { rows, slots, outputs, has_bias: context.hasBias ? 1 : 0, relu: context.relu ? 1 : 0 },
-    `reduce-params[${batch}]`,
-  );
+  const values = { rows, slots, outputs, has_bias: context.hasBias ? 1 : 0, relu: context.relu ? 1 : 0 };
+  const uniform = createUniformBuffer(context, REDUCE_PARAMS, values, `reduce-params[${batch}]`);
   // shaders/splitk_reduce.wgsl: ROWS_PER_GROUP rows per workgroup, the rest of the workgroup splits the slots.
   // Its size is a multiple of REDUCE_ROWS_PER_GROUP no larger than the gather's.
   const reduceWorkgroupSize = Math.max(
@@ -40,7 +36,10 @@ export function reduceDispatch(
   const dispatch: PlannedDispatch = {
     label: `${context.label}/splitk-reduce`,
     stage: 'reduce',
-    pipeline: getPipeline(device, SPLITK_REDUCE_KERNEL, { WORKGROUP_SIZE: reduceWorkgroupSize }),
+    pipeline: getPipeline(device, SPLITK_REDUCE_KERNEL, {
+      WORKGROUP_SIZE: reduceWorkgroupSize,
+      ...(context.specializedParams ? specializedParamConstants(values) : {}),
+    }),
     workgroups: dispatch1d(device, rowGroups * batch),
     entries: (_input, output) => [
       { binding: 0, resource: { buffer: uniform } },

@@ -99,7 +99,7 @@ export function createScalarProgram(
       partialBytes > 0 ? createScratchBuffer(context, partialBytes, `partials[${batch}]`) : null;
     if (partials) owned.push(partials);
     const kernel = shape.method === 'kmeans' ? KMEANS_GATHER_KERNEL : BINARY_GATHER_KERNEL;
-    const pipeline = getPipeline(device, kernel, constants(geometry.tileFloats, geometry.batchTile));
+    const kernelConstants = constants(geometry.tileFloats, geometry.batchTile);
     const inputBytes = batch * cols * FLOAT_BYTES;
     const outputBytes = batch * rows * FLOAT_BYTES;
     const gatherLayout = {
@@ -114,12 +114,16 @@ export function createScalarProgram(
       reduced: partials !== null,
     };
     for (const [index, block] of blockPlan.blocks.entries()) {
-      const { workgroups, uniform } = gatherBlock(context, gatherLayout, block, index);
+      const {
+        workgroups,
+        uniform,
+        constants: paramConstants,
+      } = gatherBlock(context, gatherLayout, block, index);
       owned.push(uniform);
       dispatches.push({
         label: `${context.label}/gather-${variant}[${index}]`,
         stage: 'gather',
-        pipeline,
+        pipeline: getPipeline(device, kernel, { ...kernelConstants, ...paramConstants }),
         workgroups,
         entries: (input, output) => [
           { binding: 0, resource: { buffer: uniform } },
