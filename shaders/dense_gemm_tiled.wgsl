@@ -35,6 +35,21 @@ const CHUNK_VEC4S: u32 = 64u;
 const STEPS: u32 = CHUNK_VEC4S / LANES_PER_ROW;
 
 @group(0) @binding(0) var<uniform> params: DenseParams;
+
+// The uniform's values as pipeline constants where the host sets SPECIALIZED_PARAMS (packages/runtime's
+// kernels/dense.ts, one pipeline per layer size and batch), as the gathers do (gather_common.wgsl).
+override SPECIALIZED_PARAMS: bool = false;
+override PARAM_ROWS: u32 = 0u;
+override PARAM_COLS: u32 = 0u;
+override PARAM_BATCH: u32 = 0u;
+override PARAM_RELU: u32 = 0u;
+
+fn denseParams() -> DenseParams {
+  if (SPECIALIZED_PARAMS) {
+    return DenseParams(PARAM_ROWS, PARAM_COLS, PARAM_BATCH, PARAM_RELU);
+  }
+  return params;
+}
 @group(0) @binding(1) var<storage, read> weight4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read> input4: array<vec4<f32>>;
@@ -50,19 +65,19 @@ fn dense_tiled(
   @builtin(num_workgroups) groups: vec3<u32>,
   @builtin(local_invocation_index) lid: u32,
 ) {
-  let rowTiles = (params.rows + TILE_ROWS - 1u) / TILE_ROWS;
+  let rowTiles = (denseParams().rows + TILE_ROWS - 1u) / TILE_ROWS;
   let tile = wid.x + wid.y * groups.x;
   let inputTile = tile / rowTiles;
   let firstInput = inputTile * TILE_INPUTS;
   // Whole workgroups past the grid's end leave before the barriers (uniform: the tile is the workgroup's).
-  if (firstInput >= params.batch) {
+  if (firstInput >= denseParams().batch) {
     return;
   }
   let rowInTile = lid / LANES_PER_ROW;
   let lane = lid % LANES_PER_ROW;
   let row = (tile % rowTiles) * TILE_ROWS + rowInTile;
-  let cols4 = params.cols / 4u;
-  let rowStart = min(row, params.rows - 1u) * cols4;
+  let cols4 = denseParams().cols / 4u;
+  let rowStart = min(row, denseParams().rows - 1u) * cols4;
   var sums = array<f32, TILE_INPUTS>();
   for (var chunk = 0u; chunk < cols4; chunk += CHUNK_VEC4S) {
     // The W vectors of this invocation's steps, loaded first so that all are in flight together.
@@ -76,7 +91,7 @@ fn dense_tiled(
     workgroupBarrier();
     // Stage x[firstInput .. + TILE_INPUTS][chunk .. + CHUNK_VEC4S]: two vectors per invocation.
     for (var i = lid; i < TILE_INPUTS * CHUNK_VEC4S; i += WORKGROUP_SIZE) {
-      let input = min(firstInput + i / CHUNK_VEC4S, params.batch - 1u);
+      let input = min(firstInput + i / CHUNK_VEC4S, denseParams().batch - 1u);
       let column = chunk + i % CHUNK_VEC4S;
       staged[i] = select(vec4<f32>(0.0), input4[input * cols4 + column], column < cols4);
     }
@@ -102,12 +117,12 @@ fn dense_tiled(
   let outRow = lid / TILE_INPUTS;
   let outInput = lid % TILE_INPUTS;
   let tileRow = (tile % rowTiles) * TILE_ROWS + outRow;
-  if (tileRow < params.rows && firstInput + outInput < params.batch) {
+  if (tileRow < denseParams().rows && firstInput + outInput < denseParams().batch) {
     var total = 0.0;
     for (var l = 0u; l < LANES_PER_ROW; l++) {
       total += staged[(outRow * TILE_INPUTS + (outInput / 4u) * 4u) * LANES_PER_ROW / 4u + l][outInput % 4u];
     }
     let value = total + bias[tileRow];
-    output[(firstInput + outInput) * params.rows + tileRow] = select(value, max(value, 0.0), params.relu != 0u);
+    output[(firstInput + outInput) * denseParams().rows + tileRow] = select(value, max(value, 0.0), denseParams().relu != 0u);
   }
 }

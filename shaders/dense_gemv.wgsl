@@ -27,6 +27,21 @@ const BATCH_TILE: u32 = 4u;
 const UNROLL: u32 = 4u;
 
 @group(0) @binding(0) var<uniform> params: DenseParams;
+
+// The uniform's values as pipeline constants where the host sets SPECIALIZED_PARAMS (packages/runtime's
+// kernels/dense.ts, one pipeline per layer size and batch), as the gathers do (gather_common.wgsl).
+override SPECIALIZED_PARAMS: bool = false;
+override PARAM_ROWS: u32 = 0u;
+override PARAM_COLS: u32 = 0u;
+override PARAM_BATCH: u32 = 0u;
+override PARAM_RELU: u32 = 0u;
+
+fn denseParams() -> DenseParams {
+  if (SPECIALIZED_PARAMS) {
+    return DenseParams(PARAM_ROWS, PARAM_COLS, PARAM_BATCH, PARAM_RELU);
+  }
+  return params;
+}
 @group(0) @binding(1) var<storage, read> weight: array<f32>;
 @group(0) @binding(1) var<storage, read> weight4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
@@ -44,7 +59,7 @@ fn workgroupRow(wid: vec3<u32>, groups: vec3<u32>) -> u32 {
 // Input index of each accumulator lane. Lanes past the batch repeat the last input (valid memory, no
 // branch in the inner loop); their sums are computed and dropped.
 fn tileInputs(tile: u32) -> vec4<u32> {
-  let last = params.batch - 1u;
+  let last = denseParams().batch - 1u;
   return min(vec4<u32>(tile, tile + 1u, tile + 2u, tile + 3u), vec4<u32>(last));
 }
 
@@ -59,10 +74,10 @@ fn reduceAndStore(acc: vec4<f32>, lid: u32, row: u32, tile: u32) {
     workgroupBarrier();
   }
   // Lane l is written by invocation l; the loop covers workgroups smaller than the tile.
-  let lanes = min(BATCH_TILE, params.batch - tile);
+  let lanes = min(BATCH_TILE, denseParams().batch - tile);
   for (var lane = lid; lane < lanes; lane += WORKGROUP_SIZE) {
     let value = partials[0][lane] + bias[row];
-    output[(tile + lane) * params.rows + row] = select(value, max(value, 0.0), params.relu != 0u);
+    output[(tile + lane) * denseParams().rows + row] = select(value, max(value, 0.0), denseParams().relu != 0u);
   }
   // partials[0] is read above; the next tile must not overwrite it first.
   workgroupBarrier();
@@ -75,19 +90,19 @@ fn dense_vec4(
   @builtin(local_invocation_index) lid: u32,
 ) {
   let row = workgroupRow(wid, groups);
-  if (row >= params.rows) {
+  if (row >= denseParams().rows) {
     return;
   }
-  let cols4 = params.cols / 4u;
+  let cols4 = denseParams().cols / 4u;
   let rowStart = row * cols4;
-  for (var tile = 0u; tile < params.batch; tile += BATCH_TILE) {
+  for (var tile = 0u; tile < denseParams().batch; tile += BATCH_TILE) {
     let inputStart = tileInputs(tile) * cols4;
     var acc = vec4<f32>(0.0);
     // Main loops take UNROLL strides per iteration with independent accumulators, so each invocation keeps
     // UNROLL W loads in flight (memory-level parallelism is what a memory-bound GEMV lives on); the tail
     // loop finishes the last < UNROLL strides.
     var c = lid;
-    if (params.batch - tile == 1u) {
+    if (denseParams().batch - tile == 1u) {
       // Batch 1 (the case GEMV exists for): one x load per W load.
       var partial = vec4<f32>(0.0);
       for (; c + (UNROLL - 1u) * WORKGROUP_SIZE < cols4; c += UNROLL * WORKGROUP_SIZE) {
@@ -135,12 +150,12 @@ fn dense_scalar(
   @builtin(local_invocation_index) lid: u32,
 ) {
   let row = workgroupRow(wid, groups);
-  if (row >= params.rows) {
+  if (row >= denseParams().rows) {
     return;
   }
-  let cols = params.cols;
+  let cols = denseParams().cols;
   let rowStart = row * cols;
-  for (var tile = 0u; tile < params.batch; tile += BATCH_TILE) {
+  for (var tile = 0u; tile < denseParams().batch; tile += BATCH_TILE) {
     let inputStart = tileInputs(tile) * cols;
     var acc = vec4<f32>(0.0);
     for (var c = lid; c < cols; c += WORKGROUP_SIZE) {

@@ -30,6 +30,21 @@ const BATCH_TILE: u32 = 4u;
 const UNROLL: u32 = 4u;
 
 @group(0) @binding(0) var<uniform> params: DenseParams;
+
+// The uniform's values as pipeline constants where the host sets SPECIALIZED_PARAMS (packages/runtime's
+// kernels/dense.ts, one pipeline per layer size and batch), as the gathers do (gather_common.wgsl).
+override SPECIALIZED_PARAMS: bool = false;
+override PARAM_ROWS: u32 = 0u;
+override PARAM_COLS: u32 = 0u;
+override PARAM_BATCH: u32 = 0u;
+override PARAM_RELU: u32 = 0u;
+
+fn denseParams() -> DenseParams {
+  if (SPECIALIZED_PARAMS) {
+    return DenseParams(PARAM_ROWS, PARAM_COLS, PARAM_BATCH, PARAM_RELU);
+  }
+  return params;
+}
 @group(0) @binding(1) var<storage, read> weight: array<f32>;
 @group(0) @binding(1) var<storage, read> weight4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
@@ -47,7 +62,7 @@ fn workgroupRow(wid: vec3<u32>, groups: vec3<u32>) -> u32 {
 
 // Input index of each accumulator lane; lanes past the batch repeat the last input and are dropped.
 fn tileInputs(tile: u32) -> vec4<u32> {
-  let last = params.batch - 1u;
+  let last = denseParams().batch - 1u;
   return min(vec4<u32>(tile, tile + 1u, tile + 2u, tile + 3u), vec4<u32>(last));
 }
 
@@ -65,10 +80,10 @@ fn reduceAndStore(acc: vec4<f32>, lid: u32, subgroupLane: u32, row: u32, tile: u
     for (var slot = 0u; slot < slots; slot++) {
       total += subgroupSums[slot];
     }
-    let lanes = select(0u, min(BATCH_TILE, params.batch - min(tile, params.batch)), rowInLayer);
+    let lanes = select(0u, min(BATCH_TILE, denseParams().batch - min(tile, denseParams().batch)), rowInLayer);
     for (var lane = 0u; lane < lanes; lane++) {
       let value = total[lane] + bias[row];
-      output[(tile + lane) * params.rows + row] = select(value, max(value, 0.0), params.relu != 0u);
+      output[(tile + lane) * denseParams().rows + row] = select(value, max(value, 0.0), denseParams().relu != 0u);
     }
     atomicStore(&filledSlots, 0u);
   }
@@ -84,19 +99,19 @@ fn dense_vec4(
   @builtin(subgroup_invocation_id) subgroupLane: u32,
 ) {
   let row = workgroupRow(wid, groups);
-  if (row >= params.rows) {
+  if (row >= denseParams().rows) {
     return;
   }
-  let cols4 = params.cols / 4u;
+  let cols4 = denseParams().cols / 4u;
   let rowStart = row * cols4;
-  for (var tile = 0u; tile < params.batch; tile += BATCH_TILE) {
+  for (var tile = 0u; tile < denseParams().batch; tile += BATCH_TILE) {
     let inputStart = tileInputs(tile) * cols4;
     var acc = vec4<f32>(0.0);
     // Main loops take UNROLL strides per iteration with independent accumulators, so each invocation keeps
     // UNROLL W loads in flight (memory-level parallelism is what a memory-bound GEMV lives on); the tail
     // loop finishes the last < UNROLL strides.
     var c = lid;
-    if (params.batch - tile == 1u) {
+    if (denseParams().batch - tile == 1u) {
       // Batch 1 (the case GEMV exists for): one x load per W load.
       var partial = vec4<f32>(0.0);
       for (; c + (UNROLL - 1u) * WORKGROUP_SIZE < cols4; c += UNROLL * WORKGROUP_SIZE) {
@@ -145,12 +160,12 @@ fn dense_scalar(
   @builtin(subgroup_invocation_id) subgroupLane: u32,
 ) {
   let row = workgroupRow(wid, groups);
-  if (row >= params.rows) {
+  if (row >= denseParams().rows) {
     return;
   }
-  let cols = params.cols;
+  let cols = denseParams().cols;
   let rowStart = row * cols;
-  for (var tile = 0u; tile < params.batch; tile += BATCH_TILE) {
+  for (var tile = 0u; tile < denseParams().batch; tile += BATCH_TILE) {
     let inputStart = tileInputs(tile) * cols;
     var acc = vec4<f32>(0.0);
     for (var c = lid; c < cols; c += WORKGROUP_SIZE) {
@@ -188,18 +203,18 @@ fn dense_vec4_rows(
   @builtin(subgroup_invocation_id) subgroupLane: u32,
 ) {
   let firstRow = workgroupRow(wid, groups) * ROW_TILE;
-  if (firstRow >= params.rows) {
+  if (firstRow >= denseParams().rows) {
     return;
   }
-  let cols4 = params.cols / 4u;
+  let cols4 = denseParams().cols / 4u;
   var rowStarts = array<u32, MAX_ROW_TILE>();
   for (var r = 0u; r < ROW_TILE; r++) {
-    rowStarts[r] = min(firstRow + r, params.rows - 1u) * cols4;
+    rowStarts[r] = min(firstRow + r, denseParams().rows - 1u) * cols4;
   }
-  for (var tile = 0u; tile < params.batch; tile += WIDE_BATCH_TILE) {
+  for (var tile = 0u; tile < denseParams().batch; tile += WIDE_BATCH_TILE) {
     var inputStarts = array<u32, WIDE_BATCH_TILE>();
     for (var b = 0u; b < WIDE_BATCH_TILE; b++) {
-      inputStarts[b] = min(tile + b, params.batch - 1u) * cols4;
+      inputStarts[b] = min(tile + b, denseParams().batch - 1u) * cols4;
     }
     // [row][low, high]
     var acc = array<vec4<f32>, 2u * MAX_ROW_TILE>();
@@ -216,8 +231,8 @@ fn dense_vec4_rows(
     }
     for (var r = 0u; r < ROW_TILE; r++) {
       let row = firstRow + r;
-      reduceAndStore(acc[2u * r], lid, subgroupLane, row, tile, row < params.rows);
-      reduceAndStore(acc[2u * r + 1u], lid, subgroupLane, row, tile + 4u, row < params.rows);
+      reduceAndStore(acc[2u * r], lid, subgroupLane, row, tile, row < denseParams().rows);
+      reduceAndStore(acc[2u * r + 1u], lid, subgroupLane, row, tile + 4u, row < denseParams().rows);
     }
   }
 }

@@ -324,11 +324,13 @@ const LUT_TUNINGS: readonly LutTuning[] = [
  * docs/kernel-attempts.md step 35), the others take dense_vec4_rows (step 35's default, 8 inputs per pass) with 1, 2
  * or 4 rows per workgroup.
  */
-const DENSE_TUNINGS: readonly { label: string; options: DenseKernelOptions }[] = [
-  { label: ' 4 inputs per pass', options: { batchKernel: 'vec4' } },
-  { label: ' 1 row per workgroup', options: { batchKernel: 'rows', rowTile: 1 } },
-  { label: ' 2 rows per workgroup', options: { batchKernel: 'rows', rowTile: 2 } },
-  { label: ' 4 rows per workgroup', options: { batchKernel: 'rows', rowTile: 4 } },
+const DENSE_TUNINGS: readonly { label: string; options: DenseKernelOptions; batchKernel?: true }[] = [
+  { label: ' 4 inputs per pass', options: { batchKernel: 'vec4' }, batchKernel: true },
+  { label: ' 1 row per workgroup', options: { batchKernel: 'rows', rowTile: 1 }, batchKernel: true },
+  { label: ' 2 rows per workgroup', options: { batchKernel: 'rows', rowTile: 2 }, batchKernel: true },
+  { label: ' 4 rows per workgroup', options: { batchKernel: 'rows', rowTile: 4 }, batchKernel: true },
+  // Rows, cols, batch and ReLU read from the uniform, as before the kernels took them as pipeline constants.
+  { label: ' uniform params', options: { specializedParams: false } },
 ];
 
 /**
@@ -367,6 +369,7 @@ const KMEANS_TUNINGS: readonly { label: string; options: LayerExecutorOptions }[
     label: ' 16 centroid copies wg 512',
     options: { centroidCopies: 16, maxWorkgroupStorageBytes: 20 * 1024, workgroupSize: 512 },
   },
+  { label: ' uniform params', options: { specializedParams: false } },
 ];
 
 /**
@@ -379,6 +382,7 @@ const BINARY_TUNINGS: readonly { label: string; options: LayerExecutorOptions }[
   { label: ' byte tables', options: { binaryByteTables: true } },
   // The byte tables with every entry computed from x instead of from its byte's two nibble halves (step 43).
   { label: ' direct byte tables', options: { binaryByteTables: true, nibbleTables: false } },
+  { label: ' uniform params', options: { specializedParams: false } },
 ];
 
 /** A method's rows: the defaults' (label ''), and with `tunings` the tuning rows named (all when none are named). */
@@ -398,8 +402,12 @@ function denseTuningRows(
   tunings: boolean,
   tuningLabels: readonly string[] | null,
 ): { label: string; options?: DenseKernelOptions; minBatch?: number }[] {
+  // The batch kernels' rows change nothing up to DENSE_BATCH_TILE inputs.
+  const batchKernelRows = new Set(
+    DENSE_TUNINGS.filter((tuning) => tuning.batchKernel).map((tuning) => tuning.label),
+  );
   return namedTuningRows(DENSE_TUNINGS, tunings, tuningLabels).map((row) =>
-    row.label ? { ...row, minBatch: DENSE_BATCH_TILE + 1 } : row,
+    batchKernelRows.has(row.label) ? { ...row, minBatch: DENSE_BATCH_TILE + 1 } : row,
   );
 }
 

@@ -176,13 +176,13 @@ describe.skipIf(noGpuReason !== null)(
       const suffix = skipReason ? ` (skipped: ${skipReason})` : '';
       describe.skipIf(skipReason !== null)(`variant ${variant}${suffix}`, () => {
         it.each(GRID_ROWS)(
-          `rows=%i × cols {${GRID_COLS}} × batch {${GRID_BATCH}}, ReLU on odd cases; two pipelines serve all`,
+          `rows=%i × cols {${GRID_COLS}} × batch {${GRID_BATCH}}, ReLU on odd cases, sizes in the uniform; two pipelines serve all`,
           (rows) =>
             withGpu(async (ctx) => {
-              const plain = createDenseKernel(ctx.device, { variant, workgroupSize: 32, label: 'grid' });
+              const uniformSizes = { variant, workgroupSize: 32, specializedParams: false } as const;
+              const plain = createDenseKernel(ctx.device, { ...uniformSizes, label: 'grid' });
               const withRelu = createDenseKernel(ctx.device, {
-                variant,
-                workgroupSize: 32,
+                ...uniformSizes,
                 relu: true,
                 label: 'grid relu',
               });
@@ -236,6 +236,40 @@ describe.skipIf(noGpuReason !== null)(
               expect(ctx.liveBuffers()).toBe(0);
             }),
         );
+
+        it('sizes as pipeline constants (the default): a pipeline per size and batch, the same sums', () =>
+          withGpu(async (ctx) => {
+            const kernel = createDenseKernel(ctx.device, { variant, workgroupSize: 32 });
+            const withRelu = createDenseKernel(ctx.device, { variant, workgroupSize: 32, relu: true });
+            for (const [rows, cols, batch] of [
+              [7, 3, 1],
+              [33, 257, 2],
+              [130, 1000, 8],
+            ]) {
+              for (const each of [kernel, withRelu]) {
+                const result = await runCase(ctx, each, { rows, cols, batch, seed: rows + cols + batch });
+                expect(result.worstRatio).toBeLessThanOrEqual(1);
+              }
+            }
+            expect(kernel.pipelineKey({ rows: 7, cols: 4, batch: 1 })).not.toBe(
+              kernel.pipelineKey({ rows: 8, cols: 4, batch: 1 }),
+            );
+            expect(kernel.pipelineKey({ rows: 7, cols: 4, batch: 1 })).not.toBe(
+              withRelu.pipelineKey({ rows: 7, cols: 4, batch: 1 }),
+            );
+            expect(kernel.pipelineKey({ rows: 7, cols: 4, batch: 1 })).toBe(
+              createDenseKernel(ctx.device, { variant, workgroupSize: 32 }).pipelineKey({
+                rows: 7,
+                cols: 4,
+                batch: 1,
+              }),
+            );
+            expect(() =>
+              createDenseKernel(ctx.device, { specializedParams: 'yes' as unknown as boolean }),
+            ).toThrow(/specializedParams must be true or false/);
+            kernel.destroy();
+            withRelu.destroy();
+          }));
 
         it('every batch kernel: tiled, dense_vec4_rows with each row tile, dense_vec4 at every batch', () =>
           withGpu(async (ctx) => {

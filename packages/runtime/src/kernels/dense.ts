@@ -9,7 +9,7 @@
  * The shape rule picks the entry point: vec4 loads when cols % 4 == 0 (every W row and x row then starts on
  * a 16-byte boundary), scalar loads otherwise; launchFor in createDenseKernel has the batch rule. The workgroup
  * size is an `override`, so a pipeline is keyed by (shader, entry point, workgroup size, row tile); rows, cols, batch
- * and the ReLU flag travel in a uniform.
+ * and the ReLU flag travel in a uniform and, by default, as pipeline constants too (`specializedParams`).
  */
 
 import denseTiledWgsl from '../../../../shaders/dense_gemm_tiled.wgsl?raw';
@@ -20,6 +20,7 @@ import { type DispatchSize, dispatch1d } from '../gpu/dispatch';
 import { GpuLimitError, KernelInputError } from '../gpu/errors';
 import { getPipeline, type KernelSource, pipelineKey } from '../gpu/pipeline-cache';
 import { uniformLayout } from '../gpu/uniforms';
+import { specializedParamConstants } from './params';
 
 export type DenseVariant = 'subgroup' | 'workgroup';
 
@@ -73,6 +74,12 @@ export interface DenseKernelOptions {
   batchKernel?: DenseBatchKernel;
   /** Rows per workgroup of dense_vec4_rows (1, 2 or 4) with batchKernel 'rows'; default DENSE_ROW_TILE. */
   rowTile?: number;
+  /**
+   * Whether rows, cols, batch and the ReLU flag are pipeline constants (SPECIALIZED_PARAMS of the shaders: one
+   * pipeline per size and batch) rather than read from the uniform; default true, as for the gathers
+   * (docs/kernel-attempts.md, step 50).
+   */
+  specializedParams?: boolean;
 }
 
 export type DenseBatchKernel = 'auto' | 'tiled' | 'rows' | 'vec4';
@@ -259,7 +266,7 @@ function isComputePass(target: GPUComputePassEncoder | GPUCommandEncoder): targe
 
 /**
  * A dense kernel for `device`. Pipelines come from the shared cache (one per variant × entry point ×
- * workgroup size); uniform buffers are made once per distinct (rows, cols, batch) and reused, which is safe
+ * workgroup size, and per size and batch with `specializedParams`); uniform buffers are made once per distinct (rows, cols, batch) and reused, which is safe
  * because a buffer's contents are fixed by its key, and freed by `destroy()`.
  */
 export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions = {}): DenseKernel {
@@ -267,6 +274,12 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
   const workgroupSize = options.workgroupSize ?? DEFAULT_DENSE_WORKGROUP_SIZE;
   checkWorkgroupSize(device, variant, workgroupSize);
   const relu = options.relu ?? false;
+  const specializedParams = options.specializedParams ?? true;
+  if (typeof specializedParams !== 'boolean') {
+    throw new KernelInputError(
+      `dense: specializedParams must be true or false, got ${JSON.stringify(specializedParams)}`,
+    );
+  }
   const batchKernel = options.batchKernel ?? 'auto';
   if (!DENSE_BATCH_KERNELS.includes(batchKernel)) {
     throw new KernelInputError(
@@ -297,7 +310,10 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
    * kernel batchKernelFor names (docs/kernel-attempts.md, steps 35, 37 and 39).
    */
   const launchFor = ({ rows, cols, batch }: DenseSizes): DenseLaunch => {
-    const constants = { WORKGROUP_SIZE: workgroupSize };
+    const sizeConstants = specializedParams
+      ? specializedParamConstants({ rows, cols, batch, relu: relu ? 1 : 0 })
+      : {};
+    const constants = { WORKGROUP_SIZE: workgroupSize, ...sizeConstants };
     if (cols % VEC4_FLOATS !== 0) return gemv('dense_scalar', constants, rows);
     const kernel = batch <= DENSE_BATCH_TILE ? 'vec4' : batchKernelFor(rows);
     // dense_vec4_rows is the subgroup shader's only; ROW_TILE is an override of it alone (a constant the module
@@ -310,7 +326,7 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
     }
     return {
       source: { name: 'dense_gemm_tiled', wgsl: denseTiledWgsl, entryPoint: 'dense_tiled' },
-      constants: {},
+      constants: sizeConstants,
       workgroups: Math.ceil(rows / DENSE_TILED_ROWS) * Math.ceil(batch / DENSE_TILED_INPUTS),
     };
   };
