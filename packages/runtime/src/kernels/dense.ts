@@ -77,7 +77,8 @@ export interface DenseKernelOptions {
   /**
    * Whether rows, cols, batch and the ReLU flag are pipeline constants (SPECIALIZED_PARAMS of the shaders: one
    * pipeline per size and batch) rather than read from the uniform; default true, as for the gathers
-   * (docs/kernel-attempts.md, step 50).
+   * (docs/kernel-attempts.md, steps 50–51). dense_vec4_rows (batchKernel 'rows') always reads the uniform: it ran
+   * slower with constants.
    */
   specializedParams?: boolean;
 }
@@ -322,7 +323,10 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
       return gemv('dense_vec4', constants, rows);
     }
     if (kernel === 'rows') {
-      return gemv('dense_vec4_rows', { ...constants, ROW_TILE: rowTile }, Math.ceil(rows / rowTile));
+      // Sizes stay in the uniform here: as constants the H200 ran 4096², batch 8, in 49.1–49.3 µs against 44.8–45.1
+      // in two runs (docs/kernel-attempts.md, step 51).
+      const rowsConstants = { WORKGROUP_SIZE: workgroupSize, ROW_TILE: rowTile };
+      return gemv('dense_vec4_rows', rowsConstants, Math.ceil(rows / rowTile));
     }
     return {
       source: { name: 'dense_gemm_tiled', wgsl: denseTiledWgsl, entryPoint: 'dense_tiled' },
