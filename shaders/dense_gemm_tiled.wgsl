@@ -16,13 +16,6 @@
 // Grid: x (folded into y past maxComputeWorkgroupsPerDimension) = row tile + input tile · row tiles.
 // CPU twin: packages/runtime/src/cpu/dense.ts (denseForward).
 
-struct DenseParams {
-  rows: u32,
-  cols: u32,
-  batch: u32,
-  relu: u32,
-}
-
 // Invocations per row and rows per workgroup: 8 × 32 = 256 invocations.
 const LANES_PER_ROW: u32 = 8u;
 const TILE_ROWS: u32 = 32u;
@@ -34,22 +27,6 @@ const TILE_INPUTS: u32 = 8u;
 const CHUNK_VEC4S: u32 = 64u;
 const STEPS: u32 = CHUNK_VEC4S / LANES_PER_ROW;
 
-@group(0) @binding(0) var<uniform> params: DenseParams;
-
-// The uniform's values as pipeline constants where the host sets SPECIALIZED_PARAMS (packages/runtime's
-// kernels/dense.ts, one pipeline per layer size and batch), as the gathers do (gather_common.wgsl).
-override SPECIALIZED_PARAMS: bool = false;
-override PARAM_ROWS: u32 = 0u;
-override PARAM_COLS: u32 = 0u;
-override PARAM_BATCH: u32 = 0u;
-override PARAM_RELU: u32 = 0u;
-
-fn denseParams() -> DenseParams {
-  if (SPECIALIZED_PARAMS) {
-    return DenseParams(PARAM_ROWS, PARAM_COLS, PARAM_BATCH, PARAM_RELU);
-  }
-  return params;
-}
 @group(0) @binding(1) var<storage, read> weight4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read> input4: array<vec4<f32>>;

@@ -10,13 +10,6 @@
 // 16-byte boundary), `dense_scalar` reads them as f32 (any cols). Both views share bindings 1 and 3; an entry
 // point only ever uses one of them, and 'auto' layouts take only what an entry point uses.
 
-struct DenseParams {
-  rows: u32,
-  cols: u32,
-  batch: u32,
-  relu: u32,
-}
-
 // Invocations per workgroup. Must be a power of two: the tree reduction halves it each step.
 override WORKGROUP_SIZE: u32 = 64u;
 
@@ -26,22 +19,6 @@ const BATCH_TILE: u32 = 4u;
 // W loads in flight per invocation in the batch-1 vec4 loop (one vec4 accumulator lane each).
 const UNROLL: u32 = 4u;
 
-@group(0) @binding(0) var<uniform> params: DenseParams;
-
-// The uniform's values as pipeline constants where the host sets SPECIALIZED_PARAMS (packages/runtime's
-// kernels/dense.ts, one pipeline per layer size and batch), as the gathers do (gather_common.wgsl).
-override SPECIALIZED_PARAMS: bool = false;
-override PARAM_ROWS: u32 = 0u;
-override PARAM_COLS: u32 = 0u;
-override PARAM_BATCH: u32 = 0u;
-override PARAM_RELU: u32 = 0u;
-
-fn denseParams() -> DenseParams {
-  if (SPECIALIZED_PARAMS) {
-    return DenseParams(PARAM_ROWS, PARAM_COLS, PARAM_BATCH, PARAM_RELU);
-  }
-  return params;
-}
 @group(0) @binding(1) var<storage, read> weight: array<f32>;
 @group(0) @binding(1) var<storage, read> weight4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;

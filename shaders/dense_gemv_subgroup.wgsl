@@ -13,13 +13,6 @@
 
 enable subgroups;
 
-struct DenseParams {
-  rows: u32,
-  cols: u32,
-  batch: u32,
-  relu: u32,
-}
-
 // Invocations per workgroup (any size the device allows; a power of two keeps the twin shader's rule).
 override WORKGROUP_SIZE: u32 = 64u;
 
@@ -29,22 +22,6 @@ const BATCH_TILE: u32 = 4u;
 // W loads in flight per invocation in the batch-1 vec4 loop (one vec4 accumulator lane each).
 const UNROLL: u32 = 4u;
 
-@group(0) @binding(0) var<uniform> params: DenseParams;
-
-// The uniform's values as pipeline constants where the host sets SPECIALIZED_PARAMS (packages/runtime's
-// kernels/dense.ts, one pipeline per layer size and batch), as the gathers do (gather_common.wgsl).
-override SPECIALIZED_PARAMS: bool = false;
-override PARAM_ROWS: u32 = 0u;
-override PARAM_COLS: u32 = 0u;
-override PARAM_BATCH: u32 = 0u;
-override PARAM_RELU: u32 = 0u;
-
-fn denseParams() -> DenseParams {
-  if (SPECIALIZED_PARAMS) {
-    return DenseParams(PARAM_ROWS, PARAM_COLS, PARAM_BATCH, PARAM_RELU);
-  }
-  return params;
-}
 @group(0) @binding(1) var<storage, read> weight: array<f32>;
 @group(0) @binding(1) var<storage, read> weight4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;

@@ -15,6 +15,7 @@ import { describe, expect, it } from 'vitest';
 import denseTiledWgsl from '../../../shaders/dense_gemm_tiled.wgsl?raw';
 import denseWgsl from '../../../shaders/dense_gemv.wgsl?raw';
 import denseSubgroupWgsl from '../../../shaders/dense_gemv_subgroup.wgsl?raw';
+import denseParamsWgsl from '../../../shaders/dense_params.wgsl?raw';
 import { denseForward } from '../src/cpu/dense';
 import { GpuLimitError, KernelInputError } from '../src/gpu/errors';
 import { cachedPipelineCount } from '../src/gpu/pipeline-cache';
@@ -30,6 +31,7 @@ import {
   type DenseKernel,
   type DenseKernelOptions,
   type DenseVariant,
+  withDenseParams,
 } from '../src/kernels/dense';
 import { createNodeDevice } from '../src/node';
 import {
@@ -138,11 +140,15 @@ const GRID_COLS = [1, 3, 4, 17, 257, 1000];
 const GRID_BATCH = [1, 2, 5, 8, 33];
 
 describe('dense shaders', () => {
-  it.each([
-    ['dense_gemv.wgsl', denseWgsl],
-    ['dense_gemv_subgroup.wgsl', denseSubgroupWgsl],
-  ])('%s declares the uniform struct the kernel encodes', (_file, source) => {
-    expect(source).toContain(DENSE_UNIFORMS.wgslStruct('DenseParams'));
+  it('dense_params.wgsl declares the uniform struct the kernel encodes, and the kernels read it only through it', () => {
+    expect(denseParamsWgsl).toContain(DENSE_UNIFORMS.wgslStruct('DenseParams'));
+    for (const field of DENSE_UNIFORMS.fields.map(([name]) => name)) {
+      expect(denseParamsWgsl).toContain(`override PARAM_${field.toUpperCase()}: u32 = 0u;`);
+    }
+    for (const source of [denseWgsl, denseSubgroupWgsl, denseTiledWgsl]) {
+      expect(source).not.toMatch(/struct DenseParams|\bparams\./);
+      expect(withDenseParams(source).startsWith(source)).toBe(true);
+    }
   });
 
   it('declare the batch tile and the subgroup shader the row tile as the host counts them', () => {
@@ -155,7 +161,6 @@ describe('dense shaders', () => {
     expect(denseWgsl).not.toMatch(/fn dense_vec4_rows\(/);
     expect(denseTiledWgsl).toContain(`const TILE_ROWS: u32 = ${DENSE_TILED_ROWS}u;`);
     expect(denseTiledWgsl).toContain(`const TILE_INPUTS: u32 = ${DENSE_TILED_INPUTS}u;`);
-    expect(denseTiledWgsl).toContain(DENSE_UNIFORMS.wgslStruct('DenseParams'));
   });
 
   it('only the subgroup shader enables subgroups', () => {

@@ -15,6 +15,7 @@
 import denseTiledWgsl from '../../../../shaders/dense_gemm_tiled.wgsl?raw';
 import denseWgsl from '../../../../shaders/dense_gemv.wgsl?raw';
 import denseSubgroupWgsl from '../../../../shaders/dense_gemv_subgroup.wgsl?raw';
+import denseParamsWgsl from '../../../../shaders/dense_params.wgsl?raw';
 import { BindGroupCache } from '../gpu/bind-group-cache';
 import { type DispatchSize, dispatch1d } from '../gpu/dispatch';
 import { GpuLimitError, KernelInputError } from '../gpu/errors';
@@ -24,7 +25,7 @@ import { specializedParamConstants } from './params';
 
 export type DenseVariant = 'subgroup' | 'workgroup';
 
-/** The uniform block both shaders declare as `struct DenseParams`; relu is 0 or 1. */
+/** The uniform block shaders/dense_params.wgsl declares as `struct DenseParams`; relu is 0 or 1. */
 export const DENSE_UNIFORMS = uniformLayout([
   ['rows', 'u32'],
   ['cols', 'u32'],
@@ -49,7 +50,19 @@ const VEC4_FLOATS = 4;
 /** Every index the shaders compute is a u32. */
 const MAX_U32 = 0xffff_ffff;
 
-const SOURCES: Record<DenseVariant, string> = { workgroup: denseWgsl, subgroup: denseSubgroupWgsl };
+/**
+ * A dense kernel's module: its file with shaders/dense_params.wgsl (the parameters' struct, uniform and constants)
+ * appended. After, not before: the subgroup shader's `enable` directive must come first.
+ */
+export function withDenseParams(kernelWgsl: string): string {
+  return [kernelWgsl, denseParamsWgsl].join('\n');
+}
+
+const SOURCES: Record<DenseVariant, string> = {
+  workgroup: withDenseParams(denseWgsl),
+  subgroup: withDenseParams(denseSubgroupWgsl),
+};
+const DENSE_TILED_SOURCE = withDenseParams(denseTiledWgsl);
 const KERNEL_NAMES: Record<DenseVariant, string> = {
   workgroup: 'dense_gemv',
   subgroup: 'dense_gemv_subgroup',
@@ -329,7 +342,7 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
       return gemv('dense_vec4_rows', rowsConstants, Math.ceil(rows / rowTile));
     }
     return {
-      source: { name: 'dense_gemm_tiled', wgsl: denseTiledWgsl, entryPoint: 'dense_tiled' },
+      source: { name: 'dense_gemm_tiled', wgsl: DENSE_TILED_SOURCE, entryPoint: 'dense_tiled' },
       constants: sizeConstants,
       workgroups: Math.ceil(rows / DENSE_TILED_ROWS) * Math.ceil(batch / DENSE_TILED_INPUTS),
     };
