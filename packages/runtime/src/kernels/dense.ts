@@ -279,9 +279,9 @@ function isComputePass(target: GPUComputePassEncoder | GPUCommandEncoder): targe
 }
 
 /**
- * A dense kernel for `device`. Pipelines come from the shared cache (one per variant × entry point ×
- * workgroup size, and per size and batch with `specializedParams`); uniform buffers are made once per distinct (rows, cols, batch) and reused, which is safe
- * because a buffer's contents are fixed by its key, and freed by `destroy()`.
+ * A dense kernel for `device`. Pipelines come from the shared cache (one per variant × entry point × workgroup
+ * size, and per size and batch with `specializedParams`); uniform buffers are made once per distinct (rows, cols,
+ * batch) and reused, which is safe because a buffer's contents are fixed by its key, and freed by `destroy()`.
  */
 export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions = {}): DenseKernel {
   const variant = resolveVariant(device, options.variant ?? 'auto');

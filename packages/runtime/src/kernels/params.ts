@@ -60,7 +60,7 @@ export const REDUCE_PARAMS = uniformLayout([
 
 /**
  * The pipeline constants that carry a kernel's uniform values (SPECIALIZED_PARAMS and PARAM_<FIELD> of
- * gather_common.wgsl and splitk_reduce.wgsl), so that it reads constants instead of the uniform.
+ * gather_common.wgsl, splitk_reduce.wgsl and dense_params.wgsl), so that it reads constants instead of the uniform.
  */
 export function specializedParamConstants(values: Readonly<Record<string, number>>): Record<string, number> {
   const constants: Record<string, number> = { SPECIALIZED_PARAMS: 1 };
