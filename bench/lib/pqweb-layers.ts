@@ -324,11 +324,11 @@ const LUT_TUNINGS: readonly LutTuning[] = [
  * docs/kernel-attempts.md step 35), the others take dense_vec4_rows (step 35's default, 8 inputs per pass) with 1, 2
  * or 4 rows per workgroup.
  */
-const DENSE_TUNINGS: readonly { label: string; options: DenseKernelOptions; batchKernel?: true }[] = [
-  { label: ' 4 inputs per pass', options: { batchKernel: 'vec4' }, batchKernel: true },
-  { label: ' 1 row per workgroup', options: { batchKernel: 'rows', rowTile: 1 }, batchKernel: true },
-  { label: ' 2 rows per workgroup', options: { batchKernel: 'rows', rowTile: 2 }, batchKernel: true },
-  { label: ' 4 rows per workgroup', options: { batchKernel: 'rows', rowTile: 4 }, batchKernel: true },
+const DENSE_TUNINGS: readonly { label: string; options: DenseKernelOptions }[] = [
+  { label: ' 4 inputs per pass', options: { batchKernel: 'vec4' } },
+  { label: ' 1 row per workgroup', options: { batchKernel: 'rows', rowTile: 1 } },
+  { label: ' 2 rows per workgroup', options: { batchKernel: 'rows', rowTile: 2 } },
+  { label: ' 4 rows per workgroup', options: { batchKernel: 'rows', rowTile: 4 } },
   // Rows, cols, batch and ReLU read from the uniform, as before the kernels took them as pipeline constants.
   { label: ' uniform params', options: { specializedParams: false } },
 ];
@@ -402,12 +402,9 @@ function denseTuningRows(
   tunings: boolean,
   tuningLabels: readonly string[] | null,
 ): { label: string; options?: DenseKernelOptions; minBatch?: number }[] {
-  // The batch kernels' rows change nothing up to DENSE_BATCH_TILE inputs.
-  const batchKernelRows = new Set(
-    DENSE_TUNINGS.filter((tuning) => tuning.batchKernel).map((tuning) => tuning.label),
-  );
+  // Rows that pick a batch kernel change nothing up to DENSE_BATCH_TILE inputs.
   return namedTuningRows(DENSE_TUNINGS, tunings, tuningLabels).map((row) =>
-    batchKernelRows.has(row.label) ? { ...row, minBatch: DENSE_BATCH_TILE + 1 } : row,
+    row.options?.batchKernel !== undefined ? { ...row, minBatch: DENSE_BATCH_TILE + 1 } : row,
   );
 }
 

@@ -1,16 +1,21 @@
 /**
  * The part of a gather dispatch every quantized method shares: for one code block, the row grouping, the grid
- * (x = row group, y = chunk, z = batch tile) and the GatherParams uniform (shaders/gather_common.wgsl). The PQ /
- * RQ and scalar programs add their own pipelines and bindings.
+ * (x = row group, y = chunk, z = batch tile), the GatherParams uniform (shaders/gather_common.wgsl) and the pipeline,
+ * which carries the same values as constants where the context says so (specializedParams). The PQ / RQ and scalar
+ * programs add their own bindings.
  */
 
 import type { DispatchSize } from '../gpu/dispatch';
+import { getPipeline, type KernelSource, type OverrideConstants } from '../gpu/pipeline-cache';
 import { gpuStageWords } from './code-layout';
 import { GATHER_PARAMS, specializedParamConstants } from './params';
 import { type CodeBlock, type GatherGeometry, rowGrouping } from './plan';
 import { checkGrid, createUniformBuffer, type ProgramContext } from './program';
 
 export interface GatherLayout {
+  /** The gather kernel and its pipeline constants, but for the parameters (gatherBlock adds those). */
+  kernel: KernelSource;
+  kernelConstants: OverrideConstants;
   batch: number;
   geometry: GatherGeometry;
   /** Segments per row (PQ / RQ), or columns (k-means, binary: one code per column). */
@@ -44,7 +49,7 @@ export function gatherBlock(
   layout: GatherLayout,
   block: CodeBlock,
   index: number,
-): { workgroups: DispatchSize; uniform: GPUBuffer; constants: Record<string, number> } {
+): { workgroups: DispatchSize; uniform: GPUBuffer; pipeline: GPUComputePipeline } {
   const { batch, geometry, segments, wordsPerRow, stagesTotal, slots } = layout;
   const { rows, cols } = context;
   const grouping = rowGrouping(
@@ -79,6 +84,9 @@ export function gatherBlock(
   };
   const uniform = createUniformBuffer(context, GATHER_PARAMS, values, `gather-params[${batch}][${index}]`);
   // With specialized parameters the block's pipeline carries the values too (one pipeline per layer, batch and block).
-  const constants = context.specializedParams ? specializedParamConstants(values) : {};
-  return { workgroups, uniform, constants };
+  const pipeline = getPipeline(context.device, layout.kernel, {
+    ...layout.kernelConstants,
+    ...(context.specializedParams ? specializedParamConstants(values) : {}),
+  });
+  return { workgroups, uniform, pipeline };
 }

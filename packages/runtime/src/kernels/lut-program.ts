@@ -357,8 +357,9 @@ export function createLutProgram(
     }
 
     const rowsPerInvocation = rowsPerInvocationFor(gathered, geometry, launch);
-    const kernelConstants = gatherConstants(gathered, geometry, launch, rowsPerInvocation);
     const gatherLayout = {
+      kernel: gatherKernel,
+      kernelConstants: gatherConstants(gathered, geometry, launch, rowsPerInvocation),
       batch,
       geometry,
       segments: gathered.segments,
@@ -375,12 +376,12 @@ export function createLutProgram(
       ? { buffer: rowScales, size: rows * FLOAT_BYTES }
       : { buffer: context.bias, size: context.biasBytes };
     for (const [index, block] of blockPlan.blocks.entries()) {
-      const { workgroups, uniform, constants } = gatherBlock(context, gatherLayout, block, index);
+      const { workgroups, uniform, pipeline } = gatherBlock(context, gatherLayout, block, index);
       owned.push(uniform);
       dispatches.push({
         label: `${context.label}/gather-${variant}[${index}]`,
         stage: 'gather',
-        pipeline: getPipeline(device, gatherKernel, { ...kernelConstants, ...constants }),
+        pipeline,
         workgroups,
         entries: (input, output) => {
           const entries: GPUBindGroupEntry[] = [

@@ -4,7 +4,7 @@
  * columns needed more than one chunk. With a single chunk the gather writes y itself, bias and ReLU fused.
  */
 import type { CodePacking } from '@pqweb/format';
-import { getPipeline, type OverrideConstants } from '../gpu/pipeline-cache';
+import type { OverrideConstants } from '../gpu/pipeline-cache';
 import { gatherBlock } from './gather-blocks';
 import {
   planCodeBlocks,
@@ -39,7 +39,7 @@ export function createScalarProgram(
   buffers: { codes: GPUBuffer; values: GPUBuffer },
 ): LayerProgram {
   const { rows, cols, packing } = shape;
-  const { device, workgroupSize } = context;
+  const { workgroupSize } = context;
   const blockPlan = planCodeBlocks(
     rows,
     1,
@@ -99,10 +99,11 @@ export function createScalarProgram(
       partialBytes > 0 ? createScratchBuffer(context, partialBytes, `partials[${batch}]`) : null;
     if (partials) owned.push(partials);
     const kernel = shape.method === 'kmeans' ? KMEANS_GATHER_KERNEL : BINARY_GATHER_KERNEL;
-    const kernelConstants = constants(geometry.tileFloats, geometry.batchTile);
     const inputBytes = batch * cols * FLOAT_BYTES;
     const outputBytes = batch * rows * FLOAT_BYTES;
     const gatherLayout = {
+      kernel,
+      kernelConstants: constants(geometry.tileFloats, geometry.batchTile),
       batch,
       geometry,
       segments: cols,
@@ -114,16 +115,12 @@ export function createScalarProgram(
       reduced: partials !== null,
     };
     for (const [index, block] of blockPlan.blocks.entries()) {
-      const {
-        workgroups,
-        uniform,
-        constants: paramConstants,
-      } = gatherBlock(context, gatherLayout, block, index);
+      const { workgroups, uniform, pipeline } = gatherBlock(context, gatherLayout, block, index);
       owned.push(uniform);
       dispatches.push({
         label: `${context.label}/gather-${variant}[${index}]`,
         stage: 'gather',
-        pipeline: getPipeline(device, kernel, { ...kernelConstants, ...paramConstants }),
+        pipeline,
         workgroups,
         entries: (input, output) => [
           { binding: 0, resource: { buffer: uniform } },
