@@ -43,6 +43,7 @@ import {
   seededRandom,
   uploadFloat32,
 } from './gpu-fixture';
+import { expectSpecializedParams } from './shader-params';
 
 const TOLERANCE_PER_SQRT_COL = 1e-6;
 /** Floats after the output that the kernel must leave poisoned (catches writes past batch×rows). */
@@ -141,10 +142,7 @@ const GRID_BATCH = [1, 2, 5, 8, 33];
 
 describe('dense shaders', () => {
   it('dense_params.wgsl declares the uniform struct the kernel encodes, and the kernels read it only through it', () => {
-    expect(denseParamsWgsl).toContain(DENSE_UNIFORMS.wgslStruct('DenseParams'));
-    for (const field of DENSE_UNIFORMS.fields.map(([name]) => name)) {
-      expect(denseParamsWgsl).toContain(`override PARAM_${field.toUpperCase()}: u32 = 0u;`);
-    }
+    expectSpecializedParams(denseParamsWgsl, DENSE_UNIFORMS, 'DenseParams');
     for (const source of [denseWgsl, denseSubgroupWgsl, denseTiledWgsl]) {
       expect(source).not.toMatch(/struct DenseParams|\bparams\./);
       expect(withDenseParams(source).startsWith(source)).toBe(true);

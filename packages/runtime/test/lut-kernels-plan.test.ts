@@ -64,10 +64,11 @@ import {
   KMEANS_GATHER_KERNEL,
   withGatherCommon,
 } from '../src/kernels/sources';
+import { expectSpecializedParams } from './shader-params';
 
 describe('WGSL and TypeScript agree', () => {
   it('gather_common declares GatherParams, BATCH_TILE and ROW_TILE as the host encodes them', () => {
-    expect(gatherCommonWgsl).toContain(GATHER_PARAMS.wgslStruct('GatherParams'));
+    expectSpecializedParams(gatherCommonWgsl, GATHER_PARAMS, 'GatherParams');
     expect(gatherCommonWgsl).toContain(`const BATCH_TILE = ${GATHER_BATCH_TILE}u;`);
     expect(gatherCommonWgsl).toContain(`const ROW_TILE = ${CODE_ROW_TILE}u;`);
   });
@@ -87,7 +88,7 @@ describe('WGSL and TypeScript agree', () => {
 
   it('LUT build and reduce declare their uniform structs as the host encodes them', () => {
     expect(lutBuildWgsl).toContain(LUT_BUILD_PARAMS.wgslStruct('LutBuildParams'));
-    expect(reduceWgsl).toContain(REDUCE_PARAMS.wgslStruct('ReduceParams'));
+    expectSpecializedParams(reduceWgsl, REDUCE_PARAMS, 'ReduceParams');
     expect(reduceWgsl).toContain(`const ROWS_PER_GROUP = ${REDUCE_ROWS_PER_GROUP}u;`);
     expect(pqGatherWgsl).toContain(`const MAX_WORDS_IN_FLIGHT = ${MAX_WORDS_IN_FLIGHT}u;`);
     expect(scalarGatherCommonWgsl).toContain(`const MAX_WORDS_IN_FLIGHT = ${MAX_WORDS_IN_FLIGHT}u;`);
