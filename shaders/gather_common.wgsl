@@ -130,16 +130,22 @@ fn row_word_base(row: u32, stage: u32) -> u32 {
 fn store(row: u32, work: Work, sums: array<f32, BATCH_TILE>) {
   for (var b = 0u; b < TILE_INPUTS; b++) {
     if (b < work.inputs) {
-      var value = sums[b];
-      if (layer_params().finalize == 1u) {
-        if (layer_params().has_bias == 1u) {
-          value += bias[row];
-        }
-        if (layer_params().relu == 1u) {
-          value = max(value, 0.0);
-        }
-      }
-      out[((work.first_input + b) * layer_params().slots + work.slot) * layer_params().rows + row] = value;
+      store_sum(row, work, b, sums[b]);
     }
   }
+}
+
+// Writes `row`'s sum for input `b` of the tile: y (bias and ReLU applied) where one slot writes y itself, else the
+// slot's partial sum.
+fn store_sum(row: u32, work: Work, b: u32, sum: f32) {
+  var value = sum;
+  if (layer_params().finalize == 1u) {
+    if (layer_params().has_bias == 1u) {
+      value += bias[row];
+    }
+    if (layer_params().relu == 1u) {
+      value = max(value, 0.0);
+    }
+  }
+  out[((work.first_input + b) * layer_params().slots + work.slot) * layer_params().rows + row] = value;
 }

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import binaryWgsl from '../../../shaders/binary_gather.wgsl?raw';
 import gatherCommonWgsl from '../../../shaders/gather_common.wgsl?raw';
 import kmeansWgsl from '../../../shaders/kmeans_gather.wgsl?raw';
+import pqDecodeWgsl from '../../../shaders/pq_decode.wgsl?raw';
 import pqGatherWgsl from '../../../shaders/pq_gather.wgsl?raw';
 import lutBuildWgsl from '../../../shaders/pq_lut_build.wgsl?raw';
 import scalarGatherCommonWgsl from '../../../shaders/scalar_gather_common.wgsl?raw';
@@ -20,7 +21,17 @@ import {
   CODE_ROW_TILE,
   COPIED_CENTROIDS,
   canBuildTableWithVec4,
+  canDecode,
   chooseLutVariant,
+  DECODE_LAUNCH,
+  DECODE_MAX_INPUTS,
+  DECODE_MAX_ROWS,
+  DECODE_MAX_STAGED_VEC4S,
+  DECODE_MIN_BATCH,
+  DECODE_MIN_WEIGHTS,
+  DECODE_TARGET_WORKGROUPS,
+  decodeGeometry,
+  decodeNeedsRangeChecks,
   defaultTargetWorkgroups,
   FUSED_BATCHED_MIN_ROWS,
   GATHER_BATCH_TILE,
@@ -44,6 +55,7 @@ import {
   shortRowGroupTileBytes,
   TARGET_WORKGROUPS,
   usesCopiedCentroids,
+  usesDecodedGather,
   wordsInFlightFor,
 } from '../src/kernels';
 import { GATHER_ABLATION_CODES } from '../src/kernels/lut-program';
@@ -100,6 +112,93 @@ describe('WGSL and TypeScript agree', () => {
     expect(pqGatherWgsl).toContain(`const ABLATE_ALL = ${ablations['no-work']}u;`);
     expect(pqGatherWgsl).toContain(`const MAX_ROWS_PER_INVOCATION = ${MAX_ROWS_PER_INVOCATION}u;`);
     expect(pqGatherWgsl).toContain(`const MAX_EXPANDED_ENTRIES = ${MAX_EXPANDED_ENTRIES}u;`);
+  });
+});
+
+describe('the decoded gather (pq_decode.wgsl)', () => {
+  const launch = { ...DECODE_LAUNCH, targetWorkgroups: DECODE_TARGET_WORKGROUPS };
+
+  it('declares the register-array bounds the host plans with', () => {
+    expect(pqDecodeWgsl).toContain(`const MAX_DECODE_ROWS = ${DECODE_MAX_ROWS}u;`);
+    expect(pqDecodeWgsl).toContain(`const MAX_DECODE_INPUTS = ${DECODE_MAX_INPUTS}u;`);
+    expect(pqDecodeWgsl).toContain(`const MAX_STAGED_VEC4S = ${DECODE_MAX_STAGED_VEC4S}u;`);
+    expect(DECODE_LAUNCH.rowsPerInvocation).toBeLessThanOrEqual(DECODE_MAX_ROWS);
+  });
+
+  it('takes one-stage layers with d a multiple of 4 dividing cols, and a tile of one segment', () => {
+    const pq = { d: 4, k: 256, cols: 4096, stages: 1 };
+    expect(canDecode(pq, DECODE_LAUNCH.tileFloatsLimit, 128)).toBe(true);
+    expect(canDecode({ ...pq, d: 8 }, DECODE_LAUNCH.tileFloatsLimit, 128)).toBe(true);
+    expect(canDecode({ ...pq, d: 2 }, DECODE_LAUNCH.tileFloatsLimit, 128)).toBe(false);
+    expect(canDecode({ ...pq, cols: 4098 }, DECODE_LAUNCH.tileFloatsLimit, 128)).toBe(false);
+    expect(canDecode({ ...pq, stages: 2 }, DECODE_LAUNCH.tileFloatsLimit, 128)).toBe(false);
+    // One segment's codebook and x for one input: 256 · 4 + 4 floats.
+    expect(canDecode(pq, 1028, 128)).toBe(true);
+    expect(canDecode(pq, 1027, 128)).toBe(false);
+    // A segment's 256 centroids staged by 16 invocations are 16 vec4s each (the register array), by 8 are 32.
+    expect(canDecode(pq, 1028, 16)).toBe(true);
+    expect(canDecode(pq, 1028, 8)).toBe(false);
+  });
+
+  it("decodes under 'auto' large layers of 8-bit codes with d = 4, from DECODE_MIN_BATCH", () => {
+    const layer = { rows: 4096, cols: 4096, d: 4, k: 256 };
+    expect(layer.rows * layer.cols).toBe(DECODE_MIN_WEIGHTS);
+    expect(usesDecodedGather(layer, DECODE_MIN_BATCH)).toBe(true);
+    expect(usesDecodedGather(layer, 32)).toBe(true);
+    expect(usesDecodedGather(layer, DECODE_MIN_BATCH - 1)).toBe(false);
+    expect(usesDecodedGather({ ...layer, rows: 4095 }, 8)).toBe(false);
+    expect(usesDecodedGather({ ...layer, d: 8 }, 8)).toBe(false);
+    expect(usesDecodedGather({ ...layer, k: 16 }, 8)).toBe(false);
+  });
+
+  it('leaves the range checks out of the staging only where nothing staged can be out of range', () => {
+    const shape = { segments: 4096, k: 256, d: 4 };
+    const geometry = { subSegments: 4, batchTile: 8 };
+    expect(decodeNeedsRangeChecks(geometry, shape, 8, 128)).toBe(false);
+    expect(decodeNeedsRangeChecks(geometry, shape, 16, 128)).toBe(false);
+    // A part-full last batch tile, a part-full last sub-chunk, a tile that is no multiple of the workgroup.
+    expect(decodeNeedsRangeChecks(geometry, shape, 11, 128)).toBe(true);
+    expect(decodeNeedsRangeChecks(geometry, { ...shape, segments: 4094 }, 8, 128)).toBe(true);
+    expect(decodeNeedsRangeChecks(geometry, shape, 8, 384)).toBe(true);
+  });
+
+  it('stages a code word of segments at a time where the tile allows, with one pass per row group', () => {
+    // 16384², d = 4, k = 256, batch 8 (step 54's probe): 16 row groups of 1024 rows, 16 chunks of 256 segments.
+    const shape = { rows: 16384, segments: 4096, k: 256, d: 4, codesPerWord: 4 };
+    const geometry = decodeGeometry(shape, 8, launch);
+    expect(geometry).toMatchObject({
+      batchTile: 8,
+      batchTiles: 1,
+      subSegments: 4,
+      rowsPerInvocation: 8,
+      rowGroups: 16,
+      chunkSegments: 256,
+      chunks: 16,
+      tileFloats: 4 * (256 * 4 + 4 * 8),
+    });
+    expect(geometry.tileFloats).toBeLessThanOrEqual(DECODE_LAUNCH.tileFloatsLimit);
+    // Batch 11: tiles of 8 and 3; batch 3: a tile of 3.
+    expect(decodeGeometry(shape, 11, launch)).toMatchObject({ batchTile: 8, batchTiles: 2, chunks: 8 });
+    expect(decodeGeometry(shape, 3, launch)).toMatchObject({ batchTile: 3, batchTiles: 1 });
+  });
+
+  it('shrinks the sub-chunk to the tile, the workgroup and the register array, and chunks stay whole sub-chunks', () => {
+    const shape = { rows: 300, segments: 37, k: 16, d: 4, codesPerWord: 8 };
+    // Two segments fit a 2 · (64 + 32) float tile: sub-chunks of 2, and 37 segments in chunks of whole pairs.
+    const small = decodeGeometry(shape, 8, { ...launch, tileFloatsLimit: 2 * (64 + 32) + 1 });
+    expect(small.subSegments).toBe(2);
+    expect(small.chunkSegments % 2).toBe(0);
+    expect(small.chunks).toBe(Math.ceil(37 / small.chunkSegments));
+    // 32 invocations hold the x of 4 segments of 8 inputs at d = 4 at most.
+    expect(decodeGeometry(shape, 8, { ...launch, workgroupSize: 32 }).subSegments).toBe(4);
+    // 256 centroids of d = 8 are 512 vec4s: with 32 invocations one segment is 16 each, the register array.
+    const wide = { rows: 300, segments: 37, k: 256, d: 8, codesPerWord: 4 };
+    expect(
+      decodeGeometry(wide, 2, { ...launch, workgroupSize: 32, tileFloatsLimit: 65536 }).subSegments,
+    ).toBe(1);
+    // Short layers: fewer rows per invocation, one row group.
+    expect(decodeGeometry(shape, 8, launch)).toMatchObject({ rowsPerInvocation: 2, rowGroups: 2 });
+    expect(() => decodeGeometry(shape, 8, { ...launch, tileFloatsLimit: 95 })).toThrow(GpuLimitError);
   });
 });
 

@@ -578,6 +578,132 @@ describe.skipIf(noGpuReason)('PQ kernels by batch', () => {
   });
 });
 
+/**
+ * The decoded gather (shaders/pq_decode.wgsl) on layers it accepts (plan.ts canDecode: one stage, d a multiple of 4
+ * dividing cols), rows a multiple of no workgroup, against the same reference and tolerance: its default launch
+ * (fewer rows per invocation where the layer is short); a tile of one segment (sub-chunks shorter than a code word);
+ * 32-invocation workgroups with 3 rows each in one row group (several passes); many chunks (split-K); the uniform
+ * parameters; a batch tile of 8 with a part-full second tile (batch 11). The first case stages without range checks
+ * (whole sub-chunks and batch tiles: plan.ts decodeNeedsRangeChecks), the others with. Code blocks have a case of
+ * their own.
+ */
+const DECODED_CASES = [
+  { rows: 37, cols: 64, d: 4, k: 256, batch: 8, withBias: true, relu: false },
+  { rows: 300, cols: 96, d: 4, k: 256, batch: 11, withBias: false, relu: true },
+  { rows: 130, cols: 200, d: 8, k: 256, batch: 3, withBias: true, relu: true },
+  { rows: 45, cols: 132, d: 4, k: 16, batch: 1, withBias: true, relu: false },
+  { rows: 70, cols: 48, d: 4, k: 3, batch: 5, withBias: false, relu: false },
+  { rows: 33, cols: 128, d: 4, k: 2, batch: 9, withBias: true, relu: true },
+];
+
+describe.skipIf(noGpuReason)('decoded gather vs CPU twin', () => {
+  it.each(DECODED_CASES)('pq decoded: %o', async (spec) => {
+    await withGpu(async ({ device }) => {
+      const random = seededRandom(spec.rows * 613 + spec.cols * 17 + spec.k);
+      const layer = lutLayer({ ...spec, stages: 1 }, random);
+      const decoded = { variant: 'decoded' } as const;
+      const oneSegmentBytes = (spec.k * spec.d + spec.d * Math.min(spec.batch, 8)) * 4;
+      const variants = await expectMatches(device, layer, spec.batch, random, [
+        decoded,
+        { ...decoded, maxWorkgroupStorageBytes: oneSegmentBytes },
+        { ...decoded, workgroupSize: 32, rowsPerInvocation: 3, targetWorkgroups: 1 },
+        { ...decoded, targetWorkgroups: 4096 },
+        { ...decoded, specializedParams: false },
+      ]);
+      expect(new Set(variants)).toEqual(new Set(['decoded']));
+    });
+  });
+
+  it('splits codes above the binding limit into row blocks', async () => {
+    await withGpu(async ({ device }) => {
+      const random = seededRandom(540);
+      // rows 2000, cols 512, d 4, k 16: 16 words per row, 2048 bytes per 32-row tile, 63 tiles = 129024 bytes. A
+      // 40960-byte limit gives (40960 − 252) / 2048 = 19 tiles per block, 4 blocks. Every other binding fits:
+      // codebook 128 · 16 · 4 · 4 = 32768, x 2 · 512 · 4, y 2 · 2000 · 4 = 16000, and with two workgroups one
+      // chunk, so no partial sums.
+      const layer = lutLayer(
+        { rows: 2000, cols: 512, d: 4, k: 16, stages: 1, withBias: true, relu: true },
+        random,
+      );
+      const variants = await expectMatches(device, layer, 2, random, [
+        { variant: 'decoded', maxBindingBytes: 40960, targetWorkgroups: 2 },
+      ]);
+      expect(variants).toEqual(['decoded']);
+    });
+  });
+
+  it("runs large PQ layers decoded under 'auto' where plan.ts usesDecodedGather says, per batch", async () => {
+    await withGpu(async ({ device }) => {
+      // Executors only (no encode): a 4096² layer is 2^24 weights, slow to run on SwiftShader.
+      const variantsOf = (rows: number, cols: number, d: number, k: number, batches: number[]) => {
+        const layer = randomLutLayer({ rows: 1, cols: d, d, k, stages: 1, withBias: false }, seededRandom(1));
+        const segments = cols / d;
+        const wordsPerRow = Math.ceil((segments * bitsForK(k)) / 32);
+        const shape: LutLayerDescriptor = {
+          method: 'pq',
+          rows,
+          cols,
+          d,
+          k,
+          segments,
+          packing: { ...layer.shape.packing, codesPerRow: segments, wordsPerRow },
+          activation: 'none',
+        };
+        const usage = GPUBufferUsage.STORAGE;
+        const codes = device.createBuffer({ size: Math.ceil(rows / 32) * 32 * wordsPerRow * 4, usage });
+        const codebook = device.createBuffer({ size: segments * k * d * 4, usage });
+        const executor = createLayerExecutor(device, shape, { codes, codebook, bias: null });
+        const variants = batches.map((batch) => executor.variantAt(batch));
+        executor.destroy();
+        codes.destroy();
+        codebook.destroy();
+        return variants;
+      };
+      expect(variantsOf(4096, 4096, 4, 256, [1, 2, 4, 8, 32])).toEqual([
+        'fused-banked',
+        'fused-banked',
+        'fused-banked',
+        'decoded',
+        'decoded',
+      ]);
+      // Too small, or codes the lookups serve better (d = 8, 4-bit codes): never decoded.
+      expect(variantsOf(4064, 4096, 4, 256, [8])).toEqual(['fused-banked']);
+      expect(variantsOf(4096, 4096, 8, 256, [8])).toEqual(['fused-banked']);
+      expect(variantsOf(4096, 4096, 4, 16, [8])).not.toContain('decoded');
+    });
+  });
+
+  it("rejects 'decoded' where the layer cannot run decoded, naming what it needs", async () => {
+    await withGpu(async ({ device }) => {
+      const random = seededRandom(54);
+      const run = (spec: { cols: number; d: number; stages: number }, options: LayerExecutorOptions) => {
+        const layer = lutLayer({ rows: 5, k: 16, withBias: false, relu: false, ...spec }, random);
+        const codes = uploadCodes(device, layer);
+        const codebook = uploadFloat32(device, layer.values, 'codebook');
+        try {
+          createLayerExecutor(device, layer.shape, { codes, codebook, bias: null }, options).destroy();
+        } finally {
+          codes.destroy();
+          codebook.destroy();
+        }
+      };
+      const decoded = { variant: 'decoded' } as const;
+      expect(() => run({ cols: 16, d: 4, stages: 1 }, decoded)).not.toThrow();
+      expect(() => run({ cols: 16, d: 2, stages: 1 }, decoded)).toThrow(
+        /variant 'decoded' needs a PQ layer .* whose d \(2\) is a multiple of 4 dividing cols \(16\)/,
+      );
+      expect(() => run({ cols: 18, d: 4, stages: 1 }, decoded)).toThrow(KernelInputError);
+      expect(() => run({ cols: 16, d: 4, stages: 2 }, decoded)).toThrow(/rq layers have several stages/);
+      expect(() => run({ cols: 16, d: 4, stages: 1 }, { ...decoded, ablation: 'no-lookups' })).toThrow(
+        /ablation 'no-lookups' .* variant 'decoded' has none/,
+      );
+      expect(() => run({ cols: 16, d: 4, stages: 1 }, { ...decoded, maxWorkgroupStorageBytes: 256 })).toThrow(
+        /a tile budget of at least k · d \+ d floats \(68; got 64\)/,
+      );
+    });
+  });
+});
+
 describe.skipIf(noGpuReason)('LUT executor contracts', () => {
   function smallPq(random: () => number): QuantizedLayer<Extract<LutLayerDescriptor, { method: 'pq' }>> {
     const layer = randomLutLayer({ rows: 13, cols: 37, d: 4, k: 16, stages: 1, withBias: true }, random);

@@ -1,7 +1,7 @@
 /**
  * One entry point for running a quantized dense layer on the GPU from its codes:
  * `createLayerExecutor(device, layer, buffers, options)` picks the kernels (PQ / RQ: a LUT variant by shape and batch
- * rule or by `options.variant`; k-means: its one kernel; binary: the bit gather, or on large layers its sign bits
+ * rule or by `options.variant`, and for large PQ layers at larger batches the decoded gather; k-means: its one kernel; binary: the bit gather, or on large layers its sign bits
  * read a byte at a time through the banked LUT gather, `binaryByteTables`), checks shapes and device limits up
  * front, and returns an executor that encodes y = relu?(W x + b) for a batch into a command encoder.
  * Per batch size it keeps a plan (uniforms, scratch, pipelines), so re-encoding the same batch allocates nothing.
@@ -20,6 +20,7 @@ import {
 import { BindGroupCache } from '../gpu/bind-group-cache';
 import { GpuLimitError, KernelInputError } from '../gpu/errors';
 import { CODE_ROW_TILE, codeRowTiles, gpuCodeWords } from './code-layout';
+import { createDecodedProgram } from './decoded-program';
 import { createLutProgram, signTableShape } from './lut-program';
 import { GATHER_BATCH_TILE } from './params';
 import {
@@ -28,13 +29,18 @@ import {
   CODE_DECODES,
   COPIED_CENTROIDS,
   type CodeDecode,
+  canDecode,
+  DECODE_LAUNCH,
+  DECODE_TARGET_WORKGROUPS,
+  type DecodeLaunch,
   type ExecutorVariant,
-  LUT_VARIANTS,
-  type LutVariant,
   MAX_ROWS_PER_INVOCATION,
   MAX_WORDS_IN_FLIGHT,
+  PQ_VARIANTS,
+  type PqVariant,
   usesBinaryByteTables,
   usesCopiedCentroids,
+  usesDecodedGather,
   WIDE_GATHER,
   type WideGatherMode,
 } from './plan';
@@ -81,11 +87,12 @@ export interface LayerGpuBuffers {
 
 export interface LayerExecutorOptions {
   /**
-   * PQ / RQ kernel variant; 'auto' (default) applies chooseLutVariant's shape rule, and above batch 1
-   * batchedLutVariant's where it names another variant (`variantAt` tells which a batch runs). Other methods take
-   * 'auto'.
+   * PQ / RQ kernel variant; 'auto' (default) applies chooseLutVariant's shape rule, above batch 1
+   * batchedLutVariant's where it names another variant, and for PQ layers usesDecodedGather's where it holds
+   * (`variantAt` tells which a batch runs). 'decoded' (shaders/pq_decode.wgsl) runs every batch decoded; it takes PQ
+   * layers that plan.ts canDecode accepts (KernelInputError otherwise). Other methods take 'auto'.
    */
-  variant?: LutVariant | 'auto';
+  variant?: PqVariant | 'auto';
   /**
    * Invocations per workgroup; default min(DEFAULT_LUT_WORKGROUP_SIZE, device limit) for PQ / RQ layers and
    * min(DEFAULT_WORKGROUP_SIZE, device limit) for k-means and binary ones.
@@ -130,7 +137,8 @@ export interface LayerExecutorOptions {
   /**
    * Rows each invocation of a banked gather ('lut-banked', 'fused-banked') takes at a time, loading their code
    * words together (1 … MAX_ROWS_PER_INVOCATION); default plan.ts's bankedRowsPerInvocation (by batch tile and
-   * code width). More rows put more loads in flight, at the cost of registers.
+   * code width). More rows put more loads in flight, at the cost of registers. The decoded gather takes it too
+   * (default DECODE_LAUNCH's 8, which only the default reaches).
    */
   rowsPerInvocation?: number;
   /**
@@ -327,7 +335,7 @@ function createProgram(
   context: ProgramContext,
   layer: LutLayerDescriptor,
   buffers: LayerGpuBuffers,
-  variant: LutVariant | 'auto',
+  variant: PqVariant | 'auto',
 ): LayerProgram {
   const { label, rows } = context;
   const wordsPerRow = layer.packing.wordsPerRow;
@@ -350,11 +358,39 @@ function createProgram(
       stages * segments * k * d * FLOAT_BYTES,
       `stages ${stages} × segments ${segments} × k ${k} × d ${d} × 4`,
     );
+    if (variant === 'decoded') {
+      if (layer.method === 'rq') {
+        throw new KernelInputError(
+          `${label}: variant 'decoded' runs PQ layers; rq layers have several stages`,
+        );
+      }
+      if (context.ablation !== 'none') {
+        throw new KernelInputError(
+          `${label}: ablation '${context.ablation}' leaves a stage of the lookup gathers out; variant 'decoded' has none`,
+        );
+      }
+      return createDecodedProgram(context, layer, { codes, codebook });
+    }
     const program = createLutProgram(context, shape, { codes, codebook }, variant);
     const batched = variant === 'auto' ? batchedLutVariant(shape, context.tileFloatsLimit) : null;
-    if (batched === null || batched === program.variantAt(1)) return program;
-    const batchedProgram = createLutProgram(context, shape, { codes, codebook }, batched);
-    return programByBatch((batch) => (batch === 1 ? program : batchedProgram));
+    const batchedProgram =
+      batched === null || batched === program.variantAt(1)
+        ? program
+        : createLutProgram(context, shape, { codes, codebook }, batched);
+    // Large PQ layers at larger batches run decoded under 'auto' (an ablation measures the lookups: it keeps them).
+    const { workgroupSize, tileFloatsLimit } = context.decodeLaunch;
+    const decoded =
+      variant === 'auto' &&
+      layer.method === 'pq' &&
+      context.ablation === 'none' &&
+      canDecode(shape, tileFloatsLimit, workgroupSize)
+        ? createDecodedProgram(context, layer, { codes, codebook })
+        : null;
+    if (decoded === null && batchedProgram === program) return program;
+    return programByBatch((batch) => {
+      if (decoded && usesDecodedGather(layer, batch)) return decoded;
+      return batch === 1 ? program : batchedProgram;
+    });
   }
   if (variant !== 'auto') {
     throw new KernelInputError(
@@ -536,9 +572,9 @@ export function createLayerExecutor(
   const label = options.label ?? defaultLabel(layer);
   checkShape(layer);
   const variantOption = options.variant ?? 'auto';
-  if (variantOption !== 'auto' && !LUT_VARIANTS.includes(variantOption)) {
+  if (variantOption !== 'auto' && !PQ_VARIANTS.includes(variantOption)) {
     throw new KernelInputError(
-      `variant must be 'auto' or one of ${LUT_VARIANTS.join(', ')}, got ${JSON.stringify(variantOption)}`,
+      `variant must be 'auto' or one of ${PQ_VARIANTS.join(', ')}, got ${JSON.stringify(variantOption)}`,
     );
   }
   const { limits } = device;
@@ -603,6 +639,16 @@ export function createLayerExecutor(
     options.maxWorkgroupStorageBytes === undefined;
   const codeDecode = checkChoiceOption('codeDecode', options.codeDecode, CODE_DECODES, 'auto');
   const wideGather = resolveWideGather(options, workgroupSizeLimit, limits.maxComputeWorkgroupStorageSize);
+  const decodeLaunch: DecodeLaunch = {
+    workgroupSize: options.workgroupSize ?? Math.min(DECODE_LAUNCH.workgroupSize, workgroupSizeLimit),
+    rowsPerInvocation: rowsPerInvocation ?? DECODE_LAUNCH.rowsPerInvocation,
+    tileFloatsLimit: Math.floor(
+      (options.maxWorkgroupStorageBytes ??
+        Math.min(DECODE_LAUNCH.tileFloatsLimit * FLOAT_BYTES, limits.maxComputeWorkgroupStorageSize)) /
+        FLOAT_BYTES,
+    ),
+    targetWorkgroups: options.targetWorkgroups ?? DECODE_TARGET_WORKGROUPS,
+  };
   const { rows, cols } = layer;
   if (buffers.bias) requireBuffer(label, 'bias', buffers.bias, rows * FLOAT_BYTES, `rows ${rows} × 4`);
 
@@ -636,6 +682,7 @@ export function createLayerExecutor(
     maxBindingBytes,
     tileFloatsLimit: Math.floor(workgroupStorageBytes / FLOAT_BYTES),
     wideGather,
+    decodeLaunch,
     shortRowGroupTiles,
     binaryByteTables,
     offsetAlignment: limits.minStorageBufferOffsetAlignment,

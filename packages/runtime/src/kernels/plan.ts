@@ -44,7 +44,14 @@ export type ScalarVariant = 'kmeans-tiled' | 'binary-tiled';
  * What an executor runs: a LUT variant (PQ / RQ), a scalar gather (k-means, binary), or a binary layer's sign bits
  * read as byte codes through 'fused-banked' (pq_gather.wgsl SIGN_TABLES).
  */
-export type ExecutorVariant = LutVariant | ScalarVariant | 'binary-byte-tables';
+export type ExecutorVariant = LutVariant | ScalarVariant | 'binary-byte-tables' | 'decoded';
+
+/**
+ * A PQ layer's kernels: the LUT variants, or 'decoded' (shaders/pq_decode.wgsl), which multiplies each code's
+ * centroid into the sums of a tile of inputs instead of looking up tables (canDecode says which layers can).
+ */
+export type PqVariant = LutVariant | 'decoded';
+export const PQ_VARIANTS: readonly PqVariant[] = [...LUT_VARIANTS, 'decoded'];
 
 /**
  * Layers of codes narrower than 4 bits (k < BANKED_MIN_K) with at most this many code lookups (rows × stages ×
@@ -682,4 +689,154 @@ export const COPIED_CENTROIDS_MIN_WEIGHTS = 2 ** 27;
 /** Whether a k-means layer of this shape takes COPIED_CENTROIDS where the device and the caller's options allow. */
 export function usesCopiedCentroids(k: number, rows: number, cols: number): boolean {
   return k > 16 && rows * cols >= COPIED_CENTROIDS_MIN_WEIGHTS;
+}
+
+/** pq_decode.wgsl's MAX_DECODE_ROWS, MAX_DECODE_INPUTS and MAX_STAGED_VEC4S (a test checks that they agree). */
+export const DECODE_MAX_ROWS = 8;
+export const DECODE_MAX_INPUTS = 8;
+export const DECODE_MAX_STAGED_VEC4S = 16;
+
+/**
+ * The decoded gather's launch unless the caller sets `workgroupSize` or `maxWorkgroupStorageBytes`: 128 invocations
+ * of 8 rows each (1024 rows per workgroup), and a tile budget of 16 KiB of codebooks (a code word's 4 segments at
+ * d = 4, k = 256) plus their x for 8 inputs. H200, 16384², batch 8, d = 4, k = 256 (docs/kernel-attempts.md, step
+ * 54's probe): 128 × 8 rows 154 µs per layer, 256 × 4 175, 256 × 2 218, 64 × 8 199.
+ */
+export const DECODE_LAUNCH = {
+  workgroupSize: 128,
+  rowsPerInvocation: 8,
+  tileFloatsLimit: 4 * 256 * 4 + 4 * 4 * DECODE_MAX_INPUTS,
+} as const;
+/**
+ * Workgroups a decoded gather aims for: about two per H200 SM, each resident for the whole dispatch (step 54's probe:
+ * 256 workgroups of 1024 rows and 256 segments 154 µs, 128 of 2048 rows 156, 512 of 128 segments 162).
+ */
+export const DECODE_TARGET_WORKGROUPS = 256;
+
+/**
+ * Whether pq_decode.wgsl can run a PQ layer: one stage, d a multiple of 4 dividing cols (whole 16-byte vectors of
+ * codebook and x), and a tile budget of at least one segment's codebook and x for one input.
+ */
+export function canDecode(
+  shape: { d: number; k: number; cols: number; stages: number },
+  tileFloatsLimit: number,
+  workgroupSize: number,
+): boolean {
+  const { d, k, cols, stages } = shape;
+  return (
+    stages === 1 &&
+    d % 4 === 0 &&
+    cols % d === 0 &&
+    d / 4 <= workgroupSize &&
+    k * d + d <= tileFloatsLimit &&
+    Math.ceil((k * d) / 4 / workgroupSize) <= DECODE_MAX_STAGED_VEC4S
+  );
+}
+
+/** Smallest batch and layer (rows × cols) at which 'auto' runs a PQ layer decoded (usesDecodedGather). */
+export const DECODE_MIN_BATCH = 8;
+export const DECODE_MIN_WEIGHTS = 2 ** 24;
+
+/**
+ * The rule behind 'auto' for the decoded gather: layers with 8-bit codes and d = 4 (the four codes of a word share a
+ * 16 KiB tile), from DECODE_MIN_BATCH inputs and DECODE_MIN_WEIGHTS weights. A lookup serves one input and a decoded
+ * centroid all of the tile, so the lookups' cost grows with the batch and the codes, the decoded gather's with the
+ * multiply-adds (those of the dense layer): it wins where codes are many and short. H200, d = 4, k = 256, against the
+ * best lookup variant (docs/kernel-attempts.md, step 54): batch 8 1.28× (4096²) to 1.59× (16384×4096), batch 32
+ * 1.56–1.87×, batch 4 0.92–1.02×. For d = 8 or 4-bit codes it lost at every size and batch but one (4096², d = 8,
+ * k = 256, batch 32: 1.03×). Below 4096² nothing was timed.
+ */
+export function usesDecodedGather(
+  shape: { rows: number; cols: number; d: number; k: number },
+  batch: number,
+): boolean {
+  const { rows, cols, d, k } = shape;
+  return k > 16 && d === 4 && batch >= DECODE_MIN_BATCH && rows * cols >= DECODE_MIN_WEIGHTS;
+}
+
+/** How a decoded gather is launched (DECODE_LAUNCH by default; the executor resolves the caller's options). */
+export interface DecodeLaunch {
+  workgroupSize: number;
+  rowsPerInvocation: number;
+  tileFloatsLimit: number;
+  targetWorkgroups: number;
+}
+
+/**
+ * Whether pq_decode.wgsl's staging needs its range checks (CHECKED_STAGING): unless the segments are whole sub-chunks,
+ * the batch whole tiles, and the tile's vec4s a multiple of the workgroup size, something staged can be out of range.
+ */
+export function decodeNeedsRangeChecks(
+  geometry: Pick<DecodeGeometry, 'subSegments' | 'batchTile'>,
+  shape: { segments: number; k: number; d: number },
+  batch: number,
+  workgroupSize: number,
+): boolean {
+  const tileVec4s = (geometry.subSegments * shape.k * shape.d) / 4;
+  return (
+    shape.segments % geometry.subSegments !== 0 ||
+    batch % geometry.batchTile !== 0 ||
+    tileVec4s % workgroupSize !== 0
+  );
+}
+
+/** Geometry of the decoded gather (decodeGeometry). */
+export interface DecodeGeometry extends GatherGeometry {
+  /** Segments staged at once (pq_decode.wgsl SUB_SEGMENTS): a power of two dividing the codes per word. */
+  subSegments: number;
+  /** Rows each invocation sums (pq_decode.wgsl DECODE_ROWS). */
+  rowsPerInvocation: number;
+  /** Row groups of one workgroup pass (workgroupSize · rowsPerInvocation rows). */
+  rowGroups: number;
+}
+
+/**
+ * Geometry of the decoded gather: a batch tile of up to DECODE_MAX_INPUTS inputs (at most one x vec4 per invocation
+ * for a segment); sub-chunks of the largest power of two of segments, up to a code word, whose codebooks and x fit
+ * `tileFloatsLimit`; row groups of one pass of `workgroupSize` invocations × `rowsPerInvocation` rows (fewer rows per
+ * invocation where the layer has too few); and as many segment chunks (split-K slots), each whole sub-chunks, as it
+ * takes to reach `targetWorkgroups`.
+ */
+export function decodeGeometry(
+  shape: { rows: number; segments: number; k: number; d: number; codesPerWord: number },
+  batch: number,
+  launch: DecodeLaunch,
+): DecodeGeometry {
+  const { rows, segments, k, d, codesPerWord } = shape;
+  const { workgroupSize, tileFloatsLimit, targetWorkgroups } = launch;
+  const d4 = d / 4;
+  const batchTile = Math.min(batch, DECODE_MAX_INPUTS, Math.floor(workgroupSize / d4));
+  const floatsPerSegment = k * d + d * batchTile;
+  let subSegments = codesPerWord;
+  while (
+    subSegments > 1 &&
+    (subSegments * floatsPerSegment > tileFloatsLimit ||
+      subSegments * d4 * batchTile > workgroupSize ||
+      Math.ceil((subSegments * k * d4) / workgroupSize) > DECODE_MAX_STAGED_VEC4S)
+  ) {
+    subSegments /= 2;
+  }
+  if (subSegments * floatsPerSegment > tileFloatsLimit) {
+    throw storageTooSmall(
+      floatsPerSegment * 4,
+      tileFloatsLimit * 4,
+      `a decoded sub-chunk of one segment (k ${k} × d ${d} codebook and x for ${batchTile} inputs)`,
+    );
+  }
+  const rowsPerInvocation = Math.max(1, Math.min(launch.rowsPerInvocation, Math.floor(rows / workgroupSize)));
+  const rowGroups = Math.ceil(rows / (workgroupSize * rowsPerInvocation));
+  const batchTiles = Math.ceil(batch / batchTile);
+  const subChunks = Math.ceil(segments / subSegments);
+  const wantedChunks = Math.max(1, Math.ceil(targetWorkgroups / (rowGroups * batchTiles)));
+  const chunkSegments = Math.ceil(subChunks / Math.min(wantedChunks, subChunks)) * subSegments;
+  return {
+    batchTile,
+    batchTiles,
+    chunkSegments,
+    chunks: Math.ceil(segments / chunkSegments),
+    tileFloats: subSegments * floatsPerSegment,
+    subSegments,
+    rowsPerInvocation,
+    rowGroups,
+  };
 }

@@ -6,7 +6,7 @@
 import type { DispatchSize } from '../gpu/dispatch';
 import { GpuLimitError } from '../gpu/errors';
 import type { UniformLayout } from '../gpu/uniforms';
-import type { CodeDecode, ExecutorVariant, WideGatherMode } from './plan';
+import type { CodeDecode, DecodeLaunch, ExecutorVariant, WideGatherMode } from './plan';
 
 export interface ProgramContext {
   device: GPUDevice;
@@ -52,6 +52,12 @@ export interface ProgramContext {
   maxBindingBytes: number;
   /** Workgroup memory for tiles, in floats. */
   tileFloatsLimit: number;
+  /**
+   * The decoded gather's launch (shaders/pq_decode.wgsl): plan.ts DECODE_LAUNCH and DECODE_TARGET_WORKGROUPS within
+   * the device's limits, or the caller's workgroupSize, rowsPerInvocation, maxWorkgroupStorageBytes and
+   * targetWorkgroups where set.
+   */
+  decodeLaunch: DecodeLaunch;
   /** When the banked gathers take plan.ts's WIDE_GATHER launch (usesWideGather), resolved by the executor. */
   wideGather: WideGatherMode;
   /**

@@ -1,6 +1,6 @@
 /**
  * The LUT kernels' WGSL (imported as text) and entry points. One shader module per file; the pipeline cache
- * (gpu/pipeline-cache.ts) keys modules by `name`, so entry points of one file share a name. The three gather
+ * (gpu/pipeline-cache.ts) keys modules by `name`, so entry points of one file share a name. The gather
  * kernels are each preceded by shaders/gather_common.wgsl (uniforms, work split, code layout, output store), the
  * scalar ones also by scalar_gather_common.wgsl (their shared bindings and x chunk):
  * WGSL has no include, so the module text is the two files joined.
@@ -8,6 +8,7 @@
 import binaryGatherWgsl from '../../../../shaders/binary_gather.wgsl?raw';
 import gatherCommonWgsl from '../../../../shaders/gather_common.wgsl?raw';
 import kmeansGatherWgsl from '../../../../shaders/kmeans_gather.wgsl?raw';
+import pqDecodeWgsl from '../../../../shaders/pq_decode.wgsl?raw';
 import pqGatherWgsl from '../../../../shaders/pq_gather.wgsl?raw';
 import lutBuildWgsl from '../../../../shaders/pq_lut_build.wgsl?raw';
 import scalarGatherCommonWgsl from '../../../../shaders/scalar_gather_common.wgsl?raw';
@@ -47,6 +48,13 @@ export const GATHER_BANKED_FUSED_VEC4_KERNEL: KernelSource = {
 };
 /** Gather from a LUT chunk built in workgroup memory from codebook and x (variant 'fused'). */
 export const GATHER_FUSED_KERNEL: KernelSource = { ...PQ_GATHER, entryPoint: 'gather_fused' };
+
+/** Decoded centroids multiplied into the sums of a tile of inputs, for PQ layers at larger batches (variant 'decoded'). */
+export const GATHER_DECODED_KERNEL: KernelSource = {
+  name: 'pq-decode',
+  wgsl: withGatherCommon(pqDecodeWgsl),
+  entryPoint: 'gather_decoded',
+};
 
 export const KMEANS_GATHER_KERNEL: KernelSource = {
   name: 'kmeans-gather',

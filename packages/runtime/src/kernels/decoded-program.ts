@@ -1,0 +1,150 @@
+/**
+ * The dispatches of a PQ layer run decoded (variant 'decoded', shaders/pq_decode.wgsl): the gather per code block,
+ * each code's centroid multiplied into the sums of a tile of inputs, then the split-K reduce where the segments were
+ * cut into several chunks. No LUT: the tile holds codebooks, staged from the codebook buffer as the gather walks.
+ */
+import type { CodePacking } from '@pqweb/format';
+import { KernelInputError } from '../gpu/errors';
+import { gatherBlock } from './gather-blocks';
+import { canDecode, decodeGeometry, decodeNeedsRangeChecks, planCodeBlocks } from './plan';
+import {
+  type BatchPlan,
+  checkBindingSize,
+  createScratchBuffer,
+  FLOAT_BYTES,
+  type LayerProgram,
+  type PlannedDispatch,
+  type ProgramContext,
+} from './program';
+import { reduceDispatch } from './reduce';
+import { GATHER_DECODED_KERNEL } from './sources';
+
+export interface DecodedProgramShape {
+  rows: number;
+  cols: number;
+  d: number;
+  k: number;
+  segments: number;
+  packing: CodePacking;
+}
+
+const WORD_BITS = 32;
+
+/** KernelInputError unless the layer can run decoded on this launch (plan.ts canDecode). */
+export function checkDecodable(context: ProgramContext, shape: DecodedProgramShape, stages: number): void {
+  const { workgroupSize, tileFloatsLimit } = context.decodeLaunch;
+  if (canDecode({ ...shape, stages }, tileFloatsLimit, workgroupSize)) return;
+  throw new KernelInputError(
+    `${context.label}: variant 'decoded' needs a PQ layer (one stage, got ${stages}) whose d (${shape.d}) is a ` +
+      `multiple of 4 dividing cols (${shape.cols}), and a tile budget of at least k · d + d floats ` +
+      `(${shape.k * shape.d + shape.d}; got ${tileFloatsLimit}); use a LUT variant or 'auto'`,
+  );
+}
+
+export function createDecodedProgram(
+  context: ProgramContext,
+  shape: DecodedProgramShape,
+  buffers: { codes: GPUBuffer; codebook: GPUBuffer },
+): LayerProgram {
+  const { rows, cols, d, k, segments, packing } = shape;
+  checkDecodable(context, shape, 1);
+  const launch = context.decodeLaunch;
+  const blockPlan = planCodeBlocks(
+    rows,
+    1,
+    packing.wordsPerRow,
+    context.maxBindingBytes,
+    context.offsetAlignment,
+  );
+  const codebookBytes = segments * k * d * FLOAT_BYTES;
+  checkBindingSize(context, 'the codebook', codebookBytes, 'the layer cannot run on this device');
+
+  function layout(batch: number) {
+    const geometry = decodeGeometry(
+      { rows, segments, k, d, codesPerWord: WORD_BITS / packing.bits },
+      batch,
+      launch,
+    );
+    const partialBytes = geometry.chunks === 1 ? 0 : batch * geometry.chunks * rows * FLOAT_BYTES;
+    return { geometry, partialBytes };
+  }
+
+  function createPlan(batch: number): BatchPlan {
+    const { geometry, partialBytes } = layout(batch);
+    checkBindingSize(
+      context,
+      `the split-K partial sums for batch ${batch}`,
+      partialBytes,
+      'run the batch in smaller parts',
+    );
+    const owned: GPUBuffer[] = [];
+    const dispatches: PlannedDispatch[] = [];
+    const partials =
+      partialBytes > 0 ? createScratchBuffer(context, partialBytes, `partials[${batch}]`) : null;
+    if (partials) owned.push(partials);
+    const gatherLayout = {
+      kernel: GATHER_DECODED_KERNEL,
+      kernelConstants: {
+        WORKGROUP_SIZE: launch.workgroupSize,
+        K: k,
+        BITS: packing.bits,
+        D: d,
+        SUB_SEGMENTS: geometry.subSegments,
+        DECODE_ROWS: geometry.rowsPerInvocation,
+        DECODE_INPUTS: geometry.batchTile,
+        CHECKED_STAGING: decodeNeedsRangeChecks(geometry, shape, batch, launch.workgroupSize) ? 1 : 0,
+      },
+      batch,
+      geometry,
+      segments,
+      wordsPerRow: packing.wordsPerRow,
+      stagesTotal: 1,
+      slots: geometry.chunks,
+      rowsPerInvocation: geometry.rowsPerInvocation,
+      workgroupSize: launch.workgroupSize,
+      // One workgroup pass per row group (gatherBlock's rowGrouping then takes the fewest groups).
+      targetWorkgroups: geometry.rowGroups * geometry.chunks * geometry.batchTiles,
+      reduced: partials !== null,
+    };
+    const inputBytes = batch * cols * FLOAT_BYTES;
+    const outputBytes = batch * rows * FLOAT_BYTES;
+    for (const [index, block] of blockPlan.blocks.entries()) {
+      const { workgroups, uniform, pipeline } = gatherBlock(context, gatherLayout, block, index);
+      owned.push(uniform);
+      dispatches.push({
+        label: `${context.label}/gather-decoded[${index}]`,
+        stage: 'gather',
+        pipeline,
+        workgroups,
+        entries: (input, output) => [
+          { binding: 0, resource: { buffer: uniform } },
+          {
+            binding: 1,
+            resource: { buffer: buffers.codes, offset: block.bindingOffset, size: block.bindingSize },
+          },
+          { binding: 3, resource: { buffer: buffers.codebook, size: codebookBytes } },
+          { binding: 4, resource: { buffer: input, size: inputBytes } },
+          { binding: 5, resource: { buffer: context.bias, size: context.biasBytes } },
+          {
+            binding: 6,
+            resource: partials
+              ? { buffer: partials, size: partialBytes }
+              : { buffer: output, size: outputBytes },
+          },
+        ],
+      });
+    }
+    if (partials) {
+      const reduce = reduceDispatch(context, batch, geometry.chunks, partials, partialBytes);
+      owned.push(reduce.uniform);
+      dispatches.push(reduce.dispatch);
+    }
+    return { dispatches, buffers: owned };
+  }
+
+  return {
+    variantAt: () => 'decoded',
+    scratchBytes: (batch) => layout(batch).partialBytes,
+    createPlan,
+  };
+}
