@@ -55,8 +55,9 @@ export function bytesMoved(spec: ContenderSpec, shape: Shape, batch: number): By
   switch (spec.method) {
     case 'pq': {
       // A LUT kept in a storage buffer is written once and read back at least once; the fused variants build it in
-      // workgroup memory. Split-K partial sums are not modelled.
-      const lut = isFusedVariant(spec.variant) ? 0 : 2 * lutBytes(shape, spec.d, spec.k, batch);
+      // workgroup memory, and the decoded gather has none. Split-K partial sums are not modelled.
+      const keepsLut = spec.variant !== 'decoded' && !isFusedVariant(spec.variant);
+      const lut = keepsLut ? 2 * lutBytes(shape, spec.d, spec.k, batch) : 0;
       return { weights: pqWeightBytes(shape, spec.d, spec.k), activations, lut };
     }
     case 'kmeans':

@@ -27,7 +27,7 @@ import {
   type LayerGpuBuffers,
   type LutLayerDescriptor,
 } from '../../packages/runtime/src/kernels/executor';
-import type { LutVariant } from '../../packages/runtime/src/kernels/plan';
+import { canDecode, DECODE_LAUNCH, type LutVariant } from '../../packages/runtime/src/kernels/plan';
 import { binaryWeightBytes, denseWeightBytes, kmeansWeightBytes, pqWeightBytes } from './bytes';
 import { pickRows } from './check';
 import { KMEANS_CONFIGS, type LayerShape, LUT_VARIANT_LIST, PQ_CONFIGS, weightCopies } from './grid';
@@ -574,11 +574,19 @@ export function createPqwebLayers(
     const probe = createLayerExecutor(device, layer, gpu[0], { variant: 'auto' });
     executors.push(probe);
     const reference = referenceOnRows(pqForward, layer, words, codebook, bias);
+    const decodable = canDecode(
+      { d, k, cols, stages: 1 },
+      DECODE_LAUNCH.tileFloatsLimit,
+      DECODE_LAUNCH.workgroupSize,
+    );
     for (const variant of LUT_VARIANT_LIST) {
+      if (variant === 'decoded' && !decodable) continue;
       for (const tuning of lutTunings) {
-        // lut-global keeps no tile and one chunk: the tunings would time the same kernel again.
-        if (tuning.label && variant === 'lut-global') continue;
-        if (tuning.variants && !tuning.variants.includes(variant)) continue;
+        // lut-global keeps no tile and one chunk: the tunings would time the same kernel again. The decoded gather
+        // takes no LUT tuning: its row is the default, timed from batch 2 (at batch 1 a lookup per code is the
+        // better deal by design: each decoded centroid serves one input).
+        if (tuning.label && (variant === 'lut-global' || variant === 'decoded')) continue;
+        if (tuning.variants && (variant === 'decoded' || !tuning.variants.includes(variant))) continue;
         const spec: ContenderSpec = {
           engine: 'pqweb',
           method: 'pq',
@@ -597,7 +605,7 @@ export function createPqwebLayers(
           referenceKey: name,
           reference,
           isAutoAt,
-          minBatch: tuning.minBatch,
+          minBatch: variant === 'decoded' ? 2 : tuning.minBatch,
           maxBatch: tuning.maxBatch,
           unchecked: tuning.unchecked,
         };

@@ -2,13 +2,13 @@
  * The JSON a benchmark run writes (bench/results/kernels-<adapter>.json) and the report reads. Times are in
  * microseconds, bytes in bytes, bandwidths in bytes per second.
  */
-import type { LutVariant } from '../../packages/runtime/src/kernels/plan';
+import type { PqVariant } from '../../packages/runtime/src/kernels/plan';
 import type { Summary } from './stats';
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
-/** The runtime's LUT variants, as the JSON names them. */
-export type LutVariantName = LutVariant;
+/** The runtime's PQ variants (the LUT variants and 'decoded'), as the JSON names them. */
+export type LutVariantName = PqVariant;
 
 /** One thing being timed on one layer shape. */
 export type ContenderSpec =
