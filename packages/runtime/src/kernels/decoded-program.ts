@@ -5,18 +5,15 @@
  */
 import type { CodePacking } from '@pqweb/format';
 import { KernelInputError } from '../gpu/errors';
-import { gatherBlock } from './gather-blocks';
+import { blockDispatches } from './gather-blocks';
 import { canDecode, decodeGeometry, decodeNeedsRangeChecks, planCodeBlocks } from './plan';
 import {
   type BatchPlan,
   checkBindingSize,
-  createScratchBuffer,
   FLOAT_BYTES,
   type LayerProgram,
-  type PlannedDispatch,
   type ProgramContext,
 } from './program';
-import { reduceDispatch } from './reduce';
 import { GATHER_DECODED_KERNEL } from './sources';
 
 export interface DecodedProgramShape {
@@ -71,17 +68,6 @@ export function createDecodedProgram(
 
   function createPlan(batch: number): BatchPlan {
     const { geometry, partialBytes } = layout(batch);
-    checkBindingSize(
-      context,
-      `the split-K partial sums for batch ${batch}`,
-      partialBytes,
-      'run the batch in smaller parts',
-    );
-    const owned: GPUBuffer[] = [];
-    const dispatches: PlannedDispatch[] = [];
-    const partials =
-      partialBytes > 0 ? createScratchBuffer(context, partialBytes, `partials[${batch}]`) : null;
-    if (partials) owned.push(partials);
     const gatherLayout = {
       kernel: GATHER_DECODED_KERNEL,
       kernelConstants: {
@@ -104,42 +90,20 @@ export function createDecodedProgram(
       workgroupSize: launch.workgroupSize,
       // One workgroup pass per row group (gatherBlock's rowGrouping then takes the fewest groups).
       targetWorkgroups: geometry.rowGroups * geometry.chunks * geometry.batchTiles,
-      reduced: partials !== null,
     };
     const inputBytes = batch * cols * FLOAT_BYTES;
-    const outputBytes = batch * rows * FLOAT_BYTES;
-    for (const [index, block] of blockPlan.blocks.entries()) {
-      const { workgroups, uniform, pipeline } = gatherBlock(context, gatherLayout, block, index);
-      owned.push(uniform);
-      dispatches.push({
-        label: `${context.label}/gather-decoded[${index}]`,
-        stage: 'gather',
-        pipeline,
-        workgroups,
-        entries: (input, output) => [
-          { binding: 0, resource: { buffer: uniform } },
-          {
-            binding: 1,
-            resource: { buffer: buffers.codes, offset: block.bindingOffset, size: block.bindingSize },
-          },
-          { binding: 3, resource: { buffer: buffers.codebook, size: codebookBytes } },
-          { binding: 4, resource: { buffer: input, size: inputBytes } },
-          { binding: 5, resource: { buffer: context.bias, size: context.biasBytes } },
-          {
-            binding: 6,
-            resource: partials
-              ? { buffer: partials, size: partialBytes }
-              : { buffer: output, size: outputBytes },
-          },
-        ],
-      });
-    }
-    if (partials) {
-      const reduce = reduceDispatch(context, batch, geometry.chunks, partials, partialBytes);
-      owned.push(reduce.uniform);
-      dispatches.push(reduce.dispatch);
-    }
-    return { dispatches, buffers: owned };
+    const plan = blockDispatches(context, gatherLayout, blockPlan.blocks, {
+      name: 'gather-decoded',
+      codes: buffers.codes,
+      outputBinding: 6,
+      partialBytes,
+      entries: (input) => [
+        { binding: 3, resource: { buffer: buffers.codebook, size: codebookBytes } },
+        { binding: 4, resource: { buffer: input, size: inputBytes } },
+        { binding: 5, resource: { buffer: context.bias, size: context.biasBytes } },
+      ],
+    });
+    return plan;
   }
 
   return {

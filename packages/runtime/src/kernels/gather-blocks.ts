@@ -10,7 +10,17 @@ import { getPipeline, type KernelSource, type OverrideConstants } from '../gpu/p
 import { gpuStageWords } from './code-layout';
 import { GATHER_PARAMS, specializedParamConstants } from './params';
 import { type CodeBlock, type GatherGeometry, rowGrouping } from './plan';
-import { checkGrid, createUniformBuffer, type ProgramContext } from './program';
+import {
+  type BatchPlan,
+  checkBindingSize,
+  checkGrid,
+  createScratchBuffer,
+  createUniformBuffer,
+  FLOAT_BYTES,
+  type PlannedDispatch,
+  type ProgramContext,
+} from './program';
+import { reduceDispatch } from './reduce';
 
 export interface GatherLayout {
   /** The gather kernel and its pipeline constants, but for the parameters (gatherBlock adds those). */
@@ -89,4 +99,78 @@ export function gatherBlock(
     ...(context.specializedParams ? specializedParamConstants(values) : {}),
   });
   return { workgroups, uniform, pipeline };
+}
+
+/** What blockDispatches needs beyond the layout: the gather's own bindings and where its sums go. */
+export interface BlockBindings {
+  /** Dispatch label suffix, e.g. 'gather-decoded'. */
+  name: string;
+  /** The codes buffer; each block binds its range at binding 1. */
+  codes: GPUBuffer;
+  /** The binding of the gather's output: the split-K partial sums where there are any, else y. */
+  outputBinding: number;
+  /**
+   * Bytes of split-K partial sums [batch][slots][rows]; 0 where one slot writes y itself. blockDispatches makes the
+   * scratch buffer (checked against the binding limit) and the reduce that reads it.
+   */
+  partialBytes: number;
+  /** The gather's other bindings for input x (all but the uniform, the codes and the output). */
+  entries(input: GPUBuffer): GPUBindGroupEntry[];
+}
+
+/**
+ * The gather dispatches of every code block (gatherBlock's grid, uniform and pipeline, the block's codes at binding
+ * 1), then, where the gather writes partial sums, their scratch buffer and the split-K reduce. The plan owns the
+ * uniforms and the partial sums; the caller adds its other scratch buffers.
+ */
+export function blockDispatches(
+  context: ProgramContext,
+  layout: Omit<GatherLayout, 'reduced'>,
+  blocks: readonly CodeBlock[],
+  bindings: BlockBindings,
+): BatchPlan {
+  const { batch, slots } = layout;
+  const { partialBytes } = bindings;
+  checkBindingSize(
+    context,
+    `the split-K partial sums for batch ${batch}`,
+    partialBytes,
+    'run the batch in smaller parts',
+  );
+  const owned: GPUBuffer[] = [];
+  const dispatches: PlannedDispatch[] = [];
+  const partials = partialBytes > 0 ? createScratchBuffer(context, partialBytes, `partials[${batch}]`) : null;
+  if (partials) owned.push(partials);
+  const outputBytes = batch * context.rows * FLOAT_BYTES;
+  for (const [index, block] of blocks.entries()) {
+    const reducedLayout = { ...layout, reduced: partials !== null };
+    const { workgroups, uniform, pipeline } = gatherBlock(context, reducedLayout, block, index);
+    owned.push(uniform);
+    dispatches.push({
+      label: `${context.label}/${bindings.name}[${index}]`,
+      stage: 'gather',
+      pipeline,
+      workgroups,
+      entries: (input, output) => [
+        { binding: 0, resource: { buffer: uniform } },
+        {
+          binding: 1,
+          resource: { buffer: bindings.codes, offset: block.bindingOffset, size: block.bindingSize },
+        },
+        ...bindings.entries(input),
+        {
+          binding: bindings.outputBinding,
+          resource: partials
+            ? { buffer: partials, size: partialBytes }
+            : { buffer: output, size: outputBytes },
+        },
+      ],
+    });
+  }
+  if (partials) {
+    const reduce = reduceDispatch(context, batch, slots, partials, partialBytes);
+    owned.push(reduce.uniform);
+    dispatches.push(reduce.dispatch);
+  }
+  return { dispatches, buffers: owned };
 }

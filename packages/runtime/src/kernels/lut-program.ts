@@ -9,7 +9,7 @@
 import type { CodePacking } from '@pqweb/format';
 import { dispatch1d } from '../gpu/dispatch';
 import { getPipeline, type OverrideConstants } from '../gpu/pipeline-cache';
-import { gatherBlock } from './gather-blocks';
+import { blockDispatches } from './gather-blocks';
 import { LUT_BUILD_PARAMS } from './params';
 import {
   bankedRowsPerInvocation,
@@ -47,7 +47,6 @@ import {
   type ProgramContext,
   workgroupsFor,
 } from './program';
-import { reduceDispatch } from './reduce';
 import {
   GATHER_BANKED_FUSED_KERNEL,
   GATHER_BANKED_FUSED_VEC4_KERNEL,
@@ -309,11 +308,11 @@ export function createLutProgram(
     const { gathered, geometry, launch, slots, lutGroup, lutEntries, lutBytes, partialBytes } = layout(batch);
     const advice = 'run the batch in smaller parts';
     checkBindingSize(context, `the LUT for batch ${batch}`, lutBytes, advice);
+    // Checked here too (blockDispatches checks it), before the LUT's scratch buffer exists: a refusal then leaks nothing.
     checkBindingSize(context, `the split-K partial sums for batch ${batch}`, partialBytes, advice);
     const owned: GPUBuffer[] = [];
     const dispatches: PlannedDispatch[] = [];
     const inputBytes = batch * cols * FLOAT_BYTES;
-    const outputBytes = batch * rows * FLOAT_BYTES;
     const lut = lutBytes > 0 ? createScratchBuffer(context, lutBytes, `lut[${batch}]`) : null;
     // gather_fused reads no LUT buffer but shares the gather code that names the binding (pq_gather.wgsl), so it
     // gets a placeholder; gather_banked_fused does not name it (its pipeline layout has no binding 2).
@@ -324,9 +323,7 @@ export function createLutProgram(
     // gather_banked_fused_vec4's codebook4.
     const codebookBinding = codebook ?? createScratchBuffer(context, VEC4_BYTES, `codebook-unused[${batch}]`);
     if (!codebook) owned.push(codebookBinding);
-    const partials =
-      partialBytes > 0 ? createScratchBuffer(context, partialBytes, `partials[${batch}]`) : null;
-    for (const buffer of [lut, partials]) if (buffer) owned.push(buffer);
+    if (lut) owned.push(lut);
 
     if (lut) {
       const entries = lutEntries;
@@ -369,59 +366,35 @@ export function createLutProgram(
       rowsPerInvocation,
       workgroupSize: launch.workgroupSize,
       targetWorkgroups: launch.targetWorkgroups,
-      reduced: partials !== null,
     };
     // The gather's binding 5: the bias, or with sign tables the row scales (the reduce adds the bias).
     const rowBinding = rowScales
       ? { buffer: rowScales, size: rows * FLOAT_BYTES }
       : { buffer: context.bias, size: context.biasBytes };
-    for (const [index, block] of blockPlan.blocks.entries()) {
-      const { workgroups, uniform, pipeline } = gatherBlock(context, gatherLayout, block, index);
-      owned.push(uniform);
-      dispatches.push({
-        label: `${context.label}/gather-${variant}[${index}]`,
-        stage: 'gather',
-        pipeline,
-        workgroups,
-        entries: (input, output) => {
-          const entries: GPUBindGroupEntry[] = [
-            { binding: 0, resource: { buffer: uniform } },
-            {
-              binding: 1,
-              resource: { buffer: buffers.codes, offset: block.bindingOffset, size: block.bindingSize },
-            },
-            { binding: 5, resource: rowBinding },
-          ];
-          if (lutBinding) {
-            entries.push({
-              binding: 2,
-              resource: { buffer: lutBinding, size: Math.max(FLOAT_BYTES, lutBytes) },
-            });
-          }
-          if (!lut) {
-            entries.push({
-              binding: 3,
-              resource: { buffer: codebookBinding, size: Math.max(VEC4_BYTES, codebookBytes) },
-            });
-            entries.push({ binding: 4, resource: { buffer: input, size: inputBytes } });
-          }
+    const gathers = blockDispatches(context, gatherLayout, blockPlan.blocks, {
+      name: `gather-${variant}`,
+      codes: buffers.codes,
+      outputBinding: 6,
+      partialBytes,
+      entries: (input) => {
+        const entries: GPUBindGroupEntry[] = [{ binding: 5, resource: rowBinding }];
+        if (lutBinding) {
           entries.push({
-            binding: 6,
-            resource: partials
-              ? { buffer: partials, size: partialBytes }
-              : { buffer: output, size: outputBytes },
+            binding: 2,
+            resource: { buffer: lutBinding, size: Math.max(FLOAT_BYTES, lutBytes) },
           });
-          return entries;
-        },
-      });
-    }
-
-    if (partials) {
-      const reduce = reduceDispatch(context, batch, slots, partials, partialBytes);
-      owned.push(reduce.uniform);
-      dispatches.push(reduce.dispatch);
-    }
-    return { dispatches, buffers: owned };
+        }
+        if (!lut) {
+          entries.push({
+            binding: 3,
+            resource: { buffer: codebookBinding, size: Math.max(VEC4_BYTES, codebookBytes) },
+          });
+          entries.push({ binding: 4, resource: { buffer: input, size: inputBytes } });
+        }
+        return entries;
+      },
+    });
+    return { dispatches: [...dispatches, ...gathers.dispatches], buffers: [...owned, ...gathers.buffers] };
   }
 
   return {

@@ -5,7 +5,7 @@
  */
 import type { CodePacking } from '@pqweb/format';
 import type { OverrideConstants } from '../gpu/pipeline-cache';
-import { gatherBlock } from './gather-blocks';
+import { blockDispatches } from './gather-blocks';
 import {
   planCodeBlocks,
   SCALAR_TARGET_WORKGROUPS,
@@ -17,13 +17,10 @@ import {
 import {
   type BatchPlan,
   checkBindingSize,
-  createScratchBuffer,
   FLOAT_BYTES,
   type LayerProgram,
-  type PlannedDispatch,
   type ProgramContext,
 } from './program';
-import { reduceDispatch } from './reduce';
 import { BINARY_GATHER_KERNEL, KMEANS_GATHER_KERNEL } from './sources';
 
 export type ScalarProgramShape =
@@ -87,20 +84,8 @@ export function createScalarProgram(
 
   function createPlan(batch: number): BatchPlan {
     const { geometry, slots, partialBytes } = layout(batch);
-    checkBindingSize(
-      context,
-      `the split-K partial sums for batch ${batch}`,
-      partialBytes,
-      'run the batch in smaller parts',
-    );
-    const owned: GPUBuffer[] = [];
-    const dispatches: PlannedDispatch[] = [];
-    const partials =
-      partialBytes > 0 ? createScratchBuffer(context, partialBytes, `partials[${batch}]`) : null;
-    if (partials) owned.push(partials);
     const kernel = shape.method === 'kmeans' ? KMEANS_GATHER_KERNEL : BINARY_GATHER_KERNEL;
     const inputBytes = batch * cols * FLOAT_BYTES;
-    const outputBytes = batch * rows * FLOAT_BYTES;
     const gatherLayout = {
       kernel,
       kernelConstants: constants(geometry.tileFloats, geometry.batchTile),
@@ -112,40 +97,19 @@ export function createScalarProgram(
       slots,
       workgroupSize,
       targetWorkgroups,
-      reduced: partials !== null,
     };
-    for (const [index, block] of blockPlan.blocks.entries()) {
-      const { workgroups, uniform, pipeline } = gatherBlock(context, gatherLayout, block, index);
-      owned.push(uniform);
-      dispatches.push({
-        label: `${context.label}/gather-${variant}[${index}]`,
-        stage: 'gather',
-        pipeline,
-        workgroups,
-        entries: (input, output) => [
-          { binding: 0, resource: { buffer: uniform } },
-          {
-            binding: 1,
-            resource: { buffer: buffers.codes, offset: block.bindingOffset, size: block.bindingSize },
-          },
-          { binding: 2, resource: { buffer: buffers.values, size: valuesBytes } },
-          { binding: 3, resource: { buffer: input, size: inputBytes } },
-          { binding: 4, resource: { buffer: context.bias, size: context.biasBytes } },
-          {
-            binding: 5,
-            resource: partials
-              ? { buffer: partials, size: partialBytes }
-              : { buffer: output, size: outputBytes },
-          },
-        ],
-      });
-    }
-    if (partials) {
-      const reduce = reduceDispatch(context, batch, slots, partials, partialBytes);
-      owned.push(reduce.uniform);
-      dispatches.push(reduce.dispatch);
-    }
-    return { dispatches, buffers: owned };
+    const plan = blockDispatches(context, gatherLayout, blockPlan.blocks, {
+      name: `gather-${variant}`,
+      codes: buffers.codes,
+      outputBinding: 5,
+      partialBytes,
+      entries: (input) => [
+        { binding: 2, resource: { buffer: buffers.values, size: valuesBytes } },
+        { binding: 3, resource: { buffer: input, size: inputBytes } },
+        { binding: 4, resource: { buffer: context.bias, size: context.biasBytes } },
+      ],
+    });
+    return plan;
   }
 
   return {
