@@ -69,7 +69,11 @@ import {
   WIDE_GATHER,
   WIDE_GATHER_MIN_LOOKUPS,
 } from '../src/kernels/plan';
-import { REDUCE_ROWS_PER_GROUP } from '../src/kernels/reduce';
+import {
+  onePassReduceWorkgroupSize,
+  REDUCE_ACCUMULATORS,
+  REDUCE_ROWS_PER_GROUP,
+} from '../src/kernels/reduce';
 import {
   BINARY_GATHER_KERNEL,
   GATHER_TILED_KERNEL,
@@ -102,6 +106,7 @@ describe('WGSL and TypeScript agree', () => {
     expect(lutBuildWgsl).toContain(LUT_BUILD_PARAMS.wgslStruct('LutBuildParams'));
     expectSpecializedParams(reduceWgsl, REDUCE_PARAMS, 'ReduceParams');
     expect(reduceWgsl).toContain(`const ROWS_PER_GROUP = ${REDUCE_ROWS_PER_GROUP}u;`);
+    expect(reduceWgsl).toContain(`const ACCUMULATORS = ${REDUCE_ACCUMULATORS}u;`);
     expect(pqGatherWgsl).toContain(`const MAX_WORDS_IN_FLIGHT = ${MAX_WORDS_IN_FLIGHT}u;`);
     expect(scalarGatherCommonWgsl).toContain(`const MAX_WORDS_IN_FLIGHT = ${MAX_WORDS_IN_FLIGHT}u;`);
     const { none, ...ablations } = GATHER_ABLATION_CODES;
@@ -160,6 +165,13 @@ describe('the decoded gather (pq_decode.wgsl)', () => {
     expect(decodeNeedsRangeChecks(geometry, shape, 11, 128)).toBe(true);
     expect(decodeNeedsRangeChecks(geometry, { ...shape, segments: 4094 }, 8, 128)).toBe(true);
     expect(decodeNeedsRangeChecks(geometry, shape, 8, 384)).toBe(true);
+  });
+
+  it('reduces its few slots with slot lanes for one pass over them', () => {
+    // 16 slots (16384², batch 8): 4 slot lanes of 4 sums each, 32 rows: 128 invocations, not the default 512.
+    expect(onePassReduceWorkgroupSize(16)).toBe(128);
+    expect(onePassReduceWorkgroupSize(2)).toBe(REDUCE_ROWS_PER_GROUP);
+    expect(onePassReduceWorkgroupSize(17)).toBe(5 * REDUCE_ROWS_PER_GROUP);
   });
 
   it('stages a code word of segments at a time where the tile allows, with one pass per row group', () => {

@@ -14,6 +14,7 @@ import {
   type LayerProgram,
   type ProgramContext,
 } from './program';
+import { onePassReduceWorkgroupSize } from './reduce';
 import { GATHER_DECODED_KERNEL } from './sources';
 
 export interface DecodedProgramShape {
@@ -97,6 +98,8 @@ export function createDecodedProgram(
       codes: buffers.codes,
       outputBinding: 6,
       partialBytes,
+      // Few slots (16 at 16384²): slot lanes for one pass over them, not the 16 of the LUT variants' hundreds.
+      reduceWorkgroupSize: onePassReduceWorkgroupSize(geometry.chunks),
       entries: (input) => [
         { binding: 3, resource: { buffer: buffers.codebook, size: codebookBytes } },
         { binding: 4, resource: { buffer: input, size: inputBytes } },

@@ -116,6 +116,8 @@ export interface BlockBindings {
   partialBytes: number;
   /** The gather's other bindings for input x (all but the uniform, the codes and the output). */
   entries(input: GPUBuffer): GPUBindGroupEntry[];
+  /** The reduce's largest workgroup (reduceDispatch's default when absent). */
+  reduceWorkgroupSize?: number;
 }
 
 /**
@@ -168,7 +170,14 @@ export function blockDispatches(
     });
   }
   if (partials) {
-    const reduce = reduceDispatch(context, batch, slots, partials, partialBytes);
+    const reduce = reduceDispatch(
+      context,
+      batch,
+      slots,
+      partials,
+      partialBytes,
+      bindings.reduceWorkgroupSize,
+    );
     owned.push(reduce.uniform);
     dispatches.push(reduce.dispatch);
   }

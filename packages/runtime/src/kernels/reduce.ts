@@ -13,6 +13,17 @@ export const REDUCE_ROWS_PER_GROUP = 32;
  * workgroup size, so devices with a lower limit get what they allow.
  */
 const REDUCE_WORKGROUP_SIZE = 512;
+/** `const ACCUMULATORS` of shaders/splitk_reduce.wgsl: the slots a slot lane sums in one pass of its loop. */
+export const REDUCE_ACCUMULATORS = 4;
+
+/**
+ * The most invocations a reduce over `slots` slots can use: ROWS_PER_GROUP rows × the slot lanes that sum all the
+ * slots in one pass of their loop. With few slots (the decoded gather's 16) the default 512 invocations leave most slot
+ * lanes idle.
+ */
+export function onePassReduceWorkgroupSize(slots: number): number {
+  return REDUCE_ROWS_PER_GROUP * Math.ceil(slots / REDUCE_ACCUMULATORS);
+}
 
 export function reduceDispatch(
   context: ProgramContext,
@@ -20,6 +31,7 @@ export function reduceDispatch(
   slots: number,
   partials: GPUBuffer,
   partialBytes: number,
+  maxWorkgroupSize = REDUCE_WORKGROUP_SIZE,
 ): { dispatch: PlannedDispatch; uniform: GPUBuffer } {
   const { device, rows, workgroupSize } = context;
   const outputs = batch * rows;
@@ -29,7 +41,7 @@ export function reduceDispatch(
   // Its size is a multiple of REDUCE_ROWS_PER_GROUP no larger than the gather's.
   const reduceWorkgroupSize = Math.max(
     REDUCE_ROWS_PER_GROUP,
-    Math.floor(Math.min(workgroupSize, REDUCE_WORKGROUP_SIZE) / REDUCE_ROWS_PER_GROUP) *
+    Math.floor(Math.min(workgroupSize, REDUCE_WORKGROUP_SIZE, maxWorkgroupSize) / REDUCE_ROWS_PER_GROUP) *
       REDUCE_ROWS_PER_GROUP,
   );
   const rowGroups = Math.ceil(rows / REDUCE_ROWS_PER_GROUP);
