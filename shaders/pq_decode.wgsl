@@ -12,8 +12,9 @@
 // makes a row group one pass), invocation t the rows t, t + WORKGROUP_SIZE, … so that a subgroup's code loads are one
 // line (code-layout.ts). It walks its chunk SUB_SEGMENTS segments at a time (a sub-chunk, at most one code word):
 // the sub-chunk's codebooks and x go through registers into workgroup memory, and the next sub-chunk's are loaded
-// into registers while the current one is multiplied, so the staging hides behind the arithmetic (step 48's probe
-// without that ran at a third of the speed). x is read from workgroup memory as broadcasts.
+// into registers while the current one is multiplied, so the staging hides behind the arithmetic (step 48's probe, a
+// decoded gather of another shape, took 398 µs without that against 303 with it). x is read from workgroup memory as
+// broadcasts.
 //
 // Grid and output as for every gather (gather_common.wgsl): x = row group, y = segment chunk (a split-K slot),
 // z = batch tile. Needs one stage, d a multiple of 4 dividing cols (16-byte centroid and x reads); plan.ts canDecode

@@ -141,45 +141,52 @@ export function blockDispatches(
   );
   const owned: GPUBuffer[] = [];
   const dispatches: PlannedDispatch[] = [];
-  const partials = partialBytes > 0 ? createScratchBuffer(context, partialBytes, `partials[${batch}]`) : null;
-  if (partials) owned.push(partials);
-  const outputBytes = batch * context.rows * FLOAT_BYTES;
-  for (const [index, block] of blocks.entries()) {
-    const reducedLayout = { ...layout, reduced: partials !== null };
-    const { workgroups, uniform, pipeline } = gatherBlock(context, reducedLayout, block, index);
-    owned.push(uniform);
-    dispatches.push({
-      label: `${context.label}/${bindings.name}[${index}]`,
-      stage: 'gather',
-      pipeline,
-      workgroups,
-      entries: (input, output) => [
-        { binding: 0, resource: { buffer: uniform } },
-        {
-          binding: 1,
-          resource: { buffer: bindings.codes, offset: block.bindingOffset, size: block.bindingSize },
-        },
-        ...bindings.entries(input),
-        {
-          binding: bindings.outputBinding,
-          resource: partials
-            ? { buffer: partials, size: partialBytes }
-            : { buffer: output, size: outputBytes },
-        },
-      ],
-    });
-  }
-  if (partials) {
-    const reduce = reduceDispatch(
-      context,
-      batch,
-      slots,
-      partials,
-      partialBytes,
-      bindings.reduceWorkgroupSize,
-    );
-    owned.push(reduce.uniform);
-    dispatches.push(reduce.dispatch);
+  // A block the device refuses (checkGrid) throws after buffers exist: they are destroyed, nothing leaks.
+  try {
+    const partials =
+      partialBytes > 0 ? createScratchBuffer(context, partialBytes, `partials[${batch}]`) : null;
+    if (partials) owned.push(partials);
+    const outputBytes = batch * context.rows * FLOAT_BYTES;
+    for (const [index, block] of blocks.entries()) {
+      const reducedLayout = { ...layout, reduced: partials !== null };
+      const { workgroups, uniform, pipeline } = gatherBlock(context, reducedLayout, block, index);
+      owned.push(uniform);
+      dispatches.push({
+        label: `${context.label}/${bindings.name}[${index}]`,
+        stage: 'gather',
+        pipeline,
+        workgroups,
+        entries: (input, output) => [
+          { binding: 0, resource: { buffer: uniform } },
+          {
+            binding: 1,
+            resource: { buffer: bindings.codes, offset: block.bindingOffset, size: block.bindingSize },
+          },
+          ...bindings.entries(input),
+          {
+            binding: bindings.outputBinding,
+            resource: partials
+              ? { buffer: partials, size: partialBytes }
+              : { buffer: output, size: outputBytes },
+          },
+        ],
+      });
+    }
+    if (partials) {
+      const reduce = reduceDispatch(
+        context,
+        batch,
+        slots,
+        partials,
+        partialBytes,
+        bindings.reduceWorkgroupSize,
+      );
+      owned.push(reduce.uniform);
+      dispatches.push(reduce.dispatch);
+    }
+  } catch (error) {
+    for (const buffer of owned) buffer.destroy();
+    throw error;
   }
   return { dispatches, buffers: owned };
 }

@@ -371,29 +371,36 @@ export function createLutProgram(
     const rowBinding = rowScales
       ? { buffer: rowScales, size: rows * FLOAT_BYTES }
       : { buffer: context.bias, size: context.biasBytes };
-    const gathers = blockDispatches(context, gatherLayout, blockPlan.blocks, {
-      name: `gather-${variant}`,
-      codes: buffers.codes,
-      outputBinding: 6,
-      partialBytes,
-      entries: (input) => {
-        const entries: GPUBindGroupEntry[] = [{ binding: 5, resource: rowBinding }];
-        if (lutBinding) {
-          entries.push({
-            binding: 2,
-            resource: { buffer: lutBinding, size: Math.max(FLOAT_BYTES, lutBytes) },
-          });
-        }
-        if (!lut) {
-          entries.push({
-            binding: 3,
-            resource: { buffer: codebookBinding, size: Math.max(VEC4_BYTES, codebookBytes) },
-          });
-          entries.push({ binding: 4, resource: { buffer: input, size: inputBytes } });
-        }
-        return entries;
-      },
-    });
+    let gathers: BatchPlan;
+    try {
+      gathers = blockDispatches(context, gatherLayout, blockPlan.blocks, {
+        name: `gather-${variant}`,
+        codes: buffers.codes,
+        outputBinding: 6,
+        partialBytes,
+        entries: (input) => {
+          const entries: GPUBindGroupEntry[] = [{ binding: 5, resource: rowBinding }];
+          if (lutBinding) {
+            entries.push({
+              binding: 2,
+              resource: { buffer: lutBinding, size: Math.max(FLOAT_BYTES, lutBytes) },
+            });
+          }
+          if (!lut) {
+            entries.push({
+              binding: 3,
+              resource: { buffer: codebookBinding, size: Math.max(VEC4_BYTES, codebookBytes) },
+            });
+            entries.push({ binding: 4, resource: { buffer: input, size: inputBytes } });
+          }
+          return entries;
+        },
+      });
+    } catch (error) {
+      // The LUT and placeholder buffers and the build's uniform exist by now: nothing may leak.
+      for (const buffer of owned) buffer.destroy();
+      throw error;
+    }
     return { dispatches: [...dispatches, ...gathers.dispatches], buffers: [...owned, ...gathers.buffers] };
   }
 
