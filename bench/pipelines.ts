@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createLayerExecutor, type LutVariant } from '../packages/runtime/src/kernels';
+import { createLayerExecutor, type PqVariant } from '../packages/runtime/src/kernels';
 import type { LayerExecutorOptions } from '../packages/runtime/src/kernels/executor';
 import { createNodeDevice } from '../packages/runtime/src/node/dawn';
 import { runCommand } from './lib/cli';
@@ -63,7 +63,7 @@ export interface PipelineSpec {
   seed: number;
   options: LayerExecutorOptions;
   /** The tuning row applies to these variants only; another auto variant skips the spec. */
-  variants?: readonly LutVariant[];
+  variants?: readonly PqVariant[];
 }
 
 export interface PipelinesOptions {
@@ -182,7 +182,7 @@ async function runChild(spec: PipelineSpec): Promise<void> {
     },
     { ...spec.options, variant: 'auto' },
   );
-  const skipped = spec.variants !== undefined && !spec.variants.includes(executor.variant as LutVariant);
+  const skipped = spec.variants !== undefined && !spec.variants.includes(executor.variant as PqVariant);
   if (!skipped) {
     const input = upload(device, `${spec.label}/x`, random.floats(spec.batch * spec.cols));
     const output = device.createBuffer({

@@ -27,7 +27,12 @@ import {
   type LayerGpuBuffers,
   type LutLayerDescriptor,
 } from '../../packages/runtime/src/kernels/executor';
-import { canDecode, DECODE_LAUNCH, type LutVariant } from '../../packages/runtime/src/kernels/plan';
+import {
+  canDecode,
+  DECODE_LAUNCH,
+  type LutVariant,
+  type PqVariant,
+} from '../../packages/runtime/src/kernels/plan';
 import { binaryWeightBytes, denseWeightBytes, kmeansWeightBytes, pqWeightBytes } from './bytes';
 import { pickRows } from './check';
 import { KMEANS_CONFIGS, type LayerShape, LUT_VARIANT_LIST, PQ_CONFIGS, weightCopies } from './grid';
@@ -198,7 +203,7 @@ export interface LutTuning {
   label: string;
   options: LayerExecutorOptions;
   /** The variants the tuning applies to (all tiled ones when absent). */
-  variants?: readonly LutVariant[];
+  variants?: readonly PqVariant[];
   /** Smallest batch where the tuning differs from the defaults (batch tiles); 1 when absent. */
   minBatch?: number;
   /** Largest batch where the tuning differs from the defaults; none when absent. */
@@ -586,7 +591,7 @@ export function createPqwebLayers(
         // takes no LUT tuning: its row is the default, timed from batch 2 (at batch 1 a lookup per code is the
         // better deal by design: each decoded centroid serves one input).
         if (tuning.label && (variant === 'lut-global' || variant === 'decoded')) continue;
-        if (tuning.variants && (variant === 'decoded' || !tuning.variants.includes(variant))) continue;
+        if (tuning.variants && !tuning.variants.includes(variant)) continue;
         const spec: ContenderSpec = {
           engine: 'pqweb',
           method: 'pq',

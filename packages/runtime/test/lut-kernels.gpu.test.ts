@@ -636,9 +636,9 @@ describe.skipIf(noGpuReason)('decoded gather vs CPU twin', () => {
     await withGpu(async ({ device }) => {
       // Executors only (no encode): a 4096² layer is 2^24 weights, slow to run on SwiftShader.
       const variantsOf = (rows: number, cols: number, d: number, k: number, batches: number[]) => {
-        const layer = randomLutLayer({ rows: 1, cols: d, d, k, stages: 1, withBias: false }, seededRandom(1));
         const segments = cols / d;
-        const wordsPerRow = Math.ceil((segments * bitsForK(k)) / 32);
+        const bits = bitsForK(k);
+        const wordsPerRow = Math.ceil((segments * bits) / 32);
         const shape: LutLayerDescriptor = {
           method: 'pq',
           rows,
@@ -646,7 +646,7 @@ describe.skipIf(noGpuReason)('decoded gather vs CPU twin', () => {
           d,
           k,
           segments,
-          packing: { ...layer.shape.packing, codesPerRow: segments, wordsPerRow },
+          packing: { bits, codesPerRow: segments, wordsPerRow },
           activation: 'none',
         };
         const usage = GPUBufferUsage.STORAGE;

@@ -28,12 +28,12 @@ export interface DecodedProgramShape {
 
 const WORD_BITS = 32;
 
-/** KernelInputError unless the layer can run decoded on this launch (plan.ts canDecode). */
-export function checkDecodable(context: ProgramContext, shape: DecodedProgramShape, stages: number): void {
+/** KernelInputError unless the PQ layer can run decoded on this launch (plan.ts canDecode). */
+function checkDecodable(context: ProgramContext, shape: DecodedProgramShape): void {
   const { workgroupSize, tileFloatsLimit } = context.decodeLaunch;
-  if (canDecode({ ...shape, stages }, tileFloatsLimit, workgroupSize)) return;
+  if (canDecode({ ...shape, stages: 1 }, tileFloatsLimit, workgroupSize)) return;
   throw new KernelInputError(
-    `${context.label}: variant 'decoded' needs a PQ layer (one stage, got ${stages}) whose d (${shape.d}) is a ` +
+    `${context.label}: variant 'decoded' needs a PQ layer (one stage) whose d (${shape.d}) is a ` +
       `multiple of 4 dividing cols (${shape.cols}), and a tile budget of at least k · d + d floats ` +
       `(${shape.k * shape.d + shape.d}; got ${tileFloatsLimit}); use a LUT variant or 'auto'`,
   );
@@ -45,7 +45,7 @@ export function createDecodedProgram(
   buffers: { codes: GPUBuffer; codebook: GPUBuffer },
 ): LayerProgram {
   const { rows, cols, d, k, segments, packing } = shape;
-  checkDecodable(context, shape, 1);
+  checkDecodable(context, shape);
   const launch = context.decodeLaunch;
   const blockPlan = planCodeBlocks(
     rows,
@@ -93,7 +93,7 @@ export function createDecodedProgram(
       targetWorkgroups: geometry.rowGroups * geometry.chunks * geometry.batchTiles,
     };
     const inputBytes = batch * cols * FLOAT_BYTES;
-    const plan = blockDispatches(context, gatherLayout, blockPlan.blocks, {
+    return blockDispatches(context, gatherLayout, blockPlan.blocks, {
       name: 'gather-decoded',
       codes: buffers.codes,
       outputBinding: 6,
@@ -106,7 +106,6 @@ export function createDecodedProgram(
         { binding: 5, resource: { buffer: context.bias, size: context.biasBytes } },
       ],
     });
-    return plan;
   }
 
   return {

@@ -1,8 +1,9 @@
 /**
  * One entry point for running a quantized dense layer on the GPU from its codes:
  * `createLayerExecutor(device, layer, buffers, options)` picks the kernels (PQ / RQ: a LUT variant by shape and batch
- * rule or by `options.variant`, and for large PQ layers at larger batches the decoded gather; k-means: its one kernel; binary: the bit gather, or on large layers its sign bits
- * read a byte at a time through the banked LUT gather, `binaryByteTables`), checks shapes and device limits up
+ * rule or by `options.variant`, and for large PQ layers at larger batches the decoded gather; k-means: its one
+ * kernel; binary: the bit gather, or on large layers its sign bits read a byte at a time through the banked LUT
+ * gather, `binaryByteTables`), checks shapes and device limits up
  * front, and returns an executor that encodes y = relu?(W x + b) for a batch into a command encoder.
  * Per batch size it keeps a plan (uniforms, scratch, pipelines), so re-encoding the same batch allocates nothing.
  */
@@ -31,6 +32,7 @@ import {
   type CodeDecode,
   canDecode,
   DECODE_LAUNCH,
+  DECODE_MIN_BATCH,
   DECODE_TARGET_WORKGROUPS,
   type DecodeLaunch,
   type ExecutorVariant,
@@ -378,11 +380,13 @@ function createProgram(
         ? program
         : createLutProgram(context, shape, { codes, codebook }, batched);
     // Large PQ layers at larger batches run decoded under 'auto' (an ablation measures the lookups: it keeps them).
+    // The rule's batch bound is a minimum, so a layer it sends no batch of at DECODE_MIN_BATCH never decodes.
     const { workgroupSize, tileFloatsLimit } = context.decodeLaunch;
     const decoded =
       variant === 'auto' &&
       layer.method === 'pq' &&
       context.ablation === 'none' &&
+      usesDecodedGather(layer, DECODE_MIN_BATCH) &&
       canDecode(shape, tileFloatsLimit, workgroupSize)
         ? createDecodedProgram(context, layer, { codes, codebook })
         : null;

@@ -147,8 +147,8 @@ export function blockDispatches(
       partialBytes > 0 ? createScratchBuffer(context, partialBytes, `partials[${batch}]`) : null;
     if (partials) owned.push(partials);
     const outputBytes = batch * context.rows * FLOAT_BYTES;
+    const reducedLayout = { ...layout, reduced: partials !== null };
     for (const [index, block] of blocks.entries()) {
-      const reducedLayout = { ...layout, reduced: partials !== null };
       const { workgroups, uniform, pipeline } = gatherBlock(context, reducedLayout, block, index);
       owned.push(uniform);
       dispatches.push({

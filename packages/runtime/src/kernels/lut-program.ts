@@ -308,8 +308,6 @@ export function createLutProgram(
     const { gathered, geometry, launch, slots, lutGroup, lutEntries, lutBytes, partialBytes } = layout(batch);
     const advice = 'run the batch in smaller parts';
     checkBindingSize(context, `the LUT for batch ${batch}`, lutBytes, advice);
-    // Checked here too (blockDispatches checks it), before the LUT's scratch buffer exists: a refusal then leaks nothing.
-    checkBindingSize(context, `the split-K partial sums for batch ${batch}`, partialBytes, advice);
     const owned: GPUBuffer[] = [];
     const dispatches: PlannedDispatch[] = [];
     const inputBytes = batch * cols * FLOAT_BYTES;

@@ -697,7 +697,8 @@ export const DECODE_MAX_INPUTS = 8;
 export const DECODE_MAX_STAGED_VEC4S = 16;
 
 /**
- * The decoded gather's launch unless the caller sets `workgroupSize` or `maxWorkgroupStorageBytes`: 128 invocations
+ * The decoded gather's launch where the caller leaves `workgroupSize`, `rowsPerInvocation` and
+ * `maxWorkgroupStorageBytes` unset (the executor resolves DecodeLaunch): 128 invocations
  * of 8 rows each (1024 rows per workgroup), and a tile budget of 16 KiB of codebooks (a code word's 4 segments at
  * d = 4, k = 256) plus their x for 8 inputs. H200, 16384², batch 8, d = 4, k = 256 (docs/kernel-attempts.md, step
  * 54's probe): 128 × 8 rows 154 µs per layer, 256 × 4 175, 256 × 2 218, 64 × 8 199.

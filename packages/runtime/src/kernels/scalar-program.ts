@@ -98,7 +98,7 @@ export function createScalarProgram(
       workgroupSize,
       targetWorkgroups,
     };
-    const plan = blockDispatches(context, gatherLayout, blockPlan.blocks, {
+    return blockDispatches(context, gatherLayout, blockPlan.blocks, {
       name: `gather-${variant}`,
       codes: buffers.codes,
       outputBinding: 5,
@@ -109,7 +109,6 @@ export function createScalarProgram(
         { binding: 4, resource: { buffer: context.bias, size: context.biasBytes } },
       ],
     });
-    return plan;
   }
 
   return {
