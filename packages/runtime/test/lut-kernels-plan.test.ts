@@ -29,9 +29,12 @@ import {
   DECODE_MAX_STAGED_VEC4S,
   DECODE_MIN_BATCH,
   DECODE_MIN_WEIGHTS,
+  DECODE_SMALL_LAYER_MIN_BATCH,
+  DECODE_SMALL_LAYER_MIN_WEIGHTS,
   DECODE_TARGET_WORKGROUPS,
   decodeGeometry,
   decodeNeedsRangeChecks,
+  decodesAtSomeBatch,
   defaultTargetWorkgroups,
   FUSED_BATCHED_MIN_ROWS,
   GATHER_BATCH_TILE,
@@ -154,6 +157,19 @@ describe('the decoded gather (pq_decode.wgsl)', () => {
     expect(usesDecodedGather({ ...layer, rows: 4095 }, 8)).toBe(false);
     expect(usesDecodedGather({ ...layer, d: 8 }, 8)).toBe(false);
     expect(usesDecodedGather({ ...layer, k: 16 }, 8)).toBe(false);
+  });
+
+  it("decodes smaller layers under 'auto' from DECODE_SMALL_LAYER_MIN_BATCH, down to DECODE_SMALL_LAYER_MIN_WEIGHTS", () => {
+    const head = { rows: 512, cols: 1024, d: 4, k: 256 };
+    expect(head.rows * head.cols).toBe(DECODE_SMALL_LAYER_MIN_WEIGHTS);
+    expect(usesDecodedGather(head, DECODE_SMALL_LAYER_MIN_BATCH)).toBe(true);
+    expect(usesDecodedGather(head, DECODE_SMALL_LAYER_MIN_BATCH - 1)).toBe(false);
+    expect(usesDecodedGather({ ...head, rows: 511 }, DECODE_SMALL_LAYER_MIN_BATCH)).toBe(false);
+    expect(usesDecodedGather({ ...head, d: 8 }, DECODE_SMALL_LAYER_MIN_BATCH)).toBe(false);
+    // The executor builds a decoded program only for layers some batch decodes.
+    expect(decodesAtSomeBatch(head)).toBe(true);
+    expect(decodesAtSomeBatch({ ...head, rows: 511 })).toBe(false);
+    expect(decodesAtSomeBatch({ ...head, k: 16 })).toBe(false);
   });
 
   it('leaves the range checks out of the staging only where nothing staged can be out of range', () => {

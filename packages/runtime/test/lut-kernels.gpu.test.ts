@@ -659,13 +659,17 @@ describe.skipIf(noGpuReason)('decoded gather vs CPU twin', () => {
         codebook.destroy();
         return variants;
       };
-      expect(variantsOf(4096, 4096, 4, 256, [1, 2, 4, 8, 32])).toEqual([
+      expect(variantsOf(4096, 4096, 4, 256, [1, 2, 3, 4, 8, 32])).toEqual([
         'fused-banked',
         'fused-banked',
         'fused-banked',
+        'decoded',
         'decoded',
         'decoded',
       ]);
+      // Smaller layers from batch 32 (the reference head's fc1), down to 2^19 weights.
+      expect(variantsOf(1024, 3136, 4, 256, [8, 32])).toEqual(['fused-banked', 'decoded']);
+      expect(variantsOf(256, 1024, 4, 256, [32])).not.toContain('decoded');
       // Too small, or codes the lookups serve better (d = 8, 4-bit codes): never decoded.
       expect(variantsOf(4064, 4096, 4, 256, [8])).toEqual(['fused-banked']);
       expect(variantsOf(4096, 4096, 8, 256, [8])).toEqual(['fused-banked']);

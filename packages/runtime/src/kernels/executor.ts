@@ -1,7 +1,7 @@
 /**
  * One entry point for running a quantized dense layer on the GPU from its codes:
  * `createLayerExecutor(device, layer, buffers, options)` picks the kernels (PQ / RQ: a LUT variant by shape and batch
- * rule or by `options.variant`, and for large PQ layers at larger batches the decoded gather; k-means: its one
+ * rule or by `options.variant`, and for PQ layers at larger batches the decoded gather; k-means: its one
  * kernel; binary: the bit gather, or on large layers its sign bits read a byte at a time through the banked LUT
  * gather, `binaryByteTables`), checks shapes and device limits up
  * front, and returns an executor that encodes y = relu?(W x + b) for a batch into a command encoder.
@@ -32,9 +32,9 @@ import {
   type CodeDecode,
   canDecode,
   DECODE_LAUNCH,
-  DECODE_MIN_BATCH,
   DECODE_TARGET_WORKGROUPS,
   type DecodeLaunch,
+  decodesAtSomeBatch,
   type ExecutorVariant,
   MAX_ROWS_PER_INVOCATION,
   MAX_WORDS_IN_FLIGHT,
@@ -379,14 +379,14 @@ function createProgram(
       batched === null || batched === program.variantAt(1)
         ? program
         : createLutProgram(context, shape, { codes, codebook }, batched);
-    // Large PQ layers at larger batches run decoded under 'auto' (an ablation measures the lookups: it keeps them).
-    // The rule's batch bound is a minimum, so a layer it sends no batch of at DECODE_MIN_BATCH never decodes.
+    // PQ layers at larger batches run decoded under 'auto' (an ablation measures the lookups: it keeps them). A decoded
+    // program is built only for a layer the rule decodes at some batch (none for d = 8, 4-bit codes or tiny layers).
     const { workgroupSize, tileFloatsLimit } = context.decodeLaunch;
     const decoded =
       variant === 'auto' &&
       layer.method === 'pq' &&
       context.ablation === 'none' &&
-      usesDecodedGather(layer, DECODE_MIN_BATCH) &&
+      decodesAtSomeBatch(layer) &&
       canDecode(shape, tileFloatsLimit, workgroupSize)
         ? createDecodedProgram(context, layer, { codes, codebook })
         : null;

@@ -734,25 +734,45 @@ export function canDecode(
   );
 }
 
-/** Smallest batch and layer (rows × cols) at which 'auto' runs a PQ layer decoded (usesDecodedGather). */
-export const DECODE_MIN_BATCH = 8;
+/**
+ * Smallest batch and layer (rows × cols) at which 'auto' runs a PQ layer decoded (usesDecodedGather), and the smaller
+ * layers it decodes from a larger batch.
+ */
+export const DECODE_MIN_BATCH = 4;
 export const DECODE_MIN_WEIGHTS = 2 ** 24;
+export const DECODE_SMALL_LAYER_MIN_BATCH = 32;
+export const DECODE_SMALL_LAYER_MIN_WEIGHTS = 2 ** 19;
 
 /**
  * The rule behind 'auto' for the decoded gather: layers with 8-bit codes and d = 4 (the four codes of a word share a
- * 16 KiB tile), from DECODE_MIN_BATCH inputs and DECODE_MIN_WEIGHTS weights. A lookup serves one input and a decoded
- * centroid all of the tile, so the lookups' cost grows with the batch and the codes, the decoded gather's with the
- * multiply-adds (those of the dense layer): it wins where codes are many and short. H200, d = 4, k = 256, against the
- * best lookup variant (docs/kernel-attempts.md, step 54): batch 8 1.28× (4096²) to 1.59× (16384×4096), batch 32
- * 1.56–1.87×, batch 4 0.92–1.02×. For d = 8 or 4-bit codes it lost at every size and batch but one (4096², d = 8,
- * k = 256, batch 32: 1.03×). Below 4096² nothing was timed.
+ * 16 KiB tile), from DECODE_MIN_BATCH inputs at DECODE_MIN_WEIGHTS weights or more, and from
+ * DECODE_SMALL_LAYER_MIN_BATCH inputs at DECODE_SMALL_LAYER_MIN_WEIGHTS or more. A lookup serves one input and a
+ * decoded centroid all of the tile, so the lookups' cost grows with the batch and the codes, the decoded gather's
+ * with the multiply-adds (those of the dense layer): it wins where codes are many and short. H200, d = 4, k = 256,
+ * against the best lookup variant (docs/kernel-attempts.md, steps 54 and 56):
+ * - 4096² and larger: batch 4 1.00× (16384²) to 1.14× (16384×4096), once the staging's range checks became a
+ *   constant; batch 8 1.35–1.81×; batch 32 1.68–2.13×;
+ * - the reference head (1024×3136 and 512×1024): batch 8 0.99–1.00×, batch 32 1.70× and 1.39×.
+ * For d = 8 or 4-bit codes it lost at most sizes and batches (d = 8, k = 256 won 1.10–1.22× at batch 32 on layers of
+ * up to 4096² and lost 0.78–0.99× above). Below batch 4, and below 512×1024, nothing was timed.
  */
 export function usesDecodedGather(
   shape: { rows: number; cols: number; d: number; k: number },
   batch: number,
 ): boolean {
   const { rows, cols, d, k } = shape;
-  return k > 16 && d === 4 && batch >= DECODE_MIN_BATCH && rows * cols >= DECODE_MIN_WEIGHTS;
+  const weights = rows * cols;
+  return (
+    k > 16 &&
+    d === 4 &&
+    ((batch >= DECODE_MIN_BATCH && weights >= DECODE_MIN_WEIGHTS) ||
+      (batch >= DECODE_SMALL_LAYER_MIN_BATCH && weights >= DECODE_SMALL_LAYER_MIN_WEIGHTS))
+  );
+}
+
+/** Whether usesDecodedGather decodes `shape` at some batch (it is monotonic in the batch). */
+export function decodesAtSomeBatch(shape: { rows: number; cols: number; d: number; k: number }): boolean {
+  return usesDecodedGather(shape, Number.MAX_SAFE_INTEGER);
 }
 
 /** How a decoded gather is launched (DECODE_LAUNCH by default; the executor resolves the caller's options). */
