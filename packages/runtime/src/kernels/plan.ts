@@ -754,7 +754,7 @@ export const DECODE_SMALL_LAYER_MIN_WEIGHTS = 2 ** 19;
  *   constant; batch 8 1.35–1.81×; batch 32 1.68–2.13×;
  * - the reference head (1024×3136 and 512×1024): batch 8 0.99–1.00×, batch 32 1.70× and 1.39×.
  * For d = 8 or 4-bit codes it lost at most sizes and batches (d = 8, k = 256 won 1.10–1.22× at batch 32 on layers of
- * up to 4096² and lost 0.78–0.99× above). Below batch 4, and below 512×1024, nothing was timed.
+ * up to 4096² and lost 0.77–0.99× above, in two runs). Below batch 4, and below 512×1024, nothing was timed.
  */
 export function usesDecodedGather(
   shape: { rows: number; cols: number; d: number; k: number },
