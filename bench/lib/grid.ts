@@ -3,7 +3,6 @@
  * each timed series runs. The full grid is sized for one NVIDIA H200 run of under 8 minutes; the quick grid
  * (`--quick`, automatic on SwiftShader) for a few minutes on the 2-core dev machine.
  */
-import type { PqVariant } from '../../packages/runtime/src/kernels/plan';
 
 /** A dense layer y = W x + b, W of `rows` (m, outputs) × `cols` (n, inputs) (shared/paper.md). */
 export interface LayerShape {
@@ -46,19 +45,6 @@ export const PQ_CONFIGS: readonly { d: number; k: number }[] = [
 
 /** Scalar k-means with 4-bit and 8-bit codes. */
 export const KMEANS_CONFIGS: readonly { k: number }[] = [{ k: 16 }, { k: 256 }];
-
-/**
- * Every PQ variant createLayerExecutor offers (the LUT variants, then 'decoded'); the rules behind 'auto' pick one of
- * them per batch.
- */
-export const LUT_VARIANT_LIST: readonly PqVariant[] = [
-  'lut-global',
-  'lut-tiled-splitk',
-  'fused',
-  'lut-banked',
-  'fused-banked',
-  'decoded',
-];
 
 /** onnxruntime's MatMulNBits as transformers.js / web-llm style int4 weights use it: 4 bits, blocks of 32. */
 export const NBITS_BITS = 4;

@@ -31,11 +31,12 @@ import {
   canDecode,
   DECODE_LAUNCH,
   type LutVariant,
+  PQ_VARIANTS,
   type PqVariant,
 } from '../../packages/runtime/src/kernels/plan';
 import { binaryWeightBytes, denseWeightBytes, kmeansWeightBytes, pqWeightBytes } from './bytes';
 import { pickRows } from './check';
-import { KMEANS_CONFIGS, type LayerShape, LUT_VARIANT_LIST, PQ_CONFIGS, weightCopies } from './grid';
+import { KMEANS_CONFIGS, type LayerShape, PQ_CONFIGS, weightCopies } from './grid';
 import { OptionsError } from './options';
 import { SeededRandom, seedFor } from './random';
 import type { ContenderSpec } from './results';
@@ -584,7 +585,8 @@ export function createPqwebLayers(
       DECODE_LAUNCH.tileFloatsLimit,
       DECODE_LAUNCH.workgroupSize,
     );
-    for (const variant of LUT_VARIANT_LIST) {
+    // Every PQ variant createLayerExecutor offers (the LUT variants, then 'decoded'); 'auto' picks one per batch.
+    for (const variant of PQ_VARIANTS) {
       if (variant === 'decoded' && !decodable) continue;
       for (const tuning of lutTunings) {
         // lut-global keeps no tile and one chunk: the tunings would time the same kernel again. The decoded gather

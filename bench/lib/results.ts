@@ -7,9 +7,6 @@ import type { Summary } from './stats';
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
-/** The runtime's PQ variants (the LUT variants and 'decoded'), as the JSON names them. */
-export type LutVariantName = PqVariant;
-
 /** One thing being timed on one layer shape. */
 export type ContenderSpec =
   | {
@@ -17,7 +14,8 @@ export type ContenderSpec =
       method: 'pq';
       d: number;
       k: number;
-      variant: LutVariantName;
+      /** The runtime's PQ variant (a LUT variant or 'decoded'), as the JSON names it. */
+      variant: PqVariant;
       isAuto: boolean;
       /** Executor options beyond the defaults this contender was built with (absent: the defaults). */
       tuning?: {
