@@ -56,8 +56,8 @@ override CHECKED_STAGING: bool = true;
 
 // [row tiles][words_per_row][ROW_TILE] (code-layout.ts), starting code_word_offset words into the binding.
 @group(0) @binding(1) var<storage, read> codes: array<u32>;
-// [segments][K][D4] (one stage).
-@group(0) @binding(3) var<storage, read> codebook4: array<vec4<f32>>;
+// The codebooks [segments][K][D] (one stage) are binding 3, staged as stored (CodebookQuad: float32 or float16) and
+// widened when multiplied: the module is joined with codebook_float32.wgsl or codebook_float16.wgsl (sources.ts).
 // [batch][cols / 4].
 @group(0) @binding(4) var<storage, read> x4: array<vec4<f32>>;
 // [rows]; read only when the layer has a bias and one slot.
@@ -65,7 +65,7 @@ override CHECKED_STAGING: bool = true;
 // y [batch][rows] or partial [batch][slots][rows].
 @group(0) @binding(6) var<storage, read_write> out: array<f32>;
 
-var<workgroup> codebook_tile: array<vec4<f32>, CODEBOOK_TILE_VEC4S>;
+var<workgroup> codebook_tile: array<CodebookQuad, CODEBOOK_TILE_VEC4S>;
 var<workgroup> x_tile: array<vec4<f32>, X_TILE_VEC4S>;
 
 // A code ≥ K is malformed data (the format rejects it); clamp so the read stays inside the codebook.
@@ -92,7 +92,7 @@ fn gather_decoded(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invoca
     }
     // [row of the invocation][input of the tile]
     var sums = array<f32, MAX_DECODE_ROWS * MAX_DECODE_INPUTS>();
-    var staged = array<vec4<f32>, MAX_STAGED_VEC4S>();
+    var staged = array<CodebookQuad, MAX_STAGED_VEC4S>();
     var staged_x = vec4<f32>();
     var next_words = array<u32, MAX_DECODE_ROWS>();
     // A software pipeline with one load site: step n loads sub-chunk n into registers and multiplies sub-chunk n − 1,
@@ -123,7 +123,7 @@ fn gather_decoded(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invoca
           let last_codebook_vec4 = layer_params().segments * CENTROID_VEC4S - 1u;
           for (var j = 0u; j < STAGED_VEC4S; j++) {
             let e = first * CENTROID_VEC4S + local_index + j * WORKGROUP_SIZE;
-            staged[j] = select(vec4<f32>(), codebook4[min(e, last_codebook_vec4)], e <= last_codebook_vec4);
+            staged[j] = select(CodebookQuad(), codebook_quads[min(e, last_codebook_vec4)], e <= last_codebook_vec4);
           }
           let s = local_index / (DECODE_INPUTS * D4);
           let b = (local_index / D4) % DECODE_INPUTS;
@@ -134,7 +134,7 @@ fn gather_decoded(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invoca
           staged_x = select(vec4<f32>(), x4[x_index], x_valid);
         } else {
           for (var j = 0u; j < STAGED_VEC4S; j++) {
-            staged[j] = codebook4[first * CENTROID_VEC4S + local_index + j * WORKGROUP_SIZE];
+            staged[j] = codebook_quads[first * CENTROID_VEC4S + local_index + j * WORKGROUP_SIZE];
           }
           if (local_index < X_TILE_VEC4S) {
             let s = local_index / (DECODE_INPUTS * D4);
@@ -163,7 +163,7 @@ fn gather_decoded(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invoca
               xs[b] = x_tile[(s * DECODE_INPUTS + b) * D4 + q];
             }
             for (var r = 0u; r < DECODE_ROWS; r++) {
-              let c = codebook_tile[centroids[r] + q];
+              let c = widen_codebook_quad(codebook_tile[centroids[r] + q]);
               for (var b = 0u; b < DECODE_INPUTS; b++) {
                 let i = r * MAX_DECODE_INPUTS + b;
                 sums[i] = fma(c.w, xs[b].w, fma(c.z, xs[b].z, fma(c.y, xs[b].y, fma(c.x, xs[b].x, sums[i]))));

@@ -68,8 +68,8 @@ fn synthetic_word(row: u32, word: u32) -> u32 {
 // [batch][stages_total][segments][K] (gather_global, gather_tiled); gather_fused gets a placeholder, since
 // every entry point shares gather_rows and so statically uses this binding.
 @group(0) @binding(2) var<storage, read> lut: array<f32>;
-// [stages_total][segments][K][D] (gather_fused).
-@group(0) @binding(3) var<storage, read> codebook: array<f32>;
+// The codebooks [stages_total][segments][K][D] (the fused gathers) are binding 3, read through codebook_value and
+// codebook_quad: the module is joined with codebook_float32.wgsl or codebook_float16.wgsl (sources.ts).
 // [batch][cols] (gather_fused).
 @group(0) @binding(4) var<storage, read> x: array<f32>;
 // [rows]; read only when params.has_bias == 1.
@@ -246,7 +246,7 @@ fn fused_lut_entry(work: Work, table: u32, segment: u32, centroid: u32) -> f32 {
       if (SIGN_TABLES) {
         dot += sign_corner_coordinate(centroid, u) * x[x_base + first_col + u];
       } else {
-        dot += codebook[centroid_base + u] * x[x_base + first_col + u];
+        dot += codebook_value(centroid_base + u) * x[x_base + first_col + u];
       }
     }
   }
@@ -583,8 +583,8 @@ fn expand_nibble_tables(work: Work, local_index: u32) {
 
 // The same two operands as 16-byte vectors (gather_banked_fused_vec4): one load per 4 floats instead of four. The
 // host uses it when D is a multiple of 4 and cols a multiple of D, so every sub-vector of x is whole and aligned.
-// Other entry points do not use these, so sharing bindings 3 and 4 with `codebook` and `x` is allowed.
-@group(0) @binding(3) var<storage, read> codebook4: array<vec4<f32>>;
+// Other entry points do not use these, so sharing binding 4 with `x` is allowed (and binding 3's quad view with its
+// scalar one: the codebook preludes).
 @group(0) @binding(4) var<storage, read> x4: array<vec4<f32>>;
 
 fn fused_lut_entry_vec4(work: Work, table: u32, segment: u32, centroid: u32) -> f32 {
@@ -603,7 +603,7 @@ fn fused_lut_entry_vec4(work: Work, table: u32, segment: u32, centroid: u32) -> 
       );
       sum += dot(corner, x4[x_base + q]);
     } else {
-      sum += dot(codebook4[centroid_base + q], x4[x_base + q]);
+      sum += dot(codebook_quad(centroid_base + q), x4[x_base + q]);
     }
   }
   return sum;
@@ -633,7 +633,7 @@ fn nibble_entry_vec4(work: Work, place: NibblePlace) -> f32 {
 }
 
 // gather_banked_fused with the vec4 loads. A twin rather than a shared loop: WGSL passes no functions as values,
-// and one entry point reaching both `codebook` and `codebook4` would use binding 3 twice.
+// and one entry point reaching both codebook views would use binding 3 twice.
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn gather_banked_fused_vec4(
   @builtin(workgroup_id) workgroup: vec3u,

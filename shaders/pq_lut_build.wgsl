@@ -25,12 +25,12 @@ override K: u32;
 override LUT_GROUP: u32 = 1u;
 
 @group(0) @binding(0) var<uniform> params: LutBuildParams;
-// [stages][segments][K][D]
-@group(0) @binding(1) var<storage, read> codebook: array<f32>;
+// The codebooks [stages][segments][K][D] are binding 3, read through codebook_value: the module is joined with
+// codebook_float32.wgsl or codebook_float16.wgsl (sources.ts).
+// [batch][stages][groups][K][LUT_GROUP]
+@group(0) @binding(1) var<storage, read_write> lut: array<f32>;
 // [batch][cols]
 @group(0) @binding(2) var<storage, read> x: array<f32>;
-// [batch][stages][groups][K][LUT_GROUP]
-@group(0) @binding(3) var<storage, read_write> lut: array<f32>;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn build_lut(
@@ -62,7 +62,7 @@ fn build_lut(
   var dot = 0.0;
   for (var u = 0u; u < D; u++) {
     if (first_col + u < params.cols) {
-      dot += codebook[centroid_base + u] * x[x_base + first_col + u];
+      dot += codebook_value(centroid_base + u) * x[x_base + first_col + u];
     }
   }
   lut[destination] = dot;

@@ -3,7 +3,7 @@
  * against: codes are drawn unpacked, packed with @pqweb/format's packCodes, and the reference rebuilds the
  * dense W from the UNPACKED codes and computes W·x + b in float64, sharing no code with the executors.
  */
-import { bitsForK, packCodes } from '@pqweb/format';
+import { bitsForK, packCodes, roundToFloat16 } from '@pqweb/format';
 import type { BinaryShape, KmeansShape, RqShape } from '../src/cpu';
 import { randomFloats } from './gpu-fixture';
 
@@ -38,6 +38,8 @@ export interface LutLayerSpec {
   k: number;
   stages: number;
   withBias: boolean;
+  /** Codebook values that float16 holds exactly (rounded to it), as a .pqw file with float16 codebooks gives them. */
+  float16Codebooks?: boolean;
 }
 
 /** A PQ (stages = 1) or RQ layer with random codes, codebooks and bias. */
@@ -46,7 +48,8 @@ export function randomLutLayer(spec: LutLayerSpec, random: () => number): Quanti
   const segments = Math.ceil(cols / d);
   const codes = randomCodes(stages * rows * segments, k, random);
   const { words, packing } = packed(codes, stages * rows, segments, k);
-  const codebook = new Float32Array(randomFloats(stages * segments * k * d, random));
+  const drawn = new Float32Array(randomFloats(stages * segments * k * d, random));
+  const codebook = spec.float16Codebooks ? new Float32Array(roundToFloat16(drawn)) : drawn;
   // The format stores padded coordinates as 0; the executors must not depend on it, so leave them random.
   const weights = new Float64Array(rows * cols);
   for (let t = 0; t < stages; t++) {

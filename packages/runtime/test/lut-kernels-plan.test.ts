@@ -5,6 +5,8 @@
 import { CODE_BIT_WIDTHS } from '@pqweb/format';
 import { describe, expect, it } from 'vitest';
 import binaryWgsl from '../../../shaders/binary_gather.wgsl?raw';
+import codebookFloat16Wgsl from '../../../shaders/codebook_float16.wgsl?raw';
+import codebookFloat32Wgsl from '../../../shaders/codebook_float32.wgsl?raw';
 import gatherCommonWgsl from '../../../shaders/gather_common.wgsl?raw';
 import kmeansWgsl from '../../../shaders/kmeans_gather.wgsl?raw';
 import pqDecodeWgsl from '../../../shaders/pq_decode.wgsl?raw';
@@ -61,6 +63,7 @@ import {
   usesDecodedGather,
   wordsInFlightFor,
 } from '../src/kernels';
+import { CODEBOOK_DTYPES } from '../src/kernels/codebook-dtype';
 import { GATHER_ABLATION_CODES } from '../src/kernels/lut-program';
 import {
   canPairCodes,
@@ -79,8 +82,10 @@ import {
 } from '../src/kernels/reduce';
 import {
   BINARY_GATHER_KERNEL,
+  GATHER_DECODED_KERNEL,
   GATHER_TILED_KERNEL,
   KMEANS_GATHER_KERNEL,
+  LUT_BUILD_KERNEL,
   withGatherCommon,
 } from '../src/kernels/sources';
 import { expectSpecializedParams } from './shader-params';
@@ -93,7 +98,8 @@ describe('WGSL and TypeScript agree', () => {
   });
 
   it.each([
-    ['pq_gather', pqGatherWgsl, GATHER_TILED_KERNEL, []],
+    ['pq_gather', pqGatherWgsl, GATHER_TILED_KERNEL.float32, [codebookFloat32Wgsl]],
+    ['pq_gather (float16 codebooks)', pqGatherWgsl, GATHER_TILED_KERNEL.float16, [codebookFloat16Wgsl]],
     ['kmeans_gather', kmeansWgsl, KMEANS_GATHER_KERNEL, [scalarGatherCommonWgsl]],
     ['binary_gather', binaryWgsl, BINARY_GATHER_KERNEL, [scalarGatherCommonWgsl]],
   ])('%s is compiled after gather_common and declares no copy of it', (_name, wgsl, kernel, preludes) => {
@@ -103,6 +109,34 @@ describe('WGSL and TypeScript agree', () => {
     expect(kernel.wgsl.startsWith(gatherCommonWgsl)).toBe(true);
     expect(wgsl).not.toContain('struct GatherParams');
     expect(wgsl).not.toContain('fn workgroup_work');
+  });
+
+  it('the codebook preludes define the same names, and every codebook kernel has one module per dtype', () => {
+    const names = (wgsl: string) =>
+      [...wgsl.matchAll(/^(?:alias|fn) (\w+)|^@group\(0\) @binding\(3\) var<storage, read> (\w+)/gm)].map(
+        (match) => match[1] ?? match[2],
+      );
+    const float32Names = names(codebookFloat32Wgsl);
+    expect(float32Names).toEqual([
+      'CodebookQuad',
+      'codebook_values',
+      'codebook_quads',
+      'codebook_value',
+      'widen_codebook_quad',
+      'codebook_quad',
+    ]);
+    // The scalar view's variable is named by its element (values, words); every other name is shared.
+    expect(names(codebookFloat16Wgsl)).toEqual(
+      float32Names.map((name) => name.replace('codebook_values', 'codebook_words')),
+    );
+    for (const kernel of [LUT_BUILD_KERNEL, GATHER_TILED_KERNEL, GATHER_DECODED_KERNEL]) {
+      expect(Object.keys(kernel)).toEqual([...CODEBOOK_DTYPES]);
+      expect(kernel.float16.name).not.toBe(kernel.float32.name);
+      expect(kernel.float16.entryPoint).toBe(kernel.float32.entryPoint);
+      expect(kernel.float32.wgsl).toContain(codebookFloat32Wgsl);
+      expect(kernel.float16.wgsl).toContain(codebookFloat16Wgsl);
+      expect(kernel.float16.wgsl.replace(codebookFloat16Wgsl, codebookFloat32Wgsl)).toBe(kernel.float32.wgsl);
+    }
   });
 
   it('LUT build and reduce declare their uniform structs as the host encodes them', () => {

@@ -10,7 +10,7 @@
  * worst-case error is n · 2^-24 of Σ|terms|; 1e-5 · √n is above that for every n ≤ 2.8·10^4 used here, and
  * one dropped or doubled term (≈ Σ|terms| / n) still breaks it for n ≤ 10^4.
  */
-import { bitsForK } from '@pqweb/format';
+import { bitsForK, float32ToFloat16 } from '@pqweb/format';
 import { describe, expect, it, vi } from 'vitest';
 import { binaryForward, kmeansForward, pqForward, rqForward } from '../src/cpu';
 import { GpuLimitError, KernelInputError } from '../src/gpu/errors';
@@ -25,6 +25,7 @@ import {
   type LutLayerDescriptor,
   type LutVariant,
 } from '../src/kernels';
+import type { CodebookDtype } from '../src/kernels/codebook-dtype';
 import { isBankedVariant, MAX_ROWS_PER_INVOCATION, WIDE_GATHER } from '../src/kernels/plan';
 import {
   type GpuTestContext,
@@ -74,6 +75,22 @@ function uploadWords(device: GPUDevice, words: Uint32Array<ArrayBuffer>, label: 
 
 type AnyLayer = QuantizedLayer<LutLayerDescriptor>;
 
+/**
+ * The layer's codebook as `dtype`: float32 as is, or float16 two values to a word as a .pqw float16 section holds
+ * them (the layer's values must be float16-exact: lutLayer's float16Codebooks).
+ */
+function uploadCodebook(
+  device: GPUDevice,
+  values: Float32Array<ArrayBuffer>,
+  dtype: CodebookDtype,
+): GPUBuffer {
+  if (dtype === 'float32') return uploadFloat32(device, values, 'codebook');
+  const halves = float32ToFloat16(values);
+  const words = new Uint32Array(Math.ceil(halves.length / 2));
+  new Uint16Array(words.buffer).set(halves);
+  return uploadWords(device, words, 'codebook-f16');
+}
+
 /** The layer's codes in the GPU layout the executor reads (kernels/code-layout.ts). */
 function uploadCodes(device: GPUDevice, layer: AnyLayer): GPUBuffer {
   const { shape } = layer;
@@ -100,13 +117,16 @@ async function runOnGpu(
   x: Float32Array<ArrayBuffer>,
   batch: number,
   options: LayerExecutorOptions,
+  codebookDtype: CodebookDtype = 'float32',
 ): Promise<Run> {
   const { rows } = layer.shape;
   const codes = uploadCodes(device, layer);
-  const values = uploadFloat32(device, layer.values, 'values');
+  const values = uploadCodebook(device, layer.values, codebookDtype);
   const bias = layer.bias ? uploadFloat32(device, layer.bias, 'bias') : null;
   const buffers: LayerGpuBuffers =
-    layer.shape.method === 'binary' ? { codes, scales: values, bias } : { codes, codebook: values, bias };
+    layer.shape.method === 'binary'
+      ? { codes, scales: values, bias }
+      : { codes, codebook: values, codebookDtype, bias };
   const input = uploadFloat32(device, x, 'x');
   const output = poisonedOutput(device, batch * rows + OUTPUT_GUARD_FLOATS, 'y');
   const executor = createLayerExecutor(device, layer.shape, buffers, options);
@@ -143,6 +163,7 @@ async function expectMatches(
   batch: number,
   random: () => number,
   optionSets: LayerExecutorOptions[],
+  codebookDtype: CodebookDtype = 'float32',
 ): Promise<string[]> {
   const { rows, cols } = layer.shape;
   const stages = layer.shape.method === 'rq' ? layer.shape.stages : 1;
@@ -154,9 +175,9 @@ async function expectMatches(
   expect(firstMismatch(twin, reference, tolerance), 'CPU twin vs reference').toBe(-1);
   const variants: string[] = [];
   for (const options of optionSets) {
-    const run = await runOnGpu(device, layer, x, batch, options);
+    const run = await runOnGpu(device, layer, x, batch, options, codebookDtype);
     const mismatch = firstMismatch(run.y, reference, tolerance);
-    const where = `${run.variant} ${JSON.stringify(options)}: element ${mismatch} gpu ${run.y[mismatch]} reference ${reference.y[mismatch]}`;
+    const where = `${run.variant} ${codebookDtype} ${JSON.stringify(options)}: element ${mismatch} gpu ${run.y[mismatch]} reference ${reference.y[mismatch]}`;
     expect(mismatch, where).toBe(-1);
     expect(run.guardsIntact, `${run.variant}: wrote past the output`).toBe(true);
     variants.push(run.variant);
@@ -173,6 +194,7 @@ function lutLayer(
     stages: number;
     withBias: boolean;
     relu: boolean;
+    float16Codebooks?: boolean;
   },
   random: () => number,
 ): AnyLayer {
@@ -293,6 +315,19 @@ const LUT_CASES = [
   { rows: 70, cols: 36, d: 4, k: 16, stages: 2, batch: 1, withBias: false, relu: true },
 ];
 
+/**
+ * Float16 codebooks kept as float16 on the GPU (LayerGpuBuffers.codebookDtype), through every kernel that reads
+ * codebooks: the LUT build (the storage-LUT variants), the fused builds with scalar and 16-byte loads, RQ stages, and
+ * an odd number of codebook values (k = 3, d = 1: the buffer ends in a padding half). Same reference and tolerance:
+ * the values are float16-exact, so only the summation differs.
+ */
+const FLOAT16_LUT_CASES = [
+  { rows: 130, cols: 300, d: 8, k: 256, stages: 1, batch: 9, withBias: true, relu: true },
+  { rows: 70, cols: 96, d: 4, k: 256, stages: 1, batch: 1, withBias: true, relu: false },
+  { rows: 13, cols: 37, d: 4, k: 16, stages: 2, batch: 3, withBias: true, relu: false },
+  { rows: 7, cols: 5, d: 1, k: 3, stages: 1, batch: 2, withBias: false, relu: true },
+];
+
 describe.skipIf(noGpuReason)('LUT kernels vs CPU twin', () => {
   it.each(LUT_CASES)('pq/rq, every variant: %o', async (spec) => {
     await withGpu(async ({ device }) => {
@@ -303,6 +338,25 @@ describe.skipIf(noGpuReason)('LUT kernels vs CPU twin', () => {
         spec.batch,
         random,
         variantOptions(spec),
+      );
+      expect(variants.slice(0, LUT_VARIANTS.length)).toEqual(LUT_VARIANTS);
+    });
+  });
+
+  it.each(FLOAT16_LUT_CASES)('pq/rq with float16 codebooks, every variant: %o', async (spec) => {
+    await withGpu(async ({ device }) => {
+      const random = seededRandom(spec.rows * 2003 + spec.cols * 41 + spec.k * 5 + spec.stages);
+      const layer = lutLayer({ ...spec, float16Codebooks: true }, random);
+      const variants = await expectMatches(
+        device,
+        layer,
+        spec.batch,
+        random,
+        [
+          ...variantOptions(spec).slice(0, LUT_VARIANTS.length + 1),
+          { variant: 'fused-banked', vectorTableBuild: false },
+        ],
+        'float16',
       );
       expect(variants.slice(0, LUT_VARIANTS.length)).toEqual(LUT_VARIANTS);
     });
@@ -610,6 +664,23 @@ describe.skipIf(noGpuReason)('decoded gather vs CPU twin', () => {
         { ...decoded, targetWorkgroups: 4096 },
         { ...decoded, specializedParams: false },
       ]);
+      expect(new Set(variants)).toEqual(new Set(['decoded']));
+    });
+  });
+
+  it.each(DECODED_CASES.slice(0, 3))('pq decoded with float16 codebooks: %o', async (spec) => {
+    await withGpu(async ({ device }) => {
+      const random = seededRandom(spec.rows * 419 + spec.cols * 23 + spec.k);
+      const layer = lutLayer({ ...spec, stages: 1, float16Codebooks: true }, random);
+      const decoded = { variant: 'decoded' } as const;
+      const variants = await expectMatches(
+        device,
+        layer,
+        spec.batch,
+        random,
+        [decoded, { ...decoded, workgroupSize: 32, rowsPerInvocation: 3, targetWorkgroups: 1 }],
+        'float16',
+      );
       expect(new Set(variants)).toEqual(new Set(['decoded']));
     });
   });
@@ -942,6 +1013,35 @@ describe.skipIf(noGpuReason)('LUT executor contracts', () => {
           { variant: 'fused' },
         ),
       ).toThrow(/applies to pq and rq layers/);
+      const unknownDtype = 'bfloat16' as CodebookDtype;
+      expect(() =>
+        createLayerExecutor(device, shape, { codes, codebook, codebookDtype: unknownDtype, bias: null }),
+      ).toThrow(/codebookDtype must be one of float32, float16, got "bfloat16"/);
+      // 10 segments × 16 × 4 halves = 1280 bytes; 1024 is short.
+      const shortHalves = device.createBuffer({ size: 1024, usage: GPUBufferUsage.STORAGE });
+      expect(() =>
+        createLayerExecutor(device, shape, {
+          codes,
+          codebook: shortHalves,
+          codebookDtype: 'float16',
+          bias: null,
+        }),
+      ).toThrow(/holds 1024 bytes, expected at least .* × 2 \(float16, whole u32 words\) = 1280/);
+      shortHalves.destroy();
+      expect(() =>
+        createLayerExecutor(
+          device,
+          {
+            method: 'kmeans',
+            rows: 13,
+            cols: 37,
+            k: 16,
+            packing: { bits: 4, codesPerRow: 37, wordsPerRow: 5 },
+            activation: 'none',
+          },
+          { codes, codebook, codebookDtype: 'float16', bias: null },
+        ),
+      ).toThrow(/k-means centroids must be float32/);
       expect(() =>
         createLayerExecutor(device, shape, { codes, codebook, bias: null }, { wordsInFlight: 9 }),
       ).toThrow(/wordsInFlight must be at most 8, got 9/);

@@ -1,8 +1,8 @@
 /**
  * The dense head on the GPU. Codes and codebooks are uploaded once, as the file stores them (codes packed in
- * u32 words; float16 codebooks widened to float32 at upload), and each layer runs its lookup-table kernels
- * (PQ / RQ / k-means / binary) or the dense GEMV (SVD factors, float32 layers). Activations ping-pong between
- * two buffers; only the final logits are read back.
+ * u32 words; PQ / RQ codebooks float16 or float32, k-means centroids widened to float32), and each layer runs its
+ * lookup-table kernels (PQ / RQ / k-means / binary) or the dense GEMV (SVD factors, float32 layers). Activations
+ * ping-pong between two buffers; only the final logits are read back.
  */
 import type { CompressedLayer, PqwFile } from '@pqweb/format';
 import type { HeadLayerTiming } from '../api';
@@ -11,6 +11,7 @@ import { createLayerExecutor, interleaveCodeRows, type LayerExecutor, type LutVa
 import { createDenseKernel, type DenseKernel } from '../kernels/dense';
 
 const FLOAT_BYTES = 4;
+const WORD_BYTES = 4;
 /** Storage bindings must be at least this large and multiples of 4; 16 keeps every buffer vec4-aligned. */
 const BUFFER_ALIGNMENT = 16;
 
@@ -40,6 +41,17 @@ interface LayerStep {
   kernel: string;
   encode(encoder: GPUCommandEncoder, input: GPUBuffer, output: GPUBuffer, batch: number): void;
   destroy(): void;
+}
+
+/**
+ * A float16 section's bytes as whole u32 words (an odd number of values ends in a zero half), as
+ * LayerGpuBuffers.codebookDtype 'float16' reads them; writeBuffer also takes only whole words.
+ */
+function wholeWords(bytes: Uint8Array): Uint8Array {
+  if (bytes.byteLength % WORD_BYTES === 0) return bytes;
+  const padded = new Uint8Array(Math.ceil(bytes.byteLength / WORD_BYTES) * WORD_BYTES);
+  padded.set(bytes);
+  return padded;
 }
 
 function alignedSize(bytes: number): number {
@@ -129,11 +141,20 @@ export class GpuHead {
     buffer.destroy();
   }
 
+  /** The dtype a section is stored as (the manifest lists every section; decodePqw checked the names). */
+  private sectionDtype(name: string): string | undefined {
+    return this.file.manifest.sections.find((section) => section.name === name)?.dtype;
+  }
+
   /**
    * Model data: uploaded once, counted in residentBytes. Codes may exceed the binding limit (the executor binds
    * them in row blocks), so they are checked against the buffer-size limit only.
    */
-  private upload(label: string, data: Float32Array | Uint32Array, splittable = false): GPUBuffer {
+  private upload(
+    label: string,
+    data: Float32Array | Uint32Array | Uint8Array,
+    splittable = false,
+  ): GPUBuffer {
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
     const buffer = splittable
       ? this.createSplittableBuffer(label, data.byteLength, usage)
@@ -178,10 +199,21 @@ export class GpuHead {
           interleaveCodeRows(file.uint32(layer.codes), layer.rows, layer.packing.wordsPerRow, stages),
           true,
         );
+        // PQ / RQ codebooks go up as the file stores them: float16 stays float16 (half the bytes; the kernels widen
+        // each value exactly). k-means centroids are k floats: widened.
+        const codebookDtype =
+          (layer.method === 'pq' || layer.method === 'rq') && this.sectionDtype(layer.codebook) === 'float16'
+            ? 'float16'
+            : 'float32';
         const codebook =
           layer.method === 'binary'
             ? undefined
-            : this.upload(`${prefix}/codebook`, file.float32(layer.codebook));
+            : this.upload(
+                `${prefix}/codebook`,
+                codebookDtype === 'float16'
+                  ? wholeWords(file.bytes(layer.codebook))
+                  : file.float32(layer.codebook),
+              );
         const scales =
           layer.method === 'binary' ? this.upload(`${prefix}/scales`, file.float32(layer.scales)) : undefined;
         const variant =
@@ -191,7 +223,7 @@ export class GpuHead {
         const executor: LayerExecutor = createLayerExecutor(
           this.device,
           layer,
-          { codes, codebook, scales, bias },
+          { codes, codebook, codebookDtype, scales, bias },
           { variant: variant ?? 'auto', label: prefix, maxBindingBytes: this.maxBindingBytes },
         );
         return {

@@ -5,6 +5,7 @@
  */
 import type { CodePacking } from '@pqweb/format';
 import { KernelInputError } from '../gpu/errors';
+import { type CodebookBinding, codebookBindingBytes } from './codebook-dtype';
 import { blockDispatches } from './gather-blocks';
 import { canDecode, decodeGeometry, decodeNeedsRangeChecks, planCodeBlocks } from './plan';
 import {
@@ -42,7 +43,7 @@ function checkDecodable(context: ProgramContext, shape: DecodedProgramShape): vo
 export function createDecodedProgram(
   context: ProgramContext,
   shape: DecodedProgramShape,
-  buffers: { codes: GPUBuffer; codebook: GPUBuffer },
+  buffers: { codes: GPUBuffer; codebook: CodebookBinding },
 ): LayerProgram {
   const { rows, cols, d, k, segments, packing } = shape;
   checkDecodable(context, shape);
@@ -54,7 +55,7 @@ export function createDecodedProgram(
     context.maxBindingBytes,
     context.offsetAlignment,
   );
-  const codebookBytes = segments * k * d * FLOAT_BYTES;
+  const codebookBytes = codebookBindingBytes(segments * k * d, buffers.codebook.dtype);
   checkBindingSize(context, 'the codebook', codebookBytes, 'the layer cannot run on this device');
 
   function layout(batch: number) {
@@ -70,7 +71,7 @@ export function createDecodedProgram(
   function createPlan(batch: number): BatchPlan {
     const { geometry, partialBytes } = layout(batch);
     const gatherLayout = {
-      kernel: GATHER_DECODED_KERNEL,
+      kernel: GATHER_DECODED_KERNEL[buffers.codebook.dtype],
       kernelConstants: {
         WORKGROUP_SIZE: launch.workgroupSize,
         K: k,
@@ -101,7 +102,7 @@ export function createDecodedProgram(
       // Few slots (16 at 16384²): slot lanes for one pass over them, not the 16 of the LUT variants' hundreds.
       reduceWorkgroupSize: onePassReduceWorkgroupSize(geometry.chunks),
       entries: (input) => [
-        { binding: 3, resource: { buffer: buffers.codebook, size: codebookBytes } },
+        { binding: 3, resource: { buffer: buffers.codebook.buffer, size: codebookBytes } },
         { binding: 4, resource: { buffer: input, size: inputBytes } },
         { binding: 5, resource: { buffer: context.bias, size: context.biasBytes } },
       ],

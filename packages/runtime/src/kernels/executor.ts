@@ -21,6 +21,12 @@ import {
 import { BindGroupCache } from '../gpu/bind-group-cache';
 import { GpuLimitError, KernelInputError } from '../gpu/errors';
 import { CODE_ROW_TILE, codeRowTiles, gpuCodeWords } from './code-layout';
+import {
+  CODEBOOK_DTYPES,
+  CODEBOOK_VALUE_BYTES,
+  type CodebookDtype,
+  codebookBindingBytes,
+} from './codebook-dtype';
 import { createDecodedProgram } from './decoded-program';
 import { createLutProgram, signTableShape } from './lut-program';
 import { GATHER_BATCH_TILE } from './params';
@@ -72,7 +78,10 @@ export type LutLayerDescriptor =
   | ({ method: 'kmeans' } & KmeansShape & LayerCommon)
   | ({ method: 'binary' } & BinaryShape & LayerCommon);
 
-/** The layer's sections on the GPU (STORAGE usage). Codebooks must be float32 (convert float16 at upload). */
+/**
+ * The layer's sections on the GPU (STORAGE usage). PQ / RQ codebooks may stay float16 (`codebookDtype`); k-means
+ * centroids and binary scales are float32.
+ */
 export interface LayerGpuBuffers {
   /**
    * Packed codes, u32 words per the layer's packing, in the GPU layout of kernels/code-layout.ts: pass the file's
@@ -81,6 +90,13 @@ export interface LayerGpuBuffers {
   codes: GPUBuffer;
   /** PQ / RQ codebooks [stages][segments][k][d], or the k-means centroids [k]. */
   codebook?: GPUBuffer;
+  /**
+   * How the PQ / RQ codebook buffer holds its values (default 'float32'). 'float16': the .pqw file's float16 section
+   * uploaded as is (binary16 values two to a u32 word, lower half first; an odd count padded to a whole word), half
+   * the bytes of float32. The kernels widen each value exactly, so the sums equal those of the float32 codebook with
+   * the same values. k-means centroids must be float32.
+   */
+  codebookDtype?: CodebookDtype;
   /** Binary per-row scales [rows]. */
   scales?: GPUBuffer;
   /** [rows], or null when the layer has no bias. */
@@ -353,13 +369,24 @@ function createProgram(
       gpuCodeWords(rows, wordsPerRow, stages) * WORD_BYTES,
       `stages ${stages} × row tiles ${codeRowTiles(rows)} × wordsPerRow ${wordsPerRow} × ${CODE_ROW_TILE} × 4 ${layoutNote}`,
     );
-    const codebook = requireBuffer(
-      label,
-      'codebook',
-      buffers.codebook,
-      stages * segments * k * d * FLOAT_BYTES,
-      `stages ${stages} × segments ${segments} × k ${k} × d ${d} × 4`,
-    );
+    const codebookDtype = buffers.codebookDtype ?? 'float32';
+    if (!CODEBOOK_DTYPES.includes(codebookDtype)) {
+      throw new KernelInputError(
+        `${label}: buffers.codebookDtype must be one of ${CODEBOOK_DTYPES.join(', ')}, got ${JSON.stringify(codebookDtype)}`,
+      );
+    }
+    const codebookValues = stages * segments * k * d;
+    const codebook = {
+      buffer: requireBuffer(
+        label,
+        'codebook',
+        buffers.codebook,
+        codebookBindingBytes(codebookValues, codebookDtype),
+        `stages ${stages} × segments ${segments} × k ${k} × d ${d} × ${CODEBOOK_VALUE_BYTES[codebookDtype]} ` +
+          `(${codebookDtype}${codebookDtype === 'float16' ? ', whole u32 words' : ''})`,
+      ),
+      dtype: codebookDtype,
+    };
     if (variant === 'decoded') {
       if (layer.method === 'rq') {
         throw new KernelInputError(
@@ -399,6 +426,12 @@ function createProgram(
   if (variant !== 'auto') {
     throw new KernelInputError(
       `${label}: variant '${variant}' applies to pq and rq layers; ${layer.method} layers have one kernel`,
+    );
+  }
+  if (layer.method === 'kmeans' && (buffers.codebookDtype ?? 'float32') !== 'float32') {
+    throw new KernelInputError(
+      `${label}: k-means centroids must be float32 on the GPU (got codebookDtype ` +
+        `'${buffers.codebookDtype}'); widen them at upload (PqwFile.float32)`,
     );
   }
   const codes = requireBuffer(

@@ -9,6 +9,7 @@
 import type { CodePacking } from '@pqweb/format';
 import { dispatch1d } from '../gpu/dispatch';
 import { getPipeline, type OverrideConstants } from '../gpu/pipeline-cache';
+import { type CodebookBinding, codebookBindingBytes } from './codebook-dtype';
 import { blockDispatches } from './gather-blocks';
 import { LUT_BUILD_PARAMS } from './params';
 import {
@@ -101,7 +102,7 @@ export const GATHER_ABLATION_CODES: Record<GatherAblation, number> = {
  * signTableShape): no codebook.
  */
 export type LutProgramBuffers =
-  | { codes: GPUBuffer; codebook: GPUBuffer }
+  | { codes: GPUBuffer; codebook: CodebookBinding }
   | { codes: GPUBuffer; rowScales: GPUBuffer };
 
 /**
@@ -122,7 +123,7 @@ export function signTableShape(layer: { rows: number; cols: number; wordsPerRow:
     packing: { bits: 8, codesPerRow: segments, wordsPerRow: layer.wordsPerRow },
   };
 }
-/** Bytes of the placeholder codebook binding of sign tables: one vec4 (gather_banked_fused_vec4's codebook4). */
+/** Bytes of the placeholder codebook binding of sign tables: one float32 quad (gather_banked_fused_vec4's view). */
 const VEC4_BYTES = 16;
 /** Columns per sign-table segment: a byte of sign bits. */
 export const SIGN_TABLE_D = 8;
@@ -153,13 +154,15 @@ export function createLutProgram(
     : requested === 'auto'
       ? chooseLutVariant(shape, context.tileFloatsLimit)
       : requested;
-  const codebookBytes = codebook ? stages * segments * k * d * FLOAT_BYTES : 0;
+  const codebookBytes = codebook ? codebookBindingBytes(stages * segments * k * d, codebook.dtype) : 0;
+  // Sign tables read no codebook: their modules are the float32 ones (any would do).
+  const codebookDtype = codebook?.dtype ?? 'float32';
   // 'fused-banked' reads codebook and x 4 floats at a time when every sub-vector is whole and 16-byte aligned (sign
   // tables: x alone).
   const gatherKernel =
     variant === 'fused-banked' && context.vectorTableBuild && canBuildTableWithVec4(d, cols)
-      ? GATHER_BANKED_FUSED_VEC4_KERNEL
-      : GATHER_KERNELS[variant];
+      ? GATHER_BANKED_FUSED_VEC4_KERNEL[codebookDtype]
+      : GATHER_KERNELS[variant][codebookDtype];
   checkBindingSize(context, 'the codebook', codebookBytes, 'the layer cannot run on this device');
   // What the gather sees: the layer's segments, k and code width, or with paired 4-bit codes (pq_gather.wgsl
   // PAIRED_CODES) a byte per pair of segments and a 256-entry table per pair. Only at batch 1: with more inputs
@@ -317,9 +320,10 @@ export function createLutProgram(
     const lutBinding =
       lut ?? (variant === 'fused' ? createScratchBuffer(context, FLOAT_BYTES, `lut-unused[${batch}]`) : null);
     if (!lut && lutBinding) owned.push(lutBinding);
-    // Sign tables read no codebook, but the fused gathers name the binding: a placeholder, one vec4 for
-    // gather_banked_fused_vec4's codebook4.
-    const codebookBinding = codebook ?? createScratchBuffer(context, VEC4_BYTES, `codebook-unused[${batch}]`);
+    // Sign tables read no codebook, but the fused gathers name the binding: a placeholder, one float32 quad for
+    // gather_banked_fused_vec4's quad view.
+    const codebookBinding =
+      codebook?.buffer ?? createScratchBuffer(context, VEC4_BYTES, `codebook-unused[${batch}]`);
     if (!codebook) owned.push(codebookBinding);
     if (lut) owned.push(lut);
 
@@ -335,7 +339,7 @@ export function createLutProgram(
       dispatches.push({
         label: `${context.label}/lut-build`,
         stage: 'lut-build',
-        pipeline: getPipeline(device, LUT_BUILD_KERNEL, {
+        pipeline: getPipeline(device, LUT_BUILD_KERNEL[codebookDtype], {
           WORKGROUP_SIZE: workgroupSize,
           D: d,
           K: k,
@@ -344,9 +348,9 @@ export function createLutProgram(
         workgroups: dispatch1d(device, workgroupsFor(entries, workgroupSize)),
         entries: (input) => [
           { binding: 0, resource: { buffer: uniform } },
-          { binding: 1, resource: { buffer: codebookBinding, size: codebookBytes } },
+          { binding: 1, resource: { buffer: lut, size: lutBytes } },
           { binding: 2, resource: { buffer: input, size: inputBytes } },
-          { binding: 3, resource: { buffer: lut, size: lutBytes } },
+          { binding: 3, resource: { buffer: codebookBinding, size: codebookBytes } },
         ],
       });
     }

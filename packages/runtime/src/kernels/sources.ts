@@ -3,9 +3,12 @@
  * (gpu/pipeline-cache.ts) keys modules by `name`, so entry points of one file share a name. The gather
  * kernels are each preceded by shaders/gather_common.wgsl (uniforms, work split, code layout, output store), the
  * scalar ones also by scalar_gather_common.wgsl (their shared bindings and x chunk):
- * WGSL has no include, so the module text is the two files joined.
+ * WGSL has no include, so the module text is the files joined. The kernels that read PQ / RQ codebooks come in two
+ * modules, one per codebook dtype on the GPU: joined with shaders/codebook_float32.wgsl or codebook_float16.wgsl.
  */
 import binaryGatherWgsl from '../../../../shaders/binary_gather.wgsl?raw';
+import codebookFloat16Wgsl from '../../../../shaders/codebook_float16.wgsl?raw';
+import codebookFloat32Wgsl from '../../../../shaders/codebook_float32.wgsl?raw';
 import gatherCommonWgsl from '../../../../shaders/gather_common.wgsl?raw';
 import kmeansGatherWgsl from '../../../../shaders/kmeans_gather.wgsl?raw';
 import pqDecodeWgsl from '../../../../shaders/pq_decode.wgsl?raw';
@@ -14,12 +17,7 @@ import lutBuildWgsl from '../../../../shaders/pq_lut_build.wgsl?raw';
 import scalarGatherCommonWgsl from '../../../../shaders/scalar_gather_common.wgsl?raw';
 import reduceWgsl from '../../../../shaders/splitk_reduce.wgsl?raw';
 import type { KernelSource } from '../gpu/pipeline-cache';
-
-export const LUT_BUILD_KERNEL: KernelSource = {
-  name: 'pq-lut-build',
-  wgsl: lutBuildWgsl,
-  entryPoint: 'build_lut',
-};
+import type { CodebookDtype } from './codebook-dtype';
 
 /**
  * A gather kernel's module: the shared prelude, any further preludes (the scalar gathers share
@@ -29,32 +27,48 @@ export function withGatherCommon(kernelWgsl: string, ...preludes: string[]): str
   return [gatherCommonWgsl, ...preludes, kernelWgsl].join('\n');
 }
 
-const PQ_GATHER = { name: 'pq-gather', wgsl: withGatherCommon(pqGatherWgsl) };
+const CODEBOOK_PRELUDES: Readonly<Record<CodebookDtype, string>> = {
+  float32: codebookFloat32Wgsl,
+  float16: codebookFloat16Wgsl,
+};
+
+/** A kernel that reads codebooks: one source per codebook dtype, each its own module. */
+export type CodebookKernel = Readonly<Record<CodebookDtype, KernelSource>>;
+
+/** The kernel `entryPoint` of module `name`, whose text `join` makes from a codebook prelude, per dtype. */
+function codebookKernel(name: string, entryPoint: string, join: (prelude: string) => string): CodebookKernel {
+  return {
+    float32: { name, wgsl: join(CODEBOOK_PRELUDES.float32), entryPoint },
+    float16: { name: `${name}-f16`, wgsl: join(CODEBOOK_PRELUDES.float16), entryPoint },
+  };
+}
+
+export const LUT_BUILD_KERNEL = codebookKernel('pq-lut-build', 'build_lut', (prelude) =>
+  [prelude, lutBuildWgsl].join('\n'),
+);
+
+const pqGather = (entryPoint: string): CodebookKernel =>
+  codebookKernel('pq-gather', entryPoint, (prelude) => withGatherCommon(pqGatherWgsl, prelude));
 /** Gather straight from the storage LUT (variant 'lut-global'). */
-export const GATHER_GLOBAL_KERNEL: KernelSource = { ...PQ_GATHER, entryPoint: 'gather_global' };
+export const GATHER_GLOBAL_KERNEL = pqGather('gather_global');
 /** Gather from a chunk of the storage LUT staged in workgroup memory (variant 'lut-tiled-splitk'). */
-export const GATHER_TILED_KERNEL: KernelSource = { ...PQ_GATHER, entryPoint: 'gather_tiled' };
+export const GATHER_TILED_KERNEL = pqGather('gather_tiled');
 /** Gather from a bank-conflict-free tile of a grouped storage LUT (variant 'lut-banked'). */
-export const GATHER_BANKED_KERNEL: KernelSource = { ...PQ_GATHER, entryPoint: 'gather_banked' };
+export const GATHER_BANKED_KERNEL = pqGather('gather_banked');
 /** The banked gather with its tile computed from codebook and x (variant 'fused-banked'). */
-export const GATHER_BANKED_FUSED_KERNEL: KernelSource = { ...PQ_GATHER, entryPoint: 'gather_banked_fused' };
+export const GATHER_BANKED_FUSED_KERNEL = pqGather('gather_banked_fused');
 /**
  * 'fused-banked' reading codebook and x as 16-byte vectors, for sub-vectors of a multiple of 4 floats that tile
  * the columns exactly (lut-program.ts decides).
  */
-export const GATHER_BANKED_FUSED_VEC4_KERNEL: KernelSource = {
-  ...PQ_GATHER,
-  entryPoint: 'gather_banked_fused_vec4',
-};
+export const GATHER_BANKED_FUSED_VEC4_KERNEL = pqGather('gather_banked_fused_vec4');
 /** Gather from a LUT chunk built in workgroup memory from codebook and x (variant 'fused'). */
-export const GATHER_FUSED_KERNEL: KernelSource = { ...PQ_GATHER, entryPoint: 'gather_fused' };
+export const GATHER_FUSED_KERNEL = pqGather('gather_fused');
 
 /** Decoded centroids multiplied into the sums of a tile of inputs, for PQ layers at larger batches (variant 'decoded'). */
-export const GATHER_DECODED_KERNEL: KernelSource = {
-  name: 'pq-decode',
-  wgsl: withGatherCommon(pqDecodeWgsl),
-  entryPoint: 'gather_decoded',
-};
+export const GATHER_DECODED_KERNEL = codebookKernel('pq-decode', 'gather_decoded', (prelude) =>
+  withGatherCommon(pqDecodeWgsl, prelude),
+);
 
 export const KMEANS_GATHER_KERNEL: KernelSource = {
   name: 'kmeans-gather',

@@ -1,0 +1,25 @@
+/**
+ * How PQ / RQ codebooks sit in their GPU buffer (LayerGpuBuffers.codebookDtype): float32 values, or a .pqw file's
+ * binary16 values two to a u32 word (lower half first), widened in the kernels (shaders/codebook_float16.wgsl).
+ * Pure arithmetic, no WGSL: the benchmark's byte counts use it too.
+ */
+
+export type CodebookDtype = 'float32' | 'float16';
+export const CODEBOOK_DTYPES: readonly CodebookDtype[] = ['float32', 'float16'];
+/** Bytes of one codebook value on the GPU. */
+export const CODEBOOK_VALUE_BYTES: Readonly<Record<CodebookDtype, number>> = { float32: 4, float16: 2 };
+const WORD_BYTES = 4;
+
+/** A PQ / RQ codebook buffer and how it holds its values. */
+export interface CodebookBinding {
+  buffer: GPUBuffer;
+  dtype: CodebookDtype;
+}
+
+/**
+ * Bytes the kernels bind for `values` codebook values stored as `dtype`: whole u32 words (a float16 codebook of an
+ * odd number of values ends in half a word, which the uploader pads).
+ */
+export function codebookBindingBytes(values: number, dtype: CodebookDtype): number {
+  return Math.ceil((values * CODEBOOK_VALUE_BYTES[dtype]) / WORD_BYTES) * WORD_BYTES;
+}
