@@ -111,10 +111,18 @@ interface Entry {
   rotation: { nextIndex: number };
 }
 
-/** A pqweb contender's spec at `batch`: isAuto says whether 'auto' runs it at that batch. */
+/**
+ * A pqweb contender's spec at `batch`: isAuto says whether 'auto' runs it at that batch, and a row that runs 'auto'
+ * itself (variantAt) names the variant it ran.
+ */
 function specAtBatch(contender: PqwebContender, batch: number): ContenderSpec {
-  const { spec, isAutoAt } = contender;
-  return spec.method === 'pq' && isAutoAt ? { ...spec, isAuto: isAutoAt(batch) } : spec;
+  const { spec, isAutoAt, variantAt } = contender;
+  if (spec.method !== 'pq') return spec;
+  return {
+    ...spec,
+    ...(isAutoAt ? { isAuto: isAutoAt(batch) } : {}),
+    ...(variantAt ? { variant: variantAt(batch) } : {}),
+  };
 }
 
 function baseResult(

@@ -4,8 +4,9 @@
  * bandwidth bound a kernel is judged against. Pure arithmetic: the report uses it for the phone projection.
  */
 import { bitsForK, wordsPerRowFor } from '../../packages/format/src/packing';
+import { type CodebookDtype, codebookBindingBytes } from '../../packages/runtime/src/kernels/codebook-dtype';
 import { isFusedVariant } from '../../packages/runtime/src/kernels/plan';
-import type { BytesMoved, ContenderSpec } from './results';
+import { type BytesMoved, type ContenderSpec, codebookDtypeOf } from './results';
 
 const FLOAT_BYTES = 4;
 const WORD_BYTES = 4;
@@ -17,11 +18,16 @@ interface Shape {
   cols: number;
 }
 
-/** Codes + codebooks + bias of a PQ layer (the paper's honest storage, fp32 codebooks). */
-export function pqWeightBytes({ rows, cols }: Shape, d: number, k: number): number {
+/** Codes + codebooks + bias of a PQ layer (the paper's honest storage; codebooks fp32 unless said). */
+export function pqWeightBytes(
+  { rows, cols }: Shape,
+  d: number,
+  k: number,
+  codebookDtype: CodebookDtype = 'float32',
+): number {
   const segments = Math.ceil(cols / d);
   const codes = rows * wordsPerRowFor(segments, bitsForK(k)) * WORD_BYTES;
-  const codebooks = segments * k * d * FLOAT_BYTES;
+  const codebooks = codebookBindingBytes(segments * k * d, codebookDtype);
   return codes + codebooks + rows * FLOAT_BYTES;
 }
 
@@ -58,7 +64,7 @@ export function bytesMoved(spec: ContenderSpec, shape: Shape, batch: number): By
       // workgroup memory, and the decoded gather has none. Split-K partial sums are not modelled.
       const keepsLut = spec.variant !== 'decoded' && !isFusedVariant(spec.variant);
       const lut = keepsLut ? 2 * lutBytes(shape, spec.d, spec.k, batch) : 0;
-      return { weights: pqWeightBytes(shape, spec.d, spec.k), activations, lut };
+      return { weights: pqWeightBytes(shape, spec.d, spec.k, codebookDtypeOf(spec)), activations, lut };
     }
     case 'kmeans':
       return { weights: kmeansWeightBytes(shape, spec.k), activations, lut: 0 };

@@ -3,6 +3,7 @@
  * and the dense fp32 kernel, each on seeded random weights uploaded in as many copies as weightCopies() asks for, with a
  * CPU twin (packages/runtime/src/cpu) as the reference on a sample of rows.
  */
+import { float32ToFloat16, roundToFloat16 } from '../../packages/format/src/float16';
 import { bitsForK, codePacking } from '../../packages/format/src/packing';
 import type { QuantizedForward } from '../../packages/runtime/src/cpu';
 import { denseForward } from '../../packages/runtime/src/cpu/dense';
@@ -66,6 +67,8 @@ export interface PqwebContender {
   reference(x: Float32Array, batch: number, rows: readonly number[]): Float32Array;
   /** Whether the contender is what 'auto' runs at `batch` (spec.isAuto is batch 1's); spec.isAuto when absent. */
   readonly isAutoAt?: (batch: number) => boolean;
+  /** For a row that runs 'auto' itself: the variant it runs at `batch` (spec.variant is batch 1's). */
+  readonly variantAt?: (batch: number) => PqVariant;
   /** Smallest batch the contender is timed at (a tuning that changes nothing below it); 1 when absent. */
   readonly minBatch?: number;
   /** Largest batch the contender is timed at (a tuning that changes nothing above it); none when absent. */
@@ -564,6 +567,65 @@ export function createPqwebLayers(
     });
   };
 
+  /**
+   * The PQ layer again with float16 codebooks kept as float16 on the GPU (LayerGpuBuffers.codebookDtype), as a .pqw
+   * with float16 codebooks runs: the same codes, the codebook rounded to float16 (the reference uses the rounded
+   * values), one row running 'auto' (its variant per batch in the results). Its own weight copies: fewer bytes each.
+   */
+  const addFloat16CodebookContender = (
+    name: string,
+    layer: Extract<LutLayerDescriptor, { method: 'pq' }>,
+    words: Uint32Array<ArrayBuffer>,
+    gpuWords: Uint32Array<ArrayBuffer>,
+    codebook: Float32Array<ArrayBuffer>,
+    bias: Float32Array<ArrayBuffer>,
+  ): void => {
+    const { d, k } = layer;
+    const rounded = new Float32Array(roundToFloat16(codebook));
+    const halves = float32ToFloat16(rounded);
+    const halfWords = new Uint32Array(Math.ceil(halves.length / 2));
+    new Uint16Array(halfWords.buffer).set(halves);
+    const copies = weightCopies(pqWeightBytes(shape, d, k, 'float16'));
+    const gpu: LayerGpuBuffers[] = Array.from({ length: copies }, (_, c) => ({
+      codes: keep(upload(device, `${name}/float16#${c}/codes`, gpuWords)),
+      codebook: keep(upload(device, `${name}/float16#${c}/codebook`, halfWords)),
+      codebookDtype: 'float16',
+      bias: keep(upload(device, `${name}/float16#${c}/bias`, bias)),
+    }));
+    let perCopy: LayerExecutor[] = [];
+    const variantAt = (batch: number): PqVariant => {
+      const ran = perCopy[0]?.variantAt(batch);
+      const variant = PQ_VARIANTS.find((candidate) => candidate === ran);
+      if (!variant) throw new Error(`${name}/float16: 'auto' ran ${ran}, not a PQ variant`);
+      return variant;
+    };
+    addExecutorContender(
+      {
+        id: pqContenderId(d, k, 'float16 codebooks'),
+        // variant: batch 1's, replaced per batch by variantAt once the executors exist.
+        spec: {
+          engine: 'pqweb',
+          method: 'pq',
+          d,
+          k,
+          variant: 'fused-banked',
+          isAuto: true,
+          codebookDtype: 'float16',
+        },
+        copies,
+        referenceKey: `${name}/float16`,
+        reference: referenceOnRows(pqForward, layer, words, rounded, bias),
+        variantAt,
+      },
+      () => {
+        perCopy = gpu.map((buffersOfCopy, c) =>
+          createLayerExecutor(device, layer, buffersOfCopy, { label: `${name}/float16#${c}` }),
+        );
+        return perCopy;
+      },
+    );
+  };
+
   for (const { d, k } of PQ_CONFIGS) {
     const name = `${shape.name}/pq-d${d}-k${k}`;
     const { layer, words, gpuWords, codebook, bias } = randomPqLayer(
@@ -627,6 +689,7 @@ export function createPqwebLayers(
         );
       }
     }
+    addFloat16CodebookContender(name, layer, words, gpuWords, codebook, bias);
   }
 
   const kmeansRows = namedTuningRows(KMEANS_TUNINGS, tunings, tuningLabels);

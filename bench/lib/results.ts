@@ -2,10 +2,17 @@
  * The JSON a benchmark run writes (bench/results/kernels-<adapter>.json) and the report reads. Times are in
  * microseconds, bytes in bytes, bandwidths in bytes per second.
  */
+
+import type { CodebookDtype } from '../../packages/runtime/src/kernels/codebook-dtype';
 import type { PqVariant } from '../../packages/runtime/src/kernels/plan';
 import type { Summary } from './stats';
 
 export const RESULTS_SCHEMA_VERSION = 1;
+
+/** How a PQ contender's codebooks sit on the GPU (ContenderSpec's codebookDtype; absent is float32). */
+export function codebookDtypeOf(spec: { codebookDtype?: 'float16' }): CodebookDtype {
+  return spec.codebookDtype ?? 'float32';
+}
 
 /** One thing being timed on one layer shape. */
 export type ContenderSpec =
@@ -17,6 +24,12 @@ export type ContenderSpec =
       /** The runtime's PQ variant (a LUT variant or 'decoded'), as the JSON names it. */
       variant: PqVariant;
       isAuto: boolean;
+      /**
+       * 'float16': the codebooks stay float16 on the GPU, as a .pqw with float16 codebooks runs (absent: float32,
+       * the issue's layers). These rows run 'auto', `variant` being what it ran at this batch; the goals are judged
+       * on each codebook dtype apart.
+       */
+      codebookDtype?: 'float16';
       /** Executor options beyond the defaults this contender was built with (absent: the defaults). */
       tuning?: {
         wordsInFlight?: number;

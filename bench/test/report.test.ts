@@ -10,6 +10,7 @@ import {
   denseOf,
   judgeGoals,
   pqBest,
+  resultsFor,
   roundSpreadNote,
   speedup,
 } from '../lib/report/analysis';
@@ -368,6 +369,58 @@ describe('ablation rows', () => {
     expect(pqBest(run.results, 4, 256)).toBe(real);
     const markdown = renderBenchmarks([{ file: 'bench/results/kernels-nvidia-h200.json', run }]);
     expect(markdown).toMatch(/\| ablate no-lookups \|.*\| not checked \(ablation\) \|/);
+  });
+});
+
+describe('goals on float16-codebook rows', () => {
+  const big = '16384x16384';
+  type PqSpec = Extract<ContenderSpec, { method: 'pq' }>;
+  const pqSpec = (d: number, k: number, variant: PqSpec['variant']): PqSpec => ({
+    engine: 'pqweb',
+    method: 'pq',
+    d,
+    k,
+    variant,
+    isAuto: true,
+  });
+  const half = (d: number, k: number, variant: PqSpec['variant']): ContenderSpec => ({
+    ...pqSpec(d, k, variant),
+    codebookDtype: 'float16',
+  });
+  // Batch 8: float32 decoded 170 µs (2.71× a 460 µs dense), float16 decoded 150 µs (3.07×).
+  const float32Rows = [result(big, 8, pqSpec(4, 256, 'decoded'), 170, 180)];
+  const float16Rows = [result(big, 8, half(4, 256, 'decoded'), 150, 160)];
+  const denseRow = result(big, 8, dense, 460, 480);
+
+  it('judges each codebook dtype on its own rows, and counts the float16 codebook bytes in the bound', () => {
+    const run = h200Run([...float32Rows, ...float16Rows, denseRow]);
+    const batch8 = (dtype: 'float32' | 'float16') =>
+      judgeGoals(run, dtype).find((verdict) => verdict.goal.startsWith('batch 8'));
+    expect(batch8('float32')?.measured).toMatch(/^2\.71× \(decoded, gpu time\)/);
+    expect(batch8('float32')?.status).toBe('missed');
+    expect(batch8('float16')?.measured).toMatch(/^3\.07× \(decoded, float16 codebooks, gpu time\)/);
+    expect(batch8('float16')?.status).toBe('met');
+    // d=4 k=256 at 16384²: 64 MiB codes; codebooks 16 MiB as float32, 8 MiB as float16.
+    const shape = { rows: 16384, cols: 16384 };
+    const saved =
+      bytesMoved(pq(4, 256), shape, 1).weights - bytesMoved(half(4, 256, 'fused-banked'), shape, 1).weights;
+    expect(saved).toBe(4096 * 256 * 4 * 2);
+    // The float32 table does not see the float16 row, and the default rows stay float32.
+    expect(pqBest(resultsFor(run, big, 8), 4, 256)?.contender).toEqual(float32Rows[0]?.contender);
+  });
+
+  it('renders the float16 goals in a table of their own only when the run has such rows', () => {
+    const withHalf = renderBenchmarks([
+      { file: 'bench/results/k.json', run: h200Run([...float32Rows, ...float16Rows, denseRow]) },
+    ]);
+    expect(withHalf).toContain('#### The same goals with float16 codebooks');
+    expect(withHalf).toMatch(
+      /\| batch 8, 16384x16384: PQ d=4 k=256 vs dense fp32 \(pqweb\) \| ≥ 3× \| 3\.07× \(decoded, float16 codebooks/,
+    );
+    const without = renderBenchmarks([
+      { file: 'bench/results/k.json', run: h200Run([...float32Rows, denseRow]) },
+    ]);
+    expect(without).not.toContain('float16 codebooks');
   });
 });
 

@@ -2,8 +2,10 @@
  * Reading a benchmark run: which time stands for a contender, its bandwidth bound, the speed-up ratios the
  * report shows, and the issue's goals judged on an H200 run. Pure functions of the JSON.
  */
+
+import type { CodebookDtype } from '../../../packages/runtime/src/kernels/codebook-dtype';
 import { floorBytes } from '../bytes';
-import type { BenchRun, ContenderSpec, KernelResult } from '../results';
+import { type BenchRun, type ContenderSpec, codebookDtypeOf, type KernelResult } from '../results';
 import { summarize } from '../stats';
 
 const MICROSECONDS_PER_SECOND = 1e6;
@@ -50,19 +52,33 @@ export function resultsFor(run: BenchRun, shapeName: string, batch: number): Ker
   return run.results.filter((result) => result.shape.name === shapeName && result.batch === batch);
 }
 
-/** The auto-chosen LUT variant of PQ d, k in a cell. */
-export function pqAuto(cell: readonly KernelResult[], d: number, k: number): KernelResult | undefined {
-  return cell.find(
-    (r) => r.contender.method === 'pq' && r.contender.d === d && r.contender.k === k && r.contender.isAuto,
-  );
+/** Whether a result is PQ d, k with codebooks of `dtype` on the GPU. */
+function isPqConfig(result: KernelResult, d: number, k: number, dtype: CodebookDtype): boolean {
+  const spec = result.contender;
+  return spec.method === 'pq' && spec.d === d && spec.k === k && codebookDtypeOf(spec) === dtype;
 }
 
-/** The fastest timed variant of PQ d, k in a cell (by its representative time). */
-export function pqBest(cell: readonly KernelResult[], d: number, k: number): KernelResult | undefined {
+/** The auto-chosen variant of PQ d, k (codebooks of `dtype`) in a cell. */
+export function pqAuto(
+  cell: readonly KernelResult[],
+  d: number,
+  k: number,
+  dtype: CodebookDtype = 'float32',
+): KernelResult | undefined {
+  return cell.find((r) => isPqConfig(r, d, k, dtype) && r.contender.method === 'pq' && r.contender.isAuto);
+}
+
+/** The fastest timed variant of PQ d, k (codebooks of `dtype`) in a cell (by its representative time). */
+export function pqBest(
+  cell: readonly KernelResult[],
+  d: number,
+  k: number,
+  dtype: CodebookDtype = 'float32',
+): KernelResult | undefined {
   let best: KernelResult | undefined;
   let bestUs = Number.POSITIVE_INFINITY;
   for (const result of cell) {
-    if (result.contender.method !== 'pq' || result.contender.d !== d || result.contender.k !== k) continue;
+    if (!isPqConfig(result, d, k, dtype)) continue;
     if (result.unchecked) continue;
     const time = representativeTime(result);
     if (time && time.us < bestUs) {
@@ -80,7 +96,8 @@ export function pqBest(cell: readonly KernelResult[], d: number, k: number): Ker
 export function isDefaultRow(spec: ContenderSpec): boolean {
   switch (spec.method) {
     case 'pq':
-      return spec.isAuto;
+      // Rows with float16 codebooks are compared apart (their own goals table), as the tuning rows are.
+      return spec.isAuto && codebookDtypeOf(spec) === 'float32';
     case 'kmeans':
     case 'binary':
       return spec.tuning === undefined;
@@ -196,9 +213,11 @@ function verdictAtLeast(goal: string, target: number, measured: number | null, d
 /** The LUT variant, with its tile budget when that is not the default (the id's tail). */
 function variantName(result: KernelResult | undefined): string {
   if (result?.contender.method !== 'pq') return '';
-  const { d, k } = result.contender;
+  const { d, k, variant } = result.contender;
+  // A row with float16 codebooks runs 'auto': its id names the dtype, its spec the variant it ran.
+  if (codebookDtypeOf(result.contender) === 'float16') return `${variant}, float16 codebooks`;
   const prefix = `pqweb PQ d=${d} k=${k} `;
-  return result.id.startsWith(prefix) ? result.id.slice(prefix.length) : result.contender.variant;
+  return result.id.startsWith(prefix) ? result.id.slice(prefix.length) : variant;
 }
 
 /**
@@ -281,11 +300,17 @@ export function unlessSomeRoundMisses(
   return { ...verdict, status: 'unstable', shortfall: 'met overall, but not in every round: run again' };
 }
 
-/** The issue's goals, judged with the auto-chosen variant (what pqweb ships); the best variant is noted. */
-export function judgeGoals(run: BenchRun): GoalVerdict[] {
+/**
+ * The issue's goals, judged with the auto-chosen variant (what pqweb ships); the best variant is noted. `dtype`: the
+ * PQ layers' codebooks on the GPU (the issue's layers are float32; 'float16' judges the rows that keep a .pqw's
+ * float16 codebooks, and their bandwidth bounds count the smaller codebooks).
+ */
+export function judgeGoals(run: BenchRun, dtype: CodebookDtype = 'float32'): GoalVerdict[] {
   const verdicts: GoalVerdict[] = [];
   const big1 = resultsFor(run, BIG, 1);
-  const autoPq = big1.filter((r) => r.contender.method === 'pq' && r.contender.isAuto);
+  const autoPq = big1.filter(
+    (r) => r.contender.method === 'pq' && r.contender.isAuto && codebookDtypeOf(r.contender) === dtype,
+  );
   if (autoPq.length === 0) {
     verdicts.push({
       goal: `batch 1, ${BIG}: every PQ config within 2× of its bandwidth bound`,
@@ -312,7 +337,7 @@ export function judgeGoals(run: BenchRun): GoalVerdict[] {
       continue;
     }
     const factor = time.us / bound;
-    const best = pqBest(big1, d, k);
+    const best = pqBest(big1, d, k, dtype);
     const bestTime = best ? representativeTime(best) : null;
     const bestNote =
       best && best !== result && bestTime
@@ -345,7 +370,7 @@ export function judgeGoals(run: BenchRun): GoalVerdict[] {
     target: number,
   ): void => {
     const cell = resultsFor(run, shape, batch);
-    const pq = pqAuto(cell, d, k);
+    const pq = pqAuto(cell, d, k, dtype);
     const other = against === 'dense' ? denseOf(cell) : nbitsOf(cell, against === 'nbits' ? 0 : 4);
     const label = {
       dense: 'dense fp32 (pqweb)',

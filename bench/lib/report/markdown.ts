@@ -5,10 +5,11 @@
  */
 import { bytesMoved, floorBytes } from '../bytes';
 import { FULL_SHAPES, REFERENCE_HEAD } from '../grid';
-import type { BenchRun, ContenderSpec, KernelResult } from '../results';
+import { type BenchRun, type ContenderSpec, codebookDtypeOf, type KernelResult } from '../results';
 import {
   bandwidthBoundUs,
   denseOf,
+  type GoalVerdict,
   isDefaultRow,
   isH200,
   judgeGoals,
@@ -128,7 +129,9 @@ function probesSection(run: BenchRun): string {
 
 function contenderLabel(result: KernelResult): string {
   const spec: ContenderSpec = result.contender;
-  return spec.method === 'pq' && spec.isAuto ? `${result.id} (auto)` : result.id;
+  if (spec.method !== 'pq' || !spec.isAuto) return result.id;
+  // Float16-codebook rows run 'auto' at every batch: name what it ran.
+  return codebookDtypeOf(spec) === 'float16' ? `${result.id} (auto: ${spec.variant})` : `${result.id} (auto)`;
 }
 
 function timeCell(result: KernelResult, which: 'gpu' | 'b2b' | 'wall'): string {
@@ -221,17 +224,41 @@ function goalsSection(run: BenchRun): string {
   if (!isH200(run)) {
     return "_The issue's goals are stated for an NVIDIA H200 and are judged only on an H200 run._";
   }
+  const table = (verdicts: GoalVerdict[]) =>
+    markdownTable(
+      ['goal', 'target', 'measured', 'best this host allows', 'status'],
+      verdicts.map((verdict) => [
+        verdict.goal,
+        verdict.target,
+        verdict.measured,
+        verdict.reach ?? '—',
+        statusCell(verdict),
+      ]),
+    );
+  const metOf = (verdicts: GoalVerdict[]) => verdicts.filter((verdict) => verdict.status === 'met').length;
   const verdicts = judgeGoals(run);
-  const rows = verdicts.map((verdict) => [
-    verdict.goal,
-    verdict.target,
-    verdict.measured,
-    verdict.reach ?? '—',
-    statusCell(verdict),
-  ]);
-  const met = verdicts.filter((verdict) => verdict.status === 'met').length;
-  return `${met} of ${verdicts.length} met. PQ times are the *auto* variant's (what pqweb ships). ${DENSE_BASELINE_NOTE} ${FLOOR_NOTE}\n\n${markdownTable(['goal', 'target', 'measured', 'best this host allows', 'status'], rows)}`;
+  const parts = [
+    `${metOf(verdicts)} of ${verdicts.length} met. PQ times are the *auto* variant's (what pqweb ships), on layers with float32 codebooks as the issue states them. ${DENSE_BASELINE_NOTE} ${FLOOR_NOTE}\n\n${table(verdicts)}`,
+  ];
+  const hasFloat16 = run.results.some(
+    (result) => result.contender.method === 'pq' && codebookDtypeOf(result.contender) === 'float16',
+  );
+  if (hasFloat16) {
+    const half = judgeGoals(run, 'float16');
+    parts.push(
+      `#### The same goals with float16 codebooks\n\n${metOf(half)} of ${half.length} met. ${FLOAT16_NOTE}\n\n${table(half)}`,
+    );
+  }
+  return parts.join('\n\n');
 }
+
+/** What the float16-codebook goals table judges, and why it is apart from the issue's. */
+const FLOAT16_NOTE =
+  'The same layers and codes with each codebook rounded to float16 and kept as float16 on the GPU, as pqweb runs a ' +
+  '.pqw compressed with `--codebook float16` (the demo model is): the kernels widen each value exactly, and the ' +
+  "check compares with the CPU twin on the rounded codebook. Half the codebook bytes, so each layer's bandwidth " +
+  'bound is smaller. The issue states its byte counts with float32 codebooks, so these goals are reported beside ' +
+  'its table, not in it.';
 
 /** What the goals table's "best this host allows" column is (analysis.ts floorTimeUs). */
 const FLOOR_NOTE =
