@@ -998,20 +998,16 @@ describe.skipIf(noGpuReason)('LUT executor contracts', () => {
         // 200 rows are 7 tiles of 32 in the GPU layout: 7 · 2 words · 32 · 4 bytes.
         /buffers.codes holds \d+ bytes, expected at least stages 1 × row tiles 7 × wordsPerRow 2 × 32 × 4 in the GPU layout \(interleaveCodeRows\) = 1792/,
       );
+      const kmeans: LutLayerDescriptor = {
+        method: 'kmeans',
+        rows: 13,
+        cols: 37,
+        k: 16,
+        packing: { bits: 4, codesPerRow: 37, wordsPerRow: 5 },
+        activation: 'none',
+      };
       expect(() =>
-        createLayerExecutor(
-          device,
-          {
-            method: 'kmeans',
-            rows: 13,
-            cols: 37,
-            k: 16,
-            packing: { bits: 4, codesPerRow: 37, wordsPerRow: 5 },
-            activation: 'none',
-          },
-          { codes, codebook, bias: null },
-          { variant: 'fused' },
-        ),
+        createLayerExecutor(device, kmeans, { codes, codebook, bias: null }, { variant: 'fused' }),
       ).toThrow(/applies to pq and rq layers/);
       const unknownDtype = 'bfloat16' as CodebookDtype;
       expect(() =>
@@ -1029,18 +1025,7 @@ describe.skipIf(noGpuReason)('LUT executor contracts', () => {
       ).toThrow(/holds 1024 bytes, expected at least .* × 2 \(float16, whole u32 words\) = 1280/);
       shortHalves.destroy();
       expect(() =>
-        createLayerExecutor(
-          device,
-          {
-            method: 'kmeans',
-            rows: 13,
-            cols: 37,
-            k: 16,
-            packing: { bits: 4, codesPerRow: 37, wordsPerRow: 5 },
-            activation: 'none',
-          },
-          { codes, codebook, codebookDtype: 'float16', bias: null },
-        ),
+        createLayerExecutor(device, kmeans, { codes, codebook, codebookDtype: 'float16', bias: null }),
       ).toThrow(/k-means centroids must be float32/);
       expect(() =>
         createLayerExecutor(device, shape, { codes, codebook, bias: null }, { wordsInFlight: 9 }),
