@@ -325,6 +325,15 @@ const LUT_TUNINGS: readonly LutTuning[] = [
     options: { constantTableOffsets: false },
     variants: ['lut-banked', 'fused-banked'],
   },
+  // The decoded gather's launch before step 58 (128 invocations × 8 rows, 256 target workgroups: each segment
+  // chunk's codebooks staged by twice as many workgroups), and today's workgroups with its 256 target workgroups
+  // (twice the split-K slots) (plan.ts DECODE_LAUNCH, docs/kernel-attempts.md step 58).
+  {
+    label: ' decoded wg 128 target 256 wg',
+    options: { workgroupSize: 128, targetWorkgroups: 256 },
+    variants: ['decoded'],
+  },
+  { label: ' decoded target 256 wg', options: { targetWorkgroups: 256 }, variants: ['decoded'] },
 ];
 
 /**
@@ -579,6 +588,7 @@ export function createPqwebLayers(
     gpuWords: Uint32Array<ArrayBuffer>,
     codebook: Float32Array<ArrayBuffer>,
     bias: Float32Array<ArrayBuffer>,
+    decodable: boolean,
   ): void => {
     const { d, k } = layer;
     const rounded = new Float32Array(roundToFloat16(codebook));
@@ -624,6 +634,39 @@ export function createPqwebLayers(
         return perCopy;
       },
     );
+    // The tunings that name the decoded gather, on it (not 'auto'), where the layer can run decoded.
+    if (!decodable) return;
+    for (const tuning of lutTunings) {
+      if (!tuning.label || !tuning.variants?.includes('decoded')) continue;
+      const id = `${pqContenderId(d, k, 'float16 codebooks decoded')}${tuning.label}`;
+      addExecutorContender(
+        {
+          id,
+          spec: {
+            engine: 'pqweb',
+            method: 'pq',
+            d,
+            k,
+            variant: 'decoded',
+            isAuto: false,
+            codebookDtype: 'float16',
+            tuning: tuning.options,
+          },
+          copies,
+          referenceKey: `${name}/float16`,
+          reference: referenceOnRows(pqForward, layer, words, rounded, bias),
+          minBatch: 2,
+        },
+        () =>
+          gpu.map((buffersOfCopy, c) =>
+            createLayerExecutor(device, layer, buffersOfCopy, {
+              variant: 'decoded',
+              label: `${name}/float16#${c}/decoded${tuning.label}`,
+              ...tuning.options,
+            }),
+          ),
+      );
+    }
   };
 
   for (const { d, k } of PQ_CONFIGS) {
@@ -652,9 +695,10 @@ export function createPqwebLayers(
       if (variant === 'decoded' && !decodable) continue;
       for (const tuning of lutTunings) {
         // lut-global keeps no tile and one chunk: the tunings would time the same kernel again. The decoded gather
-        // takes no LUT tuning: its row is the default, timed from batch 2 (at batch 1 a lookup per code is the
-        // better deal by design: each decoded centroid serves one input).
-        if (tuning.label && (variant === 'lut-global' || variant === 'decoded')) continue;
+        // takes only the tunings that name it; it is timed from batch 2 (at batch 1 a lookup per code is the better
+        // deal by design: each decoded centroid serves one input).
+        const namesDecoded = tuning.variants?.includes('decoded') ?? false;
+        if (tuning.label && (variant === 'lut-global' || (variant === 'decoded' && !namesDecoded))) continue;
         if (tuning.variants && !tuning.variants.includes(variant)) continue;
         const spec: ContenderSpec = {
           engine: 'pqweb',
@@ -689,7 +733,7 @@ export function createPqwebLayers(
         );
       }
     }
-    addFloat16CodebookContender(name, layer, words, gpuWords, codebook, bias);
+    addFloat16CodebookContender(name, layer, words, gpuWords, codebook, bias, decodable);
   }
 
   const kmeansRows = namedTuningRows(KMEANS_TUNINGS, tunings, tuningLabels);

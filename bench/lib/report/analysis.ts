@@ -215,7 +215,11 @@ function variantName(result: KernelResult | undefined): string {
   if (result?.contender.method !== 'pq') return '';
   const { d, k, variant } = result.contender;
   // A row with float16 codebooks runs 'auto': its id names the dtype, its spec the variant it ran.
-  if (codebookDtypeOf(result.contender) === 'float16') return `${variant}, float16 codebooks`;
+  if (codebookDtypeOf(result.contender) === 'float16') {
+    const halfPrefix = `pqweb PQ d=${d} k=${k} float16 codebooks`;
+    const tail = result.id.startsWith(halfPrefix) ? result.id.slice(halfPrefix.length).trim() : '';
+    return `${tail || variant}, float16 codebooks`;
+  }
   const prefix = `pqweb PQ d=${d} k=${k} `;
   return result.id.startsWith(prefix) ? result.id.slice(prefix.length) : variant;
 }
