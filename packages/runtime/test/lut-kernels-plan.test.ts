@@ -225,7 +225,7 @@ describe('the decoded gather (pq_decode.wgsl)', () => {
   });
 
   it('stages a code word of segments at a time where the tile allows, with one pass per row group', () => {
-    // 16384², d = 4, k = 256, batch 8 (step 54's probe): 16 row groups of 1024 rows, 16 chunks of 256 segments.
+    // 16384², d = 4, k = 256, batch 8 (step 58's launch): 8 row groups of 2048 rows, 16 chunks of 256 segments.
     const shape = { rows: 16384, segments: 4096, k: 256, d: 4, codesPerWord: 4 };
     const geometry = decodeGeometry(shape, 8, launch);
     expect(geometry).toMatchObject({
@@ -233,7 +233,7 @@ describe('the decoded gather (pq_decode.wgsl)', () => {
       batchTiles: 1,
       subSegments: 4,
       rowsPerInvocation: 8,
-      rowGroups: 16,
+      rowGroups: 8,
       chunkSegments: 256,
       chunks: 16,
       tileFloats: 4 * (256 * 4 + 4 * 8),
@@ -258,8 +258,8 @@ describe('the decoded gather (pq_decode.wgsl)', () => {
     expect(
       decodeGeometry(wide, 2, { ...launch, workgroupSize: 32, tileFloatsLimit: 65536 }).subSegments,
     ).toBe(1);
-    // Short layers: fewer rows per invocation, one row group.
-    expect(decodeGeometry(shape, 8, launch)).toMatchObject({ rowsPerInvocation: 2, rowGroups: 2 });
+    // Short layers: fewer rows per invocation (300 rows, 256 invocations: one each, two row groups).
+    expect(decodeGeometry(shape, 8, launch)).toMatchObject({ rowsPerInvocation: 1, rowGroups: 2 });
     expect(() => decodeGeometry(shape, 8, { ...launch, tileFloatsLimit: 95 })).toThrow(GpuLimitError);
   });
 });

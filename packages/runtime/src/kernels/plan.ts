@@ -698,21 +698,25 @@ export const DECODE_MAX_STAGED_VEC4S = 16;
 
 /**
  * The decoded gather's launch where the caller leaves `workgroupSize`, `rowsPerInvocation` and
- * `maxWorkgroupStorageBytes` unset (the executor resolves DecodeLaunch): 128 invocations
- * of 8 rows each (1024 rows per workgroup), and a tile budget of 16 KiB of codebooks (a code word's 4 segments at
- * d = 4, k = 256) plus their x for 8 inputs. H200, 16384², batch 8, d = 4, k = 256 (docs/kernel-attempts.md, step
- * 54's probe): 128 × 8 rows 154 µs per layer, 256 × 4 175, 256 × 2 218, 64 × 8 199.
+ * `maxWorkgroupStorageBytes` unset (the executor resolves DecodeLaunch; the workgroup is capped by the device's
+ * limit, 256 on many phones): 256 invocations of 8 rows each (2048 rows per workgroup), and a tile budget of 16 KiB
+ * of codebooks (a code word's 4 segments at d = 4, k = 256) plus their x for 8 inputs. At 254 registers an H200 SM
+ * holds one such workgroup, as many warps as two of 128. Step 54's probe took 128 × 8 rows (154 µs per layer at
+ * 16384², batch 8; 256 × 4 175, 256 × 2 218, 64 × 8 199); in pqweb 256 × 8 with DECODE_TARGET_WORKGROUPS 128 was
+ * faster in all 16 cells timed, float32 and float16 codebooks, batches 8 and 32, 512×1024 to 16384² (16384², batch
+ * 8, float32: 159.0 against 166.9 µs; docs/kernel-attempts.md, step 58): each segment chunk's codebooks are staged
+ * by half as many workgroups.
  */
 export const DECODE_LAUNCH = {
-  workgroupSize: 128,
+  workgroupSize: 256,
   rowsPerInvocation: 8,
   tileFloatsLimit: 4 * 256 * 4 + 4 * 4 * DECODE_MAX_INPUTS,
 } as const;
 /**
- * Workgroups a decoded gather aims for: about two per H200 SM, each resident for the whole dispatch (step 54's probe:
- * 256 workgroups of 1024 rows and 256 segments 154 µs, 128 of 2048 rows 156, 512 of 128 segments 162).
+ * Workgroups a decoded gather aims for: about one per H200 SM, each resident for the whole dispatch (step 58; with
+ * 128-invocation workgroups step 54's probe took 256 workgroups of 1024 rows 154 µs, 512 of 128 segments 162).
  */
-export const DECODE_TARGET_WORKGROUPS = 256;
+export const DECODE_TARGET_WORKGROUPS = 128;
 
 /**
  * Whether pq_decode.wgsl can run a PQ layer: one stage, d a multiple of 4 dividing cols (whole 16-byte vectors of
