@@ -15,6 +15,7 @@ import {
   type GatherAblation,
 } from '../../packages/runtime/src/kernels';
 import { interleaveCodeRows } from '../../packages/runtime/src/kernels/code-layout';
+import { float16CodebookWords } from '../../packages/runtime/src/kernels/codebook-dtype';
 import {
   createDenseKernel,
   DENSE_BATCH_TILE,
@@ -593,8 +594,10 @@ export function createPqwebLayers(
     const { d, k } = layer;
     const rounded = new Float32Array(roundToFloat16(codebook));
     const halves = float32ToFloat16(rounded);
-    const halfWords = new Uint32Array(Math.ceil(halves.length / 2));
-    new Uint16Array(halfWords.buffer).set(halves);
+    const halfWords = float16CodebookWords(
+      new Uint8Array(halves.buffer, halves.byteOffset, halves.byteLength),
+    );
+    const reference = referenceOnRows(pqForward, layer, words, rounded, bias);
     const copies = weightCopies(pqWeightBytes(shape, d, k, 'float16'));
     const gpu: LayerGpuBuffers[] = Array.from({ length: copies }, (_, c) => ({
       codes: keep(upload(device, `${name}/float16#${c}/codes`, gpuWords)),
@@ -624,7 +627,7 @@ export function createPqwebLayers(
         },
         copies,
         referenceKey: `${name}/float16`,
-        reference: referenceOnRows(pqForward, layer, words, rounded, bias),
+        reference,
         variantAt,
       },
       () => {
@@ -654,7 +657,7 @@ export function createPqwebLayers(
           },
           copies,
           referenceKey: `${name}/float16`,
-          reference: referenceOnRows(pqForward, layer, words, rounded, bias),
+          reference,
           minBatch: 2,
         },
         () =>

@@ -63,7 +63,7 @@ import {
   usesDecodedGather,
   wordsInFlightFor,
 } from '../src/kernels';
-import { CODEBOOK_DTYPES } from '../src/kernels/codebook-dtype';
+import { CODEBOOK_DTYPES, float16CodebookWords } from '../src/kernels/codebook-dtype';
 import { GATHER_ABLATION_CODES } from '../src/kernels/lut-program';
 import {
   canPairCodes,
@@ -137,6 +137,15 @@ describe('WGSL and TypeScript agree', () => {
       expect(kernel.float16.wgsl).toContain(codebookFloat16Wgsl);
       expect(kernel.float16.wgsl.replace(codebookFloat16Wgsl, codebookFloat32Wgsl)).toBe(kernel.float32.wgsl);
     }
+  });
+
+  it('float16 codebooks go up two halves to a word, the lower half first, an odd count padded with a zero half', () => {
+    // Three binary16 values, little-endian: 0x0201, 0x0403, 0x0605.
+    const bytes = new Uint8Array([0x01, 0x02, 0x03, 0x04, 0x05, 0x06]);
+    const words = float16CodebookWords(bytes);
+    expect([...words]).toEqual([0x0403_0201, 0x0000_0605]);
+    words[0] = 0;
+    expect(bytes[0]).toBe(0x01);
   });
 
   it('LUT build and reduce declare their uniform structs as the host encodes them', () => {

@@ -18,6 +18,7 @@ import { cachedPipelineCount } from '../src/gpu/pipeline-cache';
 import {
   createLayerExecutor,
   type DispatchTimer,
+  float16CodebookWords,
   interleaveCodeRows,
   type LayerExecutorOptions,
   type LayerGpuBuffers,
@@ -86,9 +87,11 @@ function uploadCodebook(
 ): GPUBuffer {
   if (dtype === 'float32') return uploadFloat32(device, values, 'codebook');
   const halves = float32ToFloat16(values);
-  const words = new Uint32Array(Math.ceil(halves.length / 2));
-  new Uint16Array(words.buffer).set(halves);
-  return uploadWords(device, words, 'codebook-f16');
+  return uploadWords(
+    device,
+    float16CodebookWords(new Uint8Array(halves.buffer, halves.byteOffset, halves.byteLength)),
+    'codebook-f16',
+  );
 }
 
 /** The layer's codes in the GPU layout the executor reads (kernels/code-layout.ts). */

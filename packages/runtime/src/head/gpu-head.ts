@@ -7,11 +7,16 @@
 import type { CompressedLayer, PqwFile } from '@pqweb/format';
 import type { HeadLayerTiming } from '../api';
 import { GpuDeviceLostError, GpuLimitError, KernelInputError } from '../gpu/errors';
-import { createLayerExecutor, interleaveCodeRows, type LayerExecutor, type LutVariant } from '../kernels';
+import {
+  createLayerExecutor,
+  float16CodebookWords,
+  interleaveCodeRows,
+  type LayerExecutor,
+  type LutVariant,
+} from '../kernels';
 import { createDenseKernel, type DenseKernel } from '../kernels/dense';
 
 const FLOAT_BYTES = 4;
-const WORD_BYTES = 4;
 /** Storage bindings must be at least this large and multiples of 4; 16 keeps every buffer vec4-aligned. */
 const BUFFER_ALIGNMENT = 16;
 
@@ -41,17 +46,6 @@ interface LayerStep {
   kernel: string;
   encode(encoder: GPUCommandEncoder, input: GPUBuffer, output: GPUBuffer, batch: number): void;
   destroy(): void;
-}
-
-/**
- * A float16 section's bytes as whole u32 words (an odd number of values ends in a zero half), as
- * LayerGpuBuffers.codebookDtype 'float16' reads them; writeBuffer also takes only whole words.
- */
-function wholeWords(bytes: Uint8Array): Uint8Array {
-  if (bytes.byteLength % WORD_BYTES === 0) return bytes;
-  const padded = new Uint8Array(Math.ceil(bytes.byteLength / WORD_BYTES) * WORD_BYTES);
-  padded.set(bytes);
-  return padded;
 }
 
 function alignedSize(bytes: number): number {
@@ -150,11 +144,7 @@ export class GpuHead {
    * Model data: uploaded once, counted in residentBytes. Codes may exceed the binding limit (the executor binds
    * them in row blocks), so they are checked against the buffer-size limit only.
    */
-  private upload(
-    label: string,
-    data: Float32Array | Uint32Array | Uint8Array,
-    splittable = false,
-  ): GPUBuffer {
+  private upload(label: string, data: Float32Array | Uint32Array, splittable = false): GPUBuffer {
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
     const buffer = splittable
       ? this.createSplittableBuffer(label, data.byteLength, usage)
@@ -211,7 +201,7 @@ export class GpuHead {
             : this.upload(
                 `${prefix}/codebook`,
                 codebookDtype === 'float16'
-                  ? wholeWords(file.bytes(layer.codebook))
+                  ? float16CodebookWords(file.bytes(layer.codebook))
                   : file.float32(layer.codebook),
               );
         const scales =

@@ -23,3 +23,14 @@ export interface CodebookBinding {
 export function codebookBindingBytes(values: number, dtype: CodebookDtype): number {
   return Math.ceil((values * CODEBOOK_VALUE_BYTES[dtype]) / WORD_BYTES) * WORD_BYTES;
 }
+
+/**
+ * A float16 codebook as codebookDtype 'float16' binds it: the section's little-endian binary16 bytes (as a .pqw
+ * stores them, or a Uint16Array's bytes) in whole u32 words, so two values to a word with the lower half first, and
+ * an odd number of values ending in a zero half. A copy: it never aliases `bytes`.
+ */
+export function float16CodebookWords(bytes: Uint8Array): Uint32Array<ArrayBuffer> {
+  const words = new Uint32Array(Math.ceil(bytes.byteLength / WORD_BYTES));
+  new Uint8Array(words.buffer).set(bytes);
+  return words;
+}

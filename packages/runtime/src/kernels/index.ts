@@ -5,7 +5,7 @@ export {
   gpuStageWords,
   interleaveCodeRows,
 } from './code-layout';
-export { CODEBOOK_DTYPES, type CodebookDtype } from './codebook-dtype';
+export { CODEBOOK_DTYPES, type CodebookDtype, float16CodebookWords } from './codebook-dtype';
 export {
   createLayerExecutor,
   DEFAULT_LUT_WORKGROUP_SIZE,
