@@ -25,19 +25,26 @@ import {
   canBuildTableWithVec4,
   canDecode,
   chooseLutVariant,
+  DECODE_4BIT_D4_LARGE_MIN_BATCH,
+  DECODE_4BIT_D4_LARGE_MIN_PRODUCT,
+  DECODE_4BIT_D4_MAX_PRODUCT,
+  DECODE_4BIT_D8_MAX_PRODUCT,
+  DECODE_D8_LARGE_BATCH,
+  DECODE_D8_MAX_WEIGHTS,
+  DECODE_LARGE_LAYER_MIN_BATCH,
+  DECODE_LARGE_LAYER_WEIGHTS,
   DECODE_LAUNCH,
   DECODE_MAX_INPUTS,
   DECODE_MAX_ROWS,
   DECODE_MAX_STAGED_VEC4S,
-  DECODE_MIN_BATCH,
   DECODE_MIN_WEIGHTS,
-  DECODE_SMALL_LAYER_MIN_BATCH,
-  DECODE_SMALL_LAYER_MIN_WEIGHTS,
   DECODE_TARGET_WORKGROUPS,
   decodeGeometry,
   decodeNeedsRangeChecks,
   decodesAtSomeBatch,
   defaultTargetWorkgroups,
+  FUSED_BATCHED_D8_MAX_WEIGHTS,
+  FUSED_BATCHED_D8_MIN_ROWS,
   FUSED_BATCHED_MIN_ROWS,
   GATHER_BATCH_TILE,
   GATHER_PARAMS,
@@ -191,28 +198,92 @@ describe('the decoded gather (pq_decode.wgsl)', () => {
     expect(canDecode(pq, 1028, 8)).toBe(false);
   });
 
-  it("decodes under 'auto' large layers of 8-bit codes with d = 4, from DECODE_MIN_BATCH", () => {
-    const layer = { rows: 4096, cols: 4096, d: 4, k: 256 };
-    expect(layer.rows * layer.cols).toBe(DECODE_MIN_WEIGHTS);
-    expect(usesDecodedGather(layer, DECODE_MIN_BATCH)).toBe(true);
-    expect(usesDecodedGather(layer, 32)).toBe(true);
-    expect(usesDecodedGather(layer, DECODE_MIN_BATCH - 1)).toBe(false);
-    expect(usesDecodedGather({ ...layer, rows: 4095 }, 8)).toBe(false);
-    expect(usesDecodedGather({ ...layer, d: 8 }, 8)).toBe(false);
-    expect(usesDecodedGather({ ...layer, k: 16 }, 8)).toBe(false);
+  it("decodes under 'auto' layers of 8-bit codes with d = 4 from batch 2, large ones from DECODE_LARGE_LAYER_MIN_BATCH", () => {
+    const large = { rows: 4096, cols: 4096, d: 4, k: 256 };
+    expect(large.rows * large.cols).toBe(DECODE_LARGE_LAYER_WEIGHTS);
+    expect(usesDecodedGather(large, DECODE_LARGE_LAYER_MIN_BATCH)).toBe(true);
+    expect(usesDecodedGather(large, 32)).toBe(true);
+    expect(usesDecodedGather(large, DECODE_LARGE_LAYER_MIN_BATCH - 1)).toBe(false);
+    // One row fewer: a smaller layer, decoded from batch 2; never at batch 1.
+    expect(usesDecodedGather({ ...large, rows: 4095 }, 2)).toBe(true);
+    expect(usesDecodedGather({ ...large, rows: 4095 }, 1)).toBe(false);
+    // 8-bit codes are k from 17 to 256.
+    expect(usesDecodedGather({ ...large, k: 17 }, 8)).toBe(true);
+    const head = { rows: 512, cols: 1024, d: 4, k: 256 };
+    expect(head.rows * head.cols).toBe(DECODE_MIN_WEIGHTS);
+    expect(usesDecodedGather(head, 2)).toBe(true);
+    expect(usesDecodedGather({ ...head, rows: 511 }, 32)).toBe(false);
+    // Sub-vectors the rule was not timed on, and 2-bit codes: the lookups.
+    expect(usesDecodedGather({ ...head, d: 12 }, 8)).toBe(false);
+    expect(usesDecodedGather({ ...head, k: 4 }, 8)).toBe(false);
   });
 
-  it("decodes smaller layers under 'auto' from DECODE_SMALL_LAYER_MIN_BATCH, down to DECODE_SMALL_LAYER_MIN_WEIGHTS", () => {
-    const head = { rows: 512, cols: 1024, d: 4, k: 256 };
-    expect(head.rows * head.cols).toBe(DECODE_SMALL_LAYER_MIN_WEIGHTS);
-    expect(usesDecodedGather(head, DECODE_SMALL_LAYER_MIN_BATCH)).toBe(true);
-    expect(usesDecodedGather(head, DECODE_SMALL_LAYER_MIN_BATCH - 1)).toBe(false);
-    expect(usesDecodedGather({ ...head, rows: 511 }, DECODE_SMALL_LAYER_MIN_BATCH)).toBe(false);
-    expect(usesDecodedGather({ ...head, d: 8 }, DECODE_SMALL_LAYER_MIN_BATCH)).toBe(false);
-    // The executor builds a decoded program only for layers some batch decodes.
-    expect(decodesAtSomeBatch(head)).toBe(true);
-    expect(decodesAtSomeBatch({ ...head, rows: 511 })).toBe(false);
-    expect(decodesAtSomeBatch({ ...head, k: 16 })).toBe(false);
+  it('decodes 8-bit codes with d = 8 below DECODE_D8_MAX_WEIGHTS, and up to 4096² from DECODE_D8_LARGE_BATCH', () => {
+    const layer = { rows: 2048, cols: 2048, d: 8, k: 256 };
+    expect(layer.rows * layer.cols).toBe(DECODE_D8_MAX_WEIGHTS);
+    expect(usesDecodedGather(layer, 8)).toBe(false);
+    expect(usesDecodedGather(layer, DECODE_D8_LARGE_BATCH)).toBe(true);
+    expect(usesDecodedGather({ ...layer, rows: 2047 }, 2)).toBe(true);
+    expect(usesDecodedGather({ rows: 4096, cols: 4096, d: 8, k: 256 }, DECODE_D8_LARGE_BATCH)).toBe(true);
+    expect(usesDecodedGather({ rows: 4096, cols: 4096, d: 8, k: 256 }, DECODE_D8_LARGE_BATCH - 1)).toBe(
+      false,
+    );
+    expect(usesDecodedGather({ rows: 4097, cols: 4096, d: 8, k: 256 }, 64)).toBe(false);
+  });
+
+  it('decodes 4-bit codes while weights × batch stay below the product for their d', () => {
+    // The reference head's fc1 (1024×3136): d = 4 up to batch 8 (25.7 M < 2^25), d = 8 up to batch 4.
+    const fc1 = { rows: 1024, cols: 3136, d: 4, k: 16 };
+    expect([1, 2, 4, 8, 32].map((batch) => usesDecodedGather(fc1, batch))).toEqual([
+      false,
+      true,
+      true,
+      true,
+      false,
+    ]);
+    expect(fc1.rows * fc1.cols * 10).toBeLessThan(DECODE_4BIT_D4_MAX_PRODUCT);
+    expect(fc1.rows * fc1.cols * 11).toBeGreaterThanOrEqual(DECODE_4BIT_D4_MAX_PRODUCT);
+    expect(usesDecodedGather(fc1, 10)).toBe(true);
+    expect(usesDecodedGather(fc1, 11)).toBe(false);
+    const fc1d8 = { ...fc1, d: 8 };
+    expect([2, 4, 5, 8].map((batch) => usesDecodedGather(fc1d8, batch))).toEqual([true, true, true, false]);
+    // 2048²: exactly 2^24 at batch 4, the first product d = 8 leaves to the lookups; d = 4 decodes up to it.
+    const square = { rows: 2048, cols: 2048, d: 8, k: 16 };
+    expect(square.rows * square.cols * 4).toBe(DECODE_4BIT_D8_MAX_PRODUCT);
+    expect(usesDecodedGather(square, 4)).toBe(false);
+    expect(usesDecodedGather({ ...square, d: 4 }, 4)).toBe(true);
+    expect(usesDecodedGather({ ...square, d: 4 }, 8)).toBe(false);
+  });
+
+  it('decodes 4-bit codes with d = 4 again on large layers once weights × batch reach the large product', () => {
+    const square = { rows: 4096, cols: 4096, d: 4, k: 16 };
+    expect(square.rows * square.cols).toBe(DECODE_LARGE_LAYER_WEIGHTS);
+    expect(square.rows * square.cols * 32).toBe(DECODE_4BIT_D4_LARGE_MIN_PRODUCT);
+    expect([2, 8, 31, 32].map((batch) => usesDecodedGather(square, batch))).toEqual([
+      false,
+      false,
+      false,
+      true,
+    ]);
+    // 16384×4096 reaches the product at batch 8, DECODE_4BIT_D4_LARGE_MIN_BATCH; 16384² would at 2, but waits for it.
+    const wide = { rows: 16384, cols: 4096, d: 4, k: 16 };
+    expect(usesDecodedGather(wide, DECODE_4BIT_D4_LARGE_MIN_BATCH)).toBe(true);
+    expect(usesDecodedGather(wide, DECODE_4BIT_D4_LARGE_MIN_BATCH - 1)).toBe(false);
+    expect(usesDecodedGather({ ...wide, cols: 16384 }, 4)).toBe(false);
+    expect(usesDecodedGather({ ...wide, cols: 16384 }, 8)).toBe(true);
+    // Not for d = 8.
+    expect(usesDecodedGather({ ...wide, d: 8 }, 32)).toBe(false);
+  });
+
+  it('tells which layers some batch decodes (the executor builds a decoded program only for those)', () => {
+    expect(decodesAtSomeBatch({ rows: 16384, cols: 16384, d: 4, k: 256 })).toBe(true);
+    expect(decodesAtSomeBatch({ rows: 512, cols: 1024, d: 4, k: 16 })).toBe(true);
+    expect(decodesAtSomeBatch({ rows: 4096, cols: 4096, d: 8, k: 256 })).toBe(true);
+    expect(decodesAtSomeBatch({ rows: 16384, cols: 4096, d: 8, k: 256 })).toBe(false);
+    // 4-bit codes, d = 8, at 2^24 weights: 2^25 already at batch 2. With d = 4 the large layers' clause holds.
+    expect(decodesAtSomeBatch({ rows: 4096, cols: 4096, d: 8, k: 16 })).toBe(false);
+    expect(decodesAtSomeBatch({ rows: 4096, cols: 4096, d: 4, k: 16 })).toBe(true);
+    expect(decodesAtSomeBatch({ rows: 511, cols: 1024, d: 4, k: 256 })).toBe(false);
   });
 
   it('leaves the range checks out of the staging only where nothing staged can be out of range', () => {
@@ -274,17 +345,27 @@ describe('the decoded gather (pq_decode.wgsl)', () => {
 });
 
 describe('batchedLutVariant', () => {
-  it("runs k = 16 layers with d ≤ 4 and enough rows 'fused' above batch 1 where one input's LUT fits the tile", () => {
+  it("runs k = 16 PQ layers with enough rows 'fused' above batch 1: d ≤ 4 at any size, d = 8 on mid-size layers", () => {
     const tile = 4096;
-    const shape = { rows: FUSED_BATCHED_MIN_ROWS, segments: 256, stages: 1, k: 16, d: 4 };
+    const shape = { rows: FUSED_BATCHED_MIN_ROWS, cols: 1024, segments: 256, stages: 1, k: 16, d: 4 };
     expect(batchedLutVariant(shape, tile)).toBe('fused');
-    expect(batchedLutVariant({ ...shape, d: 2 }, tile)).toBe('fused');
+    expect(batchedLutVariant({ ...shape, d: 2, segments: 512 }, tile)).toBe('fused');
     expect(batchedLutVariant({ ...shape, rows: FUSED_BATCHED_MIN_ROWS - 1 }, tile)).toBeNull();
-    expect(batchedLutVariant({ ...shape, d: 8 }, tile)).toBeNull();
-    expect(batchedLutVariant({ ...shape, k: 256, segments: 16 }, tile)).toBeNull();
+    expect(batchedLutVariant({ ...shape, k: 256 }, tile)).toBeNull();
     expect(batchedLutVariant({ ...shape, k: 4 }, tile)).toBeNull();
-    // One float past the tile: the LUT of one input must fit whole.
-    expect(batchedLutVariant({ ...shape, segments: 257 }, tile)).toBeNull();
+    // One input's LUT need not fit the tile: 'fused' takes the segments a chunk at a time (16384², 2^18 floats).
+    const large = { rows: 16384, cols: 16384, segments: 4096, stages: 1, k: 16, d: 4 };
+    expect(batchedLutVariant(large, tile)).toBe('fused');
+    // d = 8: below FUSED_BATCHED_D8_MAX_WEIGHTS only; longer sub-vectors never.
+    const d8 = { rows: 4096, cols: 4096, segments: 512, stages: 1, k: 16, d: 8 };
+    expect(d8.rows * d8.cols).toBe(FUSED_BATCHED_D8_MAX_WEIGHTS);
+    expect(batchedLutVariant(d8, tile)).toBeNull();
+    expect(batchedLutVariant({ ...d8, rows: 4095 }, tile)).toBe('fused');
+    // and from FUSED_BATCHED_D8_MIN_ROWS rows (512×1024, the reference head's fc2, runs the banked gather).
+    expect(batchedLutVariant({ ...d8, rows: FUSED_BATCHED_D8_MIN_ROWS }, tile)).toBe('fused');
+    expect(batchedLutVariant({ ...d8, rows: FUSED_BATCHED_D8_MIN_ROWS - 1 }, tile)).toBeNull();
+    expect(batchedLutVariant({ ...d8, rows: 1024, d: 16, segments: 256 }, tile)).toBeNull();
+    // RQ layers: only where one input's whole LUT (stages · segments · k floats) fits the tile.
     expect(batchedLutVariant({ ...shape, segments: 128, stages: 2 }, tile)).toBe('fused');
     expect(batchedLutVariant({ ...shape, segments: 128, stages: 3 }, tile)).toBeNull();
   });

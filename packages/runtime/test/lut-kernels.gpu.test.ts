@@ -627,10 +627,13 @@ describe.skipIf(noGpuReason)('PQ kernels by batch', () => {
         'fused',
         'fused',
       ]);
-      // Too few rows, d = 8, k = 256: the banked gather at every batch.
+      // d = 8 from 1024 rows; too few rows or k = 256: the banked gather at every batch.
+      expect(await runs({ rows: 1024, cols: 256, d: 8, k: 16 }, [1, 3])).toEqual(['fused-banked', 'fused']);
+      expect(await runs({ rows: 512, cols: 256, d: 8, k: 16 }, [3])).toEqual(['fused-banked']);
       expect(await runs({ rows: 200, cols: 256, d: 4, k: 16 }, [3])).toEqual(['fused-banked']);
-      expect(await runs({ rows: 256, cols: 256, d: 8, k: 16 }, [3])).toEqual(['fused-banked']);
       expect(await runs({ rows: 256, cols: 64, d: 4, k: 256 }, [3])).toEqual(['fused-banked']);
+      // One input's LUT (320 segments × 16) larger than the 16 KiB tile: 'fused' walks it a chunk at a time.
+      expect(await runs({ rows: 256, cols: 1280, d: 4, k: 16 }, [4])).toEqual(['fused']);
     });
   });
 });
@@ -741,13 +744,16 @@ describe.skipIf(noGpuReason)('decoded gather vs CPU twin', () => {
         'decoded',
         'decoded',
       ]);
-      // Smaller layers from batch 32 (the reference head's fc1), down to 2^19 weights.
-      expect(variantsOf(1024, 3136, 4, 256, [8, 32])).toEqual(['fused-banked', 'decoded']);
+      // Smaller layers from batch 2 (the reference head's fc1), down to 2^19 weights.
+      expect(variantsOf(1024, 3136, 4, 256, [1, 2, 32])).toEqual(['fused-banked', 'decoded', 'decoded']);
+      expect(variantsOf(4064, 4096, 4, 256, [2])).toEqual(['decoded']);
       expect(variantsOf(256, 1024, 4, 256, [32])).not.toContain('decoded');
-      // Too small, or codes the lookups serve better (d = 8, 4-bit codes): never decoded.
-      expect(variantsOf(4064, 4096, 4, 256, [8])).toEqual(['fused-banked']);
-      expect(variantsOf(4096, 4096, 8, 256, [8])).toEqual(['fused-banked']);
-      expect(variantsOf(4096, 4096, 4, 16, [8])).not.toContain('decoded');
+      // d = 8 below 2^22 weights, and up to 4096² from batch 32.
+      expect(variantsOf(1024, 3136, 8, 256, [2, 8])).toEqual(['decoded', 'decoded']);
+      expect(variantsOf(4096, 4096, 8, 256, [8, 32])).toEqual(['fused-banked', 'decoded']);
+      // 4-bit codes while weights × batch stay small: fc1 with d = 4 up to batch 10, then 'fused'.
+      expect(variantsOf(1024, 3136, 4, 16, [1, 8, 11])).toEqual(['fused-banked', 'decoded', 'fused']);
+      expect(variantsOf(4096, 4096, 4, 16, [2, 8, 32])).toEqual(['fused', 'fused', 'decoded']);
     });
   });
 

@@ -119,24 +119,39 @@ export function chooseLutVariant(
 /** Fewest rows of a layer that batchedLutVariant sends to 'fused' at batches above 1. */
 export const FUSED_BATCHED_MIN_ROWS = 256;
 
+/** Fewest rows, and the largest layer (rows × cols, exclusive), with d = 8 that batchedLutVariant sends to 'fused'. */
+export const FUSED_BATCHED_D8_MIN_ROWS = 1024;
+export const FUSED_BATCHED_D8_MAX_WEIGHTS = 2 ** 24;
+
 /**
  * The variant 'auto' runs at batches above 1 where it is not chooseLutVariant's (the batch-1 rule): 'fused' for
- * k = 16 layers with d ≤ 4 and at least FUSED_BATCHED_MIN_ROWS rows whose whole LUT for one input fits the tile;
- * null elsewhere. There 'fused' reads each code word once for up to GATHER_BATCH_TILE inputs from a table it builds
- * once per workgroup, where 'fused-banked' (batch tile 2, and without the pair tables above batch 1) reads the codes
- * twice as often. H200, batches 2, 4 and 8 (docs/kernel-attempts.md, step 46): d=4 k=16 at 256×1024 16.9 against
- * 18.4–18.5 µs, 512×1024 (the reference head's fc2) 18.4–18.7 against 21.1–21.2, 1024² 18.4–18.7 against 23.9–24.1;
- * but 10×512 16.0 against 14.0 at batches 4 and 8, and d = 8 (half the codes per row) 19.4–21.2 against 15.4–21.5
- * at batches 4 and 8.
+ * layers of 4-bit codes (k = 16) with at least FUSED_BATCHED_MIN_ROWS rows and d ≤ 4, or with d = 8, at least
+ * FUSED_BATCHED_D8_MIN_ROWS rows and fewer than FUSED_BATCHED_D8_MAX_WEIGHTS weights; null elsewhere. There 'fused' reads each code word once for up to GATHER_BATCH_TILE
+ * inputs from tables it builds once per workgroup (a chunk of segments at a time where one input's LUT does not fit
+ * the tile), where 'fused-banked' (batch tile 2, and without the pair tables above batch 1) reads the codes twice as
+ * often. H200 (docs/kernel-attempts.md, steps 46 and 59), 'fused' against 'fused-banked':
+ * - d = 4: faster in every cell timed from 256×1024 to 16384², batches 2–32 (1024² 18.4–18.7 against 23.9–24.1 µs;
+ *   1024×3136, whose LUT is three tiles, 17.2 against 23.9 at batch 8; 16384² 144.7 against 159.9 at batch 8, 511
+ *   against 592 at batch 32); but 10×512 16.0 against 14.0 at batches 4 and 8 (hence the rows);
+ * - d = 8: faster up to 2048×4096 at batches 2–32 (1024×3136 19.6 against 23.9 µs at batch 8, 2048² 22.9 against
+ *   26.7 at batch 32) and at 4096² at batch 8 (21.6 against 25.4), slower at 4096² at batch 32 (48.9 against 39.4),
+ *   at 16384×4096 and 16384² at batch 8 (49.0 against 39.8, 95.7 against 90.2), and at 512×1024 (18.8 against 17.7
+ *   at batch 8, 19.3 against 17.9 at 32).
+ * RQ layers (several stages) run 'fused' only where one input's whole LUT fits the tile (as before step 59: untimed).
  */
 export function batchedLutVariant(
-  shape: { rows: number; segments: number; stages: number; k: number; d: number },
+  shape: { rows: number; cols: number; segments: number; stages: number; k: number; d: number },
   tileFloats: number,
 ): LutVariant | null {
-  const { rows, k, d } = shape;
-  const fourBitCodes = k === 16;
-  const fits = wholeLutFits(shape, tileFloats);
-  return fourBitCodes && d <= FUSED_BANKED_MAX_D && rows >= FUSED_BATCHED_MIN_ROWS && fits ? 'fused' : null;
+  const { rows, cols, stages, k, d } = shape;
+  if (k !== 16 || rows < FUSED_BATCHED_MIN_ROWS) return null;
+  if (stages > 1 && !wholeLutFits(shape, tileFloats)) return null;
+  if (d <= FUSED_BANKED_MAX_D) return 'fused';
+  const d8Fused =
+    d <= FUSED_BANKED_VEC4_MAX_D &&
+    rows >= FUSED_BATCHED_D8_MIN_ROWS &&
+    rows * cols < FUSED_BATCHED_D8_MAX_WEIGHTS;
+  return d8Fused ? 'fused' : null;
 }
 
 /** Whether one input's whole LUT (stages · segments · k floats) fits a tile of `tileFloats`: what 'fused' needs. */
@@ -739,26 +754,42 @@ export function canDecode(
 }
 
 /**
- * Smallest batch and layer (rows × cols) at which 'auto' runs a PQ layer decoded (usesDecodedGather), and the smaller
- * layers it decodes from a larger batch.
+ * The layers 'auto' may run decoded (usesDecodedGather): none below DECODE_MIN_WEIGHTS (512×1024, the smallest layer
+ * timed); 8-bit codes with d = 4 from batch 2 below DECODE_LARGE_LAYER_WEIGHTS and from DECODE_LARGE_LAYER_MIN_BATCH
+ * at that size and up; 8-bit codes with d = 8 from batch 2 below DECODE_D8_MAX_WEIGHTS, and from
+ * DECODE_D8_LARGE_BATCH up to DECODE_LARGE_LAYER_WEIGHTS; 4-bit codes while weights × batch stay below
+ * DECODE_4BIT_D4_MAX_PRODUCT (d = 4) or DECODE_4BIT_D8_MAX_PRODUCT (d = 8), and with d = 4 again on layers of
+ * DECODE_LARGE_LAYER_WEIGHTS and up from DECODE_4BIT_D4_LARGE_MIN_BATCH, once weights × batch reach
+ * DECODE_4BIT_D4_LARGE_MIN_PRODUCT.
  */
-export const DECODE_MIN_BATCH = 4;
-export const DECODE_MIN_WEIGHTS = 2 ** 24;
-export const DECODE_SMALL_LAYER_MIN_BATCH = 32;
-export const DECODE_SMALL_LAYER_MIN_WEIGHTS = 2 ** 19;
+export const DECODE_MIN_WEIGHTS = 2 ** 19;
+export const DECODE_LARGE_LAYER_WEIGHTS = 2 ** 24;
+export const DECODE_LARGE_LAYER_MIN_BATCH = 4;
+export const DECODE_D8_MAX_WEIGHTS = 2 ** 22;
+export const DECODE_D8_LARGE_BATCH = 32;
+export const DECODE_4BIT_D4_MAX_PRODUCT = 2 ** 25;
+export const DECODE_4BIT_D8_MAX_PRODUCT = 2 ** 24;
+export const DECODE_4BIT_D4_LARGE_MIN_PRODUCT = 2 ** 29;
+export const DECODE_4BIT_D4_LARGE_MIN_BATCH = 8;
 
 /**
- * The rule behind 'auto' for the decoded gather: layers with 8-bit codes and d = 4 (the four codes of a word share a
- * 16 KiB tile), from DECODE_MIN_BATCH inputs at DECODE_MIN_WEIGHTS weights or more, and from
- * DECODE_SMALL_LAYER_MIN_BATCH inputs at DECODE_SMALL_LAYER_MIN_WEIGHTS or more. A lookup serves one input and a
- * decoded centroid all of the tile, so the lookups' cost grows with the batch and the codes, the decoded gather's
- * with the multiply-adds (those of the dense layer): it wins where codes are many and short. H200, d = 4, k = 256,
- * against the best lookup variant (docs/kernel-attempts.md, steps 54 and 56):
- * - 4096² and larger: batch 4 1.00× (16384²) to 1.14× (16384×4096), once the staging's range checks became a
- *   constant; batch 8 1.35–1.81×; batch 32 1.68–2.13×;
- * - the reference head (1024×3136 and 512×1024): batch 8 0.99–1.00×, batch 32 1.70× and 1.39×.
- * For d = 8 or 4-bit codes it lost at most sizes and batches (d = 8, k = 256 won 1.10–1.22× at batch 32 on layers of
- * up to 4096² and lost 0.77–0.99× above, in two runs). Below batch 4, and below 512×1024, nothing was timed.
+ * The rule behind 'auto' for the decoded gather (constants above). A lookup serves one input and a decoded centroid
+ * all of the tile, so the lookups' cost grows with the batch and the codes, the decoded gather's with the
+ * multiply-adds (those of the dense layer) and little else: it wins where the lookups' fixed costs (a table built
+ * per input, a reduce over many slots) weigh most, on layers up to a few million weights, and with 8-bit codes
+ * (256-entry tables, whose lookups conflict in workgroup memory) at larger batches too. H200, the decoded gather on
+ * 256 × 8-row workgroups against the best lookup variant of each cell (docs/kernel-attempts.md, steps 54, 56, 59):
+ * - 8 bits, d = 4: 512×1024 to 2048×4096 at batches 2–32, 1.00× (2048², batch 8) to 1.74× (1024×3136, batch 32);
+ *   4096² and up: batch 4 1.00–1.14×, batch 8 1.35–1.81×, batch 32 1.68–2.13×;
+ * - 8 bits, d = 8: 1.10–1.37× below 2^22 weights at batches 2–32; 2048² 1.05×, 1.01×, 0.96× at batches 2, 4, 8 and
+ *   1.24× at 32; 2048×4096 0.96–0.97×; at batch 32 1.14× at 4096² and 0.99× at 16384×4096;
+ * - 4 bits, d = 4: 1.03–1.62× while weights × batch < 2^25, 0.79–1.00× from there (1024×3136 at batch 32, 0.97×;
+ *   2048² at batch 8, 0.82×; 4096² at batch 8, 0.89×), but 1.01–1.18× again on large layers from 2^29 (4096² at
+ *   batch 32 1.10×, 16384×4096 at batch 8 1.10× and at 32 1.18×, 16384² at batch 8 1.01× and at 32 1.05×): there
+ *   the lookups' table builds and partial sums grow with the batch, and the decoded gather keeps the H200 busy;
+ * - 4 bits, d = 8: 1.15–1.51× while weights × batch < 2^24, 0.72–0.99× from there (2048² at batch 4, 0.95×; but
+ *   512×1024 at batch 32, 2^24, 1.18×).
+ * Sub-vectors of other lengths and codes of 1–2 bits were not timed: the lookups run them.
  */
 export function usesDecodedGather(
   shape: { rows: number; cols: number; d: number; k: number },
@@ -766,17 +797,37 @@ export function usesDecodedGather(
 ): boolean {
   const { rows, cols, d, k } = shape;
   const weights = rows * cols;
-  return (
-    k > 16 &&
-    d === 4 &&
-    ((batch >= DECODE_MIN_BATCH && weights >= DECODE_MIN_WEIGHTS) ||
-      (batch >= DECODE_SMALL_LAYER_MIN_BATCH && weights >= DECODE_SMALL_LAYER_MIN_WEIGHTS))
-  );
+  if (batch < 2 || weights < DECODE_MIN_WEIGHTS) return false;
+  const eightBitCodes = k > 16 && k <= 256;
+  const fourBitCodes = k > 4 && k <= 16;
+  if (eightBitCodes && d === 4) {
+    return weights < DECODE_LARGE_LAYER_WEIGHTS || batch >= DECODE_LARGE_LAYER_MIN_BATCH;
+  }
+  if (eightBitCodes && d === 8) {
+    return (
+      weights < DECODE_D8_MAX_WEIGHTS ||
+      (batch >= DECODE_D8_LARGE_BATCH && weights <= DECODE_LARGE_LAYER_WEIGHTS)
+    );
+  }
+  if (fourBitCodes && d === 4) {
+    const product = weights * batch;
+    return (
+      product < DECODE_4BIT_D4_MAX_PRODUCT ||
+      (weights >= DECODE_LARGE_LAYER_WEIGHTS &&
+        batch >= DECODE_4BIT_D4_LARGE_MIN_BATCH &&
+        product >= DECODE_4BIT_D4_LARGE_MIN_PRODUCT)
+    );
+  }
+  if (fourBitCodes && d === 8) return weights * batch < DECODE_4BIT_D8_MAX_PRODUCT;
+  return false;
 }
 
-/** Whether usesDecodedGather decodes `shape` at some batch (it is monotonic in the batch). */
+/**
+ * Whether usesDecodedGather decodes `shape` at some batch: each of its clauses holds from some batch on or up to
+ * some batch, so the smallest batch and the largest tell.
+ */
 export function decodesAtSomeBatch(shape: { rows: number; cols: number; d: number; k: number }): boolean {
-  return usesDecodedGather(shape, Number.MAX_SAFE_INTEGER);
+  return usesDecodedGather(shape, 2) || usesDecodedGather(shape, Number.MAX_SAFE_INTEGER);
 }
 
 /** How a decoded gather is launched (DECODE_LAUNCH by default; the executor resolves the caller's options). */
