@@ -43,7 +43,7 @@ import {
   decodeNeedsRangeChecks,
   decodesAtSomeBatch,
   defaultTargetWorkgroups,
-  FUSED_BATCHED_D8_MAX_WEIGHTS,
+  FUSED_BATCHED_D8_MAX_PRODUCT,
   FUSED_BATCHED_D8_MIN_ROWS,
   FUSED_BATCHED_MIN_ROWS,
   GATHER_BATCH_TILE,
@@ -345,29 +345,31 @@ describe('the decoded gather (pq_decode.wgsl)', () => {
 });
 
 describe('batchedLutVariant', () => {
-  it("runs k = 16 PQ layers with enough rows 'fused' above batch 1: d ≤ 4 at any size, d = 8 on mid-size layers", () => {
+  it("runs k = 16 PQ layers with enough rows 'fused' above batch 1: d ≤ 4 at any size, d = 8 while weights × batch are small", () => {
     const tile = 4096;
     const shape = { rows: FUSED_BATCHED_MIN_ROWS, cols: 1024, segments: 256, stages: 1, k: 16, d: 4 };
-    expect(batchedLutVariant(shape, tile)).toBe('fused');
-    expect(batchedLutVariant({ ...shape, d: 2, segments: 512 }, tile)).toBe('fused');
-    expect(batchedLutVariant({ ...shape, rows: FUSED_BATCHED_MIN_ROWS - 1 }, tile)).toBeNull();
-    expect(batchedLutVariant({ ...shape, k: 256 }, tile)).toBeNull();
-    expect(batchedLutVariant({ ...shape, k: 4 }, tile)).toBeNull();
+    expect(batchedLutVariant(shape, tile, 2)).toBe('fused');
+    expect(batchedLutVariant(shape, tile, 1)).toBeNull();
+    expect(batchedLutVariant({ ...shape, d: 2, segments: 512 }, tile, 8)).toBe('fused');
+    expect(batchedLutVariant({ ...shape, rows: FUSED_BATCHED_MIN_ROWS - 1 }, tile, 8)).toBeNull();
+    expect(batchedLutVariant({ ...shape, k: 256 }, tile, 8)).toBeNull();
+    expect(batchedLutVariant({ ...shape, k: 4 }, tile, 8)).toBeNull();
     // One input's LUT need not fit the tile: 'fused' takes the segments a chunk at a time (16384², 2^18 floats).
     const large = { rows: 16384, cols: 16384, segments: 4096, stages: 1, k: 16, d: 4 };
-    expect(batchedLutVariant(large, tile)).toBe('fused');
-    // d = 8: below FUSED_BATCHED_D8_MAX_WEIGHTS only; longer sub-vectors never.
+    expect(batchedLutVariant(large, tile, 32)).toBe('fused');
+    // d = 8: up to FUSED_BATCHED_D8_MAX_PRODUCT weights × batch (4096² at batch 8, not 32); longer sub-vectors never.
     const d8 = { rows: 4096, cols: 4096, segments: 512, stages: 1, k: 16, d: 8 };
-    expect(d8.rows * d8.cols).toBe(FUSED_BATCHED_D8_MAX_WEIGHTS);
-    expect(batchedLutVariant(d8, tile)).toBeNull();
-    expect(batchedLutVariant({ ...d8, rows: 4095 }, tile)).toBe('fused');
+    expect(d8.rows * d8.cols * 8).toBe(FUSED_BATCHED_D8_MAX_PRODUCT);
+    expect(batchedLutVariant(d8, tile, 8)).toBe('fused');
+    expect(batchedLutVariant(d8, tile, 9)).toBeNull();
+    expect(batchedLutVariant(d8, tile, 32)).toBeNull();
     // and from FUSED_BATCHED_D8_MIN_ROWS rows (512×1024, the reference head's fc2, runs the banked gather).
-    expect(batchedLutVariant({ ...d8, rows: FUSED_BATCHED_D8_MIN_ROWS }, tile)).toBe('fused');
-    expect(batchedLutVariant({ ...d8, rows: FUSED_BATCHED_D8_MIN_ROWS - 1 }, tile)).toBeNull();
-    expect(batchedLutVariant({ ...d8, rows: 1024, d: 16, segments: 256 }, tile)).toBeNull();
+    expect(batchedLutVariant({ ...d8, rows: FUSED_BATCHED_D8_MIN_ROWS }, tile, 32)).toBe('fused');
+    expect(batchedLutVariant({ ...d8, rows: FUSED_BATCHED_D8_MIN_ROWS - 1 }, tile, 2)).toBeNull();
+    expect(batchedLutVariant({ ...d8, rows: 1024, d: 16, segments: 256 }, tile, 2)).toBeNull();
     // RQ layers: only where one input's whole LUT (stages · segments · k floats) fits the tile.
-    expect(batchedLutVariant({ ...shape, segments: 128, stages: 2 }, tile)).toBe('fused');
-    expect(batchedLutVariant({ ...shape, segments: 128, stages: 3 }, tile)).toBeNull();
+    expect(batchedLutVariant({ ...shape, segments: 128, stages: 2 }, tile, 8)).toBe('fused');
+    expect(batchedLutVariant({ ...shape, segments: 128, stages: 3 }, tile, 8)).toBeNull();
   });
 });
 

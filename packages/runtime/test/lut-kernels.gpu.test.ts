@@ -754,6 +754,8 @@ describe.skipIf(noGpuReason)('decoded gather vs CPU twin', () => {
       // 4-bit codes while weights × batch stay small: fc1 with d = 4 up to batch 10, then 'fused'.
       expect(variantsOf(1024, 3136, 4, 16, [1, 8, 11])).toEqual(['fused-banked', 'decoded', 'fused']);
       expect(variantsOf(4096, 4096, 4, 16, [2, 8, 32])).toEqual(['fused', 'fused', 'decoded']);
+      // The lookup variant above batch 1 may depend on the batch too (d = 8: 'fused' up to weights × batch = 2^27).
+      expect(variantsOf(4096, 4096, 8, 16, [1, 8, 32])).toEqual(['fused-banked', 'fused', 'fused-banked']);
     });
   });
 

@@ -42,6 +42,7 @@ import {
   type DecodeLaunch,
   decodesAtSomeBatch,
   type ExecutorVariant,
+  type LutVariant,
   MAX_ROWS_PER_INVOCATION,
   MAX_WORDS_IN_FLIGHT,
   PQ_VARIANTS,
@@ -401,26 +402,34 @@ function createProgram(
       return createDecodedProgram(context, layer, { codes, codebook });
     }
     const program = createLutProgram(context, shape, { codes, codebook }, variant);
-    const batched = variant === 'auto' ? batchedLutVariant(shape, context.tileFloatsLimit) : null;
-    const batchedProgram =
-      batched === null || batched === program.variantAt(1)
-        ? program
-        : createLutProgram(context, shape, { codes, codebook }, batched);
+    if (variant !== 'auto') return program;
+    // Above batch 1 'auto' may run another lookup variant (batchedLutVariant, per batch). A program holds no GPU
+    // objects until a batch's plan is made, so each variant's is made on first use.
+    const lutPrograms = new Map<LutVariant, LayerProgram>();
+    const lutProgramAt = (batch: number): LayerProgram => {
+      const batched = batchedLutVariant(shape, context.tileFloatsLimit, batch);
+      if (batched === null || batched === program.variantAt(1)) return program;
+      let batchedProgram = lutPrograms.get(batched);
+      if (!batchedProgram) {
+        batchedProgram = createLutProgram(context, shape, { codes, codebook }, batched);
+        lutPrograms.set(batched, batchedProgram);
+      }
+      return batchedProgram;
+    };
     // PQ layers at larger batches run decoded under 'auto' (an ablation measures the lookups: it keeps them). A decoded
-    // program is built only for a layer the rule decodes at some batch (none for d = 8, 4-bit codes or tiny layers).
+    // program is built only for a layer the rule decodes at some batch (none for RQ layers, layers below 512×1024, or
+    // sub-vectors other than 4 and 8).
     const { workgroupSize, tileFloatsLimit } = context.decodeLaunch;
     const decoded =
-      variant === 'auto' &&
       layer.method === 'pq' &&
       context.ablation === 'none' &&
       decodesAtSomeBatch(layer) &&
       canDecode(shape, tileFloatsLimit, workgroupSize)
         ? createDecodedProgram(context, layer, { codes, codebook })
         : null;
-    if (decoded === null && batchedProgram === program) return program;
     return programByBatch((batch) => {
       if (decoded && usesDecodedGather(layer, batch)) return decoded;
-      return batch === 1 ? program : batchedProgram;
+      return lutProgramAt(batch);
     });
   }
   if (variant !== 'auto') {

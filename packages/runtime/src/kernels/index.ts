@@ -54,7 +54,7 @@ export {
   decodesAtSomeBatch,
   defaultTargetWorkgroups,
   type ExecutorVariant,
-  FUSED_BATCHED_D8_MAX_WEIGHTS,
+  FUSED_BATCHED_D8_MAX_PRODUCT,
   FUSED_BATCHED_D8_MIN_ROWS,
   FUSED_BATCHED_MIN_ROWS,
   type GatherGeometry,

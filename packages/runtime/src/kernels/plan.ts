@@ -119,38 +119,43 @@ export function chooseLutVariant(
 /** Fewest rows of a layer that batchedLutVariant sends to 'fused' at batches above 1. */
 export const FUSED_BATCHED_MIN_ROWS = 256;
 
-/** Fewest rows, and the largest layer (rows × cols, exclusive), with d = 8 that batchedLutVariant sends to 'fused'. */
+/**
+ * Fewest rows, and the largest weights × batch (rows × cols × batch, inclusive), with d = 8 that batchedLutVariant
+ * sends to 'fused'.
+ */
 export const FUSED_BATCHED_D8_MIN_ROWS = 1024;
-export const FUSED_BATCHED_D8_MAX_WEIGHTS = 2 ** 24;
+export const FUSED_BATCHED_D8_MAX_PRODUCT = 2 ** 27;
 
 /**
  * The variant 'auto' runs at batches above 1 where it is not chooseLutVariant's (the batch-1 rule): 'fused' for
  * layers of 4-bit codes (k = 16) with at least FUSED_BATCHED_MIN_ROWS rows and d ≤ 4, or with d = 8, at least
- * FUSED_BATCHED_D8_MIN_ROWS rows and fewer than FUSED_BATCHED_D8_MAX_WEIGHTS weights; null elsewhere. There 'fused' reads each code word once for up to GATHER_BATCH_TILE
- * inputs from tables it builds once per workgroup (a chunk of segments at a time where one input's LUT does not fit
- * the tile), where 'fused-banked' (batch tile 2, and without the pair tables above batch 1) reads the codes twice as
- * often. H200 (docs/kernel-attempts.md, steps 46 and 59), 'fused' against 'fused-banked':
+ * FUSED_BATCHED_D8_MIN_ROWS rows and weights × batch up to FUSED_BATCHED_D8_MAX_PRODUCT; null elsewhere (and at
+ * batch 1). There 'fused' reads each code word once for up to GATHER_BATCH_TILE inputs from tables it builds once per
+ * workgroup (a chunk of segments at a time where one input's LUT does not fit the tile), where 'fused-banked' (batch
+ * tile 2, and without the pair tables above batch 1) reads the codes twice as often. H200 (docs/kernel-attempts.md,
+ * steps 46 and 59), 'fused' against 'fused-banked':
  * - d = 4: faster in every cell timed from 256×1024 to 16384², batches 2–32 (1024² 18.4–18.7 against 23.9–24.1 µs;
  *   1024×3136, whose LUT is three tiles, 17.2 against 23.9 at batch 8; 16384² 144.7 against 159.9 at batch 8, 511
  *   against 592 at batch 32); but 10×512 16.0 against 14.0 at batches 4 and 8 (hence the rows);
- * - d = 8: faster up to 2048×4096 at batches 2–32 (1024×3136 19.6 against 23.9 µs at batch 8, 2048² 22.9 against
- *   26.7 at batch 32) and at 4096² at batch 8 (21.6 against 25.4), slower at 4096² at batch 32 (48.9 against 39.4),
- *   at 16384×4096 and 16384² at batch 8 (49.0 against 39.8, 95.7 against 90.2), and at 512×1024 (18.8 against 17.7
- *   at batch 8, 19.3 against 17.9 at 32).
+ * - d = 8: faster up to weights × batch = 2^27: 1024×3136 19.6 against 23.9 µs at batch 8 and 21.1 against 24.1 at
+ *   32, 2048×4096 20.1 against 24.2 at batch 8, 2048² 22.9 against 26.7 at 32, 4096² 21.2 against 25.1 at 8; slower
+ *   beyond: 4096² at batch 32 (48.9 against 39.7), 16384×4096 and 16384² at batch 8 (49.0 against 39.8, 95.7 against
+ *   90.2); and at 512×1024 (18.8 against 17.7 at batch 8, 19.3 against 17.9 at 32).
  * RQ layers (several stages) run 'fused' only where one input's whole LUT fits the tile (as before step 59: untimed).
  */
 export function batchedLutVariant(
   shape: { rows: number; cols: number; segments: number; stages: number; k: number; d: number },
   tileFloats: number,
+  batch: number,
 ): LutVariant | null {
   const { rows, cols, stages, k, d } = shape;
-  if (k !== 16 || rows < FUSED_BATCHED_MIN_ROWS) return null;
+  if (batch < 2 || k !== 16 || rows < FUSED_BATCHED_MIN_ROWS) return null;
   if (stages > 1 && !wholeLutFits(shape, tileFloats)) return null;
   if (d <= FUSED_BANKED_MAX_D) return 'fused';
   const d8Fused =
     d <= FUSED_BANKED_VEC4_MAX_D &&
     rows >= FUSED_BATCHED_D8_MIN_ROWS &&
-    rows * cols < FUSED_BATCHED_D8_MAX_WEIGHTS;
+    rows * cols * batch <= FUSED_BATCHED_D8_MAX_PRODUCT;
   return d8Fused ? 'fused' : null;
 }
 
