@@ -698,8 +698,8 @@ export function createPqwebLayers(
       if (variant === 'decoded' && !decodable) continue;
       for (const tuning of lutTunings) {
         // lut-global keeps no tile and one chunk: the tunings would time the same kernel again. The decoded gather
-        // takes only the tunings that name it; it is timed from batch 2 (at batch 1 a lookup per code is the better
-        // deal by design: each decoded centroid serves one input).
+        // takes only the tunings that name it. It is timed at batch 1 too, where each decoded centroid serves one
+        // input: on launch-bound layers its one pass of codebook staging may still beat a table build per workgroup.
         const namesDecoded = tuning.variants?.includes('decoded') ?? false;
         if (tuning.label && (variant === 'lut-global' || (variant === 'decoded' && !namesDecoded))) continue;
         if (tuning.variants && !tuning.variants.includes(variant)) continue;
@@ -721,7 +721,7 @@ export function createPqwebLayers(
           referenceKey: name,
           reference,
           isAutoAt,
-          minBatch: variant === 'decoded' ? 2 : tuning.minBatch,
+          minBatch: tuning.minBatch,
           maxBatch: tuning.maxBatch,
           unchecked: tuning.unchecked,
         };
