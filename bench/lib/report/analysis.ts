@@ -58,6 +58,12 @@ function isPqConfig(result: KernelResult, d: number, k: number, dtype: CodebookD
   return spec.method === 'pq' && spec.d === d && spec.k === k && codebookDtypeOf(spec) === dtype;
 }
 
+/** Whether a result is a PQ layer's 'auto' row with codebooks of `dtype` on the GPU. */
+function isAutoPq(result: KernelResult, dtype: CodebookDtype): boolean {
+  const spec = result.contender;
+  return spec.method === 'pq' && spec.isAuto && codebookDtypeOf(spec) === dtype;
+}
+
 /** The auto-chosen variant of PQ d, k (codebooks of `dtype`) in a cell. */
 export function pqAuto(
   cell: readonly KernelResult[],
@@ -65,7 +71,7 @@ export function pqAuto(
   k: number,
   dtype: CodebookDtype = 'float32',
 ): KernelResult | undefined {
-  return cell.find((r) => isPqConfig(r, d, k, dtype) && r.contender.method === 'pq' && r.contender.isAuto);
+  return cell.find((r) => isPqConfig(r, d, k, dtype) && isAutoPq(r, dtype));
 }
 
 /** The fastest timed variant of PQ d, k (codebooks of `dtype`) in a cell (by its representative time). */
@@ -312,9 +318,7 @@ export function unlessSomeRoundMisses(
 export function judgeGoals(run: BenchRun, dtype: CodebookDtype = 'float32'): GoalVerdict[] {
   const verdicts: GoalVerdict[] = [];
   const big1 = resultsFor(run, BIG, 1);
-  const autoPq = big1.filter(
-    (r) => r.contender.method === 'pq' && r.contender.isAuto && codebookDtypeOf(r.contender) === dtype,
-  );
+  const autoPq = big1.filter((r) => isAutoPq(r, dtype));
   if (autoPq.length === 0) {
     verdicts.push({
       goal: `batch 1, ${BIG}: every PQ config within 2× of its bandwidth bound`,

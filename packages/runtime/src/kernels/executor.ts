@@ -359,6 +359,7 @@ function createProgram(
   const { label, rows } = context;
   const wordsPerRow = layer.packing.wordsPerRow;
   const layoutNote = 'in the GPU layout (interleaveCodeRows)';
+  const codebookDtype = buffers.codebookDtype ?? 'float32';
   if (layer.method === 'pq' || layer.method === 'rq') {
     const stages = layer.method === 'rq' ? layer.stages : 1;
     const shape = { ...layer, stages };
@@ -370,7 +371,6 @@ function createProgram(
       gpuCodeWords(rows, wordsPerRow, stages) * WORD_BYTES,
       `stages ${stages} × row tiles ${codeRowTiles(rows)} × wordsPerRow ${wordsPerRow} × ${CODE_ROW_TILE} × 4 ${layoutNote}`,
     );
-    const codebookDtype = buffers.codebookDtype ?? 'float32';
     if (!CODEBOOK_DTYPES.includes(codebookDtype)) {
       throw new KernelInputError(
         `${label}: buffers.codebookDtype must be one of ${CODEBOOK_DTYPES.join(', ')}, got ${JSON.stringify(codebookDtype)}`,
@@ -437,10 +437,10 @@ function createProgram(
       `${label}: variant '${variant}' applies to pq and rq layers; ${layer.method} layers have one kernel`,
     );
   }
-  if (layer.method === 'kmeans' && (buffers.codebookDtype ?? 'float32') !== 'float32') {
+  if (layer.method === 'kmeans' && codebookDtype !== 'float32') {
     throw new KernelInputError(
       `${label}: k-means centroids must be float32 on the GPU (got codebookDtype ` +
-        `'${buffers.codebookDtype}'); widen them at upload (PqwFile.float32)`,
+        `'${codebookDtype}'); widen them at upload (PqwFile.float32)`,
     );
   }
   const codes = requireBuffer(
