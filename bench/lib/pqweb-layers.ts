@@ -662,6 +662,7 @@ export function createPqwebLayers(
           referenceKey: `${name}/float16`,
           reference,
           minBatch: tuning.minBatch,
+          maxBatch: tuning.maxBatch,
         },
         () =>
           gpu.map((buffersOfCopy, c) =>
@@ -702,7 +703,8 @@ export function createPqwebLayers(
       for (const tuning of lutTunings) {
         // lut-global keeps no tile and one chunk: the tunings would time the same kernel again. The decoded gather
         // takes only the tunings that name it. It is timed at batch 1 too, where each decoded centroid serves one
-        // input: on launch-bound layers its one pass of codebook staging may still beat a table build per workgroup.
+        // input: there it ran 0.69–1.06× the speed of 'fused-banked' (docs/kernel-attempts.md, step 60), a row that
+        // shows why 'auto' keeps batch 1 on the lookups.
         const namesDecoded = tuning.variants?.includes('decoded') ?? false;
         if (tuning.label && (variant === 'lut-global' || (variant === 'decoded' && !namesDecoded))) continue;
         if (tuning.variants && !tuning.variants.includes(variant)) continue;
