@@ -581,6 +581,30 @@ export function createPqwebLayers(
   };
 
   /**
+   * A PQ row that runs `variant` with `tuning`'s options on each weight copy in `gpu`. Its batch range and whether it
+   * is checked come from the tuning here, in one place for the float32 rows and the float16-codebook ones.
+   */
+  const addPqTuningContender = (
+    contender: Pick<PqwebContender, 'id' | 'spec' | 'copies' | 'referenceKey' | 'reference' | 'isAutoAt'>,
+    tuning: LutTuning,
+    layer: LutLayerDescriptor,
+    gpu: readonly LayerGpuBuffers[],
+    variant: PqVariant,
+    labelPrefix: string,
+  ): void =>
+    addExecutorContender(
+      { ...contender, minBatch: tuning.minBatch, maxBatch: tuning.maxBatch, unchecked: tuning.unchecked },
+      () =>
+        gpu.map((buffersOfCopy, c) =>
+          createLayerExecutor(device, layer, buffersOfCopy, {
+            variant,
+            label: `${labelPrefix}#${c}/${variant}${tuning.label}`,
+            ...tuning.options,
+          }),
+        ),
+    );
+
+  /**
    * The PQ layer again with float16 codebooks kept as float16 on the GPU (LayerGpuBuffers.codebookDtype), as a .pqw
    * with float16 codebooks runs: the same codes, the codebook rounded to float16 (the reference uses the rounded
    * values), one row running 'auto' (its variant per batch in the results). Its own weight copies: fewer bytes each.
@@ -644,10 +668,9 @@ export function createPqwebLayers(
     if (!decodable) return;
     for (const tuning of lutTunings) {
       if (!tuning.label || !tuning.variants?.includes('decoded')) continue;
-      const id = `${pqContenderId(d, k, 'float16 codebooks decoded')}${tuning.label}`;
-      addExecutorContender(
+      addPqTuningContender(
         {
-          id,
+          id: `${pqContenderId(d, k, 'float16 codebooks decoded')}${tuning.label}`,
           spec: {
             engine: 'pqweb',
             method: 'pq',
@@ -661,17 +684,12 @@ export function createPqwebLayers(
           copies,
           referenceKey: `${name}/float16`,
           reference,
-          minBatch: tuning.minBatch,
-          maxBatch: tuning.maxBatch,
         },
-        () =>
-          gpu.map((buffersOfCopy, c) =>
-            createLayerExecutor(device, layer, buffersOfCopy, {
-              variant: 'decoded',
-              label: `${name}/float16#${c}/decoded${tuning.label}`,
-              ...tuning.options,
-            }),
-          ),
+        tuning,
+        layer,
+        gpu,
+        'decoded',
+        `${name}/float16`,
       );
     }
   };
@@ -718,26 +736,20 @@ export function createPqwebLayers(
           tuning: tuning.options,
         };
         const isAutoAt = (batch: number): boolean => !tuning.label && variant === probe.variantAt(batch);
-        const id = `${pqContenderId(d, k, variant)}${tuning.label}`;
-        const contender = {
-          id,
-          spec,
-          copies,
-          referenceKey: name,
-          reference,
-          isAutoAt,
-          minBatch: tuning.minBatch,
-          maxBatch: tuning.maxBatch,
-          unchecked: tuning.unchecked,
-        };
-        addExecutorContender(contender, () =>
-          gpu.map((buffersOfCopy, c) =>
-            createLayerExecutor(device, layer, buffersOfCopy, {
-              variant,
-              label: `${name}#${c}/${variant}${tuning.label}`,
-              ...tuning.options,
-            }),
-          ),
+        addPqTuningContender(
+          {
+            id: `${pqContenderId(d, k, variant)}${tuning.label}`,
+            spec,
+            copies,
+            referenceKey: name,
+            reference,
+            isAutoAt,
+          },
+          tuning,
+          layer,
+          gpu,
+          variant,
+          name,
         );
       }
     }
