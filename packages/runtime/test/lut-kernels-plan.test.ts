@@ -66,6 +66,7 @@ import {
   scalarGeometry,
   shortRowGroupTileBytes,
   TARGET_WORKGROUPS,
+  TILED_BATCHED_D8_MIN_PRODUCT,
   usesCopiedCentroids,
   usesDecodedGather,
   wordsInFlightFor,
@@ -370,6 +371,22 @@ describe('batchedLutVariant', () => {
     // RQ layers: only where one input's whole LUT (stages · segments · k floats) fits the tile.
     expect(batchedLutVariant({ ...shape, segments: 128, stages: 2 }, tile, 8)).toBe('fused');
     expect(batchedLutVariant({ ...shape, segments: 128, stages: 3 }, tile, 8)).toBeNull();
+  });
+
+  it("runs the largest d = 8, k = 16 PQ layers 'lut-tiled-splitk' above batch 1, from weights × batch = 2^31", () => {
+    const tile = 4096;
+    const wide = { rows: 16384, cols: 4096, segments: 512, stages: 1, k: 16, d: 8 };
+    expect(wide.rows * wide.cols * 32).toBe(TILED_BATCHED_D8_MIN_PRODUCT);
+    expect(batchedLutVariant(wide, tile, 32)).toBe('lut-tiled-splitk');
+    expect(batchedLutVariant(wide, tile, 31)).toBeNull();
+    expect(batchedLutVariant(wide, tile, 1)).toBeNull();
+    const square = { ...wide, cols: 16384, segments: 2048 };
+    expect(batchedLutVariant(square, tile, 8)).toBe('lut-tiled-splitk');
+    expect(batchedLutVariant(square, tile, 7)).toBeNull();
+    // Not for d = 4 (always 'fused'), k = 256, or RQ layers.
+    expect(batchedLutVariant({ ...square, d: 4, segments: 4096 }, tile, 8)).toBe('fused');
+    expect(batchedLutVariant({ ...square, k: 256 }, tile, 8)).toBeNull();
+    expect(batchedLutVariant({ ...square, stages: 2 }, tile, 8)).toBeNull();
   });
 });
 

@@ -81,6 +81,7 @@ export {
   scalarWordsInFlight,
   shortRowGroupTileBytes,
   TARGET_WORKGROUPS,
+  TILED_BATCHED_D8_MIN_PRODUCT,
   usesCopiedCentroids,
   usesDecodedGather,
   usesWideGather,

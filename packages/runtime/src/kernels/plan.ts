@@ -125,12 +125,14 @@ export const FUSED_BATCHED_MIN_ROWS = 256;
  */
 export const FUSED_BATCHED_D8_MIN_ROWS = 1024;
 export const FUSED_BATCHED_D8_MAX_PRODUCT = 2 ** 27;
+/** Smallest weights × batch (inclusive) of a PQ layer with d = 8, k = 16 that batchedLutVariant sends to 'lut-tiled-splitk'. */
+export const TILED_BATCHED_D8_MIN_PRODUCT = 2 ** 31;
 
 /**
  * The variant 'auto' runs at batches above 1 where it is not chooseLutVariant's (the batch-1 rule): 'fused' for
  * layers of 4-bit codes (k = 16) with at least FUSED_BATCHED_MIN_ROWS rows and d ≤ 4, or with d = 8, at least
- * FUSED_BATCHED_D8_MIN_ROWS rows and weights × batch up to FUSED_BATCHED_D8_MAX_PRODUCT; null elsewhere (and at
- * batch 1). There 'fused' reads each code word once for up to GATHER_BATCH_TILE inputs from tables it builds once per
+ * FUSED_BATCHED_D8_MIN_ROWS rows and weights × batch up to FUSED_BATCHED_D8_MAX_PRODUCT; 'lut-tiled-splitk' for
+ * PQ layers with d = 8 from TILED_BATCHED_D8_MIN_PRODUCT (below); null elsewhere (and at batch 1). There 'fused' reads each code word once for up to GATHER_BATCH_TILE inputs from tables it builds once per
  * workgroup (a chunk of segments at a time where one input's LUT does not fit the tile), where 'fused-banked' (batch
  * tile 2, and without the pair tables above batch 1) reads the codes twice as often. H200 (docs/kernel-attempts.md,
  * steps 46 and 59), 'fused' against 'fused-banked':
@@ -141,6 +143,11 @@ export const FUSED_BATCHED_D8_MAX_PRODUCT = 2 ** 27;
  *   32, 2048×4096 20.1 against 24.2 at batch 8, 2048² 22.9 against 26.7 at 32, 4096² 21.2 against 25.1 at 8; slower
  *   beyond: 4096² at batch 32 (48.9 against 39.7), 16384×4096 and 16384² at batch 8 (49.0 against 39.8, 95.7 against
  *   90.2); and at 512×1024 (18.8 against 17.7 at batch 8, 19.3 against 17.9 at 32).
+ * And 'lut-tiled-splitk' for PQ layers with d = 8, k = 16 from weights × batch = TILED_BATCHED_D8_MIN_PRODUCT: its LUT
+ * build serves every row group, where the banked gathers build their tables per workgroup. H200, against
+ * 'fused-banked' (step 63): 16384² 88.5–88.6 against 90.9–91.1 µs at batch 8 (2^31) and 308.8 against 313.5 at 32,
+ * 16384×4096 103.8 against 110.0 at 32 (2^31); below, 'fused-banked' stays: 16384×4096 at batch 8 (2^29) 39.8
+ * against 40.5, 4096² at batch 32 (2^29) 39.5 against 41.7.
  * RQ layers (several stages) run 'fused' only where one input's whole LUT fits the tile (as before step 59: untimed).
  */
 export function batchedLutVariant(
@@ -150,6 +157,8 @@ export function batchedLutVariant(
 ): LutVariant | null {
   const { rows, cols, stages, k, d } = shape;
   if (batch < 2 || k !== 16 || rows < FUSED_BATCHED_MIN_ROWS) return null;
+  if (stages === 1 && d === 8 && rows * cols * batch >= TILED_BATCHED_D8_MIN_PRODUCT)
+    return 'lut-tiled-splitk';
   if (stages > 1 && !wholeLutFits(shape, tileFloats)) return null;
   if (d <= FUSED_BANKED_MAX_D) return 'fused';
   const d8Fused =
