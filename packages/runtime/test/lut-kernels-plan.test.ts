@@ -30,7 +30,10 @@ import {
   DECODE_4BIT_D4_MAX_PRODUCT,
   DECODE_4BIT_D8_MAX_PRODUCT,
   DECODE_D8_LARGE_BATCH,
+  DECODE_D8_LARGE_MAX_WEIGHTS,
   DECODE_D8_MAX_WEIGHTS,
+  DECODE_D8_WIDE_MIN_BATCH,
+  DECODE_D8_WIDE_MIN_WEIGHTS,
   DECODE_LARGE_LAYER_MIN_BATCH,
   DECODE_LARGE_LAYER_WEIGHTS,
   DECODE_LAUNCH,
@@ -219,7 +222,7 @@ describe('the decoded gather (pq_decode.wgsl)', () => {
     expect(usesDecodedGather({ ...head, k: 4 }, 8)).toBe(false);
   });
 
-  it('decodes 8-bit codes with d = 8 below DECODE_D8_MAX_WEIGHTS, and up to 4096² from DECODE_D8_LARGE_BATCH', () => {
+  it('decodes 8-bit codes with d = 8 below DECODE_D8_MAX_WEIGHTS, and larger layers from batch 32 or 16', () => {
     const layer = { rows: 2048, cols: 2048, d: 8, k: 256 };
     expect(layer.rows * layer.cols).toBe(DECODE_D8_MAX_WEIGHTS);
     expect(usesDecodedGather(layer, 8)).toBe(false);
@@ -229,7 +232,17 @@ describe('the decoded gather (pq_decode.wgsl)', () => {
     expect(usesDecodedGather({ rows: 4096, cols: 4096, d: 8, k: 256 }, DECODE_D8_LARGE_BATCH - 1)).toBe(
       false,
     );
-    expect(usesDecodedGather({ rows: 4097, cols: 4096, d: 8, k: 256 }, 64)).toBe(false);
+    // Up to 2^26 weights from DECODE_D8_LARGE_BATCH (16384×4096), and from DECODE_D8_WIDE_MIN_BATCH at 2^25 and up.
+    const wide = { rows: 16384, cols: 4096, d: 8, k: 256 };
+    expect(wide.rows * wide.cols).toBe(DECODE_D8_LARGE_MAX_WEIGHTS);
+    expect(usesDecodedGather(wide, DECODE_D8_LARGE_BATCH)).toBe(true);
+    expect(usesDecodedGather(wide, DECODE_D8_WIDE_MIN_BATCH)).toBe(true);
+    expect(usesDecodedGather(wide, DECODE_D8_WIDE_MIN_BATCH - 1)).toBe(false);
+    expect(usesDecodedGather({ ...wide, rows: 8192 }, DECODE_D8_WIDE_MIN_BATCH)).toBe(true);
+    expect(8192 * 4096).toBe(DECODE_D8_WIDE_MIN_WEIGHTS);
+    expect(usesDecodedGather({ ...wide, rows: 8191 }, DECODE_D8_WIDE_MIN_BATCH)).toBe(false);
+    expect(usesDecodedGather({ ...wide, rows: 8191 }, DECODE_D8_LARGE_BATCH)).toBe(true);
+    expect(usesDecodedGather({ ...wide, rows: 16385 }, 64)).toBe(false);
   });
 
   it('decodes 4-bit codes while weights × batch stay below the product for their d', () => {
@@ -280,7 +293,8 @@ describe('the decoded gather (pq_decode.wgsl)', () => {
     expect(decodesAtSomeBatch({ rows: 16384, cols: 16384, d: 4, k: 256 })).toBe(true);
     expect(decodesAtSomeBatch({ rows: 512, cols: 1024, d: 4, k: 16 })).toBe(true);
     expect(decodesAtSomeBatch({ rows: 4096, cols: 4096, d: 8, k: 256 })).toBe(true);
-    expect(decodesAtSomeBatch({ rows: 16384, cols: 4096, d: 8, k: 256 })).toBe(false);
+    expect(decodesAtSomeBatch({ rows: 16384, cols: 4096, d: 8, k: 256 })).toBe(true);
+    expect(decodesAtSomeBatch({ rows: 16384, cols: 8192, d: 8, k: 256 })).toBe(false);
     // 4-bit codes, d = 8, at 2^24 weights: 2^25 already at batch 2. With d = 4 the large layers' clause holds.
     expect(decodesAtSomeBatch({ rows: 4096, cols: 4096, d: 8, k: 16 })).toBe(false);
     expect(decodesAtSomeBatch({ rows: 4096, cols: 4096, d: 4, k: 16 })).toBe(true);
@@ -373,16 +387,16 @@ describe('batchedLutVariant', () => {
     expect(batchedLutVariant({ ...shape, segments: 128, stages: 3 }, tile, 8)).toBeNull();
   });
 
-  it("runs the largest d = 8, k = 16 PQ layers 'lut-tiled-splitk' above batch 1, from weights × batch = 2^31", () => {
+  it("runs the largest d = 8, k = 16 PQ layers 'lut-tiled-splitk' above batch 1, from weights × batch = 2^30", () => {
     const tile = 4096;
     const wide = { rows: 16384, cols: 4096, segments: 512, stages: 1, k: 16, d: 8 };
-    expect(wide.rows * wide.cols * 32).toBe(TILED_BATCHED_D8_MIN_PRODUCT);
-    expect(batchedLutVariant(wide, tile, 32)).toBe('lut-tiled-splitk');
-    expect(batchedLutVariant(wide, tile, 31)).toBeNull();
+    expect(wide.rows * wide.cols * 16).toBe(TILED_BATCHED_D8_MIN_PRODUCT);
+    expect(batchedLutVariant(wide, tile, 16)).toBe('lut-tiled-splitk');
+    expect(batchedLutVariant(wide, tile, 15)).toBeNull();
     expect(batchedLutVariant(wide, tile, 1)).toBeNull();
     const square = { ...wide, cols: 16384, segments: 2048 };
-    expect(batchedLutVariant(square, tile, 8)).toBe('lut-tiled-splitk');
-    expect(batchedLutVariant(square, tile, 7)).toBeNull();
+    expect(batchedLutVariant(square, tile, 4)).toBe('lut-tiled-splitk');
+    expect(batchedLutVariant(square, tile, 3)).toBeNull();
     // Not for d = 4 (always 'fused'), k = 256, or RQ layers.
     expect(batchedLutVariant({ ...square, d: 4, segments: 4096 }, tile, 8)).toBe('fused');
     expect(batchedLutVariant({ ...square, k: 256 }, tile, 8)).toBeNull();

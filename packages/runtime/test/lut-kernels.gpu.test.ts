@@ -756,11 +756,17 @@ describe.skipIf(noGpuReason)('decoded gather vs CPU twin', () => {
       expect(variantsOf(4096, 4096, 4, 16, [2, 8, 32])).toEqual(['fused', 'fused', 'decoded']);
       // The lookup variant above batch 1 may depend on the batch too (d = 8: 'fused' up to weights × batch = 2^27).
       expect(variantsOf(4096, 4096, 8, 16, [1, 8, 32])).toEqual(['fused-banked', 'fused', 'fused-banked']);
-      // and 'lut-tiled-splitk' from weights × batch = 2^31 (16384×4096 at batch 32, not 8).
-      expect(variantsOf(16384, 4096, 8, 16, [1, 8, 32])).toEqual([
+      // and 'lut-tiled-splitk' from weights × batch = 2^30 (16384×4096 at batch 16, not 8).
+      expect(variantsOf(16384, 4096, 8, 16, [1, 8, 16])).toEqual([
         'fused-banked',
         'fused-banked',
         'lut-tiled-splitk',
+      ]);
+      // d = 8, k = 256 from 2^25 to 2^26 weights: decoded from batch 16.
+      expect(variantsOf(16384, 4096, 8, 256, [1, 8, 16])).toEqual([
+        'fused-banked',
+        'fused-banked',
+        'decoded',
       ]);
     });
   });

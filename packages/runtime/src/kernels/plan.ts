@@ -126,7 +126,7 @@ export const FUSED_BATCHED_MIN_ROWS = 256;
 export const FUSED_BATCHED_D8_MIN_ROWS = 1024;
 export const FUSED_BATCHED_D8_MAX_PRODUCT = 2 ** 27;
 /** Smallest weights × batch (inclusive) of a PQ layer with d = 8, k = 16 that batchedLutVariant sends to 'lut-tiled-splitk'. */
-export const TILED_BATCHED_D8_MIN_PRODUCT = 2 ** 31;
+export const TILED_BATCHED_D8_MIN_PRODUCT = 2 ** 30;
 
 /**
  * The variant 'auto' runs at batches above 1 where it is not chooseLutVariant's (the batch-1 rule): 'fused' for
@@ -145,9 +145,10 @@ export const TILED_BATCHED_D8_MIN_PRODUCT = 2 ** 31;
  *   90.2); and at 512×1024 (18.8 against 17.7 at batch 8, 19.3 against 17.9 at 32).
  * And 'lut-tiled-splitk' for PQ layers with d = 8, k = 16 from weights × batch = TILED_BATCHED_D8_MIN_PRODUCT: its LUT
  * build serves every row group, where the banked gathers build their tables per workgroup. H200, against
- * 'fused-banked' (step 63): 16384² 88.5–88.6 against 90.9–91.1 µs at batch 8 (2^31) and 308.8 against 313.5 at 32,
- * 16384×4096 103.8 against 110.0 at 32 (2^31); below, 'fused-banked' stays: 16384×4096 at batch 8 (2^29) 39.8
- * against 40.5, 4096² at batch 32 (2^29) 39.5 against 41.7.
+ * 'fused-banked' (steps 63–64): 16384² 88.5–88.6 against 90.9–91.1 µs at batch 8 (2^31) and 308.8 against 313.5 at
+ * 32, 16384×4096 103.8 against 110.0 at 32 (2^31); at 2^30 16384×4096 at batch 16 60.8 against 63.1, 8192² at 16
+ * 55.8 against 57.4, 8192×4096 at 32 61.8 against 63.3; below, 'fused-banked' stays: 16384×4096 at batch 8 (2^29)
+ * 39.8 against 40.5, 4096² at batch 32 (2^29) 39.5 against 41.7, 8192×4096 at 16 (2^29) the fastest.
  * RQ layers (several stages) run 'fused' only where one input's whole LUT fits the tile (as before step 59: untimed).
  */
 export function batchedLutVariant(
@@ -770,8 +771,9 @@ export function canDecode(
 /**
  * The layers 'auto' may run decoded (usesDecodedGather): none below DECODE_MIN_WEIGHTS (512×1024, the smallest layer
  * timed); 8-bit codes with d = 4 from batch 2 below DECODE_LARGE_LAYER_WEIGHTS and from DECODE_LARGE_LAYER_MIN_BATCH
- * at that size and up; 8-bit codes with d = 8 from batch 2 below DECODE_D8_MAX_WEIGHTS, and from
- * DECODE_D8_LARGE_BATCH up to DECODE_LARGE_LAYER_WEIGHTS; 4-bit codes while weights × batch stay below
+ * at that size and up; 8-bit codes with d = 8 from batch 2 below DECODE_D8_MAX_WEIGHTS, from DECODE_D8_LARGE_BATCH
+ * up to DECODE_D8_LARGE_MAX_WEIGHTS, and from DECODE_D8_WIDE_MIN_BATCH between DECODE_D8_WIDE_MIN_WEIGHTS and
+ * DECODE_D8_LARGE_MAX_WEIGHTS; 4-bit codes while weights × batch stay below
  * DECODE_4BIT_D4_MAX_PRODUCT (d = 4) or DECODE_4BIT_D8_MAX_PRODUCT (d = 8), and with d = 4 again on layers of
  * DECODE_LARGE_LAYER_WEIGHTS and up from DECODE_4BIT_D4_LARGE_MIN_BATCH, once weights × batch reach
  * DECODE_4BIT_D4_LARGE_MIN_PRODUCT.
@@ -781,6 +783,9 @@ export const DECODE_LARGE_LAYER_WEIGHTS = 2 ** 24;
 export const DECODE_LARGE_LAYER_MIN_BATCH = 4;
 export const DECODE_D8_MAX_WEIGHTS = 2 ** 22;
 export const DECODE_D8_LARGE_BATCH = 32;
+export const DECODE_D8_LARGE_MAX_WEIGHTS = 2 ** 26;
+export const DECODE_D8_WIDE_MIN_WEIGHTS = 2 ** 25;
+export const DECODE_D8_WIDE_MIN_BATCH = 16;
 export const DECODE_4BIT_D4_MAX_PRODUCT = 2 ** 25;
 export const DECODE_4BIT_D8_MAX_PRODUCT = 2 ** 24;
 export const DECODE_4BIT_D4_LARGE_MIN_PRODUCT = 2 ** 29;
@@ -792,11 +797,13 @@ export const DECODE_4BIT_D4_LARGE_MIN_BATCH = 8;
  * multiply-adds (those of the dense layer) and little else: it wins where the lookups' fixed costs (a table built
  * per input, a reduce over many slots) weigh most, on layers up to a few million weights, and with 8-bit codes
  * (256-entry tables, whose lookups conflict in workgroup memory) at larger batches too. H200, the decoded gather on
- * 256 × 8-row workgroups against the best lookup variant of each cell (docs/kernel-attempts.md, steps 54, 56, 59):
+ * 256 × 8-row workgroups against the best lookup variant of each cell (docs/kernel-attempts.md, steps 54, 56, 59, 64):
  * - 8 bits, d = 4: 512×1024 to 2048×4096 at batches 2–32, 1.00× (2048², batch 8) to 1.74× (1024×3136, batch 32);
  *   4096² and up: batch 4 1.00–1.14×, batch 8 1.35–1.81×, batch 32 1.68–2.13×;
  * - 8 bits, d = 8: 1.10–1.37× below 2^22 weights at batches 2–32; 2048² 1.05×, 1.01×, 0.96× at batches 2, 4, 8 and
- *   1.24× at 32; 2048×4096 0.96–0.97×; at batch 32 1.14× at 4096² and 0.99× at 16384×4096;
+ *   1.24× at 32; 2048×4096 0.96–0.97×; at batch 32 1.14× at 4096²; from 2^25 to 2^26 weights (8192×4096, 8192²,
+ *   16384×4096) 1.01–1.11× at batches 16 and 32, and 1.11–1.27× with float16 codebooks; 16384² 0.93–0.95× (float16
+ *   codebooks, batches 8 and 32);
  * - 4 bits, d = 4: 1.03–1.62× while weights × batch < 2^25, 0.79–1.00× from there (1024×3136 at batch 32, 0.97×;
  *   2048² at batch 8, 0.82×; 4096² at batch 8, 0.89×), but 1.01–1.18× again on large layers from 2^29 (4096² at
  *   batch 32 1.10×, 16384×4096 at batch 8 1.10× and at 32 1.18×, 16384² at batch 8 1.01× and at 32 1.05×): there
@@ -820,7 +827,10 @@ export function usesDecodedGather(
   if (eightBitCodes && d === 8) {
     return (
       weights < DECODE_D8_MAX_WEIGHTS ||
-      (batch >= DECODE_D8_LARGE_BATCH && weights <= DECODE_LARGE_LAYER_WEIGHTS)
+      (batch >= DECODE_D8_LARGE_BATCH && weights <= DECODE_D8_LARGE_MAX_WEIGHTS) ||
+      (batch >= DECODE_D8_WIDE_MIN_BATCH &&
+        weights >= DECODE_D8_WIDE_MIN_WEIGHTS &&
+        weights <= DECODE_D8_LARGE_MAX_WEIGHTS)
     );
   }
   if (fourBitCodes && d === 4) {
