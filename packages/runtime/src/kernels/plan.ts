@@ -125,14 +125,18 @@ export const FUSED_BATCHED_MIN_ROWS = 256;
  */
 export const FUSED_BATCHED_D8_MIN_ROWS = 1024;
 export const FUSED_BATCHED_D8_MAX_PRODUCT = 2 ** 27;
-/** Smallest weights × batch (inclusive) of a PQ layer with d = 8, k = 16 that batchedLutVariant sends to 'lut-tiled-splitk'. */
+/**
+ * Smallest weights × batch (inclusive) of a PQ layer with d = 8, k = 16 that batchedLutVariant sends to
+ * 'lut-tiled-splitk'.
+ */
 export const TILED_BATCHED_D8_MIN_PRODUCT = 2 ** 30;
 
 /**
  * The variant 'auto' runs at batches above 1 where it is not chooseLutVariant's (the batch-1 rule): 'fused' for
  * layers of 4-bit codes (k = 16) with at least FUSED_BATCHED_MIN_ROWS rows and d ≤ 4, or with d = 8, at least
  * FUSED_BATCHED_D8_MIN_ROWS rows and weights × batch up to FUSED_BATCHED_D8_MAX_PRODUCT; 'lut-tiled-splitk' for
- * PQ layers with d = 8 from TILED_BATCHED_D8_MIN_PRODUCT (below); null elsewhere (and at batch 1). There 'fused' reads each code word once for up to GATHER_BATCH_TILE inputs from tables it builds once per
+ * PQ layers with d = 8 from weights × batch = TILED_BATCHED_D8_MIN_PRODUCT (below); null elsewhere (and at batch 1).
+ * There 'fused' reads each code word once for up to GATHER_BATCH_TILE inputs from tables it builds once per
  * workgroup (a chunk of segments at a time where one input's LUT does not fit the tile), where 'fused-banked' (batch
  * tile 2, and without the pair tables above batch 1) reads the codes twice as often. H200 (docs/kernel-attempts.md,
  * steps 46 and 59), 'fused' against 'fused-banked':
