@@ -162,14 +162,14 @@ export function batchedLutVariant(
 ): LutVariant | null {
   const { rows, cols, stages, k, d } = shape;
   if (batch < 2 || k !== 16 || rows < FUSED_BATCHED_MIN_ROWS) return null;
-  if (stages === 1 && d === 8 && rows * cols * batch >= TILED_BATCHED_D8_MIN_PRODUCT)
-    return 'lut-tiled-splitk';
+  const product = rows * cols * batch;
+  if (stages === 1 && d === 8 && product >= TILED_BATCHED_D8_MIN_PRODUCT) return 'lut-tiled-splitk';
   if (stages > 1 && !wholeLutFits(shape, tileFloats)) return null;
   if (d <= FUSED_BANKED_MAX_D) return 'fused';
   const d8Fused =
     d <= FUSED_BANKED_VEC4_MAX_D &&
     rows >= FUSED_BATCHED_D8_MIN_ROWS &&
-    rows * cols * batch <= FUSED_BATCHED_D8_MAX_PRODUCT;
+    product <= FUSED_BATCHED_D8_MAX_PRODUCT;
   return d8Fused ? 'fused' : null;
 }
 
