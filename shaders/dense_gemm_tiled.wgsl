@@ -22,10 +22,19 @@ const TILE_ROWS: u32 = 32u;
 const WORKGROUP_SIZE: u32 = LANES_PER_ROW * TILE_ROWS;
 // Inputs per workgroup: one f32 sum each per invocation.
 const TILE_INPUTS: u32 = 8u;
-// vec4 columns per chunk of x staged at once: [TILE_INPUTS][CHUNK_VEC4S] vec4 = 8 KiB, and STEPS W vectors per
-// invocation per chunk, loaded before any is used.
-const CHUNK_VEC4S: u32 = 64u;
-const STEPS: u32 = CHUNK_VEC4S / LANES_PER_ROW;
+// vec4 columns per chunk of x staged at once: [TILE_INPUTS][CHUNK_VEC4S] vec4 = 8 KiB at 64, and STEPS W vectors per
+// invocation per chunk, loaded before any is used. 64 or 128 (the host checks): the tile also holds the final sums,
+// TILE_INPUTS · 64 vec4.
+override CHUNK_VEC4S: u32 = 64u;
+override STEPS: u32 = CHUNK_VEC4S / LANES_PER_ROW;
+// A register array cannot be sized by an override: this bounds STEPS.
+const MAX_STEPS: u32 = 16u;
+// Whether each row tile starts its walk over the chunks at its own chunk (tile mod chunks) and wraps around, instead of
+// every tile starting at column 0. All the tiles resident at once walk in step, so without it they read W at one
+// column offset of rows 4·cols bytes apart: with a power-of-two row pitch (64 KiB at 16384 columns) the whole grid's
+// reads may fall on a few memory channels at a time. On the H200 rotated walks ran 16384², batch 8, 1.12× faster
+// (docs/kernel-attempts.md, step 65).
+override ROTATE_CHUNKS: bool = true;
 
 @group(0) @binding(1) var<storage, read> weight4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
@@ -56,9 +65,13 @@ fn dense_tiled(
   let cols4 = denseParams().cols / 4u;
   let rowStart = min(row, denseParams().rows - 1u) * cols4;
   var sums = array<f32, TILE_INPUTS>();
-  for (var chunk = 0u; chunk < cols4; chunk += CHUNK_VEC4S) {
+  let chunks = (cols4 + CHUNK_VEC4S - 1u) / CHUNK_VEC4S;
+  let firstChunk = select(0u, tile % chunks, ROTATE_CHUNKS);
+  for (var step = 0u; step < chunks; step++) {
+    let chunkIndex = firstChunk + step;
+    let chunk = select(chunkIndex, chunkIndex - chunks, chunkIndex >= chunks) * CHUNK_VEC4S;
     // The W vectors of this invocation's steps, loaded first so that all are in flight together.
-    var w = array<vec4<f32>, STEPS>();
+    var w = array<vec4<f32>, MAX_STEPS>();
     for (var j = 0u; j < STEPS; j++) {
       let column = chunk + lane + j * LANES_PER_ROW;
       if (column < cols4) {

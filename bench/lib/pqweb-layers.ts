@@ -351,6 +351,9 @@ const DENSE_TUNINGS: readonly { label: string; options: DenseKernelOptions }[] =
   { label: ' 1 row per workgroup', options: { batchKernel: 'rows', rowTile: 1 } },
   { label: ' 2 rows per workgroup', options: { batchKernel: 'rows', rowTile: 2 } },
   { label: ' 4 rows per workgroup', options: { batchKernel: 'rows', rowTile: 4 } },
+  // The tiled kernel with every row tile starting at column 0, as before step 65, and with 512-column chunks.
+  { label: ' unrotated chunks', options: { batchKernel: 'tiled', rotateChunks: false } },
+  { label: ' 512-column chunks', options: { batchKernel: 'tiled', tiledChunkColumns: 512 } },
   // Rows, cols, batch and ReLU read from the uniform, as before the kernels took them as pipeline constants.
   { label: ' uniform params', options: { specializedParams: false } },
 ];

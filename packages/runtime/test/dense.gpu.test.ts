@@ -278,6 +278,9 @@ describe.skipIf(noGpuReason !== null)(
           withGpu(async (ctx) => {
             const choices: DenseKernelOptions[] = [
               { batchKernel: 'tiled' },
+              { batchKernel: 'tiled', rotateChunks: false },
+              { batchKernel: 'tiled', tiledChunkColumns: 512 },
+              { batchKernel: 'tiled', rotateChunks: false, tiledChunkColumns: 512 },
               { batchKernel: 'auto' },
               { batchKernel: 'vec4' },
               { batchKernel: 'rows', rowTile: 1 },
@@ -310,6 +313,12 @@ describe.skipIf(noGpuReason !== null)(
               );
               kernel.destroy();
             }
+            expect(() =>
+              createDenseKernel(ctx.device, { variant, rotateChunks: 1 as unknown as boolean }),
+            ).toThrow(/rotateChunks must be true or false, got 1/);
+            expect(() => createDenseKernel(ctx.device, { variant, tiledChunkColumns: 384 })).toThrow(
+              /tiledChunkColumns must be one of 256, 512, got 384/,
+            );
             expect(() => createDenseKernel(ctx.device, { variant, rowTile: 3 })).toThrow(
               /rowTile must be one of 1, 2, 4, got 3/,
             );

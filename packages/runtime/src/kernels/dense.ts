@@ -88,6 +88,16 @@ export interface DenseKernelOptions {
   /** Rows per workgroup of dense_vec4_rows (1, 2 or 4) with batchKernel 'rows'; default DENSE_ROW_TILE. */
   rowTile?: number;
   /**
+   * Whether the tiled kernel's row tiles each start their walk over the columns at a chunk of their own (ROTATE_CHUNKS
+   * of shaders/dense_gemm_tiled.wgsl) rather than all at column 0; default DENSE_ROTATE_CHUNKS.
+   */
+  rotateChunks?: boolean;
+  /**
+   * Columns of x the tiled kernel stages per chunk (CHUNK_VEC4S of shaders/dense_gemm_tiled.wgsl, in vec4s): 256 or
+   * 512; default DENSE_TILED_CHUNK_COLUMNS.
+   */
+  tiledChunkColumns?: number;
+  /**
    * Whether rows, cols, batch and the ReLU flag are pipeline constants (SPECIALIZED_PARAMS of the shaders: one
    * pipeline per size and batch) rather than read from the uniform; default true, as for the gathers
    * (docs/kernel-attempts.md, steps 50–51). dense_vec4_rows (batchKernel 'rows') always reads the uniform: it ran
@@ -262,6 +272,18 @@ export const DENSE_TILED_MIN_ROWS = 8192;
  * against 22.2 µs at batch 32; 4096² at batch 8 44.4 against 47.0 µs the other way, side by side (step 37).
  */
 export const DENSE_ROWS_MIN_ROWS = 4096;
+/**
+ * DenseKernelOptions.rotateChunks's default. H200 (docs/kernel-attempts.md, step 65): 16384², batch 8, 410.0 against
+ * 459.9 µs; 16384×4096, batch 8, 115.7 against 127.3; within 1.5% either way at 8192² and at batch 32.
+ */
+export const DENSE_ROTATE_CHUNKS = true;
+/**
+ * DenseKernelOptions.tiledChunkColumns's default and the values it takes. 512 columns (16 W vectors per invocation
+ * per chunk) were faster only at 16384², batch 8, rotated (399.6 against 410.0 µs), and 4–25% slower elsewhere (step
+ * 65).
+ */
+export const DENSE_TILED_CHUNK_COLUMNS = 256;
+const TILED_CHUNK_COLUMNS = [256, 512];
 
 /** What a dispatch of the dense kernel runs for some sizes: the shader entry point, its constants and its grid. */
 interface DenseLaunch {
@@ -306,6 +328,18 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
       `dense: rowTile must be one of ${ROW_TILES.join(', ')}, got ${JSON.stringify(rowTile)}`,
     );
   }
+  const rotateChunks = options.rotateChunks ?? DENSE_ROTATE_CHUNKS;
+  if (typeof rotateChunks !== 'boolean') {
+    throw new KernelInputError(
+      `dense: rotateChunks must be true or false, got ${JSON.stringify(rotateChunks)}`,
+    );
+  }
+  const tiledChunkColumns = options.tiledChunkColumns ?? DENSE_TILED_CHUNK_COLUMNS;
+  if (!TILED_CHUNK_COLUMNS.includes(tiledChunkColumns)) {
+    throw new KernelInputError(
+      `dense: tiledChunkColumns must be one of ${TILED_CHUNK_COLUMNS.join(', ')}, got ${JSON.stringify(tiledChunkColumns)}`,
+    );
+  }
   const name = KERNEL_NAMES[variant];
   const labelSuffix = options.label ? ` ${options.label}` : '';
   const gemv = (entryPoint: string, constants: Record<string, number>, workgroups: number): DenseLaunch => ({
@@ -343,7 +377,11 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
     }
     return {
       source: { name: 'dense_gemm_tiled', wgsl: DENSE_TILED_SOURCE, entryPoint: 'dense_tiled' },
-      constants: sizeConstants,
+      constants: {
+        ...sizeConstants,
+        ROTATE_CHUNKS: rotateChunks ? 1 : 0,
+        CHUNK_VEC4S: tiledChunkColumns / VEC4_FLOATS,
+      },
       workgroups: Math.ceil(rows / DENSE_TILED_ROWS) * Math.ceil(batch / DENSE_TILED_INPUTS),
     };
   };
