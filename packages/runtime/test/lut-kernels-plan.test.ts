@@ -228,20 +228,20 @@ describe('the decoded gather (pq_decode.wgsl)', () => {
     expect(usesDecodedGather(layer, 8)).toBe(false);
     expect(usesDecodedGather(layer, DECODE_D8_LARGE_BATCH)).toBe(true);
     expect(usesDecodedGather({ ...layer, rows: 2047 }, 2)).toBe(true);
-    expect(usesDecodedGather({ rows: 4096, cols: 4096, d: 8, k: 256 }, DECODE_D8_LARGE_BATCH)).toBe(true);
-    expect(usesDecodedGather({ rows: 4096, cols: 4096, d: 8, k: 256 }, DECODE_D8_LARGE_BATCH - 1)).toBe(
+    expect(usesDecodedGather({ rows: 4096, cols: 2048, d: 8, k: 256 }, DECODE_D8_LARGE_BATCH)).toBe(true);
+    expect(usesDecodedGather({ rows: 4096, cols: 2048, d: 8, k: 256 }, DECODE_D8_LARGE_BATCH - 1)).toBe(
       false,
     );
-    // Up to 2^26 weights from DECODE_D8_LARGE_BATCH (16384×4096), and from DECODE_D8_WIDE_MIN_BATCH at 2^25 and up.
+    // Up to 2^26 weights from DECODE_D8_LARGE_BATCH (16384×4096), and from DECODE_D8_WIDE_MIN_BATCH at 2^24 and up.
     const wide = { rows: 16384, cols: 4096, d: 8, k: 256 };
     expect(wide.rows * wide.cols).toBe(DECODE_D8_LARGE_MAX_WEIGHTS);
     expect(usesDecodedGather(wide, DECODE_D8_LARGE_BATCH)).toBe(true);
     expect(usesDecodedGather(wide, DECODE_D8_WIDE_MIN_BATCH)).toBe(true);
     expect(usesDecodedGather(wide, DECODE_D8_WIDE_MIN_BATCH - 1)).toBe(false);
-    expect(usesDecodedGather({ ...wide, rows: 8192 }, DECODE_D8_WIDE_MIN_BATCH)).toBe(true);
-    expect(8192 * 4096).toBe(DECODE_D8_WIDE_MIN_WEIGHTS);
-    expect(usesDecodedGather({ ...wide, rows: 8191 }, DECODE_D8_WIDE_MIN_BATCH)).toBe(false);
-    expect(usesDecodedGather({ ...wide, rows: 8191 }, DECODE_D8_LARGE_BATCH)).toBe(true);
+    expect(usesDecodedGather({ ...wide, rows: 4096 }, DECODE_D8_WIDE_MIN_BATCH)).toBe(true);
+    expect(4096 * 4096).toBe(DECODE_D8_WIDE_MIN_WEIGHTS);
+    expect(usesDecodedGather({ ...wide, rows: 4095 }, DECODE_D8_WIDE_MIN_BATCH)).toBe(false);
+    expect(usesDecodedGather({ ...wide, rows: 4095 }, DECODE_D8_LARGE_BATCH)).toBe(true);
     expect(usesDecodedGather({ ...wide, rows: 16385 }, 64)).toBe(false);
   });
 
