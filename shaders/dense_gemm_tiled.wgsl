@@ -16,15 +16,17 @@
 // Grid: x (folded into y past maxComputeWorkgroupsPerDimension) = row tile + input tile · row tiles.
 // CPU twin: packages/runtime/src/cpu/dense.ts (denseForward).
 
-// Invocations per row and rows per workgroup: 8 × 32 = 256 invocations.
+// Invocations per row and rows per workgroup: 8 × 32 = 256 invocations by default; TILE_ROWS 16, 32 or 64 (the host
+// checks the workgroup against the device's limits).
 const LANES_PER_ROW: u32 = 8u;
-const TILE_ROWS: u32 = 32u;
-const WORKGROUP_SIZE: u32 = LANES_PER_ROW * TILE_ROWS;
+override TILE_ROWS: u32 = 32u;
+// Follows TILE_ROWS: the host sets only TILE_ROWS. One invocation per (row, input) adds a row's lanes at the end,
+// which needs LANES_PER_ROW = TILE_INPUTS.
+override WORKGROUP_SIZE: u32 = LANES_PER_ROW * TILE_ROWS;
 // Inputs per workgroup: one f32 sum each per invocation.
 const TILE_INPUTS: u32 = 8u;
 // vec4 columns per chunk of x staged at once: [TILE_INPUTS][CHUNK_VEC4S] vec4 = 8 KiB at 64, and STEPS W vectors per
-// invocation per chunk, loaded before any is used. 64 or 128 (the host checks): the tile also holds the final sums,
-// TILE_INPUTS · 64 vec4.
+// invocation per chunk, loaded before any is used. 64 or 128 (the host checks).
 override CHUNK_VEC4S: u32 = 64u;
 override STEPS: u32 = CHUNK_VEC4S / LANES_PER_ROW;
 // A register array cannot be sized by an override: this bounds STEPS.
@@ -42,8 +44,9 @@ override ROTATE_CHUNKS: bool = true;
 @group(0) @binding(4) var<storage, read_write> output: array<f32>;
 
 // The chunk of x, [input of the tile][vec4 column of the chunk]; after the last chunk, the invocations' sums
-// [row of the tile][input][lane of the row] (TILE_ROWS · TILE_INPUTS · LANES_PER_ROW floats = 512 vec4).
-var<workgroup> staged: array<vec4<f32>, TILE_INPUTS * CHUNK_VEC4S>;
+// [row of the tile][input][lane of the row] (TILE_ROWS · TILE_INPUTS · LANES_PER_ROW floats: 512 vec4 at 32 rows).
+override STAGED_VEC4S: u32 = max(TILE_INPUTS * CHUNK_VEC4S, TILE_ROWS * TILE_INPUTS * LANES_PER_ROW / 4u);
+var<workgroup> staged: array<vec4<f32>, STAGED_VEC4S>;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn dense_tiled(

@@ -354,6 +354,12 @@ const DENSE_TUNINGS: readonly { label: string; options: DenseKernelOptions }[] =
   // The tiled kernel with every row tile starting at column 0, as before step 65, and with 512-column chunks.
   { label: ' unrotated chunks', options: { batchKernel: 'tiled', rotateChunks: false } },
   { label: ' 512-column chunks', options: { batchKernel: 'tiled', tiledChunkColumns: 512 } },
+  { label: ' 16-row tiles', options: { batchKernel: 'tiled', tiledRows: 16 } },
+  { label: ' 64-row tiles', options: { batchKernel: 'tiled', tiledRows: 64 } },
+  {
+    label: ' 64-row tiles 512-column chunks',
+    options: { batchKernel: 'tiled', tiledRows: 64, tiledChunkColumns: 512 },
+  },
   // Rows, cols, batch and ReLU read from the uniform, as before the kernels took them as pipeline constants.
   { label: ' uniform params', options: { specializedParams: false } },
 ];

@@ -157,7 +157,7 @@ describe('dense shaders', () => {
     expect(denseSubgroupWgsl).toContain('const MAX_ROW_TILE: u32 = 4u;');
     expect(denseSubgroupWgsl).toMatch(/fn dense_vec4_rows\(/);
     expect(denseWgsl).not.toMatch(/fn dense_vec4_rows\(/);
-    expect(denseTiledWgsl).toContain(`const TILE_ROWS: u32 = ${DENSE_TILED_ROWS}u;`);
+    expect(denseTiledWgsl).toContain(`override TILE_ROWS: u32 = ${DENSE_TILED_ROWS}u;`);
     expect(denseTiledWgsl).toContain(`const TILE_INPUTS: u32 = ${DENSE_TILED_INPUTS}u;`);
   });
 
@@ -281,6 +281,11 @@ describe.skipIf(noGpuReason !== null)(
               { batchKernel: 'tiled', rotateChunks: false },
               { batchKernel: 'tiled', tiledChunkColumns: 512 },
               { batchKernel: 'tiled', rotateChunks: false, tiledChunkColumns: 512 },
+              { batchKernel: 'tiled', tiledRows: 16 },
+              // 64-row tiles are 512 invocations: where the device allows them (else the GpuLimitError below).
+              ...(ctx.device.limits.maxComputeInvocationsPerWorkgroup >= 512
+                ? [{ batchKernel: 'tiled', tiledRows: 64, tiledChunkColumns: 512 } as const]
+                : []),
               { batchKernel: 'auto' },
               { batchKernel: 'vec4' },
               { batchKernel: 'rows', rowTile: 1 },
@@ -304,7 +309,7 @@ describe.skipIf(noGpuReason !== null)(
               }
               const rowsPerWorkgroup =
                 choice.batchKernel === 'tiled'
-                  ? DENSE_TILED_ROWS
+                  ? (choice.tiledRows ?? DENSE_TILED_ROWS)
                   : choice.batchKernel !== 'vec4' && variant === 'subgroup'
                     ? (choice.rowTile ?? DENSE_ROW_TILE)
                     : 1;
@@ -316,6 +321,14 @@ describe.skipIf(noGpuReason !== null)(
             expect(() =>
               createDenseKernel(ctx.device, { variant, rotateChunks: 1 as unknown as boolean }),
             ).toThrow(/rotateChunks must be true or false, got 1/);
+            if (ctx.device.limits.maxComputeInvocationsPerWorkgroup < 512) {
+              expect(() => createDenseKernel(ctx.device, { variant, tiledRows: 64 })).toThrow(
+                /tiledRows 64 needs 512 invocations per workgroup, the device allows \d+; pick fewer rows/,
+              );
+            }
+            expect(() => createDenseKernel(ctx.device, { variant, tiledRows: 128 })).toThrow(
+              /tiledRows must be one of 16, 32, 64, got 128/,
+            );
             expect(() => createDenseKernel(ctx.device, { variant, tiledChunkColumns: 384 })).toThrow(
               /tiledChunkColumns must be one of 256, 512, got 384/,
             );

@@ -98,6 +98,11 @@ export interface DenseKernelOptions {
    */
   tiledChunkColumns?: number;
   /**
+   * Rows per workgroup of the tiled kernel (TILE_ROWS: 16, 32 or 64, 8 invocations each); default DENSE_TILED_ROWS,
+   * the fastest on the H200 at batch 8 (docs/kernel-attempts.md, step 66).
+   */
+  tiledRows?: number;
+  /**
    * Whether rows, cols, batch and the ReLU flag are pipeline constants (SPECIALIZED_PARAMS of the shaders: one
    * pipeline per size and batch) rather than read from the uniform; default true, as for the gathers
    * (docs/kernel-attempts.md, steps 50–51). dense_vec4_rows (batchKernel 'rows') always reads the uniform: it ran
@@ -284,6 +289,9 @@ export const DENSE_ROTATE_CHUNKS = true;
  */
 export const DENSE_TILED_CHUNK_COLUMNS = 256;
 const TILED_CHUNK_COLUMNS = [256, 512];
+/** The values DenseKernelOptions.tiledRows takes, and the invocations each row of a tile takes (LANES_PER_ROW). */
+const TILED_ROWS = [16, 32, 64];
+const TILED_LANES_PER_ROW = 8;
 
 /** What a dispatch of the dense kernel runs for some sizes: the shader entry point, its constants and its grid. */
 interface DenseLaunch {
@@ -340,6 +348,22 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
       `dense: tiledChunkColumns must be one of ${TILED_CHUNK_COLUMNS.join(', ')}, got ${JSON.stringify(tiledChunkColumns)}`,
     );
   }
+  const tiledRows = options.tiledRows ?? DENSE_TILED_ROWS;
+  if (!TILED_ROWS.includes(tiledRows)) {
+    throw new KernelInputError(
+      `dense: tiledRows must be one of ${TILED_ROWS.join(', ')}, got ${JSON.stringify(tiledRows)}`,
+    );
+  }
+  const tiledInvocations = tiledRows * TILED_LANES_PER_ROW;
+  if (tiledInvocations > device.limits.maxComputeInvocationsPerWorkgroup) {
+    throw new GpuLimitError(
+      `dense: tiledRows ${tiledRows} needs ${tiledInvocations} invocations per workgroup, the device allows ` +
+        `${device.limits.maxComputeInvocationsPerWorkgroup}; pick fewer rows`,
+      'maxComputeInvocationsPerWorkgroup',
+      tiledInvocations,
+      device.limits.maxComputeInvocationsPerWorkgroup,
+    );
+  }
   const name = KERNEL_NAMES[variant];
   const labelSuffix = options.label ? ` ${options.label}` : '';
   const gemv = (entryPoint: string, constants: Record<string, number>, workgroups: number): DenseLaunch => ({
@@ -381,8 +405,9 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
         ...sizeConstants,
         ROTATE_CHUNKS: rotateChunks ? 1 : 0,
         CHUNK_VEC4S: tiledChunkColumns / VEC4_FLOATS,
+        TILE_ROWS: tiledRows,
       },
-      workgroups: Math.ceil(rows / DENSE_TILED_ROWS) * Math.ceil(batch / DENSE_TILED_INPUTS),
+      workgroups: Math.ceil(rows / tiledRows) * Math.ceil(batch / DENSE_TILED_INPUTS),
     };
   };
   const uniformBuffers = new Map<string, GPUBuffer>();
