@@ -304,6 +304,24 @@ interface DenseLaunch {
 /** The rowTile values DenseKernelOptions takes (`const MAX_ROW_TILE` of the subgroup shader is the largest). */
 const ROW_TILES = [1, 2, 4];
 
+/** `value` when it is one of `allowed`, else a KernelInputError naming the option and the values it takes. */
+function checkedChoice<T>(option: string, value: T, allowed: readonly T[]): T {
+  if (!allowed.includes(value)) {
+    throw new KernelInputError(
+      `dense: ${option} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
+}
+
+/** `value` when it is a boolean (a JavaScript caller may pass anything), else a KernelInputError. */
+function checkedBoolean(option: string, value: boolean): boolean {
+  if (typeof value !== 'boolean') {
+    throw new KernelInputError(`dense: ${option} must be true or false, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
 function isComputePass(target: GPUComputePassEncoder | GPUCommandEncoder): target is GPUComputePassEncoder {
   return 'dispatchWorkgroups' in target;
 }
@@ -318,42 +336,16 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
   const workgroupSize = options.workgroupSize ?? DEFAULT_DENSE_WORKGROUP_SIZE;
   checkWorkgroupSize(device, variant, workgroupSize);
   const relu = options.relu ?? false;
-  const specializedParams = options.specializedParams ?? true;
-  if (typeof specializedParams !== 'boolean') {
-    throw new KernelInputError(
-      `dense: specializedParams must be true or false, got ${JSON.stringify(specializedParams)}`,
-    );
-  }
-  const batchKernel = options.batchKernel ?? 'auto';
-  if (!DENSE_BATCH_KERNELS.includes(batchKernel)) {
-    throw new KernelInputError(
-      `dense: batchKernel must be one of ${DENSE_BATCH_KERNELS.join(', ')}, got ${JSON.stringify(batchKernel)}`,
-    );
-  }
-  const rowTile = options.rowTile ?? DENSE_ROW_TILE;
-  if (!ROW_TILES.includes(rowTile)) {
-    throw new KernelInputError(
-      `dense: rowTile must be one of ${ROW_TILES.join(', ')}, got ${JSON.stringify(rowTile)}`,
-    );
-  }
-  const rotateChunks = options.rotateChunks ?? DENSE_ROTATE_CHUNKS;
-  if (typeof rotateChunks !== 'boolean') {
-    throw new KernelInputError(
-      `dense: rotateChunks must be true or false, got ${JSON.stringify(rotateChunks)}`,
-    );
-  }
-  const tiledChunkColumns = options.tiledChunkColumns ?? DENSE_TILED_CHUNK_COLUMNS;
-  if (!TILED_CHUNK_COLUMNS.includes(tiledChunkColumns)) {
-    throw new KernelInputError(
-      `dense: tiledChunkColumns must be one of ${TILED_CHUNK_COLUMNS.join(', ')}, got ${JSON.stringify(tiledChunkColumns)}`,
-    );
-  }
-  const tiledRows = options.tiledRows ?? DENSE_TILED_ROWS;
-  if (!TILED_ROWS.includes(tiledRows)) {
-    throw new KernelInputError(
-      `dense: tiledRows must be one of ${TILED_ROWS.join(', ')}, got ${JSON.stringify(tiledRows)}`,
-    );
-  }
+  const specializedParams = checkedBoolean('specializedParams', options.specializedParams ?? true);
+  const batchKernel = checkedChoice('batchKernel', options.batchKernel ?? 'auto', DENSE_BATCH_KERNELS);
+  const rowTile = checkedChoice('rowTile', options.rowTile ?? DENSE_ROW_TILE, ROW_TILES);
+  const rotateChunks = checkedBoolean('rotateChunks', options.rotateChunks ?? DENSE_ROTATE_CHUNKS);
+  const tiledChunkColumns = checkedChoice(
+    'tiledChunkColumns',
+    options.tiledChunkColumns ?? DENSE_TILED_CHUNK_COLUMNS,
+    TILED_CHUNK_COLUMNS,
+  );
+  const tiledRows = checkedChoice('tiledRows', options.tiledRows ?? DENSE_TILED_ROWS, TILED_ROWS);
   const tiledInvocations = tiledRows * TILED_LANES_PER_ROW;
   if (tiledInvocations > device.limits.maxComputeInvocationsPerWorkgroup) {
     throw new GpuLimitError(
