@@ -279,7 +279,8 @@ export const DENSE_TILED_MIN_ROWS = 8192;
 export const DENSE_ROWS_MIN_ROWS = 4096;
 /**
  * DenseKernelOptions.rotateChunks's default. H200 (docs/kernel-attempts.md, step 65): 16384², batch 8, 410.0 against
- * 459.9 µs; 16384×4096, batch 8, 115.7 against 127.3; within 1.5% either way at 8192² and at batch 32.
+ * 459.9 µs; 16384×4096, batch 8, 115.7 against 127.3; 0.8–2.4% faster at 8192², batch 8, and at batch 32 on the
+ * 16384-row layers; 1.4% slower at 8192², batch 32.
  */
 export const DENSE_ROTATE_CHUNKS = true;
 /**
