@@ -20,11 +20,12 @@
 // checks the workgroup against the device's limits).
 const LANES_PER_ROW: u32 = 8u;
 override TILE_ROWS: u32 = 32u;
-// Follows TILE_ROWS: the host sets only TILE_ROWS. One invocation per (row, input) adds a row's lanes at the end,
-// which needs LANES_PER_ROW = TILE_INPUTS.
+// Follows TILE_ROWS: the host sets only TILE_ROWS.
 override WORKGROUP_SIZE: u32 = LANES_PER_ROW * TILE_ROWS;
-// Inputs per workgroup: one f32 sum each per invocation.
-const TILE_INPUTS: u32 = 8u;
+// Inputs per workgroup: one f32 sum each per invocation; 8 or 16 (the host checks). A register array cannot be sized
+// by an override: MAX_TILE_INPUTS bounds it.
+override TILE_INPUTS: u32 = 8u;
+const MAX_TILE_INPUTS: u32 = 16u;
 // vec4 columns per chunk of x staged at once: [TILE_INPUTS][CHUNK_VEC4S] vec4 = 8 KiB at 64, and STEPS W vectors per
 // invocation per chunk, loaded before any is used. 64 or 128 (the host checks).
 override CHUNK_VEC4S: u32 = 64u;
@@ -67,7 +68,7 @@ fn dense_tiled(
   let row = (tile % rowTiles) * TILE_ROWS + rowInTile;
   let cols4 = denseParams().cols / 4u;
   let rowStart = min(row, denseParams().rows - 1u) * cols4;
-  var sums = array<f32, TILE_INPUTS>();
+  var sums = array<f32, MAX_TILE_INPUTS>();
   let chunks = (cols4 + CHUNK_VEC4S - 1u) / CHUNK_VEC4S;
   let firstChunk = select(0u, tile % chunks, ROTATE_CHUNKS);
   for (var step = 0u; step < chunks; step++) {
@@ -82,7 +83,7 @@ fn dense_tiled(
       }
     }
     workgroupBarrier();
-    // Stage x[firstInput .. + TILE_INPUTS][chunk .. + CHUNK_VEC4S]: two vectors per invocation.
+    // Stage x[firstInput .. + TILE_INPUTS][chunk .. + CHUNK_VEC4S]: two vectors per invocation at the defaults.
     for (var i = lid; i < TILE_INPUTS * CHUNK_VEC4S; i += WORKGROUP_SIZE) {
       let input = min(firstInput + i / CHUNK_VEC4S, denseParams().batch - 1u);
       let column = chunk + i % CHUNK_VEC4S;
@@ -97,7 +98,8 @@ fn dense_tiled(
     }
   }
   workgroupBarrier();
-  // Each invocation's sums, then one invocation per (row, input) adds the row's LANES_PER_ROW lanes.
+  // Each invocation's sums, then for each (row, input) of the tile one invocation adds the row's LANES_PER_ROW lanes
+  // (TILE_ROWS · TILE_INPUTS sums: one each at 8 inputs, two at 16).
   for (var b = 0u; b < TILE_INPUTS; b += 4u) {
     staged[(rowInTile * TILE_INPUTS + b) * LANES_PER_ROW / 4u + lane] = vec4<f32>(
       sums[b],
@@ -107,15 +109,17 @@ fn dense_tiled(
     );
   }
   workgroupBarrier();
-  let outRow = lid / TILE_INPUTS;
-  let outInput = lid % TILE_INPUTS;
-  let tileRow = (tile % rowTiles) * TILE_ROWS + outRow;
-  if (tileRow < denseParams().rows && firstInput + outInput < denseParams().batch) {
-    var total = 0.0;
-    for (var l = 0u; l < LANES_PER_ROW; l++) {
-      total += staged[(outRow * TILE_INPUTS + (outInput / 4u) * 4u) * LANES_PER_ROW / 4u + l][outInput % 4u];
+  for (var sumIndex = lid; sumIndex < TILE_ROWS * TILE_INPUTS; sumIndex += WORKGROUP_SIZE) {
+    let outRow = sumIndex / TILE_INPUTS;
+    let outInput = sumIndex % TILE_INPUTS;
+    let tileRow = (tile % rowTiles) * TILE_ROWS + outRow;
+    if (tileRow < denseParams().rows && firstInput + outInput < denseParams().batch) {
+      var total = 0.0;
+      for (var l = 0u; l < LANES_PER_ROW; l++) {
+        total += staged[(outRow * TILE_INPUTS + (outInput / 4u) * 4u) * LANES_PER_ROW / 4u + l][outInput % 4u];
+      }
+      let value = total + bias[tileRow];
+      output[(firstInput + outInput) * denseParams().rows + tileRow] = select(value, max(value, 0.0), denseParams().relu != 0u);
     }
-    let value = total + bias[tileRow];
-    output[(firstInput + outInput) * denseParams().rows + tileRow] = select(value, max(value, 0.0), denseParams().relu != 0u);
   }
 }

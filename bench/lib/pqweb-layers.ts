@@ -356,6 +356,8 @@ const DENSE_TUNINGS: readonly { label: string; options: DenseKernelOptions }[] =
   { label: ' 512-column chunks', options: { batchKernel: 'tiled', tiledChunkColumns: 512 } },
   { label: ' 16-row tiles', options: { batchKernel: 'tiled', tiledRows: 16 } },
   { label: ' 64-row tiles', options: { batchKernel: 'tiled', tiledRows: 64 } },
+  // 16 inputs per workgroup: W read once per 16 inputs instead of 8 (batch 32: twice instead of four times).
+  { label: ' 16-input tiles', options: { batchKernel: 'tiled', tiledInputs: 16 } },
   {
     label: ' 64-row tiles 512-column chunks',
     options: { batchKernel: 'tiled', tiledRows: 64, tiledChunkColumns: 512 },

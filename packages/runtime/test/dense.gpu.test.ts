@@ -158,7 +158,7 @@ describe('dense shaders', () => {
     expect(denseSubgroupWgsl).toMatch(/fn dense_vec4_rows\(/);
     expect(denseWgsl).not.toMatch(/fn dense_vec4_rows\(/);
     expect(denseTiledWgsl).toContain(`override TILE_ROWS: u32 = ${DENSE_TILED_ROWS}u;`);
-    expect(denseTiledWgsl).toContain(`const TILE_INPUTS: u32 = ${DENSE_TILED_INPUTS}u;`);
+    expect(denseTiledWgsl).toContain(`override TILE_INPUTS: u32 = ${DENSE_TILED_INPUTS}u;`);
   });
 
   it('only the subgroup shader enables subgroups', () => {
@@ -282,6 +282,8 @@ describe.skipIf(noGpuReason !== null)(
               { batchKernel: 'tiled', tiledChunkColumns: 512 },
               { batchKernel: 'tiled', rotateChunks: false, tiledChunkColumns: 512 },
               { batchKernel: 'tiled', tiledRows: 16 },
+              { batchKernel: 'tiled', tiledInputs: 16 },
+              { batchKernel: 'tiled', tiledInputs: 16, tiledRows: 16, rotateChunks: false },
               // 64-row tiles are 512 invocations: where the device allows them (else the GpuLimitError below).
               ...(ctx.device.limits.maxComputeInvocationsPerWorkgroup >= 512
                 ? [{ batchKernel: 'tiled', tiledRows: 64, tiledChunkColumns: 512 } as const]
@@ -325,6 +327,14 @@ describe.skipIf(noGpuReason !== null)(
               expect(() => createDenseKernel(ctx.device, { variant, tiledRows: 64 })).toThrow(
                 /tiledRows 64 needs 512 invocations per workgroup, the device allows \d+; pick fewer rows/,
               );
+            }
+            expect(() => createDenseKernel(ctx.device, { variant, tiledInputs: 4 })).toThrow(
+              /tiledInputs must be one of 8, 16, got 4/,
+            );
+            if (ctx.device.limits.maxComputeWorkgroupStorageSize < 32768) {
+              expect(() =>
+                createDenseKernel(ctx.device, { variant, tiledInputs: 16, tiledChunkColumns: 512 }),
+              ).toThrow(/needs 32768 bytes of workgroup memory, the device allows \d+/);
             }
             expect(() => createDenseKernel(ctx.device, { variant, tiledRows: 128 })).toThrow(
               /tiledRows must be one of 16, 32, 64, got 128/,

@@ -103,6 +103,11 @@ export interface DenseKernelOptions {
    */
   tiledRows?: number;
   /**
+   * Inputs per workgroup of the tiled kernel (TILE_INPUTS: 8 or 16), so W is read once per that many inputs; default
+   * DENSE_TILED_INPUTS. 16 needs 16 KiB of workgroup memory (32 KiB with 512-column chunks).
+   */
+  tiledInputs?: number;
+  /**
    * Whether rows, cols, batch and the ReLU flag are pipeline constants (SPECIALIZED_PARAMS of the shaders: one
    * pipeline per size and batch) rather than read from the uniform; default true, as for the gathers
    * (docs/kernel-attempts.md, steps 50–51). dense_vec4_rows (batchKernel 'rows') always reads the uniform: it ran
@@ -260,7 +265,7 @@ function validateDense(device: GPUDevice, buffers: DenseBuffers, sizes: DenseSiz
 export const DENSE_BATCH_TILE = 4;
 export const DENSE_ROW_TILE = 1;
 
-/** `const TILE_ROWS` and `const TILE_INPUTS` of shaders/dense_gemm_tiled.wgsl: a workgroup's tile. */
+/** The defaults of `override TILE_ROWS` and `override TILE_INPUTS` of shaders/dense_gemm_tiled.wgsl: a workgroup's tile. */
 export const DENSE_TILED_ROWS = 32;
 export const DENSE_TILED_INPUTS = 8;
 /**
@@ -293,6 +298,10 @@ const TILED_CHUNK_COLUMNS = [256, 512];
 /** The values DenseKernelOptions.tiledRows takes, and the invocations each row of a tile takes (LANES_PER_ROW). */
 const TILED_ROWS = [16, 32, 64];
 const TILED_LANES_PER_ROW = 8;
+/** The values DenseKernelOptions.tiledInputs takes. */
+const TILED_INPUTS = [8, 16];
+/** Bytes of one vec4<f32> in the tiled kernel's workgroup tile. */
+const VEC4_BYTES = 16;
 
 /** What a dispatch of the dense kernel runs for some sizes: the shader entry point, its constants and its grid. */
 interface DenseLaunch {
@@ -347,6 +356,23 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
     TILED_CHUNK_COLUMNS,
   );
   const tiledRows = checkedChoice('tiledRows', options.tiledRows ?? DENSE_TILED_ROWS, TILED_ROWS);
+  const tiledInputs = checkedChoice('tiledInputs', options.tiledInputs ?? DENSE_TILED_INPUTS, TILED_INPUTS);
+  // STAGED_VEC4S of the shader: the x chunk, or at the end the invocations' sums, whichever is larger.
+  const tiledTileBytes =
+    Math.max(
+      tiledInputs * (tiledChunkColumns / VEC4_FLOATS),
+      (tiledRows * tiledInputs * TILED_LANES_PER_ROW) / VEC4_FLOATS,
+    ) * VEC4_BYTES;
+  if (tiledTileBytes > device.limits.maxComputeWorkgroupStorageSize) {
+    throw new GpuLimitError(
+      `dense: the tiled kernel with ${tiledInputs} inputs, ${tiledRows} rows and ${tiledChunkColumns}-column chunks ` +
+        `needs ${tiledTileBytes} bytes of workgroup memory, the device allows ` +
+        `${device.limits.maxComputeWorkgroupStorageSize}; pick fewer inputs, rows or columns`,
+      'maxComputeWorkgroupStorageSize',
+      tiledTileBytes,
+      device.limits.maxComputeWorkgroupStorageSize,
+    );
+  }
   const tiledInvocations = tiledRows * TILED_LANES_PER_ROW;
   if (tiledInvocations > device.limits.maxComputeInvocationsPerWorkgroup) {
     throw new GpuLimitError(
@@ -399,8 +425,9 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
         ROTATE_CHUNKS: rotateChunks ? 1 : 0,
         CHUNK_VEC4S: tiledChunkColumns / VEC4_FLOATS,
         TILE_ROWS: tiledRows,
+        TILE_INPUTS: tiledInputs,
       },
-      workgroups: Math.ceil(rows / tiledRows) * Math.ceil(batch / DENSE_TILED_INPUTS),
+      workgroups: Math.ceil(rows / tiledRows) * Math.ceil(batch / tiledInputs),
     };
   };
   const uniformBuffers = new Map<string, GPUBuffer>();
