@@ -186,15 +186,67 @@ function checkWorkgroupSize(device: GPUDevice, variant: DenseVariant, size: numb
     ],
   ];
   for (const [limit, required, available] of checks) {
-    if (required > available) {
-      throw new GpuLimitError(
-        `dense: workgroupSize ${size} needs ${limit} ≥ ${required}, the device allows ${available}; pick a smaller size`,
-        limit,
-        required,
-        available,
-      );
-    }
+    checkLimit(
+      limit,
+      required,
+      available,
+      (need) => `dense: workgroupSize ${size} needs ${limit} ≥ ${need}`,
+      'pick a smaller size',
+    );
   }
+}
+
+/**
+ * A GpuLimitError unless `required` ≤ `available` (the device's `limit`): the message is `needs(required)`, what the
+ * device allows, and `advice`.
+ */
+function checkLimit(
+  limit: string,
+  required: number,
+  available: number,
+  needs: (required: number) => string,
+  advice: string,
+): void {
+  if (required > available) {
+    throw new GpuLimitError(
+      `${needs(required)}, the device allows ${available}; ${advice}`,
+      limit,
+      required,
+      available,
+    );
+  }
+}
+
+/** GpuLimitError unless the device takes the tiled kernel's workgroup: its invocations and its workgroup tile. */
+function checkTiledLaunch(
+  device: GPUDevice,
+  tiledRows: number,
+  tiledInputs: number,
+  tiledChunkColumns: number,
+): void {
+  const { limits } = device;
+  // STAGED_VEC4S of the shader: the x chunk, or at the end the invocations' sums, whichever is larger.
+  const tileBytes =
+    Math.max(
+      tiledInputs * (tiledChunkColumns / VEC4_FLOATS),
+      (tiledRows * tiledInputs * TILED_LANES_PER_ROW) / VEC4_FLOATS,
+    ) * VEC4_BYTES;
+  checkLimit(
+    'maxComputeWorkgroupStorageSize',
+    tileBytes,
+    limits.maxComputeWorkgroupStorageSize,
+    (need) =>
+      `dense: the tiled kernel with ${tiledInputs} inputs, ${tiledRows} rows and ${tiledChunkColumns}-column chunks ` +
+      `needs ${need} bytes of workgroup memory`,
+    'pick fewer inputs, rows or columns',
+  );
+  checkLimit(
+    'maxComputeInvocationsPerWorkgroup',
+    tiledRows * TILED_LANES_PER_ROW,
+    limits.maxComputeInvocationsPerWorkgroup,
+    (need) => `dense: tiledRows ${tiledRows} needs ${need} invocations per workgroup`,
+    'pick fewer rows',
+  );
 }
 
 function checkDimension(name: keyof DenseSizes, value: number): void {
@@ -357,32 +409,7 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
   );
   const tiledRows = checkedChoice('tiledRows', options.tiledRows ?? DENSE_TILED_ROWS, TILED_ROWS);
   const tiledInputs = checkedChoice('tiledInputs', options.tiledInputs ?? DENSE_TILED_INPUTS, TILED_INPUTS);
-  // STAGED_VEC4S of the shader: the x chunk, or at the end the invocations' sums, whichever is larger.
-  const tiledTileBytes =
-    Math.max(
-      tiledInputs * (tiledChunkColumns / VEC4_FLOATS),
-      (tiledRows * tiledInputs * TILED_LANES_PER_ROW) / VEC4_FLOATS,
-    ) * VEC4_BYTES;
-  if (tiledTileBytes > device.limits.maxComputeWorkgroupStorageSize) {
-    throw new GpuLimitError(
-      `dense: the tiled kernel with ${tiledInputs} inputs, ${tiledRows} rows and ${tiledChunkColumns}-column chunks ` +
-        `needs ${tiledTileBytes} bytes of workgroup memory, the device allows ` +
-        `${device.limits.maxComputeWorkgroupStorageSize}; pick fewer inputs, rows or columns`,
-      'maxComputeWorkgroupStorageSize',
-      tiledTileBytes,
-      device.limits.maxComputeWorkgroupStorageSize,
-    );
-  }
-  const tiledInvocations = tiledRows * TILED_LANES_PER_ROW;
-  if (tiledInvocations > device.limits.maxComputeInvocationsPerWorkgroup) {
-    throw new GpuLimitError(
-      `dense: tiledRows ${tiledRows} needs ${tiledInvocations} invocations per workgroup, the device allows ` +
-        `${device.limits.maxComputeInvocationsPerWorkgroup}; pick fewer rows`,
-      'maxComputeInvocationsPerWorkgroup',
-      tiledInvocations,
-      device.limits.maxComputeInvocationsPerWorkgroup,
-    );
-  }
+  checkTiledLaunch(device, tiledRows, tiledInputs, tiledChunkColumns);
   const name = KERNEL_NAMES[variant];
   const labelSuffix = options.label ? ` ${options.label}` : '';
   const gemv = (entryPoint: string, constants: Record<string, number>, workgroups: number): DenseLaunch => ({
