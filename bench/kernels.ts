@@ -77,6 +77,8 @@ interface Context {
   tuningLabels: readonly string[] | null;
   /** Whether the ablation rows are timed (--ablations). */
   ablations: boolean;
+  /** Only the contenders whose id contains this text (--only); null: all. */
+  only: string | null;
   /** Per-stage timestamps of the quantized layers (null without timestamp-query). */
   stages: StageTimestamps | null;
   ort: OrtWebgpu | null;
@@ -276,7 +278,9 @@ async function benchShape(context: Context, shape: LayerShape, batches: readonly
         skip('time budget exhausted', all, batches.slice(index));
         break;
       }
-      await benchBatch(context, shape, batch, pqweb.contenders, ortContenders);
+      const wanted = (contender: { id: string }): boolean =>
+        context.only === null || contender.id.includes(context.only);
+      await benchBatch(context, shape, batch, pqweb.contenders.filter(wanted), ortContenders.filter(wanted));
       context.write();
     }
   } finally {
@@ -715,6 +719,7 @@ async function main(): Promise<void> {
     stages: timestamps ? new StageTimestamps(device) : null,
     tunings: options.tunings && plan !== QUICK_TIMING,
     tuningLabels: options.tuningLabels,
+    only: options.only,
     ablations: options.ablations,
     ort,
     plan,

@@ -1,9 +1,9 @@
 /**
- * `pnpm bench:pipelines`: what the GPU driver makes of pqweb's PQ layer pipelines — register count, code size and
- * whatever else it reports — for the shapes, batches and tuning rows of the kernel benchmark. Dawn exposes no
- * compiler statistics, so each layer's executor is built in a child process with Dawn's `dump_shaders` toggle, the
- * SPIR-V it prints (override constants already substituted) is assembled with `spirv-as`, and
- * scripts/gpu-host/pipeline_stats.py compiles each module on a bare Vulkan device with
+ * `pnpm bench:pipelines`: what the GPU driver makes of pqweb's PQ layer and dense kernel pipelines — register count,
+ * code size and whatever else it reports — for the shapes, batches and tuning rows of the kernel benchmark. Dawn
+ * exposes no compiler statistics, so each layer's executor (or dense kernel) is built in a child process with Dawn's
+ * `dump_shaders` toggle, the SPIR-V it prints (override constants already substituted) is assembled with `spirv-as`,
+ * and scripts/gpu-host/pipeline_stats.py compiles each module on a bare Vulkan device with
  * VK_KHR_pipeline_executable_properties and reads the statistics back. NVIDIA's driver has that extension;
  * SwiftShader and Debian 12's lavapipe do not (the command then stops with PipelineStatsError after writing the
  * SPIR-V). Writes pipelines-<adapter>.json. On the bare GPU host: scripts/gpu-host/pipelines.sh.
@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLayerExecutor, type PqVariant } from '../packages/runtime/src/kernels';
+import { createDenseKernel, type DenseKernelOptions } from '../packages/runtime/src/kernels/dense';
 import type { LayerExecutorOptions } from '../packages/runtime/src/kernels/executor';
 import { createNodeDevice } from '../packages/runtime/src/node/dawn';
 import { runCommand } from './lib/cli';
@@ -23,6 +24,7 @@ import { DEFAULT_SEED, OptionsError, selectShapes } from './lib/options';
 import {
   checkTuningLabels,
   contendersAtBatch,
+  denseTuningRows,
   lutTuningRows,
   randomPqLayer,
   upload,
@@ -62,6 +64,8 @@ export interface PipelineSpec {
   batch: number;
   seed: number;
   options: LayerExecutorOptions;
+  /** Present for the dense kernel's pipelines (d and k are then 0): its options, as the dense row sets them. */
+  dense?: DenseKernelOptions;
   /** The tuning row applies to these variants only; another auto variant skips the spec. */
   variants?: readonly PqVariant[];
 }
@@ -130,7 +134,10 @@ export function parsePipelinesOptions(argv: readonly string[]): PipelinesOptions
   return options;
 }
 
-/** One spec per shape, batch, PQ configuration and tuning row (the defaults first), as bench:kernels names them. */
+/**
+ * One spec per shape, batch, PQ configuration and tuning row (the defaults first), as bench:kernels names them; then
+ * the dense kernel's default row and the dense tuning rows named, at each shape and batch.
+ */
 export function pipelineSpecs(options: PipelinesOptions, seed: number): PipelineSpec[] {
   const rows = lutTuningRows(true, false, options.tuningLabels);
   const specs: PipelineSpec[] = [];
@@ -152,9 +159,48 @@ export function pipelineSpecs(options: PipelinesOptions, seed: number): Pipeline
           });
         }
       }
+      for (const dense of denseTuningRows(true, options.tuningLabels)) {
+        if (contendersAtBatch([dense], batch).length === 0) continue;
+        specs.push({
+          label: `${shape.rows}x${shape.cols} b${batch} dense${dense.label}`,
+          rows: shape.rows,
+          cols: shape.cols,
+          d: 0,
+          k: 0,
+          batch,
+          seed,
+          options: {},
+          dense: dense.options ?? {},
+        });
+      }
     }
   }
   return specs;
+}
+
+/** The child's dense spec: one dense kernel, encoded once so that Dawn creates (and dumps) its pipeline. */
+async function runDenseChild(
+  device: GPUDevice,
+  spec: PipelineSpec,
+  dense: DenseKernelOptions,
+): Promise<void> {
+  const random = new SeededRandom(spec.seed);
+  const kernel = createDenseKernel(device, { ...dense, label: spec.label });
+  const buffers = {
+    weight: upload(device, `${spec.label}/weight`, random.floats(spec.rows * spec.cols)),
+    bias: upload(device, `${spec.label}/bias`, random.floats(spec.rows)),
+    input: upload(device, `${spec.label}/x`, random.floats(spec.batch * spec.cols)),
+    output: device.createBuffer({
+      size: spec.batch * spec.rows * Float32Array.BYTES_PER_ELEMENT,
+      usage: GPUBufferUsage.STORAGE,
+    }),
+  };
+  const encoder = device.createCommandEncoder();
+  kernel.encode(encoder, buffers, { rows: spec.rows, cols: spec.cols, batch: spec.batch });
+  device.queue.submit([encoder.finish()]);
+  await device.queue.onSubmittedWorkDone();
+  process.stdout.write(`${CHILD_MARKER}${JSON.stringify({ variant: kernel.name, skipped: false })}
+`);
 }
 
 /** The child: one layer executor, encoded once so that Dawn creates (and dumps) its pipelines. */
@@ -163,6 +209,10 @@ async function runChild(spec: PipelineSpec): Promise<void> {
     dawnFlags: DUMP_FLAGS,
     optionalFeatures: ['subgroups', 'timestamp-query'],
   });
+  if (spec.dense) {
+    await runDenseChild(device, spec, spec.dense);
+    return;
+  }
   const random = new SeededRandom(spec.seed);
   const { layer, gpuWords, codebook, bias } = randomPqLayer(
     random,

@@ -8,18 +8,26 @@
 // memory once, and every W vector loaded is multiplied with it there: the 8 invocations that share a row read
 // neighbouring x vectors (one 128-byte line, broadcast to the rows), so W is the only stream from memory.
 //
-// Layout: invocation t takes row t / LANES_PER_ROW of the tile and, in each chunk of CHUNK_VEC4S vec4 columns, the
-// columns (t mod LANES_PER_ROW) + LANES_PER_ROW · j: the LANES_PER_ROW invocations of a row read one contiguous
-// 128-byte run of it per step. After the last chunk those invocations add their sums through workgroup memory.
+// Layout: invocation t takes the rows t / LANES_PER_ROW + TILE_ROWS · r of the tile (r < ROWS_PER_INVOCATION) and, in
+// each chunk of CHUNK_VEC4S vec4 columns, the columns (t mod LANES_PER_ROW) + LANES_PER_ROW · j: the LANES_PER_ROW
+// invocations of a row read one contiguous 128-byte run of it per step. After the last chunk those invocations add
+// their sums through workgroup memory.
 // Rows past the layer's end read its last row and are not stored; inputs past the batch repeat the last input and are
 // dropped; columns past the end (the last chunk) count as zero.
 // Grid: x (folded into y past maxComputeWorkgroupsPerDimension) = row tile + input tile · row tiles.
 // CPU twin: packages/runtime/src/cpu/dense.ts (denseForward).
 
-// Invocations per row and rows per workgroup: 8 × 32 = 256 invocations by default; TILE_ROWS 16, 32 or 64 (the host
-// checks the workgroup against the device's limits).
+// Invocations per row and rows of invocations per workgroup: 8 × 16 = 128 invocations by default; TILE_ROWS 16, 32 or
+// 64 (the host checks the workgroup against the device's limits).
 const LANES_PER_ROW: u32 = 8u;
-override TILE_ROWS: u32 = 32u;
+override TILE_ROWS: u32 = 16u;
+// Rows each invocation sums (1, 2 or 4): a tile is TILE_ROWS · ROWS_PER_INVOCATION rows. Each x vector read from
+// workgroup memory then serves that many W vectors: at 1 and batch 8, every 16-byte W vector takes eight 16-byte
+// workgroup-memory reads. On the H200, 2 rows ran 16384², batch 8, 1.27× faster than 1, and 4 rows (192 registers,
+// one workgroup per SM) slower than 2 (docs/kernel-attempts.md, step 68). A register array cannot be sized by an
+// override: MAX_ROWS_PER_INVOCATION bounds it.
+override ROWS_PER_INVOCATION: u32 = 2u;
+const MAX_ROWS_PER_INVOCATION: u32 = 4u;
 // Follows TILE_ROWS: the host sets only TILE_ROWS.
 override WORKGROUP_SIZE: u32 = LANES_PER_ROW * TILE_ROWS;
 // Inputs per workgroup: one f32 sum each per invocation; 8 or 16 (the host checks). A register array cannot be sized
@@ -27,11 +35,12 @@ override WORKGROUP_SIZE: u32 = LANES_PER_ROW * TILE_ROWS;
 override TILE_INPUTS: u32 = 8u;
 const MAX_TILE_INPUTS: u32 = 16u;
 // vec4 columns per chunk of x staged at once: [TILE_INPUTS][CHUNK_VEC4S] vec4 = 8 KiB at 64, and STEPS W vectors per
-// invocation per chunk, loaded before any is used. 64 or 128 (the host checks).
+// row per invocation per chunk, loaded before any is used. 32, 64 or 128 (the host checks).
 override CHUNK_VEC4S: u32 = 64u;
 override STEPS: u32 = CHUNK_VEC4S / LANES_PER_ROW;
-// A register array cannot be sized by an override: this bounds STEPS.
+// A register array cannot be sized by an override: these bound STEPS and its W vectors over an invocation's rows.
 const MAX_STEPS: u32 = 16u;
+const MAX_W_VEC4S: u32 = 32u;
 // Whether each row tile starts its walk over the chunks at its own chunk (tile mod chunks) and wraps around, instead of
 // every tile starting at column 0. All the tiles resident at once walk in step, so without it they read W at one
 // column offset of rows 4·cols bytes apart: with a power-of-two row pitch (64 KiB at 16384 columns) the whole grid's
@@ -45,8 +54,12 @@ override ROTATE_CHUNKS: bool = true;
 @group(0) @binding(4) var<storage, read_write> output: array<f32>;
 
 // The chunk of x, [input of the tile][vec4 column of the chunk]; after the last chunk, the invocations' sums
-// [row of the tile][input][lane of the row] (TILE_ROWS · TILE_INPUTS · LANES_PER_ROW floats: 512 vec4 at 32 rows).
-override STAGED_VEC4S: u32 = max(TILE_INPUTS * CHUNK_VEC4S, TILE_ROWS * TILE_INPUTS * LANES_PER_ROW / 4u);
+// [row of the tile][input][lane of the row] (TILE_ROWS · ROWS_PER_INVOCATION · TILE_INPUTS · LANES_PER_ROW floats: 512
+// vec4 at the defaults).
+override STAGED_VEC4S: u32 = max(
+  TILE_INPUTS * CHUNK_VEC4S,
+  TILE_ROWS * ROWS_PER_INVOCATION * TILE_INPUTS * LANES_PER_ROW / 4u,
+);
 var<workgroup> staged: array<vec4<f32>, STAGED_VEC4S>;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -55,7 +68,7 @@ fn dense_tiled(
   @builtin(num_workgroups) groups: vec3<u32>,
   @builtin(local_invocation_index) lid: u32,
 ) {
-  let rowTiles = (denseParams().rows + TILE_ROWS - 1u) / TILE_ROWS;
+  let rowTiles = (denseParams().rows + TILE_ROWS * ROWS_PER_INVOCATION - 1u) / (TILE_ROWS * ROWS_PER_INVOCATION);
   let tile = wid.x + wid.y * groups.x;
   let inputTile = tile / rowTiles;
   let firstInput = inputTile * TILE_INPUTS;
@@ -65,21 +78,28 @@ fn dense_tiled(
   }
   let rowInTile = lid / LANES_PER_ROW;
   let lane = lid % LANES_PER_ROW;
-  let row = (tile % rowTiles) * TILE_ROWS + rowInTile;
+  let firstTileRow = (tile % rowTiles) * TILE_ROWS * ROWS_PER_INVOCATION;
   let cols4 = denseParams().cols / 4u;
-  let rowStart = min(row, denseParams().rows - 1u) * cols4;
-  var sums = array<f32, MAX_TILE_INPUTS>();
+  var rowStarts = array<u32, MAX_ROWS_PER_INVOCATION>();
+  for (var r = 0u; r < ROWS_PER_INVOCATION; r++) {
+    rowStarts[r] = min(firstTileRow + rowInTile + r * TILE_ROWS, denseParams().rows - 1u) * cols4;
+  }
+  // [row of the invocation][input of the tile]
+  var sums = array<f32, MAX_ROWS_PER_INVOCATION * MAX_TILE_INPUTS>();
   let chunks = (cols4 + CHUNK_VEC4S - 1u) / CHUNK_VEC4S;
   let firstChunk = select(0u, tile % chunks, ROTATE_CHUNKS);
   for (var step = 0u; step < chunks; step++) {
     let chunkIndex = firstChunk + step;
     let chunk = select(chunkIndex, chunkIndex - chunks, chunkIndex >= chunks) * CHUNK_VEC4S;
     // The W vectors of this invocation's steps, loaded first so that all are in flight together.
-    var w = array<vec4<f32>, MAX_STEPS>();
+    // [step][row of the invocation]
+    var w = array<vec4<f32>, MAX_W_VEC4S>();
     for (var j = 0u; j < STEPS; j++) {
       let column = chunk + lane + j * LANES_PER_ROW;
       if (column < cols4) {
-        w[j] = weight4[rowStart + column];
+        for (var r = 0u; r < ROWS_PER_INVOCATION; r++) {
+          w[j * ROWS_PER_INVOCATION + r] = weight4[rowStarts[r] + column];
+        }
       }
     }
     workgroupBarrier();
@@ -93,26 +113,39 @@ fn dense_tiled(
     for (var j = 0u; j < STEPS; j++) {
       let column = lane + j * LANES_PER_ROW;
       for (var b = 0u; b < TILE_INPUTS; b++) {
-        sums[b] += dot(w[j], staged[b * CHUNK_VEC4S + column]);
+        let xv = staged[b * CHUNK_VEC4S + column];
+        for (var r = 0u; r < ROWS_PER_INVOCATION; r++) {
+          sums[r * MAX_TILE_INPUTS + b] += dot(w[j * ROWS_PER_INVOCATION + r], xv);
+        }
+      }
+    }
+  }
+  // Each invocation's sums, then for each (row, input) of the tile one invocation adds the row's LANES_PER_ROW lanes
+  // (TILE_ROWS · ROWS_PER_INVOCATION · TILE_INPUTS sums: one each at the defaults). The loops over `sums` run to the
+  // register arrays' constant bounds with the overrides as guards, and hold no barrier, so that the driver unrolls
+  // them and `sums` stays in registers: a loop to TILE_INPUTS in steps of 4, or one over the rows with barriers in
+  // it, was left rolled, which put `sums` in local memory, read and written every chunk (docs/kernel-attempts.md,
+  // step 68).
+  workgroupBarrier();
+  for (var r = 0u; r < MAX_ROWS_PER_INVOCATION; r++) {
+    for (var quad = 0u; quad < MAX_TILE_INPUTS / 4u; quad++) {
+      let b = quad * 4u;
+      if (r < ROWS_PER_INVOCATION && b < TILE_INPUTS) {
+        let i = r * MAX_TILE_INPUTS + b;
+        staged[((rowInTile + r * TILE_ROWS) * TILE_INPUTS + b) * LANES_PER_ROW / 4u + lane] = vec4<f32>(
+          sums[i],
+          sums[i + 1u],
+          sums[i + 2u],
+          sums[i + 3u],
+        );
       }
     }
   }
   workgroupBarrier();
-  // Each invocation's sums, then for each (row, input) of the tile one invocation adds the row's LANES_PER_ROW lanes
-  // (TILE_ROWS · TILE_INPUTS sums: one each at 8 inputs, two at 16).
-  for (var b = 0u; b < TILE_INPUTS; b += 4u) {
-    staged[(rowInTile * TILE_INPUTS + b) * LANES_PER_ROW / 4u + lane] = vec4<f32>(
-      sums[b],
-      sums[b + 1u],
-      sums[b + 2u],
-      sums[b + 3u],
-    );
-  }
-  workgroupBarrier();
-  for (var sumIndex = lid; sumIndex < TILE_ROWS * TILE_INPUTS; sumIndex += WORKGROUP_SIZE) {
+  for (var sumIndex = lid; sumIndex < TILE_ROWS * ROWS_PER_INVOCATION * TILE_INPUTS; sumIndex += WORKGROUP_SIZE) {
     let outRow = sumIndex / TILE_INPUTS;
     let outInput = sumIndex % TILE_INPUTS;
-    let tileRow = (tile % rowTiles) * TILE_ROWS + outRow;
+    let tileRow = firstTileRow + outRow;
     if (tileRow < denseParams().rows && firstInput + outInput < denseParams().batch) {
       var total = 0.0;
       for (var l = 0u; l < LANES_PER_ROW; l++) {

@@ -20,6 +20,8 @@ export const USAGE = `pnpm bench:kernels [options]
                      measuring only: Dawn's disable_robustness toggle, so no kernel's indices are clamped (what
                      WebGPU's bounds checks cost; browsers keep them); the JSON is kernels-<adapter>-without-robustness.json,
                      which bench:report leaves out
+  --only TEXT        time only the contenders whose id contains TEXT (e.g. "dense fp32"); for runs that test one
+                     kernel's rows, not for the committed results
   --command TEXT     the command recorded in the JSON (default: pnpm bench:kernels + these arguments)
   --help`;
 
@@ -41,6 +43,8 @@ export interface BenchOptions {
   ablations: boolean;
   /** Dawn's disable_robustness toggle (measuring only). */
   withoutRobustness: boolean;
+  /** Time only the contenders whose id contains this text (--only); null: all. */
+  only: string | null;
   command: string;
   help: boolean;
 }
@@ -78,6 +82,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     tuningLabels: null,
     ablations: false,
     withoutRobustness: false,
+    only: null,
     command: ['pnpm bench:kernels', ...argv.map((arg) => (/\s/.test(arg) ? JSON.stringify(arg) : arg))].join(
       ' ',
     ),
@@ -133,6 +138,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case '--without-robustness':
         options.withoutRobustness = true;
+        break;
+      case '--only':
+        options.only = value();
         break;
       case '--command':
         options.command = value();

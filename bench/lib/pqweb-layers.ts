@@ -351,17 +351,20 @@ const DENSE_TUNINGS: readonly { label: string; options: DenseKernelOptions }[] =
   { label: ' 1 row per workgroup', options: { batchKernel: 'rows', rowTile: 1 } },
   { label: ' 2 rows per workgroup', options: { batchKernel: 'rows', rowTile: 2 } },
   { label: ' 4 rows per workgroup', options: { batchKernel: 'rows', rowTile: 4 } },
-  // The tiled kernel with every row tile starting at column 0, as before step 65, and with 512-column chunks.
+  // The tiled kernel (default: 16 rows × 2 per invocation, 256-column chunks, 8 inputs, rotated walks) with one option
+  // changed: every row tile starting at column 0, as before step 65; other chunks; other row tiles; 16 inputs per
+  // workgroup (W read once per 16 inputs instead of 8); one row per invocation in 32-row tiles (the kernel before step
+  // 68); four rows per invocation.
   { label: ' unrotated chunks', options: { batchKernel: 'tiled', rotateChunks: false } },
   { label: ' 512-column chunks', options: { batchKernel: 'tiled', tiledChunkColumns: 512 } },
-  { label: ' 16-row tiles', options: { batchKernel: 'tiled', tiledRows: 16 } },
-  { label: ' 64-row tiles', options: { batchKernel: 'tiled', tiledRows: 64 } },
-  // 16 inputs per workgroup: W read once per 16 inputs instead of 8 (batch 32: twice instead of four times).
+  { label: ' 128-column chunks', options: { batchKernel: 'tiled', tiledChunkColumns: 128 } },
+  { label: ' 32-row tiles', options: { batchKernel: 'tiled', tiledRows: 32 } },
   { label: ' 16-input tiles', options: { batchKernel: 'tiled', tiledInputs: 16 } },
   {
-    label: ' 64-row tiles 512-column chunks',
-    options: { batchKernel: 'tiled', tiledRows: 64, tiledChunkColumns: 512 },
+    label: ' 1-row invocations 32-row tiles',
+    options: { batchKernel: 'tiled', tiledRowsPerInvocation: 1, tiledRows: 32 },
   },
+  { label: ' 4-row invocations', options: { batchKernel: 'tiled', tiledRowsPerInvocation: 4 } },
   // Rows, cols, batch and ReLU read from the uniform, as before the kernels took them as pipeline constants.
   { label: ' uniform params', options: { specializedParams: false } },
 ];
@@ -431,7 +434,7 @@ function namedTuningRows<Options>(
 }
 
 /** The dense rows: the default, and with the tunings those named (all when none are named). */
-function denseTuningRows(
+export function denseTuningRows(
   tunings: boolean,
   tuningLabels: readonly string[] | null,
 ): { label: string; options?: DenseKernelOptions; minBatch?: number }[] {

@@ -42,6 +42,12 @@ describe('bench:kernels options', () => {
     expect(parseOptions(['--without-robustness']).withoutRobustness).toBe(true);
   });
 
+  it('times every contender unless --only names some', () => {
+    expect(parseOptions([]).only).toBeNull();
+    expect(parseOptions(['--only', 'dense fp32']).only).toBe('dense fp32');
+    expect(() => parseOptions(['--only'])).toThrow(/--only needs a value/);
+  });
+
   it('keeps the tuning rows --tunings names, trimmed', () => {
     expect(parseOptions([]).tuningLabels).toBeNull();
     expect(parseOptions(['--no-tunings', '--tunings', 'wg 256, target 128 wg,'])).toMatchObject({

@@ -72,9 +72,10 @@ describe('bench:pipelines options and specs', () => {
     expect(options.shapes).toEqual(['16384x16384', '4096x4096']);
     expect(options.batches).toEqual([1, 8]);
     const specs = pipelineSpecs(options, 7);
-    // 2 shapes × 2 batches × 4 PQ configurations, the defaults' row only.
-    expect(specs).toHaveLength(16);
+    // 2 shapes × 2 batches × (4 PQ configurations and the dense kernel), the defaults' row only.
+    expect(specs).toHaveLength(20);
     expect(specs[0]?.label).toBe('16384x16384 b1 pq-d4-k16 auto');
+    expect(specs[4]).toMatchObject({ label: '16384x16384 b1 dense', d: 0, k: 0, dense: {} });
     expect(specs.every((spec) => spec.seed === 7)).toBe(true);
   });
 
@@ -95,6 +96,24 @@ describe('bench:pipelines options and specs', () => {
       'lut-banked',
       'fused-banked',
     ]);
+  });
+
+  it('adds the named dense rows from the batch where they differ from the default', () => {
+    const options = parsePipelinesOptions([
+      '--shapes',
+      '512x1024',
+      '--batches',
+      '1,8',
+      '--tunings',
+      '4-row invocations',
+    ]);
+    const dense = pipelineSpecs(options, 1).filter((spec) => spec.dense !== undefined);
+    expect(dense.map((spec) => spec.label)).toEqual([
+      '512x1024 b1 dense',
+      '512x1024 b8 dense',
+      '512x1024 b8 dense 4-row invocations',
+    ]);
+    expect(dense[2]?.dense).toEqual({ batchKernel: 'tiled', tiledRowsPerInvocation: 4 });
   });
 
   it('rejects unknown options, tuning rows and batches with a usage error', () => {

@@ -27,6 +27,7 @@ import {
   DENSE_TILED_INPUTS,
   DENSE_TILED_MIN_ROWS,
   DENSE_TILED_ROWS,
+  DENSE_TILED_ROWS_PER_INVOCATION,
   DENSE_UNIFORMS,
   type DenseKernel,
   type DenseKernelOptions,
@@ -159,6 +160,9 @@ describe('dense shaders', () => {
     expect(denseWgsl).not.toMatch(/fn dense_vec4_rows\(/);
     expect(denseTiledWgsl).toContain(`override TILE_ROWS: u32 = ${DENSE_TILED_ROWS}u;`);
     expect(denseTiledWgsl).toContain(`override TILE_INPUTS: u32 = ${DENSE_TILED_INPUTS}u;`);
+    expect(denseTiledWgsl).toContain(
+      `override ROWS_PER_INVOCATION: u32 = ${DENSE_TILED_ROWS_PER_INVOCATION}u;`,
+    );
   });
 
   it('only the subgroup shader enables subgroups', () => {
@@ -212,7 +216,8 @@ describe.skipIf(noGpuReason !== null)(
               expect(cachedPipelineCount(ctx.device)).toBe(2);
               expect(plain.dispatchSize({ rows: 130, cols: 4, batch: 5 }).x).toBe(130);
               expect(plain.dispatchSize({ rows: DENSE_TILED_MIN_ROWS, cols: 4, batch: 33 }).x).toBe(
-                (DENSE_TILED_MIN_ROWS / DENSE_TILED_ROWS) * Math.ceil(33 / DENSE_TILED_INPUTS),
+                (DENSE_TILED_MIN_ROWS / (DENSE_TILED_ROWS * DENSE_TILED_ROWS_PER_INVOCATION)) *
+                  Math.ceil(33 / DENSE_TILED_INPUTS),
               );
               expect(plain.dispatchSize({ rows: DENSE_TILED_MIN_ROWS, cols: 4, batch: 4 }).x).toBe(
                 DENSE_TILED_MIN_ROWS,
@@ -280,13 +285,33 @@ describe.skipIf(noGpuReason !== null)(
               { batchKernel: 'tiled' },
               { batchKernel: 'tiled', rotateChunks: false },
               { batchKernel: 'tiled', tiledChunkColumns: 512 },
-              { batchKernel: 'tiled', rotateChunks: false, tiledChunkColumns: 512 },
-              { batchKernel: 'tiled', tiledRows: 16 },
+              { batchKernel: 'tiled', rotateChunks: false, tiledChunkColumns: 128 },
+              { batchKernel: 'tiled', tiledRows: 32 },
               { batchKernel: 'tiled', tiledInputs: 16 },
-              { batchKernel: 'tiled', tiledInputs: 16, tiledRows: 16, rotateChunks: false },
+              { batchKernel: 'tiled', tiledRowsPerInvocation: 1, tiledRows: 32 },
+              {
+                batchKernel: 'tiled',
+                tiledRowsPerInvocation: 1,
+                tiledInputs: 16,
+                tiledChunkColumns: 512,
+                rotateChunks: false,
+              },
+              { batchKernel: 'tiled', tiledRowsPerInvocation: 4, tiledChunkColumns: 128 },
+              { batchKernel: 'tiled', tiledRowsPerInvocation: 4, rotateChunks: false },
               // 64-row tiles are 512 invocations: where the device allows them (else the GpuLimitError below).
               ...(ctx.device.limits.maxComputeInvocationsPerWorkgroup >= 512
-                ? [{ batchKernel: 'tiled', tiledRows: 64, tiledChunkColumns: 512 } as const]
+                ? [
+                    {
+                      batchKernel: 'tiled',
+                      tiledRows: 64,
+                      tiledRowsPerInvocation: 1,
+                      tiledChunkColumns: 512,
+                    } as const,
+                  ]
+                : []),
+              // 32 KiB of sums: where the device allows them (else the GpuLimitError below).
+              ...(ctx.device.limits.maxComputeWorkgroupStorageSize >= 32768
+                ? [{ batchKernel: 'tiled', tiledRowsPerInvocation: 4, tiledRows: 32 } as const]
                 : []),
               { batchKernel: 'auto' },
               { batchKernel: 'vec4' },
@@ -311,7 +336,8 @@ describe.skipIf(noGpuReason !== null)(
               }
               const rowsPerWorkgroup =
                 choice.batchKernel === 'tiled'
-                  ? (choice.tiledRows ?? DENSE_TILED_ROWS)
+                  ? (choice.tiledRows ?? DENSE_TILED_ROWS) *
+                    (choice.tiledRowsPerInvocation ?? DENSE_TILED_ROWS_PER_INVOCATION)
                   : choice.batchKernel !== 'vec4' && variant === 'subgroup'
                     ? (choice.rowTile ?? DENSE_ROW_TILE)
                     : 1;
@@ -324,7 +350,9 @@ describe.skipIf(noGpuReason !== null)(
               createDenseKernel(ctx.device, { variant, rotateChunks: 1 as unknown as boolean }),
             ).toThrow(/rotateChunks must be true or false, got 1/);
             if (ctx.device.limits.maxComputeInvocationsPerWorkgroup < 512) {
-              expect(() => createDenseKernel(ctx.device, { variant, tiledRows: 64 })).toThrow(
+              expect(() =>
+                createDenseKernel(ctx.device, { variant, tiledRows: 64, tiledRowsPerInvocation: 1 }),
+              ).toThrow(
                 /tiledRows 64 needs 512 invocations per workgroup, the device allows \d+; pick fewer rows/,
               );
             }
@@ -335,13 +363,24 @@ describe.skipIf(noGpuReason !== null)(
               expect(() =>
                 createDenseKernel(ctx.device, { variant, tiledInputs: 16, tiledChunkColumns: 512 }),
               ).toThrow(/needs 32768 bytes of workgroup memory, the device allows \d+/);
+              expect(() =>
+                createDenseKernel(ctx.device, { variant, tiledRowsPerInvocation: 4, tiledRows: 32 }),
+              ).toThrow(
+                /32 rows × 4 per invocation and 256-column chunks needs 32768 bytes of workgroup memory/,
+              );
             }
             expect(() => createDenseKernel(ctx.device, { variant, tiledRows: 128 })).toThrow(
               /tiledRows must be one of 16, 32, 64, got 128/,
             );
             expect(() => createDenseKernel(ctx.device, { variant, tiledChunkColumns: 384 })).toThrow(
-              /tiledChunkColumns must be one of 256, 512, got 384/,
+              /tiledChunkColumns must be one of 128, 256, 512, got 384/,
             );
+            expect(() => createDenseKernel(ctx.device, { variant, tiledRowsPerInvocation: 3 })).toThrow(
+              /tiledRowsPerInvocation must be one of 1, 2, 4, got 3/,
+            );
+            expect(() =>
+              createDenseKernel(ctx.device, { variant, tiledRowsPerInvocation: 4, tiledChunkColumns: 512 }),
+            ).toThrow(/holds 64 W vectors per invocation, at most 32; pick fewer columns or rows/);
             expect(() => createDenseKernel(ctx.device, { variant, rowTile: 3 })).toThrow(
               /rowTile must be one of 1, 2, 4, got 3/,
             );

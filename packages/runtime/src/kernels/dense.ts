@@ -93,10 +93,17 @@ export interface DenseKernelOptions {
    */
   rotateChunks?: boolean;
   /**
-   * Columns of x the tiled kernel stages per chunk (CHUNK_VEC4S of shaders/dense_gemm_tiled.wgsl, in vec4s): 256 or
-   * 512; default DENSE_TILED_CHUNK_COLUMNS.
+   * Columns of x the tiled kernel stages per chunk (CHUNK_VEC4S of shaders/dense_gemm_tiled.wgsl, in vec4s): 128, 256
+   * or 512; default DENSE_TILED_CHUNK_COLUMNS. An invocation holds chunk columns / 32 W vectors per row it sums.
    */
   tiledChunkColumns?: number;
+  /**
+   * Rows each invocation of the tiled kernel sums (ROWS_PER_INVOCATION: 1, 2 or 4), so that each x vector read from
+   * workgroup memory serves that many W vectors; a tile is tiledRows × this many rows. Default
+   * DENSE_TILED_ROWS_PER_INVOCATION. With 512-column chunks at most 2 (the W vectors an invocation holds). The tile's
+   * sums take tiledRows × this × tiledInputs × 32 bytes of workgroup memory (32 KiB at 32 rows × 4 × 8 inputs).
+   */
+  tiledRowsPerInvocation?: number;
   /**
    * Rows per workgroup of the tiled kernel (TILE_ROWS: 16, 32 or 64, 8 invocations each); default DENSE_TILED_ROWS,
    * the fastest on the H200 at batch 8 (docs/kernel-attempts.md, step 66).
@@ -223,21 +230,29 @@ function checkTiledLaunch(
   tiledRows: number,
   tiledInputs: number,
   tiledChunkColumns: number,
+  tiledRowsPerInvocation: number,
 ): void {
   const { limits } = device;
+  const wVec4s = (tiledChunkColumns / VEC4_FLOATS / TILED_LANES_PER_ROW) * tiledRowsPerInvocation;
+  if (wVec4s > TILED_MAX_W_VEC4S) {
+    throw new KernelInputError(
+      `dense: the tiled kernel with ${tiledChunkColumns}-column chunks and ${tiledRowsPerInvocation} rows per ` +
+        `invocation holds ${wVec4s} W vectors per invocation, at most ${TILED_MAX_W_VEC4S}; pick fewer columns or rows`,
+    );
+  }
   // STAGED_VEC4S of the shader: the x chunk, or at the end the invocations' sums, whichever is larger.
   const tileBytes =
     Math.max(
       tiledInputs * (tiledChunkColumns / VEC4_FLOATS),
-      (tiledRows * tiledInputs * TILED_LANES_PER_ROW) / VEC4_FLOATS,
+      (tiledRows * tiledRowsPerInvocation * tiledInputs * TILED_LANES_PER_ROW) / VEC4_FLOATS,
     ) * VEC4_BYTES;
   checkLimit(
     'maxComputeWorkgroupStorageSize',
     tileBytes,
     limits.maxComputeWorkgroupStorageSize,
     (need) =>
-      `dense: the tiled kernel with ${tiledInputs} inputs, ${tiledRows} rows and ${tiledChunkColumns}-column chunks ` +
-      `needs ${need} bytes of workgroup memory`,
+      `dense: the tiled kernel with ${tiledInputs} inputs, ${tiledRows} rows × ${tiledRowsPerInvocation} per ` +
+      `invocation and ${tiledChunkColumns}-column chunks needs ${need} bytes of workgroup memory`,
     'pick fewer inputs, rows or columns',
   );
   checkLimit(
@@ -317,8 +332,12 @@ function validateDense(device: GPUDevice, buffers: DenseBuffers, sizes: DenseSiz
 export const DENSE_BATCH_TILE = 4;
 export const DENSE_ROW_TILE = 1;
 
-/** The defaults of `override TILE_ROWS` and `override TILE_INPUTS` of shaders/dense_gemm_tiled.wgsl: a workgroup's tile. */
-export const DENSE_TILED_ROWS = 32;
+/**
+ * The defaults of `override TILE_ROWS` and `override TILE_INPUTS` of shaders/dense_gemm_tiled.wgsl: with
+ * DENSE_TILED_ROWS_PER_INVOCATION a workgroup's tile, 16 × 2 = 32 rows by 8 inputs, the grid of the one-row
+ * invocations' 32-row tiles before step 68 (so that 8192-row layers keep 256 workgroups at batch 8).
+ */
+export const DENSE_TILED_ROWS = 16;
 export const DENSE_TILED_INPUTS = 8;
 /**
  * Fewest rows for which batchKernel 'auto' takes the tiled kernel; smaller layers take dense_vec4_rows (from
@@ -346,12 +365,21 @@ export const DENSE_ROTATE_CHUNKS = true;
  * 65).
  */
 export const DENSE_TILED_CHUNK_COLUMNS = 256;
-const TILED_CHUNK_COLUMNS = [256, 512];
+const TILED_CHUNK_COLUMNS = [128, 256, 512];
 /** The values DenseKernelOptions.tiledRows takes, and the invocations each row of a tile takes (LANES_PER_ROW). */
 const TILED_ROWS = [16, 32, 64];
 const TILED_LANES_PER_ROW = 8;
 /** The values DenseKernelOptions.tiledInputs takes. */
 const TILED_INPUTS = [8, 16];
+/**
+ * DenseKernelOptions.tiledRowsPerInvocation's default and the values it takes. H200, batch 8 (docs/kernel-attempts.md,
+ * step 68): 16384² 328.6 µs with 2 rows × 16-row tiles against 412.9 for 1 row × 32-row tiles (324.6 with 2 rows ×
+ * 32-row tiles, 361–374 with 4 rows); 16384×4096 95.3 against 127.6; batch 32 1.11× and 1.14× faster.
+ */
+export const DENSE_TILED_ROWS_PER_INVOCATION = 2;
+const TILED_ROWS_PER_INVOCATION = [1, 2, 4];
+/** `const MAX_W_VEC4S` of the shader: W vectors an invocation holds per chunk (chunk vec4s / 8 per row it sums). */
+const TILED_MAX_W_VEC4S = 32;
 /** Bytes of one vec4<f32> in the tiled kernel's workgroup tile. */
 const VEC4_BYTES = 16;
 
@@ -409,7 +437,12 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
   );
   const tiledRows = checkedChoice('tiledRows', options.tiledRows ?? DENSE_TILED_ROWS, TILED_ROWS);
   const tiledInputs = checkedChoice('tiledInputs', options.tiledInputs ?? DENSE_TILED_INPUTS, TILED_INPUTS);
-  checkTiledLaunch(device, tiledRows, tiledInputs, tiledChunkColumns);
+  const tiledRowsPerInvocation = checkedChoice(
+    'tiledRowsPerInvocation',
+    options.tiledRowsPerInvocation ?? DENSE_TILED_ROWS_PER_INVOCATION,
+    TILED_ROWS_PER_INVOCATION,
+  );
+  checkTiledLaunch(device, tiledRows, tiledInputs, tiledChunkColumns, tiledRowsPerInvocation);
   const name = KERNEL_NAMES[variant];
   const labelSuffix = options.label ? ` ${options.label}` : '';
   const gemv = (entryPoint: string, constants: Record<string, number>, workgroups: number): DenseLaunch => ({
@@ -453,8 +486,9 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
         CHUNK_VEC4S: tiledChunkColumns / VEC4_FLOATS,
         TILE_ROWS: tiledRows,
         TILE_INPUTS: tiledInputs,
+        ROWS_PER_INVOCATION: tiledRowsPerInvocation,
       },
-      workgroups: Math.ceil(rows / tiledRows) * Math.ceil(batch / tiledInputs),
+      workgroups: Math.ceil(rows / (tiledRows * tiledRowsPerInvocation)) * Math.ceil(batch / tiledInputs),
     };
   };
   const uniformBuffers = new Map<string, GPUBuffer>();
