@@ -105,13 +105,14 @@ export interface DenseKernelOptions {
    */
   tiledRowsPerInvocation?: number;
   /**
-   * Rows per workgroup of the tiled kernel (TILE_ROWS: 16, 32 or 64, 8 invocations each); default DENSE_TILED_ROWS,
-   * the fastest on the H200 at batch 8 (docs/kernel-attempts.md, step 66).
+   * Rows of invocations per workgroup of the tiled kernel (TILE_ROWS: 16, 32 or 64, 8 invocations each, each summing
+   * tiledRowsPerInvocation rows); default DENSE_TILED_ROWS (docs/kernel-attempts.md, steps 66 and 68).
    */
   tiledRows?: number;
   /**
    * Inputs per workgroup of the tiled kernel (TILE_INPUTS: 8 or 16), so W is read once per that many inputs; default
-   * DENSE_TILED_INPUTS. 16 needs 16 KiB of workgroup memory (32 KiB with 512-column chunks).
+   * DENSE_TILED_INPUTS. 16 needs 16 KiB of workgroup memory (32 KiB with 512-column chunks). On the H200 (step 68)
+   * 16 inputs were 1% faster at 16384², batch 32, and slower at batch 8, where half of each tile repeats inputs.
    */
   tiledInputs?: number;
   /**
