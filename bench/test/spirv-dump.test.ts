@@ -66,6 +66,11 @@ describe('parseSpirvDumps', () => {
   });
 });
 
+/** bench:pipelines options for the 512×1024 layer at batches 1 and 8 with one tuning row named. */
+function smallGridWith(tuning: string) {
+  return parsePipelinesOptions(['--shapes', '512x1024', '--batches', '1,8', '--tunings', tuning]);
+}
+
 describe('bench:pipelines options and specs', () => {
   it('defaults to the goal shapes and batches, and names each spec as bench:kernels does', () => {
     const options = parsePipelinesOptions([]);
@@ -80,14 +85,7 @@ describe('bench:pipelines options and specs', () => {
   });
 
   it('adds the named tuning rows where their smallest batch allows', () => {
-    const options = parsePipelinesOptions([
-      '--shapes',
-      '512x1024',
-      '--batches',
-      '1,8',
-      '--tunings',
-      'per-code shifts',
-    ]);
+    const options = smallGridWith('per-code shifts');
     const labels = pipelineSpecs(options, 1).map((spec) => spec.label);
     // ' per-code shifts' starts at batch 2.
     expect(labels.filter((label) => label.endsWith('per-code shifts'))).toHaveLength(4);
@@ -99,14 +97,7 @@ describe('bench:pipelines options and specs', () => {
   });
 
   it('adds the named dense rows from the batch where they differ from the default', () => {
-    const options = parsePipelinesOptions([
-      '--shapes',
-      '512x1024',
-      '--batches',
-      '1,8',
-      '--tunings',
-      '4-row invocations',
-    ]);
+    const options = smallGridWith('4-row invocations');
     const dense = pipelineSpecs(options, 1).filter((spec) => spec.dense !== undefined);
     expect(dense.map((spec) => spec.label)).toEqual([
       '512x1024 b1 dense',
