@@ -38,8 +38,8 @@ const MAX_TILE_INPUTS: u32 = 16u;
 // row per invocation per chunk, loaded before any is used. 32, 64 or 128 (the host checks).
 override CHUNK_VEC4S: u32 = 64u;
 override STEPS: u32 = CHUNK_VEC4S / LANES_PER_ROW;
-// A register array cannot be sized by an override: these bound STEPS and its W vectors over an invocation's rows.
-const MAX_STEPS: u32 = 16u;
+// A register array cannot be sized by an override: this bounds STEPS · ROWS_PER_INVOCATION, the W vectors an
+// invocation holds per chunk (the host checks).
 const MAX_W_VEC4S: u32 = 32u;
 // Whether each row tile starts its walk over the chunks at its own chunk (tile mod chunks) and wraps around, instead of
 // every tile starting at column 0. All the tiles resident at once walk in step, so without it they read W at one

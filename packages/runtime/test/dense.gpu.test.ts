@@ -25,6 +25,7 @@ import {
   DENSE_ROW_TILE,
   DENSE_ROWS_MIN_ROWS,
   DENSE_TILED_INPUTS,
+  DENSE_TILED_MAX_W_VEC4S,
   DENSE_TILED_MIN_ROWS,
   DENSE_TILED_ROWS,
   DENSE_TILED_ROWS_PER_INVOCATION,
@@ -163,6 +164,7 @@ describe('dense shaders', () => {
     expect(denseTiledWgsl).toContain(
       `override ROWS_PER_INVOCATION: u32 = ${DENSE_TILED_ROWS_PER_INVOCATION}u;`,
     );
+    expect(denseTiledWgsl).toContain(`const MAX_W_VEC4S: u32 = ${DENSE_TILED_MAX_W_VEC4S}u;`);
   });
 
   it('only the subgroup shader enables subgroups', () => {

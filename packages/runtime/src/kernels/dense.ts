@@ -235,10 +235,10 @@ function checkTiledLaunch(
 ): void {
   const { limits } = device;
   const wVec4s = (tiledChunkColumns / VEC4_FLOATS / TILED_LANES_PER_ROW) * tiledRowsPerInvocation;
-  if (wVec4s > TILED_MAX_W_VEC4S) {
+  if (wVec4s > DENSE_TILED_MAX_W_VEC4S) {
     throw new KernelInputError(
       `dense: the tiled kernel with ${tiledChunkColumns}-column chunks and ${tiledRowsPerInvocation} rows per ` +
-        `invocation holds ${wVec4s} W vectors per invocation, at most ${TILED_MAX_W_VEC4S}; pick fewer columns or rows`,
+        `invocation holds ${wVec4s} W vectors per invocation, at most ${DENSE_TILED_MAX_W_VEC4S}; pick fewer columns or rows`,
     );
   }
   // STAGED_VEC4S of the shader: the x chunk, or at the end the invocations' sums, whichever is larger.
@@ -380,7 +380,7 @@ const TILED_INPUTS = [8, 16];
 export const DENSE_TILED_ROWS_PER_INVOCATION = 2;
 const TILED_ROWS_PER_INVOCATION = [1, 2, 4];
 /** `const MAX_W_VEC4S` of the shader: W vectors an invocation holds per chunk (chunk vec4s / 8 per row it sums). */
-const TILED_MAX_W_VEC4S = 32;
+export const DENSE_TILED_MAX_W_VEC4S = 32;
 /** Bytes of one vec4<f32> in the tiled kernel's workgroup tile. */
 const VEC4_BYTES = 16;
 
