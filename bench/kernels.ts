@@ -267,10 +267,15 @@ async function benchShape(context: Context, shape: LayerShape, batches: readonly
       recordFailures(built.failed);
     }
     log(`  setup ${((performance.now() - setupStart) / 1000).toFixed(1)} s`);
+    // --only: the contenders timed (and reported as skipped when the budget ends); the rest are left out.
+    const wanted = (contender: { id: string }): boolean =>
+      context.only === null || contender.id.includes(context.only);
+    const timedPqweb = pqweb.contenders.filter(wanted);
+    const timedOrt = ortContenders.filter(wanted);
     for (const [index, batch] of batches.entries()) {
       if (Date.now() > context.deadline) {
         run.truncated = true;
-        const all = [...pqweb.contenders, ...ortContenders].map(({ id, spec, copies }) => ({
+        const all = [...timedPqweb, ...timedOrt].map(({ id, spec, copies }) => ({
           id,
           spec,
           copies,
@@ -278,9 +283,7 @@ async function benchShape(context: Context, shape: LayerShape, batches: readonly
         skip('time budget exhausted', all, batches.slice(index));
         break;
       }
-      const wanted = (contender: { id: string }): boolean =>
-        context.only === null || contender.id.includes(context.only);
-      await benchBatch(context, shape, batch, pqweb.contenders.filter(wanted), ortContenders.filter(wanted));
+      await benchBatch(context, shape, batch, timedPqweb, timedOrt);
       context.write();
     }
   } finally {

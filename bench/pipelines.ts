@@ -178,6 +178,16 @@ export function pipelineSpecs(options: PipelinesOptions, seed: number): Pipeline
   return specs;
 }
 
+interface ChildReport {
+  variant: string;
+  skipped: boolean;
+}
+
+/** The child's one report line, after Dawn's dumps on the same stdout. */
+function writeChildReport(report: ChildReport): void {
+  process.stdout.write(`${CHILD_MARKER}${JSON.stringify(report)}\n`);
+}
+
 /** The child's dense spec: one dense kernel, encoded once so that Dawn creates (and dumps) its pipeline. */
 async function runDenseChild(
   device: GPUDevice,
@@ -199,8 +209,7 @@ async function runDenseChild(
   kernel.encode(encoder, buffers, { rows: spec.rows, cols: spec.cols, batch: spec.batch });
   device.queue.submit([encoder.finish()]);
   await device.queue.onSubmittedWorkDone();
-  process.stdout.write(`${CHILD_MARKER}${JSON.stringify({ variant: kernel.name, skipped: false })}
-`);
+  writeChildReport({ variant: kernel.name, skipped: false });
 }
 
 /** The child: one layer executor, encoded once so that Dawn creates (and dumps) its pipelines. */
@@ -244,12 +253,7 @@ async function runChild(spec: PipelineSpec): Promise<void> {
     device.queue.submit([encoder.finish()]);
     await device.queue.onSubmittedWorkDone();
   }
-  process.stdout.write(`${CHILD_MARKER}${JSON.stringify({ variant: executor.variant, skipped })}\n`);
-}
-
-interface ChildReport {
-  variant: string;
-  skipped: boolean;
+  writeChildReport({ variant: executor.variant, skipped });
 }
 
 /**

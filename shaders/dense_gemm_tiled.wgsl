@@ -28,6 +28,8 @@ override TILE_ROWS: u32 = 16u;
 // override: MAX_ROWS_PER_INVOCATION bounds it.
 override ROWS_PER_INVOCATION: u32 = 2u;
 const MAX_ROWS_PER_INVOCATION: u32 = 4u;
+// Follows the two above (the host does not set it): the rows of a tile.
+override TILE_ROW_COUNT: u32 = TILE_ROWS * ROWS_PER_INVOCATION;
 // Follows TILE_ROWS: the host sets only TILE_ROWS.
 override WORKGROUP_SIZE: u32 = LANES_PER_ROW * TILE_ROWS;
 // Inputs per workgroup: one f32 sum each per invocation; 8 or 16 (the host checks). A register array cannot be sized
@@ -54,11 +56,11 @@ override ROTATE_CHUNKS: bool = true;
 @group(0) @binding(4) var<storage, read_write> output: array<f32>;
 
 // The chunk of x, [input of the tile][vec4 column of the chunk]; after the last chunk, the invocations' sums
-// [row of the tile][input][lane of the row] (TILE_ROWS · ROWS_PER_INVOCATION · TILE_INPUTS · LANES_PER_ROW floats: 512
-// vec4 at the defaults).
+// [row of the tile][input][lane of the row] (TILE_ROW_COUNT · TILE_INPUTS · LANES_PER_ROW floats: 512 vec4 at the
+// defaults).
 override STAGED_VEC4S: u32 = max(
   TILE_INPUTS * CHUNK_VEC4S,
-  TILE_ROWS * ROWS_PER_INVOCATION * TILE_INPUTS * LANES_PER_ROW / 4u,
+  TILE_ROW_COUNT * TILE_INPUTS * LANES_PER_ROW / 4u,
 );
 var<workgroup> staged: array<vec4<f32>, STAGED_VEC4S>;
 
@@ -68,7 +70,7 @@ fn dense_tiled(
   @builtin(num_workgroups) groups: vec3<u32>,
   @builtin(local_invocation_index) lid: u32,
 ) {
-  let rowTiles = (denseParams().rows + TILE_ROWS * ROWS_PER_INVOCATION - 1u) / (TILE_ROWS * ROWS_PER_INVOCATION);
+  let rowTiles = (denseParams().rows + TILE_ROW_COUNT - 1u) / TILE_ROW_COUNT;
   let tile = wid.x + wid.y * groups.x;
   let inputTile = tile / rowTiles;
   let firstInput = inputTile * TILE_INPUTS;
@@ -78,7 +80,7 @@ fn dense_tiled(
   }
   let rowInTile = lid / LANES_PER_ROW;
   let lane = lid % LANES_PER_ROW;
-  let firstTileRow = (tile % rowTiles) * TILE_ROWS * ROWS_PER_INVOCATION;
+  let firstTileRow = (tile % rowTiles) * TILE_ROW_COUNT;
   let cols4 = denseParams().cols / 4u;
   var rowStarts = array<u32, MAX_ROWS_PER_INVOCATION>();
   for (var r = 0u; r < ROWS_PER_INVOCATION; r++) {
@@ -121,11 +123,10 @@ fn dense_tiled(
     }
   }
   // Each invocation's sums, then for each (row, input) of the tile one invocation adds the row's LANES_PER_ROW lanes
-  // (TILE_ROWS · ROWS_PER_INVOCATION · TILE_INPUTS sums: one each at the defaults). The loops over `sums` run to the
-  // register arrays' constant bounds with the overrides as guards, and hold no barrier, so that the driver unrolls
-  // them and `sums` stays in registers: a loop to TILE_INPUTS in steps of 4, or one over the rows with barriers in
-  // it, was left rolled, which put `sums` in local memory, read and written every chunk (docs/kernel-attempts.md,
-  // step 68).
+  // (TILE_ROW_COUNT · TILE_INPUTS sums: one each at the defaults). The loops over `sums` run to the register arrays'
+  // constant bounds with the overrides as guards, and hold no barrier, so that the driver unrolls them and `sums`
+  // stays in registers: a loop to TILE_INPUTS in steps of 4, or one over the rows with barriers in it, was left
+  // rolled, which put `sums` in local memory, read and written every chunk (docs/kernel-attempts.md, step 68).
   workgroupBarrier();
   for (var r = 0u; r < MAX_ROWS_PER_INVOCATION; r++) {
     for (var quad = 0u; quad < MAX_TILE_INPUTS / 4u; quad++) {
@@ -142,7 +143,7 @@ fn dense_tiled(
     }
   }
   workgroupBarrier();
-  for (var sumIndex = lid; sumIndex < TILE_ROWS * ROWS_PER_INVOCATION * TILE_INPUTS; sumIndex += WORKGROUP_SIZE) {
+  for (var sumIndex = lid; sumIndex < TILE_ROW_COUNT * TILE_INPUTS; sumIndex += WORKGROUP_SIZE) {
     let outRow = sumIndex / TILE_INPUTS;
     let outInput = sumIndex % TILE_INPUTS;
     let tileRow = firstTileRow + outRow;

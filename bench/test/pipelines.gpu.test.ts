@@ -2,7 +2,8 @@
  * bench:pipelines end to end on this machine's Vulkan (SwiftShader, no GPU): every PQ layer's and the dense kernel's
  * pipelines are dumped by Dawn, split per kernel and assembled by spirv-as, and the statistics step stops with a clear
  * error because neither SwiftShader nor Debian 12's lavapipe has VK_KHR_pipeline_executable_properties (NVIDIA's
- * driver does: scripts/gpu-host/pipelines.sh). The SPIR-V is kept, and pipeline_stats.py reads its bindings and entry point.
+ * driver does: scripts/gpu-host/pipelines.sh). The SPIR-V is kept, and pipeline_stats.py reads its bindings and
+ * entry point.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';

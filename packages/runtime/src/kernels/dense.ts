@@ -225,7 +225,10 @@ function checkLimit(
   }
 }
 
-/** GpuLimitError unless the device takes the tiled kernel's workgroup: its invocations and its workgroup tile. */
+/**
+ * KernelInputError unless an invocation's W vectors fit the shader's register array (DENSE_TILED_MAX_W_VEC4S);
+ * GpuLimitError unless the device takes the tiled kernel's workgroup: its invocations and its workgroup tile.
+ */
 function checkTiledLaunch(
   device: GPUDevice,
   tiledRows: number,
