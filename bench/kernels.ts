@@ -462,6 +462,7 @@ async function benchBatch(
     }
   }
 
+  if (plan.cellWarmupMs > 0) await keepGpuBusy(device, plan.cellWarmupMs);
   // Rounds over all contenders, alternating direction, so slow drift (clocks, heat) does not favour one side.
   for (let round = 0; round < plan.rounds; round++) {
     const order = round % 2 === 0 ? entries : [...entries].reverse();
@@ -679,6 +680,7 @@ async function main(): Promise<void> {
     timer: timestamps ? 'gpu-timestamps' : 'wall',
     timing: {
       warmupMs: plan.warmupMs,
+      cellWarmupMs: plan.cellWarmupMs,
       seriesTargetMs: plan.seriesTargetMs,
       gpuSeries: timestamps ? plan.gpuSeries : 0,
       wallSeries: plan.wallSeries,

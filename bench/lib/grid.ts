@@ -75,6 +75,12 @@ export function weightCopies(bytesPerCopy: number): number {
 export interface TimingPlan {
   /** Busy time right before each timed series set (the H200 drops its clock after ~1 s idle). */
   warmupMs: number;
+  /**
+   * Busy time (large copies) between a cell's correctness checks and its first round. The checks' CPU references keep
+   * the GPU idle for seconds, and on the H200 the first contender of a cell then ran its whole first round 4.4× slower
+   * (8192², batch 8: round medians 524.9 and 118.7 µs) despite its own warm-up (docs/kernel-attempts.md, step 69).
+   */
+  cellWarmupMs: number;
   /** Runs per series are chosen so that one series takes about this long. */
   seriesTargetMs: number;
   minRunsPerSeries: number;
@@ -97,6 +103,7 @@ export interface TimingPlan {
 
 export const FULL_TIMING: TimingPlan = {
   warmupMs: 150,
+  cellWarmupMs: 1000,
   seriesTargetMs: 10,
   minRunsPerSeries: 4,
   maxRunsPerSeries: 256,
@@ -110,6 +117,7 @@ export const FULL_TIMING: TimingPlan = {
 /** SwiftShader runs a 1024×3136 dense GEMV in seconds: one run per series, a few series. */
 export const QUICK_TIMING: TimingPlan = {
   warmupMs: 20,
+  cellWarmupMs: 0,
   seriesTargetMs: 50,
   minRunsPerSeries: 1,
   maxRunsPerSeries: 64,

@@ -202,6 +202,8 @@ export interface BenchRun {
   timer: 'gpu-timestamps' | 'wall';
   timing: {
     warmupMs: number;
+    /** Busy time before each cell's first round (since 2026-11-30; absent in older files). */
+    cellWarmupMs?: number;
     seriesTargetMs: number;
     gpuSeries: number;
     wallSeries: number;

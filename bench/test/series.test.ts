@@ -4,6 +4,7 @@ import { combineRounds, measureRound, type SeriesTimer } from '../lib/series';
 
 const plan: TimingPlan = {
   warmupMs: 0,
+  cellWarmupMs: 0,
   seriesTargetMs: 10,
   minRunsPerSeries: 4,
   maxRunsPerSeries: 256,
