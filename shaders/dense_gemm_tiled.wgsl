@@ -14,7 +14,9 @@
 // their sums through workgroup memory.
 // Rows past the layer's end read its last row and are not stored; inputs past the batch repeat the last input and are
 // dropped; columns past the end (the last chunk) count as zero.
-// Grid: x (folded into y past maxComputeWorkgroupsPerDimension) = row tile + input tile · row tiles.
+// Grid: x (folded into y past maxComputeWorkgroupsPerDimension) = input tile + row tile · input tiles, so that the
+// workgroups of one row tile's input tiles are neighbours in the grid (GROUP_INPUT_TILES), or row tile + input tile ·
+// row tiles without it.
 // CPU twin: packages/runtime/src/cpu/dense.ts (denseForward).
 
 // Invocations per row and rows of invocations per workgroup: 8 × 16 = 128 invocations by default; TILE_ROWS 16, 32 or
@@ -49,6 +51,11 @@ const MAX_W_VEC4S: u32 = 32u;
 // reads may fall on a few memory channels at a time. On the H200 rotated walks ran 16384², batch 8, 1.12× faster
 // (docs/kernel-attempts.md, step 65).
 override ROTATE_CHUNKS: bool = true;
+// Whether the workgroups of a row tile's input tiles (batches above TILE_INPUTS) are neighbours in the grid, so that
+// they run at the same time and walk the same chunks in step: the first reads a W chunk from memory and the others
+// find it in L2. Otherwise each input tile's workgroups sweep all of W before the next input tile starts, and W
+// (1 GiB at 16384²) comes from memory once per input tile (docs/kernel-attempts.md, step 70).
+override GROUP_INPUT_TILES: bool = true;
 
 @group(0) @binding(1) var<storage, read> weight4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
@@ -71,16 +78,19 @@ fn dense_tiled(
   @builtin(local_invocation_index) lid: u32,
 ) {
   let rowTiles = (denseParams().rows + TILE_ROW_COUNT - 1u) / TILE_ROW_COUNT;
+  let inputTiles = (denseParams().batch + TILE_INPUTS - 1u) / TILE_INPUTS;
   let tile = wid.x + wid.y * groups.x;
-  let inputTile = tile / rowTiles;
-  let firstInput = inputTile * TILE_INPUTS;
-  // Whole workgroups past the grid's end leave before the barriers (uniform: the tile is the workgroup's).
-  if (firstInput >= denseParams().batch) {
+  // Whole workgroups past the grid's end (a folded grid's last row) leave before the barriers (uniform: the tile is
+  // the workgroup's).
+  if (tile >= rowTiles * inputTiles) {
     return;
   }
+  let inputTile = select(tile / rowTiles, tile % inputTiles, GROUP_INPUT_TILES);
+  let rowTile = select(tile % rowTiles, tile / inputTiles, GROUP_INPUT_TILES);
+  let firstInput = inputTile * TILE_INPUTS;
   let rowInTile = lid / LANES_PER_ROW;
   let lane = lid % LANES_PER_ROW;
-  let firstTileRow = (tile % rowTiles) * TILE_ROW_COUNT;
+  let firstTileRow = rowTile * TILE_ROW_COUNT;
   let cols4 = denseParams().cols / 4u;
   var rowStarts = array<u32, MAX_ROWS_PER_INVOCATION>();
   for (var r = 0u; r < ROWS_PER_INVOCATION; r++) {
@@ -89,7 +99,8 @@ fn dense_tiled(
   // [row of the invocation][input of the tile]
   var sums = array<f32, MAX_ROWS_PER_INVOCATION * MAX_TILE_INPUTS>();
   let chunks = (cols4 + CHUNK_VEC4S - 1u) / CHUNK_VEC4S;
-  let firstChunk = select(0u, tile % chunks, ROTATE_CHUNKS);
+  // By row tile, so that the input tiles of a row tile walk the same chunks at the same time.
+  let firstChunk = select(0u, rowTile % chunks, ROTATE_CHUNKS);
   for (var step = 0u; step < chunks; step++) {
     let chunkIndex = firstChunk + step;
     let chunk = select(chunkIndex, chunkIndex - chunks, chunkIndex >= chunks) * CHUNK_VEC4S;

@@ -24,11 +24,14 @@ import {
   DENSE_BATCH_TILE,
   DENSE_ROW_TILE,
   DENSE_ROWS_MIN_ROWS,
+  DENSE_TILED_ANY_LAYER_MIN_BATCH,
   DENSE_TILED_INPUTS,
   DENSE_TILED_MAX_W_VEC4S,
   DENSE_TILED_MIN_ROWS,
   DENSE_TILED_ROWS,
   DENSE_TILED_ROWS_PER_INVOCATION,
+  DENSE_TILED_SMALL_LAYER_MIN_BATCH,
+  DENSE_TILED_SMALL_LAYER_MIN_ROWS,
   DENSE_UNIFORMS,
   type DenseKernel,
   type DenseKernelOptions,
@@ -212,10 +215,12 @@ describe.skipIf(noGpuReason !== null)(
                   caseIndex++;
                 }
               }
-              // One vec4 and one scalar GEMV pipeline: these layers are below DENSE_ROWS_MIN_ROWS, so every batch takes
-              // dense_vec4 (dense_vec4_rows and the tiled kernel are tested with their batchKernel below); ReLU and
-              // all sizes are uniforms.
-              expect(cachedPipelineCount(ctx.device)).toBe(2);
+              // One vec4 and one scalar GEMV pipeline and one tiled: these layers are below DENSE_ROWS_MIN_ROWS, so
+              // batches up to 8 take dense_vec4 and batch 33 the tiled kernel (DENSE_TILED_ANY_LAYER_MIN_BATCH) where
+              // cols is a multiple of 4 (dense_vec4_rows and every tiled option are tested with their batchKernel
+              // below); ReLU and all sizes are uniforms.
+              expect(GRID_BATCH.filter((b) => b >= DENSE_TILED_ANY_LAYER_MIN_BATCH)).toHaveLength(1);
+              expect(cachedPipelineCount(ctx.device)).toBe(3);
               expect(plain.dispatchSize({ rows: 130, cols: 4, batch: 5 }).x).toBe(130);
               expect(plain.dispatchSize({ rows: DENSE_TILED_MIN_ROWS, cols: 4, batch: 33 }).x).toBe(
                 (DENSE_TILED_MIN_ROWS / (DENSE_TILED_ROWS * DENSE_TILED_ROWS_PER_INVOCATION)) *
@@ -224,6 +229,28 @@ describe.skipIf(noGpuReason !== null)(
               expect(plain.dispatchSize({ rows: DENSE_TILED_MIN_ROWS, cols: 4, batch: 4 }).x).toBe(
                 DENSE_TILED_MIN_ROWS,
               );
+              // Below DENSE_TILED_MIN_ROWS the tiled kernel takes large batches only, from
+              // DENSE_TILED_SMALL_LAYER_MIN_ROWS rows; a one-row-per-workgroup kernel takes the rest.
+              const tiledGrid = (rows: number, batch: number): number =>
+                Math.ceil(rows / (DENSE_TILED_ROWS * DENSE_TILED_ROWS_PER_INVOCATION)) *
+                Math.ceil(batch / DENSE_TILED_INPUTS);
+              const smallRows = DENSE_TILED_SMALL_LAYER_MIN_ROWS;
+              const smallBatch = DENSE_TILED_SMALL_LAYER_MIN_BATCH;
+              expect(plain.dispatchSize({ rows: smallRows, cols: 4, batch: smallBatch }).x).toBe(
+                tiledGrid(smallRows, smallBatch),
+              );
+              expect(plain.dispatchSize({ rows: smallRows, cols: 4, batch: smallBatch - 1 }).x).toBe(
+                smallRows,
+              );
+              expect(plain.dispatchSize({ rows: smallRows - 1, cols: 4, batch: smallBatch }).x).toBe(
+                smallRows - 1,
+              );
+              // From DENSE_TILED_ANY_LAYER_MIN_BATCH inputs, every layer.
+              const anyBatch = DENSE_TILED_ANY_LAYER_MIN_BATCH;
+              expect(plain.dispatchSize({ rows: 130, cols: 4, batch: anyBatch }).x).toBe(
+                tiledGrid(130, anyBatch),
+              );
+              expect(plain.dispatchSize({ rows: 130, cols: 4, batch: anyBatch - 1 }).x).toBe(130);
               expect(plain.pipelineKey({ rows, cols: 4, batch: 1 })).toBe(
                 withRelu.pipelineKey({ rows: 9, cols: 1000, batch: 3 }),
               );
@@ -286,6 +313,8 @@ describe.skipIf(noGpuReason !== null)(
             const choices: DenseKernelOptions[] = [
               { batchKernel: 'tiled' },
               { batchKernel: 'tiled', rotateChunks: false },
+              { batchKernel: 'tiled', groupInputTiles: false },
+              { batchKernel: 'tiled', groupInputTiles: false, tiledInputs: 16, rotateChunks: false },
               { batchKernel: 'tiled', tiledChunkColumns: 512 },
               { batchKernel: 'tiled', rotateChunks: false, tiledChunkColumns: 128 },
               { batchKernel: 'tiled', tiledRows: 32 },
@@ -351,6 +380,9 @@ describe.skipIf(noGpuReason !== null)(
             expect(() =>
               createDenseKernel(ctx.device, { variant, rotateChunks: 1 as unknown as boolean }),
             ).toThrow(/rotateChunks must be true or false, got 1/);
+            expect(() =>
+              createDenseKernel(ctx.device, { variant, groupInputTiles: 'no' as unknown as boolean }),
+            ).toThrow(/groupInputTiles must be true or false, got "no"/);
             if (ctx.device.limits.maxComputeInvocationsPerWorkgroup < 512) {
               expect(() =>
                 createDenseKernel(ctx.device, { variant, tiledRows: 64, tiledRowsPerInvocation: 1 }),
@@ -455,6 +487,18 @@ describe.skipIf(noGpuReason !== null)(
         expect(kernel.dispatchSize({ rows, cols: 4, batch: 2 }).y).toBe(2);
         await runCase(ctx, kernel, { rows, cols: 4, batch: 2, seed: 77 });
         kernel.destroy();
+        // The tiled kernel's grid folds the same way: an odd count of row tiles × 3 input tiles leaves a workgroup
+        // past the grid's end, which leaves before its barriers (and would store nothing if it did not: its rows or
+        // inputs are past the layer's). Its sums are not run here: 65,536 workgroups of 128 invocations took SwiftShader
+        // over a minute per kernel.
+        const maxWorkgroups = ctx.device.limits.maxComputeWorkgroupsPerDimension;
+        const rowTiles = (Math.floor(maxWorkgroups / 3) + 2) | 1;
+        const tiledRows = rowTiles * DENSE_TILED_ROWS * DENSE_TILED_ROWS_PER_INVOCATION - 5;
+        const tiled = createDenseKernel(ctx.device, { batchKernel: 'tiled' });
+        const grid = tiled.dispatchSize({ rows: tiledRows, cols: 4, batch: 2 * DENSE_TILED_INPUTS + 1 });
+        expect(grid.y).toBe(2);
+        expect(grid.x * grid.y).toBe(rowTiles * 3 + 1);
+        tiled.destroy();
       }));
 
     it('chains two layers in one compute pass (hidden ReLU layer feeding the next)', () =>

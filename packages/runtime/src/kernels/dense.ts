@@ -1,7 +1,8 @@
 /**
  * Dense layer kernel: y = W x + b (+ ReLU) for a batch of inputs: one workgroup per output row
  * (shaders/dense_gemv.wgsl, shaders/dense_gemv_subgroup.wgsl), and for batches above 4 on layers of
- * DENSE_TILED_MIN_ROWS rows or more a tile of 32 rows × 8 inputs (shaders/dense_gemm_tiled.wgsl). CPU twin:
+ * DENSE_TILED_MIN_ROWS rows or more (and at large batches on smaller layers) a tile of 32 rows × 8 inputs
+ * (shaders/dense_gemm_tiled.wgsl). CPU twin:
  * ../cpu/dense.ts.
  *
  * Variants: the reduction across a workgroup uses `subgroupAdd` ('subgroup', needs the device feature
@@ -81,7 +82,8 @@ export interface DenseKernelOptions {
    * The kernel for batches above DENSE_BATCH_TILE with cols a multiple of 4: 'tiled' (shaders/dense_gemm_tiled.wgsl,
    * x staged in workgroup memory for 32 rows × 8 inputs), 'rows' (dense_vec4_rows of the subgroup shader, 8 inputs
    * per pass, `rowTile` rows per workgroup; the 'workgroup' variant takes 'vec4' instead), 'vec4' (dense_vec4, W read
-   * once per 4 inputs), or 'auto' (default): 'tiled' from DENSE_TILED_MIN_ROWS rows, 'rows' from DENSE_ROWS_MIN_ROWS,
+   * once per 4 inputs), or 'auto' (default): 'tiled' from DENSE_TILED_MIN_ROWS rows (and at large batches on smaller
+   * layers: DENSE_TILED_SMALL_LAYER_MIN_BATCH, DENSE_TILED_ANY_LAYER_MIN_BATCH), 'rows' from DENSE_ROWS_MIN_ROWS,
    * 'vec4' below.
    */
   batchKernel?: DenseBatchKernel;
@@ -93,8 +95,16 @@ export interface DenseKernelOptions {
    */
   rotateChunks?: boolean;
   /**
+   * Whether the tiled kernel's workgroups for one row tile's input tiles are neighbours in the grid, so that they run
+   * together and share each W chunk through L2 (GROUP_INPUT_TILES of shaders/dense_gemm_tiled.wgsl), rather than each
+   * input tile's workgroups sweeping all of W in turn; default DENSE_GROUP_INPUT_TILES. Batches above
+   * tiledInputs only.
+   */
+  groupInputTiles?: boolean;
+  /**
    * Columns of x the tiled kernel stages per chunk (CHUNK_VEC4S of shaders/dense_gemm_tiled.wgsl, in vec4s): 128, 256
-   * or 512; default DENSE_TILED_CHUNK_COLUMNS. An invocation holds chunk columns / 32 W vectors per row it sums.
+   * or 512; default DENSE_TILED_ONE_TILE_CHUNK_COLUMNS where the batch fits one input tile, else
+   * DENSE_TILED_CHUNK_COLUMNS. An invocation holds chunk columns / 32 W vectors per row it sums.
    */
   tiledChunkColumns?: number;
   /**
@@ -351,6 +361,17 @@ export const DENSE_TILED_INPUTS = 8;
  */
 export const DENSE_TILED_MIN_ROWS = 8192;
 /**
+ * Below DENSE_TILED_MIN_ROWS, batchKernel 'auto' still takes the tiled kernel at large batches, where a row tile's
+ * input tiles fill the GPU and share W through L2 (DenseKernelOptions.groupInputTiles): from
+ * DENSE_TILED_SMALL_LAYER_MIN_BATCH inputs at DENSE_TILED_SMALL_LAYER_MIN_ROWS rows, and from DENSE_TILED_ANY_LAYER_MIN_BATCH
+ * at any size. H200 (docs/kernel-attempts.md, step 69): 4096² 60.0 µs against 81.9 for dense_vec4_rows at batch 16 and
+ * 73.0 against 151.7 at batch 32, but 53.6 against 44.8 at batch 8; 1024×3136 39.1 against 44.2 for dense_vec4 at batch
+ * 32 and 39.0 against 27.0 at batch 16; 512×1024 18.5 against 20.3 at batch 32.
+ */
+export const DENSE_TILED_SMALL_LAYER_MIN_ROWS = 4096;
+export const DENSE_TILED_SMALL_LAYER_MIN_BATCH = 16;
+export const DENSE_TILED_ANY_LAYER_MIN_BATCH = 32;
+/**
  * Fewest rows for which batchKernel 'auto' takes dense_vec4_rows below DENSE_TILED_MIN_ROWS; smaller layers keep
  * dense_vec4. H200, two full-grid runs, dense_vec4 everywhere (step 28) against dense_vec4_rows (step 38): the
  * 1024×3136 layer 17.8 against 22.9 µs at batch 8 and 43.7 against 65.0 µs at batch 32, the 512×1024 layer 20.1
@@ -364,10 +385,20 @@ export const DENSE_ROWS_MIN_ROWS = 4096;
  */
 export const DENSE_ROTATE_CHUNKS = true;
 /**
- * DenseKernelOptions.tiledChunkColumns's default and the values it takes. 512 columns (16 W vectors per invocation
- * per chunk) were faster only at 16384², batch 8, rotated (399.6 against 410.0 µs), and 4–25% slower elsewhere (step
- * 65).
+ * DenseKernelOptions.groupInputTiles's default. H200 (docs/kernel-attempts.md, step 70), against each input tile's
+ * workgroups sweeping all of W in turn: 16384² 540.9 against 638.5 µs at batch 16 and 942.2 against 1138.1 at batch 32;
+ * 16384×4096 142.8 against 177.2 and 245.8 against 296.6; 8192² even at batch 16, 269.9 against 332.4 at batch 32.
  */
+export const DENSE_GROUP_INPUT_TILES = true;
+/**
+ * DenseKernelOptions.tiledChunkColumns's defaults: DENSE_TILED_ONE_TILE_CHUNK_COLUMNS where the batch fits one input
+ * tile, DENSE_TILED_CHUNK_COLUMNS above. H200 (docs/kernel-attempts.md, step 69), 128 against 256 columns: at batch 8
+ * 16384² 309.7 against 326.6 µs, 16384×4096 87.2 against 97.2, 8192² and 4096² even (the one input tile streams W from
+ * memory, and 4 W vectors per row and invocation leave registers for more warps); at batch 16 slower everywhere (16384²
+ * 540.9 against 491.2, 8192² 145.3 against 135.7, 16384×4096 142.8 against 133.7); at batch 32 mixed (16384² 942.2
+ * against 998.4, 8192² 269.9 against 253.3, the others within 2%). 512 columns lost everywhere but one cell (step 65).
+ */
+export const DENSE_TILED_ONE_TILE_CHUNK_COLUMNS = 128;
 export const DENSE_TILED_CHUNK_COLUMNS = 256;
 const TILED_CHUNK_COLUMNS = [128, 256, 512];
 /** The values DenseKernelOptions.tiledRows takes, and the invocations each row of a tile takes (LANES_PER_ROW). */
@@ -434,11 +465,14 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
   const batchKernel = checkedChoice('batchKernel', options.batchKernel ?? 'auto', DENSE_BATCH_KERNELS);
   const rowTile = checkedChoice('rowTile', options.rowTile ?? DENSE_ROW_TILE, ROW_TILES);
   const rotateChunks = checkedBoolean('rotateChunks', options.rotateChunks ?? DENSE_ROTATE_CHUNKS);
-  const tiledChunkColumns = checkedChoice(
-    'tiledChunkColumns',
-    options.tiledChunkColumns ?? DENSE_TILED_CHUNK_COLUMNS,
-    TILED_CHUNK_COLUMNS,
+  const groupInputTiles = checkedBoolean(
+    'groupInputTiles',
+    options.groupInputTiles ?? DENSE_GROUP_INPUT_TILES,
   );
+  const chosenChunkColumns =
+    options.tiledChunkColumns === undefined
+      ? undefined
+      : checkedChoice('tiledChunkColumns', options.tiledChunkColumns, TILED_CHUNK_COLUMNS);
   const tiledRows = checkedChoice('tiledRows', options.tiledRows ?? DENSE_TILED_ROWS, TILED_ROWS);
   const tiledInputs = checkedChoice('tiledInputs', options.tiledInputs ?? DENSE_TILED_INPUTS, TILED_INPUTS);
   const tiledRowsPerInvocation = checkedChoice(
@@ -446,7 +480,17 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
     options.tiledRowsPerInvocation ?? DENSE_TILED_ROWS_PER_INVOCATION,
     TILED_ROWS_PER_INVOCATION,
   );
-  checkTiledLaunch(device, tiledRows, tiledInputs, tiledChunkColumns, tiledRowsPerInvocation);
+  // The larger of the two defaults needs the more workgroup memory and registers.
+  checkTiledLaunch(
+    device,
+    tiledRows,
+    tiledInputs,
+    chosenChunkColumns ?? DENSE_TILED_CHUNK_COLUMNS,
+    tiledRowsPerInvocation,
+  );
+  const chunkColumnsFor = (batch: number): number =>
+    chosenChunkColumns ??
+    (batch <= tiledInputs ? DENSE_TILED_ONE_TILE_CHUNK_COLUMNS : DENSE_TILED_CHUNK_COLUMNS);
   const name = KERNEL_NAMES[variant];
   const labelSuffix = options.label ? ` ${options.label}` : '';
   const gemv = (entryPoint: string, constants: Record<string, number>, workgroups: number): DenseLaunch => ({
@@ -454,10 +498,15 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
     constants,
     workgroups,
   });
-  /** The kernel batchKernel names, 'auto' resolved by the layer's rows (DENSE_TILED_MIN_ROWS, DENSE_ROWS_MIN_ROWS). */
-  const batchKernelFor = (rows: number): Exclude<DenseBatchKernel, 'auto'> => {
+  /**
+   * The kernel batchKernel names, 'auto' resolved by the layer's rows and batch (DENSE_TILED_MIN_ROWS,
+   * DENSE_TILED_SMALL_LAYER_MIN_ROWS and _MIN_BATCH, DENSE_TILED_ANY_LAYER_MIN_BATCH, DENSE_ROWS_MIN_ROWS).
+   */
+  const batchKernelFor = (rows: number, batch: number): Exclude<DenseBatchKernel, 'auto'> => {
     if (batchKernel !== 'auto') return batchKernel;
-    if (rows >= DENSE_TILED_MIN_ROWS) return 'tiled';
+    if (rows >= DENSE_TILED_MIN_ROWS || batch >= DENSE_TILED_ANY_LAYER_MIN_BATCH) return 'tiled';
+    if (rows >= DENSE_TILED_SMALL_LAYER_MIN_ROWS && batch >= DENSE_TILED_SMALL_LAYER_MIN_BATCH)
+      return 'tiled';
     return rows >= DENSE_ROWS_MIN_ROWS ? 'rows' : 'vec4';
   };
   /**
@@ -470,7 +519,7 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
       : {};
     const constants = { WORKGROUP_SIZE: workgroupSize, ...sizeConstants };
     if (cols % VEC4_FLOATS !== 0) return gemv('dense_scalar', constants, rows);
-    const kernel = batch <= DENSE_BATCH_TILE ? 'vec4' : batchKernelFor(rows);
+    const kernel = batch <= DENSE_BATCH_TILE ? 'vec4' : batchKernelFor(rows, batch);
     // dense_vec4_rows is the subgroup shader's only; ROW_TILE is an override of it alone (a constant the module
     // does not declare is an error).
     if (kernel === 'vec4' || (kernel === 'rows' && variant !== 'subgroup')) {
@@ -487,7 +536,8 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
       constants: {
         ...sizeConstants,
         ROTATE_CHUNKS: rotateChunks ? 1 : 0,
-        CHUNK_VEC4S: tiledChunkColumns / VEC4_FLOATS,
+        GROUP_INPUT_TILES: groupInputTiles ? 1 : 0,
+        CHUNK_VEC4S: chunkColumnsFor(batch) / VEC4_FLOATS,
         TILE_ROWS: tiledRows,
         TILE_INPUTS: tiledInputs,
         ROWS_PER_INVOCATION: tiledRowsPerInvocation,
