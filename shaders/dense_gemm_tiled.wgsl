@@ -56,6 +56,11 @@ override ROTATE_CHUNKS: bool = true;
 // find it in L2. Otherwise each input tile's workgroups sweep all of W before the next input tile starts, and W
 // (1 GiB at 16384²) comes from memory once per input tile (docs/kernel-attempts.md, step 70).
 override GROUP_INPUT_TILES: bool = true;
+// Whether each W vector's products are added into its sum by four chained fused multiply-adds rather than as a dot
+// product added to the sum. SPIR-V keeps the order it is given, so the driver makes `sum += dot(w, x)` one FMUL, three
+// FFMA and an FADD (five instructions for four multiply-adds); the chain is four FFMA. Step 71 of
+// docs/kernel-attempts.md measures it.
+override FMA_CHAIN: bool = false;
 
 @group(0) @binding(1) var<storage, read> weight4: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
@@ -128,7 +133,13 @@ fn dense_tiled(
       for (var b = 0u; b < TILE_INPUTS; b++) {
         let xv = staged[b * CHUNK_VEC4S + column];
         for (var r = 0u; r < ROWS_PER_INVOCATION; r++) {
-          sums[r * MAX_TILE_INPUTS + b] += dot(w[j * ROWS_PER_INVOCATION + r], xv);
+          let wv = w[j * ROWS_PER_INVOCATION + r];
+          let i = r * MAX_TILE_INPUTS + b;
+          if (FMA_CHAIN) {
+            sums[i] = fma(wv.w, xv.w, fma(wv.z, xv.z, fma(wv.y, xv.y, fma(wv.x, xv.x, sums[i]))));
+          } else {
+            sums[i] += dot(wv, xv);
+          }
         }
       }
     }

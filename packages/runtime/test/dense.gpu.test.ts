@@ -315,6 +315,8 @@ describe.skipIf(noGpuReason !== null)(
               { batchKernel: 'tiled', rotateChunks: false },
               { batchKernel: 'tiled', groupInputTiles: false },
               { batchKernel: 'tiled', groupInputTiles: false, tiledInputs: 16, rotateChunks: false },
+              { batchKernel: 'tiled', fmaChain: true },
+              { batchKernel: 'tiled', fmaChain: true, tiledRowsPerInvocation: 1, tiledInputs: 16 },
               { batchKernel: 'tiled', tiledChunkColumns: 512 },
               { batchKernel: 'tiled', rotateChunks: false, tiledChunkColumns: 128 },
               { batchKernel: 'tiled', tiledRows: 32 },
@@ -383,6 +385,9 @@ describe.skipIf(noGpuReason !== null)(
             expect(() =>
               createDenseKernel(ctx.device, { variant, groupInputTiles: 'no' as unknown as boolean }),
             ).toThrow(/groupInputTiles must be true or false, got "no"/);
+            expect(() =>
+              createDenseKernel(ctx.device, { variant, fmaChain: 0 as unknown as boolean }),
+            ).toThrow(/fmaChain must be true or false, got 0/);
             if (ctx.device.limits.maxComputeInvocationsPerWorkgroup < 512) {
               expect(() =>
                 createDenseKernel(ctx.device, { variant, tiledRows: 64, tiledRowsPerInvocation: 1 }),

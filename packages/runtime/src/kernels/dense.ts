@@ -102,6 +102,12 @@ export interface DenseKernelOptions {
    */
   groupInputTiles?: boolean;
   /**
+   * Whether the tiled kernel adds each W vector's products into its sum by four chained fused multiply-adds (FMA_CHAIN
+   * of shaders/dense_gemm_tiled.wgsl) instead of a dot product added to the sum (five instructions on NVIDIA); default
+   * DENSE_FMA_CHAIN. The sums round in another order, within the kernel's tolerance.
+   */
+  fmaChain?: boolean;
+  /**
    * Columns of x the tiled kernel stages per chunk (CHUNK_VEC4S of shaders/dense_gemm_tiled.wgsl, in vec4s): 128, 256
    * or 512; default DENSE_TILED_ONE_TILE_CHUNK_COLUMNS where the batch fits one input tile, else
    * DENSE_TILED_CHUNK_COLUMNS. An invocation holds chunk columns / 32 W vectors per row it sums.
@@ -390,6 +396,8 @@ export const DENSE_ROTATE_CHUNKS = true;
  * 16384×4096 142.8 against 177.2 and 245.8 against 296.6; 8192² even at batch 16, 269.9 against 332.4 at batch 32.
  */
 export const DENSE_GROUP_INPUT_TILES = true;
+/** DenseKernelOptions.fmaChain's default (docs/kernel-attempts.md, step 71). */
+export const DENSE_FMA_CHAIN = false;
 /**
  * DenseKernelOptions.tiledChunkColumns's defaults: DENSE_TILED_ONE_TILE_CHUNK_COLUMNS where the batch fits one input
  * tile, DENSE_TILED_CHUNK_COLUMNS above. H200 (docs/kernel-attempts.md, step 69), 128 against 256 columns: at batch 8
@@ -469,6 +477,7 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
     'groupInputTiles',
     options.groupInputTiles ?? DENSE_GROUP_INPUT_TILES,
   );
+  const fmaChain = checkedBoolean('fmaChain', options.fmaChain ?? DENSE_FMA_CHAIN);
   const chosenChunkColumns =
     options.tiledChunkColumns === undefined
       ? undefined
@@ -537,6 +546,7 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
         ...sizeConstants,
         ROTATE_CHUNKS: rotateChunks ? 1 : 0,
         GROUP_INPUT_TILES: groupInputTiles ? 1 : 0,
+        FMA_CHAIN: fmaChain ? 1 : 0,
         CHUNK_VEC4S: chunkColumnsFor(batch) / VEC4_FLOATS,
         TILE_ROWS: tiledRows,
         TILE_INPUTS: tiledInputs,
