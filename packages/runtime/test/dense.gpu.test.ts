@@ -145,6 +145,14 @@ const GRID_ROWS = [1, 7, 33, 130];
 const GRID_COLS = [1, 3, 4, 17, 257, 1000];
 const GRID_BATCH = [1, 2, 5, 8, 33];
 
+/** Rows of one tile of the tiled kernel at its defaults. */
+const TILED_TILE_ROWS = DENSE_TILED_ROWS * DENSE_TILED_ROWS_PER_INVOCATION;
+
+/** Workgroups of the tiled kernel at its defaults: row tiles × input tiles. */
+function tiledGrid(rows: number, batch: number): number {
+  return Math.ceil(rows / TILED_TILE_ROWS) * Math.ceil(batch / DENSE_TILED_INPUTS);
+}
+
 describe('dense shaders', () => {
   it('dense_params.wgsl declares the uniform struct the kernel encodes, and the kernels read it only through it', () => {
     expectSpecializedParams(denseParamsWgsl, DENSE_UNIFORMS, 'DenseParams');
@@ -223,17 +231,13 @@ describe.skipIf(noGpuReason !== null)(
               expect(cachedPipelineCount(ctx.device)).toBe(3);
               expect(plain.dispatchSize({ rows: 130, cols: 4, batch: 5 }).x).toBe(130);
               expect(plain.dispatchSize({ rows: DENSE_TILED_MIN_ROWS, cols: 4, batch: 33 }).x).toBe(
-                (DENSE_TILED_MIN_ROWS / (DENSE_TILED_ROWS * DENSE_TILED_ROWS_PER_INVOCATION)) *
-                  Math.ceil(33 / DENSE_TILED_INPUTS),
+                tiledGrid(DENSE_TILED_MIN_ROWS, 33),
               );
               expect(plain.dispatchSize({ rows: DENSE_TILED_MIN_ROWS, cols: 4, batch: 4 }).x).toBe(
                 DENSE_TILED_MIN_ROWS,
               );
               // Below DENSE_TILED_MIN_ROWS the tiled kernel takes large batches only, from
               // DENSE_TILED_SMALL_LAYER_MIN_ROWS rows; a one-row-per-workgroup kernel takes the rest.
-              const tiledGrid = (rows: number, batch: number): number =>
-                Math.ceil(rows / (DENSE_TILED_ROWS * DENSE_TILED_ROWS_PER_INVOCATION)) *
-                Math.ceil(batch / DENSE_TILED_INPUTS);
               const smallRows = DENSE_TILED_SMALL_LAYER_MIN_ROWS;
               const smallBatch = DENSE_TILED_SMALL_LAYER_MIN_BATCH;
               expect(plain.dispatchSize({ rows: smallRows, cols: 4, batch: smallBatch }).x).toBe(
@@ -498,9 +502,11 @@ describe.skipIf(noGpuReason !== null)(
         // over a minute per kernel.
         const maxWorkgroups = ctx.device.limits.maxComputeWorkgroupsPerDimension;
         const rowTiles = (Math.floor(maxWorkgroups / 3) + 2) | 1;
-        const tiledRows = rowTiles * DENSE_TILED_ROWS * DENSE_TILED_ROWS_PER_INVOCATION - 5;
+        const tiledRows = rowTiles * TILED_TILE_ROWS - 5;
+        const tiledBatch = 2 * DENSE_TILED_INPUTS + 1;
         const tiled = createDenseKernel(ctx.device, { batchKernel: 'tiled' });
-        const grid = tiled.dispatchSize({ rows: tiledRows, cols: 4, batch: 2 * DENSE_TILED_INPUTS + 1 });
+        const grid = tiled.dispatchSize({ rows: tiledRows, cols: 4, batch: tiledBatch });
+        expect(tiledGrid(tiledRows, tiledBatch)).toBe(rowTiles * 3);
         expect(grid.y).toBe(2);
         expect(grid.x * grid.y).toBe(rowTiles * 3 + 1);
         tiled.destroy();

@@ -396,7 +396,11 @@ export const DENSE_ROTATE_CHUNKS = true;
  * 16384×4096 142.8 against 177.2 and 245.8 against 296.6; 8192² even at batch 16, 269.9 against 332.4 at batch 32.
  */
 export const DENSE_GROUP_INPUT_TILES = true;
-/** DenseKernelOptions.fmaChain's default (docs/kernel-attempts.md, step 71). */
+/**
+ * DenseKernelOptions.fmaChain's default. H200 (docs/kernel-attempts.md, step 71), chain against dot products: 16384²
+ * 918.7 against 996.6 µs at batch 32 and 309.4 against 313.0 at batch 8, 16384×4096 237.7 against 249.6 at batch 32.
+ * Still off: the committed H200 runs were made without it, and a new default needs both again.
+ */
 export const DENSE_FMA_CHAIN = false;
 /**
  * DenseKernelOptions.tiledChunkColumns's defaults: DENSE_TILED_ONE_TILE_CHUNK_COLUMNS where the batch fits one input
@@ -489,12 +493,12 @@ export function createDenseKernel(device: GPUDevice, options: DenseKernelOptions
     options.tiledRowsPerInvocation ?? DENSE_TILED_ROWS_PER_INVOCATION,
     TILED_ROWS_PER_INVOCATION,
   );
-  // The larger of the two defaults needs the more workgroup memory and registers.
+  // Without a chosen chunk size, the larger default needs the more workgroup memory and registers.
   checkTiledLaunch(
     device,
     tiledRows,
     tiledInputs,
-    chosenChunkColumns ?? DENSE_TILED_CHUNK_COLUMNS,
+    chosenChunkColumns ?? Math.max(DENSE_TILED_ONE_TILE_CHUNK_COLUMNS, DENSE_TILED_CHUNK_COLUMNS),
     tiledRowsPerInvocation,
   );
   const chunkColumnsFor = (batch: number): number =>
