@@ -354,14 +354,14 @@ const DENSE_TUNINGS: readonly { label: string; options: DenseKernelOptions }[] =
   // The tiled kernel where 'auto' takes another (smaller layers at smaller batches), then the tiled kernel (default: 16
   // rows × 2 per invocation, 128-column chunks at one input tile and 256 above, 8 inputs, input tiles grouped, rotated
   // walks) with one option changed: every row tile starting at column 0, as before step 65; each input tile's
-  // workgroups sweeping all of W in turn, as before step 70; the products added by chained fused multiply-adds (step
-  // 71); each chunk size at every batch (256 before step 69);
+  // workgroups sweeping all of W in turn, as before step 70; the products added as dot products, as before step 72 (the
+  // chained fused multiply-adds of step 71 are the default); each chunk size at every batch (256 before step 69);
   // other row tiles; 16 inputs per workgroup (W read once per 16 inputs instead of 8); one row per invocation in
   // 32-row tiles (the kernel before step 68); four rows per invocation.
   { label: ' tiled kernel', options: { batchKernel: 'tiled' } },
   { label: ' unrotated chunks', options: { batchKernel: 'tiled', rotateChunks: false } },
   { label: ' input tiles apart', options: { batchKernel: 'tiled', groupInputTiles: false } },
-  { label: ' fma chain', options: { batchKernel: 'tiled', fmaChain: true } },
+  { label: ' dot products', options: { batchKernel: 'tiled', fmaChain: false } },
   { label: ' 512-column chunks', options: { batchKernel: 'tiled', tiledChunkColumns: 512 } },
   { label: ' 256-column chunks', options: { batchKernel: 'tiled', tiledChunkColumns: 256 } },
   { label: ' 128-column chunks', options: { batchKernel: 'tiled', tiledChunkColumns: 128 } },

@@ -397,11 +397,11 @@ export const DENSE_ROTATE_CHUNKS = true;
  */
 export const DENSE_GROUP_INPUT_TILES = true;
 /**
- * DenseKernelOptions.fmaChain's default. H200 (docs/kernel-attempts.md, step 71), chain against dot products: 16384²
- * 918.7 against 996.6 µs at batch 32 and 309.4 against 313.0 at batch 8, 16384×4096 237.7 against 249.6 at batch 32.
- * Still off: the committed H200 runs were made without it, and a new default needs both again.
+ * DenseKernelOptions.fmaChain's default. H200 (docs/kernel-attempts.md, steps 71 and 72), chain against dot products:
+ * 16384² 918.7 against 996.6 µs at batch 32 and 309.4 against 313.0 at batch 8, 16384×4096 237.7 against 249.6 at
+ * batch 32; faster in every cell where both ran the tiled kernel.
  */
-export const DENSE_FMA_CHAIN = false;
+export const DENSE_FMA_CHAIN = true;
 /**
  * DenseKernelOptions.tiledChunkColumns's defaults: DENSE_TILED_ONE_TILE_CHUNK_COLUMNS where the batch fits one input
  * tile, DENSE_TILED_CHUNK_COLUMNS above. H200 (docs/kernel-attempts.md, step 69), 128 against 256 columns: at batch 8
