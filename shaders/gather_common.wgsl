@@ -101,15 +101,37 @@ struct Work {
   slot: u32,
 }
 
+// Where a workgroup's batch tile, row group and segment chunk sit in the grid. By default x = row group, y = chunk,
+// z = batch tile: the GPU starts workgroups in x-fastest order, so each batch tile's workgroups read all of the codes
+// before the next batch tile starts, and codes larger than L2 come from memory once per batch tile. With
+// GROUP_BATCH_TILES (the host then dispatches x = batch tile, y = row group, z = chunk) the batch tiles of one row
+// group and chunk are neighbours: they run together and read the same code words, the first from memory and the
+// others from L2, as the dense kernel's input tiles do (dense_gemm_tiled.wgsl GROUP_INPUT_TILES; docs/kernel-attempts.md,
+// step 73).
+override GROUP_BATCH_TILES: bool = false;
+
+fn workgroup_batch_tile(workgroup: vec3u) -> u32 {
+  return select(workgroup.z, workgroup.x, GROUP_BATCH_TILES);
+}
+
+fn workgroup_row_group(workgroup: vec3u) -> u32 {
+  return select(workgroup.x, workgroup.y, GROUP_BATCH_TILES);
+}
+
+// The segment chunk, which is also the split-K slot within the stage group and the banked gathers' segment group.
+fn workgroup_chunk(workgroup: vec3u) -> u32 {
+  return select(workgroup.y, workgroup.z, GROUP_BATCH_TILES);
+}
+
 fn workgroup_work(workgroup: vec3u) -> Work {
   var work: Work;
-  work.first_input = workgroup.z * layer_params().batch_tile;
+  work.first_input = workgroup_batch_tile(workgroup) * layer_params().batch_tile;
   work.inputs = min(layer_params().batch_tile, layer_params().batch - min(work.first_input, layer_params().batch));
-  work.first_segment = workgroup.y * layer_params().chunk_segments;
+  work.first_segment = workgroup_chunk(workgroup) * layer_params().chunk_segments;
   work.end_segment = min(work.first_segment + layer_params().chunk_segments, layer_params().segments);
-  work.first_row = layer_params().row_begin + workgroup.x * layer_params().rows_per_group;
+  work.first_row = layer_params().row_begin + workgroup_row_group(workgroup) * layer_params().rows_per_group;
   work.end_row = min(work.first_row + layer_params().rows_per_group, layer_params().row_end);
-  work.slot = layer_params().slot_begin + workgroup.y;
+  work.slot = layer_params().slot_begin + workgroup_chunk(workgroup);
   return work;
 }
 

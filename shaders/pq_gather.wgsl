@@ -418,11 +418,11 @@ fn gather_banked(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocat
   for (var table = 0u; table < tile_tables(work) && !skips(ABLATE_TABLE_BUILD); table++) {
     let input = work.first_input + table / layer_params().stage_count;
     let stage = layer_params().stage_begin + table % layer_params().stage_count;
-    let source = ((input * layer_params().stages_total + stage) * groups + workgroup.y) * table_floats;
+    let source = ((input * layer_params().stages_total + stage) * groups + workgroup_chunk(workgroup)) * table_floats;
     copy_to_tile(source, table * table_floats, table_floats, local_index);
   }
   workgroupBarrier();
-  gather_banked_rows(work, local_index, workgroup.y);
+  gather_banked_rows(work, local_index, workgroup_chunk(workgroup));
 }
 
 // gather_banked with the group's tables computed in workgroup memory from codebook and x, as gather_fused does:
@@ -439,7 +439,7 @@ fn gather_banked_fused(
   }
   if (NIBBLE_TABLES && !skips(ABLATE_TABLE_BUILD)) {
     for (var half_index = local_index; half_index < nibble_table_floats(work); half_index += WORKGROUP_SIZE) {
-      let place = nibble_place(workgroup.y, half_index);
+      let place = nibble_place(workgroup_chunk(workgroup), half_index);
       lut_tile[half_index] = nibble_entry(work, place);
     }
     expand_nibble_tables(work, local_index);
@@ -447,7 +447,7 @@ fn gather_banked_fused(
   let table_floats = GROUP_SEGMENTS * K;
   for (var table = 0u; table < tile_tables(work) && !NIBBLE_TABLES && !skips(ABLATE_TABLE_BUILD); table++) {
     for (var entry = local_index; entry < table_floats; entry += WORKGROUP_SIZE) {
-      let terms = table_terms(workgroup.y, entry);
+      let terms = table_terms(workgroup_chunk(workgroup), entry);
       var value = 0.0;
       for (var term = 0u; term < terms.count; term++) {
         value += fused_lut_entry(work, table, terms.segments[term], terms.centroids[term]);
@@ -456,7 +456,7 @@ fn gather_banked_fused(
     }
   }
   workgroupBarrier();
-  gather_banked_rows(work, local_index, workgroup.y);
+  gather_banked_rows(work, local_index, workgroup_chunk(workgroup));
 }
 
 // The codebook entries (segment, centroid) that entry `entry` (centroid-fastest) of group `group`'s banked table
@@ -645,7 +645,7 @@ fn gather_banked_fused_vec4(
   }
   if (NIBBLE_TABLES && !skips(ABLATE_TABLE_BUILD)) {
     for (var half_index = local_index; half_index < nibble_table_floats(work); half_index += WORKGROUP_SIZE) {
-      let place = nibble_place(workgroup.y, half_index);
+      let place = nibble_place(workgroup_chunk(workgroup), half_index);
       lut_tile[half_index] = nibble_entry_vec4(work, place);
     }
     expand_nibble_tables(work, local_index);
@@ -653,7 +653,7 @@ fn gather_banked_fused_vec4(
   let table_floats = GROUP_SEGMENTS * K;
   for (var table = 0u; table < tile_tables(work) && !NIBBLE_TABLES && !skips(ABLATE_TABLE_BUILD); table++) {
     for (var entry = local_index; entry < table_floats; entry += WORKGROUP_SIZE) {
-      let terms = table_terms(workgroup.y, entry);
+      let terms = table_terms(workgroup_chunk(workgroup), entry);
       var value = 0.0;
       for (var term = 0u; term < terms.count; term++) {
         value += fused_lut_entry_vec4(work, table, terms.segments[term], terms.centroids[term]);
@@ -662,7 +662,7 @@ fn gather_banked_fused_vec4(
     }
   }
   workgroupBarrier();
-  gather_banked_rows(work, local_index, workgroup.y);
+  gather_banked_rows(work, local_index, workgroup_chunk(workgroup));
 }
 
 // word rotated right by `bits` (0, 8, 16 or 24): byte i of the result is byte (i + bits / 8) mod 4 of word. A funnel

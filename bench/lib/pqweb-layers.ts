@@ -299,6 +299,14 @@ const LUT_TUNINGS: readonly LutTuning[] = [
   },
   // The layer's parameters read from a uniform, as before step 50 made them pipeline constants.
   { label: ' uniform params', options: { specializedParams: false } },
+  // The batch tiles as the grid's fastest index, so that the tiles of one row group and chunk share their code reads
+  // through L2 (gather_common.wgsl GROUP_BATCH_TILES, step 73); batches of several tiles only.
+  {
+    label: ' batch tiles grouped',
+    options: { groupBatchTiles: true },
+    variants: ['lut-tiled-splitk', 'fused', 'lut-banked', 'fused-banked', 'decoded'],
+    minBatch: 2,
+  },
   { label: ' scalar table build', options: { vectorTableBuild: false }, variants: ['fused-banked'] },
   { label: ' unpaired codes', options: { pairCodes: false }, variants: ['fused-banked'] },
   // Pair tables (k = 16 at batch 1) computed entry by entry instead of from their halves (pq_gather.wgsl

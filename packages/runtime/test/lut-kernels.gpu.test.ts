@@ -467,6 +467,53 @@ describe.skipIf(noGpuReason)('LUT kernels vs CPU twin', () => {
     });
   });
 
+  // GROUP_BATCH_TILES (gather_common.wgsl) moves the batch tile to the grid's fastest index; with one batch tile the
+  // host leaves it off. Batches of several tiles, the last one partial, with row blocks, ReLU and a bias.
+  it('takes the batch tiles in either grid order alike, for every method and variant', async () => {
+    await withGpu(async ({ device }) => {
+      const random = seededRandom(59);
+      const blocked = { rows: 600, cols: 100, d: 1, k: 4, stages: 2, withBias: true, relu: true };
+      const blockedOptions = LUT_VARIANTS.map((variant) => ({
+        variant,
+        maxBindingBytes: 10240,
+        batchTile: 1,
+        groupBatchTiles: true,
+      }));
+      await expectMatches(device, lutLayer(blocked, random), 2, random, blockedOptions);
+      const spec = { rows: 300, cols: 96, d: 4, k: 16, stages: 1, withBias: true, relu: false };
+      const options = LUT_VARIANTS.flatMap((variant) => [
+        { variant, batchTile: 2, groupBatchTiles: true },
+        { variant, batchTile: 3, groupBatchTiles: true },
+        { variant, batchTile: 2, groupBatchTiles: false },
+      ]);
+      await expectMatches(device, lutLayer(spec, random), 5, random, options);
+      const decodedSpec = { rows: 130, cols: 200, d: 8, k: 256, stages: 1, withBias: true, relu: false };
+      const decoded = await expectMatches(device, lutLayer(decodedSpec, random), 19, random, [
+        { variant: 'decoded', groupBatchTiles: true },
+        { variant: 'decoded', groupBatchTiles: true, specializedParams: false },
+      ]);
+      expect(new Set(decoded)).toEqual(new Set(['decoded']));
+      const kmeans = randomKmeansLayer({ rows: 70, cols: 45, k: 16, withBias: true }, random);
+      const kmeansLayer: AnyLayer = {
+        ...kmeans,
+        shape: { method: 'kmeans', ...kmeans.shape, activation: 'none' },
+      };
+      await expectMatches(device, kmeansLayer, 9, random, [
+        { groupBatchTiles: true },
+        { groupBatchTiles: false },
+      ]);
+      const binary = randomBinaryLayer({ rows: 70, cols: 100, withBias: true }, random);
+      const binaryLayer: AnyLayer = {
+        ...binary,
+        shape: { method: 'binary', ...binary.shape, activation: 'relu' },
+      };
+      await expectMatches(device, binaryLayer, 9, random, [
+        { groupBatchTiles: true },
+        { groupBatchTiles: false },
+      ]);
+    });
+  });
+
   it('splits codes above the binding limit into row blocks, for every method and variant', async () => {
     await withGpu(async ({ device }) => {
       const random = seededRandom(77);
@@ -1085,6 +1132,7 @@ describe.skipIf(noGpuReason)('LUT executor contracts', () => {
         'pairCodes',
         'nibbleTables',
         'shortRowGroupTiles',
+        'groupBatchTiles',
       ] as const) {
         // A string where a switch belongs, as a JavaScript caller could pass ('false' would read as on).
         const options = JSON.parse(`{"${name}": "false"}`) as LayerExecutorOptions;

@@ -42,6 +42,7 @@ import {
   type DecodeLaunch,
   decodesAtSomeBatch,
   type ExecutorVariant,
+  GROUP_BATCH_TILES,
   type LutVariant,
   MAX_ROWS_PER_INVOCATION,
   MAX_WORDS_IN_FLIGHT,
@@ -204,6 +205,13 @@ export interface LayerExecutorOptions {
    * layers ran 3–7% faster (docs/kernel-attempts.md, step 50). False reads the uniform, to compare.
    */
   specializedParams?: boolean;
+  /**
+   * Whether every gather's batch tiles (batches above one tile) are the fastest index of its grid, so that the tiles
+   * of one row group and segment chunk run side by side and read the same code words, the first from memory and the
+   * others from L2 (gather_common.wgsl GROUP_BATCH_TILES); default GROUP_BATCH_TILES. False lets each batch tile's
+   * workgroups read all of the codes before the next tile starts.
+   */
+  groupBatchTiles?: boolean;
   /**
    * Whether the banked gathers take a 32 KiB tile in 1024-invocation workgroups at batch tiles above 1 (plan.ts
    * WIDE_GATHER): 'auto' (default) on large layers (usesWideGather) where the device allows it and none of
@@ -678,6 +686,7 @@ export function createLayerExecutor(
   const pairCodes = checkSwitchOption('pairCodes', options.pairCodes, true);
   const nibbleTables = checkSwitchOption('nibbleTables', options.nibbleTables, true);
   const specializedParams = checkSwitchOption('specializedParams', options.specializedParams, true);
+  const groupBatchTiles = checkSwitchOption('groupBatchTiles', options.groupBatchTiles, GROUP_BATCH_TILES);
   const binaryByteTables = checkAutoSwitchOption('binaryByteTables', options.binaryByteTables);
   // Checked with the other options, before any GPU object exists: a bad value then leaks nothing.
   const shortRowGroupTiles =
@@ -724,6 +733,7 @@ export function createLayerExecutor(
     pairCodes,
     nibbleTables,
     specializedParams,
+    groupBatchTiles,
     ablation,
     maxBindingBytes,
     tileFloatsLimit: Math.floor(workgroupStorageBytes / FLOAT_BYTES),

@@ -68,7 +68,12 @@ export function gatherBlock(
     geometry.chunks * geometry.batchTiles,
     layout.targetWorkgroups,
   );
-  const workgroups = { x: grouping.rowGroups, y: geometry.chunks, z: geometry.batchTiles };
+  // The grid's order must match the pipeline's GROUP_BATCH_TILES (gather_common.wgsl workgroup_work). With one batch
+  // tile both orders launch the same workgroups in the same order, so the constant stays off and the pipeline shared.
+  const groupBatchTiles = context.groupBatchTiles && geometry.batchTiles > 1;
+  const workgroups = groupBatchTiles
+    ? { x: geometry.batchTiles, y: grouping.rowGroups, z: geometry.chunks }
+    : { x: grouping.rowGroups, y: geometry.chunks, z: geometry.batchTiles };
   checkGrid(context, workgroups);
   const values = {
     batch,
@@ -96,6 +101,7 @@ export function gatherBlock(
   // With specialized parameters the block's pipeline carries the values too (one pipeline per layer, batch and block).
   const pipeline = getPipeline(context.device, layout.kernel, {
     ...layout.kernelConstants,
+    ...(groupBatchTiles ? { GROUP_BATCH_TILES: 1 } : {}),
     ...(context.specializedParams ? specializedParamConstants(values) : {}),
   });
   return { workgroups, uniform, pipeline };

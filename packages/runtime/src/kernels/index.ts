@@ -62,6 +62,7 @@ export {
   FUSED_BATCHED_MIN_ROWS,
   type GatherGeometry,
   type GatherLaunch,
+  GROUP_BATCH_TILES,
   LUT_VARIANTS,
   type LutVariant,
   lutGeometry,

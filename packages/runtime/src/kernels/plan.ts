@@ -229,6 +229,16 @@ export const BANKED_MIN_K = 16;
  */
 export const BANKED_BATCH_TILE = 2;
 
+/**
+ * LayerExecutorOptions.groupBatchTiles's default: whether a gather's batch tiles (batches above one tile) are its
+ * grid's fastest index, so that the tiles of one row group and chunk share their code reads through L2 instead of
+ * each tile reading all of the codes from memory in turn (gather_common.wgsl GROUP_BATCH_TILES). Off: on the H200
+ * (docs/kernel-attempts.md, step 73) it ran the 8-bit lookups of the 2^26–2^28-weight layers up to 1.12× faster,
+ * but the kernels 'auto' picks within -1% to +4.4% (16384², d=8 k=256, 'fused-banked' at batch 8: 143.0 against
+ * 149.2 µs), the decoded gather and the 4-bit codes within 2%: not enough to re-time both committed runs for.
+ */
+export const GROUP_BATCH_TILES = false;
+
 /** How a gather dispatch covers the batch and the segments (or columns) of a layer. */
 export interface GatherGeometry {
   /** Inputs per workgroup (≤ GATHER_BATCH_TILE). */

@@ -46,6 +46,11 @@ export interface ProgramContext {
   nibbleTables: boolean;
   /** Whether the PQ / RQ gathers take their GatherParams as pipeline constants (gather_common.wgsl SPECIALIZED_PARAMS). */
   specializedParams: boolean;
+  /**
+   * Whether a gather's batch tiles are the grid's fastest index, so that the tiles of one row group and chunk run
+   * together and share their code reads through L2 (gather_common.wgsl GROUP_BATCH_TILES).
+   */
+  groupBatchTiles: boolean;
   /** A stage the PQ / RQ gathers leave out, for measuring only (GatherAblation); 'none' in use. */
   ablation: GatherAblation;
   /** Largest storage binding, bytes (device limit, or lower when the caller forces it). */
