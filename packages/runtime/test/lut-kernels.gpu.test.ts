@@ -188,6 +188,26 @@ async function expectMatches(
   return variants;
 }
 
+/** A random k-means layer (test-helpers randomKmeansLayer) with its activation, as the executor takes it. */
+function kmeansAnyLayer(
+  spec: Parameters<typeof randomKmeansLayer>[0],
+  activation: 'none' | 'relu',
+  random: () => number,
+): AnyLayer {
+  const layer = randomKmeansLayer(spec, random);
+  return { ...layer, shape: { method: 'kmeans', ...layer.shape, activation } };
+}
+
+/** A random binary layer (test-helpers randomBinaryLayer) with its activation, as the executor takes it. */
+function binaryAnyLayer(
+  spec: Parameters<typeof randomBinaryLayer>[0],
+  activation: 'none' | 'relu',
+  random: () => number,
+): AnyLayer {
+  const layer = randomBinaryLayer(spec, random);
+  return { ...layer, shape: { method: 'binary', ...layer.shape, activation } };
+}
+
 function lutLayer(
   spec: {
     rows: number;
@@ -377,19 +397,11 @@ describe.skipIf(noGpuReason)('LUT kernels vs CPU twin', () => {
         maxWorkgroupStorageBytes: tileBytesFor(variant, spec, 2048),
       }));
       await expectMatches(device, lutLayer(spec, random), 3, random, options);
-      const kmeans = randomKmeansLayer({ rows: 1000, cols: 300, k: 16, withBias: true }, random);
-      const kmeansLayer: AnyLayer = {
-        ...kmeans,
-        shape: { method: 'kmeans', ...kmeans.shape, activation: 'none' },
-      };
+      const kmeansLayer = kmeansAnyLayer({ rows: 1000, cols: 300, k: 16, withBias: true }, 'none', random);
       await expectMatches(device, kmeansLayer, 3, random, [
         { workgroupSize: 32, maxWorkgroupStorageBytes: 256 },
       ]);
-      const binary = randomBinaryLayer({ rows: 1000, cols: 300, withBias: false }, random);
-      const binaryLayer: AnyLayer = {
-        ...binary,
-        shape: { method: 'binary', ...binary.shape, activation: 'none' },
-      };
+      const binaryLayer = binaryAnyLayer({ rows: 1000, cols: 300, withBias: false }, 'none', random);
       // 384 bytes: 96 floats of x, one 32-column chunk (a code word) per input at batch tile 3: 10 chunks.
       await expectMatches(device, binaryLayer, 3, random, [
         { workgroupSize: 32, maxWorkgroupStorageBytes: 384 },
@@ -452,17 +464,9 @@ describe.skipIf(noGpuReason)('LUT kernels vs CPU twin', () => {
         { variant, maxBindingBytes: 10240 },
       ]);
       await expectMatches(device, lutLayer(spec, random), 2, random, options);
-      const kmeans = randomKmeansLayer({ rows: 70, cols: 45, k: 16, withBias: true }, random);
-      const kmeansLayer: AnyLayer = {
-        ...kmeans,
-        shape: { method: 'kmeans', ...kmeans.shape, activation: 'none' },
-      };
+      const kmeansLayer = kmeansAnyLayer({ rows: 70, cols: 45, k: 16, withBias: true }, 'none', random);
       await expectMatches(device, kmeansLayer, 2, random, [{ specializedParams: false }, {}]);
-      const binary = randomBinaryLayer({ rows: 70, cols: 100, withBias: true }, random);
-      const binaryLayer: AnyLayer = {
-        ...binary,
-        shape: { method: 'binary', ...binary.shape, activation: 'relu' },
-      };
+      const binaryLayer = binaryAnyLayer({ rows: 70, cols: 100, withBias: true }, 'relu', random);
       await expectMatches(device, binaryLayer, 1, random, [{ specializedParams: false }, {}]);
     });
   });
@@ -493,20 +497,12 @@ describe.skipIf(noGpuReason)('LUT kernels vs CPU twin', () => {
         { variant: 'decoded', groupBatchTiles: true, specializedParams: false },
       ]);
       expect(new Set(decoded)).toEqual(new Set(['decoded']));
-      const kmeans = randomKmeansLayer({ rows: 70, cols: 45, k: 16, withBias: true }, random);
-      const kmeansLayer: AnyLayer = {
-        ...kmeans,
-        shape: { method: 'kmeans', ...kmeans.shape, activation: 'none' },
-      };
+      const kmeansLayer = kmeansAnyLayer({ rows: 70, cols: 45, k: 16, withBias: true }, 'none', random);
       await expectMatches(device, kmeansLayer, 9, random, [
         { groupBatchTiles: true },
         { groupBatchTiles: false },
       ]);
-      const binary = randomBinaryLayer({ rows: 70, cols: 100, withBias: true }, random);
-      const binaryLayer: AnyLayer = {
-        ...binary,
-        shape: { method: 'binary', ...binary.shape, activation: 'relu' },
-      };
+      const binaryLayer = binaryAnyLayer({ rows: 70, cols: 100, withBias: true }, 'relu', random);
       await expectMatches(device, binaryLayer, 9, random, [
         { groupBatchTiles: true },
         { groupBatchTiles: false },
@@ -528,21 +524,13 @@ describe.skipIf(noGpuReason)('LUT kernels vs CPU twin', () => {
         await expectMatches(device, lutLayer(spec, random), batch, random, options);
       }
       // k-means, same codes: an 8192-byte limit gives (8192 − 252) / 896 = 8 tiles per block, 3 blocks.
-      const kmeans = randomKmeansLayer({ rows: 600, cols: 100, k: 4, withBias: false }, random);
-      const kmeansLayer: AnyLayer = {
-        ...kmeans,
-        shape: { method: 'kmeans', ...kmeans.shape, activation: 'relu' },
-      };
+      const kmeansLayer = kmeansAnyLayer({ rows: 600, cols: 100, k: 4, withBias: false }, 'relu', random);
       await expectMatches(device, kmeansLayer, batch, random, [{ maxBindingBytes: 8192 }]);
       // Binary: 4 words per row, 512 bytes per tile, 9728 bytes; a 6144-byte limit gives 11 tiles per block,
       // 2 blocks, and leaves too little for the byte tables' partial sums (13 segments in 2 groups of 8 at a batch
       // tile of 2: 2 · 2 · 600 · 4 = 9600 bytes), so even when asked for they give way to the bit gather; a
       // 9700-byte limit gives 18 tiles per block, 2 blocks, through the byte tables.
-      const binary = randomBinaryLayer({ rows: 600, cols: 100, withBias: true }, random);
-      const binaryLayer: AnyLayer = {
-        ...binary,
-        shape: { method: 'binary', ...binary.shape, activation: 'none' },
-      };
+      const binaryLayer = binaryAnyLayer({ rows: 600, cols: 100, withBias: true }, 'none', random);
       const binaryVariants = await expectMatches(device, binaryLayer, batch, random, [
         { maxBindingBytes: 6144, binaryByteTables: true },
         { maxBindingBytes: 9700, binaryByteTables: true },
