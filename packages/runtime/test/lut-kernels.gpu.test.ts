@@ -548,9 +548,7 @@ describe.skipIf(noGpuReason)('LUT kernels vs CPU twin', () => {
   ])('kmeans: %o', async (spec) => {
     await withGpu(async ({ device }) => {
       const random = seededRandom(spec.rows * 7 + spec.cols + spec.k);
-      const layer = randomKmeansLayer(spec, random);
-      const activation = spec.relu ? 'relu' : 'none';
-      const quantized: AnyLayer = { ...layer, shape: { method: 'kmeans', ...layer.shape, activation } };
+      const quantized = kmeansAnyLayer(spec, spec.relu ? 'relu' : 'none', random);
       // 2048 bytes: 512 floats − k centroids leave room for a few dozen columns → several chunks (split-K).
       // Words in flight 1, 3 and 8 leave a remainder of words after the last full load step (3, 8) or none (1).
       const small = spec.k <= 16 ? [{ maxWorkgroupStorageBytes: 2048 }] : [];
@@ -578,9 +576,7 @@ describe.skipIf(noGpuReason)('LUT kernels vs CPU twin', () => {
   ])('binary: %o', async (spec) => {
     await withGpu(async ({ device }) => {
       const random = seededRandom(spec.rows * 5 + spec.cols);
-      const layer = randomBinaryLayer(spec, random);
-      const activation = spec.relu ? 'relu' : 'none';
-      const quantized: AnyLayer = { ...layer, shape: { method: 'binary', ...layer.shape, activation } };
+      const quantized = binaryAnyLayer(spec, spec.relu ? 'relu' : 'none', random);
       const byteTables = { binaryByteTables: true };
       const variants = await expectMatches(device, quantized, spec.batch, random, [
         // Sign bits read a byte at a time through sign tables (asked for: 'auto' takes them on far larger layers
