@@ -9,6 +9,16 @@ export {
   type RqShape,
 } from './layer-shapes';
 export { buildLut, pqForward, rqForward } from './lut';
+export {
+  checkTableBits,
+  lut8Forward,
+  pq8Forward,
+  quantizeTables,
+  TABLE_GROUP_SEGMENTS,
+  TABLE_LEVELS,
+  type TableBits,
+  type Tables8,
+} from './lut8';
 export { binaryForward, kmeansForward } from './scalar';
 export {
   WASM_LUT_MAX_BYTES,

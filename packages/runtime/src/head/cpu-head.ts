@@ -6,12 +6,22 @@
  * JavaScript executor, the ground truth for the GPU head and that kernel.
  */
 import type { CompressedLayer, PqwFile } from '@pqweb/format';
-import { binaryForward, kmeansForward, pqForward, rqForward, WasmLutLayer, wasmLutSupports } from '../cpu';
+import {
+  binaryForward,
+  checkTableBits,
+  kmeansForward,
+  lut8Forward,
+  pqForward,
+  rqForward,
+  type TableBits,
+  WasmLutLayer,
+  wasmLutSupports,
+} from '../cpu';
 import { denseForward } from '../cpu/dense';
 import { KernelInputError } from '../gpu/errors';
 
-/** How a layer runs on the CPU: the WebAssembly SIMD LUT kernel, or JavaScript. */
-export type CpuLayerKernel = 'wasm-simd' | 'js';
+/** How a layer runs on the CPU: the WebAssembly SIMD LUT kernel, JavaScript, or JavaScript on 8-bit tables. */
+export type CpuLayerKernel = 'wasm-simd' | 'js' | 'js-8-bit-tables';
 
 export interface CpuHeadOptions {
   /**
@@ -19,6 +29,11 @@ export interface CpuHeadOptions {
    * `false` keeps every layer on the JavaScript executor, the kernel's twin.
    */
   wasmSimd?: boolean;
+  /**
+   * Lookup-table width of PQ / RQ layers: 32 (float32 tables, the default and the ground truth) or 8 (8-bit tables,
+   * src/cpu/lut8.ts: an accuracy level to measure before a kernel uses it). 8-bit tables run on JavaScript.
+   */
+  tableBits?: TableBits;
 }
 
 /** Arrays of one layer, decoded once (float16 sections become float32 here). */
@@ -40,6 +55,14 @@ function prepare(file: PqwFile, layer: CompressedLayer, options: CpuHeadOptions)
       const codes = file.uint32(layer.codes);
       const codebook = file.float32(layer.codebook);
       const shape = layer.method === 'pq' ? { ...layer, stages: 1 } : layer;
+      if (options.tableBits === 8) {
+        return {
+          layer,
+          bias,
+          kernel: 'js-8-bit-tables',
+          forward: (x, n) => lut8Forward(shape, codes, codebook, bias, x, n, relu),
+        };
+      }
       if (options.wasmSimd !== false && wasmLutSupports(shape)) {
         const kernel = new WasmLutLayer(shape, codes, codebook, bias);
         return { layer, bias, kernel: 'wasm-simd', forward: (x, n) => kernel.forward(x, n, relu) };
@@ -108,6 +131,7 @@ export class CpuHead {
   private readonly layers: PreparedLayer[];
 
   constructor(file: PqwFile, options: CpuHeadOptions = {}) {
+    if (options.tableBits !== undefined) checkTableBits(options.tableBits);
     this.layers = file.manifest.layers.map((layer) => prepare(file, layer, options));
   }
 

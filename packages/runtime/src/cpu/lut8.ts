@@ -1,0 +1,163 @@
+/**
+ * PQ and RQ layers on 8-bit lookup tables, as Bolt and Quick ADC quantize them on CPUs (docs/kernel-attempts.md,
+ * step 75). Per input, after the float32 tables LUT[t][j][c] = ⟨codebook[t][j][c], x_j⟩ are built:
+ *   low[t][j] = min_c LUT[t][j][c]; per group g of TABLE_GROUP_SEGMENTS consecutive segments of a stage,
+ *   scale[g] = max_{j ∈ g} (max_c LUT[t][j][c] − low[t][j]) / 255;
+ *   q[t][j][c] = round((LUT[t][j][c] − low[t][j]) / scale[g]) ∈ 0…255 (half to even);
+ *   y_i = b_i + Σ_g (scale[g] · Σ_{j ∈ g} q[t][j][code[t][i][j]] + Σ_{j ∈ g} low[t][j]).
+ * So every entry is within scale[g] / 2 of its float32 value, and each group's sum is an integer sum, which is what
+ * lets a GPU kernel pack several inputs' entries into one word and add them in 16-bit lanes. The quantization is
+ * done in float32 the way the GPU probe does it (a float32 difference times a float32 reciprocal, rounded once), so
+ * this is the twin such a kernel is tested against. It is an accuracy level, not the default: the float32 tables
+ * (./lut.ts) stay the ground truth. On the bundled model it kept top-1 at 93.84% against 93.83% (step 75).
+ */
+import { KernelInputError } from '../gpu/errors';
+import { BITS_PER_WORD, type PqShape, type RqShape } from './layer-shapes';
+import { buildLut, checkCodesBelowK, checkLutBatch, checkLutLayer } from './lut';
+
+/** Segments of a stage that share one scale: the 16-segment groups of the GPU probe's 32 KiB tile. */
+export const TABLE_GROUP_SEGMENTS = 16;
+/** Largest 8-bit table entry. */
+export const TABLE_LEVELS = 255;
+/** Adding 2^52 to a float64 in [0, 2^52) rounds it to an integer, half to even (the GPU does the same with 2^23). */
+const ROUNDING_BIAS = 2 ** 52;
+
+/** Lookup-table widths a LUT layer can run on: float32 tables (exact), or 8-bit tables. */
+export type TableBits = 32 | 8;
+
+/** Throws KernelInputError unless `bits` is a table width pqweb has. */
+export function checkTableBits(bits: number): asserts bits is TableBits {
+  if (bits !== 32 && bits !== 8) {
+    throw new KernelInputError(`tableBits must be 32 (float32 tables) or 8 (8-bit tables), got ${bits}`);
+  }
+}
+
+/** One input's 8-bit tables: entries [t][j][c], and per group (stage-major) its scale and its sum of lows. */
+export interface Tables8 {
+  entries: Uint8Array;
+  scales: Float32Array;
+  offsets: Float32Array;
+  groupsPerStage: number;
+}
+
+/**
+ * Quantizes one input's float tables (laid out [stage][segment][centroid], as buildLut gives them) to 8 bits.
+ * Entries are taken as float32, as the GPU stores them.
+ */
+export function quantizeTables(shape: RqShape, lut: Float64Array | Float32Array): Tables8 {
+  const { k, segments, stages } = shape;
+  if (lut.length !== stages * segments * k) {
+    throw new KernelInputError(`tables must hold stages × segments × k = ${stages * segments * k} entries`);
+  }
+  const groupsPerStage = Math.ceil(segments / TABLE_GROUP_SEGMENTS);
+  const entries = new Uint8Array(lut.length);
+  const scales = new Float32Array(stages * groupsPerStage);
+  const offsets = new Float32Array(stages * groupsPerStage);
+  const lows = new Float32Array(TABLE_GROUP_SEGMENTS);
+  for (let t = 0; t < stages; t++) {
+    for (let g = 0; g < groupsPerStage; g++) {
+      const first = g * TABLE_GROUP_SEGMENTS;
+      const last = Math.min(segments, first + TABLE_GROUP_SEGMENTS);
+      let range = 0;
+      let offset = 0;
+      for (let j = first; j < last; j++) {
+        const base = (t * segments + j) * k;
+        let low = Number.POSITIVE_INFINITY;
+        let high = Number.NEGATIVE_INFINITY;
+        for (let c = 0; c < k; c++) {
+          const value = Math.fround(lut[base + c] ?? 0);
+          low = Math.min(low, value);
+          high = Math.max(high, value);
+        }
+        lows[j - first] = low;
+        range = Math.max(range, Math.fround(high - low));
+        offset = Math.fround(offset + low);
+      }
+      const inverse = range > 0 ? Math.fround(TABLE_LEVELS / range) : 0;
+      scales[t * groupsPerStage + g] = range / TABLE_LEVELS;
+      offsets[t * groupsPerStage + g] = offset;
+      for (let j = first; j < last; j++) {
+        const base = (t * segments + j) * k;
+        const low = lows[j - first] ?? 0;
+        for (let c = 0; c < k; c++) {
+          // float32 difference, exact float64 product of two float32s, one rounding: what fma(d, inv, 2^23) gives.
+          const steps = Math.fround(Math.fround(lut[base + c] ?? 0) - low) * inverse;
+          entries[base + c] = Math.min(TABLE_LEVELS, roundHalfEven(steps));
+        }
+      }
+    }
+  }
+  return { entries, scales, offsets, groupsPerStage };
+}
+
+function roundHalfEven(value: number): number {
+  return value + ROUNDING_BIAS - ROUNDING_BIAS;
+}
+
+/**
+ * y = W x + b for a PQ (stages 1) or RQ layer on 8-bit tables, straight from the packed codes. `x` is
+ * batch × cols, the result batch × rows; `relu` applies max(0, ·) after the bias.
+ */
+export function lut8Forward(
+  shape: RqShape,
+  codes: Uint32Array,
+  codebook: Float32Array,
+  bias: Float32Array | null,
+  x: Float32Array,
+  batch: number,
+  relu: boolean,
+): Float32Array {
+  checkLutLayer(shape, codes, codebook, bias);
+  checkLutBatch(shape.cols, x, batch);
+  checkCodesBelowK(shape, codes);
+  const { rows, k, segments, stages, packing } = shape;
+  const { bits, wordsPerRow } = packing;
+  const codesPerWord = BITS_PER_WORD / bits;
+  const mask = 2 ** bits - 1;
+  const y = new Float32Array(batch * rows);
+  // Codes unpacked once per call (k ≤ 256 fits a byte): the loops below then index tables by them directly.
+  const unpacked = new Uint8Array(stages * rows * segments);
+  for (let r = 0; r < stages * rows; r++) {
+    for (let j = 0; j < segments; j++) {
+      const word = codes[r * wordsPerRow + Math.floor(j / codesPerWord)] ?? 0;
+      unpacked[r * segments + j] = (word >>> ((j % codesPerWord) * bits)) & mask;
+    }
+  }
+  for (let b = 0; b < batch; b++) {
+    const { entries, scales, offsets, groupsPerStage } = quantizeTables(
+      shape,
+      buildLut(shape, codebook, x, b),
+    );
+    for (let i = 0; i < rows; i++) {
+      let sum = bias === null ? 0 : (bias[i] ?? 0);
+      for (let t = 0; t < stages; t++) {
+        const codeBase = (t * rows + i) * segments;
+        for (let g = 0; g < groupsPerStage; g++) {
+          const first = g * TABLE_GROUP_SEGMENTS;
+          const last = Math.min(segments, first + TABLE_GROUP_SEGMENTS);
+          let integer = 0;
+          for (let j = first; j < last; j++) {
+            integer += entries[(t * segments + j) * k + (unpacked[codeBase + j] ?? 0)] ?? 0;
+          }
+          const group = t * groupsPerStage + g;
+          sum += (scales[group] ?? 0) * integer + (offsets[group] ?? 0);
+        }
+      }
+      y[b * rows + i] = relu ? Math.max(0, sum) : sum;
+    }
+  }
+  return y;
+}
+
+/** y = W x + b for a PQ layer on 8-bit tables (see lut8Forward). */
+export function pq8Forward(
+  layer: PqShape,
+  codes: Uint32Array,
+  codebook: Float32Array,
+  bias: Float32Array | null,
+  x: Float32Array,
+  batch: number,
+  relu: boolean,
+): Float32Array {
+  return lut8Forward({ ...layer, stages: 1 }, codes, codebook, bias, x, batch, relu);
+}

@@ -1,0 +1,223 @@
+/**
+ * PQ / RQ layers on 8-bit lookup tables (src/cpu/lut8.ts): the quantization checked against its definition computed
+ * here in float64, and the layer against the dense product on the rebuilt W, within the error the quantization
+ * allows (half a step of each group's scale per segment).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodePqw } from '@pqweb/format';
+import { describe, expect, it } from 'vitest';
+import { CpuHead, type TableBits } from '../src';
+import {
+  buildLut,
+  checkTableBits,
+  lut8Forward,
+  pq8Forward,
+  quantizeTables,
+  type RqShape,
+  TABLE_GROUP_SEGMENTS,
+  TABLE_LEVELS,
+} from '../src/cpu';
+import { KernelInputError } from '../src/gpu/errors';
+import { randomFloats, seededRandom } from './gpu-fixture';
+import { denseReference, randomLutLayer } from './lut-fixtures';
+
+/** Float32 rounding of the result and of the per-group offsets, relative to Σ|terms|. */
+const ROUNDING = 16 * 2 ** -24;
+
+const SHAPES = [
+  // segments 1, 15, 16, 17 and 40: groups that are short, exact and split; k for 1-, 2-, 4- and 8-bit codes
+  { rows: 5, cols: 3, d: 4, k: 2, stages: 1, batch: 1, relu: false, withBias: true },
+  { rows: 9, cols: 60, d: 4, k: 3, stages: 1, batch: 2, relu: true, withBias: false },
+  { rows: 33, cols: 64, d: 4, k: 16, stages: 1, batch: 3, relu: false, withBias: true },
+  { rows: 17, cols: 67, d: 4, k: 256, stages: 1, batch: 2, relu: true, withBias: true },
+  { rows: 12, cols: 80, d: 2, k: 200, stages: 2, batch: 2, relu: false, withBias: true },
+];
+
+describe('quantizeTables', () => {
+  it('maps each segment’s lowest entry to 0 and each group’s widest range to 255, within half a step', () => {
+    const random = seededRandom(75);
+    for (const { segments, k, stages } of [
+      { segments: 1, k: 2, stages: 1 },
+      { segments: 15, k: 16, stages: 1 },
+      { segments: 16, k: 256, stages: 1 },
+      { segments: 17, k: 5, stages: 2 },
+      { segments: 40, k: 256, stages: 3 },
+    ]) {
+      const shape = {
+        rows: 1,
+        cols: segments * 4,
+        d: 4,
+        k,
+        segments,
+        stages,
+        packing: { bits: 8, wordsPerRow: 1 },
+      };
+      const lut = new Float64Array(randomFloats(stages * segments * k, random, 3));
+      const { entries, scales, offsets, groupsPerStage } = quantizeTables(shape as RqShape, lut);
+      expect(groupsPerStage).toBe(Math.ceil(segments / TABLE_GROUP_SEGMENTS));
+      for (let t = 0; t < stages; t++) {
+        for (let g = 0; g < groupsPerStage; g++) {
+          const first = g * TABLE_GROUP_SEGMENTS;
+          const last = Math.min(segments, first + TABLE_GROUP_SEGMENTS);
+          let range = 0;
+          let lowSum = 0;
+          let widest = 0;
+          for (let j = first; j < last; j++) {
+            const table = Array.from(
+              lut.subarray((t * segments + j) * k, (t * segments + j + 1) * k),
+              Math.fround,
+            );
+            range = Math.max(range, Math.max(...table) - Math.min(...table));
+            lowSum += Math.min(...table);
+          }
+          const scale = scales[t * groupsPerStage + g];
+          expect(scale).toBeCloseTo(range / TABLE_LEVELS, 6);
+          expect(Math.abs(offsets[t * groupsPerStage + g] - lowSum)).toBeLessThan(
+            1e-5 * (1 + Math.abs(lowSum)),
+          );
+          for (let j = first; j < last; j++) {
+            const base = (t * segments + j) * k;
+            const table = Array.from(lut.subarray(base, base + k), Math.fround);
+            const low = Math.min(...table);
+            let smallest = TABLE_LEVELS;
+            for (let c = 0; c < k; c++) {
+              const q = entries[base + c];
+              smallest = Math.min(smallest, q);
+              widest = Math.max(widest, q);
+              expect(Math.abs(low + q * scale - table[c])).toBeLessThanOrEqual(scale / 2 + 1e-6 * range);
+            }
+            expect(smallest).toBe(0);
+          }
+          expect(widest).toBe(TABLE_LEVELS);
+        }
+      }
+    }
+  });
+
+  it('gives all-zero entries and a zero scale for constant tables, so the sum is exact', () => {
+    const shape = {
+      rows: 1,
+      cols: 8,
+      d: 4,
+      k: 4,
+      segments: 2,
+      stages: 1,
+      packing: { bits: 2, wordsPerRow: 1 },
+    };
+    const { entries, scales, offsets } = quantizeTables(shape as RqShape, new Float64Array(8).fill(1.5));
+    expect(Array.from(entries)).toEqual(new Array(8).fill(0));
+    expect(Array.from(scales)).toEqual([0]);
+    expect(Array.from(offsets)).toEqual([3]);
+  });
+
+  it('rejects tables of the wrong size', () => {
+    const shape = {
+      rows: 1,
+      cols: 8,
+      d: 4,
+      k: 4,
+      segments: 2,
+      stages: 1,
+      packing: { bits: 2, wordsPerRow: 1 },
+    };
+    expect(() => quantizeTables(shape as RqShape, new Float64Array(7))).toThrow(KernelInputError);
+  });
+});
+
+describe('lut8Forward', () => {
+  it('matches W·x + b on random PQ and RQ layers within half a step per segment', () => {
+    const random = seededRandom(8);
+    for (const spec of SHAPES) {
+      const layer = randomLutLayer(spec, random);
+      const x = randomFloats(spec.batch * spec.cols, random);
+      const reference = denseReference(
+        layer.weights,
+        spec.rows,
+        spec.cols,
+        layer.bias,
+        x,
+        spec.batch,
+        spec.relu,
+      );
+      const y = lut8Forward(layer.shape, layer.words, layer.values, layer.bias, x, spec.batch, spec.relu);
+      const { segments, stages } = layer.shape;
+      let worstShare = 0;
+      for (let b = 0; b < spec.batch; b++) {
+        const { scales } = quantizeTables(layer.shape, buildLut(layer.shape, layer.values, x, b));
+        let allowed = 0;
+        scales.forEach((scale, group) => {
+          const g = group % Math.ceil(segments / TABLE_GROUP_SEGMENTS);
+          const count = Math.min(segments, (g + 1) * TABLE_GROUP_SEGMENTS) - g * TABLE_GROUP_SEGMENTS;
+          allowed += (scale * count) / 2;
+        });
+        for (let i = 0; i < spec.rows; i++) {
+          const index = b * spec.rows + i;
+          const error = Math.abs(y[index] - reference.y[index]);
+          const bound = allowed + ROUNDING * reference.magnitude[index];
+          expect(error, `${JSON.stringify(spec)} input ${b} row ${i}`).toBeLessThanOrEqual(bound);
+          worstShare = Math.max(worstShare, error / bound);
+        }
+      }
+      // The tables are quantized: some output moves, and by less than the bound allows.
+      expect(worstShare, JSON.stringify(spec)).toBeGreaterThan(0);
+      expect(stages).toBe(spec.stages);
+    }
+  });
+
+  it('pq8Forward is the one-stage case', () => {
+    const random = seededRandom(9);
+    const spec = { rows: 7, cols: 70, d: 4, k: 256, stages: 1, withBias: true };
+    const layer = randomLutLayer(spec, random);
+    const x = randomFloats(3 * spec.cols, random);
+    expect(pq8Forward(layer.shape, layer.words, layer.values, layer.bias, x, 3, true)).toEqual(
+      lut8Forward(layer.shape, layer.words, layer.values, layer.bias, x, 3, true),
+    );
+  });
+
+  it('checks the layer and the batch as the float32 executor does', () => {
+    const random = seededRandom(10);
+    const layer = randomLutLayer({ rows: 4, cols: 8, d: 4, k: 16, stages: 1, withBias: false }, random);
+    const x = randomFloats(8, random);
+    expect(() => lut8Forward(layer.shape, layer.words, layer.values, null, x, 2, false)).toThrow(
+      KernelInputError,
+    );
+    expect(() => lut8Forward(layer.shape, layer.words.subarray(1), layer.values, null, x, 1, false)).toThrow(
+      KernelInputError,
+    );
+  });
+});
+
+describe('8-bit tables in the CPU head', () => {
+  const repo = join(import.meta.dirname, '../../..');
+  const file = decodePqw(new Uint8Array(readFileSync(join(repo, 'apps/demo/public/models/fashion-vgg.pqw'))));
+
+  it('runs the bundled model’s PQ layers on 8-bit tables, close to the float32 tables and with the same top-1', () => {
+    const quantized = new CpuHead(file, { tableBits: 8 });
+    const exact = new CpuHead(file, { wasmSimd: false });
+    expect(quantized.kernels).toEqual(['js-8-bit-tables', 'js-8-bit-tables', 'js']);
+    const batch = 6;
+    const random = seededRandom(5);
+    const features = new Float32Array(batch * exact.inputSize).map(() => Math.max(0, random() * 4 - 2));
+    const got = quantized.forward(features, batch);
+    const expected = exact.forward(features, batch);
+    let moved = 0;
+    for (let b = 0; b < batch; b++) {
+      const row = (logits: Float32Array) => Array.from(logits.subarray(b * 10, (b + 1) * 10));
+      const scale = Math.max(...row(expected).map(Math.abs));
+      for (let c = 0; c < 10; c++) {
+        const change = Math.abs(row(got)[c] - row(expected)[c]);
+        expect(change).toBeLessThan(0.02 * scale);
+        moved = Math.max(moved, change);
+      }
+      const top = (values: number[]) => values.indexOf(Math.max(...values));
+      expect(top(row(got))).toBe(top(row(expected)));
+    }
+    expect(moved).toBeGreaterThan(0);
+  });
+
+  it('rejects a table width it does not have', () => {
+    expect(() => checkTableBits(16)).toThrow(/tableBits must be 32/);
+    expect(() => new CpuHead(file, { tableBits: 4 as TableBits })).toThrow(KernelInputError);
+  });
+});
