@@ -4,7 +4,7 @@
  */
 import { loadFashionMnist } from '@pqweb/data';
 import { decodePqw, type PqwFile, type Preprocessing } from '@pqweb/format';
-import { CpuHead } from '@pqweb/runtime';
+import { CpuHead, type TableBits } from '@pqweb/runtime';
 import * as ort from 'onnxruntime-node';
 
 /** Images per onnxruntime run: large enough to amortize per-run overhead, small enough for modest memory. */
@@ -117,19 +117,27 @@ export async function backboneFeatures(file: PqwFile, test: TestSet): Promise<Fl
   return values;
 }
 
-/** Logits of the compressed head on precomputed features, through the CPU executor on codes. */
-export function headLogits(file: PqwFile, features: Float32Array, count: number): Float32Array {
-  return new CpuHead(file).forward(features, count);
+/**
+ * Logits of the compressed head on precomputed features, through the CPU executor on codes; `tableBits` 8 runs
+ * its PQ / RQ layers on 8-bit lookup tables (an accuracy level, @pqweb/runtime's lut8Forward).
+ */
+export function headLogits(
+  file: PqwFile,
+  features: Float32Array,
+  count: number,
+  tableBits: TableBits = 32,
+): Float32Array {
+  return new CpuHead(file, { tableBits }).forward(features, count);
 }
 
 export async function evaluatePqw(
   bytes: Uint8Array,
-  options: { dir?: string; limit?: number },
+  options: { dir?: string; limit?: number; tableBits?: TableBits },
 ): Promise<Accuracy> {
   const file = decodePqw(bytes);
   const test = await loadTestSet(file.manifest.preprocessing, options);
   const features = await backboneFeatures(file, test);
-  const logits = headLogits(file, features, test.count);
+  const logits = headLogits(file, features, test.count, options.tableBits);
   return accuracyOf(logits, test.labels, file.manifest.labels.length);
 }
 

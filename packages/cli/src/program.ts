@@ -63,6 +63,10 @@ export function buildProgram(): Command {
     .option('--limit <N>', 'only the first N test images')
     .option('--mean <M>', 'normalization for a plain .onnx (default: the model card beside it)')
     .option('--std <S>', 'normalization for a plain .onnx')
+    .option(
+      '--table-bits <B>',
+      'lookup tables of PQ / RQ layers: 32 (float32, default) or 8 (8-bit tables, an accuracy level; .pqw only)',
+    )
     .option('--json', 'print JSON')
     .action(async (model: string, flags) => {
       await runEval(model, flags);

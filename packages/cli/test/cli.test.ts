@@ -90,6 +90,12 @@ describe('pqweb compress / inspect / decompress on the reference model', () => {
     const compressedTop1 = (JSON.parse(pqw.stdout) as { top1: number }).top1;
     const originalTop1 = (JSON.parse(onnx.stdout) as { top1: number }).top1;
     expect(originalTop1 - compressedTop1).toBeLessThanOrEqual(0.01);
+    // 8-bit lookup tables (an accuracy level): close to the float32 tables' top-1, and said so in the JSON.
+    const eightBit = await run('eval', output, '--limit', '1000', '--json', '--table-bits', '8');
+    expect(eightBit.code).toBe(0);
+    const eightBitReport = JSON.parse(eightBit.stdout) as { top1: number; tableBits: number };
+    expect(eightBitReport.tableBits).toBe(8);
+    expect(Math.abs(eightBitReport.top1 - compressedTop1)).toBeLessThanOrEqual(0.005);
 
     const inspected = await run('inspect', output, '--json');
     expect(inspected.code).toBe(0);
@@ -209,6 +215,12 @@ describe('pqweb errors: one clear line, exit code ≠ 0, no partial file', () =>
     const result = await run('compress', tinyModel, '-o', join(dir, 'x.pqw'), '--method', 'zip');
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/--method must be one of/);
+    const bits = await run('eval', join(dir, 'x.pqw'), '--table-bits', '16');
+    expect(bits.code).toBe(2);
+    expect(bits.stderr).toMatch(/--table-bits takes 32 \(float32 tables\) or 8/);
+    const onnx = await run('eval', tinyModel, '--table-bits', '8', '--mean', '0', '--std', '1');
+    expect(onnx.code).toBe(2);
+    expect(onnx.stderr).toMatch(/--table-bits applies to a \.pqw model/);
   });
 });
 

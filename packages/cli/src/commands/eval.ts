@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Preprocessing } from '@pqweb/format';
+import type { TableBits } from '@pqweb/runtime';
 import { UsageError } from '../errors';
 import { type Accuracy, evaluateOnnx, evaluatePqw } from '../evaluate';
 import { parseInteger, parseNumberList, readInputFile } from '../options';
@@ -10,6 +11,7 @@ export interface EvalFlags {
   json?: boolean;
   mean?: string;
   std?: string;
+  tableBits?: string;
 }
 
 /**
@@ -45,21 +47,36 @@ function onnxPreprocessing(path: string, flags: EvalFlags): Preprocessing {
   );
 }
 
+function parseTableBits(text: string | undefined): TableBits {
+  if (text === undefined) return 32;
+  const bits = Number(text);
+  if (bits !== 32 && bits !== 8) {
+    throw new UsageError(`--table-bits takes 32 (float32 tables) or 8 (8-bit tables), got "${text}"`);
+  }
+  return bits;
+}
+
 export async function runEval(path: string, flags: EvalFlags): Promise<Accuracy> {
   const options = {
     dir: flags.data,
     limit: flags.limit === undefined ? undefined : parseInteger('--limit', flags.limit, 1),
   };
+  const onnx = /\.onnx$/i.test(path);
+  const tableBits = parseTableBits(flags.tableBits);
+  if (onnx && tableBits !== 32) {
+    throw new UsageError('--table-bits applies to a .pqw model (its PQ / RQ layers), not to a plain .onnx');
+  }
   const bytes = await readInputFile(path, 'model');
-  const accuracy = /\.onnx$/i.test(path)
+  const accuracy = onnx
     ? await evaluateOnnx(bytes, onnxPreprocessing(path, flags), options)
-    : await evaluatePqw(bytes, options);
+    : await evaluatePqw(bytes, { ...options, tableBits });
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ model: path, ...accuracy })}\n`);
+    process.stdout.write(`${JSON.stringify({ model: path, ...accuracy, tableBits })}\n`);
   } else {
+    const tables = tableBits === 8 ? ', PQ/RQ on 8-bit tables' : '';
     process.stdout.write(
       `${path}: top-1 ${(accuracy.top1 * 100).toFixed(2)}%  top-5 ${(accuracy.top5 * 100).toFixed(2)}%  ` +
-        `(${accuracy.images} Fashion-MNIST test images)\n`,
+        `(${accuracy.images} Fashion-MNIST test images${tables})\n`,
     );
   }
   return accuracy;
