@@ -12,7 +12,6 @@ import {
   buildLut,
   checkTableBits,
   lut8Forward,
-  pq8Forward,
   quantizeTables,
   type RqShape,
   TABLE_GROUP_SEGMENTS,
@@ -33,6 +32,17 @@ const SHAPES = [
   { rows: 17, cols: 67, d: 4, k: 256, stages: 1, batch: 2, relu: true, withBias: true },
   { rows: 12, cols: 80, d: 2, k: 200, stages: 2, batch: 2, relu: false, withBias: true },
 ];
+
+/** One row of two segments of k = 4 (2-bit codes). */
+const TWO_SEGMENTS = {
+  rows: 1,
+  cols: 8,
+  d: 4,
+  k: 4,
+  segments: 2,
+  stages: 1,
+  packing: { bits: 2, wordsPerRow: 1 },
+} as RqShape;
 
 describe('quantizeTables', () => {
   it('maps each segment’s lowest entry to 0 and each group’s widest range to 255, within half a step', () => {
@@ -96,32 +106,16 @@ describe('quantizeTables', () => {
   });
 
   it('gives all-zero entries and a zero scale for constant tables, so the sum is exact', () => {
-    const shape = {
-      rows: 1,
-      cols: 8,
-      d: 4,
-      k: 4,
-      segments: 2,
-      stages: 1,
-      packing: { bits: 2, wordsPerRow: 1 },
-    };
-    const { entries, scales, offsets } = quantizeTables(shape as RqShape, new Float64Array(8).fill(1.5));
+    const shape = TWO_SEGMENTS;
+    const { entries, scales, offsets } = quantizeTables(shape, new Float64Array(8).fill(1.5));
     expect(Array.from(entries)).toEqual(new Array(8).fill(0));
     expect(Array.from(scales)).toEqual([0]);
     expect(Array.from(offsets)).toEqual([3]);
   });
 
   it('rejects tables of the wrong size', () => {
-    const shape = {
-      rows: 1,
-      cols: 8,
-      d: 4,
-      k: 4,
-      segments: 2,
-      stages: 1,
-      packing: { bits: 2, wordsPerRow: 1 },
-    };
-    expect(() => quantizeTables(shape as RqShape, new Float64Array(7))).toThrow(KernelInputError);
+    const shape = TWO_SEGMENTS;
+    expect(() => quantizeTables(shape, new Float64Array(7))).toThrow(KernelInputError);
   });
 });
 
@@ -163,16 +157,6 @@ describe('lut8Forward', () => {
       expect(worstShare, JSON.stringify(spec)).toBeGreaterThan(0);
       expect(stages).toBe(spec.stages);
     }
-  });
-
-  it('pq8Forward is the one-stage case', () => {
-    const random = seededRandom(9);
-    const spec = { rows: 7, cols: 70, d: 4, k: 256, stages: 1, withBias: true };
-    const layer = randomLutLayer(spec, random);
-    const x = randomFloats(3 * spec.cols, random);
-    expect(pq8Forward(layer.shape, layer.words, layer.values, layer.bias, x, 3, true)).toEqual(
-      lut8Forward(layer.shape, layer.words, layer.values, layer.bias, x, 3, true),
-    );
   });
 
   it('checks the layer and the batch as the float32 executor does', () => {

@@ -12,7 +12,6 @@ export { buildLut, pqForward, rqForward } from './lut';
 export {
   checkTableBits,
   lut8Forward,
-  pq8Forward,
   quantizeTables,
   TABLE_GROUP_SEGMENTS,
   TABLE_LEVELS,

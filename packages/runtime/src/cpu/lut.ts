@@ -200,6 +200,20 @@ function singleInputForward(
   }
 }
 
+/** Every check a LUT forward call makes before it reads anything: the layer, the batch, the codes. */
+export function checkLutCall(
+  shape: RqShape,
+  codes: Uint32Array,
+  codebook: Float32Array,
+  bias: Float32Array | null,
+  x: Float32Array,
+  batch: number,
+): void {
+  checkLutLayer(shape, codes, codebook, bias);
+  checkLutBatch(shape.cols, x, batch);
+  checkCodesBelowK(shape, codes);
+}
+
 function lutForward(
   shape: RqShape,
   codes: Uint32Array,
@@ -209,9 +223,7 @@ function lutForward(
   batch: number,
   relu: boolean,
 ): Float32Array {
-  checkLutLayer(shape, codes, codebook, bias);
-  checkLutBatch(shape.cols, x, batch);
-  checkCodesBelowK(shape, codes);
+  checkLutCall(shape, codes, codebook, bias, x, batch);
   const { rows, k, segments, stages, packing } = shape;
   const { bits, wordsPerRow } = packing;
   const codesPerWord = BITS_PER_WORD / bits;

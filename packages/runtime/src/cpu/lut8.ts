@@ -12,8 +12,8 @@
  * (./lut.ts) stay the ground truth. On the bundled model it kept top-1 at 93.84% against 93.83% (step 75).
  */
 import { KernelInputError } from '../gpu/errors';
-import { BITS_PER_WORD, type PqShape, type RqShape } from './layer-shapes';
-import { buildLut, checkCodesBelowK, checkLutBatch, checkLutLayer } from './lut';
+import { BITS_PER_WORD, type RqShape } from './layer-shapes';
+import { buildLut, checkLutCall } from './lut';
 
 /** Segments of a stage that share one scale: the 16-segment groups of the GPU probe's 32 KiB tile. */
 export const TABLE_GROUP_SEGMENTS = 16;
@@ -94,8 +94,25 @@ function roundHalfEven(value: number): number {
   return value + ROUNDING_BIAS - ROUNDING_BIAS;
 }
 
+/** The codes one per byte, [stage][row][segment] (k ≤ 256 fits a byte), so the sums index tables by them directly. */
+function unpackCodes(shape: RqShape, codes: Uint32Array): Uint8Array {
+  const { rows, segments, stages, packing } = shape;
+  const { bits, wordsPerRow } = packing;
+  const codesPerWord = BITS_PER_WORD / bits;
+  const mask = 2 ** bits - 1;
+  const unpacked = new Uint8Array(stages * rows * segments);
+  for (let r = 0; r < stages * rows; r++) {
+    for (let j = 0; j < segments; j++) {
+      const word = codes[r * wordsPerRow + Math.floor(j / codesPerWord)] ?? 0;
+      unpacked[r * segments + j] = (word >>> ((j % codesPerWord) * bits)) & mask;
+    }
+  }
+  return unpacked;
+}
+
 /**
- * y = W x + b for a PQ (stages 1) or RQ layer on 8-bit tables, straight from the packed codes. `x` is
+ * y = W x + b for a PQ (stages 1) or RQ layer on 8-bit tables, straight from the packed codes (a PQ layer's shape
+ * with `stages: 1`, as CpuHead passes it). `x` is
  * batch × cols, the result batch × rows; `relu` applies max(0, ·) after the bias.
  */
 export function lut8Forward(
@@ -107,22 +124,10 @@ export function lut8Forward(
   batch: number,
   relu: boolean,
 ): Float32Array {
-  checkLutLayer(shape, codes, codebook, bias);
-  checkLutBatch(shape.cols, x, batch);
-  checkCodesBelowK(shape, codes);
-  const { rows, k, segments, stages, packing } = shape;
-  const { bits, wordsPerRow } = packing;
-  const codesPerWord = BITS_PER_WORD / bits;
-  const mask = 2 ** bits - 1;
+  checkLutCall(shape, codes, codebook, bias, x, batch);
+  const { rows, k, segments, stages } = shape;
+  const unpacked = unpackCodes(shape, codes);
   const y = new Float32Array(batch * rows);
-  // Codes unpacked once per call (k ≤ 256 fits a byte): the loops below then index tables by them directly.
-  const unpacked = new Uint8Array(stages * rows * segments);
-  for (let r = 0; r < stages * rows; r++) {
-    for (let j = 0; j < segments; j++) {
-      const word = codes[r * wordsPerRow + Math.floor(j / codesPerWord)] ?? 0;
-      unpacked[r * segments + j] = (word >>> ((j % codesPerWord) * bits)) & mask;
-    }
-  }
   for (let b = 0; b < batch; b++) {
     const { entries, scales, offsets, groupsPerStage } = quantizeTables(
       shape,
@@ -147,17 +152,4 @@ export function lut8Forward(
     }
   }
   return y;
-}
-
-/** y = W x + b for a PQ layer on 8-bit tables (see lut8Forward). */
-export function pq8Forward(
-  layer: PqShape,
-  codes: Uint32Array,
-  codebook: Float32Array,
-  bias: Float32Array | null,
-  x: Float32Array,
-  batch: number,
-  relu: boolean,
-): Float32Array {
-  return lut8Forward({ ...layer, stages: 1 }, codes, codebook, bias, x, batch, relu);
 }
