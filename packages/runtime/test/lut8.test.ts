@@ -135,7 +135,7 @@ describe('lut8Forward', () => {
         spec.relu,
       );
       const y = lut8Forward(layer.shape, layer.words, layer.values, layer.bias, x, spec.batch, spec.relu);
-      const { segments, stages } = layer.shape;
+      const { segments } = layer.shape;
       let worstShare = 0;
       for (let b = 0; b < spec.batch; b++) {
         const { scales } = quantizeTables(layer.shape, buildLut(layer.shape, layer.values, x, b));
@@ -155,7 +155,6 @@ describe('lut8Forward', () => {
       }
       // The tables are quantized: some output moves, and by less than the bound allows.
       expect(worstShare, JSON.stringify(spec)).toBeGreaterThan(0);
-      expect(stages).toBe(spec.stages);
     }
   });
 

@@ -12,7 +12,7 @@
  * (./lut.ts) stay the ground truth. On the bundled model it kept top-1 at 93.84% against 93.83% (step 75).
  */
 import { KernelInputError } from '../gpu/errors';
-import { BITS_PER_WORD, type RqShape } from './layer-shapes';
+import { BITS_PER_WORD, type QuantizedForward, type RqShape } from './layer-shapes';
 import { buildLut, checkLutCall } from './lut';
 
 /** Segments of a stage that share one scale: the 16-segment groups of the GPU probe's 32 KiB tile. */
@@ -112,18 +112,10 @@ function unpackCodes(shape: RqShape, codes: Uint32Array): Uint8Array {
 
 /**
  * y = W x + b for a PQ (stages 1) or RQ layer on 8-bit tables, straight from the packed codes (a PQ layer's shape
- * with `stages: 1`, as CpuHead passes it). `x` is
- * batch × cols, the result batch × rows; `relu` applies max(0, ·) after the bias.
+ * with `stages: 1`, as CpuHead passes it). `x` is batch × cols, the result batch × rows; `relu` applies max(0, ·)
+ * after the bias. The same call as the float32 executor's rqForward.
  */
-export function lut8Forward(
-  shape: RqShape,
-  codes: Uint32Array,
-  codebook: Float32Array,
-  bias: Float32Array | null,
-  x: Float32Array,
-  batch: number,
-  relu: boolean,
-): Float32Array {
+export const lut8Forward: QuantizedForward<RqShape> = (shape, codes, codebook, bias, x, batch, relu) => {
   checkLutCall(shape, codes, codebook, bias, x, batch);
   const { rows, k, segments, stages } = shape;
   const unpacked = unpackCodes(shape, codes);
@@ -152,4 +144,4 @@ export function lut8Forward(
     }
   }
   return y;
-}
+};
