@@ -18,6 +18,7 @@ import {
   type PqShape,
   type RqShape,
 } from '../cpu/layer-shapes';
+import { checkTableBits, type TableBits } from '../cpu/lut8';
 import { BindGroupCache } from '../gpu/bind-group-cache';
 import { GpuLimitError, KernelInputError } from '../gpu/errors';
 import { CODE_ROW_TILE, codeRowTiles, gpuCodeWords } from './code-layout';
@@ -66,6 +67,15 @@ import {
   WORD_BYTES,
 } from './program';
 import { createScalarProgram } from './scalar-program';
+import { TABLE8_BATCH_TILES, type Table8BatchTile } from './sources';
+import { table8CodeWords, table8Slots } from './table8-layout';
+import {
+  createTable8Program,
+  TABLE8_TARGET_WORKGROUPS,
+  TABLE8_WORKGROUP_SIZE,
+  type Table8Launch,
+  table8CodebookBytes,
+} from './table8-program';
 
 interface LayerCommon {
   activation: Activation;
@@ -238,6 +248,17 @@ export interface LayerExecutorOptions {
    * design; default 'none'.
    */
   ablation?: GatherAblation;
+  /**
+   * Width of a PQ / RQ layer's lookup-table entries: 32 (default) float32 tables, the exact sums; 8 runs
+   * shaders/pq_table8.wgsl on 8-bit tables (cpu/lut8.ts is its twin and states the quantization), an accuracy level
+   * like MatMulNBits' accuracy_level 4: each entry is within half a step of its float32 value (about 1% of the
+   * outputs' RMS on random data; the bundled model's top-1 93.84% against 93.83%). With 8, `buffers.codes` must be
+   * and `buffers.codebook` in the 8-bit-table layouts (`groupTableCodes`, `groupTableCodebook`), `variant` must be 'auto', and `workgroupSize` (default min(TABLE8_WORKGROUP_SIZE,
+   * device limit)) a multiple of 16; `batchTile` is 4 or 8 (default the widest whose tile fits the workgroup memory:
+   * `maxWorkgroupStorageBytes`, default the device's whole limit) and `targetWorkgroups` sets when rows are cut
+   * into blocks (default TABLE8_TARGET_WORKGROUPS). Other options do not apply. Other methods take 32.
+   */
+  tableBits?: TableBits;
   /** Label prefix of the GPU objects; default the layer's name or method and shape. */
   label?: string;
 }
@@ -371,6 +392,7 @@ function createProgram(
   if (layer.method === 'pq' || layer.method === 'rq') {
     const stages = layer.method === 'rq' ? layer.stages : 1;
     const shape = { ...layer, stages };
+    if (context.table8) return createTable8Branch(context, shape, buffers, codebookDtype, variant);
     const { segments, k, d } = layer;
     const codes = requireBuffer(
       label,
@@ -484,6 +506,93 @@ function createProgram(
   // gather's: a batch whose partial sums would not fit one binding takes binary_gather.wgsl instead of failing.
   const fits = (batch: number): boolean => bytes.scratchBytes(batch) <= context.maxBindingBytes;
   return programByBatch((batch) => (byteTablesAt(batch) && fits(batch) ? bytes : bits));
+}
+
+/** A PQ / RQ layer on 8-bit tables (tableBits: 8): its own code layout and kernels. */
+function createTable8Branch(
+  context: ProgramContext,
+  shape: RqShape,
+  buffers: LayerGpuBuffers,
+  codebookDtype: CodebookDtype,
+  variant: PqVariant | 'auto',
+): LayerProgram {
+  const { label } = context;
+  const launch = context.table8;
+  if (!launch) throw new KernelInputError(`${label}: tableBits 8 was not resolved`);
+  if (variant !== 'auto') {
+    throw new KernelInputError(
+      `${label}: tableBits 8 has one kernel (shaders/pq_table8.wgsl); leave variant 'auto', got '${variant}'`,
+    );
+  }
+  if (!CODEBOOK_DTYPES.includes(codebookDtype)) {
+    throw new KernelInputError(
+      `${label}: buffers.codebookDtype must be one of ${CODEBOOK_DTYPES.join(', ')}, got ${JSON.stringify(codebookDtype)}`,
+    );
+  }
+  const { rows, k, d } = shape;
+  const codes = requireBuffer(
+    label,
+    'codes',
+    buffers.codes,
+    table8CodeWords(shape) * WORD_BYTES,
+    `slots ${table8Slots(shape)} × rows ${rows} × 16 in the 8-bit-table layout (groupTableCodes)`,
+  );
+  const codebook = {
+    buffer: requireBuffer(
+      label,
+      'codebook',
+      buffers.codebook,
+      table8CodebookBytes(shape, codebookDtype),
+      `slots ${table8Slots(shape)} × k ${k} × 16 × d ${d} × ${CODEBOOK_VALUE_BYTES[codebookDtype]} ` +
+        `(${codebookDtype}) in the 8-bit-table layout (groupTableCodebook)`,
+    ),
+    dtype: codebookDtype,
+  };
+  return createTable8Program(context, shape, { codes, codebook }, launch);
+}
+
+/** The executor's 8-bit-table launch (tableBits 8) from its options and the device, or null for float32 tables. */
+function resolveTable8(
+  layer: LutLayerDescriptor,
+  options: LayerExecutorOptions,
+  workgroupSizeLimit: number,
+  limits: GPUSupportedLimits,
+): Table8Launch | null {
+  const tableBits = options.tableBits ?? 32;
+  checkTableBits(tableBits);
+  if (tableBits === 32) return null;
+  if (layer.method !== 'pq' && layer.method !== 'rq') {
+    throw new KernelInputError(
+      `tableBits 8 applies to pq and rq layers (their lookup tables); ${layer.method} layers take 32`,
+    );
+  }
+  if (options.ablation !== undefined && options.ablation !== 'none') {
+    throw new KernelInputError(
+      `ablation '${options.ablation}' measures the float32-table gathers; tableBits 8 has none`,
+    );
+  }
+  const batchTile = options.batchTile;
+  if (batchTile !== undefined && !TABLE8_BATCH_TILES.includes(batchTile as Table8BatchTile)) {
+    throw new KernelInputError(`batchTile with tableBits 8 must be 4 or 8, got ${batchTile}`);
+  }
+  if (options.targetWorkgroups !== undefined) checkInteger('targetWorkgroups', options.targetWorkgroups, 1);
+  return {
+    workgroupSize: checkLimit(
+      options.workgroupSize ?? Math.min(TABLE8_WORKGROUP_SIZE, workgroupSizeLimit),
+      workgroupSizeLimit,
+      'maxComputeInvocationsPerWorkgroup',
+      'workgroupSize',
+    ),
+    storageBytes: checkLimit(
+      options.maxWorkgroupStorageBytes,
+      limits.maxComputeWorkgroupStorageSize,
+      'maxComputeWorkgroupStorageSize',
+      'maxWorkgroupStorageBytes',
+    ),
+    batchTile: batchTile as Table8BatchTile | undefined,
+    targetWorkgroups: options.targetWorkgroups ?? TABLE8_TARGET_WORKGROUPS,
+    invocationsLimit: workgroupSizeLimit,
+  };
 }
 
 /** A program that runs, for each batch size, the program `programAt` picks for it. */
@@ -636,6 +745,7 @@ export function createLayerExecutor(
     limits.maxComputeInvocationsPerWorkgroup,
     limits.maxComputeWorkgroupSizeX,
   );
+  const table8 = resolveTable8(layer, options, workgroupSizeLimit, limits);
   const copiedCentroids = takesCopiedCentroids(layer, options, workgroupSizeLimit, limits);
   const workgroupSize = checkLimit(
     options.workgroupSize ??
@@ -679,7 +789,8 @@ export function createLayerExecutor(
     options.rowsPerInvocation,
     MAX_ROWS_PER_INVOCATION,
   );
-  const batchTile = checkCountOption('batchTile', options.batchTile, GATHER_BATCH_TILE);
+  // tableBits 8 checked its own batch tiles (4 or 8).
+  const batchTile = table8 ? undefined : checkCountOption('batchTile', options.batchTile, GATHER_BATCH_TILE);
   const ablation = checkChoiceOption('ablation', options.ablation, GATHER_ABLATIONS, 'none');
   const vectorTableBuild = checkSwitchOption('vectorTableBuild', options.vectorTableBuild, true);
   const constantTableOffsets = checkSwitchOption('constantTableOffsets', options.constantTableOffsets, true);
@@ -746,6 +857,7 @@ export function createLayerExecutor(
     biasBytes: buffers.bias ? rows * FLOAT_BYTES : PLACEHOLDER_BYTES,
     hasBias: buffers.bias !== null,
     relu: layer.activation === 'relu',
+    table8,
   };
   let program: LayerProgram;
   try {

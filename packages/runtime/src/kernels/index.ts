@@ -95,3 +95,22 @@ export {
   wordsInFlightFor,
 } from './plan';
 export { type DispatchStage, GATHER_ABLATIONS, type GatherAblation } from './program';
+export { TABLE8_BATCH_TILES, type Table8BatchTile } from './sources';
+export {
+  groupTableCodebook,
+  groupTableCodes,
+  TABLE8_WORDS_PER_ROW,
+  table8CodebookValues,
+  table8CodeWords,
+  table8Slots,
+} from './table8-layout';
+export {
+  TABLE8_MAX_KEPT_VALUES,
+  TABLE8_REDUCE_ROW_WARPS,
+  TABLE8_REDUCE_SLICES,
+  TABLE8_TARGET_WORKGROUPS,
+  TABLE8_WORKGROUP_SIZE,
+  type Table8Launch,
+  table8CodebookBytes,
+  table8GatherStorageBytes,
+} from './table8-program';

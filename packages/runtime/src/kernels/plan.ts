@@ -42,9 +42,10 @@ export function isBankedVariant(variant: LutVariant): boolean {
 export type ScalarVariant = 'kmeans-tiled' | 'binary-tiled';
 /**
  * What an executor runs: a LUT variant (PQ / RQ), a scalar gather (k-means, binary), or a binary layer's sign bits
- * read as byte codes through 'fused-banked' (pq_gather.wgsl SIGN_TABLES).
+ * read as byte codes through 'fused-banked' (pq_gather.wgsl SIGN_TABLES), or a PQ / RQ layer on 8-bit tables
+ * (executor option tableBits: 8, shaders/pq_table8.wgsl).
  */
-export type ExecutorVariant = LutVariant | ScalarVariant | 'binary-byte-tables' | 'decoded';
+export type ExecutorVariant = LutVariant | ScalarVariant | 'binary-byte-tables' | 'decoded' | 'table8';
 
 /**
  * A PQ layer's kernels: the LUT variants, or 'decoded' (shaders/pq_decode.wgsl), which multiplies each code's

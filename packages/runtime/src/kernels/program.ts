@@ -7,6 +7,7 @@ import type { DispatchSize } from '../gpu/dispatch';
 import { GpuLimitError } from '../gpu/errors';
 import type { UniformLayout } from '../gpu/uniforms';
 import type { CodeDecode, DecodeLaunch, ExecutorVariant, WideGatherMode } from './plan';
+import type { Table8Launch } from './table8-program';
 
 export interface ProgramContext {
   device: GPUDevice;
@@ -79,6 +80,8 @@ export interface ProgramContext {
   biasBytes: number;
   hasBias: boolean;
   relu: boolean;
+  /** The 8-bit-table launch where the executor option tableBits is 8 (table8-program.ts), null otherwise. */
+  table8: Table8Launch | null;
 }
 
 /**

@@ -5,6 +5,7 @@
  * scalar ones also by scalar_gather_common.wgsl (their shared bindings and x chunk):
  * WGSL has no include, so the module text is the files joined. The kernels that read PQ / RQ codebooks come in two
  * modules, one per codebook dtype on the GPU: joined with shaders/codebook_float32.wgsl or codebook_float16.wgsl.
+ * The 8-bit-table kernels (pq_table8.wgsl) come in one module per codebook dtype and batch tile width as well.
  */
 import binaryGatherWgsl from '../../../../shaders/binary_gather.wgsl?raw';
 import codebookFloat16Wgsl from '../../../../shaders/codebook_float16.wgsl?raw';
@@ -14,8 +15,11 @@ import kmeansGatherWgsl from '../../../../shaders/kmeans_gather.wgsl?raw';
 import pqDecodeWgsl from '../../../../shaders/pq_decode.wgsl?raw';
 import pqGatherWgsl from '../../../../shaders/pq_gather.wgsl?raw';
 import lutBuildWgsl from '../../../../shaders/pq_lut_build.wgsl?raw';
+import pqTable8Wgsl from '../../../../shaders/pq_table8.wgsl?raw';
 import scalarGatherCommonWgsl from '../../../../shaders/scalar_gather_common.wgsl?raw';
 import reduceWgsl from '../../../../shaders/splitk_reduce.wgsl?raw';
+import table8Entry4Wgsl from '../../../../shaders/table8_entry4.wgsl?raw';
+import table8Entry8Wgsl from '../../../../shaders/table8_entry8.wgsl?raw';
 import type { KernelSource } from '../gpu/pipeline-cache';
 import type { CodebookDtype } from './codebook-dtype';
 
@@ -84,4 +88,31 @@ export const SPLITK_REDUCE_KERNEL: KernelSource = {
   name: 'splitk-reduce',
   wgsl: reduceWgsl,
   entryPoint: 'reduce_slots',
+};
+
+/** Inputs per batch tile of the 8-bit-table kernels: a tile prelude each (table8_entry4.wgsl, table8_entry8.wgsl). */
+export const TABLE8_BATCH_TILES = [4, 8] as const;
+export type Table8BatchTile = (typeof TABLE8_BATCH_TILES)[number];
+
+const TABLE8_ENTRY_PRELUDES: Readonly<Record<Table8BatchTile, string>> = {
+  4: table8Entry4Wgsl,
+  8: table8Entry8Wgsl,
+};
+
+/** A kernel of pq_table8.wgsl for one batch tile width: one module per codebook dtype. */
+function table8Kernel(entryPoint: string, batchTile: Table8BatchTile): CodebookKernel {
+  return codebookKernel(`pq-table8-x${batchTile}`, entryPoint, (prelude) =>
+    [prelude, TABLE8_ENTRY_PRELUDES[batchTile], pqTable8Wgsl].join('\n'),
+  );
+}
+
+/** The 8-bit tables built in the workgroup and gathered into integer sums (executor option tableBits: 8). */
+export const GATHER_TABLE8_KERNEL: Readonly<Record<Table8BatchTile, CodebookKernel>> = {
+  4: table8Kernel('gather_table8', 4),
+  8: table8Kernel('gather_table8', 8),
+};
+/** Their reduce: scale and offset per slot applied, bias and ReLU. */
+export const REDUCE_TABLE8_KERNEL: Readonly<Record<Table8BatchTile, CodebookKernel>> = {
+  4: table8Kernel('reduce_table8', 4),
+  8: table8Kernel('reduce_table8', 8),
 };

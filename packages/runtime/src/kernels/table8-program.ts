@@ -1,0 +1,254 @@
+/**
+ * The dispatches of a PQ / RQ layer on 8-bit lookup tables (executor option tableBits: 8, shaders/pq_table8.wgsl;
+ * cpu/lut8.ts is the twin): a gather that builds each segment group's tables in workgroup memory and sums every row's
+ * entries as integers, then a reduce that applies each group's scale and offset, the bias and the ReLU. An accuracy
+ * level, like MatMulNBits' accuracy_level 4: entries are within half a step of their float32 values, so outputs move
+ * by about 1% of their RMS on random data (bundled model: top-1 93.84% against 93.83%).
+ */
+import type { RqShape } from '../cpu/layer-shapes';
+import { TABLE_GROUP_SEGMENTS } from '../cpu/lut8';
+import { GpuLimitError, KernelInputError } from '../gpu/errors';
+import { getPipeline } from '../gpu/pipeline-cache';
+import { type CodebookBinding, type CodebookDtype, codebookBindingBytes } from './codebook-dtype';
+import {
+  type BatchPlan,
+  checkBindingSize,
+  checkGrid,
+  createScratchBuffer,
+  FLOAT_BYTES,
+  type LayerProgram,
+  type ProgramContext,
+} from './program';
+import {
+  GATHER_TABLE8_KERNEL,
+  REDUCE_TABLE8_KERNEL,
+  TABLE8_BATCH_TILES,
+  type Table8BatchTile,
+} from './sources';
+import { table8CodebookValues, table8Slots } from './table8-layout';
+
+/**
+ * Invocations per gather workgroup unless the caller says otherwise (capped by the device): one workgroup builds a
+ * 16-segment group's tables for every row, and 1024 builds them in 4 entries per invocation (step 75 on the H200;
+ * phones and SwiftShader allow 256).
+ */
+export const TABLE8_WORKGROUP_SIZE = 1024;
+/**
+ * Gather workgroups aimed for unless the caller sets targetWorkgroups: rows are cut into blocks (each building its
+ * own tables) only while slots × batch tiles falls short of this. At 16384² d 4 there are 256 slots: one block.
+ */
+export const TABLE8_TARGET_WORKGROUPS = 128;
+/** Reduce: slots split over this many invocations per row (step 75: 8 beat 4, 16 and 32). */
+export const TABLE8_REDUCE_SLICES = 8;
+/** Reduce: most groups of 32 rows per workgroup (step 75: 4 beat 1 on the H200), within the device's limits. */
+export const TABLE8_REDUCE_ROW_WARPS = 4;
+const REDUCE_WARP_ROWS = 32;
+/** `const MAX_KEPT_VALUES` of shaders/pq_table8.wgsl. */
+export const TABLE8_MAX_KEPT_VALUES = 32;
+/** `const MAX_CACHED_QUADS` of shaders/pq_table8.wgsl. */
+export const TABLE8_MAX_CACHED_QUADS = 4;
+/** Values in a codebook quad (codebook_quad). */
+const QUAD_VALUES = 4;
+
+/** What the executor resolved for the 8-bit-table kernels from its options and the device. */
+export interface Table8Launch {
+  workgroupSize: number;
+  /** Workgroup memory the gather and reduce may take, bytes. */
+  storageBytes: number;
+  /** Inputs per batch tile; undefined: the widest whose gather fits `storageBytes`. */
+  batchTile: Table8BatchTile | undefined;
+  targetWorkgroups: number;
+  /** The device's maxComputeInvocationsPerWorkgroup (the reduce's ceiling). */
+  invocationsLimit: number;
+}
+
+const WORD_BYTES = 4;
+
+/** Bytes of the codebooks in the 8-bit-table layout (table8-layout.ts groupTableCodebook), as the gather binds them. */
+export function table8CodebookBytes(
+  shape: Pick<RqShape, 'segments' | 'stages' | 'k' | 'd'>,
+  dtype: CodebookDtype,
+): number {
+  return codebookBindingBytes(table8CodebookValues(shape), dtype);
+}
+
+/** Workgroup memory of the gather (pq_table8.wgsl): the tile, then per (segment, input) two keys and a low. */
+export function table8GatherStorageBytes(k: number, batchTile: Table8BatchTile): number {
+  const tile = TABLE_GROUP_SEGMENTS * k * batchTile;
+  const perSegmentInput = 3 * TABLE_GROUP_SEGMENTS * batchTile * WORD_BYTES;
+  const perInput = 2 * batchTile * WORD_BYTES;
+  return tile + perSegmentInput + perInput;
+}
+
+/**
+ * The caller's batch tile, or the widest whose gather fits the workgroup memory, but 4 for batches of at most 4
+ * (a tile of 8 would build and reduce twice the tables and sums for inputs that do not exist).
+ */
+function pickBatchTile(
+  context: ProgramContext,
+  k: number,
+  launch: Table8Launch,
+  batch: number,
+): Table8BatchTile {
+  const fits = (tile: Table8BatchTile): boolean => table8GatherStorageBytes(k, tile) <= launch.storageBytes;
+  if (launch.batchTile !== undefined) {
+    const needed = table8GatherStorageBytes(k, launch.batchTile);
+    if (!fits(launch.batchTile)) {
+      throw new GpuLimitError(
+        `${context.label}: 8-bit tables of k ${k} at batch tile ${launch.batchTile} need ${needed} bytes of ` +
+          `workgroup memory, above the ${launch.storageBytes} allowed; use batchTile 4 or raise maxWorkgroupStorageBytes`,
+        'maxComputeWorkgroupStorageSize',
+        needed,
+        launch.storageBytes,
+      );
+    }
+    return launch.batchTile;
+  }
+  const widest = [...TABLE8_BATCH_TILES]
+    .reverse()
+    .find((tile) => fits(tile) && (tile === TABLE8_BATCH_TILES[0] || batch > TABLE8_BATCH_TILES[0]));
+  if (widest === undefined) {
+    const needed = table8GatherStorageBytes(k, TABLE8_BATCH_TILES[0]);
+    throw new GpuLimitError(
+      `${context.label}: 8-bit tables of k ${k} need ${needed} bytes of workgroup memory, above the ` +
+        `${launch.storageBytes} allowed; run this layer on float32 tables (tableBits 32)`,
+      'maxComputeWorkgroupStorageSize',
+      needed,
+      launch.storageBytes,
+    );
+  }
+  return widest;
+}
+
+/** Reduce row warps: up to TABLE8_REDUCE_ROW_WARPS, within the device's invocations and workgroup memory. */
+function reduceRowWarps(launch: Table8Launch, batchTile: Table8BatchTile): number {
+  let warps = TABLE8_REDUCE_ROW_WARPS;
+  const invocations = (w: number) => w * REDUCE_WARP_ROWS * TABLE8_REDUCE_SLICES;
+  while (
+    warps > 1 &&
+    (invocations(warps) > launch.invocationsLimit ||
+      invocations(warps) * batchTile * FLOAT_BYTES > launch.storageBytes)
+  ) {
+    warps /= 2;
+  }
+  return warps;
+}
+
+export function createTable8Program(
+  context: ProgramContext,
+  shape: RqShape,
+  buffers: { codes: GPUBuffer; codebook: CodebookBinding },
+  launch: Table8Launch,
+): LayerProgram {
+  const { rows, cols, d, k, segments, stages } = shape;
+  const { label, device } = context;
+  const { workgroupSize } = launch;
+  if (workgroupSize % TABLE_GROUP_SEGMENTS !== 0) {
+    throw new KernelInputError(
+      `${label}: 8-bit tables need a workgroupSize that is a multiple of ${TABLE_GROUP_SEGMENTS}, got ${workgroupSize}`,
+    );
+  }
+  // Checked up front, so that a device that cannot hold even the narrowest tile fails at creation.
+  pickBatchTile(context, k, launch, 1);
+  const slots = table8Slots(shape);
+  const codesBytes = slots * rows * TABLE_GROUP_SEGMENTS;
+  checkBindingSize(context, 'the codes', codesBytes, 'the layer cannot run on 8-bit tables on this device');
+  const codebookBytes = table8CodebookBytes(shape, buffers.codebook.dtype);
+  checkBindingSize(context, 'the codebook', codebookBytes, 'the layer cannot run on this device');
+  const entriesPerInvocation = Math.ceil((TABLE_GROUP_SEGMENTS * k) / workgroupSize);
+
+  function layout(batch: number) {
+    const batchTile = pickBatchTile(context, k, launch, batch);
+    const batchTiles = Math.ceil(batch / batchTile);
+    // Row blocks only where the slots and tiles alone leave the GPU short of workgroups.
+    const maxBlocks = Math.ceil(rows / workgroupSize);
+    const wanted = Math.ceil(launch.targetWorkgroups / (slots * batchTiles));
+    const rowsPerWorkgroup =
+      Math.ceil(Math.ceil(rows / Math.min(maxBlocks, Math.max(1, wanted))) / workgroupSize) * workgroupSize;
+    const rowBlocks = Math.ceil(rows / rowsPerWorkgroup);
+    // Integer sums: two inputs per u32 word, so batchTile / 2 words per row and slot.
+    const partialBytes = batchTiles * slots * rows * (batchTile / 2) * WORD_BYTES;
+    const scalesBytes = batchTiles * slots * batchTile * 2 * FLOAT_BYTES;
+    return { batchTile, batchTiles, rowsPerWorkgroup, rowBlocks, partialBytes, scalesBytes };
+  }
+
+  function createPlan(batch: number): BatchPlan {
+    const { batchTile, batchTiles, rowsPerWorkgroup, rowBlocks, partialBytes, scalesBytes } = layout(batch);
+    const rowWarps = reduceRowWarps(launch, batchTile);
+    const reduceRows = rowWarps * REDUCE_WARP_ROWS;
+    const advice = 'run the batch in smaller parts';
+    checkBindingSize(context, `the integer sums of batch ${batch}`, partialBytes, advice);
+    const gatherGrid = { x: rowBlocks, y: slots, z: batchTiles };
+    const reduceGrid = { x: Math.ceil(rows / reduceRows), y: batchTiles, z: 1 };
+    checkGrid(context, gatherGrid);
+    checkGrid(context, reduceGrid);
+    const constants = {
+      K: k,
+      D: d,
+      COLS: cols,
+      SEGMENTS: segments,
+      STAGES: stages,
+      ROWS: rows,
+      BATCH: batch,
+      HAS_BIAS: context.hasBias ? 1 : 0,
+      RELU: context.relu ? 1 : 0,
+    };
+    const quadReads = d % QUAD_VALUES === 0 && cols % QUAD_VALUES === 0;
+    const dtype = buffers.codebook.dtype;
+    const gather = getPipeline(device, GATHER_TABLE8_KERNEL[batchTile][dtype], {
+      ...constants,
+      WORKGROUP_SIZE: workgroupSize,
+      ROWS_PER_WORKGROUP: rowsPerWorkgroup,
+      KEEP_VALUES: entriesPerInvocation * batchTile <= TABLE8_MAX_KEPT_VALUES ? 1 : 0,
+      QUAD_READS: quadReads ? 1 : 0,
+      CACHED_QUADS: quadReads && d === QUAD_VALUES && entriesPerInvocation <= TABLE8_MAX_CACHED_QUADS ? 1 : 0,
+    });
+    const reduce = getPipeline(device, REDUCE_TABLE8_KERNEL[batchTile][dtype], {
+      ...constants,
+      REDUCE_SLICES: TABLE8_REDUCE_SLICES,
+      REDUCE_ROW_WARPS: rowWarps,
+    });
+    const partials = createScratchBuffer(context, partialBytes, `table8-sums[${batch}]`);
+    const scales = createScratchBuffer(context, scalesBytes, `table8-scales[${batch}]`);
+    const inputBytes = batch * cols * FLOAT_BYTES;
+    return {
+      buffers: [partials, scales],
+      dispatches: [
+        {
+          label: `${label}/gather-table8`,
+          stage: 'gather',
+          pipeline: gather,
+          workgroups: gatherGrid,
+          entries: (input) => [
+            { binding: 1, resource: { buffer: buffers.codes, size: codesBytes } },
+            { binding: 3, resource: { buffer: buffers.codebook.buffer, size: codebookBytes } },
+            { binding: 4, resource: { buffer: input, size: inputBytes } },
+            { binding: 6, resource: { buffer: partials, size: partialBytes } },
+            { binding: 7, resource: { buffer: scales, size: scalesBytes } },
+          ],
+        },
+        {
+          label: `${label}/reduce-table8`,
+          stage: 'reduce',
+          pipeline: reduce,
+          workgroups: reduceGrid,
+          entries: (_input, output) => [
+            { binding: 5, resource: { buffer: context.bias, size: context.biasBytes } },
+            { binding: 6, resource: { buffer: partials, size: partialBytes } },
+            { binding: 7, resource: { buffer: scales, size: scalesBytes } },
+            { binding: 8, resource: { buffer: output, size: batch * rows * FLOAT_BYTES } },
+          ],
+        },
+      ],
+    };
+  }
+
+  return {
+    variantAt: () => 'table8',
+    scratchBytes: (batch) => {
+      const { partialBytes, scalesBytes } = layout(batch);
+      return partialBytes + scalesBytes;
+    },
+    createPlan,
+  };
+}

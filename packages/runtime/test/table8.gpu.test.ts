@@ -1,0 +1,382 @@
+/**
+ * PQ / RQ layers on 8-bit tables on the GPU (executor option tableBits: 8, shaders/pq_table8.wgsl) against their CPU
+ * twin lut8Forward and against the exact product on the dense W rebuilt from the codes, on seeded random layers
+ * whose rows, columns, segments and batches are multiples of no tile: k ∈ {16, 100, 128, 256} (4- and 8-bit codes),
+ * d ∈ {2, 3, 4, 8} (dividing cols or not), RQ with 2 stages, float16 codebooks, batch tiles of 4 and 8, several row
+ * blocks. The output is poisoned with NaN, with guard floats past its end that must stay NaN.
+ *
+ * Tolerances, per output of input b, with s_g its tables' step in segment group g (quantizeTables' scale) and
+ * m = 1e-5 · √n · (|b_i| + Σ_j |W_ij x_j|) the float32 rounding allowance of the LUT tests (n = stages · cols):
+ *   against the twin: |gpu − twin| ≤ 2 Σ_g s_g + m. The GPU forms each entry from a float32 dot product summed in
+ *     its own order and divides by the range with WGSL's division (2.5 ulp), so an entry on a rounding boundary may
+ *     land one level off; two such entries per group and output are allowed. A systematic error (truncating
+ *     instead of rounding, a wrong segment's table, a lost group offset) moves an output by about half a step per
+ *     segment, 8 steps per group, and fails it.
+ *   against the exact product: |gpu − exact| ≤ Σ_g s_g (segments in g / 2 + 2) + m: each entry within half a step
+ *     (the twin's bound), plus the allowance above.
+ */
+
+import { float32ToFloat16 } from '@pqweb/format';
+import { describe, expect, it } from 'vitest';
+import { lut8Forward, quantizeTables } from '../src/cpu';
+import type { RqShape } from '../src/cpu/layer-shapes';
+import { buildLut } from '../src/cpu/lut';
+import { TABLE_GROUP_SEGMENTS } from '../src/cpu/lut8';
+import { GpuLimitError, KernelInputError } from '../src/gpu/errors';
+import {
+  createLayerExecutor,
+  float16CodebookWords,
+  groupTableCodebook,
+  groupTableCodes,
+  type LayerExecutorOptions,
+  type LutLayerDescriptor,
+  table8CodebookBytes,
+  table8CodeWords,
+} from '../src/kernels';
+import type { CodebookDtype } from '../src/kernels/codebook-dtype';
+import {
+  type GpuTestContext,
+  gpuUnavailableReason,
+  openGpuTestContext,
+  poisonedOutput,
+  randomFloats,
+  readFloat32,
+  seededRandom,
+  uploadFloat32,
+} from './gpu-fixture';
+import { denseReference, type QuantizedLayer, randomLutLayer } from './lut-fixtures';
+
+const TOLERANCE_PER_SQRT_TERM = 1e-5;
+const OUTPUT_GUARD_FLOATS = 8;
+/** Levels an output may differ from the twin by per segment group (see the header). */
+const TWIN_LEVELS_PER_GROUP = 2;
+
+const noGpuReason = await gpuUnavailableReason();
+
+type LutLayer = QuantizedLayer<LutLayerDescriptor & RqShape>;
+
+interface LayerSpec {
+  rows: number;
+  cols: number;
+  d: number;
+  k: number;
+  stages: number;
+  withBias: boolean;
+  relu: boolean;
+  float16Codebooks?: boolean;
+}
+
+function table8Layer(spec: LayerSpec, random: () => number): LutLayer {
+  const layer = randomLutLayer(spec, random);
+  const activation = spec.relu ? 'relu' : 'none';
+  const method = spec.stages === 1 ? 'pq' : 'rq';
+  return { ...layer, shape: { method, ...layer.shape, activation } as LutLayerDescriptor & RqShape };
+}
+
+async function withGpu(body: (context: GpuTestContext) => Promise<void>): Promise<void> {
+  const context = await openGpuTestContext();
+  try {
+    await body(context);
+  } catch (error) {
+    await context.finish().catch(() => undefined);
+    throw error;
+  }
+  await context.finish();
+}
+
+function uploadWords(
+  device: GPUDevice,
+  words: Uint32Array<ArrayBuffer>,
+  bytes: number,
+  label: string,
+): GPUBuffer {
+  const buffer = device.createBuffer({
+    label,
+    size: Math.max(16, Math.ceil(Math.max(bytes, words.byteLength) / 16) * 16),
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+  });
+  device.queue.writeBuffer(buffer, 0, words);
+  return buffer;
+}
+
+/** The layer's codebook in the 8-bit-table layout, as float32 or as float16 two values to a word. */
+function uploadCodebook(device: GPUDevice, layer: LutLayer, dtype: CodebookDtype): GPUBuffer {
+  const bytes = table8CodebookBytes(layer.shape, dtype);
+  if (dtype === 'float32') {
+    const grouped = groupTableCodebook(layer.values, layer.shape);
+    return uploadWords(device, new Uint32Array(grouped.buffer), bytes, 'codebook');
+  }
+  const halves = groupTableCodebook(float32ToFloat16(layer.values), layer.shape);
+  const words = float16CodebookWords(new Uint8Array(halves.buffer, halves.byteOffset, halves.byteLength));
+  return uploadWords(device, words, bytes, 'codebook-f16');
+}
+
+/** Uploads the layer in the 8-bit-table layout, runs it on `x`, reads y back and destroys what it made. */
+async function runTable8(
+  device: GPUDevice,
+  layer: LutLayer,
+  x: Float32Array<ArrayBuffer>,
+  batch: number,
+  options: LayerExecutorOptions,
+  dtype: CodebookDtype,
+): Promise<{ y: Float32Array; guardsIntact: boolean; variant: string }> {
+  const { rows } = layer.shape;
+  const codes = uploadWords(device, groupTableCodes(layer.words, layer.shape), 0, 'codes');
+  const codebook = uploadCodebook(device, layer, dtype);
+  const bias = layer.bias ? uploadFloat32(device, layer.bias, 'bias') : null;
+  const input = uploadFloat32(device, x, 'x');
+  const output = poisonedOutput(device, batch * rows + OUTPUT_GUARD_FLOATS, 'y');
+  const executor = createLayerExecutor(
+    device,
+    layer.shape,
+    { codes, codebook, codebookDtype: dtype, bias },
+    { ...options, tableBits: 8 },
+  );
+  try {
+    const encoder = device.createCommandEncoder({ label: 'table8-test' });
+    executor.encode(encoder, input, output, batch);
+    device.queue.submit([encoder.finish()]);
+    const all = await readFloat32(device, output);
+    const guards = all.subarray(batch * rows, batch * rows + OUTPUT_GUARD_FLOATS);
+    return {
+      y: all.slice(0, batch * rows),
+      guardsIntact: guards.every(Number.isNaN),
+      variant: executor.variantAt(batch),
+    };
+  } finally {
+    executor.destroy();
+    for (const buffer of [codes, codebook, bias, input, output]) buffer?.destroy();
+  }
+}
+
+/** Σ_g s_g and Σ_g s_g · (segments in g) per input: the steps the tolerances are made of. */
+function tableSteps(
+  layer: LutLayer,
+  x: Float32Array,
+  batch: number,
+): { steps: number[]; halfSteps: number[] } {
+  const { shape } = layer;
+  const steps: number[] = [];
+  const halfSteps: number[] = [];
+  for (let b = 0; b < batch; b++) {
+    const { scales, groupsPerStage } = quantizeTables(shape, buildLut(shape, layer.values, x, b));
+    let sum = 0;
+    let half = 0;
+    scales.forEach((scale, group) => {
+      const g = group % groupsPerStage;
+      const segmentsInGroup = Math.min(TABLE_GROUP_SEGMENTS, shape.segments - g * TABLE_GROUP_SEGMENTS);
+      sum += scale;
+      half += (scale * segmentsInGroup) / 2;
+    });
+    steps.push(sum);
+    halfSteps.push(half);
+  }
+  return { steps, halfSteps };
+}
+
+async function expectTable8Matches(
+  device: GPUDevice,
+  spec: LayerSpec,
+  batch: number,
+  seed: number,
+  options: LayerExecutorOptions = {},
+  dtype: CodebookDtype = 'float32',
+): Promise<void> {
+  const random = seededRandom(seed);
+  const layer = table8Layer(spec, random);
+  const { shape } = layer;
+  const x = new Float32Array(randomFloats(batch * shape.cols, random));
+  const relu = shape.activation === 'relu';
+  const exact = denseReference(layer.weights, shape.rows, shape.cols, layer.bias, x, batch, relu);
+  const twin = lut8Forward(shape, layer.words, layer.values, layer.bias, x, batch, relu);
+  const { steps, halfSteps } = tableSteps(layer, x, batch);
+  const run = await runTable8(device, layer, x, batch, options, dtype);
+  const allowance = TOLERANCE_PER_SQRT_TERM * Math.sqrt(shape.stages * shape.cols);
+  const where = `${JSON.stringify(spec)} batch ${batch} ${dtype} ${JSON.stringify(options)}`;
+  expect(run.variant).toBe('table8');
+  expect(run.guardsIntact, `${where}: wrote past the output`).toBe(true);
+  for (let index = 0; index < run.y.length; index++) {
+    const b = Math.floor(index / shape.rows);
+    const float = allowance * (exact.magnitude[index] ?? 0);
+    const gpu = run.y[index] ?? Number.NaN;
+    const twinError = Math.abs(gpu - (twin[index] ?? 0));
+    const twinBound = TWIN_LEVELS_PER_GROUP * (steps[b] ?? 0) + float;
+    if (!(twinError <= twinBound)) {
+      expect.fail(`${where}: output ${index} gpu ${gpu} twin ${twin[index]} (bound ${twinBound})`);
+    }
+    const exactError = Math.abs(gpu - (exact.y[index] ?? 0));
+    const exactBound = (halfSteps[b] ?? 0) + TWIN_LEVELS_PER_GROUP * (steps[b] ?? 0) + float;
+    if (!(exactError <= exactBound)) {
+      expect.fail(`${where}: output ${index} gpu ${gpu} exact ${exact.y[index]} (bound ${exactBound})`);
+    }
+  }
+}
+
+describe('groupTableCodes and groupTableCodebook (8-bit-table layouts)', () => {
+  it('puts segment (row + t) mod 16 of each group at byte t, one byte per code, padding groups with code 0', () => {
+    const random = seededRandom(75);
+    for (const spec of [
+      { rows: 5, cols: 40, d: 2, k: 16, stages: 2, withBias: false },
+      { rows: 19, cols: 150, d: 3, k: 256, stages: 1, withBias: false },
+    ]) {
+      const layer = randomLutLayer(spec, random);
+      const { rows, segments, stages } = layer.shape;
+      const bytes = new Uint8Array(groupTableCodes(layer.words, layer.shape).buffer);
+      const groups = Math.ceil(segments / 16);
+      expect(bytes.length).toBe(table8CodeWords(layer.shape) * 4);
+      for (let t = 0; t < stages; t++) {
+        for (let row = 0; row < rows; row++) {
+          for (let g = 0; g < groups; g++) {
+            for (let byte = 0; byte < 16; byte++) {
+              const segment = g * 16 + ((row + byte) % 16);
+              const expected = segment < segments ? layer.codes[(t * rows + row) * segments + segment] : 0;
+              expect(bytes[((t * groups + g) * rows + row) * 16 + byte]).toBe(expected);
+            }
+          }
+        }
+      }
+    }
+  });
+
+  it('lays the codebooks out entry by entry, [slots][k][16][d], with zeros for the padding segments', () => {
+    const layer = randomLutLayer(
+      { rows: 2, cols: 60, d: 3, k: 4, stages: 2, withBias: false },
+      seededRandom(76),
+    );
+    const { segments, k, d } = layer.shape;
+    const grouped = groupTableCodebook(layer.values, layer.shape);
+    const groups = Math.ceil(segments / 16);
+    expect(grouped.length).toBe(2 * groups * k * 16 * d);
+    for (let t = 0; t < 2; t++) {
+      for (let g = 0; g < groups; g++) {
+        for (let code = 0; code < k; code++) {
+          for (let s = 0; s < 16; s++) {
+            const segment = g * 16 + s;
+            for (let j = 0; j < d; j++) {
+              const expected =
+                segment < segments ? layer.values[((t * segments + segment) * k + code) * d + j] : 0;
+              expect(grouped[(((t * groups + g) * k + code) * 16 + s) * d + j]).toBe(expected);
+            }
+          }
+        }
+      }
+    }
+    const halves = groupTableCodebook(new Uint16Array(layer.values.length).fill(7), layer.shape);
+    expect(halves).toBeInstanceOf(Uint16Array);
+    expect(halves.filter((value) => value === 7).length).toBe(layer.values.length);
+  });
+
+  it('rejects codes and codebooks of the wrong length', () => {
+    const layer = randomLutLayer(
+      { rows: 3, cols: 8, d: 2, k: 16, stages: 1, withBias: false },
+      seededRandom(1),
+    );
+    expect(() => groupTableCodes(layer.words.subarray(1), layer.shape)).toThrow(KernelInputError);
+    expect(() => groupTableCodebook(layer.values.subarray(1), layer.shape)).toThrow(KernelInputError);
+  });
+});
+
+describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', () => {
+  it('matches the twin and the exact product on PQ layers: 8-bit codes, ragged shapes, several row blocks', async () => {
+    await withGpu(async ({ device }) => {
+      // cols 37 is no multiple of d 4 (the last segment overhangs), 10 segments fill part of one group.
+      await expectTable8Matches(
+        device,
+        { rows: 70, cols: 37, d: 4, k: 256, stages: 1, withBias: true, relu: true },
+        5,
+        11,
+      );
+      // 300 rows in blocks of 128 rows (targetWorkgroups) over 4 groups and 3 batch tiles; quad reads.
+      await expectTable8Matches(
+        device,
+        { rows: 300, cols: 256, d: 4, k: 256, stages: 1, withBias: true, relu: false },
+        9,
+        12,
+        { workgroupSize: 128, targetWorkgroups: 64 },
+      );
+      // A shape that needs none of the kernel's guards (EXACT_ENTRIES, EXACT_ROWS, EXACT_COLUMNS): 256 rows in one
+      // block of 256 invocations, 2 full groups, 16 · 16 entries; 2 inputs in a tile of 4.
+      await expectTable8Matches(
+        device,
+        { rows: 256, cols: 128, d: 4, k: 16, stages: 1, withBias: true, relu: false },
+        2,
+        14,
+        { workgroupSize: 256 },
+      );
+      // d 8, k 100 (8-bit codes of a codebook short of 256), one input, no bias.
+      await expectTable8Matches(
+        device,
+        { rows: 33, cols: 96, d: 8, k: 100, stages: 1, withBias: false, relu: false },
+        1,
+        13,
+      );
+    });
+  });
+
+  it('matches on RQ layers, 4-bit codes, float16 codebooks and batch tiles of 8', async () => {
+    await withGpu(async ({ device }) => {
+      // 2 stages of 20 segments: each stage's second group is 4 segments and 12 of padding.
+      await expectTable8Matches(
+        device,
+        { rows: 45, cols: 40, d: 2, k: 16, stages: 2, withBias: true, relu: false, float16Codebooks: true },
+        3,
+        21,
+        {},
+        'float16',
+      );
+      // Batch tile 8 (16 · 128 · 8 bytes of tile), 11 inputs in 2 tiles; d 3 does not divide 50.
+      await expectTable8Matches(
+        device,
+        { rows: 50, cols: 50, d: 3, k: 128, stages: 1, withBias: true, relu: true },
+        11,
+        22,
+        { batchTile: 8 },
+      );
+      // Tile 8 with the dot products kept in registers (2 entries per invocation × 8 inputs).
+      await expectTable8Matches(
+        device,
+        { rows: 200, cols: 64, d: 4, k: 16, stages: 2, withBias: false, relu: false },
+        8,
+        23,
+        { batchTile: 8, workgroupSize: 128 },
+      );
+    });
+  });
+
+  it('rejects what it cannot run with typed errors, creating nothing', async () => {
+    await withGpu(async ({ device, liveBuffers }) => {
+      const random = seededRandom(31);
+      const layer = table8Layer(
+        { rows: 20, cols: 32, d: 4, k: 256, stages: 1, withBias: false, relu: false },
+        random,
+      );
+      const codes = uploadWords(device, groupTableCodes(layer.words, layer.shape), 0, 'codes');
+      const codebook = uploadCodebook(device, layer, 'float32');
+      const buffers = { codes, codebook, bias: null };
+      const before = liveBuffers();
+      const make = (options: LayerExecutorOptions) =>
+        createLayerExecutor(device, layer.shape, buffers, { tableBits: 8, ...options });
+      expect(() => make({ variant: 'fused-banked' })).toThrow(/leave variant 'auto'/);
+      expect(() => make({ batchTile: 2 })).toThrow(/batchTile with tableBits 8 must be 4 or 8/);
+      expect(() => make({ workgroupSize: 24 })).toThrow(/multiple of 16/);
+      expect(() => make({ ablation: 'no-lookups' })).toThrow(KernelInputError);
+      expect(() => make({ tableBits: 16 as 8 })).toThrow(/tableBits must be 32 .* or 8/);
+      expect(() => make({ batchTile: 8, maxWorkgroupStorageBytes: 16384 })).toThrow(GpuLimitError);
+      const kmeans = { method: 'kmeans', rows: 20, cols: 32, k: 16, activation: 'none' } as const;
+      expect(() =>
+        createLayerExecutor(
+          device,
+          { ...kmeans, packing: { bits: 4, codesPerRow: 32, wordsPerRow: 4 } },
+          buffers,
+          { tableBits: 8 },
+        ),
+      ).toThrow(/tableBits 8 applies to pq and rq layers/);
+      const short = device.createBuffer({ label: 'short', size: 64, usage: GPUBufferUsage.STORAGE });
+      expect(() =>
+        createLayerExecutor(device, layer.shape, { ...buffers, codes: short }, { tableBits: 8 }),
+      ).toThrow(/8-bit-table layout \(groupTableCodes\)/);
+      expect(liveBuffers()).toBe(before + 1);
+      for (const buffer of [codes, codebook, short]) buffer.destroy();
+    });
+  });
+});

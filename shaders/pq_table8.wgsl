@@ -1,0 +1,338 @@
+// PQ / RQ layers on 8-bit lookup tables (executor option tableBits: 8; docs/kernel-attempts.md step 75, as Bolt and
+// Quick ADC quantize tables on CPUs). packages/runtime/src/cpu/lut8.ts is the CPU twin and states the arithmetic:
+// per input and segment the table's lowest entry becomes 0; each group of TILE_SEGMENTS segments of a stage shares one
+// scale, its widest range / 255; entries are rounded to 0…255, half to even. Two entry points:
+//
+//   gather_table8: one workgroup per (row block, slot, batch tile), where a slot is one segment group of one stage.
+//     It builds the group's 8-bit tables for the tile's TABLE_INPUTS inputs in workgroup memory, the entries of one
+//     code side by side (table8_entry4.wgsl / table8_entry8.wgsl), so one read serves every input of the tile, then
+//     sums each row's 16 entries in 16-bit lanes of u32 words and stores those integer sums (split-K partial sums).
+//   reduce_table8: y[b][row] = relu?(bias[row] + Σ_slots (scale · sum + Σ lows)).
+//
+// Codes: [slots][rows] × 16 bytes (kernels/table8-layout.ts), each row's 16 codes rotated by row mod 16, so byte t
+// holds segment (row + t) mod 16's code. The lanes of a subgroup (consecutive rows) then look up 16 different
+// segments at every step: with entries at code · 16 + segment, their reads fall in different memory banks whatever
+// the codes, and every shift is a constant. Codebooks: [slots][K][16][D] (the same file), entry by entry as the tile
+// holds them, so that the lanes building consecutive entries read consecutive sub-vectors (in the file's
+// [segments][K][D] order they were K · D floats apart, a cache line each: the build took 1.6× as long).
+//
+// The module is this file joined after a codebook prelude (codebook_float32.wgsl / codebook_float16.wgsl) and a tile
+// prelude (table8_entry4.wgsl / table8_entry8.wgsl): sources.ts.
+
+const TILE_SEGMENTS = 16u;
+const TABLE_LEVELS = 255.0;
+// Adding 2^23 to a float in [0, 2^23) rounds it to an integer, half to even; its low mantissa bits are that integer.
+const ROUNDING_BIAS = 8388608.0;
+const ROUNDING_BIAS_BITS = 0x4b000000u;
+const LARGEST_FLOAT = 3.4e38;
+// Values the build keeps in registers between its two passes (KEEP_VALUES): ENTRIES_PER_INVOCATION × TABLE_INPUTS.
+const MAX_KEPT_VALUES = 32u;
+// Codebook quads the build keeps in registers for all inputs (CACHED_QUADS): one per entry of the invocation.
+const MAX_CACHED_QUADS = 4u;
+
+// Invocations per gather workgroup, a multiple of TILE_SEGMENTS so that every entry an invocation builds belongs to
+// the same segment (entry e = j · WORKGROUP_SIZE + local index, segment e mod 16).
+override WORKGROUP_SIZE: u32 = 256u;
+override K: u32;
+override D: u32;
+override COLS: u32;
+// Segments per stage, ceil(COLS / D).
+override SEGMENTS: u32;
+override STAGES: u32 = 1u;
+override ROWS: u32;
+// Rows of one gather workgroup: a multiple of WORKGROUP_SIZE (the last block ends at ROWS).
+override ROWS_PER_WORKGROUP: u32;
+// Inputs of the batch: the last batch tile's inputs past it build zero tables and are never stored.
+override BATCH: u32;
+// Whether the build keeps its dot products in registers for the quantizing pass instead of computing them again
+// (the host sets it where ENTRIES_PER_INVOCATION × TABLE_INPUTS ≤ MAX_KEPT_VALUES).
+override KEEP_VALUES: bool = false;
+// Whether D is a multiple of 4 and COLS too, so that codebook and x are read four values at a time.
+override QUAD_READS: bool = false;
+// Whether D is 4 (with QUAD_READS) and ENTRIES_PER_INVOCATION ≤ MAX_CACHED_QUADS: each entry's codebook quad is
+// then read once into registers for all the tile's inputs, not once per input.
+override CACHED_QUADS: bool = false;
+
+override GROUPS_PER_STAGE: u32 = (SEGMENTS + TILE_SEGMENTS - 1u) / TILE_SEGMENTS;
+override SLOTS: u32 = STAGES * GROUPS_PER_STAGE;
+override TILE_ENTRIES: u32 = TILE_SEGMENTS * K;
+override ENTRIES_PER_INVOCATION: u32 = (TILE_ENTRIES + WORKGROUP_SIZE - 1u) / WORKGROUP_SIZE;
+override ROW_STEPS: u32 = ROWS_PER_WORKGROUP / WORKGROUP_SIZE;
+// Guards the compiler cannot drop by itself (it does not know local_invocation_index < WORKGROUP_SIZE), made constant
+// where the shape needs none: every invocation builds ENTRIES_PER_INVOCATION entries; every row block is full; every
+// segment has D columns and every group 16 segments.
+override EXACT_ENTRIES: bool = TILE_ENTRIES % WORKGROUP_SIZE == 0u;
+override EXACT_ROWS: bool = ROWS % ROWS_PER_WORKGROUP == 0u;
+override EXACT_COLUMNS: bool = COLS % D == 0u && SEGMENTS % TILE_SEGMENTS == 0u;
+
+// Reduce: REDUCE_ROW_WARPS × 32 consecutive rows per workgroup, their slots split over REDUCE_SLICES invocations.
+const REDUCE_WARP_ROWS = 32u;
+override REDUCE_SLICES: u32 = 8u;
+override REDUCE_ROW_WARPS: u32 = 1u;
+override REDUCE_ROWS: u32 = REDUCE_WARP_ROWS * REDUCE_ROW_WARPS;
+override REDUCE_WORKGROUP_SIZE: u32 = REDUCE_ROWS * REDUCE_SLICES;
+override HAS_BIAS: bool = false;
+override RELU: bool = false;
+
+// [slots][ROWS] × 16 bytes (above).
+@group(0) @binding(1) var<storage, read> codes: array<vec4<u32>>;
+// The codebooks [SLOTS][K][TILE_SEGMENTS][D] are binding 3, read as quads through the codebook prelude
+// (codebook_quad); a group's padding segments hold zeros.
+// x [BATCH][COLS].
+@group(0) @binding(4) var<storage, read> x: array<f32>;
+// [ROWS]; read only where HAS_BIAS.
+@group(0) @binding(5) var<storage, read> bias: array<f32>;
+// [batch tiles][SLOTS][ROWS]: each row's integer sums per input.
+@group(0) @binding(6) var<storage, read_write> partial_sums: array<TableSums>;
+@group(0) @binding(6) var<storage, read> partial_sums_in: array<TableSums>;
+// [batch tiles][SLOTS][TABLE_INPUTS]: (scale, Σ of the group's lows) per slot and input.
+@group(0) @binding(7) var<storage, read_write> group_scales: array<vec2<f32>>;
+@group(0) @binding(7) var<storage, read> group_scales_in: array<vec2<f32>>;
+// y [BATCH][ROWS].
+@group(0) @binding(8) var<storage, read_write> y: array<f32>;
+
+var<workgroup> tile: array<TableEntry, TILE_ENTRIES>;
+// Lowest and highest entry per (segment, input), as order-preserving keys (float_key) so that integer atomics order
+// them.
+var<workgroup> key_low: array<atomic<u32>, TILE_SEGMENTS * TABLE_INPUTS>;
+var<workgroup> key_high: array<atomic<u32>, TILE_SEGMENTS * TABLE_INPUTS>;
+var<workgroup> segment_low: array<f32, TILE_SEGMENTS * TABLE_INPUTS>;
+// Widest range per input: ranges are ≥ 0, so their float bits order as integers.
+var<workgroup> group_range: array<atomic<u32>, TABLE_INPUTS>;
+var<workgroup> group_inverse: array<f32, TABLE_INPUTS>;
+var<workgroup> slice_sums: array<f32, REDUCE_WORKGROUP_SIZE * TABLE_INPUTS>;
+
+// A key whose unsigned order is the float order: negative floats have their bits flipped, others their sign set.
+fn float_key(value: f32) -> u32 {
+  let bits = bitcast<u32>(value);
+  return select(bits | 0x80000000u, ~bits, (bits & 0x80000000u) != 0u);
+}
+
+fn key_float(key: u32) -> f32 {
+  return bitcast<f32>(select(~key, key & 0x7fffffffu, (key & 0x80000000u) != 0u));
+}
+
+// round((value − low) · inverse) clamped to 0…255, with one rounding as in the CPU twin: fma adds the product onto
+// 2^23 exactly and rounds once, half to even.
+fn quantize(value: f32, low: f32, inverse: f32) -> u32 {
+  return min(bitcast<u32>(fma(value - low, inverse, ROUNDING_BIAS)) - ROUNDING_BIAS_BITS, u32(TABLE_LEVELS));
+}
+
+// ⟨the codebook's sub-vector at codebook_base, x[input][segment · D …]⟩. `valid` is the columns of the segment that exist:
+// 0 past the stage's segments (a group's padding), fewer than D for a last segment that overhangs COLS (the twin reads
+// those columns as 0).
+fn x_quad_at(index: u32) -> vec4<f32> {
+  return vec4<f32>(x[index], x[index + 1u], x[index + 2u], x[index + 3u]);
+}
+
+fn table_value(codebook_base: u32, x_base: u32, valid: u32) -> f32 {
+  var sum = 0.0;
+  if (QUAD_READS) {
+    for (var j = 0u; j < D; j += 4u) {
+      if (EXACT_COLUMNS || j < valid) {
+        sum += dot(codebook_quad((codebook_base + j) / 4u), x_quad_at(x_base + j));
+      }
+    }
+  } else {
+    // An entry point binds one view of the codebook: the quads, whole (the host binds whole 16-byte vectors).
+    for (var j = 0u; j < D; j++) {
+      if (EXACT_COLUMNS || j < valid) {
+        let index = codebook_base + j;
+        sum = fma(codebook_quad(index / 4u)[index % 4u], x[x_base + j], sum);
+      }
+    }
+  }
+  return sum;
+}
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn gather_table8(
+  @builtin(workgroup_id) workgroup: vec3u,
+  @builtin(local_invocation_index) local_index: u32,
+) {
+  let row_begin = workgroup.x * ROWS_PER_WORKGROUP;
+  let slot = workgroup.y;
+  let batch_tile = workgroup.z;
+  let tile_segment = local_index % TILE_SEGMENTS;
+  let segment = (slot % GROUPS_PER_STAGE) * TILE_SEGMENTS + tile_segment;
+  let first_input = batch_tile * TABLE_INPUTS;
+
+  // The first code words are loaded before the build, so their latency hides behind it.
+  var next_row = row_begin + local_index;
+  var next_words = vec4<u32>();
+  if (EXACT_ROWS || next_row < ROWS) {
+    next_words = codes[slot * ROWS + next_row];
+  }
+
+  if (local_index < TILE_SEGMENTS * TABLE_INPUTS) {
+    atomicStore(&key_low[local_index], 0xffffffffu);
+    atomicStore(&key_high[local_index], 0u);
+  }
+  if (local_index < TABLE_INPUTS) {
+    atomicStore(&group_range[local_index], 0u);
+  }
+  workgroupBarrier();
+
+  // Pass 1: each (segment, input)'s lowest and highest entry. An input past the batch builds tables from whatever x
+  // reads there (bounds-clamped): its bytes and sums stay in its own lanes and are never stored. Scalars, not arrays
+  // per input: a 1024-invocation workgroup leaves each invocation 64 registers, and per-input arrays of lows and
+  // highs spilled (the gather took 11% longer).
+  let codebook_slot = slot * TILE_ENTRIES;
+  let valid = select(0u, min(D, COLS - min(COLS, segment * D)), segment < SEGMENTS);
+  let x_base = first_input * COLS + segment * D;
+  var kept: array<f32, MAX_KEPT_VALUES>;
+  var quads: array<vec4<f32>, MAX_CACHED_QUADS>;
+  if (CACHED_QUADS) {
+    for (var j = 0u; j < ENTRIES_PER_INVOCATION; j++) {
+      quads[j] = codebook_quad(codebook_slot + j * WORKGROUP_SIZE + local_index);
+    }
+  }
+  for (var b = 0u; b < TABLE_INPUTS; b++) {
+    var low = LARGEST_FLOAT;
+    var high = -LARGEST_FLOAT;
+    let x_quad = select(vec4<f32>(), x_quad_at(x_base + b * COLS), CACHED_QUADS && valid > 0u);
+    for (var j = 0u; j < ENTRIES_PER_INVOCATION; j++) {
+      let entry = j * WORKGROUP_SIZE + local_index;
+      if (EXACT_ENTRIES || entry < TILE_ENTRIES) {
+        var value: f32;
+        if (CACHED_QUADS) {
+          value = dot(quads[j], x_quad);
+        } else {
+          value = table_value((codebook_slot + entry) * D, x_base + b * COLS, valid);
+        }
+        low = min(low, value);
+        high = max(high, value);
+        if (KEEP_VALUES) {
+          kept[j * TABLE_INPUTS + b] = value;
+        }
+      }
+    }
+    atomicMin(&key_low[tile_segment * TABLE_INPUTS + b], float_key(low));
+    atomicMax(&key_high[tile_segment * TABLE_INPUTS + b], float_key(high));
+  }
+  workgroupBarrier();
+  if (local_index < TILE_SEGMENTS * TABLE_INPUTS) {
+    let low = key_float(atomicLoad(&key_low[local_index]));
+    segment_low[local_index] = low;
+    let range = key_float(atomicLoad(&key_high[local_index])) - low;
+    atomicMax(&group_range[local_index % TABLE_INPUTS], bitcast<u32>(range));
+  }
+  workgroupBarrier();
+  if (local_index < TABLE_INPUTS) {
+    let range = bitcast<f32>(atomicLoad(&group_range[local_index]));
+    group_inverse[local_index] = select(0.0, TABLE_LEVELS / range, range > 0.0);
+    if (workgroup.x == 0u) {
+      // The lows are added in segment order, as the twin adds them (a group's padding adds zeros).
+      var offset = 0.0;
+      for (var t = 0u; t < TILE_SEGMENTS; t++) {
+        offset += segment_low[t * TABLE_INPUTS + local_index];
+      }
+      group_scales[(batch_tile * SLOTS + slot) * TABLE_INPUTS + local_index] = vec2<f32>(range / TABLE_LEVELS, offset);
+    }
+  }
+  workgroupBarrier();
+
+  // Pass 2: the entries, quantized and packed, input b in byte b % 4 of word b / 4.
+  for (var j = 0u; j < ENTRIES_PER_INVOCATION; j++) {
+    let entry = j * WORKGROUP_SIZE + local_index;
+    if (EXACT_ENTRIES || entry < TILE_ENTRIES) {
+      var words = vec2<u32>();
+      for (var b = 0u; b < TABLE_INPUTS; b++) {
+        var value: f32;
+        // CACHED_QUADS implies KEEP_VALUES (MAX_CACHED_QUADS × 8 inputs = MAX_KEPT_VALUES).
+        if (KEEP_VALUES) {
+          value = kept[j * TABLE_INPUTS + b];
+        } else {
+          value = table_value((codebook_slot + entry) * D, x_base + b * COLS, valid);
+        }
+        let level = quantize(value, segment_low[tile_segment * TABLE_INPUTS + b], group_inverse[b]);
+        words[b / 4u] |= level << (8u * (b % 4u));
+      }
+      tile[entry] = table_entry(words);
+    }
+  }
+  workgroupBarrier();
+
+  // The rows: 16 lookups each, one per segment of the group, in the row's rotated order.
+  for (var step = 0u; step < ROW_STEPS; step++) {
+    let row = next_row;
+    let words = next_words;
+    next_row = row + WORKGROUP_SIZE;
+    if (step + 1u < ROW_STEPS && (EXACT_ROWS || next_row < ROWS)) {
+      next_words = codes[slot * ROWS + next_row];
+    }
+    if (EXACT_ROWS || row < ROWS) {
+      let rotation = row % TILE_SEGMENTS;
+      var sums = TableSums();
+      for (var t = 0u; t < TILE_SEGMENTS; t++) {
+        let code = (words[t / 4u] >> (8u * (t % 4u))) & 0xffu;
+        add_entry(&sums, tile[code * TILE_SEGMENTS + (rotation + t) % TILE_SEGMENTS]);
+      }
+      partial_sums[(batch_tile * SLOTS + slot) * ROWS + row] = sums;
+    }
+  }
+}
+
+// Input b's integer sum in a row's TableSums (table8_entry*.wgsl add_entry).
+fn input_sum(sums: TableSums, b: u32) -> u32 {
+  return (sums[2u * (b / 4u) + b % 2u] >> (16u * ((b / 2u) % 2u))) & 0xffffu;
+}
+
+// Slots whose integer sums a reduce invocation loads at once (8 was slower on the H200).
+const REDUCE_LOADS = 4u;
+
+// Adds one slot's sums, scaled and offset, into the row's totals per input.
+fn add_slot(totals: ptr<function, array<f32, TABLE_INPUTS>>, sums: TableSums, scales_base: u32) {
+  for (var b = 0u; b < TABLE_INPUTS; b++) {
+    let scale = group_scales_in[scales_base + b];
+    (*totals)[b] += fma(scale.x, f32(input_sum(sums, b)), scale.y);
+  }
+}
+
+@compute @workgroup_size(REDUCE_WORKGROUP_SIZE)
+fn reduce_table8(
+  @builtin(workgroup_id) workgroup: vec3u,
+  @builtin(local_invocation_index) local_index: u32,
+) {
+  let lane = local_index % REDUCE_ROWS;
+  let slice = local_index / REDUCE_ROWS;
+  let row = workgroup.x * REDUCE_ROWS + lane;
+  let batch_tile = workgroup.y;
+  var totals: array<f32, TABLE_INPUTS>;
+  if (row < ROWS) {
+    // REDUCE_LOADS slots per pass, their loads issued together (one at a time, the reduce waited on each: step 75).
+    var slot = slice;
+    for (; slot + (REDUCE_LOADS - 1u) * REDUCE_SLICES < SLOTS; slot += REDUCE_LOADS * REDUCE_SLICES) {
+      var loaded: array<TableSums, REDUCE_LOADS>;
+      for (var u = 0u; u < REDUCE_LOADS; u++) {
+        loaded[u] = partial_sums_in[(batch_tile * SLOTS + slot + u * REDUCE_SLICES) * ROWS + row];
+      }
+      for (var u = 0u; u < REDUCE_LOADS; u++) {
+        add_slot(&totals, loaded[u], (batch_tile * SLOTS + slot + u * REDUCE_SLICES) * TABLE_INPUTS);
+      }
+    }
+    for (; slot < SLOTS; slot += REDUCE_SLICES) {
+      let sums = partial_sums_in[(batch_tile * SLOTS + slot) * ROWS + row];
+      add_slot(&totals, sums, (batch_tile * SLOTS + slot) * TABLE_INPUTS);
+    }
+  }
+  for (var b = 0u; b < TABLE_INPUTS; b++) {
+    slice_sums[(slice * TABLE_INPUTS + b) * REDUCE_ROWS + lane] = totals[b];
+  }
+  workgroupBarrier();
+  for (var i = local_index; i < TABLE_INPUTS * REDUCE_ROWS; i += REDUCE_WORKGROUP_SIZE) {
+    let b = i / REDUCE_ROWS;
+    let out_row = workgroup.x * REDUCE_ROWS + i % REDUCE_ROWS;
+    let input = batch_tile * TABLE_INPUTS + b;
+    if (out_row < ROWS && input < BATCH) {
+      var total = select(0.0, bias[out_row], HAS_BIAS);
+      for (var s = 0u; s < REDUCE_SLICES; s++) {
+        total += slice_sums[(s * TABLE_INPUTS + b) * REDUCE_ROWS + i % REDUCE_ROWS];
+      }
+      if (RELU) {
+        total = max(total, 0.0);
+      }
+      y[input * ROWS + out_row] = total;
+    }
+  }
+}

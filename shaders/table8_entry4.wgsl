@@ -1,0 +1,17 @@
+// Four inputs per batch tile of pq_table8.wgsl (the tile width of devices with 32 KiB of workgroup memory, phones
+// and SwiftShader among them: 16 segments × 256 codes × 4 bytes). The twin of table8_entry8.wgsl, whose names it
+// defines.
+
+const TABLE_INPUTS = 4u;
+// Byte b of the word is input b's entry.
+alias TableEntry = u32;
+alias TableSums = vec2<u32>;
+
+fn table_entry(words: vec2<u32>) -> TableEntry {
+  return words.x;
+}
+
+fn add_entry(sums: ptr<function, TableSums>, entry: TableEntry) {
+  (*sums)[0] += entry & 0x00ff00ffu;
+  (*sums)[1] += (entry >> 8u) & 0x00ff00ffu;
+}
