@@ -14,6 +14,7 @@ import {
   type Classifier,
   GpuDeviceLostError,
   GpuLimitError,
+  KernelInputError,
   loadClassifier,
   type PixelInput,
 } from '@pqweb/runtime';
@@ -113,6 +114,66 @@ describe('classifier on Dawn against the decompressed ONNX', () => {
     expect(maxDiff).toBeLessThan(MAX_LOGIT_DIFF);
     await classifier.dispose();
     await session.release();
+  });
+});
+
+describe('8-bit lookup tables (tableBits: 8)', () => {
+  /**
+   * The WebGPU kernel and its CPU twin quantize the same tables, but an entry whose float32 value lands on a rounding
+   * boundary may round one level apart (the GPU's dot products and division round differently), and that moves a
+   * logit by a table step or so. Each step is about 1/255 of a segment group's range: 0.05 bounds it.
+   */
+  const TWIN_LOGIT_DIFF = 0.05;
+  /** Against float32 tables: the full test set moved no logit by more than 0.124 (docs/kernel-attempts.md, step 75). */
+  const FLOAT32_LOGIT_DIFF = 0.25;
+  const IMAGES = 200;
+
+  it(`runs on WebGPU as its CPU twin does on ${IMAGES} test images, and close to float32 tables`, async () => {
+    const data = await loadFashionMnist('test', { limit: IMAGES });
+    const inputs = Array.from({ length: IMAGES }, (_, i) => grayToRgba(data.images, i));
+    const gpu8 = await loadNodeClassifier(modelBytes, { backend: 'webgpu', tableBits: 8 });
+    const cpu8 = await loadClassifier(modelBytes, {
+      backend: 'wasm',
+      tableBits: 8,
+      backbone: onnxruntimeNodeBackbone,
+    });
+    const gpu32 = await loadNodeClassifier(modelBytes, { backend: 'webgpu' });
+    const [onGpu, onCpu, float32] = [
+      await gpu8.classifyBatch(inputs),
+      await cpu8.classifyBatch(inputs),
+      await gpu32.classifyBatch(inputs),
+    ];
+    const pqLayers = file.manifest.layers.filter((layer) => layer.method === 'pq' || layer.method === 'rq');
+    expect(pqLayers.length).toBeGreaterThan(0);
+    const gpuKernels = (await gpu8.info()).kernels;
+    const cpuKernels = (await cpu8.info()).kernels;
+    expect(gpuKernels.filter((kernel) => kernel === 'table8')).toHaveLength(pqLayers.length);
+    expect(cpuKernels.filter((kernel) => kernel === 'js-8-bit-tables')).toHaveLength(pqLayers.length);
+    let twinDiff = 0;
+    let float32Diff = 0;
+    let sameTop = 0;
+    onGpu.forEach((result, i) => {
+      expect(result.top[0]?.index, `image ${i}: GPU and CPU 8-bit tables`).toBe(onCpu[i]?.top[0]?.index);
+      if (result.top[0]?.index === float32[i]?.top[0]?.index) sameTop++;
+      result.logits.forEach((logit, c) => {
+        twinDiff = Math.max(twinDiff, Math.abs(logit - (onCpu[i]?.logits[c] ?? 0)));
+        float32Diff = Math.max(float32Diff, Math.abs(logit - (float32[i]?.logits[c] ?? 0)));
+      });
+    });
+    console.log(
+      `8-bit tables on ${IMAGES} images: max |Δlogit| ${twinDiff.toExponential(2)} against the CPU twin, ` +
+        `${float32Diff.toExponential(2)} against float32 tables; top-1 as float32 on ${sameTop}/${IMAGES}`,
+    );
+    expect(twinDiff).toBeLessThan(TWIN_LOGIT_DIFF);
+    expect(float32Diff).toBeLessThan(FLOAT32_LOGIT_DIFF);
+    expect(sameTop / IMAGES).toBeGreaterThanOrEqual(0.98);
+    for (const classifier of [gpu8, cpu8, gpu32]) await classifier.dispose();
+  });
+
+  it('refuses any other width with KernelInputError before it loads anything', async () => {
+    const load = loadClassifier(modelBytes, { tableBits: 16 as 8, backbone: onnxruntimeNodeBackbone });
+    await expect(load).rejects.toBeInstanceOf(KernelInputError);
+    await expect(load).rejects.toThrow(/tableBits must be 32 .* or 8/);
   });
 });
 

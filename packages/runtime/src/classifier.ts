@@ -15,6 +15,7 @@ import {
   type LoadOptions,
 } from './api';
 import { type BackboneRunner, ortWebBackbone } from './backbone';
+import { checkTableBits } from './cpu/lut8';
 import { acquireDevice, type DeviceHandle } from './device';
 import { GpuDeviceLostError } from './gpu/errors';
 import { CpuHead } from './head/cpu-head';
@@ -70,10 +71,12 @@ class PqClassifier implements Classifier {
       const gpuHead = GpuHead.create(device.device, this.file, {
         variant: this.options.kernelVariant,
         maxBindingBytes: this.options.maxBindingBytes,
+        tableBits: this.options.tableBits,
       });
       return { backend: 'webgpu', device, backbone, cpuHead: null, gpuHead };
     }
-    return { backend: 'wasm', device: null, backbone, cpuHead: new CpuHead(this.file), gpuHead: null };
+    const cpuHead = new CpuHead(this.file, { tableBits: this.options.tableBits });
+    return { backend: 'wasm', device: null, backbone, cpuHead, gpuHead: null };
   }
 
   private backboneNote: string | null = null;
@@ -258,6 +261,8 @@ export async function loadClassifier(source: ModelSource, options: LoadOptions =
   const bytes = await readModelSource(source, { onProgress: options.onProgress, signal: options.signal });
   options.signal?.throwIfAborted();
   const file = decodePqw(bytes);
+  // Checked before any device or session exists, so a bad width costs nothing to undo.
+  if (options.tableBits !== undefined) checkTableBits(options.tableBits);
   const fallbackReason = options.backend === 'wasm' ? 'wasm backend requested' : null;
   const classifier = new PqClassifier(file, options, fallbackReason);
   await classifier.start();

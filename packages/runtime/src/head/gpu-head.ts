@@ -6,10 +6,13 @@
  */
 import type { CompressedLayer, PqwFile } from '@pqweb/format';
 import type { HeadLayerTiming } from '../api';
+import type { TableBits } from '../cpu/lut8';
 import { GpuDeviceLostError, GpuLimitError, KernelInputError } from '../gpu/errors';
 import {
   createLayerExecutor,
   float16CodebookWords,
+  groupTableCodebook,
+  groupTableCodes,
   interleaveCodeRows,
   type LayerExecutor,
   type LutVariant,
@@ -25,6 +28,11 @@ export interface GpuHeadOptions {
   variant?: string;
   /** Largest single binding, bytes; default (and ceiling) the device's maxStorageBufferBindingSize. */
   maxBindingBytes?: number;
+  /**
+   * Lookup-table width of PQ / RQ layers: 32 (default, float32 tables) or 8 (8-bit tables, executor option
+   * tableBits: their codes and codebooks go up in the 8-bit-table layouts, and their codes are not split by rows).
+   */
+  tableBits?: TableBits;
 }
 
 /** Features for the head: a GPU buffer (e.g. the backbone's output from onnxruntime) or CPU floats. */
@@ -173,6 +181,42 @@ export class GpuHead {
     };
   }
 
+  /** A PQ / RQ layer on 8-bit tables: codes and codebook in the layouts of kernels/table8-layout.ts. */
+  private table8Step(
+    layer: Extract<CompressedLayer, { method: 'pq' | 'rq' }>,
+    bias: GPUBuffer | null,
+  ): LayerStep {
+    const file = this.file;
+    const prefix = layer.name;
+    const shape = { ...layer, stages: layer.method === 'rq' ? layer.stages : 1 };
+    const codes = this.upload(`${prefix}/codes`, groupTableCodes(file.uint32(layer.codes), shape));
+    const float16 = this.sectionDtype(layer.codebook) === 'float16';
+    let codebook: GPUBuffer;
+    if (float16) {
+      // The float16 section's 16-bit patterns, regrouped and kept as float16 (copied: the section may be unaligned).
+      const halves = new Uint16Array(file.bytes(layer.codebook).slice().buffer);
+      const grouped = groupTableCodebook(halves, shape);
+      codebook = this.upload(
+        `${prefix}/codebook`,
+        float16CodebookWords(new Uint8Array(grouped.buffer, grouped.byteOffset, grouped.byteLength)),
+      );
+    } else {
+      codebook = this.upload(`${prefix}/codebook`, groupTableCodebook(file.float32(layer.codebook), shape));
+    }
+    const executor = createLayerExecutor(
+      this.device,
+      layer,
+      { codes, codebook, codebookDtype: float16 ? 'float16' : 'float32', bias },
+      { label: prefix, maxBindingBytes: this.maxBindingBytes, tableBits: 8 },
+    );
+    return {
+      layer,
+      kernel: executor.variant,
+      encode: (encoder, input, output, batch) => executor.encode(encoder, input, output, batch),
+      destroy: () => executor.destroy(),
+    };
+  }
+
   private buildStep(layer: CompressedLayer, options: GpuHeadOptions): LayerStep {
     const file = this.file;
     const prefix = layer.name;
@@ -184,6 +228,8 @@ export class GpuHead {
       case 'kmeans':
       case 'binary': {
         const stages = layer.method === 'rq' ? layer.stages : 1;
+        const table8 = options.tableBits === 8 && (layer.method === 'pq' || layer.method === 'rq');
+        if (table8) return this.table8Step(layer, bias);
         const codes = this.upload(
           `${prefix}/codes`,
           interleaveCodeRows(file.uint32(layer.codes), layer.rows, layer.packing.wordsPerRow, stages),
