@@ -4,6 +4,7 @@
  * bandwidth bound a kernel is judged against. Pure arithmetic: the report uses it for the phone projection.
  */
 import { bitsForK, wordsPerRowFor } from '../../packages/format/src/packing';
+import { TABLE_GROUP_SEGMENTS } from '../../packages/runtime/src/cpu/lut8';
 import { type CodebookDtype, codebookBindingBytes } from '../../packages/runtime/src/kernels/codebook-dtype';
 import { isFusedVariant } from '../../packages/runtime/src/kernels/plan';
 import { type BytesMoved, type ContenderSpec, codebookDtypeOf } from './results';
@@ -60,9 +61,18 @@ export function bytesMoved(spec: ContenderSpec, shape: Shape, batch: number): By
   const activations = batch * (shape.cols + shape.rows) * FLOAT_BYTES;
   switch (spec.method) {
     case 'pq': {
+      if (spec.tableBits === 8) {
+        // One byte per code in 16-segment groups (kernels/table8-layout.ts), the codebook, the bias; the tables stay in
+        // workgroup memory. Its integer sums (split-K) are not modelled, as for the other variants.
+        const segments = Math.ceil(shape.cols / spec.d);
+        const codes = shape.rows * Math.ceil(segments / TABLE_GROUP_SEGMENTS) * TABLE_GROUP_SEGMENTS;
+        const codebooks = codebookBindingBytes(segments * spec.k * spec.d, codebookDtypeOf(spec));
+        return { weights: codes + codebooks + shape.rows * FLOAT_BYTES, activations, lut: 0 };
+      }
       // A LUT kept in a storage buffer is written once and read back at least once; the fused variants build it in
       // workgroup memory, and the decoded gather has none. Split-K partial sums are not modelled.
-      const keepsLut = spec.variant !== 'decoded' && !isFusedVariant(spec.variant);
+      const keepsLut =
+        spec.variant !== 'decoded' && spec.variant !== 'table8' && !isFusedVariant(spec.variant);
       const lut = keepsLut ? 2 * lutBytes(shape, spec.d, spec.k, batch) : 0;
       return { weights: pqWeightBytes(shape, spec.d, spec.k, codebookDtypeOf(spec)), activations, lut };
     }

@@ -8,6 +8,7 @@ import { bitsForK, codePacking } from '../../packages/format/src/packing';
 import type { QuantizedForward } from '../../packages/runtime/src/cpu';
 import { denseForward } from '../../packages/runtime/src/cpu/dense';
 import { pqForward } from '../../packages/runtime/src/cpu/lut';
+import { lut8Forward } from '../../packages/runtime/src/cpu/lut8';
 import { binaryForward, kmeansForward } from '../../packages/runtime/src/cpu/scalar';
 import {
   type DispatchTimer,
@@ -36,6 +37,7 @@ import {
   PQ_VARIANTS,
   type PqVariant,
 } from '../../packages/runtime/src/kernels/plan';
+import { groupTableCodebook, groupTableCodes } from '../../packages/runtime/src/kernels/table8-layout';
 import { binaryWeightBytes, denseWeightBytes, kmeansWeightBytes, pqWeightBytes } from './bytes';
 import { pickRows } from './check';
 import { KMEANS_CONFIGS, type LayerShape, PQ_CONFIGS, weightCopies } from './grid';
@@ -723,6 +725,43 @@ export function createPqwebLayers(
     }
   };
 
+  /**
+   * The PQ layer on 8-bit lookup tables (executor option tableBits: 8, an opt-in accuracy level): the same codes in
+   * the 8-bit-table layout, checked against its own CPU twin lut8Forward (the float32-table reference differs from it
+   * by up to half a table step per segment). Its own weight copies, as many as the float32 rows'.
+   */
+  const addTable8Contender = (
+    name: string,
+    layer: Extract<LutLayerDescriptor, { method: 'pq' }>,
+    words: Uint32Array<ArrayBuffer>,
+    codebook: Float32Array<ArrayBuffer>,
+    bias: Float32Array<ArrayBuffer>,
+  ): void => {
+    const { d, k } = layer;
+    const shape8 = { ...layer, stages: 1 };
+    const copies = weightCopies(pqWeightBytes(shape, d, k));
+    const gpu = uploadCopies(
+      copies,
+      `${name}/table8`,
+      groupTableCodes(words, shape8),
+      groupTableCodebook(codebook, shape8),
+      bias,
+    );
+    addExecutorContender(
+      {
+        id: pqContenderId(d, k, '8-bit tables'),
+        spec: { engine: 'pqweb', method: 'pq', d, k, variant: 'table8', isAuto: false, tableBits: 8 },
+        copies,
+        referenceKey: `${name}/table8`,
+        reference: referenceOnRows(lut8Forward, shape8, words, codebook, bias),
+      },
+      () =>
+        gpu.map((buffersOfCopy, c) =>
+          createLayerExecutor(device, layer, buffersOfCopy, { label: `${name}/table8#${c}`, tableBits: 8 }),
+        ),
+    );
+  };
+
   for (const { d, k } of PQ_CONFIGS) {
     const name = `${shape.name}/pq-d${d}-k${k}`;
     const { layer, words, gpuWords, codebook, bias } = randomPqLayer(
@@ -783,6 +822,7 @@ export function createPqwebLayers(
       }
     }
     addFloat16CodebookContender(name, layer, words, gpuWords, codebook, bias, decodable);
+    addTable8Contender(name, layer, words, codebook, bias);
   }
 
   const kmeansRows = namedTuningRows(KMEANS_TUNINGS, tunings, tuningLabels);

@@ -21,8 +21,16 @@ export type ContenderSpec =
       method: 'pq';
       d: number;
       k: number;
-      /** The runtime's PQ variant (a LUT variant or 'decoded'), as the JSON names it. */
-      variant: PqVariant;
+      /**
+       * The runtime's PQ variant (a LUT variant or 'decoded'), as the JSON names it; 'table8' for the rows on 8-bit
+       * tables.
+       */
+      variant: PqVariant | 'table8';
+      /**
+       * 8: the layer runs on 8-bit lookup tables (executor option tableBits: 8), an opt-in accuracy level checked
+       * against its own CPU twin (lut8Forward); absent: float32 tables. The goals judge these rows apart.
+       */
+      tableBits?: 8;
       isAuto: boolean;
       /**
        * 'float16': the codebooks stay float16 on the GPU, as a .pqw with float16 codebooks runs (absent: float32,

@@ -29,6 +29,21 @@ describe('bytes model', () => {
     expect(nbitsWeightBytes(square, 32)).toBe(4096 * 4096 * 0.625);
   });
 
+  it('counts 8-bit-table rows at one byte per code in 16-segment groups, and no LUT traffic', () => {
+    const spec = {
+      engine: 'pqweb',
+      method: 'pq',
+      d: 4,
+      k: 16,
+      variant: 'table8',
+      isAuto: false,
+      tableBits: 8,
+    } as const;
+    // 100 columns: 25 segments in 2 groups of 16 bytes per row; codebook 25 · 16 · 4 floats; bias 10 floats.
+    const bytes = bytesMoved(spec, { rows: 10, cols: 100 }, 2);
+    expect(bytes).toEqual({ weights: 10 * 32 + 25 * 16 * 4 * 4 + 10 * 4, activations: 2 * 110 * 4, lut: 0 });
+  });
+
   it('adds x and y once each, and models the LUT only for storage-buffer variants', () => {
     const spec = {
       engine: 'pqweb',

@@ -160,6 +160,47 @@ describe('goals on an H200 run', () => {
     expect(find('batch 8')?.status).toBe('not measured');
   });
 
+  it('judges the batch-8 goal on 8-bit tables beside the default, never as the best variant, and does not count it', () => {
+    const table8: ContenderSpec = {
+      engine: 'pqweb',
+      method: 'pq',
+      d: 4,
+      k: 256,
+      variant: 'table8',
+      isAuto: false,
+      tableBits: 8,
+    };
+    const withTables = h200Run([
+      ...run.results,
+      result(big, 8, { ...pq(4, 256), variant: 'decoded' } as ContenderSpec, 150, 160),
+      result(big, 8, dense, 300, 310),
+      // 300 / 90 = 3.33× ≥ 3× on 8-bit tables; the default's 300 / 150 = 2× stays missed.
+      result(big, 8, table8, 90, 100),
+      // Faster than every float32-table row at batch 1: still not their "best variant".
+      result(big, 1, table8, 1, 10),
+    ]);
+    const judged = judgeGoals(withTables);
+    const batch8 = judged.filter((verdict) => verdict.goal.startsWith('batch 8'));
+    expect(batch8.map((verdict) => [verdict.status, verdict.beside ?? false])).toEqual([
+      ['missed', false],
+      ['met', true],
+    ]);
+    expect(batch8[1]?.goal).toContain('on 8-bit tables (opt-in accuracy level, not the default)');
+    expect(batch8[1]?.measured).toMatch(/^3\.33×/);
+    expect(pqBest(resultsFor(withTables, big, 1), 4, 256)?.contender).toEqual(pq4);
+    expect(judged.find((verdict) => verdict.goal.includes('d=4 k=256 within 2×'))?.measured).not.toContain(
+      '8-bit',
+    );
+    const markdown = renderBenchmarks([{ file: 'bench/results/kernels-nvidia-h200.json', run: withTables }]);
+    const met = judged.filter((verdict) => verdict.status === 'met' && !verdict.beside).length;
+    expect(markdown).toContain(
+      `${met} of ${judged.length - 1} met. The last row is not one of the issue's goals`,
+    );
+    expect(judgeGoals(withTables, 'float16').some((verdict) => verdict.beside)).toBe(false);
+    // Without an 8-bit row (older runs) there is no such verdict.
+    expect(verdicts.some((verdict) => verdict.beside)).toBe(false);
+  });
+
   it('computes a speed-up on the clock both sides have', () => {
     const [fast, slow] = [run.results[1] as KernelResult, run.results[3] as KernelResult];
     expect(speedup(fast, slow)).toEqual({ ratio: 700 / 40, clock: 'wall' });

@@ -48,7 +48,9 @@ function methodSection(): string {
 
 - **Contenders, interleaved in one process** (Node + Dawn, npm \`webgpu\`): pqweb's LUT kernels on PQ codes in
   every variant (\`lut-global\`, \`lut-tiled-splitk\`, \`fused\`, \`lut-banked\`, \`fused-banked\`; the one the
-  shape rule picks is marked *auto*),
+  shape rule picks is marked *auto*), and on *8-bit tables* (executor option \`tableBits: 8\`, from runs after
+  2026-12-01: an opt-in accuracy level whose entries are within half a step of the float32 tables, checked against
+  its own CPU twin; its goal is judged beside the default's, not in its place),
   pqweb's scalar k-means kernel (4- and 8-bit codes), its binary kernel (1 bit per weight and a scale per row,
   from runs after 2026-11-29), pqweb's dense fp32 GEMV, and onnxruntime-node's WebGPU EP
   running a one-node \`MatMul\` (fp32) and \`MatMulNBits\` (com.microsoft, 4-bit, block 32, with and without
@@ -235,10 +237,15 @@ function goalsSection(run: BenchRun): string {
         statusCell(verdict),
       ]),
     );
-  const metOf = (verdicts: GoalVerdict[]) => verdicts.filter((verdict) => verdict.status === 'met').length;
+  // The issue's goals only: a verdict reported beside them (8-bit tables) is listed, not counted.
+  const metOf = (verdicts: GoalVerdict[]) =>
+    `${verdicts.filter((verdict) => verdict.status === 'met' && !verdict.beside).length} of ${verdicts.filter((verdict) => !verdict.beside).length} met`;
   const verdicts = judgeGoals(run);
+  const besideNote = verdicts.some((verdict) => verdict.beside)
+    ? " The last row is not one of the issue's goals: the batch-8 goal again with the layer on 8-bit lookup tables (executor option `tableBits: 8`), an opt-in accuracy level like `MatMulNBits`' `accuracy_level=4` (the bundled model keeps its top-1, 93.84% against 93.83%); it is listed, not counted."
+    : '';
   const parts = [
-    `${metOf(verdicts)} of ${verdicts.length} met. PQ times are the *auto* variant's (what pqweb ships), on layers with float32 codebooks as the issue states them. ${DENSE_BASELINE_NOTE} ${FLOOR_NOTE}\n\n${table(verdicts)}`,
+    `${metOf(verdicts)}.${besideNote} PQ times are the *auto* variant's (what pqweb ships), on layers with float32 codebooks as the issue states them. ${DENSE_BASELINE_NOTE} ${FLOOR_NOTE}\n\n${table(verdicts)}`,
   ];
   const hasFloat16 = run.results.some(
     (result) => result.contender.method === 'pq' && codebookDtypeOf(result.contender) === 'float16',
@@ -246,7 +253,7 @@ function goalsSection(run: BenchRun): string {
   if (hasFloat16) {
     const half = judgeGoals(run, 'float16');
     parts.push(
-      `#### The same goals with float16 codebooks\n\n${metOf(half)} of ${half.length} met. ${FLOAT16_NOTE}\n\n${table(half)}`,
+      `#### The same goals with float16 codebooks\n\n${metOf(half)}. ${FLOAT16_NOTE}\n\n${table(half)}`,
     );
   }
   return parts.join('\n\n');
