@@ -44,7 +44,7 @@ import {
   seededRandom,
   uploadFloat32,
 } from './gpu-fixture';
-import { denseReference, type QuantizedLayer, randomLutLayer } from './lut-fixtures';
+import { denseReference, type LutLayerSpec, type QuantizedLayer, randomLutLayer } from './lut-fixtures';
 
 const TOLERANCE_PER_SQRT_TERM = 1e-5;
 const OUTPUT_GUARD_FLOATS = 8;
@@ -55,16 +55,7 @@ const noGpuReason = await gpuUnavailableReason();
 
 type LutLayer = QuantizedLayer<LutLayerDescriptor & RqShape>;
 
-interface LayerSpec {
-  rows: number;
-  cols: number;
-  d: number;
-  k: number;
-  stages: number;
-  withBias: boolean;
-  relu: boolean;
-  float16Codebooks?: boolean;
-}
+type LayerSpec = LutLayerSpec & { relu: boolean };
 
 function table8Layer(spec: LayerSpec, random: () => number): LutLayer {
   const layer = randomLutLayer(spec, random);
@@ -212,6 +203,86 @@ async function expectTable8Matches(
   }
 }
 
+interface Table8Case {
+  spec: LayerSpec;
+  batch: number;
+  seed: number;
+  options?: LayerExecutorOptions;
+  dtype?: CodebookDtype;
+}
+
+/** The layers run on the GPU, in two tests (SwiftShader compiles each shape's pipelines): why each is there. */
+const TABLE8_CASES: { title: string; cases: Table8Case[] }[] = [
+  {
+    title:
+      'matches the twin and the exact product on PQ layers: 8-bit codes, ragged shapes, several row blocks',
+    cases: [
+      // cols 37 is no multiple of d 4 (the last segment overhangs), 10 segments fill part of one group.
+      {
+        spec: { rows: 70, cols: 37, d: 4, k: 256, stages: 1, withBias: true, relu: true },
+        batch: 5,
+        seed: 11,
+      },
+      // 300 rows in blocks of 128 rows (targetWorkgroups) over 4 groups and 3 batch tiles; quad reads.
+      {
+        spec: { rows: 300, cols: 256, d: 4, k: 256, stages: 1, withBias: true, relu: false },
+        batch: 9,
+        seed: 12,
+        options: { workgroupSize: 128, targetWorkgroups: 64 },
+      },
+      // A shape that needs none of the kernel's guards (EXACT_ENTRIES, EXACT_ROWS, EXACT_COLUMNS): 256 rows in one
+      // block of 256 invocations, 2 full groups, 16 · 16 entries; 2 inputs in a tile of 4.
+      {
+        spec: { rows: 256, cols: 128, d: 4, k: 16, stages: 1, withBias: true, relu: false },
+        batch: 2,
+        seed: 14,
+        options: { workgroupSize: 256 },
+      },
+      // d 8, k 100 (8-bit codes of a codebook short of 256), one input, no bias.
+      {
+        spec: { rows: 33, cols: 96, d: 8, k: 100, stages: 1, withBias: false, relu: false },
+        batch: 1,
+        seed: 13,
+      },
+    ],
+  },
+  {
+    title: 'matches on RQ layers, 4-bit codes, float16 codebooks and batch tiles of 8',
+    cases: [
+      // 2 stages of 20 segments: each stage's second group is 4 segments and 12 of padding.
+      {
+        spec: {
+          rows: 45,
+          cols: 40,
+          d: 2,
+          k: 16,
+          stages: 2,
+          withBias: true,
+          relu: false,
+          float16Codebooks: true,
+        },
+        batch: 3,
+        seed: 21,
+        dtype: 'float16',
+      },
+      // Batch tile 8 (16 · 128 · 8 bytes of tile), 11 inputs in 2 tiles; d 3 does not divide 50.
+      {
+        spec: { rows: 50, cols: 50, d: 3, k: 128, stages: 1, withBias: true, relu: true },
+        batch: 11,
+        seed: 22,
+        options: { batchTile: 8 },
+      },
+      // Tile 8 with the dot products kept in registers (2 entries per invocation × 8 inputs).
+      {
+        spec: { rows: 200, cols: 64, d: 4, k: 16, stages: 2, withBias: false, relu: false },
+        batch: 8,
+        seed: 23,
+        options: { batchTile: 8, workgroupSize: 128 },
+      },
+    ],
+  },
+];
+
 describe('groupTableCodes and groupTableCodebook (8-bit-table layouts)', () => {
   it('puts segment (row + t) mod 16 of each group at byte t, one byte per code, padding groups with code 0', () => {
     const random = seededRandom(75);
@@ -277,71 +348,15 @@ describe('groupTableCodes and groupTableCodebook (8-bit-table layouts)', () => {
 });
 
 describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', () => {
-  it('matches the twin and the exact product on PQ layers: 8-bit codes, ragged shapes, several row blocks', async () => {
-    await withGpu(async ({ device }) => {
-      // cols 37 is no multiple of d 4 (the last segment overhangs), 10 segments fill part of one group.
-      await expectTable8Matches(
-        device,
-        { rows: 70, cols: 37, d: 4, k: 256, stages: 1, withBias: true, relu: true },
-        5,
-        11,
-      );
-      // 300 rows in blocks of 128 rows (targetWorkgroups) over 4 groups and 3 batch tiles; quad reads.
-      await expectTable8Matches(
-        device,
-        { rows: 300, cols: 256, d: 4, k: 256, stages: 1, withBias: true, relu: false },
-        9,
-        12,
-        { workgroupSize: 128, targetWorkgroups: 64 },
-      );
-      // A shape that needs none of the kernel's guards (EXACT_ENTRIES, EXACT_ROWS, EXACT_COLUMNS): 256 rows in one
-      // block of 256 invocations, 2 full groups, 16 · 16 entries; 2 inputs in a tile of 4.
-      await expectTable8Matches(
-        device,
-        { rows: 256, cols: 128, d: 4, k: 16, stages: 1, withBias: true, relu: false },
-        2,
-        14,
-        { workgroupSize: 256 },
-      );
-      // d 8, k 100 (8-bit codes of a codebook short of 256), one input, no bias.
-      await expectTable8Matches(
-        device,
-        { rows: 33, cols: 96, d: 8, k: 100, stages: 1, withBias: false, relu: false },
-        1,
-        13,
-      );
+  for (const { title, cases } of TABLE8_CASES) {
+    it(title, async () => {
+      await withGpu(async ({ device }) => {
+        for (const { spec, batch, seed, options, dtype } of cases) {
+          await expectTable8Matches(device, spec, batch, seed, options, dtype);
+        }
+      });
     });
-  });
-
-  it('matches on RQ layers, 4-bit codes, float16 codebooks and batch tiles of 8', async () => {
-    await withGpu(async ({ device }) => {
-      // 2 stages of 20 segments: each stage's second group is 4 segments and 12 of padding.
-      await expectTable8Matches(
-        device,
-        { rows: 45, cols: 40, d: 2, k: 16, stages: 2, withBias: true, relu: false, float16Codebooks: true },
-        3,
-        21,
-        {},
-        'float16',
-      );
-      // Batch tile 8 (16 · 128 · 8 bytes of tile), 11 inputs in 2 tiles; d 3 does not divide 50.
-      await expectTable8Matches(
-        device,
-        { rows: 50, cols: 50, d: 3, k: 128, stages: 1, withBias: true, relu: true },
-        11,
-        22,
-        { batchTile: 8 },
-      );
-      // Tile 8 with the dot products kept in registers (2 entries per invocation × 8 inputs).
-      await expectTable8Matches(
-        device,
-        { rows: 200, cols: 64, d: 4, k: 16, stages: 2, withBias: false, relu: false },
-        8,
-        23,
-        { batchTile: 8, workgroupSize: 128 },
-      );
-    });
-  });
+  }
 
   it('rejects what it cannot run with typed errors, creating nothing', async () => {
     await withGpu(async ({ device, liveBuffers }) => {
