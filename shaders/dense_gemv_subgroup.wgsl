@@ -33,6 +33,17 @@ const UNROLL: u32 = 4u;
 var<workgroup> subgroupSums: array<vec4<f32>, WORKGROUP_SIZE>;
 var<workgroup> filledSlots: atomic<u32>;
 
+// Sets the slot counter to zero before the first reduceAndStore (which leaves it zero for the next). WGSL
+// zero-fills workgroup memory, so in a browser this store is redundant; the GPU test devices skip that zero-fill
+// (Dawn's disable_workgroup_init, packages/runtime/test/gpu-fixture.ts), and every kernel must then write what it
+// reads. One store and one barrier per workgroup, before its loads. Call it in uniform control flow.
+fn clearSlots(lid: u32) {
+  if (lid == 0u) {
+    atomicStore(&filledSlots, 0u);
+  }
+  workgroupBarrier();
+}
+
 fn workgroupRow(wid: vec3<u32>, groups: vec3<u32>) -> u32 {
   return wid.x + wid.y * groups.x;
 }
@@ -79,6 +90,7 @@ fn dense_vec4(
   if (row >= denseParams().rows) {
     return;
   }
+  clearSlots(lid);
   let cols4 = denseParams().cols / 4u;
   let rowStart = row * cols4;
   for (var tile = 0u; tile < denseParams().batch; tile += BATCH_TILE) {
@@ -140,6 +152,7 @@ fn dense_scalar(
   if (row >= denseParams().rows) {
     return;
   }
+  clearSlots(lid);
   let cols = denseParams().cols;
   let rowStart = row * cols;
   for (var tile = 0u; tile < denseParams().batch; tile += BATCH_TILE) {
@@ -183,6 +196,7 @@ fn dense_vec4_rows(
   if (firstRow >= denseParams().rows) {
     return;
   }
+  clearSlots(lid);
   let cols4 = denseParams().cols / 4u;
   var rowStarts = array<u32, MAX_ROW_TILE>();
   for (var r = 0u; r < ROW_TILE; r++) {
