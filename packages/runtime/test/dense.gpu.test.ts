@@ -46,6 +46,7 @@ import {
   poisonedOutput,
   readFloat32,
   seededRandom,
+  testDawnFlags,
   uploadFloat32,
 } from './gpu-fixture';
 import { expectSpecializedParams } from './shader-params';
@@ -57,7 +58,7 @@ const OUTPUT_GUARD_FLOATS = 8;
 const noGpuReason = await gpuUnavailableReason();
 const subgroupSkipReason = await (async (): Promise<string | null> => {
   if (noGpuReason) return noGpuReason;
-  const { device } = await createNodeDevice();
+  const { device } = await createNodeDevice({ dawnFlags: testDawnFlags() });
   const has = device.features.has('subgroups');
   device.destroy();
   return has ? null : "the adapter lacks the 'subgroups' feature";
@@ -611,7 +612,7 @@ describe.skipIf(noGpuReason !== null)(
       }));
 
     it("refuses variant 'subgroup' on a device created without the feature", async () => {
-      const { device } = await createNodeDevice({ optionalFeatures: [] });
+      const { device } = await createNodeDevice({ dawnFlags: testDawnFlags(), optionalFeatures: [] });
       try {
         expect(device.features.has('subgroups')).toBe(false);
         expect(() => createDenseKernel(device, { variant: 'subgroup' })).toThrow(

@@ -1,8 +1,43 @@
 /**
  * Device fixture for GPU tests (conventions: a fresh device per test, a validation error scope, and buffer
  * tracking so a test fails on a leak). Uses Dawn in Node; tests skip with the reason when no adapter exists.
+ * The devices skip WGSL's zero-fill of workgroup memory unless asked (SKIP_WORKGROUP_ZERO_FILL says why).
  */
 import { createNodeDevice } from '../src/node';
+
+/**
+ * Dawn toggle that skips zero-filling workgroup memory, which the GPU tests' devices pass by default.
+ *
+ * What it saves: WGSL guarantees that `var<workgroup>` memory starts zeroed, so Dawn prepends a zero-fill of every
+ * workgroup variable to each entry point. SwiftShader (the CPU Vulkan that CI runs) spends about 1 ms of shader
+ * compilation per workgroup float on it, and compilation is most of the gpu project's time: with the toggle it ran
+ * in ~119 s instead of ~630 s on the 2-CPU machine, every test passing.
+ *
+ * Why it is safe: every `var<workgroup>` in shaders/*.wgsl was audited, and each kernel writes every element it
+ * reads in the same dispatch, before a barrier (dense_gemv_subgroup.wgsl zeroes its slot counter itself for this);
+ * a kernel added later must do the same, or its tests opt out below. Only the tests skip the zero-fill: browsers,
+ * loadNodeClassifier and the benchmark (bench/) keep it, and the e2e Playwright tests run the shipped path in
+ * Chromium.
+ *
+ * Tests that keep the zero-fill (`openGpuTestContext({ zeroWorkgroupMemory: true })`, or a device of their own
+ * created without these flags): the measuring-only ablation 'no-table-build' in lut-kernels.gpu.test.ts, which
+ * leaves the gather's table unbuilt and expects zeros in it; packages/cli/test/classifier.gpu.test.ts and
+ * bench/test/pipelines.gpu.test.ts, which create their own devices.
+ */
+export const SKIP_WORKGROUP_ZERO_FILL: readonly string[] = ['enable-dawn-features=disable_workgroup_init'];
+
+export interface GpuTestOptions {
+  /**
+   * Keep Dawn's default of zero-filling workgroup memory, as WGSL requires and browsers do. Default false: the
+   * device skips it (SKIP_WORKGROUP_ZERO_FILL). Set it for a test whose kernel reads workgroup memory it never wrote.
+   */
+  zeroWorkgroupMemory?: boolean;
+}
+
+/** The Dawn flags of a test device with `options`. */
+export function testDawnFlags(options: GpuTestOptions = {}): string[] {
+  return options.zeroWorkgroupMemory ? [] : [...SKIP_WORKGROUP_ZERO_FILL];
+}
 
 export interface GpuTestContext {
   device: GPUDevice;
@@ -19,7 +54,7 @@ let unavailableReason: string | null | undefined;
 export async function gpuUnavailableReason(): Promise<string | null> {
   if (unavailableReason !== undefined) return unavailableReason;
   try {
-    const { device } = await createNodeDevice();
+    const { device } = await createNodeDevice({ dawnFlags: testDawnFlags() });
     device.destroy();
     unavailableReason = null;
   } catch (err) {
@@ -28,8 +63,8 @@ export async function gpuUnavailableReason(): Promise<string | null> {
   return unavailableReason;
 }
 
-export async function openGpuTestContext(): Promise<GpuTestContext> {
-  const { device, adapter } = await createNodeDevice();
+export async function openGpuTestContext(options: GpuTestOptions = {}): Promise<GpuTestContext> {
+  const { device, adapter } = await createNodeDevice({ dawnFlags: testDawnFlags(options) });
   const live = new Set<GPUBuffer>();
   const createBuffer = device.createBuffer.bind(device);
   device.createBuffer = (descriptor: GPUBufferDescriptor): GPUBuffer => {
