@@ -18,11 +18,25 @@ import {
   loadClassifier,
   type PixelInput,
 } from '@pqweb/runtime';
-import { createNodeDevice, loadNodeClassifier, onnxruntimeNodeBackbone } from '@pqweb/runtime/node';
+import {
+  createNodeDevice,
+  installNodeGpu,
+  loadNodeClassifier,
+  onnxruntimeNodeBackbone,
+} from '@pqweb/runtime/node';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it, vi } from 'vitest';
 import { runPredict } from '../src/commands/predict';
 import { encodePng } from '../src/images';
+
+/**
+ * Dawn skips zero-filling workgroup memory on this file's devices, as on the runtime's GPU test devices (see
+ * SKIP_WORKGROUP_ZERO_FILL in packages/runtime/test/gpu-fixture.ts: every kernel writes what it reads, and the
+ * zero-fill is most of SwiftShader's compile time). The navigator.gpu installed here is the one loadNodeClassifier
+ * and `pqweb predict` use; the Playwright tests run the same model in Chromium with the zero-fill.
+ */
+const DAWN_FLAGS = ['enable-dawn-features=disable_workgroup_init'];
+await installNodeGpu({ dawnFlags: DAWN_FLAGS });
 
 const repo = join(import.meta.dirname, '../../..');
 const modelBytes = new Uint8Array(readFileSync(join(repo, 'apps/demo/public/models/fashion-vgg.pqw')));
@@ -229,7 +243,7 @@ describe('GPU resources', () => {
         minParams: 0,
       },
     );
-    const { device } = await createNodeDevice();
+    const { device } = await createNodeDevice({ dawnFlags: DAWN_FLAGS });
     const liveBuffers = trackBuffers(device);
     const classifier = await loadClassifier(small.bytes, { device, backbone: onnxruntimeNodeBackbone });
     const input = { data: new Float32Array(12).fill(0.1) };
@@ -244,7 +258,7 @@ describe('GPU resources', () => {
   });
 
   it('a device the caller owns, destroyed mid-use: calls reject with GpuDeviceLostError, never hang', async () => {
-    const { device } = await createNodeDevice();
+    const { device } = await createNodeDevice({ dawnFlags: DAWN_FLAGS });
     const classifier = await loadClassifier(modelBytes, { device, backbone: onnxruntimeNodeBackbone });
     const input = { data: new Float32Array(784).fill(0.2) };
     const expected = await classifier.classify(input);
