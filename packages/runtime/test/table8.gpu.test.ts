@@ -18,10 +18,13 @@
 
 import { float32ToFloat16 } from '@pqweb/format';
 import { describe, expect, it } from 'vitest';
+import pqTable8Wgsl from '../../../shaders/pq_table8.wgsl?raw';
+import entry4Wgsl from '../../../shaders/table8_entry4.wgsl?raw';
+import entry8Wgsl from '../../../shaders/table8_entry8.wgsl?raw';
 import { lut8Forward, quantizeTables } from '../src/cpu';
 import type { RqShape } from '../src/cpu/layer-shapes';
 import { buildLut } from '../src/cpu/lut';
-import { TABLE_GROUP_SEGMENTS } from '../src/cpu/lut8';
+import { TABLE_GROUP_SEGMENTS, TABLE_LEVELS } from '../src/cpu/lut8';
 import { GpuLimitError, KernelInputError } from '../src/gpu/errors';
 import {
   createLayerExecutor,
@@ -30,6 +33,9 @@ import {
   groupTableCodes,
   type LayerExecutorOptions,
   type LutLayerDescriptor,
+  TABLE8_BATCH_TILES,
+  TABLE8_MAX_CACHED_QUADS,
+  TABLE8_MAX_KEPT_VALUES,
   table8CodebookBytes,
   table8CodeWords,
 } from '../src/kernels';
@@ -282,6 +288,21 @@ const TABLE8_CASES: { title: string; cases: Table8Case[] }[] = [
     ],
   },
 ];
+
+describe('the host mirrors pq_table8.wgsl', () => {
+  it("in its constants: segments per group, kept values, cached quads, and each tile prelude's inputs", () => {
+    expect(pqTable8Wgsl).toContain(`const TILE_SEGMENTS = ${TABLE_GROUP_SEGMENTS}u;`);
+    expect(pqTable8Wgsl).toContain(`const TABLE_LEVELS = ${TABLE_LEVELS}.0;`);
+    expect(pqTable8Wgsl).toContain(`const MAX_KEPT_VALUES = ${TABLE8_MAX_KEPT_VALUES}u;`);
+    expect(pqTable8Wgsl).toContain(`const MAX_CACHED_QUADS = ${TABLE8_MAX_CACHED_QUADS}u;`);
+    // The build keeps every cached quad's values for the widest tile (the shader's pass 2 relies on it).
+    expect(TABLE8_MAX_CACHED_QUADS * Math.max(...TABLE8_BATCH_TILES)).toBeLessThanOrEqual(
+      TABLE8_MAX_KEPT_VALUES,
+    );
+    expect(entry4Wgsl).toContain(`const TABLE_INPUTS = ${TABLE8_BATCH_TILES[0]}u;`);
+    expect(entry8Wgsl).toContain(`const TABLE_INPUTS = ${TABLE8_BATCH_TILES[1]}u;`);
+  });
+});
 
 describe('groupTableCodes and groupTableCodebook (8-bit-table layouts)', () => {
   it('puts segment (row + t) mod 16 of each group at byte t, one byte per code, padding groups with code 0', () => {

@@ -105,6 +105,7 @@ export {
   table8Slots,
 } from './table8-layout';
 export {
+  TABLE8_MAX_CACHED_QUADS,
   TABLE8_MAX_KEPT_VALUES,
   TABLE8_REDUCE_ROW_WARPS,
   TABLE8_REDUCE_SLICES,
