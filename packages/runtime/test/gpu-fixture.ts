@@ -3,6 +3,7 @@
  * tracking so a test fails on a leak). Uses Dawn in Node; tests skip with the reason when no adapter exists.
  * The devices skip WGSL's zero-fill of workgroup memory unless asked (SKIP_WORKGROUP_ZERO_FILL says why).
  */
+import type { LayerExecutor } from '../src/kernels';
 import { createNodeDevice } from '../src/node';
 
 /**
@@ -149,4 +150,33 @@ export function randomFloats(count: number, random: () => number, scale = 1): Fl
   const out = new Float32Array(count);
   for (let i = 0; i < count; i++) out[i] = (random() * 2 - 1) * scale;
   return out;
+}
+
+/** A layer run's output, and whether the guard floats after it (poisonedOutput's NaNs) are untouched. */
+export interface GuardedOutput {
+  y: Float32Array;
+  guardsIntact: boolean;
+}
+
+/**
+ * Runs `executor` on `input` for `batch` inputs into `output` (batch × rows floats, then `guardFloats` guards, as
+ * poisonedOutput makes it), and reads the result back.
+ */
+export async function runGuarded(
+  device: GPUDevice,
+  executor: Pick<LayerExecutor, 'encode' | 'rows'>,
+  input: GPUBuffer,
+  output: GPUBuffer,
+  batch: number,
+  guardFloats: number,
+): Promise<GuardedOutput> {
+  const encoder = device.createCommandEncoder({ label: 'test-run' });
+  executor.encode(encoder, input, output, batch);
+  device.queue.submit([encoder.finish()]);
+  const all = await readFloat32(device, output);
+  const count = batch * executor.rows;
+  return {
+    y: all.slice(0, count),
+    guardsIntact: all.subarray(count, count + guardFloats).every(Number.isNaN),
+  };
 }

@@ -36,6 +36,7 @@ import {
   poisonedOutput,
   randomFloats,
   readFloat32,
+  runGuarded,
   seededRandom,
   uploadFloat32,
 } from './gpu-fixture';
@@ -138,16 +139,8 @@ async function runOnGpu(
   const output = poisonedOutput(device, batch * rows + OUTPUT_GUARD_FLOATS, 'y');
   const executor = createLayerExecutor(device, layer.shape, buffers, options);
   try {
-    const encoder = device.createCommandEncoder({ label: 'lut-test' });
-    executor.encode(encoder, input, output, batch);
-    device.queue.submit([encoder.finish()]);
-    const all = await readFloat32(device, output);
-    const guards = all.subarray(batch * rows, batch * rows + OUTPUT_GUARD_FLOATS);
-    return {
-      y: all.slice(0, batch * rows),
-      guardsIntact: guards.every(Number.isNaN),
-      variant: executor.variantAt(batch),
-    };
+    const run = await runGuarded(device, executor, input, output, batch, OUTPUT_GUARD_FLOATS);
+    return { ...run, variant: executor.variantAt(batch) };
   } finally {
     executor.destroy();
     for (const buffer of [codes, values, bias, input, output]) buffer?.destroy();

@@ -46,7 +46,7 @@ import {
   openGpuTestContext,
   poisonedOutput,
   randomFloats,
-  readFloat32,
+  runGuarded,
   seededRandom,
   uploadFloat32,
 } from './gpu-fixture';
@@ -130,16 +130,8 @@ async function runTable8(
     { ...options, tableBits: 8 },
   );
   try {
-    const encoder = device.createCommandEncoder({ label: 'table8-test' });
-    executor.encode(encoder, input, output, batch);
-    device.queue.submit([encoder.finish()]);
-    const all = await readFloat32(device, output);
-    const guards = all.subarray(batch * rows, batch * rows + OUTPUT_GUARD_FLOATS);
-    return {
-      y: all.slice(0, batch * rows),
-      guardsIntact: guards.every(Number.isNaN),
-      variant: executor.variantAt(batch),
-    };
+    const run = await runGuarded(device, executor, input, output, batch, OUTPUT_GUARD_FLOATS);
+    return { ...run, variant: executor.variantAt(batch) };
   } finally {
     executor.destroy();
     for (const buffer of [codes, codebook, bias, input, output]) buffer?.destroy();
