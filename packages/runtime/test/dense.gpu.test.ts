@@ -42,12 +42,12 @@ import { createNodeDevice } from '../src/node';
 import {
   type GpuTestContext,
   gpuUnavailableReason,
-  openGpuTestContext,
   poisonedOutput,
   readFloat32,
   seededRandom,
   testDawnFlags,
   uploadFloat32,
+  withGpu,
 } from './gpu-fixture';
 import { expectSpecializedParams } from './shader-params';
 
@@ -65,17 +65,6 @@ const subgroupSkipReason = await (async (): Promise<string | null> => {
 })();
 
 /** Opens the device fixture, runs `body`, and always releases the device; a body failure wins over finish's. */
-async function withGpu(body: (ctx: GpuTestContext) => Promise<void>): Promise<void> {
-  const ctx = await openGpuTestContext();
-  try {
-    await body(ctx);
-  } catch (err) {
-    await ctx.finish().catch(() => undefined);
-    throw err;
-  }
-  await ctx.finish();
-}
-
 function randomArray(count: number, random: () => number): Float32Array<ArrayBuffer> {
   const out = new Float32Array(count);
   for (let i = 0; i < count; i++) out[i] = random() * 2 - 1;

@@ -180,3 +180,21 @@ export async function runGuarded(
     guardsIntact: all.subarray(count, count + guardFloats).every(Number.isNaN),
   };
 }
+
+/**
+ * Opens a test context with `options`, runs `body` on it, and finishes it (validation errors, out-of-memory, leaked
+ * buffers) whether or not `body` throws; a throw from `body` wins over the finish's.
+ */
+export async function withGpu(
+  body: (context: GpuTestContext) => Promise<void>,
+  options: GpuTestOptions = {},
+): Promise<void> {
+  const context = await openGpuTestContext(options);
+  try {
+    await body(context);
+  } catch (error) {
+    await context.finish().catch(() => undefined);
+    throw error;
+  }
+  await context.finish();
+}

@@ -29,16 +29,14 @@ import {
 import type { CodebookDtype } from '../src/kernels/codebook-dtype';
 import { isBankedVariant, MAX_ROWS_PER_INVOCATION, WIDE_GATHER } from '../src/kernels/plan';
 import {
-  type GpuTestContext,
-  type GpuTestOptions,
   gpuUnavailableReason,
-  openGpuTestContext,
   poisonedOutput,
   randomFloats,
   readFloat32,
   runGuarded,
   seededRandom,
   uploadFloat32,
+  withGpu,
 } from './gpu-fixture';
 import {
   denseReference,
@@ -54,20 +52,6 @@ const TOLERANCE_PER_SQRT_TERM = 1e-5;
 const OUTPUT_GUARD_FLOATS = 8;
 
 const noGpuReason = await gpuUnavailableReason();
-
-async function withGpu(
-  body: (context: GpuTestContext) => Promise<void>,
-  options: GpuTestOptions = {},
-): Promise<void> {
-  const context = await openGpuTestContext(options);
-  try {
-    await body(context);
-  } catch (error) {
-    await context.finish().catch(() => undefined);
-    throw error;
-  }
-  await context.finish();
-}
 
 function uploadWords(device: GPUDevice, words: Uint32Array<ArrayBuffer>, label: string): GPUBuffer {
   const buffer = device.createBuffer({

@@ -41,14 +41,13 @@ import {
 } from '../src/kernels';
 import type { CodebookDtype } from '../src/kernels/codebook-dtype';
 import {
-  type GpuTestContext,
   gpuUnavailableReason,
-  openGpuTestContext,
   poisonedOutput,
   randomFloats,
   runGuarded,
   seededRandom,
   uploadFloat32,
+  withGpu,
 } from './gpu-fixture';
 import { denseReference, type LutLayerSpec, type QuantizedLayer, randomLutLayer } from './lut-fixtures';
 
@@ -68,17 +67,6 @@ function table8Layer(spec: LayerSpec, random: () => number): LutLayer {
   const activation = spec.relu ? 'relu' : 'none';
   const method = spec.stages === 1 ? 'pq' : 'rq';
   return { ...layer, shape: { method, ...layer.shape, activation } as LutLayerDescriptor & RqShape };
-}
-
-async function withGpu(body: (context: GpuTestContext) => Promise<void>): Promise<void> {
-  const context = await openGpuTestContext();
-  try {
-    await body(context);
-  } catch (error) {
-    await context.finish().catch(() => undefined);
-    throw error;
-  }
-  await context.finish();
 }
 
 function uploadWords(
