@@ -94,8 +94,14 @@ function roundHalfEven(value: number): number {
   return value + ROUNDING_BIAS - ROUNDING_BIAS;
 }
 
-/** The codes one per byte, [stage][row][segment] (k ≤ 256 fits a byte), so the sums index tables by them directly. */
-function unpackCodes(shape: RqShape, codes: Uint32Array): Uint8Array {
+/**
+ * The codes one per byte, [stage][row][segment] (k ≤ 256 fits a byte), so the sums index tables by them directly;
+ * the 8-bit-table GPU layout (kernels/table8-layout.ts) starts from them too.
+ */
+export function unpackCodes(
+  shape: Pick<RqShape, 'rows' | 'segments' | 'stages' | 'packing'>,
+  codes: Uint32Array,
+): Uint8Array {
   const { rows, segments, stages, packing } = shape;
   const { bits, wordsPerRow } = packing;
   const codesPerWord = BITS_PER_WORD / bits;

@@ -14,10 +14,9 @@
  * build consecutive entries and so read consecutive sub-vectors.
  */
 import type { RqShape } from '../cpu/layer-shapes';
-import { TABLE_GROUP_SEGMENTS } from '../cpu/lut8';
+import { TABLE_GROUP_SEGMENTS, unpackCodes } from '../cpu/lut8';
 import { KernelInputError } from '../gpu/errors';
 
-const WORD_BITS = 32;
 /** u32 words per (slot, row): 16 one-byte codes. */
 export const TABLE8_WORDS_PER_ROW = TABLE_GROUP_SEGMENTS / 4;
 
@@ -40,24 +39,21 @@ export function groupTableCodes(
   shape: Pick<RqShape, 'rows' | 'segments' | 'stages' | 'packing'>,
 ): Uint32Array<ArrayBuffer> {
   const { rows, segments, stages, packing } = shape;
-  const { bits, wordsPerRow } = packing;
+  const { wordsPerRow } = packing;
   const expected = stages * rows * wordsPerRow;
   if (words.length !== expected) {
     throw new KernelInputError(
       `groupTableCodes: expected stages ${stages} × rows ${rows} × wordsPerRow ${wordsPerRow} = ${expected} words, got ${words.length}`,
     );
   }
-  const codesPerWord = WORD_BITS / bits;
-  const mask = 2 ** bits - 1;
+  const codes = unpackCodes(shape, words);
   const groups = Math.ceil(segments / TABLE_GROUP_SEGMENTS);
   const out = new Uint32Array(table8CodeWords(shape));
   const bytes = new Uint8Array(out.buffer);
   for (let stage = 0; stage < stages; stage++) {
     for (let row = 0; row < rows; row++) {
-      const source = (stage * rows + row) * wordsPerRow;
       for (let segment = 0; segment < segments; segment++) {
-        const word = words[source + Math.floor(segment / codesPerWord)] ?? 0;
-        const code = (word >>> ((segment % codesPerWord) * bits)) & mask;
+        const code = codes[(stage * rows + row) * segments + segment] ?? 0;
         const group = Math.floor(segment / TABLE_GROUP_SEGMENTS);
         const inGroup = segment % TABLE_GROUP_SEGMENTS;
         // Segment s of the group sits at byte t with (row + t) mod 16 = s.
