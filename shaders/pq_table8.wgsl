@@ -7,6 +7,7 @@
 //     It builds the group's 8-bit tables for the tile's TABLE_INPUTS inputs in workgroup memory, the entries of one
 //     code side by side (table8_entry4.wgsl / table8_entry8.wgsl), so one read serves every input of the tile, then
 //     sums each row's 16 entries in 16-bit lanes of u32 words and stores those integer sums (split-K partial sums).
+//     A tile of one input (table8_entry1.wgsl, batch 1) keeps an entry and a sum in a u32 each.
 //   reduce_table8: y[b][row] = relu?(bias[row] + Σ_slots (scale · sum + Σ lows)).
 //
 // Codes: [slots][rows] × 16 bytes (kernels/table8-layout.ts), each row's 16 codes rotated by row mod 16, so byte t
@@ -17,7 +18,8 @@
 // [segments][K][D] order they were K · D floats apart, a cache line each: the build took 1.6× as long).
 //
 // The module is this file joined after a codebook prelude (codebook_float32.wgsl / codebook_float16.wgsl) and a tile
-// prelude (table8_entry4.wgsl / table8_entry8.wgsl): sources.ts.
+// prelude (table8_entry1.wgsl / table8_entry4.wgsl / table8_entry8.wgsl: TableEntry, TableSums, table_entry,
+// add_entry and input_sum, a row's integer sum of input b): sources.ts.
 
 const TILE_SEGMENTS = 16u;
 const TABLE_LEVELS = 255.0;
@@ -271,11 +273,6 @@ fn gather_table8(
       partial_sums[(batch_tile * SLOTS + slot) * ROWS + row] = sums;
     }
   }
-}
-
-// Input b's integer sum in a row's TableSums (table8_entry*.wgsl add_entry).
-fn input_sum(sums: TableSums, b: u32) -> u32 {
-  return (sums[2u * (b / 4u) + b % 2u] >> (16u * ((b / 2u) % 2u))) & 0xffffu;
 }
 
 // Slots whose integer sums a reduce invocation loads at once (8 was slower on the H200).

@@ -1,6 +1,6 @@
 // Four inputs per batch tile of pq_table8.wgsl (the tile width of devices with 32 KiB of workgroup memory, phones
-// and SwiftShader among them: 16 segments × 256 codes × 4 bytes). The twin of table8_entry8.wgsl, whose names it
-// defines.
+// and SwiftShader among them: 16 segments × 256 codes × 4 bytes). The twin of table8_entry8.wgsl and
+// table8_entry1.wgsl, whose names it defines.
 
 const TABLE_INPUTS = 4u;
 // Byte b of the word is input b's entry.
@@ -14,4 +14,9 @@ fn table_entry(words: vec2<u32>) -> TableEntry {
 fn add_entry(sums: ptr<function, TableSums>, entry: TableEntry) {
   (*sums)[0] += entry & 0x00ff00ffu;
   (*sums)[1] += (entry >> 8u) & 0x00ff00ffu;
+}
+
+// Input b's integer sum: word b % 2 (its even or odd bytes), half b / 2.
+fn input_sum(sums: TableSums, b: u32) -> u32 {
+  return (sums[b % 2u] >> (16u * (b / 2u))) & 0xffffu;
 }

@@ -21,3 +21,8 @@ fn add_entry(sums: ptr<function, TableSums>, entry: TableEntry) {
   (*sums)[2] += entry.y & 0x00ff00ffu;
   (*sums)[3] += (entry.y >> 8u) & 0x00ff00ffu;
 }
+
+// Input b's integer sum: word 2 (b / 4) + b % 2, half (b / 2) % 2 (add_entry).
+fn input_sum(sums: TableSums, b: u32) -> u32 {
+  return (sums[2u * (b / 4u) + b % 2u] >> (16u * ((b / 2u) % 2u))) & 0xffffu;
+}

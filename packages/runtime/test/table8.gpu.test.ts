@@ -2,7 +2,7 @@
  * PQ / RQ layers on 8-bit tables on the GPU (executor option tableBits: 8, shaders/pq_table8.wgsl) against their CPU
  * twin lut8Forward and against the exact product on the dense W rebuilt from the codes, on seeded random layers
  * whose rows, columns, segments and batches are multiples of no tile: k ∈ {16, 100, 128, 256} (4- and 8-bit codes),
- * d ∈ {2, 3, 4, 8} (dividing cols or not), RQ with 2 stages, float16 codebooks, batch tiles of 4 and 8, several row
+ * d ∈ {2, 3, 4, 8} (dividing cols or not), RQ with 2 stages, float16 codebooks, batch tiles of 1, 4 and 8, several row
  * blocks. The output is poisoned with NaN, with guard floats past its end that must stay NaN.
  *
  * Tolerances, per output of input b, with s_g its tables' step in segment group g (quantizeTables' scale) and
@@ -19,6 +19,7 @@
 import { float32ToFloat16 } from '@pqweb/format';
 import { describe, expect, it } from 'vitest';
 import pqTable8Wgsl from '../../../shaders/pq_table8.wgsl?raw';
+import entry1Wgsl from '../../../shaders/table8_entry1.wgsl?raw';
 import entry4Wgsl from '../../../shaders/table8_entry4.wgsl?raw';
 import entry8Wgsl from '../../../shaders/table8_entry8.wgsl?raw';
 import { lut8Forward, quantizeTables } from '../src/cpu';
@@ -224,11 +225,18 @@ const TABLE8_CASES: { title: string; cases: Table8Case[] }[] = [
         seed: 14,
         options: { workgroupSize: 256 },
       },
-      // d 8, k 100 (8-bit codes of a codebook short of 256), one input, no bias.
+      // d 8, k 100 (8-bit codes of a codebook short of 256), one input (a tile of 1), no bias.
       {
         spec: { rows: 33, cols: 96, d: 8, k: 100, stages: 1, withBias: false, relu: false },
         batch: 1,
         seed: 13,
+      },
+      // A tile of 1 at batch 1 over 3 row blocks of 128 rows and 2 groups, the last one 9 segments of 16, ReLU.
+      {
+        spec: { rows: 300, cols: 100, d: 4, k: 256, stages: 1, withBias: true, relu: true },
+        batch: 1,
+        seed: 15,
+        options: { workgroupSize: 128, targetWorkgroups: 6 },
       },
     ],
   },
@@ -258,6 +266,13 @@ const TABLE8_CASES: { title: string; cases: Table8Case[] }[] = [
         seed: 22,
         options: { batchTile: 8 },
       },
+      // Tiles of 1 chosen by the caller: 3 inputs in 3 tiles, RQ, 8-bit codes.
+      {
+        spec: { rows: 70, cols: 64, d: 4, k: 256, stages: 2, withBias: true, relu: false },
+        batch: 3,
+        seed: 24,
+        options: { batchTile: 1 },
+      },
       // Tile 8 with the dot products kept in registers (2 entries per invocation × 8 inputs).
       {
         spec: { rows: 200, cols: 64, d: 4, k: 16, stages: 2, withBias: false, relu: false },
@@ -279,8 +294,9 @@ describe('the host mirrors pq_table8.wgsl', () => {
     expect(TABLE8_MAX_CACHED_QUADS * Math.max(...TABLE8_BATCH_TILES)).toBeLessThanOrEqual(
       TABLE8_MAX_KEPT_VALUES,
     );
-    expect(entry4Wgsl).toContain(`const TABLE_INPUTS = ${TABLE8_BATCH_TILES[0]}u;`);
-    expect(entry8Wgsl).toContain(`const TABLE_INPUTS = ${TABLE8_BATCH_TILES[1]}u;`);
+    expect(entry1Wgsl).toContain(`const TABLE_INPUTS = ${TABLE8_BATCH_TILES[0]}u;`);
+    expect(entry4Wgsl).toContain(`const TABLE_INPUTS = ${TABLE8_BATCH_TILES[1]}u;`);
+    expect(entry8Wgsl).toContain(`const TABLE_INPUTS = ${TABLE8_BATCH_TILES[2]}u;`);
   });
 });
 
@@ -359,6 +375,38 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
     });
   }
 
+  it('takes a tile of 1 at batch 1, 4 up to batch 4 and 8 above, as its integer sums show', async () => {
+    await withGpu(async ({ device }) => {
+      const layer = table8Layer(
+        { rows: 40, cols: 64, d: 4, k: 256, stages: 1, withBias: false, relu: false },
+        seededRandom(32),
+      );
+      const codes = uploadWords(device, groupTableCodes(layer.words, layer.shape), 0, 'codes');
+      const codebook = uploadCodebook(device, layer, 'float32');
+      const executor = createLayerExecutor(
+        device,
+        layer.shape,
+        { codes, codebook, bias: null },
+        { tableBits: 8 },
+      );
+      // 1 slot (16 segments); per row and slot a u32 at tile 1, 16-bit lanes (2 bytes an input) at tiles 4 and 8;
+      // per slot and input a scale and an offset.
+      const rows = layer.shape.rows;
+      const scratch = (tiles: number, tile: number) => tiles * (rows * Math.max(4, 2 * tile) + tile * 8);
+      try {
+        expect(executor.scratchBytes(1)).toBe(scratch(1, 1));
+        expect(executor.scratchBytes(2)).toBe(scratch(1, 4));
+        expect(executor.scratchBytes(4)).toBe(scratch(1, 4));
+        const wide = device.limits.maxComputeWorkgroupStorageSize >= 16 * 256 * 8 + 16 * 8 * 12 + 8 * 8;
+        expect(executor.scratchBytes(5)).toBe(wide ? scratch(1, 8) : scratch(2, 4));
+      } finally {
+        executor.destroy();
+        codes.destroy();
+        codebook.destroy();
+      }
+    });
+  });
+
   it('rejects what it cannot run with typed errors, creating nothing', async () => {
     await withGpu(async ({ device, liveBuffers }) => {
       const random = seededRandom(31);
@@ -373,7 +421,7 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
       const make = (options: LayerExecutorOptions) =>
         createLayerExecutor(device, layer.shape, buffers, { tableBits: 8, ...options });
       expect(() => make({ variant: 'fused-banked' })).toThrow(/leave variant 'auto'/);
-      expect(() => make({ batchTile: 2 })).toThrow(/batchTile with tableBits 8 must be 4 or 8/);
+      expect(() => make({ batchTile: 2 })).toThrow(/batchTile with tableBits 8 must be one of 1, 4, 8/);
       expect(() => make({ workgroupSize: 24 })).toThrow(/multiple of 16/);
       expect(() => make({ ablation: 'no-lookups' })).toThrow(KernelInputError);
       expect(() => make({ tableBits: 16 as 8 })).toThrow(/tableBits must be 32 .* or 8/);

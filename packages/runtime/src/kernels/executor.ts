@@ -252,11 +252,12 @@ export interface LayerExecutorOptions {
    * Width of a PQ / RQ layer's lookup-table entries: 32 (default) float32 tables, the exact sums; 8 runs
    * shaders/pq_table8.wgsl on 8-bit tables (cpu/lut8.ts is its twin and states the quantization), an accuracy level
    * like MatMulNBits' accuracy_level 4: each entry is within half a step of its float32 value (about 1% of the
-   * outputs' RMS on random data; the bundled model's top-1 93.84% against 93.83%). With 8, `buffers.codes` must be
-   * and `buffers.codebook` in the 8-bit-table layouts (`groupTableCodes`, `groupTableCodebook`), `variant` must be 'auto', and `workgroupSize` (default min(TABLE8_WORKGROUP_SIZE,
-   * device limit)) a multiple of 16; `batchTile` is 4 or 8 (default the widest whose tile fits the workgroup memory:
-   * `maxWorkgroupStorageBytes`, default the device's whole limit) and `targetWorkgroups` sets when rows are cut
-   * into blocks (default TABLE8_TARGET_WORKGROUPS). Other options do not apply. Other methods take 32.
+   * outputs' RMS on random data; the bundled model's top-1 93.84% against 93.83%). With 8, `buffers.codes` and
+   * `buffers.codebook` must be in the 8-bit-table layouts (`groupTableCodes`, `groupTableCodebook`), `variant` must
+   * be 'auto', and `workgroupSize` (default min(TABLE8_WORKGROUP_SIZE, device limit)) a multiple of 16; `batchTile`
+   * is one of TABLE8_BATCH_TILES (default 1 at batch 1, 4 up to batch 4, above that the widest whose tile fits the
+   * workgroup memory: `maxWorkgroupStorageBytes`, default the device's whole limit) and `targetWorkgroups` sets when
+   * rows are cut into blocks (default TABLE8_TARGET_WORKGROUPS). Other options do not apply. Other methods take 32.
    */
   tableBits?: TableBits;
   /** Label prefix of the GPU objects; default the layer's name or method and shape. */
@@ -573,7 +574,9 @@ function resolveTable8(
   }
   const batchTile = options.batchTile;
   if (batchTile !== undefined && !TABLE8_BATCH_TILES.includes(batchTile as Table8BatchTile)) {
-    throw new KernelInputError(`batchTile with tableBits 8 must be 4 or 8, got ${batchTile}`);
+    throw new KernelInputError(
+      `batchTile with tableBits 8 must be one of ${TABLE8_BATCH_TILES.join(', ')}, got ${batchTile}`,
+    );
   }
   if (options.targetWorkgroups !== undefined) checkInteger('targetWorkgroups', options.targetWorkgroups, 1);
   return {
@@ -789,7 +792,7 @@ export function createLayerExecutor(
     options.rowsPerInvocation,
     MAX_ROWS_PER_INVOCATION,
   );
-  // tableBits 8 checked its own batch tiles (4 or 8).
+  // tableBits 8 checked its own batch tiles (TABLE8_BATCH_TILES).
   const batchTile = table8 ? undefined : checkCountOption('batchTile', options.batchTile, GATHER_BATCH_TILE);
   const ablation = checkChoiceOption('ablation', options.ablation, GATHER_ABLATIONS, 'none');
   const vectorTableBuild = checkSwitchOption('vectorTableBuild', options.vectorTableBuild, true);

@@ -18,6 +18,7 @@ import lutBuildWgsl from '../../../../shaders/pq_lut_build.wgsl?raw';
 import pqTable8Wgsl from '../../../../shaders/pq_table8.wgsl?raw';
 import scalarGatherCommonWgsl from '../../../../shaders/scalar_gather_common.wgsl?raw';
 import reduceWgsl from '../../../../shaders/splitk_reduce.wgsl?raw';
+import table8Entry1Wgsl from '../../../../shaders/table8_entry1.wgsl?raw';
 import table8Entry4Wgsl from '../../../../shaders/table8_entry4.wgsl?raw';
 import table8Entry8Wgsl from '../../../../shaders/table8_entry8.wgsl?raw';
 import type { KernelSource } from '../gpu/pipeline-cache';
@@ -90,11 +91,15 @@ export const SPLITK_REDUCE_KERNEL: KernelSource = {
   entryPoint: 'reduce_slots',
 };
 
-/** Inputs per batch tile of the 8-bit-table kernels: a tile prelude each (table8_entry4.wgsl, table8_entry8.wgsl). */
-export const TABLE8_BATCH_TILES = [4, 8] as const;
+/**
+ * Inputs per batch tile of the 8-bit-table kernels, narrowest first: a tile prelude each (table8_entry1.wgsl,
+ * table8_entry4.wgsl, table8_entry8.wgsl).
+ */
+export const TABLE8_BATCH_TILES = [1, 4, 8] as const;
 export type Table8BatchTile = (typeof TABLE8_BATCH_TILES)[number];
 
 const TABLE8_ENTRY_PRELUDES: Readonly<Record<Table8BatchTile, string>> = {
+  1: table8Entry1Wgsl,
   4: table8Entry4Wgsl,
   8: table8Entry8Wgsl,
 };
@@ -108,11 +113,13 @@ function table8Kernel(entryPoint: string, batchTile: Table8BatchTile): CodebookK
 
 /** The 8-bit tables built in the workgroup and gathered into integer sums (executor option tableBits: 8). */
 export const GATHER_TABLE8_KERNEL: Readonly<Record<Table8BatchTile, CodebookKernel>> = {
+  1: table8Kernel('gather_table8', 1),
   4: table8Kernel('gather_table8', 4),
   8: table8Kernel('gather_table8', 8),
 };
 /** Their reduce: scale and offset per slot applied, bias and ReLU. */
 export const REDUCE_TABLE8_KERNEL: Readonly<Record<Table8BatchTile, CodebookKernel>> = {
+  1: table8Kernel('reduce_table8', 1),
   4: table8Kernel('reduce_table8', 4),
   8: table8Kernel('reduce_table8', 8),
 };

@@ -1,0 +1,21 @@
+// One input per batch tile of pq_table8.wgsl, for batch 1: a tile of 4 would build, sum and store four inputs' bytes
+// for one (docs/kernel-attempts.md step 77). Each entry keeps its byte in a u32 of its own, so that a lookup is one
+// word read with no byte to extract, and a row's sum is a plain u32 (16 segments × 255 ≤ 4080). The twin of
+// table8_entry4.wgsl and table8_entry8.wgsl, whose names it defines.
+
+const TABLE_INPUTS = 1u;
+alias TableEntry = u32;
+alias TableSums = u32;
+
+fn table_entry(words: vec2<u32>) -> TableEntry {
+  return words.x;
+}
+
+fn add_entry(sums: ptr<function, TableSums>, entry: TableEntry) {
+  *sums += entry;
+}
+
+// The tile's one input's integer sum.
+fn input_sum(sums: TableSums, b: u32) -> u32 {
+  return sums;
+}
