@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { createLayerExecutor, type PqVariant } from '../packages/runtime/src/kernels';
 import { createDenseKernel, type DenseKernelOptions } from '../packages/runtime/src/kernels/dense';
 import type { LayerExecutorOptions } from '../packages/runtime/src/kernels/executor';
+import { groupTableCodebook, groupTableCodes } from '../packages/runtime/src/kernels/table8-layout';
 import { createNodeDevice } from '../packages/runtime/src/node/dawn';
 import { runCommand } from './lib/cli';
 import { PQ_CONFIGS } from './lib/grid';
@@ -158,6 +159,17 @@ export function pipelineSpecs(options: PipelinesOptions, seed: number): Pipeline
             ...(tuning.variants ? { variants: tuning.variants } : {}),
           });
         }
+        // The layer on 8-bit tables (bench:kernels' row `pqweb PQ d=… k=… 8-bit tables`).
+        specs.push({
+          label: `${shape.rows}x${shape.cols} b${batch} pq-d${d}-k${k} table8`,
+          rows: shape.rows,
+          cols: shape.cols,
+          d,
+          k,
+          batch,
+          seed,
+          options: { tableBits: 8 },
+        });
       }
       for (const dense of denseTuningRows(true, options.tuningLabels)) {
         if (contendersAtBatch([dense], batch).length === 0) continue;
@@ -223,7 +235,7 @@ async function runChild(spec: PipelineSpec): Promise<void> {
     return;
   }
   const random = new SeededRandom(spec.seed);
-  const { layer, gpuWords, codebook, bias } = randomPqLayer(
+  const { layer, words, gpuWords, codebook, bias } = randomPqLayer(
     random,
     spec.label,
     spec.rows,
@@ -231,12 +243,19 @@ async function runChild(spec: PipelineSpec): Promise<void> {
     spec.d,
     spec.k,
   );
+  // 8-bit tables read the codes and codebook in their own layouts (kernels/table8-layout.ts).
+  const table8 = spec.options.tableBits === 8;
+  const table8Shape = { ...layer, stages: 1 };
   const executor = createLayerExecutor(
     device,
     layer,
     {
-      codes: upload(device, `${spec.label}/codes`, gpuWords),
-      codebook: upload(device, `${spec.label}/codebook`, codebook),
+      codes: upload(device, `${spec.label}/codes`, table8 ? groupTableCodes(words, table8Shape) : gpuWords),
+      codebook: upload(
+        device,
+        `${spec.label}/codebook`,
+        table8 ? groupTableCodebook(codebook, table8Shape) : codebook,
+      ),
       bias: upload(device, `${spec.label}/bias`, bias),
     },
     { ...spec.options, variant: 'auto' },

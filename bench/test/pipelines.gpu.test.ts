@@ -1,7 +1,7 @@
 /**
- * bench:pipelines end to end on this machine's Vulkan (SwiftShader, no GPU): every PQ layer's and the dense kernel's
- * pipelines are dumped by Dawn, split per kernel and assembled by spirv-as, and the statistics step stops with a clear
- * error because neither SwiftShader nor Debian 12's lavapipe has VK_KHR_pipeline_executable_properties (NVIDIA's
+ * bench:pipelines end to end on this machine's Vulkan (SwiftShader, no GPU): every PQ layer's (auto and on 8-bit
+ * tables) and the dense kernel's pipelines are dumped by Dawn, split per kernel and assembled by spirv-as, and the
+ * statistics step stops with a clear error because neither SwiftShader nor Debian 12's lavapipe has VK_KHR_pipeline_executable_properties (NVIDIA's
  * driver does: scripts/gpu-host/pipelines.sh). The SPIR-V is kept, and pipeline_stats.py reads its bindings and
  * entry point.
  */
@@ -28,18 +28,20 @@ describe('bench:pipelines', () => {
       { encoding: 'utf8' },
     );
     expect(result.stderr).toMatch(/no Vulkan device offers VK_KHR_pipeline_executable_properties/);
-    expect(result.stderr).toMatch(/the 9 modules' SPIR-V is in .*pipelines-swiftshader-spirv/);
+    expect(result.stderr).toMatch(/the 17 modules' SPIR-V is in .*pipelines-swiftshader-spirv/);
     expect(result.status).toBe(2);
 
     const spirvDir = join(outDir, 'pipelines-swiftshader-spirv');
     const files = readdirSync(spirvDir).sort();
     // The dense kernel's GEMV at batch 1; every PQ configuration runs 'fused-banked' with its 16-byte table build,
-    // then the split-K reduce.
+    // then the split-K reduce, and on 8-bit tables their gather and reduce.
     expect(files).toEqual([
       '1024x1024-b1-dense.dense_vec4.spvasm',
       ...['d4-k16', 'd4-k256', 'd8-k16', 'd8-k256'].flatMap((config) => [
         `1024x1024-b1-pq-${config}-auto.gather_banked_fused_vec4.spvasm`,
         `1024x1024-b1-pq-${config}-auto.reduce_slots.spvasm`,
+        `1024x1024-b1-pq-${config}-table8.gather_table8.spvasm`,
+        `1024x1024-b1-pq-${config}-table8.reduce_table8.spvasm`,
       ]),
     ]);
 

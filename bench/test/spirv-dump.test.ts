@@ -77,10 +77,12 @@ describe('bench:pipelines options and specs', () => {
     expect(options.shapes).toEqual(['16384x16384', '4096x4096']);
     expect(options.batches).toEqual([1, 8]);
     const specs = pipelineSpecs(options, 7);
-    // 2 shapes × 2 batches × (4 PQ configurations and the dense kernel), the defaults' row only.
-    expect(specs).toHaveLength(20);
+    // 2 shapes × 2 batches × (4 PQ configurations, each auto and on 8-bit tables, and the dense kernel), the
+    // defaults' row only.
+    expect(specs).toHaveLength(36);
     expect(specs[0]?.label).toBe('16384x16384 b1 pq-d4-k16 auto');
-    expect(specs[4]).toMatchObject({ label: '16384x16384 b1 dense', d: 0, k: 0, dense: {} });
+    expect(specs[1]).toMatchObject({ label: '16384x16384 b1 pq-d4-k16 table8', options: { tableBits: 8 } });
+    expect(specs[8]).toMatchObject({ label: '16384x16384 b1 dense', d: 0, k: 0, dense: {} });
     expect(specs.every((spec) => spec.seed === 7)).toBe(true);
   });
 
