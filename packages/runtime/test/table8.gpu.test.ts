@@ -2,8 +2,8 @@
  * PQ / RQ layers on 8-bit tables on the GPU (executor option tableBits: 8, shaders/pq_table8.wgsl) against their CPU
  * twin lut8Forward and against the exact product on the dense W rebuilt from the codes, on seeded random layers
  * whose rows, columns, segments and batches are multiples of no tile: k ∈ {16, 100, 128, 256} (4- and 8-bit codes),
- * d ∈ {2, 3, 4, 8} (dividing cols or not), RQ with 2 stages, float16 codebooks, batch tiles of 1, 4 and 8, several row
- * blocks. The output is poisoned with NaN, with guard floats past its end that must stay NaN.
+ * d ∈ {2, 3, 4, 8} (dividing cols or not), RQ with 2 stages, float16 codebooks, batch tiles of 1, 4 and 8, several
+ * row blocks. The output is poisoned with NaN, with guard floats past its end that must stay NaN.
  *
  * Tolerances, per output of input b, with s_g its tables' step in segment group g (quantizeTables' scale) and
  * m = 1e-5 · √n · (|b_i| + Σ_j |W_ij x_j|) the float32 rounding allowance of the LUT tests (n = stages · cols):
