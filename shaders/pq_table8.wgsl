@@ -120,13 +120,14 @@ fn quantize(value: f32, low: f32, inverse: f32) -> u32 {
   return min(bitcast<u32>(fma(value - low, inverse, ROUNDING_BIAS)) - ROUNDING_BIAS_BITS, u32(TABLE_LEVELS));
 }
 
-// ⟨the codebook's sub-vector at codebook_base, x[input][segment · D …]⟩. `valid` is the columns of the segment that exist:
-// 0 past the stage's segments (a group's padding), fewer than D for a last segment that overhangs COLS (the twin reads
-// those columns as 0).
+// Four consecutive values of x from `index` (QUAD_READS: COLS and D are multiples of 4).
 fn x_quad_at(index: u32) -> vec4<f32> {
   return vec4<f32>(x[index], x[index + 1u], x[index + 2u], x[index + 3u]);
 }
 
+// ⟨the codebook's sub-vector at codebook_base, x[input][segment · D …]⟩. `valid` is the columns of the segment that
+// exist: 0 past the stage's segments (a group's padding), fewer than D for a last segment that overhangs COLS (the
+// twin reads those columns as 0).
 fn table_value(codebook_base: u32, x_base: u32, valid: u32) -> f32 {
   var sum = 0.0;
   if (QUAD_READS) {
