@@ -69,8 +69,8 @@ export interface DemoFixtures {
   /** Photos: their label is the answer (the CLI resizes without the demo's pipeline, so it has none). */
   photos: { file: string; path: string; label: string; source: ImageFixture }[];
   models: { kmeans: string; corrupt: string; truncated: string; bundled: string };
-  /** `pqweb eval --limit ACCURACY_IMAGES` correct counts. */
-  eval: { images: number; pqwebCorrect: number; onnxCorrect: number };
+  /** `pqweb eval --limit ACCURACY_IMAGES` correct counts (pqwebTable8Correct: with `--table-bits 8`). */
+  eval: { images: number; pqwebCorrect: number; pqwebTable8Correct: number; onnxCorrect: number };
 }
 
 /** Mulberry32: seeded noise, so the photos are the same bytes every run. */
@@ -170,8 +170,10 @@ async function predict(model: string, files: string[]): Promise<Map<string, CliP
   );
 }
 
-async function evalCorrect(model: string): Promise<number> {
-  const parsed = JSON.parse(await pqweb(['eval', model, '--limit', String(ACCURACY_IMAGES), '--json'])) as {
+async function evalCorrect(model: string, flags: readonly string[] = []): Promise<number> {
+  const parsed = JSON.parse(
+    await pqweb(['eval', model, '--limit', String(ACCURACY_IMAGES), '--json', ...flags]),
+  ) as {
     images: number;
     top1: number;
   };
@@ -260,13 +262,15 @@ export async function prepareDemoFixtures(dir: string): Promise<DemoFixtures> {
   ];
   const paths = images.map((image) => image.path);
   // The CLI runs are independent but for the k-means model's: run them side by side (each is mostly start-up).
-  const [pqwebAnswers, onnxAnswers, pqwebCorrect, onnxCorrect, kmeansAnswers] = await Promise.all([
-    predict(models.bundled, paths),
-    predict(REFERENCE_ONNX, paths),
-    evalCorrect(models.bundled),
-    evalCorrect(REFERENCE_ONNX),
-    compressed.then(() => predict(models.kmeans, paths)),
-  ]);
+  const [pqwebAnswers, onnxAnswers, pqwebCorrect, pqwebTable8Correct, onnxCorrect, kmeansAnswers] =
+    await Promise.all([
+      predict(models.bundled, paths),
+      predict(REFERENCE_ONNX, paths),
+      evalCorrect(models.bundled),
+      evalCorrect(models.bundled, ['--table-bits', '8']),
+      evalCorrect(REFERENCE_ONNX),
+      compressed.then(() => predict(models.kmeans, paths)),
+    ]);
   const answers = { pqweb: pqwebAnswers, kmeans: kmeansAnswers, onnx: onnxAnswers };
   const withAnswers = (image: { file: string; path: string; label: string }): ImageFixture => {
     const answer = (model: keyof typeof answers) => {
@@ -299,7 +303,7 @@ export async function prepareDemoFixtures(dir: string): Promise<DemoFixtures> {
     uploads: uploadFixtures,
     photos,
     models,
-    eval: { images: ACCURACY_IMAGES, pqwebCorrect, onnxCorrect },
+    eval: { images: ACCURACY_IMAGES, pqwebCorrect, pqwebTable8Correct, onnxCorrect },
   };
   writeFileSync(manifestPath, `${JSON.stringify(fixtures, null, 2)}\n`);
   return fixtures;

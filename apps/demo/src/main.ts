@@ -1,10 +1,10 @@
 /**
  * pqweb demo: classify clothes with a compressed CNN in the browser. Boot: build the views, load the model
- * (`?model=<url>`, else the bundled one; a failed ?model= falls back to the bundled file), then register the
- * service worker so the next visit works offline.
+ * (`?model=<url>`, else the bundled one; a failed ?model= falls back to the bundled file; `?backend=wasm` and
+ * `?tables=8` choose how it runs), then register the service worker so the next visit works offline.
  */
 import './styles.css';
-import { backendFromQuery, DemoApp } from './app/app';
+import { backendFromQuery, DemoApp, tableBitsFromQuery } from './app/app';
 import { mountShell } from './app/shell';
 import { bundledOrigin, queryOrigin } from './model/model-source';
 import { registerServiceWorker } from './sw/register';
@@ -16,7 +16,7 @@ import { compareView } from './views/compare-view';
 import { modelView } from './views/model-view';
 
 const baseUrl = document.baseURI;
-const app = new DemoApp(baseUrl, backendFromQuery(location.search));
+const app = new DemoApp(baseUrl, backendFromQuery(location.search), tableBitsFromQuery(location.search));
 document.body.dataset.state = 'loading';
 
 mountShell(app, required(document, '#app', HTMLDivElement), [

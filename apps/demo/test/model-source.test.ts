@@ -2,7 +2,7 @@ import { FormatError } from '@pqweb/format';
 import { ModelLoadError } from '@pqweb/runtime/api';
 import { IntegrityError } from '@pqweb/worker';
 import { describe, expect, it } from 'vitest';
-import { backendFromQuery, describeModelError } from '../src/app/app';
+import { backendFromQuery, describeModelError, tableBitsFromQuery } from '../src/app/app';
 import { bundledOrigin, originLabel, queryOrigin } from '../src/model/model-source';
 
 const PAGE = 'https://demo.example/app/index.html';
@@ -38,6 +38,13 @@ describe('model sources', () => {
     expect(backendFromQuery('?backend=webgpu')).toBe('webgpu');
     expect(backendFromQuery('?backend=cuda')).toBe('auto');
     expect(backendFromQuery('')).toBe('auto');
+  });
+
+  it('reads ?tables=8, defaulting to float32 tables', () => {
+    expect(tableBitsFromQuery('?tables=8')).toBe(8);
+    expect(tableBitsFromQuery('?backend=wasm&tables=8')).toBe(8);
+    expect(tableBitsFromQuery('?tables=4')).toBe(32);
+    expect(tableBitsFromQuery('')).toBe(32);
   });
 });
 

@@ -35,9 +35,10 @@ export interface LoadOptions {
   /**
    * Lookup-table width of the PQ / RQ layers: 32 (default) float32 tables, the exact sums; 8 for 8-bit tables, an
    * opt-in accuracy level (entries within half a step of their float32 values; the bundled model's top-1 93.84%
-   * against 93.83%) that runs the batch-8 16384² layer 3.0× faster than dense on an H200 (BENCHMARKS.md). Both
-   * backends honour it (WebGPU: shaders/pq_table8.wgsl; wasm: the CPU twin in JavaScript, slower than the default's
-   * SIMD kernel). Anything else is a KernelInputError.
+   * against 93.83%). On an H200 it runs the batch-8 16384² layer 3.0× faster than dense (1.9× with float32
+   * tables), and at batch 1 layers with 8-bit codes run slightly faster than on float32 tables, 4-bit ones slower
+   * (BENCHMARKS.md). Both backends honour it (WebGPU: shaders/pq_table8.wgsl; wasm: the CPU twin in JavaScript,
+   * slower than the default's SIMD kernel). Anything else is a KernelInputError.
    */
   tableBits?: 32 | 8;
 }

@@ -4,7 +4,7 @@
  * listen for 'change' and redraw what they show.
  */
 import { FormatError } from '@pqweb/format';
-import { type BackendOption, type LoadProgress, ModelLoadError } from '@pqweb/runtime/api';
+import { type BackendOption, type LoadOptions, type LoadProgress, ModelLoadError } from '@pqweb/runtime/api';
 import { IntegrityError } from '@pqweb/worker';
 import { type LoadedModel, loadModel } from '../model/loaded-model';
 import { bundledOrigin, type ModelOrigin, originLabel } from '../model/model-source';
@@ -33,6 +33,17 @@ export function backendFromQuery(search: string): BackendOption {
   return BACKENDS.find((backend) => backend === value) ?? 'auto';
 }
 
+/** Lookup-table width of the PQ / RQ layers (LoadOptions.tableBits): 32, float32 tables, or 8. */
+export type TableBitsOption = NonNullable<LoadOptions['tableBits']>;
+
+/**
+ * `?tables=8` runs the PQ / RQ layers on 8-bit lookup tables, the runtime's opt-in accuracy level, to see its speed
+ * and accuracy on this device (the Bench and Accuracy pages measure whatever is loaded); default 32, float32 tables.
+ */
+export function tableBitsFromQuery(search: string): TableBitsOption {
+  return new URLSearchParams(search).get('tables') === '8' ? 8 : 32;
+}
+
 /** A sentence for people: what went wrong with which model, and what the app does now. */
 export function describeModelError(error: unknown, label: string): string {
   if (error instanceof FormatError) return `${label} is not a usable .pqw model: ${error.message}`;
@@ -56,6 +67,7 @@ export class DemoApp extends EventTarget {
   constructor(
     readonly baseUrl: string,
     readonly backend: BackendOption,
+    readonly tableBits: TableBitsOption = 32,
   ) {
     super();
   }
@@ -95,6 +107,7 @@ export class DemoApp extends EventTarget {
     try {
       const loaded = await loadModel(origin, {
         backend: this.backend,
+        tableBits: this.tableBits,
         signal: controller.signal,
         onProgress: (progress) => {
           if (this.loading?.origin !== origin) return;

@@ -110,7 +110,9 @@ export function mountShell(app: DemoApp, root: HTMLElement, routes: Route[]): vo
       : loading
         ? 'loading model…'
         : 'no model';
-    backendChip.textContent = model ? backendLabel(model.info.backend, model.info.adapter) : '…';
+    backendChip.textContent = model
+      ? `${backendLabel(model.info.backend, model.info.adapter)}${model.tableBits === 8 ? ' · 8-bit tables' : ''}`
+      : '…';
     backendChip.dataset.backend = model?.info.backend ?? '';
     backendChip.title = model?.info.adapter ? adapterName(model.info.adapter) : '';
     const reason = model?.info.backend === 'wasm' ? model.info.fallbackReason : null;

@@ -13,6 +13,8 @@ export const TOP_K = 5;
 
 export interface LoadedModel {
   origin: ModelOrigin;
+  /** Lookup-table width the PQ / RQ layers run on (LoadOptions.tableBits). */
+  tableBits: 32 | 8;
   classifier: WorkerClassifier;
   info: ClassifierInfo;
   summary: ModelSummary;
@@ -27,6 +29,8 @@ export interface LoadedModel {
 
 export interface ModelLoadOptions {
   backend: BackendOption;
+  /** 8: the PQ / RQ layers on 8-bit lookup tables (an opt-in accuracy level); default 32. */
+  tableBits?: 32 | 8;
   onProgress?: (progress: LoadProgress) => void;
   signal?: AbortSignal;
 }
@@ -37,6 +41,7 @@ export async function loadModel(origin: ModelOrigin, options: ModelLoadOptions):
   const source = origin.kind === 'file' ? origin.file : origin.url;
   const classifier = await createWorkerClassifier(source, {
     backend: options.backend,
+    tableBits: options.tableBits ?? 32,
     topK: TOP_K,
     signal: options.signal,
     sha256: origin.kind === 'bundled' ? (origin.sha256 ?? undefined) : undefined,
@@ -52,6 +57,7 @@ export async function loadModel(origin: ModelOrigin, options: ModelLoadOptions):
     await classifier.classify(new Float32Array(p.channels * p.height * p.width), { signal: options.signal });
     return {
       origin,
+      tableBits: options.tableBits ?? 32,
       classifier,
       info,
       summary: summarizeModel(info.manifest, info.kernels),

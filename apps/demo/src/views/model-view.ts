@@ -86,6 +86,13 @@ function facts(model: LoadedModel): HTMLElement {
     ['input', summary.input],
     ['classes', summary.labels.join(', ')],
     ['runs on', `${backendLabel(info.backend, info.adapter)}; backbone on ${info.backbone}`],
+    [
+      'lookup tables',
+      model.tableBits === 8
+        ? '8-bit (an opt-in accuracy level, ?tables=8: each entry within half a step of its float32 value)'
+        : 'float32 (exact sums; ?tables=8 runs them on 8-bit tables)',
+      'table-bits',
+    ],
     ['GPU memory', info.gpuBytes > 0 ? formatBytes(info.gpuBytes) : '—'],
     ['loaded in', `${formatDuration(model.loadMs)} (download, start, kernel compile)`],
     ['written by', summary.producer],
