@@ -5,7 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { demoFixtures, keepScreenshot, openDemo, watchPageErrors } from './demo-support';
+import { demoFixtures, expectAccuracy, keepScreenshot, openDemo, watchPageErrors } from './demo-support';
 
 const MIB = 1024 * 1024;
 const KIB = 1024;
@@ -70,19 +70,10 @@ test('benchmark, and accuracy on the first 100 test images as `pqweb eval` count
     await keepScreenshot(page, testInfo, 'bench');
   });
   await page.getByTestId('tab-accuracy').click();
-  await page.getByTestId('accuracy-count').selectOption(String(fixtures.eval.images));
-  await page.getByTestId('accuracy-run').click();
-  const results = page.getByTestId('accuracy-results');
-  await page.locator('[data-testid="accuracy-results"][data-done="true"]').waitFor({ timeout: 60_000 });
-  await expect(results).toHaveAttribute('data-count', String(fixtures.eval.images));
-  await expect(page.getByTestId('accuracy-pqweb-top1')).toHaveAttribute(
-    'data-correct',
-    String(fixtures.eval.pqwebCorrect),
-  );
-  await expect(page.getByTestId('accuracy-onnx-top1')).toHaveAttribute(
-    'data-correct',
-    String(fixtures.eval.onnxCorrect),
-  );
+  await expectAccuracy(page, fixtures.eval.images, {
+    pqweb: fixtures.eval.pqwebCorrect,
+    onnx: fixtures.eval.onnxCorrect,
+  });
   await keepScreenshot(page, testInfo, 'accuracy');
   expect(errors).toEqual([]);
 });

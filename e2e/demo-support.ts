@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Page, TestInfo } from '@playwright/test';
+import { expect, type Page, type TestInfo } from '@playwright/test';
 import type { DemoFixtures } from '../apps/demo/scripts/e2e-fixtures';
 
 export const DEMO_FIXTURES_DIR = fileURLToPath(
@@ -99,4 +99,27 @@ export async function keepScreenshot(page: Page, testInfo: TestInfo, name: strin
 /** Page width beyond the viewport: > 0 means something overflows sideways (a phone user would pan). */
 export function horizontalOverflow(page: Page): Promise<number> {
   return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+}
+
+/** How long the Accuracy page may take for its 100 images (the CPU path: a few seconds). */
+const ACCURACY_TIMEOUT = 60_000;
+
+/**
+ * Runs the Accuracy page (already open) on the first `images` test images, then checks the correct counts it shows
+ * per model (`accuracy-<model>-top1`).
+ */
+export async function expectAccuracy(
+  page: Page,
+  images: number,
+  correct: Partial<Record<'pqweb' | 'onnx', number>>,
+): Promise<void> {
+  await page.getByTestId('accuracy-count').selectOption(String(images));
+  await page.getByTestId('accuracy-run').click();
+  await page
+    .locator('[data-testid="accuracy-results"][data-done="true"]')
+    .waitFor({ timeout: ACCURACY_TIMEOUT });
+  await expect(page.getByTestId('accuracy-results')).toHaveAttribute('data-count', String(images));
+  for (const [model, count] of Object.entries(correct)) {
+    await expect(page.getByTestId(`accuracy-${model}-top1`)).toHaveAttribute('data-correct', String(count));
+  }
 }

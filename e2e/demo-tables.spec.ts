@@ -5,7 +5,7 @@
  * counts on the same 100 test images.
  */
 import { expect, test } from '@playwright/test';
-import { classifyGalleryItem, demoFixtures, openDemo, watchPageErrors } from './demo-support';
+import { classifyGalleryItem, demoFixtures, expectAccuracy, openDemo, watchPageErrors } from './demo-support';
 
 /** Two gallery images; on all 10,000 test images the 8-bit tables move no logit by more than 0.124. */
 const GALLERY_FILES = ['9-ankle-boot-1.png', '2-pullover-1.png'];
@@ -41,17 +41,7 @@ test('8-bit tables on wasm: accuracy on the first 100 test images as `pqweb eval
   const errors = watchPageErrors(page);
   await openDemo(page, '/?backend=wasm&tables=8#accuracy');
   await expect(page.getByTestId('backend')).toContainText('8-bit tables');
-  await page.getByTestId('accuracy-count').selectOption(String(fixtures.eval.images));
-  await page.getByTestId('accuracy-run').click();
-  await page.locator('[data-testid="accuracy-results"][data-done="true"]').waitFor({ timeout: 60_000 });
-  await expect(page.getByTestId('accuracy-results')).toHaveAttribute(
-    'data-count',
-    String(fixtures.eval.images),
-  );
-  await expect(page.getByTestId('accuracy-pqweb-top1')).toHaveAttribute(
-    'data-correct',
-    String(fixtures.eval.pqwebTable8Correct),
-  );
+  await expectAccuracy(page, fixtures.eval.images, { pqweb: fixtures.eval.pqwebTable8Correct });
   // The counts alone may not tell the tables apart (95 of 100 both ways): the head's layers say which ran.
   await page.getByTestId('tab-model').click();
   await expect(page.getByTestId('layer-table')).toContainText('js-8-bit-tables');
