@@ -4,9 +4,9 @@
  * bandwidth bound a kernel is judged against. Pure arithmetic: the report uses it for the phone projection.
  */
 import { bitsForK, wordsPerRowFor } from '../../packages/format/src/packing';
-import { TABLE_GROUP_SEGMENTS } from '../../packages/runtime/src/cpu/lut8';
 import { type CodebookDtype, codebookBindingBytes } from '../../packages/runtime/src/kernels/codebook-dtype';
 import { isFusedVariant } from '../../packages/runtime/src/kernels/plan';
+import { table8CodeWords } from '../../packages/runtime/src/kernels/table8-layout';
 import { type BytesMoved, type ContenderSpec, codebookDtypeOf } from './results';
 
 const FLOAT_BYTES = 4;
@@ -65,7 +65,7 @@ export function bytesMoved(spec: ContenderSpec, shape: Shape, batch: number): By
         // One byte per code in 16-segment groups (kernels/table8-layout.ts), the codebook, the bias; the tables stay in
         // workgroup memory. Its integer sums (split-K) are not modelled, as for the other variants.
         const segments = Math.ceil(shape.cols / spec.d);
-        const codes = shape.rows * Math.ceil(segments / TABLE_GROUP_SEGMENTS) * TABLE_GROUP_SEGMENTS;
+        const codes = table8CodeWords({ rows: shape.rows, segments, stages: 1 }) * WORD_BYTES;
         const codebooks = codebookBindingBytes(segments * spec.k * spec.d, codebookDtypeOf(spec));
         return { weights: codes + codebooks + shape.rows * FLOAT_BYTES, activations, lut: 0 };
       }

@@ -4,9 +4,9 @@
  * listen for 'change' and redraw what they show.
  */
 import { FormatError } from '@pqweb/format';
-import { type BackendOption, type LoadOptions, type LoadProgress, ModelLoadError } from '@pqweb/runtime/api';
+import { type BackendOption, type LoadProgress, ModelLoadError } from '@pqweb/runtime/api';
 import { IntegrityError } from '@pqweb/worker';
-import { type LoadedModel, loadModel } from '../model/loaded-model';
+import { type LoadedModel, loadModel, type TableBitsOption } from '../model/loaded-model';
 import { bundledOrigin, type ModelOrigin, originLabel } from '../model/model-source';
 import type { PreparedInput } from '../preprocess/prepare';
 import { loadReference, type ReferenceClassifier } from '../reference/reference-client';
@@ -32,9 +32,6 @@ export function backendFromQuery(search: string): BackendOption {
   const value = new URLSearchParams(search).get('backend');
   return BACKENDS.find((backend) => backend === value) ?? 'auto';
 }
-
-/** Lookup-table width of the PQ / RQ layers (LoadOptions.tableBits): 32, float32 tables, or 8. */
-export type TableBitsOption = NonNullable<LoadOptions['tableBits']>;
 
 /**
  * `?tables=8` runs the PQ / RQ layers on 8-bit lookup tables, the runtime's opt-in accuracy level, to see its speed

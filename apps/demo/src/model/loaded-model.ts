@@ -3,10 +3,13 @@
  * so it stays responsive while the GPU or wasm works. The worker caches URL models (Cache API, sha256 pinned
  * for the bundled one).
  */
-import type { BackendOption, ClassifierInfo, LoadProgress } from '@pqweb/runtime/api';
+import type { BackendOption, ClassifierInfo, LoadOptions, LoadProgress } from '@pqweb/runtime/api';
 import { createWorkerClassifier, type WorkerClassifier } from '@pqweb/worker';
 import { type ModelSummary, summarizeModel } from './describe';
 import type { ModelOrigin } from './model-source';
+
+/** Lookup-table width of the PQ / RQ layers (LoadOptions.tableBits): 32, float32 tables, or 8. */
+export type TableBitsOption = NonNullable<LoadOptions['tableBits']>;
 
 /** Classes shown per result: the UI's top-5 bars. */
 export const TOP_K = 5;
@@ -14,7 +17,7 @@ export const TOP_K = 5;
 export interface LoadedModel {
   origin: ModelOrigin;
   /** Lookup-table width the PQ / RQ layers run on (LoadOptions.tableBits). */
-  tableBits: 32 | 8;
+  tableBits: TableBitsOption;
   classifier: WorkerClassifier;
   info: ClassifierInfo;
   summary: ModelSummary;
@@ -30,18 +33,19 @@ export interface LoadedModel {
 export interface ModelLoadOptions {
   backend: BackendOption;
   /** 8: the PQ / RQ layers on 8-bit lookup tables (an opt-in accuracy level); default 32. */
-  tableBits?: 32 | 8;
+  tableBits?: TableBitsOption;
   onProgress?: (progress: LoadProgress) => void;
   signal?: AbortSignal;
 }
 
 export async function loadModel(origin: ModelOrigin, options: ModelLoadOptions): Promise<LoadedModel> {
   const started = performance.now();
+  const tableBits = options.tableBits ?? 32;
   let fileBytes: number | null = origin.kind === 'file' ? origin.file.size : null;
   const source = origin.kind === 'file' ? origin.file : origin.url;
   const classifier = await createWorkerClassifier(source, {
     backend: options.backend,
-    tableBits: options.tableBits ?? 32,
+    tableBits,
     topK: TOP_K,
     signal: options.signal,
     sha256: origin.kind === 'bundled' ? (origin.sha256 ?? undefined) : undefined,
@@ -57,7 +61,7 @@ export async function loadModel(origin: ModelOrigin, options: ModelLoadOptions):
     await classifier.classify(new Float32Array(p.channels * p.height * p.width), { signal: options.signal });
     return {
       origin,
-      tableBits: options.tableBits ?? 32,
+      tableBits,
       classifier,
       info,
       summary: summarizeModel(info.manifest, info.kernels),

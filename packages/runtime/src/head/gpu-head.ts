@@ -56,6 +56,16 @@ interface LayerStep {
   destroy(): void;
 }
 
+/** The step of a layer that one layer executor runs. */
+function executorStep(layer: CompressedLayer, executor: LayerExecutor): LayerStep {
+  return {
+    layer,
+    kernel: executor.variant,
+    encode: (encoder, input, output, batch) => executor.encode(encoder, input, output, batch),
+    destroy: () => executor.destroy(),
+  };
+}
+
 function alignedSize(bytes: number): number {
   return Math.max(BUFFER_ALIGNMENT, Math.ceil(bytes / BUFFER_ALIGNMENT) * BUFFER_ALIGNMENT);
 }
@@ -209,12 +219,7 @@ export class GpuHead {
       { codes, codebook, codebookDtype: float16 ? 'float16' : 'float32', bias },
       { label: prefix, maxBindingBytes: this.maxBindingBytes, tableBits: 8 },
     );
-    return {
-      layer,
-      kernel: executor.variant,
-      encode: (encoder, input, output, batch) => executor.encode(encoder, input, output, batch),
-      destroy: () => executor.destroy(),
-    };
+    return executorStep(layer, executor);
   }
 
   private buildStep(layer: CompressedLayer, options: GpuHeadOptions): LayerStep {
@@ -227,9 +232,10 @@ export class GpuHead {
       case 'rq':
       case 'kmeans':
       case 'binary': {
+        if (options.tableBits === 8 && (layer.method === 'pq' || layer.method === 'rq')) {
+          return this.table8Step(layer, bias);
+        }
         const stages = layer.method === 'rq' ? layer.stages : 1;
-        const table8 = options.tableBits === 8 && (layer.method === 'pq' || layer.method === 'rq');
-        if (table8) return this.table8Step(layer, bias);
         const codes = this.upload(
           `${prefix}/codes`,
           interleaveCodeRows(file.uint32(layer.codes), layer.rows, layer.packing.wordsPerRow, stages),
@@ -256,18 +262,13 @@ export class GpuHead {
           layer.method === 'pq' || layer.method === 'rq'
             ? (options.variant as LutVariant | undefined)
             : undefined;
-        const executor: LayerExecutor = createLayerExecutor(
+        const executor = createLayerExecutor(
           this.device,
           layer,
           { codes, codebook, codebookDtype, scales, bias },
           { variant: variant ?? 'auto', label: prefix, maxBindingBytes: this.maxBindingBytes },
         );
-        return {
-          layer,
-          kernel: executor.variant,
-          encode: (encoder, input, output, batch) => executor.encode(encoder, input, output, batch),
-          destroy: () => executor.destroy(),
-        };
+        return executorStep(layer, executor);
       }
       case 'svd': {
         // y = U (V x) + b: two GEMVs through a rank-wide intermediate.

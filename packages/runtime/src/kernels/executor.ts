@@ -402,11 +402,7 @@ function createProgram(
       gpuCodeWords(rows, wordsPerRow, stages) * WORD_BYTES,
       `stages ${stages} × row tiles ${codeRowTiles(rows)} × wordsPerRow ${wordsPerRow} × ${CODE_ROW_TILE} × 4 ${layoutNote}`,
     );
-    if (!CODEBOOK_DTYPES.includes(codebookDtype)) {
-      throw new KernelInputError(
-        `${label}: buffers.codebookDtype must be one of ${CODEBOOK_DTYPES.join(', ')}, got ${JSON.stringify(codebookDtype)}`,
-      );
-    }
+    checkCodebookDtype(label, codebookDtype);
     const codebookValues = stages * segments * k * d;
     const codebook = {
       buffer: requireBuffer(
@@ -509,6 +505,15 @@ function createProgram(
   return programByBatch((batch) => (byteTablesAt(batch) && fits(batch) ? bytes : bits));
 }
 
+/** `buffers.codebookDtype` of a PQ / RQ layer, whichever tables it runs on. */
+function checkCodebookDtype(label: string, codebookDtype: CodebookDtype): void {
+  if (!CODEBOOK_DTYPES.includes(codebookDtype)) {
+    throw new KernelInputError(
+      `${label}: buffers.codebookDtype must be one of ${CODEBOOK_DTYPES.join(', ')}, got ${JSON.stringify(codebookDtype)}`,
+    );
+  }
+}
+
 /** A PQ / RQ layer on 8-bit tables (tableBits: 8): its own code layout and kernels. */
 function createTable8Branch(
   context: ProgramContext,
@@ -525,11 +530,7 @@ function createTable8Branch(
       `${label}: tableBits 8 has one kernel (shaders/pq_table8.wgsl); leave variant 'auto', got '${variant}'`,
     );
   }
-  if (!CODEBOOK_DTYPES.includes(codebookDtype)) {
-    throw new KernelInputError(
-      `${label}: buffers.codebookDtype must be one of ${CODEBOOK_DTYPES.join(', ')}, got ${JSON.stringify(codebookDtype)}`,
-    );
-  }
+  checkCodebookDtype(label, codebookDtype);
   const { rows, k, d } = shape;
   const codes = requireBuffer(
     label,

@@ -1,7 +1,7 @@
 /**
- * How codes and codebooks sit in GPU memory for 8-bit tables (executor option tableBits: 8, shaders/pq_table8.wgsl). A slot is
- * one group of TABLE_GROUP_SEGMENTS consecutive segments of one stage; per slot and row the group's codes take one
- * 16-byte vector, one byte per code whatever the file's packing, rotated by the row:
+ * How codes and codebooks sit in GPU memory for 8-bit tables (executor option tableBits: 8, shaders/pq_table8.wgsl).
+ * A slot is one group of TABLE_GROUP_SEGMENTS consecutive segments of one stage; per slot and row the group's codes
+ * take one 16-byte vector, one byte per code whatever the file's packing, rotated by the row:
  *
  *   byte t of vector (slot, row) = code of segment (row + t) mod 16 of the slot's group,   slot = stage · groups + g
  *
@@ -20,9 +20,14 @@ import { KernelInputError } from '../gpu/errors';
 /** u32 words per (slot, row): 16 one-byte codes. */
 export const TABLE8_WORDS_PER_ROW = TABLE_GROUP_SEGMENTS / 4;
 
+/** Segment groups per stage: the last one may be partly padding. */
+function groupsPerStage(segments: number): number {
+  return Math.ceil(segments / TABLE_GROUP_SEGMENTS);
+}
+
 /** Slots of a layer on 8-bit tables: one per segment group and stage. */
 export function table8Slots(shape: Pick<RqShape, 'segments' | 'stages'>): number {
-  return shape.stages * Math.ceil(shape.segments / TABLE_GROUP_SEGMENTS);
+  return shape.stages * groupsPerStage(shape.segments);
 }
 
 /** u32 words the codes take in the 8-bit-table layout. */
@@ -47,7 +52,7 @@ export function groupTableCodes(
     );
   }
   const codes = unpackCodes(shape, words);
-  const groups = Math.ceil(segments / TABLE_GROUP_SEGMENTS);
+  const groups = groupsPerStage(segments);
   const out = new Uint32Array(table8CodeWords(shape));
   const bytes = new Uint8Array(out.buffer);
   for (let stage = 0; stage < stages; stage++) {
@@ -88,7 +93,7 @@ export function groupTableCodebook<Values extends Float32Array | Uint16Array>(
       `groupTableCodebook: expected stages ${stages} × segments ${segments} × k ${k} × d ${d} = ${expected} values, got ${values.length}`,
     );
   }
-  const groups = Math.ceil(segments / TABLE_GROUP_SEGMENTS);
+  const groups = groupsPerStage(segments);
   const out = (
     values instanceof Float32Array
       ? new Float32Array(table8CodebookValues(shape))
