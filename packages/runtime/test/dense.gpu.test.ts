@@ -64,7 +64,6 @@ const subgroupSkipReason = await (async (): Promise<string | null> => {
   return has ? null : "the adapter lacks the 'subgroups' feature";
 })();
 
-/** Opens the device fixture, runs `body`, and always releases the device; a body failure wins over finish's. */
 function randomArray(count: number, random: () => number): Float32Array<ArrayBuffer> {
   const out = new Float32Array(count);
   for (let i = 0; i < count; i++) out[i] = random() * 2 - 1;

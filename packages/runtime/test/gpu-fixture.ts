@@ -183,6 +183,33 @@ export async function runGuarded(
 }
 
 /**
+ * Uploads `x`, runs a layer executor once into a poisoned output of `rows` floats per input (runGuarded) and reads the
+ * result back, then destroys the executor, `owned` (the layer's buffers) and what it created itself, whether or not a
+ * step throws. `makeExecutor` runs after the uploads, so a throw from it also leaves nothing behind.
+ */
+export async function runLayerOnce(
+  device: GPUDevice,
+  owned: readonly (GPUBuffer | null)[],
+  makeExecutor: () => LayerExecutor,
+  x: Float32Array<ArrayBuffer>,
+  rows: number,
+  batch: number,
+  guardFloats: number,
+): Promise<GuardedOutput & { variant: string }> {
+  const input = uploadFloat32(device, x, 'x');
+  const output = poisonedOutput(device, batch * rows + guardFloats, 'y');
+  let executor: LayerExecutor | null = null;
+  try {
+    executor = makeExecutor();
+    const run = await runGuarded(device, executor, input, output, batch, guardFloats);
+    return { ...run, variant: executor.variantAt(batch) };
+  } finally {
+    executor?.destroy();
+    for (const buffer of [...owned, input, output]) buffer?.destroy();
+  }
+}
+
+/**
  * Opens a test context with `options`, runs `body` on it, and finishes it (validation errors, out-of-memory, leaked
  * buffers) whether or not `body` throws; a throw from `body` wins over the finish's.
  */

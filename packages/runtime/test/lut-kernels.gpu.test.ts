@@ -33,7 +33,7 @@ import {
   poisonedOutput,
   randomFloats,
   readFloat32,
-  runGuarded,
+  runLayerOnce,
   seededRandom,
   uploadFloat32,
   withGpu,
@@ -119,16 +119,15 @@ async function runOnGpu(
     layer.shape.method === 'binary'
       ? { codes, scales: values, bias }
       : { codes, codebook: values, codebookDtype, bias };
-  const input = uploadFloat32(device, x, 'x');
-  const output = poisonedOutput(device, batch * rows + OUTPUT_GUARD_FLOATS, 'y');
-  const executor = createLayerExecutor(device, layer.shape, buffers, options);
-  try {
-    const run = await runGuarded(device, executor, input, output, batch, OUTPUT_GUARD_FLOATS);
-    return { ...run, variant: executor.variantAt(batch) };
-  } finally {
-    executor.destroy();
-    for (const buffer of [codes, values, bias, input, output]) buffer?.destroy();
-  }
+  return runLayerOnce(
+    device,
+    [codes, values, bias],
+    () => createLayerExecutor(device, layer.shape, buffers, options),
+    x,
+    rows,
+    batch,
+    OUTPUT_GUARD_FLOATS,
+  );
 }
 
 function cpuTwin(layer: AnyLayer, x: Float32Array, batch: number): Float32Array {

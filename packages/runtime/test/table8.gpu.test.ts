@@ -43,9 +43,8 @@ import {
 import type { CodebookDtype } from '../src/kernels/codebook-dtype';
 import {
   gpuUnavailableReason,
-  poisonedOutput,
   randomFloats,
-  runGuarded,
+  runLayerOnce,
   seededRandom,
   uploadFloat32,
   withGpu,
@@ -110,21 +109,21 @@ async function runTable8(
   const codes = uploadWords(device, groupTableCodes(layer.words, layer.shape), 0, 'codes');
   const codebook = uploadCodebook(device, layer, dtype);
   const bias = layer.bias ? uploadFloat32(device, layer.bias, 'bias') : null;
-  const input = uploadFloat32(device, x, 'x');
-  const output = poisonedOutput(device, batch * rows + OUTPUT_GUARD_FLOATS, 'y');
-  const executor = createLayerExecutor(
+  return runLayerOnce(
     device,
-    layer.shape,
-    { codes, codebook, codebookDtype: dtype, bias },
-    { ...options, tableBits: 8 },
+    [codes, codebook, bias],
+    () =>
+      createLayerExecutor(
+        device,
+        layer.shape,
+        { codes, codebook, codebookDtype: dtype, bias },
+        { ...options, tableBits: 8 },
+      ),
+    x,
+    rows,
+    batch,
+    OUTPUT_GUARD_FLOATS,
   );
-  try {
-    const run = await runGuarded(device, executor, input, output, batch, OUTPUT_GUARD_FLOATS);
-    return { ...run, variant: executor.variantAt(batch) };
-  } finally {
-    executor.destroy();
-    for (const buffer of [codes, codebook, bias, input, output]) buffer?.destroy();
-  }
 }
 
 /** Σ_g s_g and Σ_g s_g · (segments in g) per input: the steps the tolerances are made of. */
