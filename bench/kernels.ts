@@ -3,7 +3,8 @@
  * fp32 kernel, and onnxruntime-node's WebGPU EP (MatMul fp32, MatMulNBits int4 with and without
  * accuracy_level 4), interleaved in one process on the same shapes and batches. Every configuration is checked
  * against a CPU reference before it is timed. Writes bench/results/kernels-<adapter>.json; `pnpm bench:report`
- * turns the JSON files into BENCHMARKS.md. Method: /work/.library/device/METHOD.md; host recipe:
+ * turns the JSON files into BENCHMARKS.md. `--resume FILE` finishes a run the time budget cut short
+ * (bench/lib/resume.ts). Method: /work/.library/device/METHOD.md; host recipe:
  * shared/gpu-host.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -52,10 +53,23 @@ import {
   type CheckResult,
   type ContenderSpec,
   type DeviceProbes,
+  type GridCell,
   type KernelResult,
   RESULTS_SCHEMA_VERSION,
+  TIME_BUDGET_EXHAUSTED,
   type TimingResult,
 } from './lib/results';
+import {
+  budgetExhaustedNote,
+  cellKey,
+  cellsToTime,
+  checkResumable,
+  checkResumableOrt,
+  gridCells,
+  mergeResumed,
+  type ResumeIdentity,
+  readEarlierRun,
+} from './lib/resume';
 import { combineRounds, measureRound, type RoundSamples, type SeriesTimer } from './lib/series';
 import { type StageTimes, StageTimestamps } from './lib/stage-timer';
 
@@ -86,6 +100,8 @@ interface Context {
   seed: number;
   deadline: number;
   run: BenchRun;
+  /** The cells whose results in `run` are complete (what a --resume merge takes from this process). */
+  finished: GridCell[];
   write: () => void;
 }
 
@@ -280,10 +296,13 @@ async function benchShape(context: Context, shape: LayerShape, batches: readonly
           spec,
           copies,
         }));
-        skip('time budget exhausted', all, batches.slice(index));
+        skip(TIME_BUDGET_EXHAUSTED, all, batches.slice(index));
+        for (const skipped of batches.slice(index))
+          context.finished.push({ shape: shape.name, batch: skipped });
         break;
       }
       await benchBatch(context, shape, batch, timedPqweb, timedOrt);
+      context.finished.push({ shape: shape.name, batch });
       context.write();
     }
   } finally {
@@ -470,7 +489,7 @@ async function benchBatch(
       if (!entry.timer || entry.result.skipped) continue;
       if (Date.now() > context.deadline) {
         run.truncated = true;
-        if (entry.rounds.length === 0) entry.result.skipped = 'time budget exhausted';
+        if (entry.rounds.length === 0) entry.result.skipped = TIME_BUDGET_EXHAUSTED;
         continue;
       }
       try {
@@ -625,6 +644,8 @@ async function main(): Promise<void> {
     return;
   }
   checkTuningLabels(options.tuningLabels);
+  // Read before the device opens, so that a wrong file fails at once.
+  const earlier = options.resume ? { path: options.resume, run: readEarlierRun(options.resume) } : null;
   const started = Date.now();
   const dawnFlags = options.withoutRobustness ? WITHOUT_ROBUSTNESS_FLAGS : DAWN_FLAGS;
   const { adapter, device } = await createNodeDevice({
@@ -637,6 +658,7 @@ async function main(): Promise<void> {
   const shapes = selectShapes(quick, options.shapes);
   const batches = selectBatches(quick, options.batches);
   const budgetS = options.budgetS ?? (quick ? QUICK_BUDGET_S : FULL_BUDGET_S);
+  const grid = gridCells(shapes, batches);
   const notes: string[] = [];
   device.addEventListener('uncapturederror', (event) => {
     const message = `uncaptured GPU error: ${(event as GPUUncapturedErrorEvent).error.message}`;
@@ -655,26 +677,9 @@ async function main(): Promise<void> {
     : null;
   if (!timestamps)
     notes.push('no timestamp-query: every time is wall time around queue.onSubmittedWorkDone()');
-
-  let ort: OrtWebgpu | null = null;
-  const ortRecord: BenchRun['ort'] = { available: false, version: null, reason: 'skipped (--no-ort)' };
-  if (options.ort) {
-    const opened = await OrtWebgpu.open();
-    if ('ort' in opened) {
-      ort = opened.ort;
-      Object.assign(ortRecord, { available: true, version: ort.version, reason: null });
-    } else {
-      Object.assign(ortRecord, { available: false, version: opened.version, reason: opened.reason });
-      log(`onnxruntime-node WebGPU EP not used: ${opened.reason}`);
-    }
-  }
-
-  const run: BenchRun = {
-    schema: RESULTS_SCHEMA_VERSION,
-    date: new Date().toISOString(),
-    command: options.command,
+  // How this process measures: what a --resume process must share with the run it finishes.
+  const header: ResumeIdentity = {
     grid: quick ? 'quick' : 'full',
-    machine: describeMachine(),
     adapter: adapterRecord,
     dawnFlags,
     timer: timestamps ? 'gpu-timestamps' : 'wall',
@@ -694,6 +699,48 @@ async function main(): Promise<void> {
       inputSets: INPUT_SETS,
     },
     seed: options.seed,
+  };
+  let toTime = grid;
+  if (earlier) {
+    checkResumable(earlier.run, header, earlier.path);
+    toTime = cellsToTime(earlier.run.results, grid);
+    if (toTime.length === 0) {
+      log(
+        `--resume: every selected cell of ${earlier.path} is timed already; nothing to do, the file is left as it is`,
+      );
+      return;
+    }
+    log(
+      `--resume ${earlier.path}: timing ${toTime.map((cell) => `${cell.shape} batch ${cell.batch}`).join(', ')}`,
+    );
+  }
+
+  let ort: OrtWebgpu | null = null;
+  const ortRecord: BenchRun['ort'] = { available: false, version: null, reason: 'skipped (--no-ort)' };
+  if (options.ort) {
+    const opened = await OrtWebgpu.open();
+    if ('ort' in opened) {
+      ort = opened.ort;
+      Object.assign(ortRecord, { available: true, version: ort.version, reason: null });
+    } else {
+      Object.assign(ortRecord, { available: false, version: opened.version, reason: opened.reason });
+      log(`onnxruntime-node WebGPU EP not used: ${opened.reason}`);
+    }
+  }
+  if (earlier) checkResumableOrt(earlier.run.ort, ortRecord, earlier.path);
+
+  const run: BenchRun = {
+    schema: RESULTS_SCHEMA_VERSION,
+    date: new Date().toISOString(),
+    command: options.command,
+    grid: header.grid,
+    machine: describeMachine(),
+    adapter: header.adapter,
+    dawnFlags: header.dawnFlags,
+    timer: header.timer,
+    timing: header.timing,
+    rotation: header.rotation,
+    seed: header.seed,
     ort: ortRecord,
     probes: {
       copy: null,
@@ -711,11 +758,17 @@ async function main(): Promise<void> {
   const fileName = `kernels-${adapterSlug(adapterRecord)}${quick && !adapterRecord.isSwiftShader ? '-quick' : ''}${
     options.withoutRobustness ? '-without-robustness' : ''
   }.json`;
+  const finished: GridCell[] = [];
+  // With --resume the file is the earlier run with the cells this process finished merged in, written as often as
+  // a run of its own, so a process stopped midway leaves a file that can be resumed again.
+  const merged = (): BenchRun =>
+    earlier ? mergeResumed({ earlier: earlier.run, current: run, grid, finished }) : run;
   const write = () => {
     run.elapsedS = (Date.now() - started) / 1000;
+    const text = `${JSON.stringify(merged(), null, 1)}\n`;
     for (const dir of options.outDirs) {
       mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, fileName), `${JSON.stringify(run, null, 1)}\n`);
+      writeFileSync(join(dir, fileName), text);
     }
   };
   const context: Context = {
@@ -731,19 +784,23 @@ async function main(): Promise<void> {
     seed: options.seed,
     deadline: started + budgetS * 1000,
     run,
+    finished,
     write,
   };
   run.probes = await measureProbes(context, quick);
   write();
   if (!quick) await keepGpuBusy(device, GLOBAL_WARMUP_MS);
+  const wanted = new Set(toTime.map(cellKey));
   for (const shape of shapes) {
+    const shapeBatches = batches.filter((batch) => wanted.has(cellKey({ shape: shape.name, batch })));
+    if (shapeBatches.length === 0) continue;
     if (Date.now() > context.deadline) {
       run.truncated = true;
-      notes.push(`time budget of ${budgetS} s exhausted before ${shape.name}`);
+      notes.push(budgetExhaustedNote(budgetS, shape.name));
       continue;
     }
     try {
-      await benchShape(context, shape, batches);
+      await benchShape(context, shape, shapeBatches);
     } catch (error) {
       notes.push(`${shape.name}: ${errorMessage(error)}`);
       log(`${shape.name} failed: ${errorMessage(error)}`);
@@ -751,7 +808,7 @@ async function main(): Promise<void> {
     write();
   }
   write();
-  process.stdout.write(`${formatRunSummary(run)}\n`);
+  process.stdout.write(`${formatRunSummary(merged())}\n`);
   for (const dir of options.outDirs) log(`wrote ${join(dir, fileName)}`);
 }
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { E2E_RESULT_PREFIX, parseE2eRun } from './e2e/results';
 import type { LoadedE2eRun } from './lib/report/e2e';
 import { type LoadedRun, renderBenchmarks } from './lib/report/markdown';
-import { type BenchRun, RESULTS_SCHEMA_VERSION } from './lib/results';
+import { parseBenchRun } from './lib/results';
 
 const DEFAULT_RESULTS_DIR = 'bench/results';
 const DEFAULT_OUTPUT = 'BENCHMARKS.md';
@@ -25,19 +25,6 @@ function argument(flag: string, fallback: string): string {
   return value;
 }
 
-function loadRun(path: string): BenchRun {
-  const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
-  if (typeof parsed !== 'object' || parsed === null || !('schema' in parsed)) {
-    throw new ReportError(`${path} is not a kernel benchmark result (no "schema" field)`);
-  }
-  if (parsed.schema !== RESULTS_SCHEMA_VERSION) {
-    throw new ReportError(
-      `${path} has schema ${String(parsed.schema)}, this report reads ${RESULTS_SCHEMA_VERSION}; re-run pnpm bench:kernels`,
-    );
-  }
-  return parsed as BenchRun;
-}
-
 const resultsDir = argument('--results', DEFAULT_RESULTS_DIR);
 const output = argument('--out', DEFAULT_OUTPUT);
 const runs: LoadedRun[] = readdirSync(resultsDir)
@@ -49,7 +36,7 @@ const runs: LoadedRun[] = readdirSync(resultsDir)
   .sort()
   .map((name) => {
     const file = join(resultsDir, name);
-    return { file, run: loadRun(file) };
+    return { file, run: parseBenchRun(readFileSync(file, 'utf8'), file) };
   });
 const e2eRuns: LoadedE2eRun[] = readdirSync(resultsDir)
   .filter((name) => name.startsWith(E2E_RESULT_PREFIX) && name.endsWith('.json'))

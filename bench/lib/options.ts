@@ -1,4 +1,5 @@
 /** Command-line options of `pnpm bench:kernels`. */
+import { resolve } from 'node:path';
 import { FULL_BATCHES, FULL_SHAPES, type LayerShape, QUICK_BATCHES, QUICK_SHAPES } from './grid';
 
 export const USAGE = `pnpm bench:kernels [options]
@@ -9,6 +10,11 @@ export const USAGE = `pnpm bench:kernels [options]
   --batches 1,8      only these batch sizes
   --out-dir DIR      where kernels-<adapter>.json goes (repeatable; default bench/results)
   --budget-s N       stop timing after N seconds and write what was measured
+  --resume FILE      finish a run its time budget cut short: FILE is an earlier kernels-<adapter>.json of this
+                     adapter and grid; every selected (shape, batch) it left untimed is timed again, whole, the
+                     rest is kept, and the merged run is written as usual (bench/README.md). Pass the earlier run's
+                     options again. A relative FILE is taken from the current folder (the repository root under
+                     pnpm and scripts/gpu-host/run.sh)
   --seed N           base seed of the synthetic weights and inputs (default 2014)
   --no-ort           skip onnxruntime-node
   --no-tunings       time the LUT variants with the executor's defaults only (no tuning rows)
@@ -33,6 +39,8 @@ export interface BenchOptions {
   batches: number[] | null;
   outDirs: string[];
   budgetS: number | null;
+  /** Absolute path of an earlier run to finish (--resume); null: a run of its own. */
+  resume: string | null;
   seed: number;
   ort: boolean;
   /** Time the LUT tuning rows (full grid only). */
@@ -76,6 +84,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     batches: null,
     outDirs: [],
     budgetS: null,
+    resume: null,
     seed: DEFAULT_SEED,
     ort: true,
     tunings: true,
@@ -116,6 +125,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case '--budget-s':
         options.budgetS = positiveIntegers(flag, value())[0] ?? null;
+        break;
+      case '--resume':
+        options.resume = resolve(value());
         break;
       case '--seed':
         options.seed = positiveIntegers(flag, value())[0] ?? DEFAULT_SEED;

@@ -9,6 +9,9 @@ import type { Summary } from './stats';
 
 export const RESULTS_SCHEMA_VERSION = 1;
 
+/** KernelResult.skipped of a contender the time budget left untimed (`--resume` times its cell again). */
+export const TIME_BUDGET_EXHAUSTED = 'time budget exhausted';
+
 /** How a PQ contender's codebooks sit on the GPU (ContenderSpec's codebookDtype; absent is float32). */
 export function codebookDtypeOf(spec: { codebookDtype?: 'float16' }): CodebookDtype {
   return spec.codebookDtype ?? 'float32';
@@ -227,8 +230,63 @@ export interface BenchRun {
   ort: OrtRecord;
   probes: DeviceProbes;
   results: KernelResult[];
-  /** Seconds the whole run took, and whether the time budget cut it short. */
+  /**
+   * Seconds the first process took, and whether the time budget left a cell untimed (after `--resume`: whether one
+   * still is).
+   */
   elapsedS: number;
   truncated: boolean;
   notes: string[];
+  /**
+   * Later processes that timed some of this run's cells (`bench:kernels --resume`), in order; absent when one
+   * process timed the whole run. Everything above but `results`, `truncated` and `notes` is the first process's.
+   */
+  resumed?: ResumedProcess[];
+}
+
+/** One (shape, batch) of the grid, as a resumed process records the cells it timed. */
+export interface GridCell {
+  shape: string;
+  batch: number;
+}
+
+/**
+ * A process that finished a run the time budget cut short (`bench:kernels --resume FILE`): it timed each of its
+ * cells whole, every contender, so the ratios within a cell stay measured side by side in one process.
+ */
+export interface ResumedProcess {
+  date: string;
+  command: string;
+  elapsedS: number;
+  /** The cells this process timed (their results are its), in grid order. */
+  cells: GridCell[];
+  machine: MachineRecord;
+  /** This process's own ceilings; the bounds keep using the first process's (BenchRun.probes). */
+  probes: DeviceProbes;
+}
+
+export class ResultsError extends Error {
+  override name = 'ResultsError';
+}
+
+/** Parses a kernels-<adapter>.json, refusing files of another kind or schema version. */
+export function parseBenchRun(text: string, path: string): BenchRun {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new ResultsError(`${path} is not JSON (${error instanceof Error ? error.message : String(error)})`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || !('schema' in parsed)) {
+    throw new ResultsError(`${path} is not a kernel benchmark result (no "schema" field)`);
+  }
+  if (parsed.schema !== RESULTS_SCHEMA_VERSION) {
+    throw new ResultsError(
+      `${path} has schema ${String(parsed.schema)}, this code reads ${RESULTS_SCHEMA_VERSION}; re-run pnpm bench:kernels`,
+    );
+  }
+  if (!('results' in parsed) || !Array.isArray(parsed.results) || !('adapter' in parsed)) {
+    throw new ResultsError(`${path} is not a kernel benchmark result (no "results" or "adapter" field)`);
+  }
+  return parsed as BenchRun;
 }

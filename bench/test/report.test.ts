@@ -16,7 +16,8 @@ import {
 } from '../lib/report/analysis';
 import { renderBenchmarks } from '../lib/report/markdown';
 import { formatRunSummary } from '../lib/report/summary';
-import type { BenchRun, ContenderSpec, KernelResult } from '../lib/results';
+import { type BenchRun, type ContenderSpec, type KernelResult, TIME_BUDGET_EXHAUSTED } from '../lib/results';
+import { gridCells, mergeResumed } from '../lib/resume';
 import { summarize } from '../lib/stats';
 
 const COPY_BANDWIDTH = 4e12;
@@ -514,5 +515,59 @@ describe('round spread', () => {
     // A miss stays a miss, unstable or not.
     const slowPq = result('4096x4096', 1, pq(4, 256), 25, 40);
     expect(verdictFor([slowPq, unsteadyDense])?.status).toBe('missed');
+  });
+});
+
+describe('a run finished by a second process (bench:kernels --resume)', () => {
+  const fc2 = 'fashion-vgg fc2 512x1024';
+  const skipped = (batch: number): KernelResult => ({
+    ...result('512x1024', batch, dense, 10, 20),
+    shape: { name: fc2, rows: 512, cols: 1024 },
+    timing: undefined,
+    skipped: TIME_BUDGET_EXHAUSTED,
+  });
+  const timed = (batch: number): KernelResult => ({
+    ...result('512x1024', batch, dense, 10, 20),
+    shape: { name: fc2, rows: 512, cols: 1024 },
+  });
+  const earlier = {
+    ...h200Run([result('4096x4096', 1, dense, 20, 40), timed(1), skipped(32)]),
+    truncated: true,
+  };
+  const second = {
+    ...h200Run([timed(32)]),
+    date: '2026-12-02T10:00:00.000Z',
+    command:
+      'bash scripts/gpu-host/run.sh --full --no-tunings --budget-s 580 --resume bench/results/kernels-nvidia-h200.json',
+    elapsedS: 74.6,
+  };
+  const merged = mergeResumed({
+    earlier,
+    current: second,
+    grid: gridCells([{ name: '4096x4096' }, { name: fc2 }], [1, 32]),
+    finished: [{ shape: fc2, batch: 32 }],
+  });
+  const file = 'bench/results/kernels-nvidia-h200.json';
+
+  it('names the cells it timed, when and for how long in the run header, and marks those cells', () => {
+    const markdown = renderBenchmarks([{ file, run: merged }]);
+    expect(markdown).toContain(
+      `; full grid; 300 s.\n- Resumed: ${fc2} batch 32 was timed in a second process (\`--resume\`) on 2026-12-02, 75 s, each cell whole (every contender in that process); command: \`${second.command}\`; its copy bandwidth 4.00 TB/s (the bounds use the first process's).\n`,
+    );
+    expect(markdown).toContain(
+      `### ${fc2} (512×1024), batch 32 — second process (\`--resume\`, 2026-12-02)\n`,
+    );
+    expect(markdown).toContain(`### ${fc2} (512×1024), batch 1\n`);
+    expect(markdown).toContain('except the cells its header names as timed by a later process');
+    expect(formatRunSummary(merged)).toContain(
+      `(--resume 2026-12-02T10:00:00.000Z: ${fc2} batch 32 timed in 75 s)`,
+    );
+  });
+
+  it('says nothing of it for a run of one process', () => {
+    const markdown = renderBenchmarks([{ file, run: earlier }]);
+    expect(markdown).not.toContain('--resume');
+    expect(markdown).toContain('Each run below is one process: its ratios are measured side by side.');
+    expect(markdown).toContain('300 s (**cut short by the time budget**)');
   });
 });

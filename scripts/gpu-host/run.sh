@@ -3,6 +3,14 @@
 # no network, following shared/gpu-host.md. From the repository root, with .gpu/ carried along:
 #   bash scripts/gpu-host/run.sh                  # full grid, about 7 minutes on an H200
 #   bash scripts/gpu-host/run.sh --quick          # any bench:kernels option passes through
+# The whole full grid does not fit one 600 s device command, so it runs in two: the first stops at its time budget,
+# the second (bench:kernels --resume) times whole every cell the first left untimed and merges them into its JSON:
+#   bash scripts/gpu-host/run.sh --full --no-tunings --budget-s 580
+#   # here: copy the first command's $OUT/kernels-nvidia-h200.json to bench/results/, so the next command carries it
+#   bash scripts/gpu-host/run.sh --full --no-tunings --budget-s 580 --resume bench/results/kernels-nvidia-h200.json
+# (with PQWEB_BENCH_TIMEOUT_S above the budget, e.g. 595: the default stops the first command at 540 s; a run stopped
+# that way resumes too, its unwritten cells being timed again). The benchmark runs from the repository root, so a
+# relative --resume FILE or --out-dir is taken from there; the second command rewrites that FILE with the merged run.
 # Writes kernels-<adapter>.json to bench/results/ (PQWEB_BENCH_RESULTS_DIR) and to $OUT when set, and the log to
 # $OUT/bench-kernels.log. Without the NVIDIA Vulkan ICD (the dev machine) it skips the driver setup and Dawn
 # uses whatever the Vulkan loader finds (SwiftShader), which is how the bundle is tested locally.

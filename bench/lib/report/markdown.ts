@@ -21,6 +21,7 @@ import {
 } from './analysis';
 import { type LoadedE2eRun, renderE2eSection } from './e2e';
 import { formatBandwidth, formatBytes, formatMicroseconds, formatRatio, markdownTable } from './format';
+import { anyResumed, resumedCellNote, resumedLines } from './resumed';
 
 /** Phone memory bandwidth for the projection: the low end of 50–70 GB/s (shared/paper.md). */
 export const PHONE_BANDWIDTH = 50e9;
@@ -292,6 +293,7 @@ function runSection({ file, run }: LoadedRun): string {
   parts.push(
     [
       `- Data: [\`${file}\`](${file}); command: \`${run.command}\`; ${run.grid} grid; ${run.elapsedS.toFixed(0)} s${run.truncated ? ' (**cut short by the time budget**)' : ''}.`,
+      ...resumedLines(run),
       `- Machine: ${machine.cpus} × ${machine.cpuCount}, ${formatBytes(machine.memoryBytes)} RAM, Node ${machine.node}, ${machine.platform}-${machine.arch}${machine.driver ? `; driver: ${machine.driver}` : ''}.`,
       `- Adapter: vendor \`${adapter.vendor}\`, architecture \`${adapter.architecture}\`, device \`${adapter.device}\`, description \`${adapter.description}\`; features: ${adapter.features.join(', ')}.`,
       `- Timer: ${run.timer === 'gpu-timestamps' ? 'GPU timestamps + wall' : 'wall only'}; warm-up ${run.timing.warmupMs} ms before each contender's series, ~${run.timing.seriesTargetMs} ms per series, ${run.timing.gpuSeries} GPU + ${run.timing.wallSeries} wall series per round, ${run.timing.rounds} round(s); pqweb's wall series ${WALL_SUBMITS_TEXT[run.timing.wallSubmits ?? 'per-series']}.`,
@@ -317,7 +319,7 @@ function runSection({ file, run }: LoadedRun): string {
     const full = resultsFor(run, first.shape.name, first.batch);
     const stages = stagesTable(full);
     parts.push(
-      `### ${first.shape.name} (${first.shape.rows}×${first.shape.cols}), batch ${first.batch}\n\n${cellTable(run, full)}${stages ? `\n\n${stages}` : ''}`,
+      `### ${first.shape.name} (${first.shape.rows}×${first.shape.cols}), batch ${first.batch}${resumedCellNote(run, { shape: first.shape.name, batch: first.batch })}\n\n${cellTable(run, full)}${stages ? `\n\n${stages}` : ''}`,
     );
   }
   return parts.join('\n\n');
@@ -430,7 +432,13 @@ onnxruntime's int4 \`MatMulNBits\`. Reproduce:
   \`bash scripts/gpu-host/run.sh\` there from the repository root (with \`.gpu/\` carried along);
 - the browser, end to end: \`pnpm bench:e2e\` (bench/README.md).
 
-Each run below is one process: its ratios are measured side by side. What was tried on the kernels, with the
+${
+  anyResumed(runs)
+    ? `Each run below is one process, except the cells its header names as timed by a later process
+(\`bench:kernels --resume\`, which finishes a run its time budget cut short); such a process times each cell whole,
+so every ratio is still measured side by side in one process.`
+    : 'Each run below is one process: its ratios are measured side by side.'
+} What was tried on the kernels, with the
 prediction and the result of each attempt, is in [docs/kernel-attempts.md](docs/kernel-attempts.md).`,
     ordered.length === 0 ? '_No results yet: run `pnpm bench:kernels`._' : '',
     ...ordered.map(runSection),

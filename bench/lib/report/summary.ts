@@ -12,6 +12,7 @@ import {
   statusWord,
 } from './analysis';
 import { formatBandwidth, formatMicroseconds, formatRatio } from './format';
+import { describeCells } from './resumed';
 
 function shortName(result: KernelResult): string {
   const spec = result.contender;
@@ -37,6 +38,11 @@ export function formatRunSummary(run: BenchRun): string {
   lines.push(
     `== ${run.adapter.vendor} ${run.adapter.device} | copy ${copy ? formatBandwidth(copy.bandwidth) : '—'} | empty dispatch ${formatMicroseconds(run.probes.emptyDispatch?.median)} | ORT fixed ${formatMicroseconds(run.probes.ortFixed?.wall.median)} | ${run.elapsedS.toFixed(0)} s${run.truncated ? ' TRUNCATED' : ''}`,
   );
+  for (const process of run.resumed ?? []) {
+    lines.push(
+      `(--resume ${process.date}: ${describeCells(process.cells)} timed in ${process.elapsedS.toFixed(0)} s)`,
+    );
+  }
   lines.push('(pqweb: GPU median [×bandwidth bound]; ORT: wall median; PQ = auto variant)');
   const cells = new Map<string, KernelResult[]>();
   for (const result of run.results) {
