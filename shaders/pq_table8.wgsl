@@ -18,8 +18,9 @@
 // [segments][K][D] order they were K · D floats apart, a cache line each: the build took 1.6× as long).
 //
 // The module is this file joined after a codebook prelude (codebook_float32.wgsl / codebook_float16.wgsl) and a tile
-// prelude (table8_entry1.wgsl / table8_entry4.wgsl / table8_entry8.wgsl: TableEntry, TableSums, table_entry,
-// add_entry and input_sum, a row's integer sum of input b): sources.ts.
+// prelude (table8_entry1.wgsl / table8_entry4.wgsl / table8_entry8.wgsl: FLOAT_ENTRIES, TableEntry, TableSums,
+// table_entry, add_entry and input_sum, a row's integer sum of input b; table32_entry1.wgsl, float32 entries for
+// measuring): sources.ts.
 
 const TILE_SEGMENTS = 16u;
 const TABLE_LEVELS = 255.0;
@@ -210,8 +211,10 @@ fn gather_table8(
         }
       }
     }
-    atomicMin(&key_low[tile_segment * TABLE_INPUTS + b], float_key(low));
-    atomicMax(&key_high[tile_segment * TABLE_INPUTS + b], float_key(high));
+    if (!FLOAT_ENTRIES) {
+      atomicMin(&key_low[tile_segment * TABLE_INPUTS + b], float_key(low));
+      atomicMax(&key_high[tile_segment * TABLE_INPUTS + b], float_key(high));
+    }
   }
   workgroupBarrier();
   if (local_index < TILE_SEGMENTS * TABLE_INPUTS) {
@@ -230,18 +233,20 @@ fn gather_table8(
       for (var t = 0u; t < TILE_SEGMENTS; t++) {
         offset += segment_low[t * TABLE_INPUTS + local_index];
       }
-      group_scales[(batch_tile * SLOTS + slot) * TABLE_INPUTS + local_index] = vec2<f32>(range / TABLE_LEVELS, offset);
+      // Float32 entries are the values themselves: the reduce adds their sums as they are.
+      let scale_offset = select(vec2<f32>(range / TABLE_LEVELS, offset), vec2<f32>(1.0, 0.0), FLOAT_ENTRIES);
+      group_scales[(batch_tile * SLOTS + slot) * TABLE_INPUTS + local_index] = scale_offset;
     }
   }
   workgroupBarrier();
 
-  // Pass 2: the entries, quantized and packed, input b in byte b % 4 of word b / 4.
+  // Pass 2: the entries, quantized and packed, input b in byte b % 4 of word b / 4 (FLOAT_ENTRIES: the values).
   for (var j = 0u; j < ENTRIES_PER_INVOCATION; j++) {
     let entry = j * WORKGROUP_SIZE + local_index;
     if (EXACT_ENTRIES || entry < TILE_ENTRIES) {
       var words = vec2<u32>();
+      var value: f32;
       for (var b = 0u; b < TABLE_INPUTS; b++) {
-        var value: f32;
         // CACHED_QUADS implies KEEP_VALUES (MAX_CACHED_QUADS × 8 inputs = MAX_KEPT_VALUES).
         if (KEEP_VALUES) {
           value = kept[j * TABLE_INPUTS + b];
@@ -251,7 +256,7 @@ fn gather_table8(
         let level = quantize(value, segment_low[tile_segment * TABLE_INPUTS + b], group_inverse[b]);
         words[b / 4u] |= level << (8u * (b % 4u));
       }
-      tile[entry] = table_entry(words);
+      tile[entry] = table_entry(words, value);
     }
   }
   workgroupBarrier();

@@ -3,11 +3,14 @@
 // word read with no byte to extract, and a row's sum is a plain u32 (16 segments × 255 ≤ 4080). The twin of
 // table8_entry4.wgsl and table8_entry8.wgsl, whose names it defines.
 
+// 8-bit entries (table32_entry1.wgsl keeps float32 ones).
+const FLOAT_ENTRIES = false;
 const TABLE_INPUTS = 1u;
 alias TableEntry = u32;
 alias TableSums = u32;
 
-fn table_entry(words: vec2<u32>) -> TableEntry {
+// The 8-bit levels packed as the tile holds them (`value`, the float32 entry, serves table32_entry1.wgsl).
+fn table_entry(words: vec2<u32>, value: f32) -> TableEntry {
   return words.x;
 }
 

@@ -2,12 +2,15 @@
 // and SwiftShader among them: 16 segments × 256 codes × 4 bytes). The twin of table8_entry8.wgsl and
 // table8_entry1.wgsl, whose names it defines.
 
+// 8-bit entries (table32_entry1.wgsl keeps float32 ones).
+const FLOAT_ENTRIES = false;
 const TABLE_INPUTS = 4u;
 // Byte b of the word is input b's entry.
 alias TableEntry = u32;
 alias TableSums = vec2<u32>;
 
-fn table_entry(words: vec2<u32>) -> TableEntry {
+// The 8-bit levels packed as the tile holds them (`value`, the float32 entry, serves table32_entry1.wgsl).
+fn table_entry(words: vec2<u32>, value: f32) -> TableEntry {
   return words.x;
 }
 

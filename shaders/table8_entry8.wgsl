@@ -3,13 +3,16 @@
 // or table8_entry4.wgsl in front of pq_table8.wgsl, which reads the tile only through these names.
 
 // Inputs whose 8-bit entries share one table entry (one workgroup-memory read serves them all).
+// 8-bit entries (table32_entry1.wgsl keeps float32 ones).
+const FLOAT_ENTRIES = false;
 const TABLE_INPUTS = 8u;
 // One code's entries for the tile's inputs: byte b % 4 of word b / 4 is input b's.
 alias TableEntry = vec2<u32>;
 // A row's sums per input in 16-bit lanes: word 2 (b / 4) + b % 2, half (b / 2) % 2 (add_entry says why).
 alias TableSums = vec4<u32>;
 
-fn table_entry(words: vec2<u32>) -> TableEntry {
+// The 8-bit levels packed as the tile holds them (`value`, the float32 entry, serves table32_entry1.wgsl).
+fn table_entry(words: vec2<u32>, value: f32) -> TableEntry {
   return words;
 }
 

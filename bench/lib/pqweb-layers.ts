@@ -438,6 +438,12 @@ const BINARY_TUNINGS: readonly { label: string; options: LayerExecutorOptions }[
   { label: ' uniform params', options: { specializedParams: false } },
 ];
 
+/**
+ * The tuning row of the 8-bit-table kernel on float32 entries (executor option groupedFloatTables, for measuring:
+ * docs/kernel-attempts.md step 80), checked against the exact CPU reference as the float32 rows are.
+ */
+const GROUPED_FLOAT_TABLES_LABEL = 'grouped float32 tables';
+
 /** A method's rows: the defaults' (label ''), and with `tunings` the tuning rows named (all when none are named). */
 function namedTuningRows<Options>(
   list: readonly { label: string; options: Options }[],
@@ -470,6 +476,7 @@ export const TUNING_LABELS: readonly string[] = [
       .filter((tuning) => tuning.label)
       .map((tuning) => tuning.label.trim()),
   ),
+  GROUPED_FLOAT_TABLES_LABEL,
 ];
 
 /** Throws an OptionsError naming every label that is not a tuning row's (TUNING_LABELS), and the rows there are. */
@@ -762,6 +769,44 @@ export function createPqwebLayers(
     );
   };
 
+  /**
+   * The 8-bit-table kernel on float32 entries (groupedFloatTables): the codes and codebooks in the 8-bit-table
+   * layouts, checked against the exact reference of the float32 rows.
+   */
+  const addGroupedFloatTablesContender = (
+    name: string,
+    layer: Extract<LutLayerDescriptor, { method: 'pq' }>,
+    words: Uint32Array<ArrayBuffer>,
+    codebook: Float32Array<ArrayBuffer>,
+    bias: Float32Array<ArrayBuffer>,
+    reference: PqwebContender['reference'],
+  ): void => {
+    const { d, k } = layer;
+    const shape8 = { ...layer, stages: 1 };
+    const copies = weightCopies(pqWeightBytes(shape, d, k));
+    const gpu = uploadCopies(
+      copies,
+      `${name}/grouped`,
+      groupTableCodes(words, shape8),
+      groupTableCodebook(codebook, shape8),
+      bias,
+    );
+    const options = { groupedFloatTables: true } as const;
+    addExecutorContender(
+      {
+        id: pqContenderId(d, k, GROUPED_FLOAT_TABLES_LABEL),
+        spec: { engine: 'pqweb', method: 'pq', d, k, variant: 'table8', isAuto: false, tuning: options },
+        copies,
+        referenceKey: name,
+        reference,
+      },
+      () =>
+        gpu.map((buffersOfCopy, c) =>
+          createLayerExecutor(device, layer, buffersOfCopy, { label: `${name}/grouped#${c}`, ...options }),
+        ),
+    );
+  };
+
   for (const { d, k } of PQ_CONFIGS) {
     const name = `${shape.name}/pq-d${d}-k${k}`;
     const { layer, words, gpuWords, codebook, bias } = randomPqLayer(
@@ -823,6 +868,9 @@ export function createPqwebLayers(
     }
     addFloat16CodebookContender(name, layer, words, gpuWords, codebook, bias, decodable);
     addTable8Contender(name, layer, words, codebook, bias);
+    if (tunings && (tuningLabels === null || tuningLabels.includes(GROUPED_FLOAT_TABLES_LABEL))) {
+      addGroupedFloatTablesContender(name, layer, words, codebook, bias, reference);
+    }
   }
 
   const kmeansRows = namedTuningRows(KMEANS_TUNINGS, tunings, tuningLabels);

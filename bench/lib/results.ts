@@ -55,6 +55,8 @@ export type ContenderSpec =
         pairCodes?: boolean;
         nibbleTables?: boolean;
         ablation?: string;
+        /** The 8-bit-table kernel on float32 entries (executor option groupedFloatTables, for measuring). */
+        groupedFloatTables?: boolean;
       };
     }
   | {

@@ -117,7 +117,7 @@ async function runTable8(
         device,
         layer.shape,
         { codes, codebook, codebookDtype: dtype, bias },
-        { ...options, tableBits: 8 },
+        { tableBits: 8, ...options },
       ),
     x,
     rows,
@@ -374,6 +374,60 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
     });
   }
 
+  // groupedFloatTables (for measuring, step 80): the same kernel on float32 entries is the exact product up to float
+  // rounding (the LUT tests' allowance m), whatever the batch (tiles of 1), with RQ, float16 codebooks and ragged shapes.
+  it('matches the exact product with float32 entries (groupedFloatTables)', async () => {
+    await withGpu(async ({ device }) => {
+      const cases: Table8Case[] = [
+        {
+          spec: { rows: 300, cols: 100, d: 4, k: 256, stages: 1, withBias: true, relu: true },
+          batch: 1,
+          seed: 41,
+        },
+        {
+          spec: { rows: 70, cols: 37, d: 4, k: 256, stages: 2, withBias: true, relu: false },
+          batch: 3,
+          seed: 42,
+        },
+        {
+          spec: {
+            rows: 45,
+            cols: 40,
+            d: 2,
+            k: 16,
+            stages: 1,
+            withBias: false,
+            relu: false,
+            float16Codebooks: true,
+          },
+          batch: 2,
+          seed: 43,
+          dtype: 'float16',
+        },
+      ];
+      for (const { spec, batch, seed, dtype = 'float32' } of cases) {
+        const random = seededRandom(seed);
+        const layer = table8Layer(spec, random);
+        const { shape } = layer;
+        const x = new Float32Array(randomFloats(batch * shape.cols, random));
+        const exact = denseReference(layer.weights, shape.rows, shape.cols, layer.bias, x, batch, spec.relu);
+        const options = { tableBits: 32, groupedFloatTables: true, workgroupSize: 128 } as const;
+        const run = await runTable8(device, layer, x, batch, options, dtype);
+        expect(run.guardsIntact).toBe(true);
+        const allowance = TOLERANCE_PER_SQRT_TERM * Math.sqrt(shape.stages * shape.cols);
+        for (let index = 0; index < run.y.length; index++) {
+          const gpu = run.y[index] ?? Number.NaN;
+          const bound = allowance * (exact.magnitude[index] ?? 0);
+          if (!(Math.abs(gpu - (exact.y[index] ?? 0)) <= bound)) {
+            expect.fail(
+              `${JSON.stringify(spec)} batch ${batch}: output ${index} gpu ${gpu} exact ${exact.y[index]}`,
+            );
+          }
+        }
+      }
+    });
+  });
+
   it('takes a tile of 1 at batch 1, 4 up to batch 4 and 8 above, as its integer sums show', async () => {
     await withGpu(async ({ device }) => {
       const layer = table8Layer(
@@ -424,6 +478,7 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
       expect(() => make({ workgroupSize: 24 })).toThrow(/multiple of 16/);
       expect(() => make({ ablation: 'no-lookups' })).toThrow(KernelInputError);
       expect(() => make({ tableBits: 16 as 8 })).toThrow(/tableBits must be 32 .* or 8/);
+      expect(() => make({ groupedFloatTables: true })).toThrow(/leave tableBits 32/);
       expect(() => make({ batchTile: 8, maxWorkgroupStorageBytes: 16384 })).toThrow(GpuLimitError);
       const kmeans = { method: 'kmeans', rows: 20, cols: 32, k: 16, activation: 'none' } as const;
       expect(() =>

@@ -260,6 +260,12 @@ export interface LayerExecutorOptions {
    * rows are cut into blocks (default TABLE8_TARGET_WORKGROUPS). Other options do not apply. Other methods take 32.
    */
   tableBits?: TableBits;
+  /**
+   * For measuring only (docs/kernel-attempts.md step 80): float32 tables in the structure of the 8-bit-table kernel
+   * (shaders/table32_entry1.wgsl; one input per tile, codes and codebooks in the 8-bit-table layouts as with
+   * tableBits 8). The sums are exact up to float rounding, as the default's. Default false; tableBits must be 32.
+   */
+  groupedFloatTables?: boolean;
   /** Label prefix of the GPU objects; default the layer's name or method and shape. */
   label?: string;
 }
@@ -562,7 +568,13 @@ function resolveTable8(
 ): Table8Launch | null {
   const tableBits = options.tableBits ?? 32;
   checkTableBits(tableBits);
-  if (tableBits === 32) return null;
+  const floatEntries = options.groupedFloatTables ?? false;
+  if (floatEntries && tableBits !== 32) {
+    throw new KernelInputError(
+      `groupedFloatTables runs float32 tables; leave tableBits 32, got ${tableBits}`,
+    );
+  }
+  if (tableBits === 32 && !floatEntries) return null;
   if (layer.method !== 'pq' && layer.method !== 'rq') {
     throw new KernelInputError(
       `tableBits 8 applies to pq and rq layers (their lookup tables); ${layer.method} layers take 32`,
@@ -596,6 +608,7 @@ function resolveTable8(
     batchTile: batchTile as Table8BatchTile | undefined,
     targetWorkgroups: options.targetWorkgroups ?? TABLE8_TARGET_WORKGROUPS,
     invocationsLimit: workgroupSizeLimit,
+    floatEntries,
   };
 }
 

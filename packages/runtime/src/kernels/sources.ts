@@ -21,6 +21,7 @@ import reduceWgsl from '../../../../shaders/splitk_reduce.wgsl?raw';
 import table8Entry1Wgsl from '../../../../shaders/table8_entry1.wgsl?raw';
 import table8Entry4Wgsl from '../../../../shaders/table8_entry4.wgsl?raw';
 import table8Entry8Wgsl from '../../../../shaders/table8_entry8.wgsl?raw';
+import table32Entry1Wgsl from '../../../../shaders/table32_entry1.wgsl?raw';
 import type { KernelSource } from '../gpu/pipeline-cache';
 import type { CodebookDtype } from './codebook-dtype';
 
@@ -110,6 +111,19 @@ function table8Kernel(entryPoint: string, batchTile: Table8BatchTile): CodebookK
     [prelude, TABLE8_ENTRY_PRELUDES[batchTile], pqTable8Wgsl].join('\n'),
   );
 }
+
+/** A kernel of pq_table8.wgsl with float32 entries, one input per tile (table32_entry1.wgsl; for measuring). */
+function table32Kernel(entryPoint: string): CodebookKernel {
+  return codebookKernel('pq-table32-x1', entryPoint, (prelude) =>
+    [prelude, table32Entry1Wgsl, pqTable8Wgsl].join('\n'),
+  );
+}
+
+/** pq_table8.wgsl's gather and reduce on float32 entries (executor option groupedFloatTables, for measuring). */
+export const TABLE32_KERNELS: Readonly<{ gather: CodebookKernel; reduce: CodebookKernel }> = {
+  gather: table32Kernel('gather_table8'),
+  reduce: table32Kernel('reduce_table8'),
+};
 
 /** The 8-bit tables built in the workgroup and gathered into integer sums (executor option tableBits: 8). */
 export const GATHER_TABLE8_KERNEL: Readonly<Record<Table8BatchTile, CodebookKernel>> = {

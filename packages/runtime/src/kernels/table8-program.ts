@@ -23,6 +23,7 @@ import {
   GATHER_TABLE8_KERNEL,
   REDUCE_TABLE8_KERNEL,
   TABLE8_BATCH_TILES,
+  TABLE32_KERNELS,
   type Table8BatchTile,
 } from './sources';
 import { table8CodebookValues, table8Slots } from './table8-layout';
@@ -61,6 +62,11 @@ export interface Table8Launch {
   targetWorkgroups: number;
   /** The device's maxComputeInvocationsPerWorkgroup (the reduce's ceiling). */
   invocationsLimit: number;
+  /**
+   * For measuring only (executor option groupedFloatTables, docs/kernel-attempts.md step 80): float32 entries in the
+   * tile of one input (table32_entry1.wgsl), the exact tables in this kernel's structure. Forces a batch tile of 1.
+   */
+  floatEntries: boolean;
 }
 
 const WORD_BYTES = 4;
@@ -106,6 +112,18 @@ function pickBatchTile(
   batch: number,
 ): Table8BatchTile {
   const fits = (tile: Table8BatchTile): boolean => table8GatherStorageBytes(k, tile) <= launch.storageBytes;
+  if (launch.floatEntries) {
+    if (!fits(SINGLE_TILE)) {
+      throw new GpuLimitError(
+        `${context.label}: float32 tables of k ${k} need ${table8GatherStorageBytes(k, SINGLE_TILE)} bytes of ` +
+          `workgroup memory, above the ${launch.storageBytes} allowed`,
+        'maxComputeWorkgroupStorageSize',
+        table8GatherStorageBytes(k, SINGLE_TILE),
+        launch.storageBytes,
+      );
+    }
+    return SINGLE_TILE;
+  }
   if (launch.batchTile !== undefined) {
     const needed = table8GatherStorageBytes(k, launch.batchTile);
     if (!fits(launch.batchTile)) {
@@ -208,7 +226,9 @@ export function createTable8Program(
     };
     const quadReads = d % QUAD_VALUES === 0 && cols % QUAD_VALUES === 0;
     const dtype = buffers.codebook.dtype;
-    const gather = getPipeline(device, GATHER_TABLE8_KERNEL[batchTile][dtype], {
+    const gatherKernel = launch.floatEntries ? TABLE32_KERNELS.gather : GATHER_TABLE8_KERNEL[batchTile];
+    const reduceKernel = launch.floatEntries ? TABLE32_KERNELS.reduce : REDUCE_TABLE8_KERNEL[batchTile];
+    const gather = getPipeline(device, gatherKernel[dtype], {
       ...constants,
       WORKGROUP_SIZE: workgroupSize,
       ROWS_PER_WORKGROUP: rowsPerWorkgroup,
@@ -216,7 +236,7 @@ export function createTable8Program(
       QUAD_READS: quadReads ? 1 : 0,
       CACHED_QUADS: quadReads && d === QUAD_VALUES && entriesPerInvocation <= TABLE8_MAX_CACHED_QUADS ? 1 : 0,
     });
-    const reduce = getPipeline(device, REDUCE_TABLE8_KERNEL[batchTile][dtype], {
+    const reduce = getPipeline(device, reduceKernel[dtype], {
       ...constants,
       REDUCE_SLICES: TABLE8_REDUCE_SLICES,
       REDUCE_ROW_WARPS: rowWarps,

@@ -1,0 +1,23 @@
+// One input per batch tile of pq_table8.wgsl with float32 entries: the float32 tables of the default path, built
+// and looked up as the 8-bit tables' tile of one input is (codes one byte each, rotated by the row; a 16 KiB tile at
+// k = 256), for measuring what that structure gives the exact tables (docs/kernel-attempts.md step 80; executor option
+// groupedFloatTables). No quantization: the gather stores each entry's value, a row's sum is a float, and the group's
+// (scale, offset) is (1, 0), so the reduce adds the sums as they are.
+
+const FLOAT_ENTRIES = true;
+const TABLE_INPUTS = 1u;
+alias TableEntry = f32;
+alias TableSums = f32;
+
+fn table_entry(words: vec2<u32>, value: f32) -> TableEntry {
+  return value;
+}
+
+fn add_entry(sums: ptr<function, TableSums>, entry: TableEntry) {
+  *sums += entry;
+}
+
+// The tile's one input's sum (the reduce converts it with f32(), which leaves a float as it is).
+fn input_sum(sums: TableSums, b: u32) -> f32 {
+  return sums;
+}
