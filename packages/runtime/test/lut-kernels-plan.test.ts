@@ -51,6 +51,8 @@ import {
   FUSED_BATCHED_MIN_ROWS,
   GATHER_BATCH_TILE,
   GATHER_PARAMS,
+  GROUPED_TABLES_D8_MIN_WEIGHTS,
+  GROUPED_TABLES_MIN_WEIGHTS,
   gpuStageWords,
   interleaveCodeRows,
   LUT_BUILD_PARAMS,
@@ -72,6 +74,7 @@ import {
   TILED_BATCHED_D8_MIN_PRODUCT,
   usesCopiedCentroids,
   usesDecodedGather,
+  usesGroupedFloatTables,
   wordsInFlightFor,
 } from '../src/kernels';
 import { CODEBOOK_DTYPES, float16CodebookWords } from '../src/kernels/codebook-dtype';
@@ -174,6 +177,27 @@ describe('WGSL and TypeScript agree', () => {
     expect(pqGatherWgsl).toContain(`const ABLATE_ALL = ${ablations['no-work']}u;`);
     expect(pqGatherWgsl).toContain(`const MAX_ROWS_PER_INVOCATION = ${MAX_ROWS_PER_INVOCATION}u;`);
     expect(pqGatherWgsl).toContain(`const MAX_EXPANDED_ENTRIES = ${MAX_EXPANDED_ENTRIES}u;`);
+  });
+});
+
+describe("grouped float32 tables (variant 'grouped-float32')", () => {
+  it('run batch 1 of one-stage layers with 8-bit codes from 2^24 weights for d ≤ 4 and 2^26 for d = 8', () => {
+    const square = { rows: 4096, cols: 4096, d: 4, k: 256, stages: 1 };
+    expect(square.rows * square.cols).toBe(GROUPED_TABLES_MIN_WEIGHTS);
+    expect(usesGroupedFloatTables(square, 1)).toBe(true);
+    expect(usesGroupedFloatTables({ ...square, d: 2, k: 17 }, 1)).toBe(true);
+    expect(usesGroupedFloatTables({ ...square, rows: 4095 }, 1)).toBe(false);
+    // Not above batch 1, not for 4-bit codes, RQ layers or sub-vectors other than ≤ 4 and 8.
+    expect(usesGroupedFloatTables(square, 2)).toBe(false);
+    expect(usesGroupedFloatTables({ ...square, k: 16 }, 1)).toBe(false);
+    expect(usesGroupedFloatTables({ ...square, stages: 2 }, 1)).toBe(false);
+    expect(usesGroupedFloatTables({ ...square, d: 6 }, 1)).toBe(false);
+    expect(usesGroupedFloatTables({ ...square, k: 257 }, 1)).toBe(false);
+    const tall = { rows: 16384, cols: 4096, d: 8, k: 256, stages: 1 };
+    expect(tall.rows * tall.cols).toBe(GROUPED_TABLES_D8_MIN_WEIGHTS);
+    expect(usesGroupedFloatTables(tall, 1)).toBe(true);
+    expect(usesGroupedFloatTables({ ...tall, rows: 16383 }, 1)).toBe(false);
+    expect(usesGroupedFloatTables({ ...tall, rows: 4096 }, 1)).toBe(false);
   });
 });
 

@@ -32,6 +32,7 @@ import {
   float16CodebookWords,
   groupTableCodebook,
   groupTableCodes,
+  interleaveCodeRows,
   type LayerExecutorOptions,
   type LutLayerDescriptor,
   TABLE8_BATCH_TILES,
@@ -39,6 +40,8 @@ import {
   TABLE8_MAX_KEPT_VALUES,
   table8CodebookBytes,
   table8CodeWords,
+  takesGroupedFloatTables,
+  usesGroupedFloatTables,
 } from '../src/kernels';
 import type { CodebookDtype } from '../src/kernels/codebook-dtype';
 import {
@@ -374,7 +377,7 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
     });
   }
 
-  // groupedFloatTables (for measuring, step 80): the same kernel on float32 entries is the exact product up to float
+  // groupedFloatTables: true (every batch; steps 80–81): the same kernel on float32 entries is the exact product up to float
   // rounding (the LUT tests' allowance m), whatever the batch (tiles of 1), with RQ, float16 codebooks and ragged shapes.
   it('matches the exact product with float32 entries (groupedFloatTables)', async () => {
     await withGpu(async ({ device }) => {
@@ -425,6 +428,92 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
           }
         }
       }
+    });
+  });
+
+  // 'auto' on a layer the rule gives grouped float32 tables (plan.ts usesGroupedFloatTables: d 4, k 256, ≥ 2^24 weights;
+  // rows, cols and segments multiples of no tile): batch 1 runs them from the grouped copies, batch 2 the packed codes,
+  // both the exact product up to float rounding; without the copies, or with an option that picks other kernels,
+  // batch 1 keeps the banked gathers.
+  it("runs batch 1 of a large PQ layer on grouped float32 tables under 'auto' (variant 'grouped-float32')", async () => {
+    await withGpu(async ({ device, liveBuffers }) => {
+      const before = liveBuffers();
+      const spec = { rows: 4099, cols: 4098, d: 4, k: 256, stages: 1, withBias: true, relu: true };
+      const random = seededRandom(51);
+      const layer = table8Layer(spec, random);
+      const { shape } = layer;
+      expect(usesGroupedFloatTables(shape, 1)).toBe(true);
+      expect(takesGroupedFloatTables(device, shape)).toBe(true);
+      // What keeps the other kernels: options that tune them, float16 codebooks, 4-bit codes, a smaller layer.
+      expect(takesGroupedFloatTables(device, shape, { workgroupSize: 128 })).toBe(false);
+      expect(takesGroupedFloatTables(device, shape, { variant: 'fused-banked' })).toBe(false);
+      expect(takesGroupedFloatTables(device, shape, { groupedFloatTables: false })).toBe(false);
+      expect(takesGroupedFloatTables(device, shape, {}, 'float16')).toBe(false);
+      expect(usesGroupedFloatTables({ ...shape, k: 16 }, 1)).toBe(false);
+      expect(takesGroupedFloatTables(device, { ...shape, rows: 4000 })).toBe(false);
+      expect(takesGroupedFloatTables(device, shape, { maxBindingBytes: 1 << 20 })).toBe(false);
+
+      const codes = uploadWords(
+        device,
+        interleaveCodeRows(layer.words, shape.rows, shape.packing.wordsPerRow),
+        0,
+        'codes',
+      );
+      const codebook = uploadFloat32(device, layer.values, 'codebook');
+      const groupedCodes = uploadWords(device, groupTableCodes(layer.words, shape), 0, 'grouped-codes');
+      const groupedCodebook = uploadCodebook(device, layer, 'float32');
+      const bias = layer.bias ? uploadFloat32(device, layer.bias, 'bias') : null;
+      const buffers = { codes, codebook, bias, groupedCodes, groupedCodebook };
+      const allowance = TOLERANCE_PER_SQRT_TERM * Math.sqrt(shape.cols);
+      try {
+        const plain = createLayerExecutor(device, shape, { codes, codebook, bias });
+        expect(plain.variantAt(1)).toBe('fused-banked');
+        plain.destroy();
+        const tuned = createLayerExecutor(device, shape, buffers, { targetWorkgroups: 64 });
+        expect(tuned.variantAt(1)).not.toBe('grouped-float32');
+        tuned.destroy();
+        const short = device.createBuffer({ label: 'short', size: 64, usage: GPUBufferUsage.STORAGE });
+        expect(() => createLayerExecutor(device, shape, { ...buffers, groupedCodes: short })).toThrow(
+          /groupedCodes .*8-bit-table layout \(groupTableCodes\)/,
+        );
+        short.destroy();
+        for (const batch of [1, 2]) {
+          const x = new Float32Array(randomFloats(batch * shape.cols, random));
+          const exact = denseReference(
+            layer.weights,
+            shape.rows,
+            shape.cols,
+            layer.bias,
+            x,
+            batch,
+            spec.relu,
+          );
+          const run = await runLayerOnce(
+            device,
+            [],
+            () => createLayerExecutor(device, shape, buffers),
+            x,
+            shape.rows,
+            batch,
+            OUTPUT_GUARD_FLOATS,
+          );
+          if (batch === 1) expect(run.variant).toBe('grouped-float32');
+          else expect(run.variant).not.toBe('grouped-float32');
+          expect(run.guardsIntact).toBe(true);
+          for (let index = 0; index < run.y.length; index++) {
+            const gpu = run.y[index] ?? Number.NaN;
+            const bound = allowance * (exact.magnitude[index] ?? 0);
+            if (!(Math.abs(gpu - (exact.y[index] ?? 0)) <= bound)) {
+              expect.fail(
+                `batch ${batch} (${run.variant}): output ${index} gpu ${gpu} exact ${exact.y[index]}`,
+              );
+            }
+          }
+        }
+      } finally {
+        for (const buffer of [codes, codebook, groupedCodes, groupedCodebook, bias]) buffer?.destroy();
+      }
+      expect(liveBuffers()).toBe(before);
     });
   });
 

@@ -15,7 +15,9 @@ import {
   groupTableCodes,
   interleaveCodeRows,
   type LayerExecutor,
+  type LayerExecutorOptions,
   type LutVariant,
+  takesGroupedFloatTables,
 } from '../kernels';
 import { createDenseKernel, type DenseKernel } from '../kernels/dense';
 
@@ -262,11 +264,31 @@ export class GpuHead {
           layer.method === 'pq' || layer.method === 'rq'
             ? (options.variant as LutVariant | undefined)
             : undefined;
+        const executorOptions: LayerExecutorOptions = {
+          variant: variant ?? 'auto',
+          label: prefix,
+          maxBindingBytes: this.maxBindingBytes,
+        };
+        // Large PQ layers run batch 1 on grouped float32 tables (kernels/plan.ts usesGroupedFloatTables): their codes
+        // and codebook go up a second time, in the 8-bit-table layouts, for that kernel alone.
+        const grouped =
+          layer.method === 'pq' && takesGroupedFloatTables(this.device, layer, executorOptions, codebookDtype)
+            ? {
+                groupedCodes: this.upload(
+                  `${prefix}/grouped-codes`,
+                  groupTableCodes(file.uint32(layer.codes), { ...layer, stages: 1 }),
+                ),
+                groupedCodebook: this.upload(
+                  `${prefix}/grouped-codebook`,
+                  groupTableCodebook(file.float32(layer.codebook), { ...layer, stages: 1 }),
+                ),
+              }
+            : {};
         const executor = createLayerExecutor(
           this.device,
           layer,
-          { codes, codebook, codebookDtype, scales, bias },
-          { variant: variant ?? 'auto', label: prefix, maxBindingBytes: this.maxBindingBytes },
+          { codes, codebook, codebookDtype, scales, bias, ...grouped },
+          executorOptions,
         );
         return executorStep(layer, executor);
       }

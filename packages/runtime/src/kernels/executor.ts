@@ -18,13 +18,14 @@ import {
   type PqShape,
   type RqShape,
 } from '../cpu/layer-shapes';
-import { checkTableBits, type TableBits } from '../cpu/lut8';
+import { checkTableBits, TABLE_GROUP_SEGMENTS, type TableBits } from '../cpu/lut8';
 import { BindGroupCache } from '../gpu/bind-group-cache';
 import { GpuLimitError, KernelInputError } from '../gpu/errors';
 import { CODE_ROW_TILE, codeRowTiles, gpuCodeWords } from './code-layout';
 import {
   CODEBOOK_DTYPES,
   CODEBOOK_VALUE_BYTES,
+  type CodebookBinding,
   type CodebookDtype,
   codebookBindingBytes,
 } from './codebook-dtype';
@@ -52,6 +53,7 @@ import {
   usesBinaryByteTables,
   usesCopiedCentroids,
   usesDecodedGather,
+  usesGroupedFloatTables,
   WIDE_GATHER,
   type WideGatherMode,
 } from './plan';
@@ -75,6 +77,7 @@ import {
   TABLE8_WORKGROUP_SIZE,
   type Table8Launch,
   table8CodebookBytes,
+  table8GatherStorageBytes,
 } from './table8-program';
 
 interface LayerCommon {
@@ -113,6 +116,15 @@ export interface LayerGpuBuffers {
   scales?: GPUBuffer;
   /** [rows], or null when the layer has no bias. */
   bias: GPUBuffer | null;
+  /**
+   * The same PQ codes again in the 8-bit-table layout (`groupTableCodes`), with `groupedCodebook`: where
+   * `takesGroupedFloatTables` holds for the layer, 'auto' runs batch 1 on them ('grouped-float32', plan.ts
+   * usesGroupedFloatTables: 5–21% faster on the H200's large layers) and other batches on `codes`. The layer's codes
+   * and codebook are then held twice on the GPU. Ignored where that rule does not hold.
+   */
+  groupedCodes?: GPUBuffer;
+  /** The codebook in the 8-bit-table layout (`groupTableCodebook`, float32), with `groupedCodes`. */
+  groupedCodebook?: GPUBuffer;
 }
 
 export interface LayerExecutorOptions {
@@ -261,11 +273,13 @@ export interface LayerExecutorOptions {
    */
   tableBits?: TableBits;
   /**
-   * For measuring only (docs/kernel-attempts.md step 80): float32 tables in the structure of the 8-bit-table kernel
-   * (shaders/table32_entry1.wgsl; one input per tile, codes and codebooks in the 8-bit-table layouts as with
-   * tableBits 8). The sums are exact up to float rounding, as the default's. Default false; tableBits must be 32.
+   * Float32 tables in the structure of the 8-bit-table kernel (variant 'grouped-float32', shaders/table32_entry1.wgsl:
+   * one input per tile, codes and codebook in the 8-bit-table layouts); the sums are exact up to float rounding, as
+   * the default's. 'auto' (default): batch 1 runs them where `takesGroupedFloatTables` holds and
+   * `buffers.groupedCodes` and `buffers.groupedCodebook` are given. true: every batch runs them, `buffers.codes` and
+   * `buffers.codebook` being in the 8-bit-table layouts (for measuring; tableBits must be 32). false: never.
    */
-  groupedFloatTables?: boolean;
+  groupedFloatTables?: boolean | 'auto';
   /** Label prefix of the GPU objects; default the layer's name or method and shape. */
   label?: string;
 }
@@ -460,7 +474,19 @@ function createProgram(
       canDecode(shape, tileFloatsLimit, workgroupSize)
         ? createDecodedProgram(context, layer, { codes, codebook })
         : null;
+    const grouped = context.groupedTables
+      ? createTable8Program(
+          context,
+          shape,
+          requireTable8Buffers(label, shape, buffers.groupedCodes, buffers.groupedCodebook, 'float32', {
+            codes: 'groupedCodes',
+            codebook: 'groupedCodebook',
+          }),
+          context.groupedTables,
+        )
+      : null;
     return programByBatch((batch) => {
+      if (grouped && batch === 1) return grouped;
       if (decoded && usesDecodedGather(layer, batch)) return decoded;
       return lutProgramAt(batch);
     });
@@ -537,26 +563,43 @@ function createTable8Branch(
     );
   }
   checkCodebookDtype(label, codebookDtype);
+  const table8Buffers = requireTable8Buffers(label, shape, buffers.codes, buffers.codebook, codebookDtype, {
+    codes: 'codes',
+    codebook: 'codebook',
+  });
+  return createTable8Program(context, shape, table8Buffers, launch);
+}
+
+/**
+ * A layer's codes and codebook in the 8-bit-table layouts (groupTableCodes, groupTableCodebook), checked for size:
+ * `buffers.codes` and `buffers.codebook` with tableBits 8, `buffers.groupedCodes` and `buffers.groupedCodebook`
+ * for 'grouped-float32' under 'auto'.
+ */
+function requireTable8Buffers(
+  label: string,
+  shape: RqShape,
+  codesBuffer: GPUBuffer | undefined,
+  codebookBuffer: GPUBuffer | undefined,
+  codebookDtype: CodebookDtype,
+  names: { codes: string; codebook: string },
+): { codes: GPUBuffer; codebook: CodebookBinding } {
   const { rows, k, d } = shape;
   const codes = requireBuffer(
     label,
-    'codes',
-    buffers.codes,
+    names.codes,
+    codesBuffer,
     table8CodeWords(shape) * WORD_BYTES,
     `slots ${table8Slots(shape)} × rows ${rows} × 16 in the 8-bit-table layout (groupTableCodes)`,
   );
-  const codebook = {
-    buffer: requireBuffer(
-      label,
-      'codebook',
-      buffers.codebook,
-      table8CodebookBytes(shape, codebookDtype),
-      `slots ${table8Slots(shape)} × k ${k} × 16 × d ${d} × ${CODEBOOK_VALUE_BYTES[codebookDtype]} ` +
-        `(${codebookDtype}) in the 8-bit-table layout (groupTableCodebook)`,
-    ),
-    dtype: codebookDtype,
-  };
-  return createTable8Program(context, shape, { codes, codebook }, launch);
+  const codebook = requireBuffer(
+    label,
+    names.codebook,
+    codebookBuffer,
+    table8CodebookBytes(shape, codebookDtype),
+    `slots ${table8Slots(shape)} × k ${k} × 16 × d ${d} × ${CODEBOOK_VALUE_BYTES[codebookDtype]} ` +
+      `(${codebookDtype}) in the 8-bit-table layout (groupTableCodebook)`,
+  );
+  return { codes, codebook: { buffer: codebook, dtype: codebookDtype } };
 }
 
 /** The executor's 8-bit-table launch (tableBits 8) from its options and the device, or null for float32 tables. */
@@ -568,7 +611,7 @@ function resolveTable8(
 ): Table8Launch | null {
   const tableBits = options.tableBits ?? 32;
   checkTableBits(tableBits);
-  const floatEntries = options.groupedFloatTables ?? false;
+  const floatEntries = checkAutoSwitchOption('groupedFloatTables', options.groupedFloatTables) === true;
   if (floatEntries && tableBits !== 32) {
     throw new KernelInputError(
       `groupedFloatTables runs float32 tables; leave tableBits 32, got ${tableBits}`,
@@ -610,6 +653,77 @@ function resolveTable8(
     invocationsLimit: workgroupSizeLimit,
     floatEntries,
   };
+}
+
+/**
+ * Launch options that 'grouped-float32' under 'auto' would not honour (it takes the 8-bit-table kernel's launch): a
+ * caller who sets one gets the other kernels at batch 1 too. Options of the other kernels alone (wordsInFlight,
+ * codeDecode, …) leave it be: at batch 1 on such a layer they change nothing.
+ */
+const GROUPED_TABLES_EXCLUDED_BY = [
+  'workgroupSize',
+  'maxWorkgroupStorageBytes',
+  'targetWorkgroups',
+  'batchTile',
+] as const satisfies readonly (keyof LayerExecutorOptions)[];
+
+/**
+ * The launch of 'grouped-float32' at batch 1 under 'auto' (options.groupedFloatTables 'auto'), or null where the
+ * layer keeps its other kernels: the rule (plan.ts usesGroupedFloatTables), float32 tables and codebooks, 'auto'
+ * variant, no ablation, none of GROUPED_TABLES_EXCLUDED_BY set, and a device whose workgroup memory and bindings
+ * hold the kernel's tile and the grouped codes (16.6 KiB at k 256: above WebGPU's default 16 KiB, so phones keep the
+ * banked gathers).
+ */
+function groupedTablesLaunch(
+  device: GPUDevice,
+  layer: LutLayerDescriptor,
+  options: LayerExecutorOptions,
+  codebookDtype: CodebookDtype,
+): Table8Launch | null {
+  if (layer.method !== 'pq' || codebookDtype !== 'float32') return null;
+  if ((options.groupedFloatTables ?? 'auto') !== 'auto' || (options.tableBits ?? 32) !== 32) return null;
+  if ((options.variant ?? 'auto') !== 'auto' || (options.ablation ?? 'none') !== 'none') return null;
+  if (GROUPED_TABLES_EXCLUDED_BY.some((name) => options[name] !== undefined)) return null;
+  const shape = { ...layer, stages: 1 };
+  if (!usesGroupedFloatTables(shape, 1)) return null;
+  const { limits } = device;
+  const invocationsLimit = Math.min(
+    limits.maxComputeInvocationsPerWorkgroup,
+    limits.maxComputeWorkgroupSizeX,
+  );
+  const workgroupSize = Math.min(TABLE8_WORKGROUP_SIZE, invocationsLimit);
+  const bindingLimit = Math.min(
+    options.maxBindingBytes ?? limits.maxStorageBufferBindingSize,
+    limits.maxStorageBufferBindingSize,
+  );
+  const fits =
+    workgroupSize % TABLE_GROUP_SEGMENTS === 0 &&
+    table8GatherStorageBytes(layer.k, 1) <= limits.maxComputeWorkgroupStorageSize &&
+    table8CodeWords(shape) * WORD_BYTES <= bindingLimit &&
+    table8CodebookBytes(shape, codebookDtype) <= bindingLimit;
+  if (!fits) return null;
+  return {
+    workgroupSize,
+    storageBytes: limits.maxComputeWorkgroupStorageSize,
+    batchTile: undefined,
+    targetWorkgroups: TABLE8_TARGET_WORKGROUPS,
+    invocationsLimit,
+    floatEntries: true,
+  };
+}
+
+/**
+ * Whether 'auto' runs this layer's batch 1 on grouped float32 tables (variant 'grouped-float32') with these options
+ * on this device, given `buffers.groupedCodes` and `buffers.groupedCodebook`: a caller uploads those copies
+ * (`groupTableCodes`, `groupTableCodebook`) only where this holds.
+ */
+export function takesGroupedFloatTables(
+  device: GPUDevice,
+  layer: LutLayerDescriptor,
+  options: LayerExecutorOptions = {},
+  codebookDtype: CodebookDtype = 'float32',
+): boolean {
+  return groupedTablesLaunch(device, layer, options, codebookDtype) !== null;
 }
 
 /** A program that runs, for each batch size, the program `programAt` picks for it. */
@@ -875,6 +989,10 @@ export function createLayerExecutor(
     hasBias: buffers.bias !== null,
     relu: layer.activation === 'relu',
     table8,
+    groupedTables:
+      buffers.groupedCodes && buffers.groupedCodebook
+        ? groupedTablesLaunch(device, layer, options, buffers.codebookDtype ?? 'float32')
+        : null,
   };
   let program: LayerProgram;
   try {

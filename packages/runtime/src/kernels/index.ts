@@ -16,6 +16,7 @@ export {
   type LayerExecutorOptions,
   type LayerGpuBuffers,
   type LutLayerDescriptor,
+  takesGroupedFloatTables,
 } from './executor';
 export { GATHER_BATCH_TILE, GATHER_PARAMS, LUT_BUILD_PARAMS, REDUCE_PARAMS } from './params';
 export {
@@ -63,6 +64,8 @@ export {
   type GatherGeometry,
   type GatherLaunch,
   GROUP_BATCH_TILES,
+  GROUPED_TABLES_D8_MIN_WEIGHTS,
+  GROUPED_TABLES_MIN_WEIGHTS,
   LUT_VARIANTS,
   type LutVariant,
   lutGeometry,
@@ -88,6 +91,7 @@ export {
   TILED_BATCHED_D8_MIN_PRODUCT,
   usesCopiedCentroids,
   usesDecodedGather,
+  usesGroupedFloatTables,
   usesWideGather,
   WIDE_GATHER,
   WIDE_GATHER_MIN_LOOKUPS,

@@ -43,9 +43,16 @@ export type ScalarVariant = 'kmeans-tiled' | 'binary-tiled';
 /**
  * What an executor runs: a LUT variant (PQ / RQ), a scalar gather (k-means, binary), or a binary layer's sign bits
  * read as byte codes through 'fused-banked' (pq_gather.wgsl SIGN_TABLES), or a PQ / RQ layer on 8-bit tables
- * (executor option tableBits: 8, shaders/pq_table8.wgsl).
+ * (executor option tableBits: 8, shaders/pq_table8.wgsl), or on float32 tables in that kernel's structure
+ * ('grouped-float32': executor option groupedFloatTables, usesGroupedFloatTables).
  */
-export type ExecutorVariant = LutVariant | ScalarVariant | 'binary-byte-tables' | 'decoded' | 'table8';
+export type ExecutorVariant =
+  | LutVariant
+  | ScalarVariant
+  | 'binary-byte-tables'
+  | 'decoded'
+  | 'table8'
+  | 'grouped-float32';
 
 /**
  * A PQ layer's kernels: the LUT variants, or 'decoded' (shaders/pq_decode.wgsl), which multiplies each code's
@@ -954,4 +961,37 @@ export function decodeGeometry(
     rowsPerInvocation,
     rowGroups,
   };
+}
+
+/** Fewest weights of a d ≤ 4 layer whose batch 1 runs grouped float32 tables under 'auto' (4096²). */
+export const GROUPED_TABLES_MIN_WEIGHTS = 2 ** 24;
+/** Fewest weights of a d = 8 layer whose batch 1 runs grouped float32 tables under 'auto' (16384×4096). */
+export const GROUPED_TABLES_D8_MIN_WEIGHTS = 2 ** 26;
+
+/**
+ * The rule behind 'auto' for grouped float32 tables (executor variant 'grouped-float32': shaders/pq_table8.wgsl's
+ * structure with float32 entries, table32_entry1.wgsl): batch 1 of a PQ layer with 8-bit codes (16 < k ≤ 256) and
+ * float32 codebooks, from 2^24 weights for d ≤ 4 and 2^26 for d = 8. Its codes are one byte each, pre-rotated in each
+ * row's visiting order, so every shift of the gather is a constant, and one 1024-invocation workgroup builds a
+ * group's tables once for every row. H200, against 'fused-banked' (what 'auto' ran before) in the same run
+ * (docs/kernel-attempts.md, steps 80–81):
+ * - d = 4, k = 256: 4096² 14.8 against 16.8 µs, 16384×4096 19.5 against 24.6, 16384² 49.2 against 51.7; below
+ *   2^24 level (1024×3136 14.1 against 13.8, 512×1024 11.8 against 12.0);
+ * - d = 8, k = 256: 16384×4096 19.1 against 20.4, 16384² 31.9 against 35.6; slower below (4096² 16.2 against 14.8,
+ *   1024×3136 15.7 against 13.5);
+ * - 4-bit codes (k = 16) stay on the packed codes: this layout takes a byte per code, twice their bytes, and it ran
+ *   slower at 16384² (d = 4: 45.2 against 31.7 µs).
+ * Above batch 1 the tables of one input per workgroup lose (16384², d = 4, batch 8: 267 against 158 µs decoded).
+ * Float16 codebooks and RQ layers were not timed on it: they keep their kernels.
+ */
+export function usesGroupedFloatTables(
+  shape: { rows: number; cols: number; d: number; k: number; stages: number },
+  batch: number,
+): boolean {
+  const { rows, cols, d, k, stages } = shape;
+  if (batch !== 1 || stages !== 1 || k <= 16 || k > 256) return false;
+  const weights = rows * cols;
+  if (d <= 4) return weights >= GROUPED_TABLES_MIN_WEIGHTS;
+  if (d === 8) return weights >= GROUPED_TABLES_D8_MIN_WEIGHTS;
+  return false;
 }

@@ -82,6 +82,11 @@ export interface ProgramContext {
   relu: boolean;
   /** The 8-bit-table launch where the executor option tableBits is 8 (table8-program.ts), null otherwise. */
   table8: Table8Launch | null;
+  /**
+   * The launch of 'grouped-float32' for batch 1 under 'auto' where the layer takes it (executor.ts
+   * takesGroupedFloatTables) and its grouped codes and codebook were given; null otherwise.
+   */
+  groupedTables: Table8Launch | null;
 }
 
 /**

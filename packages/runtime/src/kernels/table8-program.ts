@@ -63,8 +63,9 @@ export interface Table8Launch {
   /** The device's maxComputeInvocationsPerWorkgroup (the reduce's ceiling). */
   invocationsLimit: number;
   /**
-   * For measuring only (executor option groupedFloatTables, docs/kernel-attempts.md step 80): float32 entries in the
-   * tile of one input (table32_entry1.wgsl), the exact tables in this kernel's structure. Forces a batch tile of 1.
+   * Float32 entries in the tile of one input (table32_entry1.wgsl, variant 'grouped-float32': executor option
+   * groupedFloatTables, docs/kernel-attempts.md steps 80–81), the exact tables in this kernel's structure. Forces a
+   * batch tile of 1.
    */
   floatEntries: boolean;
 }
@@ -277,7 +278,7 @@ export function createTable8Program(
   }
 
   return {
-    variantAt: () => 'table8',
+    variantAt: () => (launch.floatEntries ? 'grouped-float32' : 'table8'),
     scratchBytes: (batch) => {
       const { partialBytes, scalesBytes } = layout(batch);
       return partialBytes + scalesBytes;

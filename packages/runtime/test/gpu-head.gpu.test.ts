@@ -1,0 +1,117 @@
+/**
+ * The GPU head on a large PQ layer: 'auto' runs its batch 1 on grouped float32 tables (kernels/plan.ts
+ * usesGroupedFloatTables), from a second copy of its codes and codebook in the 8-bit-table layouts that the head
+ * uploads only for such layers, and its other batches on the packed codes. Both agree with the CPU executor on the
+ * file's codes (tolerance: 1e-4 of each input's largest |logit|, float32 against float64 sums over 4098 columns).
+ */
+import {
+  bitsForK,
+  type CompressedLayer,
+  decodePqw,
+  encodePqw,
+  type ManifestDraft,
+  type PqwFile,
+  packCodes,
+} from '@pqweb/format';
+import { describe, expect, it } from 'vitest';
+import { GpuHead } from '../src';
+import { pqForward } from '../src/cpu';
+import { gpuUnavailableReason, randomFloats, seededRandom, withGpu } from './gpu-fixture';
+
+const noGpuReason = await gpuUnavailableReason();
+
+/** A head of one PQ layer, rows × cols with d 4 and k 256: sizes that are multiples of no tile. */
+function largePqFile(rows: number, cols: number, seed: number): PqwFile {
+  const random = seededRandom(seed);
+  const [d, k] = [4, 256];
+  const segments = Math.ceil(cols / d);
+  const codes = new Uint8Array(rows * segments).map(() => Math.floor(random() * k));
+  const codebook = randomFloats(segments * k * d, random, 0.05);
+  const padded = segments * d - cols;
+  for (let c = 0; c < k; c++) {
+    for (let t = d - padded; t < d; t++) codebook[((segments - 1) * k + c) * d + t] = 0;
+  }
+  const packed = packCodes(codes, rows, segments, bitsForK(k));
+  const layer: CompressedLayer = {
+    name: 'fc',
+    method: 'pq',
+    rows,
+    cols,
+    activation: 'none',
+    bias: 'fc/bias',
+    d,
+    k,
+    segments,
+    codes: 'fc/codes',
+    packing: packed.packing,
+    codebook: 'fc/codebook',
+  };
+  const draft: ManifestDraft = {
+    producer: 'pqweb test',
+    model: {
+      name: 'large-head',
+      input: { name: 'input', shape: [-1, 1, 2, 2], dtype: 'float32' },
+      outputName: 'y',
+    },
+    preprocessing: {
+      width: 2,
+      height: 2,
+      channels: 1,
+      layout: 'NCHW',
+      scale: 1,
+      mean: [0],
+      std: [1],
+    },
+    labels: Array.from({ length: rows }, (_, i) => `class ${i}`),
+    backbone: { section: 'backbone', outputName: 'features', features: cols },
+    layers: [layer],
+  };
+  const bytes = encodePqw(draft, [
+    { name: 'backbone', dtype: 'uint8', data: new Uint8Array(16) },
+    { name: 'fc/codes', dtype: 'uint32', data: packed.words },
+    { name: 'fc/codebook', dtype: 'float32', data: codebook },
+    { name: 'fc/bias', dtype: 'float32', data: randomFloats(rows, random) },
+  ]);
+  return decodePqw(bytes);
+}
+
+describe.skipIf(noGpuReason !== null)('GpuHead on a large PQ layer', () => {
+  it("runs batch 1 on grouped float32 tables and batch 3 on the packed codes, as the CPU executor's logits", async () => {
+    const file = largePqFile(4099, 4098, 61);
+    const layer = file.manifest.layers[0];
+    if (layer?.method !== 'pq') throw new Error('the fixture has one PQ layer');
+    const codes = file.uint32(layer.codes);
+    const codebook = file.float32(layer.codebook);
+    const bias = layer.bias === null ? null : file.float32(layer.bias);
+    await withGpu(async ({ device }) => {
+      const head = GpuHead.create(device, file);
+      // Forced kernels keep the packed codes alone: two buffers fewer (the grouped codes and codebook).
+      const forced = GpuHead.create(device, file, { variant: 'fused-banked' });
+      try {
+        expect(head.kernelNames).toEqual(['grouped-float32']);
+        expect(forced.kernelNames).toEqual(['fused-banked']);
+        expect(head.liveBuffers).toBe(forced.liveBuffers + 2);
+        const random = seededRandom(62);
+        for (const batch of [1, 3]) {
+          const x = new Float32Array(randomFloats(batch * layer.cols, random));
+          const got = await head.run({ data: x }, batch);
+          const expected = pqForward(layer, codes, codebook, bias, x, batch, false);
+          expect(got).toHaveLength(batch * layer.rows);
+          for (let b = 0; b < batch; b++) {
+            const row = expected.subarray(b * layer.rows, (b + 1) * layer.rows);
+            const scale = row.reduce((max, value) => Math.max(max, Math.abs(value)), 0);
+            for (let i = 0; i < layer.rows; i++) {
+              const index: number = b * layer.rows + i;
+              if (!(Math.abs((got[index] ?? Number.NaN) - (expected[index] ?? 0)) <= 1e-4 * scale)) {
+                expect.fail(`batch ${batch}, input ${b}, row ${i}: gpu ${got[index]} cpu ${expected[index]}`);
+              }
+            }
+          }
+        }
+      } finally {
+        head.destroy();
+        forced.destroy();
+      }
+    });
+  });
+});
