@@ -29,6 +29,7 @@ import {
   type LayerExecutorOptions,
   type LayerGpuBuffers,
   type LutLayerDescriptor,
+  takesGroupedFloatTables,
 } from '../../packages/runtime/src/kernels/executor';
 import {
   canDecode,
@@ -439,10 +440,23 @@ const BINARY_TUNINGS: readonly { label: string; options: LayerExecutorOptions }[
 ];
 
 /**
- * The tuning row of the 8-bit-table kernel on float32 entries (executor option groupedFloatTables, for measuring:
- * docs/kernel-attempts.md step 80), checked against the exact CPU reference as the float32 rows are.
+ * The tuning row of the 8-bit-table kernel on float32 entries at every batch (executor option groupedFloatTables:
+ * true, docs/kernel-attempts.md steps 80–81), on layers where 'auto' does not run it (takesGroupedFloatTables).
  */
 const GROUPED_FLOAT_TABLES_LABEL = 'grouped float32 tables';
+
+/**
+ * The grouped float32 tables at batch 1 with other launches than the 8-bit-table kernel's defaults (128 target
+ * workgroups, 1024 invocations): at 4096², d=4 k=256 the 64 slots take two row blocks of 2048 rows, so the target
+ * sets how many rows each workgroup's tables serve (docs/kernel-attempts.md step 82). Forced rows at batch 1, timed
+ * only where `--tunings` names them (not in a run of every tuning row), 'auto' or not.
+ */
+const GROUPED_FLOAT_TABLES_LAUNCHES: readonly { label: string; options: LayerExecutorOptions }[] = [
+  { label: `${GROUPED_FLOAT_TABLES_LABEL} target 64 wg`, options: { targetWorkgroups: 64 } },
+  { label: `${GROUPED_FLOAT_TABLES_LABEL} target 256 wg`, options: { targetWorkgroups: 256 } },
+  { label: `${GROUPED_FLOAT_TABLES_LABEL} target 512 wg`, options: { targetWorkgroups: 512 } },
+  { label: `${GROUPED_FLOAT_TABLES_LABEL} wg 512`, options: { workgroupSize: 512 } },
+];
 
 /** A method's rows: the defaults' (label ''), and with `tunings` the tuning rows named (all when none are named). */
 function namedTuningRows<Options>(
@@ -477,6 +491,7 @@ export const TUNING_LABELS: readonly string[] = [
       .map((tuning) => tuning.label.trim()),
   ),
   GROUPED_FLOAT_TABLES_LABEL,
+  ...GROUPED_FLOAT_TABLES_LAUNCHES.map((launch) => launch.label),
 ];
 
 /** Throws an OptionsError naming every label that is not a tuning row's (TUNING_LABELS), and the rows there are. */
@@ -770,43 +785,100 @@ export function createPqwebLayers(
   };
 
   /**
-   * The 8-bit-table kernel on float32 entries (groupedFloatTables): the codes and codebooks in the 8-bit-table
-   * layouts, checked against the exact reference of the float32 rows.
+   * The 8-bit-table kernel on float32 entries (variant 'grouped-float32'), checked against the exact reference of the
+   * float32 rows. Where 'auto' runs it at batch 1 (`withGrouped` given: takesGroupedFloatTables), the row is 'auto'
+   * with the grouped copies beside the packed codes, at batch 1 only (above it 'auto' runs the other rows' kernels);
+   * elsewhere it is the tuning row GROUPED_FLOAT_TABLES_LABEL, forced (groupedFloatTables: true) at every batch.
    */
   const addGroupedFloatTablesContender = (
     name: string,
     layer: Extract<LutLayerDescriptor, { method: 'pq' }>,
-    words: Uint32Array<ArrayBuffer>,
-    codebook: Float32Array<ArrayBuffer>,
-    bias: Float32Array<ArrayBuffer>,
+    grouped: readonly LayerGpuBuffers[],
+    withGrouped: ((copy: number) => LayerGpuBuffers) | null,
+    probe: LayerExecutor,
     reference: PqwebContender['reference'],
   ): void => {
     const { d, k } = layer;
-    const shape8 = { ...layer, stages: 1 };
-    const copies = weightCopies(pqWeightBytes(shape, d, k));
-    const gpu = uploadCopies(
-      copies,
-      `${name}/grouped`,
-      groupTableCodes(words, shape8),
-      groupTableCodebook(codebook, shape8),
-      bias,
-    );
+    const base = { copies: grouped.length, referenceKey: name, reference };
+    if (withGrouped) {
+      addExecutorContender(
+        {
+          ...base,
+          id: pqContenderId(d, k, 'grouped-float32'),
+          spec: { engine: 'pqweb', method: 'pq', d, k, variant: 'grouped-float32', isAuto: true },
+          maxBatch: 1,
+          isAutoAt: (batch) => probe.variantAt(batch) === 'grouped-float32',
+        },
+        () =>
+          grouped.map((_, c) =>
+            createLayerExecutor(device, layer, withGrouped(c), { label: `${name}/grouped-auto#${c}` }),
+          ),
+      );
+      return;
+    }
     const options = { groupedFloatTables: true } as const;
     addExecutorContender(
       {
+        ...base,
         id: pqContenderId(d, k, GROUPED_FLOAT_TABLES_LABEL),
-        spec: { engine: 'pqweb', method: 'pq', d, k, variant: 'table8', isAuto: false, tuning: options },
-        copies,
-        referenceKey: name,
-        reference,
+        spec: {
+          engine: 'pqweb',
+          method: 'pq',
+          d,
+          k,
+          variant: 'grouped-float32',
+          isAuto: false,
+          tuning: options,
+        },
       },
       () =>
-        gpu.map((buffersOfCopy, c) =>
+        grouped.map((buffersOfCopy, c) =>
           createLayerExecutor(device, layer, buffersOfCopy, { label: `${name}/grouped#${c}`, ...options }),
         ),
     );
   };
 
+  /** The named GROUPED_FLOAT_TABLES_LAUNCHES rows (forced, batch 1), on the grouped copies. */
+  const addGroupedLaunchContenders = (
+    name: string,
+    layer: Extract<LutLayerDescriptor, { method: 'pq' }>,
+    grouped: readonly LayerGpuBuffers[],
+    reference: PqwebContender['reference'],
+  ): void => {
+    const { d, k } = layer;
+    for (const launch of groupedLaunches) {
+      const options = { groupedFloatTables: true, ...launch.options } as const;
+      addExecutorContender(
+        {
+          copies: grouped.length,
+          referenceKey: name,
+          reference,
+          id: pqContenderId(d, k, launch.label),
+          spec: {
+            engine: 'pqweb',
+            method: 'pq',
+            d,
+            k,
+            variant: 'grouped-float32',
+            isAuto: false,
+            tuning: options,
+          },
+          maxBatch: 1,
+        },
+        () =>
+          grouped.map((buffersOfCopy, c) =>
+            createLayerExecutor(device, layer, buffersOfCopy, {
+              label: `${name}/grouped-launch#${c}`,
+              ...options,
+            }),
+          ),
+      );
+    }
+  };
+
+  const groupedLaunches = GROUPED_FLOAT_TABLES_LAUNCHES.filter(
+    (launch) => tunings && tuningLabels?.includes(launch.label),
+  );
   for (const { d, k } of PQ_CONFIGS) {
     const name = `${shape.name}/pq-d${d}-k${k}`;
     const { layer, words, gpuWords, codebook, bias } = randomPqLayer(
@@ -819,8 +891,31 @@ export function createPqwebLayers(
     );
     const copies = weightCopies(pqWeightBytes(shape, d, k));
     const gpu = uploadCopies(copies, name, gpuWords, codebook, bias);
-    // What 'auto' runs at each batch (the variant can change above batch 1): kept until the set is destroyed.
-    const probe = createLayerExecutor(device, layer, gpu[0], { variant: 'auto' });
+    // The codes and codebook again in the 8-bit-table layouts, where 'auto' runs batch 1 on grouped float32 tables
+    // (takesGroupedFloatTables) or the tuning row is named.
+    const groupedAuto = takesGroupedFloatTables(device, layer);
+    const groupedNamed =
+      tunings && (tuningLabels === null || tuningLabels.includes(GROUPED_FLOAT_TABLES_LABEL));
+    const shape8 = { ...layer, stages: 1 };
+    const grouped =
+      groupedAuto || groupedNamed || groupedLaunches.length > 0
+        ? uploadCopies(
+            copies,
+            `${name}/grouped`,
+            groupTableCodes(words, shape8),
+            groupTableCodebook(codebook, shape8),
+            bias,
+          )
+        : null;
+    const withGrouped = (copy: number): LayerGpuBuffers => {
+      const buffers = gpu[copy];
+      const groupedOfCopy = grouped?.[copy];
+      return groupedAuto && groupedOfCopy
+        ? { ...buffers, groupedCodes: groupedOfCopy.codes, groupedCodebook: groupedOfCopy.codebook }
+        : buffers;
+    };
+    // What 'auto' runs at each batch (the variant can change with the batch): kept until the set is destroyed.
+    const probe = createLayerExecutor(device, layer, withGrouped(0), { variant: 'auto' });
     executors.push(probe);
     const reference = referenceOnRows(pqForward, layer, words, codebook, bias);
     const decodable = canDecode(
@@ -868,9 +963,17 @@ export function createPqwebLayers(
     }
     addFloat16CodebookContender(name, layer, words, gpuWords, codebook, bias, decodable);
     addTable8Contender(name, layer, words, codebook, bias);
-    if (tunings && (tuningLabels === null || tuningLabels.includes(GROUPED_FLOAT_TABLES_LABEL))) {
-      addGroupedFloatTablesContender(name, layer, words, codebook, bias, reference);
+    if (grouped && (groupedAuto || groupedNamed)) {
+      addGroupedFloatTablesContender(
+        name,
+        layer,
+        grouped,
+        groupedAuto ? withGrouped : null,
+        probe,
+        reference,
+      );
     }
+    if (grouped) addGroupedLaunchContenders(name, layer, grouped, reference);
   }
 
   const kmeansRows = namedTuningRows(KMEANS_TUNINGS, tunings, tuningLabels);

@@ -26,9 +26,10 @@ export type ContenderSpec =
       k: number;
       /**
        * The runtime's PQ variant (a LUT variant or 'decoded'), as the JSON names it; 'table8' for the rows on 8-bit
-       * tables.
+       * tables; 'grouped-float32' for float32 tables in the 8-bit-table kernel's structure (older results name those
+       * 'table8' with the tuning groupedFloatTables).
        */
-      variant: PqVariant | 'table8';
+      variant: PqVariant | 'table8' | 'grouped-float32';
       /**
        * 8: the layer runs on 8-bit lookup tables (executor option tableBits: 8), an opt-in accuracy level checked
        * against its own CPU twin (lut8Forward); absent: float32 tables. The goals judge these rows apart.
@@ -55,8 +56,8 @@ export type ContenderSpec =
         pairCodes?: boolean;
         nibbleTables?: boolean;
         ablation?: string;
-        /** The 8-bit-table kernel on float32 entries (executor option groupedFloatTables, for measuring). */
-        groupedFloatTables?: boolean;
+        /** The 8-bit-table kernel on float32 entries at every batch (executor option groupedFloatTables: true). */
+        groupedFloatTables?: boolean | 'auto';
       };
     }
   | {
