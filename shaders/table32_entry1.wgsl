@@ -1,7 +1,7 @@
 // One input per batch tile of pq_table8.wgsl with float32 entries: the float32 tables of the default path, built
 // and looked up as the 8-bit tables' tile of one input is (codes one byte each, rotated by the row; a 16 KiB tile at
-// k = 256), for measuring what that structure gives the exact tables (docs/kernel-attempts.md step 80; executor option
-// groupedFloatTables). No quantization: the gather stores each entry's value, a row's sum is a float, and the group's
+// k = 256): the exact tables in that structure, variant 'grouped-float32', which 'auto' runs at batch 1 on large
+// 8-bit-code layers (docs/kernel-attempts.md steps 80–81; plan.ts usesGroupedFloatTables). No quantization: the gather stores each entry's value, a row's sum is a float, and the group's
 // (scale, offset) is (1, 0), so the reduce adds the sums as they are.
 
 const FLOAT_ENTRIES = true;

@@ -112,14 +112,17 @@ function table8Kernel(entryPoint: string, batchTile: Table8BatchTile): CodebookK
   );
 }
 
-/** A kernel of pq_table8.wgsl with float32 entries, one input per tile (table32_entry1.wgsl; for measuring). */
+/** A kernel of pq_table8.wgsl with float32 entries, one input per tile (table32_entry1.wgsl). */
 function table32Kernel(entryPoint: string): CodebookKernel {
   return codebookKernel('pq-table32-x1', entryPoint, (prelude) =>
     [prelude, table32Entry1Wgsl, pqTable8Wgsl].join('\n'),
   );
 }
 
-/** pq_table8.wgsl's gather and reduce on float32 entries (executor option groupedFloatTables, for measuring). */
+/**
+ * pq_table8.wgsl's gather and reduce on float32 entries (variant 'grouped-float32': 'auto' at batch 1 where plan.ts
+ * usesGroupedFloatTables holds).
+ */
 export const TABLE32_KERNELS: Readonly<{ gather: CodebookKernel; reduce: CodebookKernel }> = {
   gather: table32Kernel('gather_table8'),
   reduce: table32Kernel('reduce_table8'),
