@@ -799,11 +799,12 @@ export function createPqwebLayers(
     reference: PqwebContender['reference'],
   ): void => {
     const { d, k } = layer;
-    const base = { copies: grouped.length, referenceKey: name, reference };
     if (withGrouped) {
       addExecutorContender(
         {
-          ...base,
+          copies: grouped.length,
+          referenceKey: name,
+          reference,
           id: pqContenderId(d, k, 'grouped-float32'),
           spec: { engine: 'pqweb', method: 'pq', d, k, variant: 'grouped-float32', isAuto: true },
           maxBatch: 1,
@@ -816,11 +817,30 @@ export function createPqwebLayers(
       );
       return;
     }
-    const options = { groupedFloatTables: true } as const;
+    addForcedGroupedContender(name, layer, grouped, reference, GROUPED_FLOAT_TABLES_LABEL, {});
+  };
+
+  /**
+   * A forced grouped-float32 row (groupedFloatTables: true and `tuning`) on the grouped copies: the tuning row
+   * GROUPED_FLOAT_TABLES_LABEL at every batch, or one of GROUPED_FLOAT_TABLES_LAUNCHES at batch 1 (`maxBatch`).
+   */
+  const addForcedGroupedContender = (
+    name: string,
+    layer: Extract<LutLayerDescriptor, { method: 'pq' }>,
+    grouped: readonly LayerGpuBuffers[],
+    reference: PqwebContender['reference'],
+    label: string,
+    tuning: LayerExecutorOptions,
+    maxBatch?: number,
+  ): void => {
+    const { d, k } = layer;
+    const options = { groupedFloatTables: true, ...tuning } as const;
     addExecutorContender(
       {
-        ...base,
-        id: pqContenderId(d, k, GROUPED_FLOAT_TABLES_LABEL),
+        copies: grouped.length,
+        referenceKey: name,
+        reference,
+        id: pqContenderId(d, k, label),
         spec: {
           engine: 'pqweb',
           method: 'pq',
@@ -830,50 +850,13 @@ export function createPqwebLayers(
           isAuto: false,
           tuning: options,
         },
+        maxBatch,
       },
       () =>
         grouped.map((buffersOfCopy, c) =>
           createLayerExecutor(device, layer, buffersOfCopy, { label: `${name}/grouped#${c}`, ...options }),
         ),
     );
-  };
-
-  /** The named GROUPED_FLOAT_TABLES_LAUNCHES rows (forced, batch 1), on the grouped copies. */
-  const addGroupedLaunchContenders = (
-    name: string,
-    layer: Extract<LutLayerDescriptor, { method: 'pq' }>,
-    grouped: readonly LayerGpuBuffers[],
-    reference: PqwebContender['reference'],
-  ): void => {
-    const { d, k } = layer;
-    for (const launch of groupedLaunches) {
-      const options = { groupedFloatTables: true, ...launch.options } as const;
-      addExecutorContender(
-        {
-          copies: grouped.length,
-          referenceKey: name,
-          reference,
-          id: pqContenderId(d, k, launch.label),
-          spec: {
-            engine: 'pqweb',
-            method: 'pq',
-            d,
-            k,
-            variant: 'grouped-float32',
-            isAuto: false,
-            tuning: options,
-          },
-          maxBatch: 1,
-        },
-        () =>
-          grouped.map((buffersOfCopy, c) =>
-            createLayerExecutor(device, layer, buffersOfCopy, {
-              label: `${name}/grouped-launch#${c}`,
-              ...options,
-            }),
-          ),
-      );
-    }
   };
 
   const groupedLaunches = GROUPED_FLOAT_TABLES_LAUNCHES.filter(
@@ -973,7 +956,11 @@ export function createPqwebLayers(
         reference,
       );
     }
-    if (grouped) addGroupedLaunchContenders(name, layer, grouped, reference);
+    if (grouped) {
+      for (const launch of groupedLaunches) {
+        addForcedGroupedContender(name, layer, grouped, reference, launch.label, launch.options, 1);
+      }
+    }
   }
 
   const kmeansRows = namedTuningRows(KMEANS_TUNINGS, tunings, tuningLabels);
