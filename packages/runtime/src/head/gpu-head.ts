@@ -198,30 +198,42 @@ export class GpuHead {
     layer: Extract<CompressedLayer, { method: 'pq' | 'rq' }>,
     bias: GPUBuffer | null,
   ): LayerStep {
-    const file = this.file;
-    const prefix = layer.name;
-    const shape = { ...layer, stages: layer.method === 'rq' ? layer.stages : 1 };
-    const codes = this.upload(`${prefix}/codes`, groupTableCodes(file.uint32(layer.codes), shape));
-    const float16 = this.sectionDtype(layer.codebook) === 'float16';
-    let codebook: GPUBuffer;
-    if (float16) {
-      // The float16 section's 16-bit patterns, regrouped and kept as float16 (copied: the section may be unaligned).
-      const halves = new Uint16Array(file.bytes(layer.codebook).slice().buffer);
-      const grouped = groupTableCodebook(halves, shape);
-      codebook = this.upload(
-        `${prefix}/codebook`,
-        float16CodebookWords(new Uint8Array(grouped.buffer, grouped.byteOffset, grouped.byteLength)),
-      );
-    } else {
-      codebook = this.upload(`${prefix}/codebook`, groupTableCodebook(file.float32(layer.codebook), shape));
-    }
+    const { codes, codebook, codebookDtype } = this.uploadTableLayouts(layer, `${layer.name}/`);
     const executor = createLayerExecutor(
       this.device,
       layer,
-      { codes, codebook, codebookDtype: float16 ? 'float16' : 'float32', bias },
-      { label: prefix, maxBindingBytes: this.maxBindingBytes, tableBits: 8 },
+      { codes, codebook, codebookDtype, bias },
+      { label: layer.name, maxBindingBytes: this.maxBindingBytes, tableBits: 8 },
     );
     return executorStep(layer, executor);
+  }
+
+  /**
+   * A PQ / RQ layer's codes and codebook in the 8-bit-table layouts (groupTableCodes, groupTableCodebook), uploaded as
+   * `${labelStem}codes` and `${labelStem}codebook`: for tableBits 8, and for the grouped float32 tables under 'auto'.
+   */
+  private uploadTableLayouts(
+    layer: Extract<CompressedLayer, { method: 'pq' | 'rq' }>,
+    labelStem: string,
+  ): { codes: GPUBuffer; codebook: GPUBuffer; codebookDtype: 'float16' | 'float32' } {
+    const file = this.file;
+    const shape = { ...layer, stages: layer.method === 'rq' ? layer.stages : 1 };
+    const codes = this.upload(`${labelStem}codes`, groupTableCodes(file.uint32(layer.codes), shape));
+    if (this.sectionDtype(layer.codebook) === 'float16') {
+      // The float16 section's 16-bit patterns, regrouped and kept as float16 (copied: the section may be unaligned).
+      const halves = new Uint16Array(file.bytes(layer.codebook).slice().buffer);
+      const grouped = groupTableCodebook(halves, shape);
+      const codebook = this.upload(
+        `${labelStem}codebook`,
+        float16CodebookWords(new Uint8Array(grouped.buffer, grouped.byteOffset, grouped.byteLength)),
+      );
+      return { codes, codebook, codebookDtype: 'float16' };
+    }
+    const codebook = this.upload(
+      `${labelStem}codebook`,
+      groupTableCodebook(file.float32(layer.codebook), shape),
+    );
+    return { codes, codebook, codebookDtype: 'float32' };
   }
 
   private buildStep(layer: CompressedLayer, options: GpuHeadOptions): LayerStep {
@@ -273,21 +285,20 @@ export class GpuHead {
         // and codebook go up a second time, in the 8-bit-table layouts, for that kernel alone.
         const grouped =
           layer.method === 'pq' && takesGroupedFloatTables(this.device, layer, executorOptions, codebookDtype)
-            ? {
-                groupedCodes: this.upload(
-                  `${prefix}/grouped-codes`,
-                  groupTableCodes(file.uint32(layer.codes), { ...layer, stages: 1 }),
-                ),
-                groupedCodebook: this.upload(
-                  `${prefix}/grouped-codebook`,
-                  groupTableCodebook(file.float32(layer.codebook), { ...layer, stages: 1 }),
-                ),
-              }
-            : {};
+            ? this.uploadTableLayouts(layer, `${prefix}/grouped-`)
+            : null;
         const executor = createLayerExecutor(
           this.device,
           layer,
-          { codes, codebook, codebookDtype, scales, bias, ...grouped },
+          {
+            codes,
+            codebook,
+            codebookDtype,
+            scales,
+            bias,
+            groupedCodes: grouped?.codes,
+            groupedCodebook: grouped?.codebook,
+          },
           executorOptions,
         );
         return executorStep(layer, executor);

@@ -687,29 +687,29 @@ function groupedTablesLaunch(
   const shape = { ...layer, stages: 1 };
   if (!usesGroupedFloatTables(shape, 1)) return null;
   const { limits } = device;
-  const invocationsLimit = Math.min(
-    limits.maxComputeInvocationsPerWorkgroup,
-    limits.maxComputeWorkgroupSizeX,
+  // The forced launch's defaults (none of the options it would take are set, as checked above).
+  const launch = resolveTable8(
+    layer,
+    { groupedFloatTables: true },
+    workgroupInvocationsLimit(limits),
+    limits,
   );
-  const workgroupSize = Math.min(TABLE8_WORKGROUP_SIZE, invocationsLimit);
   const bindingLimit = Math.min(
     options.maxBindingBytes ?? limits.maxStorageBufferBindingSize,
     limits.maxStorageBufferBindingSize,
   );
   const fits =
-    workgroupSize % TABLE_GROUP_SEGMENTS === 0 &&
-    table8GatherStorageBytes(layer.k, 1) <= limits.maxComputeWorkgroupStorageSize &&
+    launch !== null &&
+    launch.workgroupSize % TABLE_GROUP_SEGMENTS === 0 &&
+    table8GatherStorageBytes(layer.k, 1) <= launch.storageBytes &&
     table8CodeWords(shape) * WORD_BYTES <= bindingLimit &&
     table8CodebookBytes(shape, codebookDtype) <= bindingLimit;
-  if (!fits) return null;
-  return {
-    workgroupSize,
-    storageBytes: limits.maxComputeWorkgroupStorageSize,
-    batchTile: undefined,
-    targetWorkgroups: TABLE8_TARGET_WORKGROUPS,
-    invocationsLimit,
-    floatEntries: true,
-  };
+  return fits ? launch : null;
+}
+
+/** The most invocations a workgroup of the executor's kernels (all one-dimensional) may have on this device. */
+function workgroupInvocationsLimit(limits: GPUSupportedLimits): number {
+  return Math.min(limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX);
 }
 
 /**
@@ -872,10 +872,7 @@ export function createLayerExecutor(
     );
   }
   const { limits } = device;
-  const workgroupSizeLimit = Math.min(
-    limits.maxComputeInvocationsPerWorkgroup,
-    limits.maxComputeWorkgroupSizeX,
-  );
+  const workgroupSizeLimit = workgroupInvocationsLimit(limits);
   const table8 = resolveTable8(layer, options, workgroupSizeLimit, limits);
   const copiedCentroids = takesCopiedCentroids(layer, options, workgroupSizeLimit, limits);
   const workgroupSize = checkLimit(
