@@ -750,35 +750,29 @@ export function createPqwebLayers(
   /**
    * The PQ layer on 8-bit lookup tables (executor option tableBits: 8, an opt-in accuracy level): the same codes in
    * the 8-bit-table layout, checked against its own CPU twin lut8Forward (the float32-table reference differs from it
-   * by up to half a table step per segment). Its own weight copies, as many as the float32 rows'.
+   * by up to half a table step per segment). It runs on `tableLayouts`, the weight copies in those layouts that the
+   * grouped float32 rows share, as many as the float32 rows'.
    */
   const addTable8Contender = (
     name: string,
     layer: Extract<LutLayerDescriptor, { method: 'pq' }>,
+    tableLayouts: readonly LayerGpuBuffers[],
     words: Uint32Array<ArrayBuffer>,
     codebook: Float32Array<ArrayBuffer>,
     bias: Float32Array<ArrayBuffer>,
   ): void => {
     const { d, k } = layer;
     const shape8 = { ...layer, stages: 1 };
-    const copies = weightCopies(pqWeightBytes(shape, d, k));
-    const gpu = uploadCopies(
-      copies,
-      `${name}/table8`,
-      groupTableCodes(words, shape8),
-      groupTableCodebook(codebook, shape8),
-      bias,
-    );
     addExecutorContender(
       {
         id: pqContenderId(d, k, '8-bit tables'),
         spec: { engine: 'pqweb', method: 'pq', d, k, variant: 'table8', isAuto: false, tableBits: 8 },
-        copies,
+        copies: tableLayouts.length,
         referenceKey: `${name}/table8`,
         reference: referenceOnRows(lut8Forward, shape8, words, codebook, bias),
       },
       () =>
-        gpu.map((buffersOfCopy, c) =>
+        tableLayouts.map((buffersOfCopy, c) =>
           createLayerExecutor(device, layer, buffersOfCopy, { label: `${name}/table8#${c}`, tableBits: 8 }),
         ),
     );
@@ -874,27 +868,24 @@ export function createPqwebLayers(
     );
     const copies = weightCopies(pqWeightBytes(shape, d, k));
     const gpu = uploadCopies(copies, name, gpuWords, codebook, bias);
-    // The codes and codebook again in the 8-bit-table layouts, where 'auto' runs batch 1 on grouped float32 tables
-    // (takesGroupedFloatTables) or the tuning row is named.
+    // The codes and codebook again in the 8-bit-table layouts: for the 8-bit-table row, and for 'auto' where it runs
+    // batch 1 on grouped float32 tables (takesGroupedFloatTables) and the grouped tuning rows.
+    const shape8 = { ...layer, stages: 1 };
+    const tableLayouts = uploadCopies(
+      copies,
+      `${name}/table-layouts`,
+      groupTableCodes(words, shape8),
+      groupTableCodebook(codebook, shape8),
+      bias,
+    );
     const groupedAuto = takesGroupedFloatTables(device, layer);
     const groupedNamed =
       tunings && (tuningLabels === null || tuningLabels.includes(GROUPED_FLOAT_TABLES_LABEL));
-    const shape8 = { ...layer, stages: 1 };
-    const grouped =
-      groupedAuto || groupedNamed || groupedLaunches.length > 0
-        ? uploadCopies(
-            copies,
-            `${name}/grouped`,
-            groupTableCodes(words, shape8),
-            groupTableCodebook(codebook, shape8),
-            bias,
-          )
-        : null;
     const withGrouped = (copy: number): LayerGpuBuffers => {
       const buffers = gpu[copy];
-      const groupedOfCopy = grouped?.[copy];
-      return groupedAuto && groupedOfCopy
-        ? { ...buffers, groupedCodes: groupedOfCopy.codes, groupedCodebook: groupedOfCopy.codebook }
+      const grouped = tableLayouts[copy];
+      return groupedAuto && grouped
+        ? { ...buffers, groupedCodes: grouped.codes, groupedCodebook: grouped.codebook }
         : buffers;
     };
     // What 'auto' runs at each batch (the variant can change with the batch): kept until the set is destroyed.
@@ -945,21 +936,19 @@ export function createPqwebLayers(
       }
     }
     addFloat16CodebookContender(name, layer, words, gpuWords, codebook, bias, decodable);
-    addTable8Contender(name, layer, words, codebook, bias);
-    if (grouped && (groupedAuto || groupedNamed)) {
+    addTable8Contender(name, layer, tableLayouts, words, codebook, bias);
+    if (groupedAuto || groupedNamed) {
       addGroupedFloatTablesContender(
         name,
         layer,
-        grouped,
+        tableLayouts,
         groupedAuto ? withGrouped : null,
         probe,
         reference,
       );
     }
-    if (grouped) {
-      for (const launch of groupedLaunches) {
-        addForcedGroupedContender(name, layer, grouped, reference, launch.label, launch.options, 1);
-      }
+    for (const launch of groupedLaunches) {
+      addForcedGroupedContender(name, layer, tableLayouts, reference, launch.label, launch.options, 1);
     }
   }
 
