@@ -8,21 +8,30 @@
 //     code side by side (table8_entry4.wgsl / table8_entry8.wgsl), so one read serves every input of the tile, then
 //     sums each row's 16 entries in 16-bit lanes of u32 words and stores those integer sums (split-K partial sums).
 //     A tile of one input (table8_entry1.wgsl, batch 1) keeps an entry and a sum in a u32 each.
+//   gather_table32: the same workgroups on float32 entries (table32_entry1.wgsl, variant 'grouped-float32'): the
+//     group's exact tables of one input, then each row's float sum. Its workgroup memory is the tile alone (none of
+//     the 8-bit scales' keys), 16 KiB at k = 256, or 32 KiB in groups of 32 segments.
 //   reduce_table8: y[b][row] = relu?(bias[row] + Σ_slots (scale · sum + Σ lows)).
 //
-// Codes: [slots][rows] × 16 bytes (kernels/table8-layout.ts), each row's 16 codes rotated by row mod 16, so byte t
-// holds segment (row + t) mod 16's code. The lanes of a subgroup (consecutive rows) then look up 16 different
-// segments at every step: with entries at code · 16 + segment, their reads fall in different memory banks whatever
-// the codes, and every shift is a constant. Codebooks: [slots][K][16][D] (the same file), entry by entry as the tile
-// holds them, so that the lanes building consecutive entries read consecutive sub-vectors (in the file's
-// [segments][K][D] order they were K · D floats apart, a cache line each: the build took 1.6× as long).
+// Codes: [slots][TILE_SEGMENTS / 16][rows] × 16 bytes (kernels/table8-layout.ts), each row's TILE_SEGMENTS codes
+// rotated by row mod TILE_SEGMENTS, so byte t holds segment (row + t) mod TILE_SEGMENTS's code. The lanes of a
+// subgroup (consecutive rows) then look up 16 (32) different segments at every step: with entries at
+// code · TILE_SEGMENTS + segment, their reads fall in different memory banks whatever the codes (at 16 segments lanes
+// i and i + 16 share a segment and may share a bank; at 32 every lane has a bank of its own), and every shift is a
+// constant. Codebooks: [slots][K][TILE_SEGMENTS][D] (the same file), entry by entry as the tile holds them, so that
+// the lanes building consecutive entries read consecutive sub-vectors (in the file's [segments][K][D] order they were
+// K · D floats apart, a cache line each: the build took 1.6× as long).
 //
 // The module is this file joined after a codebook prelude (codebook_float32.wgsl / codebook_float16.wgsl) and a tile
-// prelude (table8_entry1.wgsl / table8_entry4.wgsl / table8_entry8.wgsl: FLOAT_ENTRIES, TableEntry, TableSums,
-// table_entry, add_entry and input_sum, a row's integer sum of input b; table32_entry1.wgsl, float32 entries for
-// measuring): sources.ts.
+// prelude (table8_entry1.wgsl / table8_entry4.wgsl / table8_entry8.wgsl: TableEntry, TableSums, table_entry, add_entry
+// and input_sum, a row's integer sum of input b; table32_entry1.wgsl, float32 entries for gather_table32): sources.ts.
 
-const TILE_SEGMENTS = 16u;
+// Segments per group (slot): 16, on which the 8-bit tables' arithmetic is defined (one scale per group); float32
+// entries may take 32 (a 32 KiB tile at k = 256, docs/kernel-attempts.md step 83).
+override TILE_SEGMENTS: u32 = 16u;
+// 16-byte code vectors per (slot, row), at most MAX_CODE_VECTORS.
+override CODE_VECTORS: u32 = TILE_SEGMENTS / 16u;
+const MAX_CODE_VECTORS = 2u;
 const TABLE_LEVELS = 255.0;
 // Adding 2^23 to a float in [0, 2^23) rounds it to an integer, half to even; its low mantissa bits are that integer.
 const ROUNDING_BIAS = 8388608.0;
@@ -34,7 +43,7 @@ const MAX_KEPT_VALUES = 32u;
 const MAX_CACHED_QUADS = 4u;
 
 // Invocations per gather workgroup, a multiple of TILE_SEGMENTS so that every entry an invocation builds belongs to
-// the same segment (entry e = j · WORKGROUP_SIZE + local index, segment e mod 16).
+// the same segment (entry e = j · WORKGROUP_SIZE + local index, segment e mod TILE_SEGMENTS).
 override WORKGROUP_SIZE: u32 = 256u;
 override K: u32;
 override D: u32;
@@ -63,7 +72,7 @@ override ENTRIES_PER_INVOCATION: u32 = (TILE_ENTRIES + WORKGROUP_SIZE - 1u) / WO
 override ROW_STEPS: u32 = ROWS_PER_WORKGROUP / WORKGROUP_SIZE;
 // Guards the compiler cannot drop by itself (it does not know local_invocation_index < WORKGROUP_SIZE), made constant
 // where the shape needs none: every invocation builds ENTRIES_PER_INVOCATION entries; every row block is full; every
-// segment has D columns and every group 16 segments.
+// segment has D columns and every group TILE_SEGMENTS segments.
 override EXACT_ENTRIES: bool = TILE_ENTRIES % WORKGROUP_SIZE == 0u;
 override EXACT_ROWS: bool = ROWS % ROWS_PER_WORKGROUP == 0u;
 override EXACT_COLUMNS: bool = COLS % D == 0u && SEGMENTS % TILE_SEGMENTS == 0u;
@@ -77,7 +86,7 @@ override REDUCE_WORKGROUP_SIZE: u32 = REDUCE_ROWS * REDUCE_SLICES;
 override HAS_BIAS: bool = false;
 override RELU: bool = false;
 
-// [slots][ROWS] × 16 bytes (above).
+// [slots][CODE_VECTORS][ROWS] × 16 bytes (above).
 @group(0) @binding(1) var<storage, read> codes: array<vec4<u32>>;
 // The codebooks [SLOTS][K][TILE_SEGMENTS][D] are binding 3, read as quads through the codebook prelude
 // (codebook_quad); a group's padding segments hold zeros.
@@ -104,6 +113,16 @@ var<workgroup> segment_low: array<f32, TILE_SEGMENTS * TABLE_INPUTS>;
 var<workgroup> group_range: array<atomic<u32>, TABLE_INPUTS>;
 var<workgroup> group_inverse: array<f32, TABLE_INPUTS>;
 var<workgroup> slice_sums: array<f32, REDUCE_WORKGROUP_SIZE * TABLE_INPUTS>;
+
+// The TILE_SEGMENTS code bytes of (slot, row): CODE_VECTORS vectors, each read by consecutive lanes for consecutive
+// rows.
+fn row_codes(slot: u32, row: u32) -> array<vec4<u32>, MAX_CODE_VECTORS> {
+  var words: array<vec4<u32>, MAX_CODE_VECTORS>;
+  for (var v = 0u; v < CODE_VECTORS; v++) {
+    words[v] = codes[(slot * CODE_VECTORS + v) * ROWS + row];
+  }
+  return words;
+}
 
 // A key whose unsigned order is the float order: negative floats have their bits flipped, others their sign set.
 fn float_key(value: f32) -> u32 {
@@ -149,6 +168,38 @@ fn table_value(codebook_base: u32, x_base: u32, valid: u32) -> f32 {
   return sum;
 }
 
+// The codes of the workgroup's first row, loaded before the build so that their latency hides behind it.
+fn first_row_codes(slot: u32, row: u32) -> array<vec4<u32>, MAX_CODE_VECTORS> {
+  if (EXACT_ROWS || row < ROWS) {
+    return row_codes(slot, row);
+  }
+  return array<vec4<u32>, MAX_CODE_VECTORS>();
+}
+
+// The rows of the workgroup's block, once the tile is built: TILE_SEGMENTS lookups each, one per segment of the group,
+// in the row's rotated order, and each row's sums stored (split-K partial sums). `first_words` are first_row_codes.
+fn sum_rows(slot: u32, batch_tile: u32, first_row: u32, first_words: array<vec4<u32>, MAX_CODE_VECTORS>) {
+  var next_row = first_row;
+  var next_words = first_words;
+  for (var step = 0u; step < ROW_STEPS; step++) {
+    let row = next_row;
+    let words = next_words;
+    next_row = row + WORKGROUP_SIZE;
+    if (step + 1u < ROW_STEPS && (EXACT_ROWS || next_row < ROWS)) {
+      next_words = row_codes(slot, next_row);
+    }
+    if (EXACT_ROWS || row < ROWS) {
+      let rotation = row % TILE_SEGMENTS;
+      var sums = TableSums();
+      for (var t = 0u; t < TILE_SEGMENTS; t++) {
+        let code = (words[t / 16u][(t / 4u) % 4u] >> (8u * (t % 4u))) & 0xffu;
+        add_entry(&sums, tile[code * TILE_SEGMENTS + (rotation + t) % TILE_SEGMENTS]);
+      }
+      partial_sums[(batch_tile * SLOTS + slot) * ROWS + row] = sums;
+    }
+  }
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn gather_table8(
   @builtin(workgroup_id) workgroup: vec3u,
@@ -161,12 +212,8 @@ fn gather_table8(
   let segment = (slot % GROUPS_PER_STAGE) * TILE_SEGMENTS + tile_segment;
   let first_input = batch_tile * TABLE_INPUTS;
 
-  // The first code words are loaded before the build, so their latency hides behind it.
-  var next_row = row_begin + local_index;
-  var next_words = vec4<u32>();
-  if (EXACT_ROWS || next_row < ROWS) {
-    next_words = codes[slot * ROWS + next_row];
-  }
+  let first_row = row_begin + local_index;
+  let first_words = first_row_codes(slot, first_row);
 
   if (local_index < TILE_SEGMENTS * TABLE_INPUTS) {
     atomicStore(&key_low[local_index], 0xffffffffu);
@@ -211,10 +258,8 @@ fn gather_table8(
         }
       }
     }
-    if (!FLOAT_ENTRIES) {
-      atomicMin(&key_low[tile_segment * TABLE_INPUTS + b], float_key(low));
-      atomicMax(&key_high[tile_segment * TABLE_INPUTS + b], float_key(high));
-    }
+    atomicMin(&key_low[tile_segment * TABLE_INPUTS + b], float_key(low));
+    atomicMax(&key_high[tile_segment * TABLE_INPUTS + b], float_key(high));
   }
   workgroupBarrier();
   if (local_index < TILE_SEGMENTS * TABLE_INPUTS) {
@@ -233,14 +278,12 @@ fn gather_table8(
       for (var t = 0u; t < TILE_SEGMENTS; t++) {
         offset += segment_low[t * TABLE_INPUTS + local_index];
       }
-      // Float32 entries are the values themselves: the reduce adds their sums as they are.
-      let scale_offset = select(vec2<f32>(range / TABLE_LEVELS, offset), vec2<f32>(1.0, 0.0), FLOAT_ENTRIES);
-      group_scales[(batch_tile * SLOTS + slot) * TABLE_INPUTS + local_index] = scale_offset;
+      group_scales[(batch_tile * SLOTS + slot) * TABLE_INPUTS + local_index] = vec2<f32>(range / TABLE_LEVELS, offset);
     }
   }
   workgroupBarrier();
 
-  // Pass 2: the entries, quantized and packed, input b in byte b % 4 of word b / 4 (FLOAT_ENTRIES: the values).
+  // Pass 2: the entries, quantized and packed, input b in byte b % 4 of word b / 4.
   for (var j = 0u; j < ENTRIES_PER_INVOCATION; j++) {
     let entry = j * WORKGROUP_SIZE + local_index;
     if (EXACT_ENTRIES || entry < TILE_ENTRIES) {
@@ -261,24 +304,38 @@ fn gather_table8(
   }
   workgroupBarrier();
 
-  // The rows: 16 lookups each, one per segment of the group, in the row's rotated order.
-  for (var step = 0u; step < ROW_STEPS; step++) {
-    let row = next_row;
-    let words = next_words;
-    next_row = row + WORKGROUP_SIZE;
-    if (step + 1u < ROW_STEPS && (EXACT_ROWS || next_row < ROWS)) {
-      next_words = codes[slot * ROWS + next_row];
-    }
-    if (EXACT_ROWS || row < ROWS) {
-      let rotation = row % TILE_SEGMENTS;
-      var sums = TableSums();
-      for (var t = 0u; t < TILE_SEGMENTS; t++) {
-        let code = (words[t / 4u] >> (8u * (t % 4u))) & 0xffu;
-        add_entry(&sums, tile[code * TILE_SEGMENTS + (rotation + t) % TILE_SEGMENTS]);
-      }
-      partial_sums[(batch_tile * SLOTS + slot) * ROWS + row] = sums;
+  sum_rows(slot, batch_tile, first_row, first_words);
+}
+
+// Float32 entries (table32_entry1.wgsl): the group's exact tables of the tile's one input, one pass, then sum_rows.
+// The reduce takes each slot's (scale, offset) as (1, 0) and so adds the float sums as they are.
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn gather_table32(
+  @builtin(workgroup_id) workgroup: vec3u,
+  @builtin(local_invocation_index) local_index: u32,
+) {
+  let row_begin = workgroup.x * ROWS_PER_WORKGROUP;
+  let slot = workgroup.y;
+  let batch_tile = workgroup.z;
+  let segment = (slot % GROUPS_PER_STAGE) * TILE_SEGMENTS + local_index % TILE_SEGMENTS;
+  let first_row = row_begin + local_index;
+  let first_words = first_row_codes(slot, first_row);
+
+  let codebook_slot = slot * TILE_ENTRIES;
+  let valid = select(0u, min(D, COLS - min(COLS, segment * D)), segment < SEGMENTS);
+  // An input past the batch builds tables from whatever x reads there (bounds-clamped); its sums are never stored.
+  let x_base = batch_tile * TABLE_INPUTS * COLS + segment * D;
+  for (var j = 0u; j < ENTRIES_PER_INVOCATION; j++) {
+    let entry = j * WORKGROUP_SIZE + local_index;
+    if (EXACT_ENTRIES || entry < TILE_ENTRIES) {
+      tile[entry] = table_entry(vec2<u32>(), table_value((codebook_slot + entry) * D, x_base, valid));
     }
   }
+  if (local_index == 0u && workgroup.x == 0u) {
+    group_scales[(batch_tile * SLOTS + slot) * TABLE_INPUTS] = vec2<f32>(1.0, 0.0);
+  }
+  workgroupBarrier();
+  sum_rows(slot, batch_tile, first_row, first_words);
 }
 
 // Slots whose integer sums a reduce invocation loads at once (8 was slower on the H200).

@@ -4,7 +4,6 @@
 // table8_entry4.wgsl and table8_entry8.wgsl, whose names it defines.
 
 // 8-bit entries (table32_entry1.wgsl keeps float32 ones).
-const FLOAT_ENTRIES = false;
 const TABLE_INPUTS = 1u;
 alias TableEntry = u32;
 alias TableSums = u32;

@@ -3,7 +3,6 @@
 // table8_entry1.wgsl, whose names it defines.
 
 // 8-bit entries (table32_entry1.wgsl keeps float32 ones).
-const FLOAT_ENTRIES = false;
 const TABLE_INPUTS = 4u;
 // Byte b of the word is input b's entry.
 alias TableEntry = u32;

@@ -4,7 +4,6 @@
 
 // Inputs whose 8-bit entries share one table entry (one workgroup-memory read serves them all).
 // 8-bit entries (table32_entry1.wgsl keeps float32 ones).
-const FLOAT_ENTRIES = false;
 const TABLE_INPUTS = 8u;
 // One code's entries for the tile's inputs: byte b % 4 of word b / 4 is input b's.
 alias TableEntry = vec2<u32>;

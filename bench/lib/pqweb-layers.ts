@@ -456,6 +456,17 @@ const GROUPED_FLOAT_TABLES_LAUNCHES: readonly { label: string; options: LayerExe
   { label: `${GROUPED_FLOAT_TABLES_LABEL} target 256 wg`, options: { targetWorkgroups: 256 } },
   { label: `${GROUPED_FLOAT_TABLES_LABEL} target 512 wg`, options: { targetWorkgroups: 512 } },
   { label: `${GROUPED_FLOAT_TABLES_LABEL} wg 512`, options: { workgroupSize: 512 } },
+  // Groups of 32 segments (tableGroupSegments: 32, step 83): a 32 KiB tile at k = 256, half the slots; on copies in
+  // the layouts of that group size.
+  { label: `${GROUPED_FLOAT_TABLES_LABEL} 32-segment groups`, options: { tableGroupSegments: 32 } },
+  {
+    label: `${GROUPED_FLOAT_TABLES_LABEL} 32-segment groups target 64 wg`,
+    options: { tableGroupSegments: 32, targetWorkgroups: 64 },
+  },
+  {
+    label: `${GROUPED_FLOAT_TABLES_LABEL} 32-segment groups target 256 wg`,
+    options: { tableGroupSegments: 32, targetWorkgroups: 256 },
+  },
 ];
 
 /** A method's rows: the defaults' (label ''), and with `tunings` the tuning rows named (all when none are named). */
@@ -947,8 +958,18 @@ export function createPqwebLayers(
         reference,
       );
     }
+    const wideGroups = groupedLaunches.some((launch) => launch.options.tableGroupSegments === 32)
+      ? uploadCopies(
+          copies,
+          `${name}/table-layouts-32`,
+          groupTableCodes(words, shape8, 32),
+          groupTableCodebook(codebook, shape8, 32),
+          bias,
+        )
+      : [];
     for (const launch of groupedLaunches) {
-      addForcedGroupedContender(name, layer, tableLayouts, reference, launch.label, launch.options, 1);
+      const layouts = launch.options.tableGroupSegments === 32 ? wideGroups : tableLayouts;
+      addForcedGroupedContender(name, layer, layouts, reference, launch.label, launch.options, 1);
     }
   }
 

@@ -58,6 +58,8 @@ export type ContenderSpec =
         ablation?: string;
         /** The 8-bit-table kernel on float32 entries at every batch (executor option groupedFloatTables: true). */
         groupedFloatTables?: boolean | 'auto';
+        /** Segments per group of the grouped kernel (executor option tableGroupSegments; absent: 16). */
+        tableGroupSegments?: number;
       };
     }
   | {

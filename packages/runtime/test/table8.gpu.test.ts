@@ -35,11 +35,15 @@ import {
   interleaveCodeRows,
   type LayerExecutorOptions,
   type LutLayerDescriptor,
+  TABLE_GROUP_SEGMENT_CHOICES,
   TABLE8_BATCH_TILES,
   TABLE8_MAX_CACHED_QUADS,
   TABLE8_MAX_KEPT_VALUES,
+  type TableGroupSegments,
   table8CodebookBytes,
+  table8CodebookValues,
   table8CodeWords,
+  table8Slots,
   takesGroupedFloatTables,
   usesGroupedFloatTables,
 } from '../src/kernels';
@@ -88,13 +92,18 @@ function uploadWords(
 }
 
 /** The layer's codebook in the 8-bit-table layout, as float32 or as float16 two values to a word. */
-function uploadCodebook(device: GPUDevice, layer: LutLayer, dtype: CodebookDtype): GPUBuffer {
-  const bytes = table8CodebookBytes(layer.shape, dtype);
+function uploadCodebook(
+  device: GPUDevice,
+  layer: LutLayer,
+  dtype: CodebookDtype,
+  groupSegments: TableGroupSegments = 16,
+): GPUBuffer {
+  const bytes = table8CodebookBytes(layer.shape, dtype, groupSegments);
   if (dtype === 'float32') {
-    const grouped = groupTableCodebook(layer.values, layer.shape);
+    const grouped = groupTableCodebook(layer.values, layer.shape, groupSegments);
     return uploadWords(device, new Uint32Array(grouped.buffer), bytes, 'codebook');
   }
-  const halves = groupTableCodebook(float32ToFloat16(layer.values), layer.shape);
+  const halves = groupTableCodebook(float32ToFloat16(layer.values), layer.shape, groupSegments);
   const words = float16CodebookWords(new Uint8Array(halves.buffer, halves.byteOffset, halves.byteLength));
   return uploadWords(device, words, bytes, 'codebook-f16');
 }
@@ -109,8 +118,9 @@ async function runTable8(
   dtype: CodebookDtype,
 ): Promise<{ y: Float32Array; guardsIntact: boolean; variant: string }> {
   const { rows } = layer.shape;
-  const codes = uploadWords(device, groupTableCodes(layer.words, layer.shape), 0, 'codes');
-  const codebook = uploadCodebook(device, layer, dtype);
+  const groupSegments = options.tableGroupSegments ?? 16;
+  const codes = uploadWords(device, groupTableCodes(layer.words, layer.shape, groupSegments), 0, 'codes');
+  const codebook = uploadCodebook(device, layer, dtype, groupSegments);
   const bias = layer.bias ? uploadFloat32(device, layer.bias, 'bias') : null;
   return runLayerOnce(
     device,
@@ -288,7 +298,11 @@ const TABLE8_CASES: { title: string; cases: Table8Case[] }[] = [
 
 describe('the host mirrors pq_table8.wgsl', () => {
   it("in its constants: segments per group, kept values, cached quads, and each tile prelude's inputs", () => {
-    expect(pqTable8Wgsl).toContain(`const TILE_SEGMENTS = ${TABLE_GROUP_SEGMENTS}u;`);
+    expect(pqTable8Wgsl).toContain(`override TILE_SEGMENTS: u32 = ${TABLE_GROUP_SEGMENTS}u;`);
+    // Code vectors of 16 bytes per (slot, row): the widest group the host offers fits the kernel's array.
+    expect(pqTable8Wgsl).toContain(
+      `const MAX_CODE_VECTORS = ${Math.max(...TABLE_GROUP_SEGMENT_CHOICES) / 16}u;`,
+    );
     expect(pqTable8Wgsl).toContain(`const TABLE_LEVELS = ${TABLE_LEVELS}.0;`);
     expect(pqTable8Wgsl).toContain(`const MAX_KEPT_VALUES = ${TABLE8_MAX_KEPT_VALUES}u;`);
     expect(pqTable8Wgsl).toContain(`const MAX_CACHED_QUADS = ${TABLE8_MAX_CACHED_QUADS}u;`);
@@ -356,13 +370,57 @@ describe('groupTableCodes and groupTableCodebook (8-bit-table layouts)', () => {
     expect(halves.filter((value) => value === 7).length).toBe(layer.values.length);
   });
 
-  it('rejects codes and codebooks of the wrong length', () => {
+  it('in groups of 32 puts segment (row + t) mod 32 at byte t, in two 16-byte vectors [slots][2][rows]', () => {
+    const random = seededRandom(83);
+    for (const spec of [
+      { rows: 7, cols: 150, d: 2, k: 16, stages: 2, withBias: false },
+      { rows: 33, cols: 260, d: 4, k: 256, stages: 1, withBias: false },
+    ]) {
+      const layer = randomLutLayer(spec, random);
+      const { rows, segments, stages, k, d } = layer.shape;
+      const bytes = new Uint8Array(groupTableCodes(layer.words, layer.shape, 32).buffer);
+      const groups = Math.ceil(segments / 32);
+      expect(table8Slots(layer.shape, 32)).toBe(stages * groups);
+      expect(bytes.length).toBe(table8CodeWords(layer.shape, 32) * 4);
+      expect(bytes.length).toBe(stages * groups * rows * 32);
+      for (let t = 0; t < stages; t++) {
+        for (let row = 0; row < rows; row++) {
+          for (let g = 0; g < groups; g++) {
+            for (let byte = 0; byte < 32; byte++) {
+              const segment = g * 32 + ((row + byte) % 32);
+              const expected = segment < segments ? layer.codes[(t * rows + row) * segments + segment] : 0;
+              const vector = ((t * groups + g) * 2 + Math.floor(byte / 16)) * rows + row;
+              expect(bytes[vector * 16 + (byte % 16)]).toBe(expected);
+            }
+          }
+        }
+      }
+      const grouped = groupTableCodebook(layer.values, layer.shape, 32);
+      expect(grouped.length).toBe(table8CodebookValues(layer.shape, 32));
+      for (let t = 0; t < stages; t++) {
+        for (let segment = 0; segment < groups * 32; segment++) {
+          const g = Math.floor(segment / 32);
+          for (let code = 0; code < k; code += 7) {
+            for (let j = 0; j < d; j++) {
+              const expected =
+                segment < segments ? layer.values[((t * segments + segment) * k + code) * d + j] : 0;
+              expect(grouped[(((t * groups + g) * k + code) * 32 + (segment % 32)) * d + j]).toBe(expected);
+            }
+          }
+        }
+      }
+    }
+  });
+
+  it('rejects codes and codebooks of the wrong length, and group sizes other than 16 and 32', () => {
     const layer = randomLutLayer(
       { rows: 3, cols: 8, d: 2, k: 16, stages: 1, withBias: false },
       seededRandom(1),
     );
     expect(() => groupTableCodes(layer.words.subarray(1), layer.shape)).toThrow(KernelInputError);
     expect(() => groupTableCodebook(layer.values.subarray(1), layer.shape)).toThrow(KernelInputError);
+    expect(() => groupTableCodes(layer.words, layer.shape, 8 as 16)).toThrow(/one of 16, 32, got 8/);
+    expect(() => groupTableCodebook(layer.values, layer.shape, 64 as 32)).toThrow(/one of 16, 32, got 64/);
   });
 });
 
@@ -408,13 +466,44 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
           dtype: 'float16',
         },
       ];
-      for (const { spec, batch, seed, dtype = 'float32' } of cases) {
+      // Groups of 32 segments (step 83): 101 and 41 segments, a padded last group; rows past a whole row block.
+      const wide: Table8Case[] = [
+        {
+          spec: { rows: 300, cols: 404, d: 4, k: 256, stages: 1, withBias: true, relu: false },
+          batch: 1,
+          seed: 44,
+          options: { tableGroupSegments: 32 },
+        },
+        {
+          spec: { rows: 130, cols: 81, d: 2, k: 16, stages: 2, withBias: false, relu: true },
+          batch: 2,
+          seed: 45,
+          options: { tableGroupSegments: 32, targetWorkgroups: 256 },
+        },
+        {
+          spec: {
+            rows: 97,
+            cols: 160,
+            d: 4,
+            k: 256,
+            stages: 1,
+            withBias: true,
+            relu: false,
+            float16Codebooks: true,
+          },
+          batch: 1,
+          seed: 46,
+          dtype: 'float16',
+          options: { tableGroupSegments: 32 },
+        },
+      ];
+      for (const { spec, batch, seed, dtype = 'float32', options: extra } of [...cases, ...wide]) {
         const random = seededRandom(seed);
         const layer = table8Layer(spec, random);
         const { shape } = layer;
         const x = new Float32Array(randomFloats(batch * shape.cols, random));
         const exact = denseReference(layer.weights, shape.rows, shape.cols, layer.bias, x, batch, spec.relu);
-        const options = { tableBits: 32, groupedFloatTables: true, workgroupSize: 128 } as const;
+        const options = { tableBits: 32, groupedFloatTables: true, workgroupSize: 128, ...extra } as const;
         const run = await runTable8(device, layer, x, batch, options, dtype);
         expect(run.guardsIntact).toBe(true);
         const allowance = TOLERANCE_PER_SQRT_TERM * Math.sqrt(shape.stages * shape.cols);
@@ -474,7 +563,7 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
         tuned.destroy();
         const short = device.createBuffer({ label: 'short', size: 64, usage: GPUBufferUsage.STORAGE });
         expect(() => createLayerExecutor(device, shape, { ...buffers, groupedCodes: short })).toThrow(
-          /groupedCodes .*8-bit-table layout \(groupTableCodes\)/,
+          /groupedCodes .*8-bit-table layout \(groupTableCodes with groupSegments 16\)/,
         );
         short.destroy();
         for (const batch of [1, 2]) {
@@ -568,6 +657,11 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
       expect(() => make({ ablation: 'no-lookups' })).toThrow(KernelInputError);
       expect(() => make({ tableBits: 16 as 8 })).toThrow(/tableBits must be 32 .* or 8/);
       expect(() => make({ groupedFloatTables: true })).toThrow(/leave tableBits 32/);
+      expect(() => make({ tableGroupSegments: 32 })).toThrow(/8-bit tables take 16/);
+      expect(() => make({ tableGroupSegments: 24 as 32 })).toThrow(/one of 16, 32, got 24/);
+      const float32Tables = { tableBits: 32, groupedFloatTables: true, tableGroupSegments: 32 } as const;
+      // Codes in the layout of groups of 16 are too short for groups of 32 at 8 segments (one padded group of 32).
+      expect(() => make(float32Tables)).toThrow(/groupTableCodes with groupSegments 32/);
       expect(() => make({ batchTile: 8, maxWorkgroupStorageBytes: 16384 })).toThrow(GpuLimitError);
       const kmeans = { method: 'kmeans', rows: 20, cols: 32, k: 16, activation: 'none' } as const;
       expect(() =>
@@ -581,7 +675,7 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
       const short = device.createBuffer({ label: 'short', size: 64, usage: GPUBufferUsage.STORAGE });
       expect(() =>
         createLayerExecutor(device, layer.shape, { ...buffers, codes: short }, { tableBits: 8 }),
-      ).toThrow(/8-bit-table layout \(groupTableCodes\)/);
+      ).toThrow(/8-bit-table layout \(groupTableCodes with groupSegments 16\)/);
       expect(liveBuffers()).toBe(before + 1);
       for (const buffer of [codes, codebook, short]) buffer.destroy();
     });

@@ -70,14 +70,19 @@ import {
 } from './program';
 import { createScalarProgram } from './scalar-program';
 import { TABLE8_BATCH_TILES, type Table8BatchTile } from './sources';
-import { table8CodeWords, table8Slots } from './table8-layout';
+import {
+  TABLE_GROUP_SEGMENT_CHOICES,
+  type TableGroupSegments,
+  table8CodeWords,
+  table8Slots,
+} from './table8-layout';
 import {
   createTable8Program,
   TABLE8_TARGET_WORKGROUPS,
   TABLE8_WORKGROUP_SIZE,
   type Table8Launch,
   table8CodebookBytes,
-  table8GatherStorageBytes,
+  table32GatherStorageBytes,
 } from './table8-program';
 
 interface LayerCommon {
@@ -280,6 +285,14 @@ export interface LayerExecutorOptions {
    * `buffers.codebook` being in the 8-bit-table layouts (for measuring; tableBits must be 32). false: never.
    */
   groupedFloatTables?: boolean | 'auto';
+  /**
+   * Segments per group of the grouped kernels: 16 (TABLE_GROUP_SEGMENTS, default), or 32 with groupedFloatTables
+   * true, whose `buffers.codes` and `buffers.codebook` must then be in the layouts of groups of 32
+   * (`groupTableCodes(words, shape, 32)`, `groupTableCodebook(values, shape, 32)`): every lane of a subgroup looks up
+   * a segment of its own and the split-K sums halve, for a tile twice as large (32 KiB at k 256;
+   * docs/kernel-attempts.md step 83). 8-bit tables take 16, the group their scales are defined on.
+   */
+  tableGroupSegments?: TableGroupSegments;
   /** Label prefix of the GPU objects; default the layer's name or method and shape. */
   label?: string;
 }
@@ -478,10 +491,15 @@ function createProgram(
       ? createTable8Program(
           context,
           shape,
-          requireTable8Buffers(label, shape, buffers.groupedCodes, buffers.groupedCodebook, 'float32', {
-            codes: 'groupedCodes',
-            codebook: 'groupedCodebook',
-          }),
+          requireTable8Buffers(
+            label,
+            shape,
+            buffers.groupedCodes,
+            buffers.groupedCodebook,
+            'float32',
+            context.groupedTables.groupSegments,
+            { codes: 'groupedCodes', codebook: 'groupedCodebook' },
+          ),
           context.groupedTables,
         )
       : null;
@@ -563,10 +581,15 @@ function createTable8Branch(
     );
   }
   checkCodebookDtype(label, codebookDtype);
-  const table8Buffers = requireTable8Buffers(label, shape, buffers.codes, buffers.codebook, codebookDtype, {
-    codes: 'codes',
-    codebook: 'codebook',
-  });
+  const table8Buffers = requireTable8Buffers(
+    label,
+    shape,
+    buffers.codes,
+    buffers.codebook,
+    codebookDtype,
+    launch.groupSegments,
+    { codes: 'codes', codebook: 'codebook' },
+  );
   return createTable8Program(context, shape, table8Buffers, launch);
 }
 
@@ -581,23 +604,26 @@ function requireTable8Buffers(
   codesBuffer: GPUBuffer | undefined,
   codebookBuffer: GPUBuffer | undefined,
   codebookDtype: CodebookDtype,
+  groupSegments: TableGroupSegments,
   names: { codes: string; codebook: string },
 ): { codes: GPUBuffer; codebook: CodebookBinding } {
   const { rows, k, d } = shape;
+  const slots = table8Slots(shape, groupSegments);
   const codes = requireBuffer(
     label,
     names.codes,
     codesBuffer,
-    table8CodeWords(shape) * WORD_BYTES,
-    `slots ${table8Slots(shape)} × rows ${rows} × 16 in the 8-bit-table layout (groupTableCodes)`,
+    table8CodeWords(shape, groupSegments) * WORD_BYTES,
+    `slots ${slots} × rows ${rows} × ${groupSegments} in the 8-bit-table layout ` +
+      `(groupTableCodes with groupSegments ${groupSegments})`,
   );
   const codebook = requireBuffer(
     label,
     names.codebook,
     codebookBuffer,
-    table8CodebookBytes(shape, codebookDtype),
-    `slots ${table8Slots(shape)} × k ${k} × 16 × d ${d} × ${CODEBOOK_VALUE_BYTES[codebookDtype]} ` +
-      `(${codebookDtype}) in the 8-bit-table layout (groupTableCodebook)`,
+    table8CodebookBytes(shape, codebookDtype, groupSegments),
+    `slots ${slots} × k ${k} × ${groupSegments} × d ${d} × ${CODEBOOK_VALUE_BYTES[codebookDtype]} ` +
+      `(${codebookDtype}) in the 8-bit-table layout (groupTableCodebook with groupSegments ${groupSegments})`,
   );
   return { codes, codebook: { buffer: codebook, dtype: codebookDtype } };
 }
@@ -615,6 +641,18 @@ function resolveTable8(
   if (floatEntries && tableBits !== 32) {
     throw new KernelInputError(
       `groupedFloatTables runs float32 tables; leave tableBits 32, got ${tableBits}`,
+    );
+  }
+  const groupSegments = options.tableGroupSegments ?? TABLE_GROUP_SEGMENTS;
+  if (!TABLE_GROUP_SEGMENT_CHOICES.includes(groupSegments)) {
+    throw new KernelInputError(
+      `tableGroupSegments must be one of ${TABLE_GROUP_SEGMENT_CHOICES.join(', ')}, got ${JSON.stringify(groupSegments)}`,
+    );
+  }
+  if (groupSegments !== TABLE_GROUP_SEGMENTS && !floatEntries) {
+    throw new KernelInputError(
+      `tableGroupSegments ${groupSegments} applies to groupedFloatTables: true; 8-bit tables take ` +
+        `${TABLE_GROUP_SEGMENTS}, the group their scales are defined on`,
     );
   }
   if (tableBits === 32 && !floatEntries) return null;
@@ -652,6 +690,7 @@ function resolveTable8(
     targetWorkgroups: options.targetWorkgroups ?? TABLE8_TARGET_WORKGROUPS,
     invocationsLimit: workgroupSizeLimit,
     floatEntries,
+    groupSegments,
   };
 }
 
@@ -665,6 +704,7 @@ const GROUPED_TABLES_EXCLUDED_BY = [
   'maxWorkgroupStorageBytes',
   'targetWorkgroups',
   'batchTile',
+  'tableGroupSegments',
 ] as const satisfies readonly (keyof LayerExecutorOptions)[];
 
 /**
@@ -701,7 +741,7 @@ function groupedTablesLaunch(
   const fits =
     launch !== null &&
     launch.workgroupSize % TABLE_GROUP_SEGMENTS === 0 &&
-    table8GatherStorageBytes(layer.k, 1) <= launch.storageBytes &&
+    table32GatherStorageBytes(layer.k, TABLE_GROUP_SEGMENTS) <= launch.storageBytes &&
     table8CodeWords(shape) * WORD_BYTES <= bindingLimit &&
     table8CodebookBytes(shape, codebookDtype) <= bindingLimit;
   return fits ? launch : null;

@@ -103,7 +103,8 @@ export { TABLE8_BATCH_TILES, type Table8BatchTile } from './sources';
 export {
   groupTableCodebook,
   groupTableCodes,
-  TABLE8_WORDS_PER_ROW,
+  TABLE_GROUP_SEGMENT_CHOICES,
+  type TableGroupSegments,
   table8CodebookValues,
   table8CodeWords,
   table8Slots,
@@ -118,4 +119,5 @@ export {
   type Table8Launch,
   table8CodebookBytes,
   table8GatherStorageBytes,
+  table32GatherStorageBytes,
 } from './table8-program';

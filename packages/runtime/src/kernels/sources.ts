@@ -124,7 +124,7 @@ function table32Kernel(entryPoint: string): CodebookKernel {
  * usesGroupedFloatTables holds).
  */
 export const TABLE32_KERNELS: Readonly<{ gather: CodebookKernel; reduce: CodebookKernel }> = {
-  gather: table32Kernel('gather_table8'),
+  gather: table32Kernel('gather_table32'),
   reduce: table32Kernel('reduce_table8'),
 };
 

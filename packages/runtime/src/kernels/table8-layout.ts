@@ -1,38 +1,63 @@
 /**
  * How codes and codebooks sit in GPU memory for 8-bit tables (executor option tableBits: 8, shaders/pq_table8.wgsl).
- * A slot is one group of TABLE_GROUP_SEGMENTS consecutive segments of one stage; per slot and row the group's codes
- * take one 16-byte vector, one byte per code whatever the file's packing, rotated by the row:
+ * A slot is one group of G consecutive segments of one stage (G = TABLE_GROUP_SEGMENTS, 16; the float32 entries of
+ * 'grouped-float32' may take G = 32, TableGroupSegments); per slot and row the group's codes take G / 16 16-byte
+ * vectors, one byte per code whatever the file's packing, rotated by the row:
  *
- *   byte t of vector (slot, row) = code of segment (row + t) mod 16 of the slot's group,   slot = stage · groups + g
+ *   byte t of the row's G bytes = code of segment (row + t) mod G of the slot's group,   slot = stage · groups + g
  *
- * with groups = ⌈segments / 16⌉ per stage; segments past the stage's (a last group's padding) hold code 0, whose
- * table entries the kernel makes 0. The rotation lets the 32 lanes of a subgroup (consecutive rows) look up 16
- * different segments at every step with constant shifts (the kernel's comment says why that avoids bank conflicts).
+ * with groups = ⌈segments / G⌉ per stage; segments past the stage's (a last group's padding) hold code 0, whose
+ * table entries the kernel makes 0. Byte t sits in vector (slot, t / 16, row): [slots][G / 16][rows] × 16 bytes, so
+ * that a subgroup's lanes (consecutive rows) read consecutive vectors. The rotation lets the 32 lanes of a subgroup
+ * look up 16 (or 32) different segments at every step with constant shifts (the kernel's comment says why that avoids
+ * bank conflicts).
  *
  * The codebooks follow the tile the kernel builds, entry by entry: sub-vector (slot, code, t) = the centroid of
- * code `code` of segment t of the slot's group, [slots][k][16][d], zeros for a group's padding. A workgroup's lanes
+ * code `code` of segment t of the slot's group, [slots][k][G][d], zeros for a group's padding. A workgroup's lanes
  * build consecutive entries and so read consecutive sub-vectors.
  */
 import type { RqShape } from '../cpu/layer-shapes';
 import { TABLE_GROUP_SEGMENTS, unpackCodes } from '../cpu/lut8';
 import { KernelInputError } from '../gpu/errors';
 
-/** u32 words per (slot, row): 16 one-byte codes. */
-export const TABLE8_WORDS_PER_ROW = TABLE_GROUP_SEGMENTS / 4;
+/**
+ * Segments per group (slot) of the 8-bit-table layouts: 16 for the 8-bit tables, whose arithmetic (one scale per
+ * group, cpu/lut8.ts) is defined on 16; 'grouped-float32' also runs 32, where every lane of a subgroup looks up a
+ * segment of its own (docs/kernel-attempts.md step 83).
+ */
+export type TableGroupSegments = 16 | 32;
+export const TABLE_GROUP_SEGMENT_CHOICES: readonly TableGroupSegments[] = [16, 32];
+
+/** Bytes of one code vector: 16 one-byte codes. */
+const CODE_VECTOR_BYTES = 16;
 
 /** Segment groups per stage: the last one may be partly padding. */
-function groupsPerStage(segments: number): number {
-  return Math.ceil(segments / TABLE_GROUP_SEGMENTS);
+function groupsPerStage(segments: number, groupSegments: TableGroupSegments): number {
+  return Math.ceil(segments / groupSegments);
 }
 
 /** Slots of a layer on 8-bit tables: one per segment group and stage. */
-export function table8Slots(shape: Pick<RqShape, 'segments' | 'stages'>): number {
-  return shape.stages * groupsPerStage(shape.segments);
+export function table8Slots(
+  shape: Pick<RqShape, 'segments' | 'stages'>,
+  groupSegments: TableGroupSegments = TABLE_GROUP_SEGMENTS,
+): number {
+  return shape.stages * groupsPerStage(shape.segments, groupSegments);
 }
 
-/** u32 words the codes take in the 8-bit-table layout. */
-export function table8CodeWords(shape: Pick<RqShape, 'rows' | 'segments' | 'stages'>): number {
-  return table8Slots(shape) * shape.rows * TABLE8_WORDS_PER_ROW;
+/** u32 words the codes take in the 8-bit-table layout: a byte per code, padding segments included. */
+export function table8CodeWords(
+  shape: Pick<RqShape, 'rows' | 'segments' | 'stages'>,
+  groupSegments: TableGroupSegments = TABLE_GROUP_SEGMENTS,
+): number {
+  return (table8Slots(shape, groupSegments) * shape.rows * groupSegments) / 4;
+}
+
+function checkGroupSegments(name: string, groupSegments: number): void {
+  if (!TABLE_GROUP_SEGMENT_CHOICES.includes(groupSegments as TableGroupSegments)) {
+    throw new KernelInputError(
+      `${name}: groupSegments must be one of ${TABLE_GROUP_SEGMENT_CHOICES.join(', ')}, got ${groupSegments}`,
+    );
+  }
 }
 
 /**
@@ -42,7 +67,9 @@ export function table8CodeWords(shape: Pick<RqShape, 'rows' | 'segments' | 'stag
 export function groupTableCodes(
   words: Uint32Array,
   shape: Pick<RqShape, 'rows' | 'segments' | 'stages' | 'packing'>,
+  groupSegments: TableGroupSegments = TABLE_GROUP_SEGMENTS,
 ): Uint32Array<ArrayBuffer> {
+  checkGroupSegments('groupTableCodes', groupSegments);
   const { rows, segments, stages, packing } = shape;
   const { wordsPerRow } = packing;
   const expected = stages * rows * wordsPerRow;
@@ -52,19 +79,21 @@ export function groupTableCodes(
     );
   }
   const codes = unpackCodes(shape, words);
-  const groups = groupsPerStage(segments);
-  const out = new Uint32Array(table8CodeWords(shape));
+  const groups = groupsPerStage(segments, groupSegments);
+  const vectors = groupSegments / CODE_VECTOR_BYTES;
+  const out = new Uint32Array(table8CodeWords(shape, groupSegments));
   const bytes = new Uint8Array(out.buffer);
   for (let stage = 0; stage < stages; stage++) {
     for (let row = 0; row < rows; row++) {
       for (let segment = 0; segment < segments; segment++) {
         const code = codes[(stage * rows + row) * segments + segment] ?? 0;
-        const group = Math.floor(segment / TABLE_GROUP_SEGMENTS);
-        const inGroup = segment % TABLE_GROUP_SEGMENTS;
-        // Segment s of the group sits at byte t with (row + t) mod 16 = s.
-        const byte = (inGroup - (row % TABLE_GROUP_SEGMENTS) + TABLE_GROUP_SEGMENTS) % TABLE_GROUP_SEGMENTS;
+        const group = Math.floor(segment / groupSegments);
+        const inGroup = segment % groupSegments;
+        // Segment s of the group sits at byte t with (row + t) mod G = s.
+        const byte = (inGroup - (row % groupSegments) + groupSegments) % groupSegments;
         const slot = stage * groups + group;
-        bytes[(slot * rows + row) * TABLE_GROUP_SEGMENTS + byte] = code;
+        const vector = (slot * vectors + Math.floor(byte / CODE_VECTOR_BYTES)) * rows + row;
+        bytes[vector * CODE_VECTOR_BYTES + (byte % CODE_VECTOR_BYTES)] = code;
       }
     }
   }
@@ -72,8 +101,11 @@ export function groupTableCodes(
 }
 
 /** Values the codebooks take in the 8-bit-table layout (padding segments included). */
-export function table8CodebookValues(shape: Pick<RqShape, 'segments' | 'stages' | 'k' | 'd'>): number {
-  return table8Slots(shape) * shape.k * TABLE_GROUP_SEGMENTS * shape.d;
+export function table8CodebookValues(
+  shape: Pick<RqShape, 'segments' | 'stages' | 'k' | 'd'>,
+  groupSegments: TableGroupSegments = TABLE_GROUP_SEGMENTS,
+): number {
+  return table8Slots(shape, groupSegments) * shape.k * groupSegments * shape.d;
 }
 
 /**
@@ -85,7 +117,9 @@ export function table8CodebookValues(shape: Pick<RqShape, 'segments' | 'stages' 
 export function groupTableCodebook<Values extends Float32Array | Uint16Array>(
   values: Values,
   shape: Pick<RqShape, 'segments' | 'stages' | 'k' | 'd'>,
+  groupSegments: TableGroupSegments = TABLE_GROUP_SEGMENTS,
 ): Values {
+  checkGroupSegments('groupTableCodebook', groupSegments);
   const { segments, stages, k, d } = shape;
   const expected = stages * segments * k * d;
   if (values.length !== expected) {
@@ -93,19 +127,16 @@ export function groupTableCodebook<Values extends Float32Array | Uint16Array>(
       `groupTableCodebook: expected stages ${stages} × segments ${segments} × k ${k} × d ${d} = ${expected} values, got ${values.length}`,
     );
   }
-  const groups = groupsPerStage(segments);
-  const out = (
-    values instanceof Float32Array
-      ? new Float32Array(table8CodebookValues(shape))
-      : new Uint16Array(table8CodebookValues(shape))
-  ) as Values;
+  const groups = groupsPerStage(segments, groupSegments);
+  const length = table8CodebookValues(shape, groupSegments);
+  const out = (values instanceof Float32Array ? new Float32Array(length) : new Uint16Array(length)) as Values;
   for (let stage = 0; stage < stages; stage++) {
     for (let segment = 0; segment < segments; segment++) {
-      const slot = stage * groups + Math.floor(segment / TABLE_GROUP_SEGMENTS);
-      const inGroup = segment % TABLE_GROUP_SEGMENTS;
+      const slot = stage * groups + Math.floor(segment / groupSegments);
+      const inGroup = segment % groupSegments;
       for (let code = 0; code < k; code++) {
         const source = ((stage * segments + segment) * k + code) * d;
-        const target = ((slot * k + code) * TABLE_GROUP_SEGMENTS + inGroup) * d;
+        const target = ((slot * k + code) * groupSegments + inGroup) * d;
         out.set(values.subarray(source, source + d), target);
       }
     }

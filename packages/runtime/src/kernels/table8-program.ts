@@ -26,7 +26,7 @@ import {
   TABLE32_KERNELS,
   type Table8BatchTile,
 } from './sources';
-import { table8CodebookValues, table8Slots } from './table8-layout';
+import { type TableGroupSegments, table8CodebookValues, table8CodeWords, table8Slots } from './table8-layout';
 
 /**
  * Invocations per gather workgroup unless the caller says otherwise (capped by the device): one workgroup builds a
@@ -68,6 +68,11 @@ export interface Table8Launch {
    * batch tile of 1.
    */
   floatEntries: boolean;
+  /**
+   * Segments per group (slot): TABLE_GROUP_SEGMENTS, or 32 with floatEntries (executor option tableGroupSegments,
+   * docs/kernel-attempts.md step 83); the codes and codebook are in the layouts of that group size.
+   */
+  groupSegments: TableGroupSegments;
 }
 
 const WORD_BYTES = 4;
@@ -76,8 +81,9 @@ const WORD_BYTES = 4;
 export function table8CodebookBytes(
   shape: Pick<RqShape, 'segments' | 'stages' | 'k' | 'd'>,
   dtype: CodebookDtype,
+  groupSegments: TableGroupSegments = TABLE_GROUP_SEGMENTS,
 ): number {
-  return codebookBindingBytes(table8CodebookValues(shape), dtype);
+  return codebookBindingBytes(table8CodebookValues(shape, groupSegments), dtype);
 }
 
 /**
@@ -93,12 +99,20 @@ function sumsBytes(batchTile: Table8BatchTile): number {
   return Math.max(WORD_BYTES, 2 * batchTile);
 }
 
-/** Workgroup memory of the gather (pq_table8.wgsl): the tile, then per (segment, input) two keys and a low. */
+/** Workgroup memory of the 8-bit gather (pq_table8.wgsl): the tile, then per (segment, input) two keys and a low. */
 export function table8GatherStorageBytes(k: number, batchTile: Table8BatchTile): number {
   const tile = TABLE_GROUP_SEGMENTS * k * entryBytes(batchTile);
   const perSegmentInput = 3 * TABLE_GROUP_SEGMENTS * batchTile * WORD_BYTES;
   const perInput = 2 * batchTile * WORD_BYTES;
   return tile + perSegmentInput + perInput;
+}
+
+/**
+ * Workgroup memory of gather_table32 (float32 entries, variant 'grouped-float32'): the tile of one input alone, 16 KiB
+ * at k 256 (WebGPU's default limit) or 32 KiB in groups of 32 segments.
+ */
+export function table32GatherStorageBytes(k: number, groupSegments: TableGroupSegments): number {
+  return groupSegments * k * FLOAT_BYTES;
 }
 
 /**
@@ -114,12 +128,15 @@ function pickBatchTile(
 ): Table8BatchTile {
   const fits = (tile: Table8BatchTile): boolean => table8GatherStorageBytes(k, tile) <= launch.storageBytes;
   if (launch.floatEntries) {
-    if (!fits(SINGLE_TILE)) {
+    const { groupSegments } = launch;
+    const needed = table32GatherStorageBytes(k, groupSegments);
+    if (needed > launch.storageBytes) {
       throw new GpuLimitError(
-        `${context.label}: float32 tables of k ${k} need ${table8GatherStorageBytes(k, SINGLE_TILE)} bytes of ` +
-          `workgroup memory, above the ${launch.storageBytes} allowed`,
+        `${context.label}: float32 tables of k ${k} in groups of ${groupSegments} segments need ${needed} bytes of ` +
+          `workgroup memory, above the ${launch.storageBytes} allowed` +
+          (groupSegments > TABLE_GROUP_SEGMENTS ? `; use tableGroupSegments ${TABLE_GROUP_SEGMENTS}` : ''),
         'maxComputeWorkgroupStorageSize',
-        table8GatherStorageBytes(k, SINGLE_TILE),
+        needed,
         launch.storageBytes,
       );
     }
@@ -175,20 +192,26 @@ export function createTable8Program(
 ): LayerProgram {
   const { rows, cols, d, k, segments, stages } = shape;
   const { label, device } = context;
-  const { workgroupSize } = launch;
-  if (workgroupSize % TABLE_GROUP_SEGMENTS !== 0) {
+  const { workgroupSize, groupSegments } = launch;
+  if (!launch.floatEntries && groupSegments !== TABLE_GROUP_SEGMENTS) {
     throw new KernelInputError(
-      `${label}: 8-bit tables need a workgroupSize that is a multiple of ${TABLE_GROUP_SEGMENTS}, got ${workgroupSize}`,
+      `${label}: 8-bit tables are defined on groups of ${TABLE_GROUP_SEGMENTS} segments (one scale each), got ` +
+        `${groupSegments}; groups of 32 run float32 entries only`,
+    );
+  }
+  if (workgroupSize % groupSegments !== 0) {
+    throw new KernelInputError(
+      `${label}: the grouped tables need a workgroupSize that is a multiple of ${groupSegments}, got ${workgroupSize}`,
     );
   }
   // Checked up front, so that a device that cannot hold even the narrowest tile fails at creation.
   pickBatchTile(context, k, launch, 1);
-  const slots = table8Slots(shape);
-  const codesBytes = slots * rows * TABLE_GROUP_SEGMENTS;
+  const slots = table8Slots(shape, groupSegments);
+  const codesBytes = table8CodeWords(shape, groupSegments) * WORD_BYTES;
   checkBindingSize(context, 'the codes', codesBytes, 'the layer cannot run on 8-bit tables on this device');
-  const codebookBytes = table8CodebookBytes(shape, buffers.codebook.dtype);
+  const codebookBytes = table8CodebookBytes(shape, buffers.codebook.dtype, groupSegments);
   checkBindingSize(context, 'the codebook', codebookBytes, 'the layer cannot run on this device');
-  const entriesPerInvocation = Math.ceil((TABLE_GROUP_SEGMENTS * k) / workgroupSize);
+  const entriesPerInvocation = Math.ceil((groupSegments * k) / workgroupSize);
 
   function layout(batch: number) {
     const batchTile = pickBatchTile(context, k, launch, batch);
@@ -224,6 +247,7 @@ export function createTable8Program(
       BATCH: batch,
       HAS_BIAS: context.hasBias ? 1 : 0,
       RELU: context.relu ? 1 : 0,
+      TILE_SEGMENTS: groupSegments,
     };
     const quadReads = d % QUAD_VALUES === 0 && cols % QUAD_VALUES === 0;
     const dtype = buffers.codebook.dtype;
