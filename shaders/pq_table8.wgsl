@@ -29,9 +29,8 @@
 // Segments per group (slot): 16, on which the 8-bit tables' arithmetic is defined (one scale per group); float32
 // entries may take 32 (a 32 KiB tile at k = 256, docs/kernel-attempts.md step 83).
 override TILE_SEGMENTS: u32 = 16u;
-// 16-byte code vectors per (slot, row), at most MAX_CODE_VECTORS.
+// 16-byte code vectors per (slot, row): 1, or 2 in groups of 32 segments (RowCodes).
 override CODE_VECTORS: u32 = TILE_SEGMENTS / 16u;
-const MAX_CODE_VECTORS = 2u;
 const TABLE_LEVELS = 255.0;
 // Adding 2^23 to a float in [0, 2^23) rounds it to an integer, half to even; its low mantissa bits are that integer.
 const ROUNDING_BIAS = 8388608.0;
@@ -114,14 +113,28 @@ var<workgroup> group_range: array<atomic<u32>, TABLE_INPUTS>;
 var<workgroup> group_inverse: array<f32, TABLE_INPUTS>;
 var<workgroup> slice_sums: array<f32, REDUCE_WORKGROUP_SIZE * TABLE_INPUTS>;
 
-// The TILE_SEGMENTS code bytes of (slot, row): CODE_VECTORS vectors, each read by consecutive lanes for consecutive
-// rows.
-fn row_codes(slot: u32, row: u32) -> array<vec4<u32>, MAX_CODE_VECTORS> {
-  var words: array<vec4<u32>, MAX_CODE_VECTORS>;
-  for (var v = 0u; v < CODE_VECTORS; v++) {
-    words[v] = codes[(slot * CODE_VECTORS + v) * ROWS + row];
+// The TILE_SEGMENTS code bytes of one (slot, row): bytes 0–15 and, in groups of 32, bytes 16–31. Two named vectors,
+// not an array, so that they stay in registers: with an array of vectors filled in a loop, the gather at 16384²,
+// d = 8, k = 256 (one workgroup per SM) took 38.0 against 31.8 µs (docs/kernel-attempts.md step 83).
+struct RowCodes {
+  low: vec4<u32>,
+  high: vec4<u32>,
+}
+
+// Each vector is read by consecutive lanes for consecutive rows ([slots][CODE_VECTORS][ROWS]).
+fn row_codes(slot: u32, row: u32) -> RowCodes {
+  var words = RowCodes();
+  words.low = codes[slot * CODE_VECTORS * ROWS + row];
+  if (CODE_VECTORS > 1u) {
+    words.high = codes[(slot * CODE_VECTORS + 1u) * ROWS + row];
   }
   return words;
+}
+
+// Byte t of the row's codes (t a constant once the lookups' loop is unrolled).
+fn code_byte(words: RowCodes, t: u32) -> u32 {
+  let vector = select(words.low, words.high, t >= 16u);
+  return (vector[(t / 4u) % 4u] >> (8u * (t % 4u))) & 0xffu;
 }
 
 // A key whose unsigned order is the float order: negative floats have their bits flipped, others their sign set.
@@ -169,16 +182,16 @@ fn table_value(codebook_base: u32, x_base: u32, valid: u32) -> f32 {
 }
 
 // The codes of the workgroup's first row, loaded before the build so that their latency hides behind it.
-fn first_row_codes(slot: u32, row: u32) -> array<vec4<u32>, MAX_CODE_VECTORS> {
+fn first_row_codes(slot: u32, row: u32) -> RowCodes {
   if (EXACT_ROWS || row < ROWS) {
     return row_codes(slot, row);
   }
-  return array<vec4<u32>, MAX_CODE_VECTORS>();
+  return RowCodes();
 }
 
 // The rows of the workgroup's block, once the tile is built: TILE_SEGMENTS lookups each, one per segment of the group,
 // in the row's rotated order, and each row's sums stored (split-K partial sums). `first_words` are first_row_codes.
-fn sum_rows(slot: u32, batch_tile: u32, first_row: u32, first_words: array<vec4<u32>, MAX_CODE_VECTORS>) {
+fn sum_rows(slot: u32, batch_tile: u32, first_row: u32, first_words: RowCodes) {
   var next_row = first_row;
   var next_words = first_words;
   for (var step = 0u; step < ROW_STEPS; step++) {
@@ -192,8 +205,7 @@ fn sum_rows(slot: u32, batch_tile: u32, first_row: u32, first_words: array<vec4<
       let rotation = row % TILE_SEGMENTS;
       var sums = TableSums();
       for (var t = 0u; t < TILE_SEGMENTS; t++) {
-        let code = (words[t / 16u][(t / 4u) % 4u] >> (8u * (t % 4u))) & 0xffu;
-        add_entry(&sums, tile[code * TILE_SEGMENTS + (rotation + t) % TILE_SEGMENTS]);
+        add_entry(&sums, tile[code_byte(words, t) * TILE_SEGMENTS + (rotation + t) % TILE_SEGMENTS]);
       }
       partial_sums[(batch_tile * SLOTS + slot) * ROWS + row] = sums;
     }

@@ -25,11 +25,11 @@ import {
 } from '../../packages/runtime/src/kernels/dense';
 import {
   createLayerExecutor,
+  groupedFloatTablesSegments,
   type LayerExecutor,
   type LayerExecutorOptions,
   type LayerGpuBuffers,
   type LutLayerDescriptor,
-  takesGroupedFloatTables,
 } from '../../packages/runtime/src/kernels/executor';
 import {
   canDecode,
@@ -441,7 +441,7 @@ const BINARY_TUNINGS: readonly { label: string; options: LayerExecutorOptions }[
 
 /**
  * The tuning row of the 8-bit-table kernel on float32 entries at every batch (executor option groupedFloatTables:
- * true, docs/kernel-attempts.md steps 80–81), on layers where 'auto' does not run it (takesGroupedFloatTables).
+ * true, docs/kernel-attempts.md steps 80–81), on layers where 'auto' does not run it (groupedFloatTablesSegments).
  */
 const GROUPED_FLOAT_TABLES_LABEL = 'grouped float32 tables';
 
@@ -467,6 +467,11 @@ const GROUPED_FLOAT_TABLES_LAUNCHES: readonly { label: string; options: LayerExe
     label: `${GROUPED_FLOAT_TABLES_LABEL} 32-segment groups target 256 wg`,
     options: { tableGroupSegments: 32, targetWorkgroups: 256 },
   },
+  // The reduce of the 32-segment groups with other splits of each row's slots (8 by default; step 83).
+  ...[4, 16, 32].map((reduceSlices) => ({
+    label: `${GROUPED_FLOAT_TABLES_LABEL} 32-segment groups reduce ${reduceSlices} slices`,
+    options: { tableGroupSegments: 32, reduceSlices } as const,
+  })),
 ];
 
 /** A method's rows: the defaults' (label ''), and with `tunings` the tuning rows named (all when none are named). */
@@ -791,7 +796,7 @@ export function createPqwebLayers(
 
   /**
    * The 8-bit-table kernel on float32 entries (variant 'grouped-float32'), checked against the exact reference of the
-   * float32 rows. Where 'auto' runs it at batch 1 (`withGrouped` given: takesGroupedFloatTables), the row is 'auto'
+   * float32 rows. Where 'auto' runs it at batch 1 (`withGrouped` given: groupedFloatTablesSegments), the row is 'auto'
    * with the grouped copies beside the packed codes, at batch 1 only (above it 'auto' runs the other rows' kernels);
    * elsewhere it is the tuning row GROUPED_FLOAT_TABLES_LABEL, forced (groupedFloatTables: true) at every batch.
    */
@@ -880,7 +885,7 @@ export function createPqwebLayers(
     const copies = weightCopies(pqWeightBytes(shape, d, k));
     const gpu = uploadCopies(copies, name, gpuWords, codebook, bias);
     // The codes and codebook again in the 8-bit-table layouts: for the 8-bit-table row, and for 'auto' where it runs
-    // batch 1 on grouped float32 tables (takesGroupedFloatTables) and the grouped tuning rows.
+    // batch 1 on grouped float32 tables (groupedFloatTablesSegments) and the grouped tuning rows.
     const shape8 = { ...layer, stages: 1 };
     const tableLayouts = uploadCopies(
       copies,
@@ -889,12 +894,26 @@ export function createPqwebLayers(
       groupTableCodebook(codebook, shape8),
       bias,
     );
-    const groupedAuto = takesGroupedFloatTables(device, layer);
+    // 'auto''s grouped copies: the 16-segment layouts above, or in groups of 32 (plan.ts groupedTableSegments), which
+    // the 32-segment tuning rows take too.
+    const autoGroupSegments = groupedFloatTablesSegments(device, layer);
+    const groupedAuto = autoGroupSegments !== null;
+    const wideGroups =
+      autoGroupSegments === 32 || groupedLaunches.some((launch) => launch.options.tableGroupSegments === 32)
+        ? uploadCopies(
+            copies,
+            `${name}/table-layouts-32`,
+            groupTableCodes(words, shape8, 32),
+            groupTableCodebook(codebook, shape8, 32),
+            bias,
+          )
+        : [];
+    const autoLayouts = autoGroupSegments === 32 ? wideGroups : tableLayouts;
     const groupedNamed =
       tunings && (tuningLabels === null || tuningLabels.includes(GROUPED_FLOAT_TABLES_LABEL));
     const withGrouped = (copy: number): LayerGpuBuffers => {
       const buffers = gpu[copy];
-      const grouped = tableLayouts[copy];
+      const grouped = autoLayouts[copy];
       return groupedAuto && grouped
         ? { ...buffers, groupedCodes: grouped.codes, groupedCodebook: grouped.codebook }
         : buffers;
@@ -958,15 +977,10 @@ export function createPqwebLayers(
         reference,
       );
     }
-    const wideGroups = groupedLaunches.some((launch) => launch.options.tableGroupSegments === 32)
-      ? uploadCopies(
-          copies,
-          `${name}/table-layouts-32`,
-          groupTableCodes(words, shape8, 32),
-          groupTableCodebook(codebook, shape8, 32),
-          bias,
-        )
-      : [];
+    // Where 'auto' takes groups of 32, the tuning row keeps the 16-segment groups beside it.
+    if (autoGroupSegments === 32 && groupedNamed) {
+      addForcedGroupedContender(name, layer, tableLayouts, reference, GROUPED_FLOAT_TABLES_LABEL, {});
+    }
     for (const launch of groupedLaunches) {
       const layouts = launch.options.tableGroupSegments === 32 ? wideGroups : tableLayouts;
       addForcedGroupedContender(name, layer, layouts, reference, launch.label, launch.options, 1);

@@ -60,6 +60,8 @@ export type ContenderSpec =
         groupedFloatTables?: boolean | 'auto';
         /** Segments per group of the grouped kernel (executor option tableGroupSegments; absent: 16). */
         tableGroupSegments?: number;
+        /** Invocations splitting each row's slots in the grouped kernels' reduce (executor option reduceSlices). */
+        reduceSlices?: number;
       };
     }
   | {

@@ -54,6 +54,7 @@ import {
   GROUPED_TABLES_D8_MIN_WEIGHTS,
   GROUPED_TABLES_MIN_WEIGHTS,
   gpuStageWords,
+  groupedTableSegments,
   interleaveCodeRows,
   LUT_BUILD_PARAMS,
   lutGeometry,
@@ -70,11 +71,13 @@ import {
   scalarChunkAlign,
   scalarGeometry,
   shortRowGroupTileBytes,
+  TABLE8_TARGET_WORKGROUPS,
   TARGET_WORKGROUPS,
   TILED_BATCHED_D8_MIN_PRODUCT,
   usesCopiedCentroids,
   usesDecodedGather,
   usesGroupedFloatTables,
+  WIDE_GROUPS_MIN_SEGMENTS,
   wordsInFlightFor,
 } from '../src/kernels';
 import { CODEBOOK_DTYPES, float16CodebookWords } from '../src/kernels/codebook-dtype';
@@ -198,6 +201,18 @@ describe("grouped float32 tables (variant 'grouped-float32')", () => {
     expect(usesGroupedFloatTables(tall, 1)).toBe(true);
     expect(usesGroupedFloatTables({ ...tall, rows: 16383 }, 1)).toBe(false);
     expect(usesGroupedFloatTables({ ...tall, rows: 4096 }, 1)).toBe(false);
+  });
+
+  it('takes groups of 32 segments from WIDE_GROUPS_MIN_SEGMENTS segments (16384², d 4), else 16', () => {
+    expect(WIDE_GROUPS_MIN_SEGMENTS).toBe(4096);
+    expect(groupedTableSegments({ segments: 16384 / 4 })).toBe(32);
+    expect(groupedTableSegments({ segments: 4097 })).toBe(32);
+    // 16384², d 8 and 16384×4096, d 4: fewer groups than the gather's target workgroups.
+    expect(groupedTableSegments({ segments: 16384 / 8 })).toBe(16);
+    expect(groupedTableSegments({ segments: 4096 / 4 })).toBe(16);
+    expect(groupedTableSegments({ segments: 4095 })).toBe(16);
+    // 128 groups of 32 fill the target workgroups with one row block each.
+    expect(WIDE_GROUPS_MIN_SEGMENTS / 32).toBe(TABLE8_TARGET_WORKGROUPS);
   });
 });
 

@@ -30,6 +30,7 @@ import { GpuLimitError, KernelInputError } from '../src/gpu/errors';
 import {
   createLayerExecutor,
   float16CodebookWords,
+  groupedFloatTablesSegments,
   groupTableCodebook,
   groupTableCodes,
   interleaveCodeRows,
@@ -299,10 +300,9 @@ const TABLE8_CASES: { title: string; cases: Table8Case[] }[] = [
 describe('the host mirrors pq_table8.wgsl', () => {
   it("in its constants: segments per group, kept values, cached quads, and each tile prelude's inputs", () => {
     expect(pqTable8Wgsl).toContain(`override TILE_SEGMENTS: u32 = ${TABLE_GROUP_SEGMENTS}u;`);
-    // Code vectors of 16 bytes per (slot, row): the widest group the host offers fits the kernel's array.
-    expect(pqTable8Wgsl).toContain(
-      `const MAX_CODE_VECTORS = ${Math.max(...TABLE_GROUP_SEGMENT_CHOICES) / 16}u;`,
-    );
+    // Code vectors of 16 bytes per (slot, row): RowCodes holds two, the widest group the host offers.
+    expect(Math.max(...TABLE_GROUP_SEGMENT_CHOICES)).toBe(32);
+    expect(pqTable8Wgsl).toMatch(/struct RowCodes \{\s*low: vec4<u32>,\s*high: vec4<u32>,\s*\}/);
     expect(pqTable8Wgsl).toContain(`const TABLE_LEVELS = ${TABLE_LEVELS}.0;`);
     expect(pqTable8Wgsl).toContain(`const MAX_KEPT_VALUES = ${TABLE8_MAX_KEPT_VALUES}u;`);
     expect(pqTable8Wgsl).toContain(`const MAX_CACHED_QUADS = ${TABLE8_MAX_CACHED_QUADS}u;`);
@@ -424,6 +424,80 @@ describe('groupTableCodes and groupTableCodebook (8-bit-table layouts)', () => {
   });
 });
 
+/**
+ * Runs `layer` under 'auto' with its grouped copies in groups of `groupSegments` beside the packed codes: batch 1 must
+ * run 'grouped-float32', batch 2 another kernel, both within the LUT tests' allowance of the exact product; codes in
+ * the other group size's layout are refused. Destroys what it made.
+ */
+async function expectAutoGroupedMatches(
+  device: GPUDevice,
+  layer: LutLayer,
+  relu: boolean,
+  groupSegments: TableGroupSegments,
+  random: () => number,
+): Promise<void> {
+  const { shape } = layer;
+  const codes = uploadWords(
+    device,
+    interleaveCodeRows(layer.words, shape.rows, shape.packing.wordsPerRow),
+    0,
+    'codes',
+  );
+  const codebook = uploadFloat32(device, layer.values, 'codebook');
+  const groupedCodes = uploadWords(
+    device,
+    groupTableCodes(layer.words, shape, groupSegments),
+    0,
+    'grouped-codes',
+  );
+  const groupedCodebook = uploadCodebook(device, layer, 'float32', groupSegments);
+  const bias = layer.bias ? uploadFloat32(device, layer.bias, 'bias') : null;
+  const buffers = { codes, codebook, bias, groupedCodes, groupedCodebook };
+  const allowance = TOLERANCE_PER_SQRT_TERM * Math.sqrt(shape.cols);
+  try {
+    const plain = createLayerExecutor(device, shape, { codes, codebook, bias });
+    expect(plain.variantAt(1)).toBe('fused-banked');
+    plain.destroy();
+    const tuned = createLayerExecutor(device, shape, buffers, { targetWorkgroups: 64 });
+    expect(tuned.variantAt(1)).not.toBe('grouped-float32');
+    tuned.destroy();
+    const short = device.createBuffer({ label: 'short', size: 64, usage: GPUBufferUsage.STORAGE });
+    expect(() => createLayerExecutor(device, shape, { ...buffers, groupedCodes: short })).toThrow(
+      new RegExp(
+        `groupedCodes .*8-bit-table layout \\(groupTableCodes with groupSegments ${groupSegments}\\)`,
+      ),
+    );
+    short.destroy();
+    for (const batch of [1, 2]) {
+      const x = new Float32Array(randomFloats(batch * shape.cols, random));
+      const exact = denseReference(layer.weights, shape.rows, shape.cols, layer.bias, x, batch, relu);
+      const run = await runLayerOnce(
+        device,
+        [],
+        () => createLayerExecutor(device, shape, buffers),
+        x,
+        shape.rows,
+        batch,
+        OUTPUT_GUARD_FLOATS,
+      );
+      if (batch === 1) expect(run.variant).toBe('grouped-float32');
+      else expect(run.variant).not.toBe('grouped-float32');
+      expect(run.guardsIntact).toBe(true);
+      for (let index = 0; index < run.y.length; index++) {
+        const gpu = run.y[index] ?? Number.NaN;
+        const bound = allowance * (exact.magnitude[index] ?? 0);
+        if (!(Math.abs(gpu - (exact.y[index] ?? 0)) <= bound)) {
+          expect.fail(
+            `${groupSegments}-segment groups, batch ${batch} (${run.variant}): output ${index} gpu ${gpu} exact ${exact.y[index]}`,
+          );
+        }
+      }
+    }
+  } finally {
+    for (const buffer of [codes, codebook, groupedCodes, groupedCodebook, bias]) buffer?.destroy();
+  }
+}
+
 describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', () => {
   for (const { title, cases } of TABLE8_CASES) {
     it(title, async () => {
@@ -478,7 +552,7 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
           spec: { rows: 130, cols: 81, d: 2, k: 16, stages: 2, withBias: false, relu: true },
           batch: 2,
           seed: 45,
-          options: { tableGroupSegments: 32, targetWorkgroups: 256 },
+          options: { tableGroupSegments: 32, targetWorkgroups: 256, reduceSlices: 4 },
         },
         {
           spec: {
@@ -494,7 +568,7 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
           batch: 1,
           seed: 46,
           dtype: 'float16',
-          options: { tableGroupSegments: 32 },
+          options: { tableGroupSegments: 32, reduceSlices: 2 },
         },
       ];
       for (const { spec, batch, seed, dtype = 'float32', options: extra } of [...cases, ...wide]) {
@@ -520,10 +594,11 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
     });
   });
 
-  // 'auto' on a layer the rule gives grouped float32 tables (plan.ts usesGroupedFloatTables: d 4, k 256, ≥ 2^24 weights;
+  // 'auto' on layers the rule gives grouped float32 tables (plan.ts usesGroupedFloatTables: d 4, k 256, ≥ 2^24 weights;
   // rows, cols and segments multiples of no tile): batch 1 runs them from the grouped copies, batch 2 the packed codes,
   // both the exact product up to float rounding; without the copies, or with an option that picks other kernels,
-  // batch 1 keeps the banked gathers.
+  // batch 1 keeps the banked gathers. 1025 segments take groups of 16, 4097 groups of 32 (plan.ts
+  // groupedTableSegments), whose 32 KiB tile SwiftShader's 32 KiB of workgroup memory holds.
   it("runs batch 1 of a large PQ layer on grouped float32 tables under 'auto' (variant 'grouped-float32')", async () => {
     await withGpu(async ({ device, liveBuffers }) => {
       const before = liveBuffers();
@@ -533,75 +608,23 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
       const { shape } = layer;
       expect(usesGroupedFloatTables(shape, 1)).toBe(true);
       expect(takesGroupedFloatTables(device, shape)).toBe(true);
+      expect(groupedFloatTablesSegments(device, shape)).toBe(16);
       // What keeps the other kernels: options that tune them, float16 codebooks, 4-bit codes, a smaller layer.
       expect(takesGroupedFloatTables(device, shape, { workgroupSize: 128 })).toBe(false);
       expect(takesGroupedFloatTables(device, shape, { variant: 'fused-banked' })).toBe(false);
       expect(takesGroupedFloatTables(device, shape, { groupedFloatTables: false })).toBe(false);
+      expect(takesGroupedFloatTables(device, shape, { tableGroupSegments: 16 })).toBe(false);
       expect(takesGroupedFloatTables(device, shape, {}, 'float16')).toBe(false);
       expect(usesGroupedFloatTables({ ...shape, k: 16 }, 1)).toBe(false);
       expect(takesGroupedFloatTables(device, { ...shape, rows: 4000 })).toBe(false);
       expect(takesGroupedFloatTables(device, shape, { maxBindingBytes: 1 << 20 })).toBe(false);
+      await expectAutoGroupedMatches(device, layer, spec.relu, 16, random);
 
-      const codes = uploadWords(
-        device,
-        interleaveCodeRows(layer.words, shape.rows, shape.packing.wordsPerRow),
-        0,
-        'codes',
-      );
-      const codebook = uploadFloat32(device, layer.values, 'codebook');
-      const groupedCodes = uploadWords(device, groupTableCodes(layer.words, shape), 0, 'grouped-codes');
-      const groupedCodebook = uploadCodebook(device, layer, 'float32');
-      const bias = layer.bias ? uploadFloat32(device, layer.bias, 'bias') : null;
-      const buffers = { codes, codebook, bias, groupedCodes, groupedCodebook };
-      const allowance = TOLERANCE_PER_SQRT_TERM * Math.sqrt(shape.cols);
-      try {
-        const plain = createLayerExecutor(device, shape, { codes, codebook, bias });
-        expect(plain.variantAt(1)).toBe('fused-banked');
-        plain.destroy();
-        const tuned = createLayerExecutor(device, shape, buffers, { targetWorkgroups: 64 });
-        expect(tuned.variantAt(1)).not.toBe('grouped-float32');
-        tuned.destroy();
-        const short = device.createBuffer({ label: 'short', size: 64, usage: GPUBufferUsage.STORAGE });
-        expect(() => createLayerExecutor(device, shape, { ...buffers, groupedCodes: short })).toThrow(
-          /groupedCodes .*8-bit-table layout \(groupTableCodes with groupSegments 16\)/,
-        );
-        short.destroy();
-        for (const batch of [1, 2]) {
-          const x = new Float32Array(randomFloats(batch * shape.cols, random));
-          const exact = denseReference(
-            layer.weights,
-            shape.rows,
-            shape.cols,
-            layer.bias,
-            x,
-            batch,
-            spec.relu,
-          );
-          const run = await runLayerOnce(
-            device,
-            [],
-            () => createLayerExecutor(device, shape, buffers),
-            x,
-            shape.rows,
-            batch,
-            OUTPUT_GUARD_FLOATS,
-          );
-          if (batch === 1) expect(run.variant).toBe('grouped-float32');
-          else expect(run.variant).not.toBe('grouped-float32');
-          expect(run.guardsIntact).toBe(true);
-          for (let index = 0; index < run.y.length; index++) {
-            const gpu = run.y[index] ?? Number.NaN;
-            const bound = allowance * (exact.magnitude[index] ?? 0);
-            if (!(Math.abs(gpu - (exact.y[index] ?? 0)) <= bound)) {
-              expect.fail(
-                `batch ${batch} (${run.variant}): output ${index} gpu ${gpu} exact ${exact.y[index]}`,
-              );
-            }
-          }
-        }
-      } finally {
-        for (const buffer of [codes, codebook, groupedCodes, groupedCodebook, bias]) buffer?.destroy();
-      }
+      const wideSpec = { rows: 1025, cols: 16388, d: 4, k: 256, stages: 1, withBias: false, relu: false };
+      const wide = table8Layer(wideSpec, random);
+      expect(wide.shape.segments).toBe(4097);
+      expect(groupedFloatTablesSegments(device, wide.shape)).toBe(32);
+      await expectAutoGroupedMatches(device, wide, wideSpec.relu, 32, random);
       expect(liveBuffers()).toBe(before);
     });
   });
@@ -659,6 +682,12 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
       expect(() => make({ groupedFloatTables: true })).toThrow(/leave tableBits 32/);
       expect(() => make({ tableGroupSegments: 32 })).toThrow(/8-bit tables take 16/);
       expect(() => make({ tableGroupSegments: 24 as 32 })).toThrow(/one of 16, 32, got 24/);
+      expect(() => make({ reduceSlices: 3 })).toThrow(
+        /reduceSlices must be one of 1, 2, 4, 8, 16, 32, got 3/,
+      );
+      expect(() => make({ tableBits: 32, reduceSlices: 4 })).toThrow(
+        /reduceSlices applies to the grouped kernels/,
+      );
       const float32Tables = { tableBits: 32, groupedFloatTables: true, tableGroupSegments: 32 } as const;
       // Codes in the layout of groups of 16 are too short for groups of 32 at 8 segments (one padded group of 32).
       expect(() => make(float32Tables)).toThrow(/groupTableCodes with groupSegments 32/);

@@ -6,18 +6,19 @@
  */
 import type { CompressedLayer, PqwFile } from '@pqweb/format';
 import type { HeadLayerTiming } from '../api';
-import type { TableBits } from '../cpu/lut8';
+import { TABLE_GROUP_SEGMENTS, type TableBits } from '../cpu/lut8';
 import { GpuDeviceLostError, GpuLimitError, KernelInputError } from '../gpu/errors';
 import {
   createLayerExecutor,
   float16CodebookWords,
+  groupedFloatTablesSegments,
   groupTableCodebook,
   groupTableCodes,
   interleaveCodeRows,
   type LayerExecutor,
   type LayerExecutorOptions,
   type LutVariant,
-  takesGroupedFloatTables,
+  type TableGroupSegments,
 } from '../kernels';
 import { createDenseKernel, type DenseKernel } from '../kernels/dense';
 
@@ -210,19 +211,24 @@ export class GpuHead {
 
   /**
    * A PQ / RQ layer's codes and codebook in the 8-bit-table layouts (groupTableCodes, groupTableCodebook), uploaded as
-   * `${labelStem}codes` and `${labelStem}codebook`: for tableBits 8, and for the grouped float32 tables under 'auto'.
+   * `${labelStem}codes` and `${labelStem}codebook`: for tableBits 8 (groups of 16), and for the grouped float32 tables
+   * under 'auto' (the group size groupedFloatTablesSegments gives).
    */
   private uploadTableLayouts(
     layer: Extract<CompressedLayer, { method: 'pq' | 'rq' }>,
     labelStem: string,
+    groupSegments: TableGroupSegments = TABLE_GROUP_SEGMENTS,
   ): { codes: GPUBuffer; codebook: GPUBuffer; codebookDtype: 'float16' | 'float32' } {
     const file = this.file;
     const shape = { ...layer, stages: layer.method === 'rq' ? layer.stages : 1 };
-    const codes = this.upload(`${labelStem}codes`, groupTableCodes(file.uint32(layer.codes), shape));
+    const codes = this.upload(
+      `${labelStem}codes`,
+      groupTableCodes(file.uint32(layer.codes), shape, groupSegments),
+    );
     if (this.sectionDtype(layer.codebook) === 'float16') {
       // The float16 section's 16-bit patterns, regrouped and kept as float16 (copied: the section may be unaligned).
       const halves = new Uint16Array(file.bytes(layer.codebook).slice().buffer);
-      const grouped = groupTableCodebook(halves, shape);
+      const grouped = groupTableCodebook(halves, shape, groupSegments);
       const codebook = this.upload(
         `${labelStem}codebook`,
         float16CodebookWords(new Uint8Array(grouped.buffer, grouped.byteOffset, grouped.byteLength)),
@@ -231,7 +237,7 @@ export class GpuHead {
     }
     const codebook = this.upload(
       `${labelStem}codebook`,
-      groupTableCodebook(file.float32(layer.codebook), shape),
+      groupTableCodebook(file.float32(layer.codebook), shape, groupSegments),
     );
     return { codes, codebook, codebookDtype: 'float32' };
   }
@@ -283,9 +289,13 @@ export class GpuHead {
         };
         // Large PQ layers run batch 1 on grouped float32 tables (kernels/plan.ts usesGroupedFloatTables): their codes
         // and codebook go up a second time, in the 8-bit-table layouts, for that kernel alone.
+        const groupSegments =
+          layer.method === 'pq'
+            ? groupedFloatTablesSegments(this.device, layer, executorOptions, codebookDtype)
+            : null;
         const grouped =
-          layer.method === 'pq' && takesGroupedFloatTables(this.device, layer, executorOptions, codebookDtype)
-            ? this.uploadTableLayouts(layer, `${prefix}/grouped-`)
+          layer.method === 'pq' && groupSegments !== null
+            ? this.uploadTableLayouts(layer, `${prefix}/grouped-`, groupSegments)
             : null;
         const executor = createLayerExecutor(
           this.device,

@@ -45,6 +45,7 @@ import {
   decodesAtSomeBatch,
   type ExecutorVariant,
   GROUP_BATCH_TILES,
+  groupedTableSegments,
   type LutVariant,
   MAX_ROWS_PER_INVOCATION,
   MAX_WORDS_IN_FLIGHT,
@@ -78,6 +79,9 @@ import {
 } from './table8-layout';
 import {
   createTable8Program,
+  TABLE8_REDUCE_SLICE_CHOICES,
+  TABLE8_REDUCE_SLICES,
+  TABLE8_REDUCE_WARP_ROWS,
   TABLE8_TARGET_WORKGROUPS,
   TABLE8_WORKGROUP_SIZE,
   type Table8Launch,
@@ -122,13 +126,14 @@ export interface LayerGpuBuffers {
   /** [rows], or null when the layer has no bias. */
   bias: GPUBuffer | null;
   /**
-   * The same PQ codes again in the 8-bit-table layout (`groupTableCodes`), with `groupedCodebook`: where
-   * `takesGroupedFloatTables` holds for the layer, 'auto' runs batch 1 on them ('grouped-float32', plan.ts
-   * usesGroupedFloatTables: 5–21% faster on the H200's large layers) and other batches on `codes`. The layer's codes
-   * and codebook are then held twice on the GPU. Ignored where that rule does not hold.
+   * The same PQ codes again in the 8-bit-table layout (`groupTableCodes`, in groups of the size
+   * `groupedFloatTablesSegments` gives), with `groupedCodebook`: where `takesGroupedFloatTables` holds for the layer,
+   * 'auto' runs batch 1 on them ('grouped-float32', plan.ts usesGroupedFloatTables: 5–21% faster on the H200's large
+   * layers) and other batches on `codes`. The layer's codes and codebook are then held twice on the GPU. Ignored
+   * where that rule does not hold.
    */
   groupedCodes?: GPUBuffer;
-  /** The codebook in the 8-bit-table layout (`groupTableCodebook`, float32), with `groupedCodes`. */
+  /** The codebook in the 8-bit-table layout (`groupTableCodebook`, float32, the same group size), with `groupedCodes`. */
   groupedCodebook?: GPUBuffer;
 }
 
@@ -293,6 +298,12 @@ export interface LayerExecutorOptions {
    * docs/kernel-attempts.md step 83). 8-bit tables take 16, the group their scales are defined on.
    */
   tableGroupSegments?: TableGroupSegments;
+  /**
+   * For measuring: invocations that split each row's slots in the reduce of the grouped kernels (tableBits 8 or
+   * groupedFloatTables true), a power of two from 1 to 32; default TABLE8_REDUCE_SLICES (docs/kernel-attempts.md
+   * step 83).
+   */
+  reduceSlices?: number;
   /** Label prefix of the GPU objects; default the layer's name or method and shape. */
   label?: string;
 }
@@ -655,7 +666,14 @@ function resolveTable8(
         `${TABLE_GROUP_SEGMENTS}, the group their scales are defined on`,
     );
   }
-  if (tableBits === 32 && !floatEntries) return null;
+  if (tableBits === 32 && !floatEntries) {
+    if (options.reduceSlices !== undefined) {
+      throw new KernelInputError(
+        'reduceSlices applies to the grouped kernels: tableBits 8, or groupedFloatTables: true',
+      );
+    }
+    return null;
+  }
   if (layer.method !== 'pq' && layer.method !== 'rq') {
     throw new KernelInputError(
       `tableBits 8 applies to pq and rq layers (their lookup tables); ${layer.method} layers take 32`,
@@ -673,6 +691,21 @@ function resolveTable8(
     );
   }
   if (options.targetWorkgroups !== undefined) checkInteger('targetWorkgroups', options.targetWorkgroups, 1);
+  const reduceSlices = options.reduceSlices ?? TABLE8_REDUCE_SLICES;
+  if (!TABLE8_REDUCE_SLICE_CHOICES.includes(reduceSlices)) {
+    throw new KernelInputError(
+      `reduceSlices must be one of ${TABLE8_REDUCE_SLICE_CHOICES.join(', ')}, got ${JSON.stringify(reduceSlices)}`,
+    );
+  }
+  if (reduceSlices * TABLE8_REDUCE_WARP_ROWS > workgroupSizeLimit) {
+    throw new GpuLimitError(
+      `reduceSlices ${reduceSlices} needs ${reduceSlices * TABLE8_REDUCE_WARP_ROWS} invocations per reduce workgroup, ` +
+        `above the device's ${workgroupSizeLimit}`,
+      'maxComputeInvocationsPerWorkgroup',
+      reduceSlices * TABLE8_REDUCE_WARP_ROWS,
+      workgroupSizeLimit,
+    );
+  }
   return {
     workgroupSize: checkLimit(
       options.workgroupSize ?? Math.min(TABLE8_WORKGROUP_SIZE, workgroupSizeLimit),
@@ -691,6 +724,7 @@ function resolveTable8(
     invocationsLimit: workgroupSizeLimit,
     floatEntries,
     groupSegments,
+    reduceSlices,
   };
 }
 
@@ -705,14 +739,15 @@ const GROUPED_TABLES_EXCLUDED_BY = [
   'targetWorkgroups',
   'batchTile',
   'tableGroupSegments',
+  'reduceSlices',
 ] as const satisfies readonly (keyof LayerExecutorOptions)[];
 
 /**
  * The launch of 'grouped-float32' at batch 1 under 'auto' (options.groupedFloatTables 'auto'), or null where the
  * layer keeps its other kernels: the rule (plan.ts usesGroupedFloatTables), float32 tables and codebooks, 'auto'
  * variant, no ablation, none of GROUPED_TABLES_EXCLUDED_BY set, and a device whose workgroup memory and bindings
- * hold the kernel's tile and the grouped codes (16.6 KiB at k 256: above WebGPU's default 16 KiB, so phones keep the
- * banked gathers).
+ * hold the kernel's tile and the grouped codes. The group size is the rule's (plan.ts groupedTableSegments), or 16
+ * where the device's workgroup memory holds the 16 KiB tile (k 256) but not the 32 KiB one.
  */
 function groupedTablesLaunch(
   device: GPUDevice,
@@ -727,24 +762,28 @@ function groupedTablesLaunch(
   const shape = { ...layer, stages: 1 };
   if (!usesGroupedFloatTables(shape, 1)) return null;
   const { limits } = device;
-  // The forced launch's defaults (none of the options it would take are set, as checked above).
-  const launch = resolveTable8(
-    layer,
-    { groupedFloatTables: true },
-    workgroupInvocationsLimit(limits),
-    limits,
-  );
   const bindingLimit = Math.min(
     options.maxBindingBytes ?? limits.maxStorageBufferBindingSize,
     limits.maxStorageBufferBindingSize,
   );
-  const fits =
-    launch !== null &&
-    launch.workgroupSize % TABLE_GROUP_SEGMENTS === 0 &&
-    table32GatherStorageBytes(layer.k, TABLE_GROUP_SEGMENTS) <= launch.storageBytes &&
-    table8CodeWords(shape) * WORD_BYTES <= bindingLimit &&
-    table8CodebookBytes(shape, codebookDtype) <= bindingLimit;
-  return fits ? launch : null;
+  const choices = TABLE_GROUP_SEGMENT_CHOICES.filter((g) => g <= groupedTableSegments(shape)).reverse();
+  for (const groupSegments of choices) {
+    // The forced launch's defaults (none of the options it would take are set, as checked above).
+    const launch = resolveTable8(
+      layer,
+      { groupedFloatTables: true, tableGroupSegments: groupSegments },
+      workgroupInvocationsLimit(limits),
+      limits,
+    );
+    const fits =
+      launch !== null &&
+      launch.workgroupSize % groupSegments === 0 &&
+      table32GatherStorageBytes(layer.k, groupSegments) <= launch.storageBytes &&
+      table8CodeWords(shape, groupSegments) * WORD_BYTES <= bindingLimit &&
+      table8CodebookBytes(shape, codebookDtype, groupSegments) <= bindingLimit;
+    if (fits) return launch;
+  }
+  return null;
 }
 
 /** The most invocations a workgroup of the executor's kernels (all one-dimensional) may have on this device. */
@@ -755,7 +794,7 @@ function workgroupInvocationsLimit(limits: GPUSupportedLimits): number {
 /**
  * Whether 'auto' runs this layer's batch 1 on grouped float32 tables (variant 'grouped-float32') with these options
  * on this device, given `buffers.groupedCodes` and `buffers.groupedCodebook`: a caller uploads those copies
- * (`groupTableCodes`, `groupTableCodebook`) only where this holds.
+ * (`groupTableCodes`, `groupTableCodebook`, in the group size groupedFloatTablesSegments gives) only where this holds.
  */
 export function takesGroupedFloatTables(
   device: GPUDevice,
@@ -763,7 +802,21 @@ export function takesGroupedFloatTables(
   options: LayerExecutorOptions = {},
   codebookDtype: CodebookDtype = 'float32',
 ): boolean {
-  return groupedTablesLaunch(device, layer, options, codebookDtype) !== null;
+  return groupedFloatTablesSegments(device, layer, options, codebookDtype) !== null;
+}
+
+/**
+ * The group size of the layouts 'auto' expects `buffers.groupedCodes` and `buffers.groupedCodebook` in
+ * (`groupTableCodes(words, shape, g)`, `groupTableCodebook(values, shape, g)`), or null where takesGroupedFloatTables
+ * does not hold.
+ */
+export function groupedFloatTablesSegments(
+  device: GPUDevice,
+  layer: LutLayerDescriptor,
+  options: LayerExecutorOptions = {},
+  codebookDtype: CodebookDtype = 'float32',
+): TableGroupSegments | null {
+  return groupedTablesLaunch(device, layer, options, codebookDtype)?.groupSegments ?? null;
 }
 
 /** A program that runs, for each batch size, the program `programAt` picks for it. */

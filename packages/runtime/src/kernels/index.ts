@@ -12,6 +12,7 @@ export {
   DEFAULT_WORKGROUP_SIZE,
   DEFAULT_WORKGROUP_STORAGE_BYTES,
   type DispatchTimer,
+  groupedFloatTablesSegments,
   type LayerExecutor,
   type LayerExecutorOptions,
   type LayerGpuBuffers,
@@ -66,6 +67,7 @@ export {
   GROUP_BATCH_TILES,
   GROUPED_TABLES_D8_MIN_WEIGHTS,
   GROUPED_TABLES_MIN_WEIGHTS,
+  groupedTableSegments,
   LUT_VARIANTS,
   type LutVariant,
   lutGeometry,
@@ -95,6 +97,7 @@ export {
   usesWideGather,
   WIDE_GATHER,
   WIDE_GATHER_MIN_LOOKUPS,
+  WIDE_GROUPS_MIN_SEGMENTS,
   type WideGatherMode,
   wordsInFlightFor,
 } from './plan';

@@ -7,6 +7,7 @@ import { GpuLimitError } from '../gpu/errors';
 import { CODE_ROW_TILE, codeRowTiles } from './code-layout';
 import { GATHER_BATCH_TILE } from './params';
 import { WORD_BYTES } from './program';
+import type { TableGroupSegments } from './table8-layout';
 
 /**
  * How a PQ / RQ layer is run (shared/paper.md, "Why LUT kernels win"):
@@ -994,4 +995,25 @@ export function usesGroupedFloatTables(
   if (d <= 4) return weights >= GROUPED_TABLES_MIN_WEIGHTS;
   if (d === 8) return weights >= GROUPED_TABLES_D8_MIN_WEIGHTS;
   return false;
+}
+
+/**
+ * Fewest segments of a layer whose grouped float32 tables under 'auto' take groups of 32 segments: 128 groups, which
+ * alone fill the gather's target workgroups (TABLE8_TARGET_WORKGROUPS), so that each group's 32 KiB tile is built
+ * once and serves every row.
+ */
+export const WIDE_GROUPS_MIN_SEGMENTS = 4096;
+
+/**
+ * Segments per group of the grouped float32 tables under 'auto' (executor option tableGroupSegments), for a layer
+ * where usesGroupedFloatTables holds: 32 from WIDE_GROUPS_MIN_SEGMENTS segments, else 16. In groups of 32 every lane
+ * of a subgroup looks up a segment of its own and the split-K sums halve. H200, batch 1, in one run
+ * (docs/kernel-attempts.md step 83):
+ * - 16384², d = 4, k = 256 (4096 segments): 43.5 against 45.3 µs in groups of 16;
+ * - fewer segments, where groups of 32 need row blocks that each build their tables again, or leave SMs idle: 16384²,
+ *   d = 8 (2048 segments) 35.4 against 31.5 µs; 16384×4096, d = 4 21.9 against 20.3; 4096², d = 4 16.9 against 15.6.
+ * The host needs the device's workgroup memory to hold the 32 KiB tile (the executor falls back to 16 otherwise).
+ */
+export function groupedTableSegments(shape: { segments: number }): TableGroupSegments {
+  return shape.segments >= WIDE_GROUPS_MIN_SEGMENTS ? 32 : 16;
 }

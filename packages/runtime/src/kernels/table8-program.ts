@@ -43,7 +43,11 @@ export const TABLE8_TARGET_WORKGROUPS = 128;
 export const TABLE8_REDUCE_SLICES = 8;
 /** Reduce: most groups of 32 rows per workgroup (step 75: 4 beat 1 on the H200), within the device's limits. */
 export const TABLE8_REDUCE_ROW_WARPS = 4;
-const REDUCE_WARP_ROWS = 32;
+/** Rows of one reduce warp: a reduce workgroup takes reduceSlices × this many invocations per row warp. */
+export const TABLE8_REDUCE_WARP_ROWS = 32;
+const REDUCE_WARP_ROWS = TABLE8_REDUCE_WARP_ROWS;
+/** Values executor option reduceSlices takes (REDUCE_SLICES of pq_table8.wgsl). */
+export const TABLE8_REDUCE_SLICE_CHOICES: readonly number[] = [1, 2, 4, 8, 16, 32];
 /** `const MAX_KEPT_VALUES` of shaders/pq_table8.wgsl. */
 export const TABLE8_MAX_KEPT_VALUES = 32;
 /** `const MAX_CACHED_QUADS` of shaders/pq_table8.wgsl. */
@@ -73,6 +77,8 @@ export interface Table8Launch {
    * docs/kernel-attempts.md step 83); the codes and codebook are in the layouts of that group size.
    */
   groupSegments: TableGroupSegments;
+  /** Invocations that split a row's slots in the reduce (executor option reduceSlices; TABLE8_REDUCE_SLICES). */
+  reduceSlices: number;
 }
 
 const WORD_BYTES = 4;
@@ -173,7 +179,7 @@ function pickBatchTile(
 /** Reduce row warps: up to TABLE8_REDUCE_ROW_WARPS, within the device's invocations and workgroup memory. */
 function reduceRowWarps(launch: Table8Launch, batchTile: Table8BatchTile): number {
   let warps = TABLE8_REDUCE_ROW_WARPS;
-  const invocations = (w: number) => w * REDUCE_WARP_ROWS * TABLE8_REDUCE_SLICES;
+  const invocations = (w: number) => w * REDUCE_WARP_ROWS * launch.reduceSlices;
   while (
     warps > 1 &&
     (invocations(warps) > launch.invocationsLimit ||
@@ -263,7 +269,7 @@ export function createTable8Program(
     });
     const reduce = getPipeline(device, reduceKernel[dtype], {
       ...constants,
-      REDUCE_SLICES: TABLE8_REDUCE_SLICES,
+      REDUCE_SLICES: launch.reduceSlices,
       REDUCE_ROW_WARPS: rowWarps,
     });
     const partials = createScratchBuffer(context, partialBytes, `table8-sums[${batch}]`);
