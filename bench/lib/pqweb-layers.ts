@@ -467,8 +467,8 @@ const GROUPED_FLOAT_TABLES_LAUNCHES: readonly { label: string; options: LayerExe
     label: `${GROUPED_FLOAT_TABLES_LABEL} 32-segment groups target 256 wg`,
     options: { tableGroupSegments: 32, targetWorkgroups: 256 },
   },
-  // The reduce of the 32-segment groups with other splits of each row's slots (8 by default; step 83).
-  ...[4, 16, 32].map((reduceSlices) => ({
+  // The reduce of the 32-segment groups with other splits of each row's slots (16 by default; step 83).
+  ...[4, 8, 32].map((reduceSlices) => ({
     label: `${GROUPED_FLOAT_TABLES_LABEL} 32-segment groups reduce ${reduceSlices} slices`,
     options: { tableGroupSegments: 32, reduceSlices } as const,
   })),

@@ -87,6 +87,7 @@ import {
   type Table8Launch,
   table8CodebookBytes,
   table32GatherStorageBytes,
+  WIDE_GROUPS_REDUCE_SLICES,
 } from './table8-program';
 
 interface LayerCommon {
@@ -300,8 +301,8 @@ export interface LayerExecutorOptions {
   tableGroupSegments?: TableGroupSegments;
   /**
    * For measuring: invocations that split each row's slots in the reduce of the grouped kernels (tableBits 8 or
-   * groupedFloatTables true), a power of two from 1 to 32; default TABLE8_REDUCE_SLICES (docs/kernel-attempts.md
-   * step 83).
+   * groupedFloatTables true), a power of two from 1 to 32; default TABLE8_REDUCE_SLICES, or WIDE_GROUPS_REDUCE_SLICES
+   * in groups of 32 segments (docs/kernel-attempts.md step 83).
    */
   reduceSlices?: number;
   /** Label prefix of the GPU objects; default the layer's name or method and shape. */
@@ -691,7 +692,13 @@ function resolveTable8(
     );
   }
   if (options.targetWorkgroups !== undefined) checkInteger('targetWorkgroups', options.targetWorkgroups, 1);
-  const reduceSlices = options.reduceSlices ?? TABLE8_REDUCE_SLICES;
+  // Groups of 32 leave half the slots per row: 16 slices keep two loads' batches per invocation and twice the reduce
+  // workgroups (16384², d 4: 43.1 against 43.5 µs with 8; 44.4 with 32, 45.5 with 4; step 83), as far as the
+  // device's invocations allow.
+  let defaultSlices = groupSegments === 32 ? WIDE_GROUPS_REDUCE_SLICES : TABLE8_REDUCE_SLICES;
+  while (defaultSlices > 1 && defaultSlices * TABLE8_REDUCE_WARP_ROWS > workgroupSizeLimit)
+    defaultSlices /= 2;
+  const reduceSlices = options.reduceSlices ?? defaultSlices;
   if (!TABLE8_REDUCE_SLICE_CHOICES.includes(reduceSlices)) {
     throw new KernelInputError(
       `reduceSlices must be one of ${TABLE8_REDUCE_SLICE_CHOICES.join(', ')}, got ${JSON.stringify(reduceSlices)}`,

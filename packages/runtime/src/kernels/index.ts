@@ -123,4 +123,5 @@ export {
   table8CodebookBytes,
   table8GatherStorageBytes,
   table32GatherStorageBytes,
+  WIDE_GROUPS_REDUCE_SLICES,
 } from './table8-program';

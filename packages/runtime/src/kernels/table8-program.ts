@@ -46,6 +46,8 @@ export const TABLE8_REDUCE_ROW_WARPS = 4;
 /** Rows of one reduce warp: a reduce workgroup takes reduceSlices × this many invocations per row warp. */
 export const TABLE8_REDUCE_WARP_ROWS = 32;
 const REDUCE_WARP_ROWS = TABLE8_REDUCE_WARP_ROWS;
+/** The reduce's slices in groups of 32 segments, where each row has half the slots (step 83). */
+export const WIDE_GROUPS_REDUCE_SLICES = 16;
 /** Values executor option reduceSlices takes (REDUCE_SLICES of pq_table8.wgsl). */
 export const TABLE8_REDUCE_SLICE_CHOICES: readonly number[] = [1, 2, 4, 8, 16, 32];
 /** `const MAX_KEPT_VALUES` of shaders/pq_table8.wgsl. */
