@@ -337,10 +337,25 @@ fn gather_table32(
   let valid = select(0u, min(D, COLS - min(COLS, segment * D)), segment < SEGMENTS);
   // An input past the batch builds tables from whatever x reads there (bounds-clamped); its sums are never stored.
   let x_base = batch_tile * TABLE_INPUTS * COLS + segment * D;
+  // CACHED_QUADS: every entry's codebook quad is loaded before the first dot product, as gather_table8 loads them, so
+  // that the loads are in flight together (docs/kernel-attempts.md step 83).
+  var quads: array<vec4<f32>, MAX_CACHED_QUADS>;
+  if (CACHED_QUADS) {
+    for (var j = 0u; j < ENTRIES_PER_INVOCATION; j++) {
+      quads[j] = codebook_quad(codebook_slot + j * WORKGROUP_SIZE + local_index);
+    }
+  }
+  let x_quad = select(vec4<f32>(), x_quad_at(x_base), CACHED_QUADS && valid > 0u);
   for (var j = 0u; j < ENTRIES_PER_INVOCATION; j++) {
     let entry = j * WORKGROUP_SIZE + local_index;
     if (EXACT_ENTRIES || entry < TILE_ENTRIES) {
-      tile[entry] = table_entry(vec2<u32>(), table_value((codebook_slot + entry) * D, x_base, valid));
+      var value: f32;
+      if (CACHED_QUADS) {
+        value = dot(quads[j], x_quad);
+      } else {
+        value = table_value((codebook_slot + entry) * D, x_base, valid);
+      }
+      tile[entry] = table_entry(vec2<u32>(), value);
     }
   }
   if (local_index == 0u && workgroup.x == 0u) {

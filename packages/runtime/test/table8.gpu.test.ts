@@ -540,6 +540,12 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
           dtype: 'float16',
         },
       ];
+      // 4 entries per invocation at d 4 (CACHED_QUADS: the build loads every quad first), 13 segments of a group of 16.
+      cases.push({
+        spec: { rows: 77, cols: 52, d: 4, k: 32, stages: 1, withBias: true, relu: false },
+        batch: 1,
+        seed: 47,
+      });
       // Groups of 32 segments (step 83): 101 and 41 segments, a padded last group; rows past a whole row block.
       const wide: Table8Case[] = [
         {
