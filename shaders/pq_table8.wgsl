@@ -31,10 +31,6 @@
 override TILE_SEGMENTS: u32 = 16u;
 // 16-byte code vectors per (slot, row): 1, or 2 in groups of 32 segments (RowCodes).
 override CODE_VECTORS: u32 = TILE_SEGMENTS / 16u;
-// Rows whose codes an invocation has in flight ahead of the row it sums: 1, or 2 (a RowCodes more in registers, the
-// second row's loads issued before the build too; executor option groupedPrefetchRows, docs/kernel-attempts.md
-// step 84).
-override PREFETCH_ROWS: u32 = 1u;
 const TABLE_LEVELS = 255.0;
 // Adding 2^23 to a float in [0, 2^23) rounds it to an integer, half to even; its low mantissa bits are that integer.
 const ROUNDING_BIAS = 8388608.0;
@@ -185,48 +181,25 @@ fn table_value(codebook_base: u32, x_base: u32, valid: u32) -> f32 {
   return sum;
 }
 
-// The codes of `row`, or zeros past ROWS: the workgroup's first rows are loaded before the build so that their latency
-// hides behind it.
-fn codes_in_range(slot: u32, row: u32) -> RowCodes {
+// The codes of the workgroup's first row, loaded before the build so that their latency hides behind it.
+fn first_row_codes(slot: u32, row: u32) -> RowCodes {
   if (EXACT_ROWS || row < ROWS) {
     return row_codes(slot, row);
   }
   return RowCodes();
 }
 
-// The codes of the workgroup's first PREFETCH_ROWS rows (the second row's are zeros with PREFETCH_ROWS 1).
-struct FirstRows {
-  first: RowCodes,
-  second: RowCodes,
-}
-
-fn first_rows_codes(slot: u32, first_row: u32) -> FirstRows {
-  var rows = FirstRows(codes_in_range(slot, first_row), RowCodes());
-  if (PREFETCH_ROWS > 1u && ROW_STEPS > 1u) {
-    rows.second = codes_in_range(slot, first_row + WORKGROUP_SIZE);
-  }
-  return rows;
-}
-
 // The rows of the workgroup's block, once the tile is built: TILE_SEGMENTS lookups each, one per segment of the group,
-// in the row's rotated order, and each row's sums stored (split-K partial sums). Each step loads the codes of the row
-// PREFETCH_ROWS steps ahead before it sums its own.
-fn sum_rows(slot: u32, batch_tile: u32, first_row: u32, first: FirstRows) {
-  var words_next = first.first;
-  var words_after = first.second;
+// in the row's rotated order, and each row's sums stored (split-K partial sums). `first_words` are first_row_codes.
+fn sum_rows(slot: u32, batch_tile: u32, first_row: u32, first_words: RowCodes) {
+  var next_row = first_row;
+  var next_words = first_words;
   for (var step = 0u; step < ROW_STEPS; step++) {
-    let row = first_row + step * WORKGROUP_SIZE;
-    let words = words_next;
-    let ahead_row = row + PREFETCH_ROWS * WORKGROUP_SIZE;
-    var ahead = RowCodes();
-    if (step + PREFETCH_ROWS < ROW_STEPS && (EXACT_ROWS || ahead_row < ROWS)) {
-      ahead = row_codes(slot, ahead_row);
-    }
-    if (PREFETCH_ROWS > 1u) {
-      words_next = words_after;
-      words_after = ahead;
-    } else {
-      words_next = ahead;
+    let row = next_row;
+    let words = next_words;
+    next_row = row + WORKGROUP_SIZE;
+    if (step + 1u < ROW_STEPS && (EXACT_ROWS || next_row < ROWS)) {
+      next_words = row_codes(slot, next_row);
     }
     if (EXACT_ROWS || row < ROWS) {
       let rotation = row % TILE_SEGMENTS;
@@ -252,7 +225,7 @@ fn gather_table8(
   let first_input = batch_tile * TABLE_INPUTS;
 
   let first_row = row_begin + local_index;
-  let first_words = first_rows_codes(slot, first_row);
+  let first_words = first_row_codes(slot, first_row);
 
   if (local_index < TILE_SEGMENTS * TABLE_INPUTS) {
     atomicStore(&key_low[local_index], 0xffffffffu);
@@ -358,7 +331,7 @@ fn gather_table32(
   let batch_tile = workgroup.z;
   let segment = (slot % GROUPS_PER_STAGE) * TILE_SEGMENTS + local_index % TILE_SEGMENTS;
   let first_row = row_begin + local_index;
-  let first_words = first_rows_codes(slot, first_row);
+  let first_words = first_row_codes(slot, first_row);
 
   let codebook_slot = slot * TILE_ENTRIES;
   let valid = select(0u, min(D, COLS - min(COLS, segment * D)), segment < SEGMENTS);

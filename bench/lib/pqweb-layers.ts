@@ -472,12 +472,6 @@ const GROUPED_FLOAT_TABLES_LAUNCHES: readonly { label: string; options: LayerExe
     label: `${GROUPED_FLOAT_TABLES_LABEL} 32-segment groups reduce ${reduceSlices} slices`,
     options: { tableGroupSegments: 32, reduceSlices } as const,
   })),
-  // Two rows of codes in flight ahead of the summed one (step 84), in groups of 16 and of 32.
-  { label: `${GROUPED_FLOAT_TABLES_LABEL} prefetch 2 rows`, options: { groupedPrefetchRows: 2 } },
-  {
-    label: `${GROUPED_FLOAT_TABLES_LABEL} 32-segment groups prefetch 2 rows`,
-    options: { tableGroupSegments: 32, groupedPrefetchRows: 2 },
-  },
 ];
 
 /** A method's rows: the defaults' (label ''), and with `tunings` the tuning rows named (all when none are named). */

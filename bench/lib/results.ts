@@ -62,8 +62,6 @@ export type ContenderSpec =
         tableGroupSegments?: number;
         /** Invocations splitting each row's slots in the grouped kernels' reduce (executor option reduceSlices). */
         reduceSlices?: number;
-        /** Rows of codes in flight ahead in the grouped kernels' gather (executor option groupedPrefetchRows). */
-        groupedPrefetchRows?: number;
       };
     }
   | {

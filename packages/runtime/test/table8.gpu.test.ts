@@ -256,13 +256,6 @@ const TABLE8_CASES: { title: string; cases: Table8Case[] }[] = [
   {
     title: 'matches on RQ layers, 4-bit codes, float16 codebooks and batch tiles of 8',
     cases: [
-      // Two rows of codes in flight (groupedPrefetchRows 2): one row block of 3 steps of 128 rows, the last partial.
-      {
-        spec: { rows: 300, cols: 64, d: 4, k: 16, stages: 1, withBias: true, relu: true },
-        batch: 2,
-        seed: 24,
-        options: { groupedPrefetchRows: 2, targetWorkgroups: 1, workgroupSize: 128 },
-      },
       // 2 stages of 20 segments: each stage's second group is 4 segments and 12 of padding.
       {
         spec: {
@@ -547,21 +540,6 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
           dtype: 'float16',
         },
       ];
-      // Two rows of codes in flight over 3 and 2 row steps (one row block each), the last step partial.
-      cases.push(
-        {
-          spec: { rows: 300, cols: 100, d: 4, k: 256, stages: 1, withBias: false, relu: false },
-          batch: 1,
-          seed: 48,
-          options: { groupedPrefetchRows: 2, targetWorkgroups: 1 },
-        },
-        {
-          spec: { rows: 130, cols: 81, d: 2, k: 16, stages: 2, withBias: true, relu: true },
-          batch: 1,
-          seed: 49,
-          options: { tableGroupSegments: 32, groupedPrefetchRows: 2, targetWorkgroups: 1 },
-        },
-      );
       // 4 entries per invocation at d 4 (CACHED_QUADS: the build loads every quad first), 13 segments of a group of 16.
       cases.push({
         spec: { rows: 77, cols: 52, d: 4, k: 32, stages: 1, withBias: true, relu: false },
@@ -716,10 +694,6 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
       expect(() => make({ tableBits: 32, reduceSlices: 4 })).toThrow(
         /reduceSlices applies to the grouped kernels/,
       );
-      expect(() => make({ groupedPrefetchRows: 3 as 2 })).toThrow(
-        /groupedPrefetchRows must be 1 or 2, got 3/,
-      );
-      expect(() => make({ tableBits: 32, groupedPrefetchRows: 2 })).toThrow(/groupedPrefetchRows applies/);
       const float32Tables = { tableBits: 32, groupedFloatTables: true, tableGroupSegments: 32 } as const;
       // Codes in the layout of groups of 16 are too short for groups of 32 at 8 segments (one padded group of 32).
       expect(() => make(float32Tables)).toThrow(/groupTableCodes with groupSegments 32/);

@@ -305,11 +305,6 @@ export interface LayerExecutorOptions {
    * in groups of 32 segments (docs/kernel-attempts.md step 83).
    */
   reduceSlices?: number;
-  /**
-   * For measuring: rows of codes each invocation of the grouped kernels' gather (tableBits 8 or groupedFloatTables
-   * true) has in flight ahead of the row it sums, 1 (default) or 2 (docs/kernel-attempts.md step 84).
-   */
-  groupedPrefetchRows?: 1 | 2;
   /** Label prefix of the GPU objects; default the layer's name or method and shape. */
   label?: string;
 }
@@ -673,18 +668,12 @@ function resolveTable8(
     );
   }
   if (tableBits === 32 && !floatEntries) {
-    for (const name of ['reduceSlices', 'groupedPrefetchRows'] as const) {
-      if (options[name] !== undefined) {
-        throw new KernelInputError(
-          `${name} applies to the grouped kernels: tableBits 8, or groupedFloatTables: true`,
-        );
-      }
+    if (options.reduceSlices !== undefined) {
+      throw new KernelInputError(
+        'reduceSlices applies to the grouped kernels: tableBits 8, or groupedFloatTables: true',
+      );
     }
     return null;
-  }
-  const prefetchRows = options.groupedPrefetchRows ?? 1;
-  if (prefetchRows !== 1 && prefetchRows !== 2) {
-    throw new KernelInputError(`groupedPrefetchRows must be 1 or 2, got ${JSON.stringify(prefetchRows)}`);
   }
   if (layer.method !== 'pq' && layer.method !== 'rq') {
     throw new KernelInputError(
@@ -743,7 +732,6 @@ function resolveTable8(
     floatEntries,
     groupSegments,
     reduceSlices,
-    prefetchRows,
   };
 }
 
@@ -759,7 +747,6 @@ const GROUPED_TABLES_EXCLUDED_BY = [
   'batchTile',
   'tableGroupSegments',
   'reduceSlices',
-  'groupedPrefetchRows',
 ] as const satisfies readonly (keyof LayerExecutorOptions)[];
 
 /**

@@ -81,8 +81,6 @@ export interface Table8Launch {
   groupSegments: TableGroupSegments;
   /** Invocations that split a row's slots in the reduce (executor option reduceSlices; TABLE8_REDUCE_SLICES). */
   reduceSlices: number;
-  /** Rows of codes each gather invocation has in flight ahead of the one it sums (executor option groupedPrefetchRows). */
-  prefetchRows: 1 | 2;
 }
 
 const WORD_BYTES = 4;
@@ -267,7 +265,6 @@ export function createTable8Program(
       ...constants,
       WORKGROUP_SIZE: workgroupSize,
       ROWS_PER_WORKGROUP: rowsPerWorkgroup,
-      PREFETCH_ROWS: launch.prefetchRows,
       KEEP_VALUES: entriesPerInvocation * batchTile <= TABLE8_MAX_KEPT_VALUES ? 1 : 0,
       QUAD_READS: quadReads ? 1 : 0,
       CACHED_QUADS: quadReads && d === QUAD_VALUES && entriesPerInvocation <= TABLE8_MAX_CACHED_QUADS ? 1 : 0,
