@@ -1,8 +1,9 @@
 /**
  * The GPU head on a large PQ layer: 'auto' runs its batch 1 on grouped float32 tables (kernels/plan.ts
  * usesGroupedFloatTables), from a second copy of its codes and codebook in the 8-bit-table layouts that the head
- * uploads only for such layers, and its other batches on the packed codes. Both agree with the CPU executor on the
- * file's codes (tolerance: 1e-4 of each input's largest |logit|, float32 against float64 sums over 4098 columns).
+ * uploads only for such layers (in groups of 16 segments, or of 32 from 4096 segments: plan.ts groupedTableSegments),
+ * and its other batches on the packed codes. Both agree with the CPU executor on the file's codes (tolerance: 1e-4 of
+ * each input's largest |logit|, float32 against float64 sums over 4098 or 16388 columns).
  */
 import {
   bitsForK,
@@ -16,6 +17,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { GpuHead } from '../src';
 import { pqForward } from '../src/cpu';
+import { groupedFloatTablesSegments } from '../src/kernels';
 import { gpuUnavailableReason, randomFloats, seededRandom, withGpu } from './gpu-fixture';
 
 const noGpuReason = await gpuUnavailableReason();
@@ -76,42 +78,51 @@ function largePqFile(rows: number, cols: number, seed: number): PqwFile {
 }
 
 describe.skipIf(noGpuReason !== null)('GpuHead on a large PQ layer', () => {
-  it("runs batch 1 on grouped float32 tables and batch 3 on the packed codes, as the CPU executor's logits", async () => {
-    const file = largePqFile(4099, 4098, 61);
-    const layer = file.manifest.layers[0];
-    if (layer?.method !== 'pq') throw new Error('the fixture has one PQ layer');
-    const codes = file.uint32(layer.codes);
-    const codebook = file.float32(layer.codebook);
-    const bias = layer.bias === null ? null : file.float32(layer.bias);
-    await withGpu(async ({ device }) => {
-      const head = GpuHead.create(device, file);
-      // Forced kernels keep the packed codes alone: two buffers fewer (the grouped codes and codebook).
-      const forced = GpuHead.create(device, file, { variant: 'fused-banked' });
-      try {
-        expect(head.kernelNames).toEqual(['grouped-float32']);
-        expect(forced.kernelNames).toEqual(['fused-banked']);
-        expect(head.liveBuffers).toBe(forced.liveBuffers + 2);
-        const random = seededRandom(62);
-        for (const batch of [1, 3]) {
-          const x = new Float32Array(randomFloats(batch * layer.cols, random));
-          const got = await head.run({ data: x }, batch);
-          const expected = pqForward(layer, codes, codebook, bias, x, batch, false);
-          expect(got).toHaveLength(batch * layer.rows);
-          for (let b = 0; b < batch; b++) {
-            const row = expected.subarray(b * layer.rows, (b + 1) * layer.rows);
-            const scale = row.reduce((max, value) => Math.max(max, Math.abs(value)), 0);
-            for (let i = 0; i < layer.rows; i++) {
-              const index: number = b * layer.rows + i;
-              if (!(Math.abs((got[index] ?? Number.NaN) - (expected[index] ?? 0)) <= 1e-4 * scale)) {
-                expect.fail(`batch ${batch}, input ${b}, row ${i}: gpu ${got[index]} cpu ${expected[index]}`);
+  it.each([
+    { rows: 4099, cols: 4098, groupSegments: 16 },
+    { rows: 1025, cols: 16388, groupSegments: 32 },
+  ])(
+    "runs batch 1 on grouped float32 tables (groups of $groupSegments) and batch 3 on the packed codes, as the CPU executor's logits",
+    async ({ rows, cols, groupSegments }) => {
+      const file = largePqFile(rows, cols, 61);
+      const layer = file.manifest.layers[0];
+      if (layer?.method !== 'pq') throw new Error('the fixture has one PQ layer');
+      const codes = file.uint32(layer.codes);
+      const codebook = file.float32(layer.codebook);
+      const bias = layer.bias === null ? null : file.float32(layer.bias);
+      await withGpu(async ({ device }) => {
+        const head = GpuHead.create(device, file);
+        // Forced kernels keep the packed codes alone: two buffers fewer (the grouped codes and codebook).
+        const forced = GpuHead.create(device, file, { variant: 'fused-banked' });
+        try {
+          expect(groupedFloatTablesSegments(device, layer)).toBe(groupSegments);
+          expect(head.kernelNames).toEqual(['grouped-float32']);
+          expect(forced.kernelNames).toEqual(['fused-banked']);
+          expect(head.liveBuffers).toBe(forced.liveBuffers + 2);
+          const random = seededRandom(62);
+          for (const batch of [1, 3]) {
+            const x = new Float32Array(randomFloats(batch * layer.cols, random));
+            const got = await head.run({ data: x }, batch);
+            const expected = pqForward(layer, codes, codebook, bias, x, batch, false);
+            expect(got).toHaveLength(batch * layer.rows);
+            for (let b = 0; b < batch; b++) {
+              const row = expected.subarray(b * layer.rows, (b + 1) * layer.rows);
+              const scale = row.reduce((max, value) => Math.max(max, Math.abs(value)), 0);
+              for (let i = 0; i < layer.rows; i++) {
+                const index: number = b * layer.rows + i;
+                if (!(Math.abs((got[index] ?? Number.NaN) - (expected[index] ?? 0)) <= 1e-4 * scale)) {
+                  expect.fail(
+                    `batch ${batch}, input ${b}, row ${i}: gpu ${got[index]} cpu ${expected[index]}`,
+                  );
+                }
               }
             }
           }
+        } finally {
+          head.destroy();
+          forced.destroy();
         }
-      } finally {
-        head.destroy();
-        forced.destroy();
-      }
-    });
-  });
+      });
+    },
+  );
 });
