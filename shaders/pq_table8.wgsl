@@ -212,20 +212,45 @@ fn sum_rows(slot: u32, batch_tile: u32, first_row: u32, first_words: RowCodes) {
   }
 }
 
+// What a gather invocation works on: workgroup (row block, slot, batch tile); the invocation builds entries of one
+// segment of the group (its local index mod TILE_SEGMENTS) and sums rows from `first_row`, whose codes `first_words`
+// it loads before the build.
+struct GatherPlace {
+  slot: u32,
+  batch_tile: u32,
+  first_row: u32,
+  first_words: RowCodes,
+  // Columns of the segment that exist: 0 past the stage's segments (a group's padding), fewer than D for a last
+  // segment that overhangs COLS.
+  valid: u32,
+  // x[first input of the tile][segment · D].
+  x_base: u32,
+}
+
+fn gather_place(workgroup: vec3u, local_index: u32) -> GatherPlace {
+  let slot = workgroup.y;
+  let batch_tile = workgroup.z;
+  let segment = (slot % GROUPS_PER_STAGE) * TILE_SEGMENTS + local_index % TILE_SEGMENTS;
+  let first_row = workgroup.x * ROWS_PER_WORKGROUP + local_index;
+  return GatherPlace(
+    slot,
+    batch_tile,
+    first_row,
+    first_row_codes(slot, first_row),
+    select(0u, min(D, COLS - min(COLS, segment * D)), segment < SEGMENTS),
+    batch_tile * TABLE_INPUTS * COLS + segment * D,
+  );
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn gather_table8(
   @builtin(workgroup_id) workgroup: vec3u,
   @builtin(local_invocation_index) local_index: u32,
 ) {
-  let row_begin = workgroup.x * ROWS_PER_WORKGROUP;
-  let slot = workgroup.y;
-  let batch_tile = workgroup.z;
+  let place = gather_place(workgroup, local_index);
+  let slot = place.slot;
+  let batch_tile = place.batch_tile;
   let tile_segment = local_index % TILE_SEGMENTS;
-  let segment = (slot % GROUPS_PER_STAGE) * TILE_SEGMENTS + tile_segment;
-  let first_input = batch_tile * TABLE_INPUTS;
-
-  let first_row = row_begin + local_index;
-  let first_words = first_row_codes(slot, first_row);
 
   if (local_index < TILE_SEGMENTS * TABLE_INPUTS) {
     atomicStore(&key_low[local_index], 0xffffffffu);
@@ -241,8 +266,8 @@ fn gather_table8(
   // per input: a 1024-invocation workgroup leaves each invocation 64 registers, and per-input arrays of lows and
   // highs spilled (the gather took 11% longer).
   let codebook_slot = slot * TILE_ENTRIES;
-  let valid = select(0u, min(D, COLS - min(COLS, segment * D)), segment < SEGMENTS);
-  let x_base = first_input * COLS + segment * D;
+  let valid = place.valid;
+  let x_base = place.x_base;
   var kept: array<f32, MAX_KEPT_VALUES>;
   var quads: array<vec4<f32>, MAX_CACHED_QUADS>;
   if (CACHED_QUADS) {
@@ -316,7 +341,7 @@ fn gather_table8(
   }
   workgroupBarrier();
 
-  sum_rows(slot, batch_tile, first_row, first_words);
+  sum_rows(slot, batch_tile, place.first_row, place.first_words);
 }
 
 // Float32 entries (table32_entry1.wgsl): the group's exact tables of the tile's one input, one pass, then sum_rows.
@@ -326,17 +351,11 @@ fn gather_table32(
   @builtin(workgroup_id) workgroup: vec3u,
   @builtin(local_invocation_index) local_index: u32,
 ) {
-  let row_begin = workgroup.x * ROWS_PER_WORKGROUP;
-  let slot = workgroup.y;
-  let batch_tile = workgroup.z;
-  let segment = (slot % GROUPS_PER_STAGE) * TILE_SEGMENTS + local_index % TILE_SEGMENTS;
-  let first_row = row_begin + local_index;
-  let first_words = first_row_codes(slot, first_row);
-
-  let codebook_slot = slot * TILE_ENTRIES;
-  let valid = select(0u, min(D, COLS - min(COLS, segment * D)), segment < SEGMENTS);
+  let place = gather_place(workgroup, local_index);
+  let codebook_slot = place.slot * TILE_ENTRIES;
+  let valid = place.valid;
   // An input past the batch builds tables from whatever x reads there (bounds-clamped); its sums are never stored.
-  let x_base = batch_tile * TABLE_INPUTS * COLS + segment * D;
+  let x_base = place.x_base;
   // CACHED_QUADS: every entry's codebook quad is loaded before the first dot product, as gather_table8 loads them, so
   // that the loads are in flight together (docs/kernel-attempts.md step 83).
   var quads: array<vec4<f32>, MAX_CACHED_QUADS>;
@@ -359,10 +378,10 @@ fn gather_table32(
     }
   }
   if (local_index == 0u && workgroup.x == 0u) {
-    group_scales[(batch_tile * SLOTS + slot) * TABLE_INPUTS] = vec2<f32>(1.0, 0.0);
+    group_scales[(place.batch_tile * SLOTS + place.slot) * TABLE_INPUTS] = vec2<f32>(1.0, 0.0);
   }
   workgroupBarrier();
-  sum_rows(slot, batch_tile, first_row, first_words);
+  sum_rows(place.slot, place.batch_tile, place.first_row, place.first_words);
 }
 
 // Slots whose integer sums a reduce invocation loads at once (8 was slower on the H200).
