@@ -344,6 +344,28 @@ describe("the floor under pqweb's time (best this host allows)", () => {
     expect(vsDense?.outOfReach).toBe(false);
   });
 
+  it('takes the least wall time a pqweb layer took where a disturbed fixed-wall probe read more', () => {
+    // The probe at 140 µs, the d=8 k=16 layer measured at 45 µs of wall: the wall floor is 45, not 140.
+    const disturbed: BenchRun = {
+      ...run,
+      // An ORT row with a smaller wall (another batch) does not lower it: it is no pqweb layer.
+      results: [...run.results, result(big, 8, nbits(0), null, 20)],
+      probes: {
+        ...run.probes,
+        pqwebFixed: {
+          wall: summarize([140]),
+          runsPerSeries: 4,
+          roundMedians: [FIXED_GPU],
+          gpuPerRun: summarize([FIXED_GPU]),
+        },
+      },
+    };
+    const verdict = judgeGoals(disturbed).find((v) => v.goal.includes('PQ d=8 k=16 vs MatMulNBits'));
+    expect(verdict?.reach).toBe(`at most ${(330 / 45).toFixed(2)}× (pqweb floor 45.0 µs, wall time)`);
+    // An undisturbed probe (40 µs, below every pqweb wall) stays the floor.
+    expect(find('PQ d=8 k=16 vs MatMulNBits')?.reach).toContain('pqweb floor 40.0 µs');
+  });
+
   it('marks only out-of-reach misses so in the report, and leaves the column empty without the probe', () => {
     const markdown = renderBenchmarks([{ file: 'bench/results/kernels-nvidia-h200.json', run }]);
     expect(markdown).toContain('| best this host allows |');

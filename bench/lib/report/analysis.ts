@@ -38,6 +38,9 @@ export function bandwidthBoundUs(run: BenchRun, result: KernelResult): number | 
  * on the wall clock no less than the fixed wall cost (a submit's CPU work, which a layer's GPU work runs beside). An
  * estimate from two measured probes, not a time any kernel was seen to take: a goal whose target lies beyond it
  * cannot be met on this host by a faster kernel, only by a cheaper dispatch or submit. Null without the probes.
+ * The fixed wall cost is the 1×1 probe's, or the least wall time any pqweb layer of the run took where that is lower:
+ * a layer that was seen to take less shows the probe was disturbed (the H200's goal-cells run of step 83: a 134 µs
+ * probe beside a 16384² layer at 49 µs).
  */
 export function floorTimeUs(run: BenchRun, result: KernelResult, clock: Clock): number | null {
   const fixed = run.probes.pqwebFixed;
@@ -45,7 +48,11 @@ export function floorTimeUs(run: BenchRun, result: KernelResult, clock: Clock): 
   const bound = bandwidthBoundUs(run, result);
   if (!fixed || fixedGpu === undefined || bound === null) return null;
   const gpuFloor = fixedGpu + bound;
-  return clock === 'gpu' ? gpuFloor : Math.max(gpuFloor, fixed.wall.median);
+  if (clock === 'gpu') return gpuFloor;
+  const pqwebWalls = run.results.flatMap((other) =>
+    other.contender.engine === 'pqweb' && other.timing ? [other.timing.wall.median] : [],
+  );
+  return Math.max(gpuFloor, Math.min(fixed.wall.median, ...pqwebWalls));
 }
 
 export function resultsFor(run: BenchRun, shapeName: string, batch: number): KernelResult[] {

@@ -272,7 +272,7 @@ const FLOAT16_NOTE =
 
 /** What the goals table's "best this host allows" column is (analysis.ts floorTimeUs). */
 const FLOOR_NOTE =
-  "The column *best this host allows* puts a floor under pqweb's time: its fixed per-run cost (the dense kernel on a 1×1 layer, under Ceilings) plus the layer's bandwidth bound, on the wall clock no less than the fixed wall cost. It is an estimate from two probes, not a measured kernel; where even the floor misses a target, no faster kernel can meet that goal on this host, only a cheaper dispatch or submit (*out of reach on this host*). On the wall clock that floor is mostly the CPU cost of a submit, which moves from run to run (see each run's fixed wall cost), so a wall-clock goal near it may read out of reach in one run and not in another.";
+  "The column *best this host allows* puts a floor under pqweb's time: its fixed per-run cost (the dense kernel on a 1×1 layer, under Ceilings) plus the layer's bandwidth bound, on the wall clock no less than the fixed wall cost (or than the least wall time a pqweb layer of the run took, where a disturbed probe read more). It is an estimate from two probes, not a measured kernel; where even the floor misses a target, no faster kernel can meet that goal on this host, only a cheaper dispatch or submit (*out of reach on this host*). On the wall clock that floor is mostly the CPU cost of a submit, which moves from run to run (see each run's fixed wall cost), so a wall-clock goal near it may read out of reach in one run and not in another.";
 
 /**
  * What the "vs dense" goals compare with, and why the batch-8 one flatters the PQ layer: the measurements are of
