@@ -440,8 +440,9 @@ const BINARY_TUNINGS: readonly { label: string; options: LayerExecutorOptions }[
 ];
 
 /**
- * The tuning row of the 8-bit-table kernel on float32 entries at every batch (executor option groupedFloatTables:
- * true, docs/kernel-attempts.md steps 80–81), on layers where 'auto' does not run it (groupedFloatTablesSegments).
+ * The tuning row of the 8-bit-table kernel on float32 entries at every batch in groups of 16 (executor option
+ * groupedFloatTables: true, docs/kernel-attempts.md steps 80–81), on layers where 'auto' does not run it in that
+ * layout (groupedFloatTablesSegments).
  */
 const GROUPED_FLOAT_TABLES_LABEL = 'grouped float32 tables';
 
@@ -795,39 +796,34 @@ export function createPqwebLayers(
   };
 
   /**
-   * The 8-bit-table kernel on float32 entries (variant 'grouped-float32'), checked against the exact reference of the
-   * float32 rows. Where 'auto' runs it at batch 1 (`withGrouped` given: groupedFloatTablesSegments), the row is 'auto'
-   * with the grouped copies beside the packed codes, at batch 1 only (above it 'auto' runs the other rows' kernels);
-   * elsewhere it is the tuning row GROUPED_FLOAT_TABLES_LABEL, forced (groupedFloatTables: true) at every batch.
+   * 'auto' where it runs batch 1 on grouped float32 tables (variant 'grouped-float32', groupedFloatTablesSegments):
+   * `withGrouped(c)` gives copy c's packed codes with its grouped copies beside them. At batch 1 only (above it 'auto'
+   * runs the other rows' kernels), checked against the exact reference of the float32 rows.
    */
-  const addGroupedFloatTablesContender = (
+  const addAutoGroupedContender = (
     name: string,
     layer: Extract<LutLayerDescriptor, { method: 'pq' }>,
-    grouped: readonly LayerGpuBuffers[],
-    withGrouped: ((copy: number) => LayerGpuBuffers) | null,
+    copies: number,
+    withGrouped: (copy: number) => LayerGpuBuffers,
     probe: LayerExecutor,
     reference: PqwebContender['reference'],
   ): void => {
     const { d, k } = layer;
-    if (withGrouped) {
-      addExecutorContender(
-        {
-          copies: grouped.length,
-          referenceKey: name,
-          reference,
-          id: pqContenderId(d, k, 'grouped-float32'),
-          spec: { engine: 'pqweb', method: 'pq', d, k, variant: 'grouped-float32', isAuto: true },
-          maxBatch: 1,
-          isAutoAt: (batch) => probe.variantAt(batch) === 'grouped-float32',
-        },
-        () =>
-          grouped.map((_, c) =>
-            createLayerExecutor(device, layer, withGrouped(c), { label: `${name}/grouped-auto#${c}` }),
-          ),
-      );
-      return;
-    }
-    addForcedGroupedContender(name, layer, grouped, reference, GROUPED_FLOAT_TABLES_LABEL, {});
+    addExecutorContender(
+      {
+        copies,
+        referenceKey: name,
+        reference,
+        id: pqContenderId(d, k, 'grouped-float32'),
+        spec: { engine: 'pqweb', method: 'pq', d, k, variant: 'grouped-float32', isAuto: true },
+        maxBatch: 1,
+        isAutoAt: (batch) => probe.variantAt(batch) === 'grouped-float32',
+      },
+      () =>
+        Array.from({ length: copies }, (_, c) =>
+          createLayerExecutor(device, layer, withGrouped(c), { label: `${name}/grouped-auto#${c}` }),
+        ),
+    );
   };
 
   /**
@@ -967,18 +963,10 @@ export function createPqwebLayers(
     }
     addFloat16CodebookContender(name, layer, words, gpuWords, codebook, bias, decodable);
     addTable8Contender(name, layer, tableLayouts, words, codebook, bias);
-    if (groupedAuto || groupedNamed) {
-      addGroupedFloatTablesContender(
-        name,
-        layer,
-        tableLayouts,
-        groupedAuto ? withGrouped : null,
-        probe,
-        reference,
-      );
-    }
-    // Where 'auto' takes groups of 32, the tuning row keeps the 16-segment groups beside it.
-    if (autoGroupSegments === 32 && groupedNamed) {
+    if (groupedAuto) addAutoGroupedContender(name, layer, copies, withGrouped, probe, reference);
+    // The tuning row GROUPED_FLOAT_TABLES_LABEL, forced at every batch in groups of 16: where 'auto' runs no grouped
+    // tables, or runs them in groups of 32.
+    if (groupedNamed && autoGroupSegments !== 16) {
       addForcedGroupedContender(name, layer, tableLayouts, reference, GROUPED_FLOAT_TABLES_LABEL, {});
     }
     for (const launch of groupedLaunches) {

@@ -426,8 +426,8 @@ describe('groupTableCodes and groupTableCodebook (8-bit-table layouts)', () => {
 
 /**
  * Runs `layer` under 'auto' with its grouped copies in groups of `groupSegments` beside the packed codes: batch 1 must
- * run 'grouped-float32', batch 2 another kernel, both within the LUT tests' allowance of the exact product; codes in
- * the other group size's layout are refused. Destroys what it made.
+ * run 'grouped-float32', batch 2 another kernel, both within the LUT tests' allowance of the exact product; grouped
+ * codes too short for that layout are refused with an error naming it. Destroys what it made.
  */
 async function expectAutoGroupedMatches(
   device: GPUDevice,

@@ -242,6 +242,21 @@ export class GpuHead {
     return { codes, codebook, codebookDtype: 'float32' };
   }
 
+  /**
+   * A PQ layer's grouped copies for 'grouped-float32' at batch 1 (in the group size groupedFloatTablesSegments gives),
+   * or null where 'auto' does not run it with these options on this device.
+   */
+  private uploadGroupedCopies(
+    layer: Extract<CompressedLayer, { method: 'pq' }>,
+    executorOptions: LayerExecutorOptions,
+    codebookDtype: 'float16' | 'float32',
+  ): { codes: GPUBuffer; codebook: GPUBuffer } | null {
+    const groupSegments = groupedFloatTablesSegments(this.device, layer, executorOptions, codebookDtype);
+    return groupSegments === null
+      ? null
+      : this.uploadTableLayouts(layer, `${layer.name}/grouped-`, groupSegments);
+  }
+
   private buildStep(layer: CompressedLayer, options: GpuHeadOptions): LayerStep {
     const file = this.file;
     const prefix = layer.name;
@@ -289,14 +304,8 @@ export class GpuHead {
         };
         // Large PQ layers run batch 1 on grouped float32 tables (kernels/plan.ts usesGroupedFloatTables): their codes
         // and codebook go up a second time, in the 8-bit-table layouts, for that kernel alone.
-        const groupSegments =
-          layer.method === 'pq'
-            ? groupedFloatTablesSegments(this.device, layer, executorOptions, codebookDtype)
-            : null;
         const grouped =
-          layer.method === 'pq' && groupSegments !== null
-            ? this.uploadTableLayouts(layer, `${prefix}/grouped-`, groupSegments)
-            : null;
+          layer.method === 'pq' ? this.uploadGroupedCopies(layer, executorOptions, codebookDtype) : null;
         const executor = createLayerExecutor(
           this.device,
           layer,

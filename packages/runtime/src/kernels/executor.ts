@@ -79,15 +79,14 @@ import {
 } from './table8-layout';
 import {
   createTable8Program,
+  defaultReduceSlices,
   TABLE8_REDUCE_SLICE_CHOICES,
-  TABLE8_REDUCE_SLICES,
   TABLE8_REDUCE_WARP_ROWS,
   TABLE8_TARGET_WORKGROUPS,
   TABLE8_WORKGROUP_SIZE,
   type Table8Launch,
   table8CodebookBytes,
   table32GatherStorageBytes,
-  WIDE_GROUPS_REDUCE_SLICES,
 } from './table8-program';
 
 interface LayerCommon {
@@ -655,12 +654,12 @@ function resolveTable8(
       `groupedFloatTables runs float32 tables; leave tableBits 32, got ${tableBits}`,
     );
   }
-  const groupSegments = options.tableGroupSegments ?? TABLE_GROUP_SEGMENTS;
-  if (!TABLE_GROUP_SEGMENT_CHOICES.includes(groupSegments)) {
-    throw new KernelInputError(
-      `tableGroupSegments must be one of ${TABLE_GROUP_SEGMENT_CHOICES.join(', ')}, got ${JSON.stringify(groupSegments)}`,
-    );
-  }
+  const groupSegments = checkChoiceOption(
+    'tableGroupSegments',
+    options.tableGroupSegments,
+    TABLE_GROUP_SEGMENT_CHOICES,
+    TABLE_GROUP_SEGMENTS,
+  );
   if (groupSegments !== TABLE_GROUP_SEGMENTS && !floatEntries) {
     throw new KernelInputError(
       `tableGroupSegments ${groupSegments} applies to groupedFloatTables: true; 8-bit tables take ` +
@@ -692,27 +691,19 @@ function resolveTable8(
     );
   }
   if (options.targetWorkgroups !== undefined) checkInteger('targetWorkgroups', options.targetWorkgroups, 1);
-  // Groups of 32 leave half the slots per row: 16 slices keep two loads' batches per invocation and twice the reduce
-  // workgroups (16384², d 4: 43.1 against 43.5 µs with 8; 44.4 with 32, 45.5 with 4; step 83), as far as the
-  // device's invocations allow.
-  let defaultSlices = groupSegments === 32 ? WIDE_GROUPS_REDUCE_SLICES : TABLE8_REDUCE_SLICES;
-  while (defaultSlices > 1 && defaultSlices * TABLE8_REDUCE_WARP_ROWS > workgroupSizeLimit)
-    defaultSlices /= 2;
-  const reduceSlices = options.reduceSlices ?? defaultSlices;
-  if (!TABLE8_REDUCE_SLICE_CHOICES.includes(reduceSlices)) {
-    throw new KernelInputError(
-      `reduceSlices must be one of ${TABLE8_REDUCE_SLICE_CHOICES.join(', ')}, got ${JSON.stringify(reduceSlices)}`,
-    );
-  }
-  if (reduceSlices * TABLE8_REDUCE_WARP_ROWS > workgroupSizeLimit) {
-    throw new GpuLimitError(
-      `reduceSlices ${reduceSlices} needs ${reduceSlices * TABLE8_REDUCE_WARP_ROWS} invocations per reduce workgroup, ` +
-        `above the device's ${workgroupSizeLimit}`,
-      'maxComputeInvocationsPerWorkgroup',
-      reduceSlices * TABLE8_REDUCE_WARP_ROWS,
-      workgroupSizeLimit,
-    );
-  }
+  const reduceSlices = checkChoiceOption(
+    'reduceSlices',
+    options.reduceSlices,
+    TABLE8_REDUCE_SLICE_CHOICES,
+    defaultReduceSlices(groupSegments, workgroupSizeLimit),
+  );
+  // A reduce workgroup holds reduceSlices × TABLE8_REDUCE_WARP_ROWS invocations at the least (one row warp).
+  checkLimit(
+    reduceSlices * TABLE8_REDUCE_WARP_ROWS,
+    workgroupSizeLimit,
+    'maxComputeInvocationsPerWorkgroup',
+    `reduceSlices ${reduceSlices} × ${TABLE8_REDUCE_WARP_ROWS} rows =`,
+  );
   return {
     workgroupSize: checkLimit(
       options.workgroupSize ?? Math.min(TABLE8_WORKGROUP_SIZE, workgroupSizeLimit),

@@ -45,11 +45,22 @@ export const TABLE8_REDUCE_SLICES = 8;
 export const TABLE8_REDUCE_ROW_WARPS = 4;
 /** Rows of one reduce warp: a reduce workgroup takes reduceSlices × this many invocations per row warp. */
 export const TABLE8_REDUCE_WARP_ROWS = 32;
-const REDUCE_WARP_ROWS = TABLE8_REDUCE_WARP_ROWS;
 /** The reduce's slices in groups of 32 segments, where each row has half the slots (step 83). */
 export const WIDE_GROUPS_REDUCE_SLICES = 16;
 /** Values executor option reduceSlices takes (REDUCE_SLICES of pq_table8.wgsl). */
 export const TABLE8_REDUCE_SLICE_CHOICES: readonly number[] = [1, 2, 4, 8, 16, 32];
+
+/**
+ * The reduce's slices unless the caller sets reduceSlices: TABLE8_REDUCE_SLICES, or WIDE_GROUPS_REDUCE_SLICES in
+ * groups of 32, whose rows have half the slots: 16 slices keep two loads' batches per invocation and twice the reduce
+ * workgroups (16384², d 4: 43.1 against 43.5 µs with 8; 44.4 with 32, 45.5 with 4; step 83). Halved until one row
+ * warp of them fits the device's invocations.
+ */
+export function defaultReduceSlices(groupSegments: TableGroupSegments, invocationsLimit: number): number {
+  let slices = groupSegments === 32 ? WIDE_GROUPS_REDUCE_SLICES : TABLE8_REDUCE_SLICES;
+  while (slices > 1 && slices * TABLE8_REDUCE_WARP_ROWS > invocationsLimit) slices /= 2;
+  return slices;
+}
 /** `const MAX_KEPT_VALUES` of shaders/pq_table8.wgsl. */
 export const TABLE8_MAX_KEPT_VALUES = 32;
 /** `const MAX_CACHED_QUADS` of shaders/pq_table8.wgsl. */
@@ -181,7 +192,7 @@ function pickBatchTile(
 /** Reduce row warps: up to TABLE8_REDUCE_ROW_WARPS, within the device's invocations and workgroup memory. */
 function reduceRowWarps(launch: Table8Launch, batchTile: Table8BatchTile): number {
   let warps = TABLE8_REDUCE_ROW_WARPS;
-  const invocations = (w: number) => w * REDUCE_WARP_ROWS * launch.reduceSlices;
+  const invocations = (w: number) => w * TABLE8_REDUCE_WARP_ROWS * launch.reduceSlices;
   while (
     warps > 1 &&
     (invocations(warps) > launch.invocationsLimit ||
@@ -238,7 +249,7 @@ export function createTable8Program(
   function createPlan(batch: number): BatchPlan {
     const { batchTile, batchTiles, rowsPerWorkgroup, rowBlocks, partialBytes, scalesBytes } = layout(batch);
     const rowWarps = reduceRowWarps(launch, batchTile);
-    const reduceRows = rowWarps * REDUCE_WARP_ROWS;
+    const reduceRows = rowWarps * TABLE8_REDUCE_WARP_ROWS;
     const advice = 'run the batch in smaller parts';
     checkBindingSize(context, `the integer sums of batch ${batch}`, partialBytes, advice);
     const gatherGrid = { x: rowBlocks, y: slots, z: batchTiles };
