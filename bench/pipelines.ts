@@ -27,6 +27,7 @@ import {
   contendersAtBatch,
   denseTuningRows,
   lutTuningRows,
+  namedGroupedRows,
   randomPqLayer,
   upload,
 } from './lib/pqweb-layers';
@@ -159,6 +160,19 @@ export function pipelineSpecs(options: PipelinesOptions, seed: number): Pipeline
             ...(tuning.variants ? { variants: tuning.variants } : {}),
           });
         }
+        // The forced grouped float32 rows named (bench:kernels' rows `pqweb PQ d=… k=… grouped float32 tables…`).
+        for (const grouped of namedGroupedRows(options.tuningLabels)) {
+          specs.push({
+            label: `${shape.rows}x${shape.cols} b${batch} pq-d${d}-k${k} ${grouped.label}`,
+            rows: shape.rows,
+            cols: shape.cols,
+            d,
+            k,
+            batch,
+            seed,
+            options: grouped.options,
+          });
+        }
         // The layer on 8-bit tables (bench:kernels' row `pqweb PQ d=… k=… 8-bit tables`).
         specs.push({
           label: `${shape.rows}x${shape.cols} b${batch} pq-d${d}-k${k} table8`,
@@ -243,18 +257,24 @@ async function runChild(spec: PipelineSpec): Promise<void> {
     spec.d,
     spec.k,
   );
-  // 8-bit tables read the codes and codebook in their own layouts (kernels/table8-layout.ts).
-  const table8 = spec.options.tableBits === 8;
+  // 8-bit tables and forced grouped float32 tables read the codes and codebook in their own layouts
+  // (kernels/table8-layout.ts), in the row's group size.
+  const table8 = spec.options.tableBits === 8 || spec.options.groupedFloatTables === true;
   const table8Shape = { ...layer, stages: 1 };
+  const groupSegments = spec.options.tableGroupSegments;
   const executor = createLayerExecutor(
     device,
     layer,
     {
-      codes: upload(device, `${spec.label}/codes`, table8 ? groupTableCodes(words, table8Shape) : gpuWords),
+      codes: upload(
+        device,
+        `${spec.label}/codes`,
+        table8 ? groupTableCodes(words, table8Shape, groupSegments) : gpuWords,
+      ),
       codebook: upload(
         device,
         `${spec.label}/codebook`,
-        table8 ? groupTableCodebook(codebook, table8Shape) : codebook,
+        table8 ? groupTableCodebook(codebook, table8Shape, groupSegments) : codebook,
       ),
       bias: upload(device, `${spec.label}/bias`, bias),
     },

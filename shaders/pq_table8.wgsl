@@ -38,8 +38,10 @@ const ROUNDING_BIAS_BITS = 0x4b000000u;
 const LARGEST_FLOAT = 3.4e38;
 // Values the build keeps in registers between its two passes (KEEP_VALUES): ENTRIES_PER_INVOCATION × TABLE_INPUTS.
 const MAX_KEPT_VALUES = 32u;
-// Codebook quads the build keeps in registers for all inputs (CACHED_QUADS): one per entry of the invocation.
-const MAX_CACHED_QUADS = 4u;
+// Codebook quads the build keeps in registers (CACHED_QUADS): one per entry of the invocation. gather_table32 takes up
+// to 8 (groups of 32 at k = 256 with 1024 invocations); gather_table8 up to MAX_KEPT_VALUES / its 8 inputs = 4, which
+// the host holds it to (CACHED_QUADS there implies KEEP_VALUES).
+const MAX_CACHED_QUADS = 8u;
 
 // Invocations per gather workgroup, a multiple of TILE_SEGMENTS so that every entry an invocation builds belongs to
 // the same segment (entry e = j · WORKGROUP_SIZE + local index, segment e mod TILE_SEGMENTS).
@@ -60,8 +62,9 @@ override BATCH: u32;
 override KEEP_VALUES: bool = false;
 // Whether D is a multiple of 4 and COLS too, so that codebook and x are read four values at a time.
 override QUAD_READS: bool = false;
-// Whether D is 4 (with QUAD_READS) and ENTRIES_PER_INVOCATION ≤ MAX_CACHED_QUADS: each entry's codebook quad is
-// then read once into registers for all the tile's inputs, not once per input.
+// Whether D is 4 (with QUAD_READS) and ENTRIES_PER_INVOCATION is at most the gather's cached quads (above): each
+// entry's codebook quad is then read once into registers for all the tile's inputs, not once per input, and all of an
+// invocation's quads are loaded before its first dot product.
 override CACHED_QUADS: bool = false;
 
 override GROUPS_PER_STAGE: u32 = (SEGMENTS + TILE_SEGMENTS - 1u) / TILE_SEGMENTS;
@@ -327,7 +330,7 @@ fn gather_table8(
       var words = vec2<u32>();
       var value: f32;
       for (var b = 0u; b < TABLE_INPUTS; b++) {
-        // CACHED_QUADS implies KEEP_VALUES (MAX_CACHED_QUADS × 8 inputs = MAX_KEPT_VALUES).
+        // CACHED_QUADS implies KEEP_VALUES here (the host's 4 cached quads × 8 inputs = MAX_KEPT_VALUES).
         if (KEEP_VALUES) {
           value = kept[j * TABLE_INPUTS + b];
         } else {

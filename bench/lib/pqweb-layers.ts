@@ -473,7 +473,40 @@ const GROUPED_FLOAT_TABLES_LAUNCHES: readonly { label: string; options: LayerExe
     label: `${GROUPED_FLOAT_TABLES_LABEL} 32-segment groups reduce ${reduceSlices} slices`,
     options: { tableGroupSegments: 32, reduceSlices } as const,
   })),
+  // The reduce on float32 entries as before step 85, in fewer, larger workgroups (16 slices and one row warp now): in
+  // groups of 16 8 slices of 4 row warps (32 workgroups at 4096²), in groups of 32 16 slices of 2.
+  {
+    label: `${GROUPED_FLOAT_TABLES_LABEL} reduce 8 slices 4 row warps`,
+    options: { reduceSlices: 8, reduceRowWarps: 4 },
+  },
+  {
+    label: `${GROUPED_FLOAT_TABLES_LABEL} 32-segment groups reduce 2 row warps`,
+    options: { tableGroupSegments: 32, reduceRowWarps: 2 },
+  },
+  // The build's codebook quads (step 85): never kept in registers, or kept at any row steps (d 4, up to 8 a build).
+  { label: `${GROUPED_FLOAT_TABLES_LABEL} no cached quads`, options: { cachedQuads: false } },
+  { label: `${GROUPED_FLOAT_TABLES_LABEL} cached quads`, options: { cachedQuads: true } },
+  {
+    label: `${GROUPED_FLOAT_TABLES_LABEL} 32-segment groups no cached quads`,
+    options: { tableGroupSegments: 32, cachedQuads: false },
+  },
+  {
+    label: `${GROUPED_FLOAT_TABLES_LABEL} 32-segment groups cached quads`,
+    options: { tableGroupSegments: 32, cachedQuads: true },
+  },
 ];
+
+/**
+ * The forced grouped-float32 rows `--tunings` names (GROUPED_FLOAT_TABLES_LABEL and GROUPED_FLOAT_TABLES_LAUNCHES),
+ * their options with groupedFloatTables true, as bench:kernels times them: for bench:pipelines, which compiles them.
+ */
+export function namedGroupedRows(
+  tuningLabels: readonly string[],
+): { label: string; options: LayerExecutorOptions }[] {
+  return [{ label: GROUPED_FLOAT_TABLES_LABEL, options: {} }, ...GROUPED_FLOAT_TABLES_LAUNCHES]
+    .filter((row) => tuningLabels.includes(row.label))
+    .map((row) => ({ label: row.label, options: { groupedFloatTables: true, ...row.options } }));
+}
 
 /** A method's rows: the defaults' (label ''), and with `tunings` the tuning rows named (all when none are named). */
 function namedTuningRows<Options>(

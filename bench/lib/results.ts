@@ -62,6 +62,10 @@ export type ContenderSpec =
         tableGroupSegments?: number;
         /** Invocations splitting each row's slots in the grouped kernels' reduce (executor option reduceSlices). */
         reduceSlices?: number;
+        /** The most groups of 32 rows per reduce workgroup of the grouped kernels (executor option reduceRowWarps). */
+        reduceRowWarps?: number;
+        /** The grouped kernels' build and its codebook quads in registers (executor option cachedQuads). */
+        cachedQuads?: boolean | 'auto';
       };
     }
   | {

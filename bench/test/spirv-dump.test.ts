@@ -98,6 +98,23 @@ describe('bench:pipelines options and specs', () => {
     ]);
   });
 
+  it('adds the named grouped float32 rows, forced, with their launch options', () => {
+    const options = smallGridWith(
+      'grouped float32 tables,grouped float32 tables 32-segment groups cached quads',
+    );
+    const grouped = pipelineSpecs(options, 1).filter((spec) => spec.options.groupedFloatTables === true);
+    // Per shape, batch and PQ configuration, the two rows named.
+    expect(grouped).toHaveLength(2 * 4 * 2);
+    expect(grouped[0]).toMatchObject({
+      label: '512x1024 b1 pq-d4-k16 grouped float32 tables',
+      options: { groupedFloatTables: true },
+    });
+    expect(grouped[1]).toMatchObject({
+      label: '512x1024 b1 pq-d4-k16 grouped float32 tables 32-segment groups cached quads',
+      options: { groupedFloatTables: true, tableGroupSegments: 32, cachedQuads: true },
+    });
+  });
+
   it('adds the named dense rows from the batch where they differ from the default', () => {
     const options = smallGridWith('4-row invocations');
     const dense = pipelineSpecs(options, 1).filter((spec) => spec.dense !== undefined);

@@ -54,8 +54,10 @@ import {
   GROUPED_TABLES_D8_MIN_WEIGHTS,
   GROUPED_TABLES_MIN_WEIGHTS,
   gpuStageWords,
+  groupedRowsPerWorkgroup,
   groupedTableSegments,
   interleaveCodeRows,
+  keepsCodebookQuads,
   LUT_BUILD_PARAMS,
   lutGeometry,
   MAX_EXPANDED_ENTRIES,
@@ -72,6 +74,8 @@ import {
   scalarGeometry,
   shortRowGroupTileBytes,
   TABLE8_TARGET_WORKGROUPS,
+  TABLE32_CACHED_QUADS_MAX_ROW_STEPS,
+  TABLE32_MAX_CACHED_QUADS,
   TARGET_WORKGROUPS,
   TILED_BATCHED_D8_MIN_PRODUCT,
   usesCopiedCentroids,
@@ -213,6 +217,44 @@ describe("grouped float32 tables (variant 'grouped-float32')", () => {
     expect(groupedTableSegments({ segments: 4095 })).toBe(16);
     // 128 groups of 32 fill the target workgroups with one row block each.
     expect(WIDE_GROUPS_MIN_SEGMENTS / 32).toBe(TABLE8_TARGET_WORKGROUPS);
+  });
+
+  it('cut rows into blocks only while the slots fall short of the target workgroups', () => {
+    const launch = { workgroupSize: 1024, targetWorkgroups: TABLE8_TARGET_WORKGROUPS };
+    // 4096², d 4: 64 slots of 16 segments take 2 blocks, 32 of 32 take 4; 16384², d 4 in groups of 32: 128, 1 block.
+    expect(groupedRowsPerWorkgroup(4096, 64, launch)).toBe(2048);
+    expect(groupedRowsPerWorkgroup(4096, 32, launch)).toBe(1024);
+    expect(groupedRowsPerWorkgroup(16384, 128, launch)).toBe(16384);
+    // Whole row steps, and no more blocks than row steps: 1000 rows in 3 blocks of 1024 would leave 2 empty.
+    expect(groupedRowsPerWorkgroup(1000, 1, launch)).toBe(1024);
+    expect(groupedRowsPerWorkgroup(3000, 40, { workgroupSize: 256, targetWorkgroups: 128 })).toBe(768);
+  });
+
+  it('keep the codebook quads in registers for d 4 builds of few entries, on float32 entries for few row steps', () => {
+    const square = { d: 4, cols: 4096, k: 256 };
+    const wide = { workgroupSize: 1024, groupSegments: 32, floatEntries: true, cachedQuads: 'auto' } as const;
+    expect(TABLE32_MAX_CACHED_QUADS).toBe(8);
+    expect(TABLE32_CACHED_QUADS_MAX_ROW_STEPS).toBe(8);
+    // 4096² in groups of 32 on 1024 invocations: 8 entries and 1 row step each; 16384×4096: 4 steps.
+    expect(keepsCodebookQuads(square, wide, 1024)).toBe(true);
+    expect(keepsCodebookQuads(square, wide, 4096)).toBe(true);
+    expect(keepsCodebookQuads(square, wide, 8192)).toBe(true);
+    // 16384²: 16 row steps, where the quads cost more than they bring (step 85).
+    expect(keepsCodebookQuads(square, wide, 16384)).toBe(false);
+    expect(keepsCodebookQuads(square, wide, 9216)).toBe(false);
+    // Unless the caller asks for them (cachedQuads true), where they fit.
+    expect(keepsCodebookQuads(square, { ...wide, cachedQuads: true }, 16384)).toBe(true);
+    // 256 invocations (phones, SwiftShader): 32 entries each in groups of 32, 16 in groups of 16.
+    expect(keepsCodebookQuads(square, { ...wide, workgroupSize: 256 }, 256)).toBe(false);
+    expect(keepsCodebookQuads({ ...square, k: 64 }, { ...wide, workgroupSize: 256 }, 512)).toBe(true);
+    // Not for d 8, for x not in whole quads, or where the caller turns it off.
+    expect(keepsCodebookQuads({ ...square, d: 8 }, wide, 1024)).toBe(false);
+    expect(keepsCodebookQuads({ ...square, cols: 4094 }, wide, 1024)).toBe(false);
+    expect(keepsCodebookQuads(square, { ...wide, cachedQuads: false }, 1024)).toBe(false);
+    // 8-bit tables: at most TABLE8_MAX_CACHED_QUADS entries (their kept values), whatever the row steps.
+    const table8 = { ...wide, groupSegments: 16, floatEntries: false } as const;
+    expect(keepsCodebookQuads(square, table8, 16384)).toBe(true);
+    expect(keepsCodebookQuads(square, { ...table8, workgroupSize: 512 }, 16384)).toBe(false);
   });
 });
 

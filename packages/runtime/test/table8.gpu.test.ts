@@ -40,6 +40,7 @@ import {
   TABLE8_BATCH_TILES,
   TABLE8_MAX_CACHED_QUADS,
   TABLE8_MAX_KEPT_VALUES,
+  TABLE32_MAX_CACHED_QUADS,
   type TableGroupSegments,
   table8CodebookBytes,
   table8CodebookValues,
@@ -305,7 +306,9 @@ describe('the host mirrors pq_table8.wgsl', () => {
     expect(pqTable8Wgsl).toMatch(/struct RowCodes \{\s*low: vec4<u32>,\s*high: vec4<u32>,\s*\}/);
     expect(pqTable8Wgsl).toContain(`const TABLE_LEVELS = ${TABLE_LEVELS}.0;`);
     expect(pqTable8Wgsl).toContain(`const MAX_KEPT_VALUES = ${TABLE8_MAX_KEPT_VALUES}u;`);
-    expect(pqTable8Wgsl).toContain(`const MAX_CACHED_QUADS = ${TABLE8_MAX_CACHED_QUADS}u;`);
+    expect(pqTable8Wgsl).toContain(`const MAX_CACHED_QUADS = ${TABLE32_MAX_CACHED_QUADS}u;`);
+    // gather_table8's cached quads (fewer) share the shader's register array.
+    expect(TABLE8_MAX_CACHED_QUADS).toBeLessThanOrEqual(TABLE32_MAX_CACHED_QUADS);
     // The build keeps every cached quad's values for the widest tile (the shader's pass 2 relies on it).
     expect(TABLE8_MAX_CACHED_QUADS * Math.max(...TABLE8_BATCH_TILES)).toBeLessThanOrEqual(
       TABLE8_MAX_KEPT_VALUES,
@@ -576,6 +579,28 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
           dtype: 'float16',
           options: { tableGroupSegments: 32, reduceSlices: 2 },
         },
+        // 8 entries per invocation (2048 of a 32-segment group at k 64 over 256 invocations): the float32 build
+        // keeps all 8 codebook quads (TABLE32_MAX_CACHED_QUADS); 50 segments, a padded second group; a reduce of
+        // one row warp and 8 slices (256 invocations, SwiftShader's most).
+        {
+          spec: { rows: 150, cols: 200, d: 4, k: 64, stages: 1, withBias: true, relu: true },
+          batch: 1,
+          seed: 48,
+          options: { tableGroupSegments: 32, workgroupSize: 256, reduceRowWarps: 1, reduceSlices: 8 },
+        },
+        // The same with the quads loaded entry by entry (cachedQuads false), and in groups of 16 (4 cached).
+        {
+          spec: { rows: 150, cols: 200, d: 4, k: 64, stages: 1, withBias: true, relu: true },
+          batch: 1,
+          seed: 48,
+          options: { tableGroupSegments: 32, workgroupSize: 256, cachedQuads: false },
+        },
+        {
+          spec: { rows: 70, cols: 200, d: 4, k: 64, stages: 1, withBias: false, relu: false },
+          batch: 1,
+          seed: 49,
+          options: { workgroupSize: 256, cachedQuads: false, reduceRowWarps: 2 },
+        },
       ];
       for (const { spec, batch, seed, dtype = 'float32', options: extra } of [...cases, ...wide]) {
         const random = seededRandom(seed);
@@ -690,6 +715,13 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
       expect(() => make({ tableGroupSegments: 24 as 32 })).toThrow(/one of 16, 32, got 24/);
       expect(() => make({ reduceSlices: 3 })).toThrow(
         /reduceSlices must be one of 1, 2, 4, 8, 16, 32, got 3/,
+      );
+      expect(() => make({ reduceRowWarps: 3 })).toThrow(/reduceRowWarps must be one of 1, 2, 4, got 3/);
+      expect(() => make({ tableBits: 32, reduceRowWarps: 1 })).toThrow(
+        /reduceRowWarps applies to the grouped kernels/,
+      );
+      expect(() => make({ tableBits: 32, cachedQuads: false })).toThrow(
+        /cachedQuads applies to the grouped kernels/,
       );
       expect(() => make({ tableBits: 32, reduceSlices: 4 })).toThrow(
         /reduceSlices applies to the grouped kernels/,

@@ -80,6 +80,11 @@ import {
 import {
   createTable8Program,
   defaultReduceSlices,
+  FLOAT_REDUCE_ROW_WARPS,
+  groupedRowsPerWorkgroup,
+  keepsCodebookQuads,
+  TABLE8_REDUCE_ROW_WARP_CHOICES,
+  TABLE8_REDUCE_ROW_WARPS,
   TABLE8_REDUCE_SLICE_CHOICES,
   TABLE8_REDUCE_WARP_ROWS,
   TABLE8_TARGET_WORKGROUPS,
@@ -300,10 +305,22 @@ export interface LayerExecutorOptions {
   tableGroupSegments?: TableGroupSegments;
   /**
    * For measuring: invocations that split each row's slots in the reduce of the grouped kernels (tableBits 8 or
-   * groupedFloatTables true), a power of two from 1 to 32; default TABLE8_REDUCE_SLICES, or WIDE_GROUPS_REDUCE_SLICES
-   * in groups of 32 segments (docs/kernel-attempts.md step 83).
+   * groupedFloatTables true), a power of two from 1 to 32; default TABLE8_REDUCE_SLICES on 8-bit tables,
+   * FLOAT_REDUCE_SLICES on float32 entries (docs/kernel-attempts.md steps 83, 85).
    */
   reduceSlices?: number;
+  /**
+   * For measuring: the most groups of 32 rows per reduce workgroup of the grouped kernels, 1, 2 or 4 (default
+   * TABLE8_REDUCE_ROW_WARPS on 8-bit tables, FLOAT_REDUCE_ROW_WARPS on float32 entries), fewer where the device's
+   * invocations or workgroup memory ask.
+   */
+  reduceRowWarps?: number;
+  /**
+   * For measuring: whether the grouped kernels' build keeps an invocation's codebook quads in registers (CACHED_QUADS
+   * of shaders/pq_table8.wgsl): 'auto' (default) where table8-program.ts keepsCodebookQuads' rule says so, true
+   * wherever they fit (d 4, few entries per invocation), false never.
+   */
+  cachedQuads?: boolean | 'auto';
   /** Label prefix of the GPU objects; default the layer's name or method and shape. */
   label?: string;
 }
@@ -667,9 +684,12 @@ function resolveTable8(
     );
   }
   if (tableBits === 32 && !floatEntries) {
-    if (options.reduceSlices !== undefined) {
+    const grouped = (['reduceSlices', 'reduceRowWarps', 'cachedQuads'] as const).find(
+      (name) => options[name] !== undefined,
+    );
+    if (grouped !== undefined) {
       throw new KernelInputError(
-        'reduceSlices applies to the grouped kernels: tableBits 8, or groupedFloatTables: true',
+        `${grouped} applies to the grouped kernels: tableBits 8, or groupedFloatTables: true`,
       );
     }
     return null;
@@ -695,7 +715,7 @@ function resolveTable8(
     'reduceSlices',
     options.reduceSlices,
     TABLE8_REDUCE_SLICE_CHOICES,
-    defaultReduceSlices(groupSegments, workgroupSizeLimit),
+    defaultReduceSlices(floatEntries, workgroupSizeLimit),
   );
   // A reduce workgroup holds reduceSlices × TABLE8_REDUCE_WARP_ROWS invocations at the least (one row warp).
   checkLimit(
@@ -723,6 +743,13 @@ function resolveTable8(
     floatEntries,
     groupSegments,
     reduceSlices,
+    reduceRowWarps: checkChoiceOption(
+      'reduceRowWarps',
+      options.reduceRowWarps,
+      TABLE8_REDUCE_ROW_WARP_CHOICES,
+      floatEntries ? FLOAT_REDUCE_ROW_WARPS : TABLE8_REDUCE_ROW_WARPS,
+    ),
+    cachedQuads: checkAutoSwitchOption('cachedQuads', options.cachedQuads),
   };
 }
 
@@ -738,13 +765,17 @@ const GROUPED_TABLES_EXCLUDED_BY = [
   'batchTile',
   'tableGroupSegments',
   'reduceSlices',
+  'reduceRowWarps',
+  'cachedQuads',
 ] as const satisfies readonly (keyof LayerExecutorOptions)[];
 
 /**
  * The launch of 'grouped-float32' at batch 1 under 'auto' (options.groupedFloatTables 'auto'), or null where the
  * layer keeps its other kernels: the rule (plan.ts usesGroupedFloatTables), float32 tables and codebooks, 'auto'
  * variant, no ablation, none of GROUPED_TABLES_EXCLUDED_BY set, and a device whose workgroup memory and bindings
- * hold the kernel's tile and the grouped codes. The group size is the rule's (plan.ts groupedTableSegments), or 16
+ * hold the kernel's tile and the grouped codes. The group size is 32 where plan.ts groupedTableSegments says so, or
+ * where each 32-segment workgroup sums one row step at batch 1 and its build keeps its codebook quads in registers
+ * (keepsCodebookQuads: d 4, at most 8 entries per invocation, as at 4096² with 1024 invocations); else 16, and 16 too
  * where the device's workgroup memory holds the 16 KiB tile (k 256) but not the 32 KiB one.
  */
 function groupedTablesLaunch(
@@ -764,8 +795,19 @@ function groupedTablesLaunch(
     options.maxBindingBytes ?? limits.maxStorageBufferBindingSize,
     limits.maxStorageBufferBindingSize,
   );
-  const choices = TABLE_GROUP_SEGMENT_CHOICES.filter((g) => g <= groupedTableSegments(shape)).reverse();
-  for (const groupSegments of choices) {
+  // Below WIDE_GROUPS_MIN_SEGMENTS, groups of 32 where each workgroup sums one row step and its build keeps its
+  // codebook quads (step 85: 4096², d 4, k 256 14.3 against 14.5–14.7 µs in groups of 16; 16384×4096, where a
+  // workgroup sums 4 row steps, 19.6 against 19.3).
+  const takesWide = (launch: Table8Launch): boolean => {
+    if (groupedTableSegments(shape) === 32) return true;
+    const rowsPerWorkgroup = groupedRowsPerWorkgroup(
+      layer.rows,
+      table8Slots(shape, launch.groupSegments),
+      launch,
+    );
+    return rowsPerWorkgroup === launch.workgroupSize && keepsCodebookQuads(layer, launch, rowsPerWorkgroup);
+  };
+  for (const groupSegments of [...TABLE_GROUP_SEGMENT_CHOICES].reverse()) {
     // The forced launch's defaults (none of the options it would take are set, as checked above).
     const launch = resolveTable8(
       layer,
@@ -779,7 +821,7 @@ function groupedTablesLaunch(
       table32GatherStorageBytes(layer.k, groupSegments) <= launch.storageBytes &&
       table8CodeWords(shape, groupSegments) * WORD_BYTES <= bindingLimit &&
       table8CodebookBytes(shape, codebookDtype, groupSegments) <= bindingLimit;
-    if (fits) return launch;
+    if (fits && (groupSegments === TABLE_GROUP_SEGMENTS || takesWide(launch))) return launch;
   }
   return null;
 }

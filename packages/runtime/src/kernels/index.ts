@@ -113,15 +113,20 @@ export {
   table8Slots,
 } from './table8-layout';
 export {
+  FLOAT_REDUCE_ROW_WARPS,
+  FLOAT_REDUCE_SLICES,
+  groupedRowsPerWorkgroup,
+  keepsCodebookQuads,
   TABLE8_MAX_CACHED_QUADS,
   TABLE8_MAX_KEPT_VALUES,
   TABLE8_REDUCE_ROW_WARPS,
   TABLE8_REDUCE_SLICES,
   TABLE8_TARGET_WORKGROUPS,
   TABLE8_WORKGROUP_SIZE,
+  TABLE32_CACHED_QUADS_MAX_ROW_STEPS,
+  TABLE32_MAX_CACHED_QUADS,
   type Table8Launch,
   table8CodebookBytes,
   table8GatherStorageBytes,
   table32GatherStorageBytes,
-  WIDE_GROUPS_REDUCE_SLICES,
 } from './table8-program';

@@ -1013,6 +1013,10 @@ export const WIDE_GROUPS_MIN_SEGMENTS = 4096;
  * - fewer segments, where groups of 32 need row blocks that each build their tables again, or leave SMs idle: 16384²,
  *   d = 8 (2048 segments) 35.4 against 31.5 µs; 16384×4096, d = 4 21.9 against 20.3; 4096², d = 4 16.9 against 15.6.
  * The host needs the device's workgroup memory to hold the 32 KiB tile (the executor falls back to 16 otherwise).
+ * Below WIDE_GROUPS_MIN_SEGMENTS the executor still takes groups of 32 where each workgroup sums one row step and
+ * its build keeps its codebook quads in registers, a matter of the device's invocations (table8-program.ts
+ * keepsCodebookQuads; step 85: 4096², d = 4, k = 256 on 1024 invocations, 14.3 against 14.5–14.7 µs in groups of
+ * 16).
  */
 export function groupedTableSegments(shape: { segments: number }): TableGroupSegments {
   return shape.segments >= WIDE_GROUPS_MIN_SEGMENTS ? 32 : 16;

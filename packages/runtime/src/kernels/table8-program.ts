@@ -45,25 +45,38 @@ export const TABLE8_REDUCE_SLICES = 8;
 export const TABLE8_REDUCE_ROW_WARPS = 4;
 /** Rows of one reduce warp: a reduce workgroup takes reduceSlices × this many invocations per row warp. */
 export const TABLE8_REDUCE_WARP_ROWS = 32;
-/** The reduce's slices in groups of 32 segments, where each row has half the slots (step 83). */
-export const WIDE_GROUPS_REDUCE_SLICES = 16;
+/** The reduce's slices on float32 entries (grouped-float32), in groups of 16 or 32 segments (steps 83, 85). */
+export const FLOAT_REDUCE_SLICES = 16;
+/**
+ * The reduce's most row warps on float32 entries: one group of 32 rows per workgroup, so that a 4096-row layer's
+ * reduce runs 128 workgroups, not 32 (step 85).
+ */
+export const FLOAT_REDUCE_ROW_WARPS = 1;
+/** Values executor option reduceRowWarps takes (at most; REDUCE_ROW_WARPS of pq_table8.wgsl). */
+export const TABLE8_REDUCE_ROW_WARP_CHOICES: readonly number[] = [1, 2, 4];
 /** Values executor option reduceSlices takes (REDUCE_SLICES of pq_table8.wgsl). */
 export const TABLE8_REDUCE_SLICE_CHOICES: readonly number[] = [1, 2, 4, 8, 16, 32];
 
 /**
- * The reduce's slices unless the caller sets reduceSlices: TABLE8_REDUCE_SLICES, or WIDE_GROUPS_REDUCE_SLICES in
- * groups of 32, whose rows have half the slots: 16 slices keep two loads' batches per invocation and twice the reduce
- * workgroups (16384², d 4: 43.1 against 43.5 µs with 8; 44.4 with 32, 45.5 with 4; step 83). Halved until one row
- * warp of them fits the device's invocations.
+ * The reduce's slices unless the caller sets reduceSlices: TABLE8_REDUCE_SLICES on 8-bit tables, FLOAT_REDUCE_SLICES
+ * on float32 entries, whose sums need no scale. In groups of 32 (half the slots) 16 slices keep two loads' batches
+ * per invocation and twice the reduce workgroups (16384², d 4: 43.1 against 43.5 µs with 8; 44.4 with 32, 45.5 with
+ * 4; step 83); in groups of 16, 16 slices of one row warp took 47.1 against 48.4 µs at 16384², d 4, and 14.4 against
+ * 14.7 at 4096² (step 85). Halved until one row warp of them fits the device's invocations.
  */
-export function defaultReduceSlices(groupSegments: TableGroupSegments, invocationsLimit: number): number {
-  let slices = groupSegments === 32 ? WIDE_GROUPS_REDUCE_SLICES : TABLE8_REDUCE_SLICES;
+export function defaultReduceSlices(floatEntries: boolean, invocationsLimit: number): number {
+  let slices = floatEntries ? FLOAT_REDUCE_SLICES : TABLE8_REDUCE_SLICES;
   while (slices > 1 && slices * TABLE8_REDUCE_WARP_ROWS > invocationsLimit) slices /= 2;
   return slices;
 }
 /** `const MAX_KEPT_VALUES` of shaders/pq_table8.wgsl. */
 export const TABLE8_MAX_KEPT_VALUES = 32;
-/** `const MAX_CACHED_QUADS` of shaders/pq_table8.wgsl. */
+/** `const MAX_CACHED_QUADS` of shaders/pq_table8.wgsl: the most codebook quads gather_table32 keeps per invocation. */
+export const TABLE32_MAX_CACHED_QUADS = 8;
+/**
+ * The most cached quads of gather_table8, whose cached quads imply its kept values: TABLE8_MAX_KEPT_VALUES over its
+ * widest batch tile of 8 inputs.
+ */
 export const TABLE8_MAX_CACHED_QUADS = 4;
 const [SINGLE_TILE, NARROW_TILE, WIDE_TILE] = TABLE8_BATCH_TILES;
 /** Values in a codebook quad (codebook_quad). */
@@ -92,6 +105,17 @@ export interface Table8Launch {
   groupSegments: TableGroupSegments;
   /** Invocations that split a row's slots in the reduce (executor option reduceSlices; TABLE8_REDUCE_SLICES). */
   reduceSlices: number;
+  /**
+   * Groups of 32 rows per reduce workgroup (executor option reduceRowWarps): at most this many, within the device's
+   * invocations and workgroup memory; TABLE8_REDUCE_ROW_WARPS by default.
+   */
+  reduceRowWarps: number;
+  /**
+   * Whether the build keeps an invocation's codebook quads in registers, all loaded before the first dot product
+   * (CACHED_QUADS, where d is 4 and the invocation's entries are few enough; executor option cachedQuads): 'auto'
+   * by keepsCodebookQuads' rule, true wherever they fit, false never.
+   */
+  cachedQuads: boolean | 'auto';
 }
 
 const WORD_BYTES = 4;
@@ -189,9 +213,9 @@ function pickBatchTile(
   return tile;
 }
 
-/** Reduce row warps: up to TABLE8_REDUCE_ROW_WARPS, within the device's invocations and workgroup memory. */
+/** Reduce row warps: up to the launch's reduceRowWarps, within the device's invocations and workgroup memory. */
 function reduceRowWarps(launch: Table8Launch, batchTile: Table8BatchTile): number {
-  let warps = TABLE8_REDUCE_ROW_WARPS;
+  let warps = launch.reduceRowWarps;
   const invocations = (w: number) => w * TABLE8_REDUCE_WARP_ROWS * launch.reduceSlices;
   while (
     warps > 1 &&
@@ -201,6 +225,56 @@ function reduceRowWarps(launch: Table8Launch, batchTile: Table8BatchTile): numbe
     warps /= 2;
   }
   return warps;
+}
+
+/**
+ * Rows of one gather workgroup, a multiple of its invocations: the rows are cut into blocks (each building its own
+ * tables) only while the workgroups of whole rows, one per slot and batch tile (`slotTiles`), fall short of the
+ * launch's target.
+ */
+export function groupedRowsPerWorkgroup(
+  rows: number,
+  slotTiles: number,
+  launch: Pick<Table8Launch, 'workgroupSize' | 'targetWorkgroups'>,
+): number {
+  const { workgroupSize } = launch;
+  const maxBlocks = Math.ceil(rows / workgroupSize);
+  const wanted = Math.ceil(launch.targetWorkgroups / slotTiles);
+  return (
+    Math.ceil(Math.ceil(rows / Math.min(maxBlocks, Math.max(1, wanted))) / workgroupSize) * workgroupSize
+  );
+}
+
+/**
+ * Row steps (rows per workgroup over its invocations) up to which gather_table32 keeps its codebook quads in
+ * registers under 'auto'. H200, batch 1, d = 4, k = 256 (docs/kernel-attempts.md step 85, two runs): up to 8 row
+ * steps the quads, all loaded before the first dot product, shorten the build that precedes every lookup (4096²:
+ * 14.7 against 15.7 µs in groups of 16, 14.2–14.3 against 17.1–17.3 in groups of 32; 16384×4096: 19.3 against 20.4
+ * in groups of 16, 19.6 against 22.2 in groups of 32); with 16 (16384²) they cost more than they bring (47.6–48.4
+ * against 44.6–45.7 µs in groups of 16, 56.1–56.6 against 43.3 in groups of 32).
+ */
+export const TABLE32_CACHED_QUADS_MAX_ROW_STEPS = 8;
+
+/**
+ * Whether the gather's build keeps each invocation's codebook quads in registers (CACHED_QUADS of pq_table8.wgsl):
+ * d = 4 with whole quads of x, few enough entries per invocation (TABLE32_MAX_CACHED_QUADS float32 entries,
+ * TABLE8_MAX_CACHED_QUADS 8-bit ones) and the launch not turning it off (executor option cachedQuads); under 'auto',
+ * float32 entries only up to TABLE32_CACHED_QUADS_MAX_ROW_STEPS row steps.
+ */
+export function keepsCodebookQuads(
+  shape: { d: number; cols: number; k: number },
+  launch: Pick<Table8Launch, 'workgroupSize' | 'groupSegments' | 'floatEntries' | 'cachedQuads'>,
+  rowsPerWorkgroup: number,
+): boolean {
+  const { d, cols, k } = shape;
+  const { workgroupSize } = launch;
+  if (launch.cachedQuads === false || d !== QUAD_VALUES || cols % QUAD_VALUES !== 0) return false;
+  const entriesPerInvocation = Math.ceil((launch.groupSegments * k) / workgroupSize);
+  if (!launch.floatEntries) return entriesPerInvocation <= TABLE8_MAX_CACHED_QUADS;
+  if (entriesPerInvocation > TABLE32_MAX_CACHED_QUADS) return false;
+  return (
+    launch.cachedQuads === true || rowsPerWorkgroup / workgroupSize <= TABLE32_CACHED_QUADS_MAX_ROW_STEPS
+  );
 }
 
 export function createTable8Program(
@@ -231,15 +305,12 @@ export function createTable8Program(
   const codebookBytes = table8CodebookBytes(shape, buffers.codebook.dtype, groupSegments);
   checkBindingSize(context, 'the codebook', codebookBytes, 'the layer cannot run on this device');
   const entriesPerInvocation = Math.ceil((groupSegments * k) / workgroupSize);
+  const quadReads = d % QUAD_VALUES === 0 && cols % QUAD_VALUES === 0;
 
   function layout(batch: number) {
     const batchTile = pickBatchTile(context, k, launch, batch);
     const batchTiles = Math.ceil(batch / batchTile);
-    // Row blocks only where the slots and tiles alone leave the GPU short of workgroups.
-    const maxBlocks = Math.ceil(rows / workgroupSize);
-    const wanted = Math.ceil(launch.targetWorkgroups / (slots * batchTiles));
-    const rowsPerWorkgroup =
-      Math.ceil(Math.ceil(rows / Math.min(maxBlocks, Math.max(1, wanted))) / workgroupSize) * workgroupSize;
+    const rowsPerWorkgroup = groupedRowsPerWorkgroup(rows, slots * batchTiles, launch);
     const rowBlocks = Math.ceil(rows / rowsPerWorkgroup);
     const partialBytes = batchTiles * slots * rows * sumsBytes(batchTile);
     const scalesBytes = batchTiles * slots * batchTile * 2 * FLOAT_BYTES;
@@ -268,7 +339,6 @@ export function createTable8Program(
       RELU: context.relu ? 1 : 0,
       TILE_SEGMENTS: groupSegments,
     };
-    const quadReads = d % QUAD_VALUES === 0 && cols % QUAD_VALUES === 0;
     const dtype = buffers.codebook.dtype;
     const gatherKernel = launch.floatEntries ? TABLE32_KERNELS.gather : GATHER_TABLE8_KERNEL[batchTile];
     const reduceKernel = launch.floatEntries ? TABLE32_KERNELS.reduce : REDUCE_TABLE8_KERNEL[batchTile];
@@ -278,7 +348,7 @@ export function createTable8Program(
       ROWS_PER_WORKGROUP: rowsPerWorkgroup,
       KEEP_VALUES: entriesPerInvocation * batchTile <= TABLE8_MAX_KEPT_VALUES ? 1 : 0,
       QUAD_READS: quadReads ? 1 : 0,
-      CACHED_QUADS: quadReads && d === QUAD_VALUES && entriesPerInvocation <= TABLE8_MAX_CACHED_QUADS ? 1 : 0,
+      CACHED_QUADS: keepsCodebookQuads({ d, cols, k }, launch, rowsPerWorkgroup) ? 1 : 0,
     });
     const reduce = getPipeline(device, reduceKernel[dtype], {
       ...constants,
