@@ -103,11 +103,12 @@ export interface Table8Launch {
    * docs/kernel-attempts.md step 83); the codes and codebook are in the layouts of that group size.
    */
   groupSegments: TableGroupSegments;
-  /** Invocations that split a row's slots in the reduce (executor option reduceSlices; TABLE8_REDUCE_SLICES). */
+  /** Invocations that split a row's slots in the reduce (executor option reduceSlices; defaultReduceSlices). */
   reduceSlices: number;
   /**
    * Groups of 32 rows per reduce workgroup (executor option reduceRowWarps): at most this many, within the device's
-   * invocations and workgroup memory; TABLE8_REDUCE_ROW_WARPS by default.
+   * invocations and workgroup memory; by default TABLE8_REDUCE_ROW_WARPS on 8-bit tables, FLOAT_REDUCE_ROW_WARPS on
+   * float32 entries.
    */
   reduceRowWarps: number;
   /**
