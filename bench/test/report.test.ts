@@ -593,3 +593,45 @@ describe('a run finished by a second process (bench:kernels --resume)', () => {
     expect(markdown).toContain('300 s (**cut short by the time budget**)');
   });
 });
+
+describe('the goals across H200 runs', () => {
+  const small = '4096x4096';
+  const pq4 = pq(4, 256);
+  const dense: ContenderSpec = { engine: 'pqweb', method: 'dense' };
+  // 4096², batch 1: 1.83× dense in one run, 1.79× in the other (the issue asks 1.8×).
+  const metRun = h200Run([result(small, 1, pq4, 13.8, 30), result(small, 1, dense, 25.3, 40)]);
+  const missedRun = {
+    ...h200Run([result(small, 1, pq4, 14.2, 30), result(small, 1, dense, 25.4, 40)]),
+    date: '2026-11-29T00:00:00.000Z',
+  };
+  const goal = 'batch 1, 4096x4096: PQ d=4 k=256 vs dense fp32 (pqweb)';
+  // The goals a run of these rows judges (those whose cells it lacks read 'not measured' or are left out).
+  const goalCount = judgeGoals(metRun).filter((verdict) => !verdict.beside).length;
+  const rowOf = (markdown: string) => markdown.split('\n').find((line) => line.startsWith(`| ${goal} |`));
+
+  it('puts each run side by side and counts a goal met only where every run that measured it met it', () => {
+    const markdown = renderBenchmarks([
+      { file: 'bench/results/kernels-nvidia-h200-goal-cells.json', run: missedRun },
+      { file: 'bench/results/kernels-nvidia-h200.json', run: metRun },
+    ]);
+    expect(markdown).toContain("## The issue's goals across the H200 runs");
+    expect(markdown).toContain(
+      `Met in every run that measured it: 0 of ${goalCount}; met in some runs but not all: 1.`,
+    );
+    // Runs in file order: the goal-cells file, then the full grid.
+    expect(rowOf(markdown)).toBe(`| ${goal} | missed (1.79×) | met (1.83×) | **met in 1 of 2 runs** |`);
+  });
+
+  it('says met in every run where both met it, and is left out with a single H200 run', () => {
+    const both = renderBenchmarks([
+      { file: 'bench/results/a.json', run: metRun },
+      { file: 'bench/results/b.json', run: { ...metRun, date: '2026-11-30T00:00:00.000Z' } },
+    ]);
+    expect(rowOf(both)).toBe(`| ${goal} | met (1.83×) | met (1.83×) | met in every run |`);
+    expect(both).toContain(
+      `Met in every run that measured it: 1 of ${goalCount}; met in some runs but not all: 0.`,
+    );
+    const single = renderBenchmarks([{ file: 'bench/results/kernels-nvidia-h200.json', run: metRun }]);
+    expect(single).not.toContain('across the H200 runs');
+  });
+});

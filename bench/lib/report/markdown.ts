@@ -417,6 +417,55 @@ ${markdownTable(['layer', ...PROJECTED.map(({ label }) => label)], rows)}`;
 }
 
 /** The whole BENCHMARKS.md. Runs are listed H200 first, then other GPUs, then SwiftShader. */
+/** A verdict's status and headline figure in one short cell: "met (1.83×)", "missed (5.70×)". */
+function shortVerdict(verdict: GoalVerdict): string {
+  if (verdict.status === 'not measured') return 'not measured';
+  const headline = verdict.measured.split(' ')[0];
+  return `${verdict.status}${headline ? ` (${headline})` : ''}`;
+}
+
+/**
+ * The issue's goals (float32 codebooks, the counted ones) in every H200 run side by side, where there are several: a
+ * goal at its edge can read met in one run and missed in the next, which one run's count alone would hide. Empty
+ * with fewer than two H200 runs.
+ */
+export function goalsAcrossRunsSection(runs: readonly LoadedRun[]): string {
+  const judged = runs
+    .filter(({ run }) => isH200(run))
+    .map(({ run }) => ({ run, verdicts: judgeGoals(run).filter((verdict) => !verdict.beside) }));
+  if (judged.length < 2) return '';
+  const goals = [...new Set(judged.flatMap(({ verdicts }) => verdicts.map((verdict) => verdict.goal)))];
+  let everyRun = 0;
+  let someRuns = 0;
+  const rows = goals.map((goal) => {
+    const perRun = judged.map(({ verdicts }) => verdicts.find((verdict) => verdict.goal === goal));
+    const measured = perRun.filter((verdict) => verdict !== undefined && verdict.status !== 'not measured');
+    const met = measured.filter((verdict) => verdict?.status === 'met').length;
+    let overall = `missed in ${measured.length === 1 ? 'its' : 'every'} run`;
+    if (measured.length === 0) overall = 'not measured';
+    else if (met === measured.length) {
+      overall = `met in ${measured.length === 1 ? 'its' : 'every'} run`;
+      everyRun++;
+    } else if (met > 0) {
+      overall = `**met in ${met} of ${measured.length} runs**`;
+      someRuns++;
+    }
+    return [goal, ...perRun.map((verdict) => (verdict ? shortVerdict(verdict) : 'not measured')), overall];
+  });
+  const headers = [
+    'goal',
+    ...judged.map(({ run }) => `${runTitle(run)}, ${run.date.slice(0, 10)}`),
+    'across runs',
+  ];
+  return `## The issue's goals across the H200 runs
+
+Met in every run that measured it: ${everyRun} of ${goals.length}; met in some runs but not all: ${someRuns}.
+Each run's own table, with the targets and the shortfalls, is in its section below. A goal that reads met in one run
+and missed in another sits within the spread between runs: it is not counted as met.
+
+${markdownTable(headers, rows)}`;
+}
+
 export function renderBenchmarks(runs: readonly LoadedRun[], e2eRuns: readonly LoadedE2eRun[] = []): string {
   const rank = ({ run }: LoadedRun) => (isH200(run) ? 0 : run.adapter.isSwiftShader ? 2 : 1);
   const ordered = [...runs].sort((a, b) => rank(a) - rank(b) || a.file.localeCompare(b.file));
@@ -441,6 +490,7 @@ so every ratio is still measured side by side in one process.`
 } What was tried on the kernels, with the
 prediction and the result of each attempt, is in [docs/kernel-attempts.md](docs/kernel-attempts.md).`,
     ordered.length === 0 ? '_No results yet: run `pnpm bench:kernels`._' : '',
+    goalsAcrossRunsSection(ordered),
     ...ordered.map(runSection),
     renderE2eSection(e2eRuns),
     phonesSection(
