@@ -416,12 +416,10 @@ dense ${formatMicroseconds(head)} vs PQ d=4 k=256 ${formatMicroseconds(headPq)}.
 ${markdownTable(['layer', ...PROJECTED.map(({ label }) => label)], rows)}`;
 }
 
-/** The whole BENCHMARKS.md. Runs are listed H200 first, then other GPUs, then SwiftShader. */
-/** A verdict's status and headline figure in one short cell: "met (1.83×)", "missed (5.70×)". */
+/** A verdict's status and figure in one short cell: "met (1.83×)", "missed (5.70×)". */
 function shortVerdict(verdict: GoalVerdict): string {
   if (verdict.status === 'not measured') return 'not measured';
-  const headline = verdict.measured.split(' ')[0];
-  return `${verdict.status}${headline ? ` (${headline})` : ''}`;
+  return `${verdict.status}${verdict.figure ? ` (${verdict.figure})` : ''}`;
 }
 
 /**
@@ -439,8 +437,10 @@ export function goalsAcrossRunsSection(runs: readonly LoadedRun[]): string {
   let someRuns = 0;
   const rows = goals.map((goal) => {
     const perRun = judged.map(({ verdicts }) => verdicts.find((verdict) => verdict.goal === goal));
-    const measured = perRun.filter((verdict) => verdict !== undefined && verdict.status !== 'not measured');
-    const met = measured.filter((verdict) => verdict?.status === 'met').length;
+    const measured = perRun.filter(
+      (verdict): verdict is GoalVerdict => verdict !== undefined && verdict.status !== 'not measured',
+    );
+    const met = measured.filter((verdict) => verdict.status === 'met').length;
     let overall = `missed in ${measured.length === 1 ? 'its' : 'every'} run`;
     if (measured.length === 0) overall = 'not measured';
     else if (met === measured.length) {
@@ -466,6 +466,7 @@ and missed in another sits within the spread between runs: it is not counted as 
 ${markdownTable(headers, rows)}`;
 }
 
+/** The whole BENCHMARKS.md. Runs are listed H200 first, then other GPUs, then SwiftShader. */
 export function renderBenchmarks(runs: readonly LoadedRun[], e2eRuns: readonly LoadedE2eRun[] = []): string {
   const rank = ({ run }: LoadedRun) => (isH200(run) ? 0 : run.adapter.isSwiftShader ? 2 : 1);
   const ordered = [...runs].sort((a, b) => rank(a) - rank(b) || a.file.localeCompare(b.file));
