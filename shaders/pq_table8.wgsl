@@ -14,11 +14,11 @@
 //   reduce_table8: y[b][row] = relu?(bias[row] + Σ_slots (scale · sum + Σ lows)).
 //
 // Codes: [slots][TILE_SEGMENTS / 16][rows] × 16 bytes (kernels/table8-layout.ts), each row's TILE_SEGMENTS codes
-// rotated by row mod TILE_SEGMENTS, so byte t holds segment (row + t) mod TILE_SEGMENTS's code. The lanes of a
-// subgroup (consecutive rows) then look up 16 (32) different segments at every step: with entries at
-// code · TILE_SEGMENTS + segment, their reads fall in different memory banks whatever the codes (at 16 segments lanes
-// i and i + 16 share a segment and may share a bank; at 32 every lane has a bank of its own), and every shift is a
-// constant. Codebooks: [slots][K][TILE_SEGMENTS][D] (the same file), entry by entry as the tile holds them, so that
+// rotated by row mod TILE_SEGMENTS, so byte t holds segment (row + t) mod TILE_SEGMENTS's code (with XOR_LANES, in
+// groups of 32, segment (row mod 32) ^ t's). The lanes of a subgroup (consecutive rows) then look up 16 (32) different
+// segments at every step: with entries at code · TILE_SEGMENTS + segment, their reads fall in different memory banks
+// whatever the codes (at 16 segments lanes i and i + 16 share a segment and may share a bank; at 32 every lane has a
+// bank of its own), and every shift is a constant. Codebooks: [slots][K][TILE_SEGMENTS][D] (the same file), entry by entry as the tile holds them, so that
 // the lanes building consecutive entries read consecutive sub-vectors (in the file's [segments][K][D] order they were
 // K · D floats apart, a cache line each: the build took 1.6× as long).
 //
@@ -31,6 +31,10 @@
 override TILE_SEGMENTS: u32 = 16u;
 // 16-byte code vectors per (slot, row): 1, or 2 in groups of 32 segments (RowCodes).
 override CODE_VECTORS: u32 = TILE_SEGMENTS / 16u;
+// Whether a row's code bytes are in the xor lane order (byte t holds segment (row mod 32) ^ t), set by the host in
+// groups of 32 on wide layers (table8-layout.ts usesXorLanes), so that an entry's index is one or and one xor where the
+// rotation took an add and a mask.
+override XOR_LANES: bool = false;
 const TABLE_LEVELS = 255.0;
 // Adding 2^23 to a float in [0, 2^23) rounds it to an integer, half to even; its low mantissa bits are that integer.
 const ROUNDING_BIAS = 8388608.0;
@@ -208,7 +212,13 @@ fn sum_rows(slot: u32, batch_tile: u32, first_row: u32, first_words: RowCodes) {
       let rotation = row % TILE_SEGMENTS;
       var sums = TableSums();
       for (var t = 0u; t < TILE_SEGMENTS; t++) {
-        add_entry(&sums, tile[code_byte(words, t) * TILE_SEGMENTS + (rotation + t) % TILE_SEGMENTS]);
+        let code = code_byte(words, t);
+        if (XOR_LANES) {
+          // Byte t holds segment rotation ^ t: entry (code << 5) + (rotation ^ t) in one or-then-xor.
+          add_entry(&sums, tile[((code * TILE_SEGMENTS) | rotation) ^ t]);
+        } else {
+          add_entry(&sums, tile[code * TILE_SEGMENTS + (rotation + t) % TILE_SEGMENTS]);
+        }
       }
       partial_sums[(batch_tile * SLOTS + slot) * ROWS + row] = sums;
     }

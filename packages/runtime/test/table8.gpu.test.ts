@@ -48,6 +48,8 @@ import {
   table8Slots,
   takesGroupedFloatTables,
   usesGroupedFloatTables,
+  usesXorLanes,
+  WIDE_GROUPS_MIN_SEGMENTS,
 } from '../src/kernels';
 import type { CodebookDtype } from '../src/kernels/codebook-dtype';
 import {
@@ -373,7 +375,7 @@ describe('groupTableCodes and groupTableCodebook (8-bit-table layouts)', () => {
     expect(halves.filter((value) => value === 7).length).toBe(layer.values.length);
   });
 
-  it('in groups of 32 puts segment (row + t) mod 32 at byte t, in two 16-byte vectors [slots][2][rows]', () => {
+  it('in groups of 32 below 4096 segments puts segment (row + t) mod 32 at byte t, in two 16-byte vectors [slots][2][rows]', () => {
     const random = seededRandom(83);
     for (const spec of [
       { rows: 7, cols: 150, d: 2, k: 16, stages: 2, withBias: false },
@@ -409,6 +411,31 @@ describe('groupTableCodes and groupTableCodebook (8-bit-table layouts)', () => {
                 segment < segments ? layer.values[((t * segments + segment) * k + code) * d + j] : 0;
               expect(grouped[(((t * groups + g) * k + code) * 32 + (segment % 32)) * d + j]).toBe(expected);
             }
+          }
+        }
+      }
+    }
+  });
+
+  it('in groups of 32 on wide layers (4096 segments or more) puts segment (row mod 32) xor t at byte t', () => {
+    const random = seededRandom(88);
+    // 4100 segments: 129 groups, the last of 4 segments; 16 keeps the rotation at any width.
+    const layer = randomLutLayer({ rows: 37, cols: 4100, d: 1, k: 16, stages: 2, withBias: false }, random);
+    const { rows, segments, stages } = layer.shape;
+    expect(usesXorLanes(segments, 32)).toBe(true);
+    expect(usesXorLanes(segments, 16)).toBe(false);
+    expect(usesXorLanes(WIDE_GROUPS_MIN_SEGMENTS - 1, 32)).toBe(false);
+    const bytes = new Uint8Array(groupTableCodes(layer.words, layer.shape, 32).buffer);
+    const groups = Math.ceil(segments / 32);
+    expect(bytes.length).toBe(stages * groups * rows * 32);
+    for (let t = 0; t < stages; t++) {
+      for (let row = 0; row < rows; row++) {
+        for (let g = 0; g < groups; g++) {
+          for (let byte = 0; byte < 32; byte++) {
+            const segment = g * 32 + ((row % 32) ^ byte);
+            const expected = segment < segments ? layer.codes[(t * rows + row) * segments + segment] : 0;
+            const vector = ((t * groups + g) * 2 + Math.floor(byte / 16)) * rows + row;
+            expect(bytes[vector * 16 + (byte % 16)]).toBe(expected);
           }
         }
       }
@@ -587,6 +614,14 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
           batch: 1,
           seed: 48,
           options: { tableGroupSegments: 32, workgroupSize: 256, reduceRowWarps: 1, reduceSlices: 8 },
+        },
+        // A wide layer (4100 segments at d 1, 129 groups, the last of 4): the xor lane order (usesXorLanes), over
+        // two stages and two inputs.
+        {
+          spec: { rows: 70, cols: 4100, d: 1, k: 16, stages: 2, withBias: true, relu: false },
+          batch: 2,
+          seed: 88,
+          options: { tableGroupSegments: 32 },
         },
         // The same with the quads loaded entry by entry (cachedQuads false), and in groups of 16 (4 cached).
         {

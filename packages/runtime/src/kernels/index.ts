@@ -111,6 +111,7 @@ export {
   table8CodebookValues,
   table8CodeWords,
   table8Slots,
+  usesXorLanes,
 } from './table8-layout';
 export {
   FLOAT_REDUCE_ROW_WARPS,

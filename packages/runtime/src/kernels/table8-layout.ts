@@ -5,6 +5,7 @@
  * vectors, one byte per code whatever the file's packing, rotated by the row:
  *
  *   byte t of the row's G bytes = code of segment (row + t) mod G of the slot's group,   slot = stage · groups + g
+ *   (in groups of 32 on wide layers, usesXorLanes: of segment (row mod 32) xor t)
  *
  * with groups = ⌈segments / G⌉ per stage; segments past the stage's (a last group's padding) hold code 0, whose
  * table entries the kernel makes 0. Byte t sits in vector (slot, t / 16, row): [slots][G / 16][rows] × 16 bytes, so
@@ -19,6 +20,7 @@
 import type { RqShape } from '../cpu/layer-shapes';
 import { TABLE_GROUP_SEGMENTS, unpackCodes } from '../cpu/lut8';
 import { KernelInputError } from '../gpu/errors';
+import { WIDE_GROUPS_MIN_SEGMENTS } from './plan';
 
 /**
  * Segments per group (slot) of the 8-bit-table layouts: 16 for the 8-bit tables, whose arithmetic (one scale per
@@ -61,6 +63,32 @@ function checkGroupSegments(name: string, groupSegments: number): void {
 }
 
 /**
+ * Whether a layer's codes in groups of `groupSegments` take the xor lane order (byte t of row r holds segment
+ * (r mod 32) xor t) rather than the rotation ((r + t) mod G): in groups of 32 on layers of WIDE_GROUPS_MIN_SEGMENTS
+ * segments or more, those whose workgroups 'auto' has sum many row steps each. There the kernel's entry index is
+ * ((code << 5) | r mod 32) xor t, fewer instructions than the rotation's add and mask, and the rolled row loop runs
+ * faster; on the narrower layers that take groups of 32, one row step per workgroup, the driver moves the rotated
+ * indices above the build's barrier and the rotation is faster (H200, d = 4, k = 256, batch 1, alternating processes:
+ * 16384² 40.1 against 42.9 µs, 4096² 14.2 against 13.8; docs/kernel-attempts.md step 88). Groups of 16 keep the
+ * rotation: the 8-bit tables' batch tiles read them too, where step 79's xor order lost 5% at batch 8. The layout
+ * (groupTableCodes) and the kernel (pipeline constant XOR_LANES) both follow this rule, from the shape alone.
+ */
+export function usesXorLanes(segments: number, groupSegments: TableGroupSegments): boolean {
+  return groupSegments === 32 && segments >= WIDE_GROUPS_MIN_SEGMENTS;
+}
+
+/** The byte of a row's G code bytes that holds segment `inGroup` of the group, in either lane order (above). */
+function codeByteOfSegment(
+  inGroup: number,
+  row: number,
+  groupSegments: TableGroupSegments,
+  xorLanes: boolean,
+): number {
+  const lane = row % groupSegments;
+  return xorLanes ? inGroup ^ lane : (inGroup - lane + groupSegments) % groupSegments;
+}
+
+/**
  * Reorders a PQ / RQ layer's codes from the file layout ([stages][rows][wordsPerRow], packed per shape.packing)
  * into the layout above. The result is what `createLayerExecutor` expects in `buffers.codes` with tableBits: 8.
  */
@@ -81,6 +109,7 @@ export function groupTableCodes(
   const codes = unpackCodes(shape, words);
   const groups = groupsPerStage(segments, groupSegments);
   const vectors = groupSegments / CODE_VECTOR_BYTES;
+  const xorLanes = usesXorLanes(segments, groupSegments);
   const out = new Uint32Array(table8CodeWords(shape, groupSegments));
   const bytes = new Uint8Array(out.buffer);
   for (let stage = 0; stage < stages; stage++) {
@@ -89,8 +118,7 @@ export function groupTableCodes(
         const code = codes[(stage * rows + row) * segments + segment] ?? 0;
         const group = Math.floor(segment / groupSegments);
         const inGroup = segment % groupSegments;
-        // Segment s of the group sits at byte t with (row + t) mod G = s.
-        const byte = (inGroup - (row % groupSegments) + groupSegments) % groupSegments;
+        const byte = codeByteOfSegment(inGroup, row, groupSegments, xorLanes);
         const slot = stage * groups + group;
         const vector = (slot * vectors + Math.floor(byte / CODE_VECTOR_BYTES)) * rows + row;
         bytes[vector * CODE_VECTOR_BYTES + (byte % CODE_VECTOR_BYTES)] = code;

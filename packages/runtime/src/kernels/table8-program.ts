@@ -26,7 +26,13 @@ import {
   TABLE32_KERNELS,
   type Table8BatchTile,
 } from './sources';
-import { type TableGroupSegments, table8CodebookValues, table8CodeWords, table8Slots } from './table8-layout';
+import {
+  type TableGroupSegments,
+  table8CodebookValues,
+  table8CodeWords,
+  table8Slots,
+  usesXorLanes,
+} from './table8-layout';
 
 /**
  * Invocations per gather workgroup unless the caller says otherwise (capped by the device): one workgroup builds a
@@ -351,6 +357,8 @@ export function createTable8Program(
       KEEP_VALUES: entriesPerInvocation * batchTile <= TABLE8_MAX_KEPT_VALUES ? 1 : 0,
       QUAD_READS: quadReads ? 1 : 0,
       CACHED_QUADS: keepsCodebookQuads({ d, cols, k }, launch, rowsPerWorkgroup) ? 1 : 0,
+      // The code bytes' lane order, as groupTableCodes laid them out.
+      XOR_LANES: usesXorLanes(segments, groupSegments) ? 1 : 0,
     });
     const reduce = getPipeline(device, reduceKernel[dtype], {
       ...constants,
