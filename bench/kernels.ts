@@ -29,7 +29,14 @@ import {
   type TimingPlan,
 } from './lib/grid';
 import { adapterSlug, describeAdapter, describeMachine } from './lib/machine';
-import { OptionsError, parseOptions, selectBatches, selectShapes, USAGE } from './lib/options';
+import {
+  OptionsError,
+  parseOptions,
+  type RetimeCell,
+  selectBatches,
+  selectShapes,
+  USAGE,
+} from './lib/options';
 import { type OrtContender, OrtWebgpu } from './lib/ort-layers';
 import {
   checkTuningLabels,
@@ -67,6 +74,7 @@ import {
   checkResumableOrt,
   gridCells,
   mergeResumed,
+  ResumeError,
   type ResumeIdentity,
   readEarlierRun,
 } from './lib/resume';
@@ -637,6 +645,25 @@ async function measureProbes(context: Context, quick: boolean): Promise<DevicePr
   return probes;
 }
 
+/** `--retime`'s cells as grid cells (shape names as the grid has them); each must be in the selected grid. */
+function retimeGridCells(
+  cells: readonly RetimeCell[],
+  quick: boolean,
+  grid: readonly GridCell[],
+): GridCell[] {
+  const keys = new Set(grid.map(cellKey));
+  return cells.map(({ shape, batch }) => {
+    const [selected] = selectShapes(quick, [shape]);
+    const cell = { shape: selected?.name ?? shape, batch };
+    if (!keys.has(cellKey(cell))) {
+      throw new ResumeError(
+        `--retime: ${shape} batch ${batch} is not in the selected grid; pass the earlier run's --shapes and --batches`,
+      );
+    }
+    return cell;
+  });
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   if (options.help) {
@@ -703,7 +730,14 @@ async function main(): Promise<void> {
   let toTime = grid;
   if (earlier) {
     checkResumable(earlier.run, header, earlier.path);
-    toTime = cellsToTime(earlier.run.results, grid);
+    const retime = retimeGridCells(options.retime, quick, grid);
+    toTime = cellsToTime(earlier.run.results, grid, retime);
+    if (retime.length > 0) {
+      notes.push(
+        `--retime: ${retime.map((cell) => `${cell.shape} batch ${cell.batch}`).join(', ')} timed again, whole, ` +
+          "in this process, replacing the earlier run's results for them",
+      );
+    }
     if (toTime.length === 0) {
       log(
         `--resume: every selected cell of ${earlier.path} is timed already; nothing to do, the file is left as it is`,

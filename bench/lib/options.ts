@@ -15,6 +15,8 @@ export const USAGE = `pnpm bench:kernels [options]
                      rest is kept, and the merged run is written as usual (bench/README.md). Pass the earlier run's
                      options again. A relative FILE is taken from the current folder (the repository root under
                      pnpm and scripts/gpu-host/run.sh)
+  --retime A:1,B:8   with --resume: also time these (shape, batch) cells again, whole, and replace the earlier
+                     run's results for them (a cell whose kernels changed since; shape as in --shapes)
   --seed N           base seed of the synthetic weights and inputs (default 2014)
   --no-ort           skip onnxruntime-node
   --no-tunings       time the LUT variants with the executor's defaults only (no tuning rows)
@@ -33,6 +35,12 @@ export const USAGE = `pnpm bench:kernels [options]
 
 export type GridChoice = 'auto' | 'quick' | 'full';
 
+/** A cell `--retime` names: a shape as `--shapes` takes it (grid name or ROWSxCOLS) and a batch size. */
+export interface RetimeCell {
+  shape: string;
+  batch: number;
+}
+
 export interface BenchOptions {
   grid: GridChoice;
   shapes: string[] | null;
@@ -41,6 +49,8 @@ export interface BenchOptions {
   budgetS: number | null;
   /** Absolute path of an earlier run to finish (--resume); null: a run of its own. */
   resume: string | null;
+  /** With `resume`: cells to time again though the earlier run has them (--retime), shapes as --shapes names them. */
+  retime: RetimeCell[];
   seed: number;
   ort: boolean;
   /** Time the LUT tuning rows (full grid only). */
@@ -85,6 +95,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     outDirs: [],
     budgetS: null,
     resume: null,
+    retime: [],
     seed: DEFAULT_SEED,
     ort: true,
     tunings: true,
@@ -129,6 +140,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       case '--resume':
         options.resume = resolve(value());
         break;
+      case '--retime':
+        options.retime = retimeCells(value());
+        break;
       case '--seed':
         options.seed = positiveIntegers(flag, value())[0] ?? DEFAULT_SEED;
         break;
@@ -168,7 +182,27 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     }
   }
   if (options.outDirs.length === 0) options.outDirs.push(DEFAULT_OUT_DIR);
+  if (options.retime.length > 0 && options.resume === null) {
+    throw new OptionsError('--retime replaces cells of an earlier run: pass that run with --resume FILE');
+  }
   return options;
+}
+
+/** `--retime`'s SHAPE:BATCH list; the shapes are checked against the grid when the run starts (selectShapes). */
+function retimeCells(value: string): RetimeCell[] {
+  return value
+    .split(',')
+    .filter((part) => part.length > 0)
+    .map((part) => {
+      const colon = part.lastIndexOf(':');
+      const batch = Number(part.slice(colon + 1));
+      if (colon <= 0 || !Number.isInteger(batch) || batch < 1) {
+        throw new OptionsError(
+          `--retime takes SHAPE:BATCH cells separated by commas, got ${JSON.stringify(part)}`,
+        );
+      }
+      return { shape: part.slice(0, colon), batch };
+    });
 }
 
 const SHAPE_PATTERN = /^(\d+)x(\d+)$/;

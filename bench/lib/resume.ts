@@ -126,9 +126,15 @@ export function gridCells(shapes: readonly { name: string }[], batches: readonly
 
 /**
  * The cells of `grid` that `earlier` left untimed: those with no result at all (a shape the budget ran out before)
- * and those with a contender the budget skipped. In grid order.
+ * and those with a contender the budget skipped; and the cells `retime` names (--retime), timed again whatever the
+ * earlier run has for them. In grid order.
  */
-export function cellsToTime(earlier: readonly KernelResult[], grid: readonly GridCell[]): GridCell[] {
+export function cellsToTime(
+  earlier: readonly KernelResult[],
+  grid: readonly GridCell[],
+  retime: readonly GridCell[] = [],
+): GridCell[] {
+  const again = new Set(retime.map(cellKey));
   const seen = new Set<string>();
   const cut = new Set<string>();
   for (const result of earlier) {
@@ -136,7 +142,9 @@ export function cellsToTime(earlier: readonly KernelResult[], grid: readonly Gri
     seen.add(key);
     if (result.skipped === TIME_BUDGET_EXHAUSTED) cut.add(key);
   }
-  return grid.filter((cell) => !seen.has(cellKey(cell)) || cut.has(cellKey(cell)));
+  return grid.filter(
+    (cell) => !seen.has(cellKey(cell)) || cut.has(cellKey(cell)) || again.has(cellKey(cell)),
+  );
 }
 
 const BUDGET_NOTE = /^time budget of \d+ s exhausted before (.+)$/;

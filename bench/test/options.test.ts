@@ -56,6 +56,20 @@ describe('bench:kernels options', () => {
     });
   });
 
+  it('takes --retime cells with --resume only', () => {
+    expect(parseOptions([]).retime).toEqual([]);
+    expect(
+      parseOptions(['--resume', 'a.json', '--retime', '16384x16384:1,fashion-vgg fc2 512x1024:8']).retime,
+    ).toEqual([
+      { shape: '16384x16384', batch: 1 },
+      { shape: 'fashion-vgg fc2 512x1024', batch: 8 },
+    ]);
+    expect(() => parseOptions(['--retime', '16384x16384:1'])).toThrow(/pass that run with --resume FILE/);
+    for (const bad of ['16384x16384', '16384x16384:0', ':8', '4096x4096:b']) {
+      expect(() => parseOptions(['--resume', 'a.json', '--retime', bad])).toThrow(/SHAPE:BATCH cells/);
+    }
+  });
+
   it('says what is wrong with a bad option', () => {
     expect(() => parseOptions(['--batches', '1,x'])).toThrow(OptionsError);
     expect(() => parseOptions(['--frobnicate'])).toThrow(/unknown option "--frobnicate"/);

@@ -149,6 +149,29 @@ describe('the cells --resume times', () => {
     const whole = GRID.flatMap(({ shape, batch }) => cell(shape, batch, 10));
     expect(cellsToTime(whole, GRID)).toEqual([]);
   });
+
+  it('times the cells --retime names again, timed or not, beside the untimed ones, in grid order', () => {
+    const earlier = [
+      ...cell(A, 1, 10),
+      ...cell(A, 8, 10),
+      ...cell(B, 1, 10),
+      ...cell(B, 8, TIME_BUDGET_EXHAUSTED),
+    ];
+    expect(
+      cellsToTime(earlier, GRID, [
+        { shape: B, batch: 1 },
+        { shape: A, batch: 8 },
+      ]),
+    ).toEqual([
+      { shape: A, batch: 8 },
+      { shape: B, batch: 1 },
+      { shape: B, batch: 8 },
+      { shape: C, batch: 1 },
+      { shape: C, batch: 8 },
+    ]);
+    // A cell outside the selected grid is not added (bench:kernels refuses it before timing).
+    expect(cellsToTime(earlier, gridCells([{ name: A }], [1]), [{ shape: B, batch: 1 }])).toEqual([]);
+  });
 });
 
 describe('merging a resumed process into the earlier run', () => {

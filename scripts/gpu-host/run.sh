@@ -16,6 +16,9 @@
 # uses whatever the Vulkan loader finds (SwiftShader), which is how the bundle is tested locally.
 # PQWEB_GPU_ENTRY=pipelines runs bench/pipelines.ts instead (scripts/gpu-host/pipelines.sh): the driver's register
 # counts and code sizes of the PQ pipelines, written as pipelines-<adapter>.json.
+# PQWEB_GPU_BUNDLE=FILE runs that bundle in place of .gpu/bundle/<entry>.mjs: a second build of the bench (say, of
+# the commit before a kernel change, put in .gpu/ by hand after prepare.sh) to time two versions side by side in
+# alternating processes on one host (docs/kernel-attempts.md step 88).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -70,7 +73,12 @@ for name in ('webgpu.tar.xz', 'onnxruntime.tar.xz'):
             archive.extractall(work)
 PY
 # Next to node_modules, so the bundle's bare imports ('webgpu', 'onnxruntime-node') resolve: ESM ignores NODE_PATH.
-cp "$GPU_DIR/bundle/$ENTRY.mjs" "$WORK/bench/$ENTRY.mjs"
+BUNDLE="${PQWEB_GPU_BUNDLE:-$GPU_DIR/bundle/$ENTRY.mjs}"
+if [ ! -f "$BUNDLE" ]; then
+  echo "error: PQWEB_GPU_BUNDLE $BUNDLE is not a file" >&2
+  exit 1
+fi
+cp "$BUNDLE" "$WORK/bench/$ENTRY.mjs"
 
 if [ -f "$NVIDIA_ICD" ]; then
   echo "NVIDIA Vulkan ICD found: installing the Vulkan and GL-dispatch loaders"

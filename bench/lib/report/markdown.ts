@@ -485,8 +485,9 @@ onnxruntime's int4 \`MatMulNBits\`. Reproduce:
 ${
   anyResumed(runs)
     ? `Each run below is one process, except the cells its header names as timed by a later process
-(\`bench:kernels --resume\`, which finishes a run its time budget cut short); such a process times each cell whole,
-so every ratio is still measured side by side in one process.`
+(\`bench:kernels --resume\`, which finishes a run its time budget cut short, or with \`--retime\` times again a cell
+whose kernels changed); such a process times each cell whole, so every ratio is still measured side by side in one
+process.`
     : 'Each run below is one process: its ratios are measured side by side.'
 } What was tried on the kernels, with the
 prediction and the result of each attempt, is in [docs/kernel-attempts.md](docs/kernel-attempts.md).`,
