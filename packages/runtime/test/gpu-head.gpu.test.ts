@@ -3,13 +3,15 @@
  * usesGroupedFloatTables), from a second copy of its codes and codebook in the 8-bit-table layouts that the head
  * uploads only for such layers (in groups of 16 segments, or of 32 from 4096 segments: plan.ts groupedTableSegments),
  * and its other batches on the packed codes. Both agree with the CPU executor on the file's codes (tolerance: 1e-4 of
- * each input's largest |logit|, float32 against float64 sums over 4098 or 16388 columns).
+ * each input's largest |logit|, float32 against float64 sums over 4098 or 16388 columns), with float32 codebooks and
+ * with float16 ones, which the head keeps float16 in both copies.
  */
 import {
   bitsForK,
   type CompressedLayer,
   decodePqw,
   encodePqw,
+  float32ToFloat16,
   type ManifestDraft,
   type PqwFile,
   packCodes,
@@ -22,8 +24,16 @@ import { gpuUnavailableReason, randomFloats, seededRandom, withGpu } from './gpu
 
 const noGpuReason = await gpuUnavailableReason();
 
-/** A head of one PQ layer, rows × cols with d 4 and k 256: sizes that are multiples of no tile. */
-function largePqFile(rows: number, cols: number, seed: number): PqwFile {
+/**
+ * A head of one PQ layer, rows × cols with d 4 and k 256: sizes that are multiples of no tile; its codebook section
+ * float32, or float16 as `pqweb compress --codebook float16` writes it.
+ */
+function largePqFile(
+  rows: number,
+  cols: number,
+  seed: number,
+  codebookDtype: 'float16' | 'float32',
+): PqwFile {
   const random = seededRandom(seed);
   const [d, k] = [4, 256];
   const segments = Math.ceil(cols / d);
@@ -71,7 +81,9 @@ function largePqFile(rows: number, cols: number, seed: number): PqwFile {
   const bytes = encodePqw(draft, [
     { name: 'backbone', dtype: 'uint8', data: new Uint8Array(16) },
     { name: 'fc/codes', dtype: 'uint32', data: packed.words },
-    { name: 'fc/codebook', dtype: 'float32', data: codebook },
+    codebookDtype === 'float32'
+      ? { name: 'fc/codebook', dtype: 'float32', data: codebook }
+      : { name: 'fc/codebook', dtype: 'float16', data: float32ToFloat16(codebook) },
     { name: 'fc/bias', dtype: 'float32', data: randomFloats(rows, random) },
   ]);
   return decodePqw(bytes);
@@ -79,15 +91,17 @@ function largePqFile(rows: number, cols: number, seed: number): PqwFile {
 
 describe.skipIf(noGpuReason !== null)('GpuHead on a large PQ layer', () => {
   it.each([
-    { rows: 4099, cols: 4098, groupSegments: 16 },
-    { rows: 1025, cols: 16388, groupSegments: 32 },
-  ])(
-    "runs batch 1 on grouped float32 tables (groups of $groupSegments) and batch 3 on the packed codes, as the CPU executor's logits",
-    async ({ rows, cols, groupSegments }) => {
-      const file = largePqFile(rows, cols, 61);
+    { rows: 4099, cols: 4098, groupSegments: 16, codebookDtype: 'float32' },
+    { rows: 1025, cols: 16388, groupSegments: 32, codebookDtype: 'float32' },
+    { rows: 1027, cols: 16388, groupSegments: 32, codebookDtype: 'float16' },
+  ] as const)(
+    "runs batch 1 on grouped float32 tables (groups of $groupSegments, $codebookDtype codebook) and batch 3 on the packed codes, as the CPU executor's logits",
+    async ({ rows, cols, groupSegments, codebookDtype }) => {
+      const file = largePqFile(rows, cols, 61, codebookDtype);
       const layer = file.manifest.layers[0];
       if (layer?.method !== 'pq') throw new Error('the fixture has one PQ layer');
       const codes = file.uint32(layer.codes);
+      // A float16 section widened: the values the kernels read.
       const codebook = file.float32(layer.codebook);
       const bias = layer.bias === null ? null : file.float32(layer.bias);
       await withGpu(async ({ device }) => {
@@ -95,7 +109,7 @@ describe.skipIf(noGpuReason !== null)('GpuHead on a large PQ layer', () => {
         // Forced kernels keep the packed codes alone: two buffers fewer (the grouped codes and codebook).
         const forced = GpuHead.create(device, file, { variant: 'fused-banked' });
         try {
-          expect(groupedFloatTablesSegments(device, layer)).toBe(groupSegments);
+          expect(groupedFloatTablesSegments(device, layer, {}, codebookDtype)).toBe(groupSegments);
           expect(head.kernelNames).toEqual(['grouped-float32']);
           expect(forced.kernelNames).toEqual(['fused-banked']);
           expect(head.liveBuffers).toBe(forced.liveBuffers + 2);

@@ -108,8 +108,13 @@ function uploadCodebook(
     return uploadWords(device, new Uint32Array(grouped.buffer), bytes, 'codebook');
   }
   const halves = groupTableCodebook(float32ToFloat16(layer.values), layer.shape, groupSegments);
-  const words = float16CodebookWords(new Uint8Array(halves.buffer, halves.byteOffset, halves.byteLength));
-  return uploadWords(device, words, bytes, 'codebook-f16');
+  return uploadWords(device, float16CodebookWords(float16Bytes(halves)), bytes, 'codebook-f16');
+}
+
+/** Values as float16 bytes (float16 patterns as they are, float32 values rounded), for float16CodebookWords. */
+function float16Bytes(values: Float32Array | Uint16Array): Uint8Array {
+  const halves = values instanceof Uint16Array ? values : float32ToFloat16(values);
+  return new Uint8Array(halves.buffer, halves.byteOffset, halves.byteLength);
 }
 
 /** Uploads the layer in the 8-bit-table layout, runs it on `x`, reads y back and destroys what it made. */
@@ -427,19 +432,21 @@ describe('groupTableCodes and groupTableCodebook (8-bit-table layouts)', () => {
     expect(usesXorLanes(WIDE_GROUPS_MIN_SEGMENTS - 1, 32)).toBe(false);
     const bytes = new Uint8Array(groupTableCodes(layer.words, layer.shape, 32).buffer);
     const groups = Math.ceil(segments / 32);
-    expect(bytes.length).toBe(stages * groups * rows * 32);
+    // Built byte by byte from the rule and compared whole (a per-byte expect would be 300,000 of them).
+    const expected = new Uint8Array(stages * groups * rows * 32);
     for (let t = 0; t < stages; t++) {
       for (let row = 0; row < rows; row++) {
         for (let g = 0; g < groups; g++) {
           for (let byte = 0; byte < 32; byte++) {
             const segment = g * 32 + ((row % 32) ^ byte);
-            const expected = segment < segments ? layer.codes[(t * rows + row) * segments + segment] : 0;
+            const code = segment < segments ? (layer.codes[(t * rows + row) * segments + segment] ?? -1) : 0;
             const vector = ((t * groups + g) * 2 + Math.floor(byte / 16)) * rows + row;
-            expect(bytes[vector * 16 + (byte % 16)]).toBe(expected);
+            expected[vector * 16 + (byte % 16)] = code;
           }
         }
       }
     }
+    expect(bytes).toEqual(expected);
   });
 
   it('rejects codes and codebooks of the wrong length, and group sizes other than 16 and 32', () => {
@@ -465,6 +472,7 @@ async function expectAutoGroupedMatches(
   relu: boolean,
   groupSegments: TableGroupSegments,
   random: () => number,
+  codebookDtype: CodebookDtype = 'float32',
 ): Promise<void> {
   const { shape } = layer;
   const codes = uploadWords(
@@ -473,19 +481,23 @@ async function expectAutoGroupedMatches(
     0,
     'codes',
   );
-  const codebook = uploadFloat32(device, layer.values, 'codebook');
+  // The packed codebook as the file stores it: float32, or float16 two values to a word.
+  const codebook =
+    codebookDtype === 'float32'
+      ? uploadFloat32(device, layer.values, 'codebook')
+      : uploadWords(device, float16CodebookWords(float16Bytes(layer.values)), 0, 'codebook-f16');
   const groupedCodes = uploadWords(
     device,
     groupTableCodes(layer.words, shape, groupSegments),
     0,
     'grouped-codes',
   );
-  const groupedCodebook = uploadCodebook(device, layer, 'float32', groupSegments);
+  const groupedCodebook = uploadCodebook(device, layer, codebookDtype, groupSegments);
   const bias = layer.bias ? uploadFloat32(device, layer.bias, 'bias') : null;
-  const buffers = { codes, codebook, bias, groupedCodes, groupedCodebook };
+  const buffers = { codes, codebook, codebookDtype, bias, groupedCodes, groupedCodebook };
   const allowance = TOLERANCE_PER_SQRT_TERM * Math.sqrt(shape.cols);
   try {
-    const plain = createLayerExecutor(device, shape, { codes, codebook, bias });
+    const plain = createLayerExecutor(device, shape, { codes, codebook, codebookDtype, bias });
     expect(plain.variantAt(1)).toBe('fused-banked');
     plain.destroy();
     const tuned = createLayerExecutor(device, shape, buffers, { targetWorkgroups: 64 });
@@ -518,7 +530,7 @@ async function expectAutoGroupedMatches(
         const bound = allowance * (exact.magnitude[index] ?? 0);
         if (!(Math.abs(gpu - (exact.y[index] ?? 0)) <= bound)) {
           expect.fail(
-            `${groupSegments}-segment groups, batch ${batch} (${run.variant}): output ${index} gpu ${gpu} exact ${exact.y[index]}`,
+            `${groupSegments}-segment groups, ${codebookDtype} codebook, batch ${batch} (${run.variant}): output ${index} gpu ${gpu} exact ${exact.y[index]}`,
           );
         }
       }
@@ -675,12 +687,13 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
       expect(usesGroupedFloatTables(shape, 1)).toBe(true);
       expect(takesGroupedFloatTables(device, shape)).toBe(true);
       expect(groupedFloatTablesSegments(device, shape)).toBe(16);
-      // What keeps the other kernels: options that tune them, float16 codebooks, 4-bit codes, a smaller layer.
+      // What keeps the other kernels: options that tune them, 4-bit codes, a smaller layer. Float16 codebooks take the
+      // grouped tables too (step 90), in their own layout.
+      expect(groupedFloatTablesSegments(device, shape, {}, 'float16')).toBe(16);
       expect(takesGroupedFloatTables(device, shape, { workgroupSize: 128 })).toBe(false);
       expect(takesGroupedFloatTables(device, shape, { variant: 'fused-banked' })).toBe(false);
       expect(takesGroupedFloatTables(device, shape, { groupedFloatTables: false })).toBe(false);
       expect(takesGroupedFloatTables(device, shape, { tableGroupSegments: 16 })).toBe(false);
-      expect(takesGroupedFloatTables(device, shape, {}, 'float16')).toBe(false);
       expect(usesGroupedFloatTables({ ...shape, k: 16 }, 1)).toBe(false);
       expect(takesGroupedFloatTables(device, { ...shape, rows: 4000 })).toBe(false);
       expect(takesGroupedFloatTables(device, shape, { maxBindingBytes: 1 << 20 })).toBe(false);
@@ -691,6 +704,11 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
       expect(wide.shape.segments).toBe(4097);
       expect(groupedFloatTablesSegments(device, wide.shape)).toBe(32);
       await expectAutoGroupedMatches(device, wide, wideSpec.relu, 32, random);
+      // A .pqw with float16 codebooks (values float16 holds): its grouped copy stays float16, in groups of 32 here.
+      const halfSpec = { ...wideSpec, rows: 1031, withBias: true, relu: true, float16Codebooks: true };
+      const half = table8Layer(halfSpec, random);
+      expect(groupedFloatTablesSegments(device, half.shape, {}, 'float16')).toBe(32);
+      await expectAutoGroupedMatches(device, half, halfSpec.relu, 32, random, 'float16');
       expect(liveBuffers()).toBe(before);
     });
   });

@@ -138,7 +138,10 @@ export interface LayerGpuBuffers {
    * where that rule does not hold.
    */
   groupedCodes?: GPUBuffer;
-  /** The codebook in the 8-bit-table layout (`groupTableCodebook`, float32, the same group size), with `groupedCodes`. */
+  /**
+   * The codebook in the 8-bit-table layout (`groupTableCodebook`, the same group size), with `groupedCodes`: float32,
+   * or float16 two values to a word where `codebookDtype` is 'float16' (the same dtype as `codebook`).
+   */
   groupedCodebook?: GPUBuffer;
 }
 
@@ -524,7 +527,7 @@ function createProgram(
             shape,
             buffers.groupedCodes,
             buffers.groupedCodebook,
-            'float32',
+            buffers.codebookDtype ?? 'float32',
             context.groupedTables.groupSegments,
             { codes: 'groupedCodes', codebook: 'groupedCodebook' },
           ),
@@ -784,7 +787,7 @@ function groupedTablesLaunch(
   options: LayerExecutorOptions,
   codebookDtype: CodebookDtype,
 ): Table8Launch | null {
-  if (layer.method !== 'pq' || codebookDtype !== 'float32') return null;
+  if (layer.method !== 'pq') return null;
   if ((options.groupedFloatTables ?? 'auto') !== 'auto' || (options.tableBits ?? 32) !== 32) return null;
   if ((options.variant ?? 'auto') !== 'auto' || (options.ablation ?? 'none') !== 'none') return null;
   if (GROUPED_TABLES_EXCLUDED_BY.some((name) => options[name] !== undefined)) return null;

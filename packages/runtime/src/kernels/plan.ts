@@ -971,8 +971,8 @@ export const GROUPED_TABLES_D8_MIN_WEIGHTS = 2 ** 26;
 
 /**
  * The rule behind 'auto' for grouped float32 tables (executor variant 'grouped-float32': shaders/pq_table8.wgsl's
- * structure with float32 entries, table32_entry1.wgsl): batch 1 of a PQ layer with 8-bit codes (16 < k ≤ 256) and
- * float32 codebooks, from 2^24 weights for d ≤ 4 and 2^26 for d = 8. Its codes are one byte each, pre-rotated in each
+ * structure with float32 entries, table32_entry1.wgsl): batch 1 of a PQ layer with 8-bit codes (16 < k ≤ 256),
+ * from 2^24 weights for d ≤ 4 and 2^26 for d = 8. Its codes are one byte each, pre-rotated in each
  * row's visiting order, so every shift of the gather is a constant, and one 1024-invocation workgroup builds a
  * group's tables once for every row. H200, against 'fused-banked' (what 'auto' ran before) in the same run
  * (docs/kernel-attempts.md, steps 80–81):
@@ -983,7 +983,9 @@ export const GROUPED_TABLES_D8_MIN_WEIGHTS = 2 ** 26;
  * - 4-bit codes (k = 16) stay on the packed codes: this layout takes a byte per code, twice their bytes, and it ran
  *   slower at 16384² (d = 4: 45.2 against 31.7 µs).
  * Above batch 1 the tables of one input per workgroup lose (16384², d = 4, batch 8: 267 against 158 µs decoded).
- * Float16 codebooks and RQ layers were not timed on it: they keep their kernels.
+ * Float16 codebooks take it too since step 90, a little faster than float32 ones (the build reads half the bytes:
+ * 16384², d = 4 39.0 against 50.5 µs on 'fused-banked', 40.3 with float32 codebooks). RQ layers were not timed on it:
+ * they keep their kernels.
  */
 export function usesGroupedFloatTables(
   shape: { rows: number; cols: number; d: number; k: number; stages: number },
