@@ -48,6 +48,10 @@ import type { ContenderSpec } from './results';
 
 const BITS_PER_WORD = 32;
 
+/** What a PQ row running 'auto' runs at a batch: a PQ variant, or the grouped float32 tables at batch 1. */
+type AutoPqVariant = PqVariant | 'grouped-float32';
+const AUTO_PQ_VARIANTS: readonly AutoPqVariant[] = [...PQ_VARIANTS, 'grouped-float32'];
+
 /** One pqweb kernel configuration on one shape, ready to encode runs. */
 export interface PqwebContender {
   readonly id: string;
@@ -72,7 +76,7 @@ export interface PqwebContender {
   /** Whether the contender is what 'auto' runs at `batch` (spec.isAuto is batch 1's); spec.isAuto when absent. */
   readonly isAutoAt?: (batch: number) => boolean;
   /** For a row that runs 'auto' itself: the variant it runs at `batch` (spec.variant is batch 1's). */
-  readonly variantAt?: (batch: number) => PqVariant;
+  readonly variantAt?: (batch: number) => AutoPqVariant;
   /** Smallest batch the contender is timed at (a tuning that changes nothing below it); 1 when absent. */
   readonly minBatch?: number;
   /** Largest batch the contender is timed at (a tuning that changes nothing above it); none when absent. */
@@ -710,7 +714,9 @@ export function createPqwebLayers(
   /**
    * The PQ layer again with float16 codebooks kept as float16 on the GPU (LayerGpuBuffers.codebookDtype), as a .pqw
    * with float16 codebooks runs: the same codes, the codebook rounded to float16 (the reference uses the rounded
-   * values), one row running 'auto' (its variant per batch in the results). Its own weight copies: fewer bytes each.
+   * values), one row running 'auto' (its variant per batch in the results). Its own weight copies: fewer bytes each,
+   * with, as the GPU head uploads them, the grouped copies in float16 where 'auto' runs batch 1 on grouped float32
+   * tables (groupedFloatTablesSegments with 'float16').
    */
   const addFloat16CodebookContender = (
     name: string,
@@ -729,16 +735,31 @@ export function createPqwebLayers(
     );
     const reference = referenceOnRows(pqForward, layer, words, rounded, bias);
     const copies = weightCopies(pqWeightBytes(shape, d, k, 'float16'));
+    const groupSegments = groupedFloatTablesSegments(device, layer, {}, 'float16');
+    const shape8 = { ...layer, stages: 1 };
+    const groupedCodes = groupSegments === null ? null : groupTableCodes(words, shape8, groupSegments);
+    const groupedHalves = groupSegments === null ? null : groupTableCodebook(halves, shape8, groupSegments);
+    const groupedHalfWords =
+      groupedHalves &&
+      float16CodebookWords(
+        new Uint8Array(groupedHalves.buffer, groupedHalves.byteOffset, groupedHalves.byteLength),
+      );
     const gpu: LayerGpuBuffers[] = Array.from({ length: copies }, (_, c) => ({
       codes: keep(upload(device, `${name}/float16#${c}/codes`, gpuWords)),
       codebook: keep(upload(device, `${name}/float16#${c}/codebook`, halfWords)),
       codebookDtype: 'float16',
       bias: keep(upload(device, `${name}/float16#${c}/bias`, bias)),
+      ...(groupedCodes && groupedHalfWords
+        ? {
+            groupedCodes: keep(upload(device, `${name}/float16#${c}/grouped-codes`, groupedCodes)),
+            groupedCodebook: keep(upload(device, `${name}/float16#${c}/grouped-codebook`, groupedHalfWords)),
+          }
+        : {}),
     }));
     let perCopy: LayerExecutor[] = [];
-    const variantAt = (batch: number): PqVariant => {
+    const variantAt = (batch: number): AutoPqVariant => {
       const ran = perCopy[0]?.variantAt(batch);
-      const variant = PQ_VARIANTS.find((candidate) => candidate === ran);
+      const variant = AUTO_PQ_VARIANTS.find((candidate) => candidate === ran);
       if (!variant) throw new Error(`${name}/float16: 'auto' ran ${ran}, not a PQ variant`);
       return variant;
     };
