@@ -14,7 +14,7 @@ import {
   roundSpreadNote,
   speedup,
 } from '../lib/report/analysis';
-import { renderBenchmarks } from '../lib/report/markdown';
+import { acrossRunsVerdict, renderBenchmarks } from '../lib/report/markdown';
 import { formatRunSummary } from '../lib/report/summary';
 import { type BenchRun, type ContenderSpec, type KernelResult, TIME_BUDGET_EXHAUSTED } from '../lib/results';
 import { gridCells, mergeResumed } from '../lib/resume';
@@ -620,6 +620,17 @@ describe('the goals across H200 runs', () => {
     );
     // Runs in file order: the goal-cells file, then the full grid.
     expect(rowOf(markdown)).toBe(`| ${goal} | missed (1.79×) | met (1.83×) | **met in 1 of 2 runs** |`);
+  });
+
+  it('says how a goal fared across the runs, naming the unstable ones apart from the misses', () => {
+    expect(acrossRunsVerdict([])).toBe('not measured');
+    expect(acrossRunsVerdict(['met'])).toBe('met in its run');
+    expect(acrossRunsVerdict(['met', 'met'])).toBe('met in every run');
+    expect(acrossRunsVerdict(['met', 'unstable'])).toBe('**met in 1 of 2 runs**');
+    expect(acrossRunsVerdict(['missed', 'missed'])).toBe('missed in every run');
+    expect(acrossRunsVerdict(['missed'])).toBe('missed in its run');
+    expect(acrossRunsVerdict(['unstable', 'missed'])).toBe('not met in any run (unstable in 1 of 2)');
+    expect(acrossRunsVerdict(['unstable', 'unstable'])).toBe('unstable in every run');
   });
 
   it('says met in every run where both met it, and is left out with a single H200 run', () => {

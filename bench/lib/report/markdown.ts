@@ -427,6 +427,22 @@ function shortVerdict(verdict: GoalVerdict): string {
  * goal at its edge can read met in one run and missed in the next, which one run's count alone would hide. Empty
  * with fewer than two H200 runs.
  */
+/**
+ * One goal's verdict across the runs that measured it (their statuses): met in every run, met in some (bold), or not
+ * met in any, saying how many of those read 'unstable' (met on the medians but not in every round) rather than missed.
+ */
+export function acrossRunsVerdict(statuses: readonly GoalVerdict['status'][]): string {
+  const runs = statuses.length;
+  const met = statuses.filter((status) => status === 'met').length;
+  const unstable = statuses.filter((status) => status === 'unstable').length;
+  if (runs === 0) return 'not measured';
+  if (met === runs) return `met in ${runs === 1 ? 'its' : 'every'} run`;
+  if (met > 0) return `**met in ${met} of ${runs} runs**`;
+  if (unstable === 0) return `missed in ${runs === 1 ? 'its' : 'every'} run`;
+  if (unstable === runs) return `unstable in ${runs === 1 ? 'its' : 'every'} run`;
+  return `not met in any run (unstable in ${unstable} of ${runs})`;
+}
+
 export function goalsAcrossRunsSection(runs: readonly LoadedRun[]): string {
   const judged = runs
     .filter(({ run }) => isH200(run))
@@ -440,16 +456,9 @@ export function goalsAcrossRunsSection(runs: readonly LoadedRun[]): string {
     const measured = perRun.filter(
       (verdict): verdict is GoalVerdict => verdict !== undefined && verdict.status !== 'not measured',
     );
-    const met = measured.filter((verdict) => verdict.status === 'met').length;
-    let overall = `missed in ${measured.length === 1 ? 'its' : 'every'} run`;
-    if (measured.length === 0) overall = 'not measured';
-    else if (met === measured.length) {
-      overall = `met in ${measured.length === 1 ? 'its' : 'every'} run`;
-      everyRun++;
-    } else if (met > 0) {
-      overall = `**met in ${met} of ${measured.length} runs**`;
-      someRuns++;
-    }
+    const overall = acrossRunsVerdict(measured.map((verdict) => verdict.status));
+    if (overall.startsWith('met in')) everyRun++;
+    else if (overall.startsWith('**met in')) someRuns++;
     return [goal, ...perRun.map((verdict) => (verdict ? shortVerdict(verdict) : 'not measured')), overall];
   });
   const headers = [
