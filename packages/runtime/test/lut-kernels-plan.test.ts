@@ -167,6 +167,9 @@ describe('WGSL and TypeScript agree', () => {
     expect([...words]).toEqual([0x0403_0201, 0x0000_0605]);
     words[0] = 0;
     expect(bytes[0]).toBe(0x01);
+    // The same values as float16 patterns, from a view that starts one value into its buffer.
+    const halves = new Uint16Array([0xffff, 0x0201, 0x0403, 0x0605]).subarray(1);
+    expect([...float16CodebookWords(halves)]).toEqual([0x0403_0201, 0x0000_0605]);
   });
 
   it('LUT build and reduce declare their uniform structs as the host encodes them', () => {

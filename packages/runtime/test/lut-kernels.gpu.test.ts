@@ -76,11 +76,7 @@ function uploadCodebook(
 ): GPUBuffer {
   if (dtype === 'float32') return uploadFloat32(device, values, 'codebook');
   const halves = float32ToFloat16(values);
-  return uploadWords(
-    device,
-    float16CodebookWords(new Uint8Array(halves.buffer, halves.byteOffset, halves.byteLength)),
-    'codebook-f16',
-  );
+  return uploadWords(device, float16CodebookWords(halves), 'codebook-f16');
 }
 
 /** The layer's codes in the GPU layout the executor reads (kernels/code-layout.ts). */

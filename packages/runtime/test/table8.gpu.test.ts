@@ -108,13 +108,7 @@ function uploadCodebook(
     return uploadWords(device, new Uint32Array(grouped.buffer), bytes, 'codebook');
   }
   const halves = groupTableCodebook(float32ToFloat16(layer.values), layer.shape, groupSegments);
-  return uploadWords(device, float16CodebookWords(float16Bytes(halves)), bytes, 'codebook-f16');
-}
-
-/** Values as float16 bytes (float16 patterns as they are, float32 values rounded), for float16CodebookWords. */
-function float16Bytes(values: Float32Array | Uint16Array): Uint8Array {
-  const halves = values instanceof Uint16Array ? values : float32ToFloat16(values);
-  return new Uint8Array(halves.buffer, halves.byteOffset, halves.byteLength);
+  return uploadWords(device, float16CodebookWords(halves), bytes, 'codebook-f16');
 }
 
 /** Uploads the layer in the 8-bit-table layout, runs it on `x`, reads y back and destroys what it made. */
@@ -485,7 +479,7 @@ async function expectAutoGroupedMatches(
   const codebook =
     codebookDtype === 'float32'
       ? uploadFloat32(device, layer.values, 'codebook')
-      : uploadWords(device, float16CodebookWords(float16Bytes(layer.values)), 0, 'codebook-f16');
+      : uploadWords(device, float16CodebookWords(float32ToFloat16(layer.values)), 0, 'codebook-f16');
   const groupedCodes = uploadWords(
     device,
     groupTableCodes(layer.words, shape, groupSegments),

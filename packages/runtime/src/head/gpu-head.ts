@@ -229,10 +229,7 @@ export class GpuHead {
       // The float16 section's 16-bit patterns, regrouped and kept as float16 (copied: the section may be unaligned).
       const halves = new Uint16Array(file.bytes(layer.codebook).slice().buffer);
       const grouped = groupTableCodebook(halves, shape, groupSegments);
-      const codebook = this.upload(
-        `${labelStem}codebook`,
-        float16CodebookWords(new Uint8Array(grouped.buffer, grouped.byteOffset, grouped.byteLength)),
-      );
+      const codebook = this.upload(`${labelStem}codebook`, float16CodebookWords(grouped));
       return { codes, codebook, codebookDtype: 'float16' };
     }
     const codebook = this.upload(

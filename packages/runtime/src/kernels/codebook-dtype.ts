@@ -26,10 +26,11 @@ export function codebookBindingBytes(values: number, dtype: CodebookDtype): numb
 
 /**
  * A float16 codebook as codebookDtype 'float16' binds it: the section's little-endian binary16 bytes (as a .pqw
- * stores them, or a Uint16Array's bytes) in whole u32 words, so two values to a word with the lower half first, and
- * an odd number of values ending in a zero half. A copy: it never aliases `bytes`.
+ * stores them), or a Uint16Array of float16 patterns, in whole u32 words, so two values to a word with the lower half
+ * first, and an odd number of values ending in a zero half. A copy: it never aliases `values`.
  */
-export function float16CodebookWords(bytes: Uint8Array): Uint32Array<ArrayBuffer> {
+export function float16CodebookWords(values: Uint8Array | Uint16Array): Uint32Array<ArrayBuffer> {
+  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   const words = new Uint32Array(Math.ceil(bytes.byteLength / WORD_BYTES));
   new Uint8Array(words.buffer).set(bytes);
   return words;
