@@ -8,7 +8,7 @@ import { bitsForK, codePacking } from '../../packages/format/src/packing';
 import type { QuantizedForward } from '../../packages/runtime/src/cpu';
 import { denseForward } from '../../packages/runtime/src/cpu/dense';
 import { pqForward } from '../../packages/runtime/src/cpu/lut';
-import { lut8Forward } from '../../packages/runtime/src/cpu/lut8';
+import { lut8Forward, TABLE_GROUP_SEGMENTS } from '../../packages/runtime/src/cpu/lut8';
 import { binaryForward, kmeansForward } from '../../packages/runtime/src/cpu/scalar';
 import {
   type DispatchTimer,
@@ -38,7 +38,11 @@ import {
   PQ_VARIANTS,
   type PqVariant,
 } from '../../packages/runtime/src/kernels/plan';
-import { groupTableCodebook, groupTableCodes } from '../../packages/runtime/src/kernels/table8-layout';
+import {
+  groupTableCodebook,
+  groupTableCodes,
+  type TableGroupSegments,
+} from '../../packages/runtime/src/kernels/table8-layout';
 import { binaryWeightBytes, denseWeightBytes, kmeansWeightBytes, pqWeightBytes } from './bytes';
 import { pickRows } from './check';
 import { KMEANS_CONFIGS, type LayerShape, PQ_CONFIGS, weightCopies } from './grid';
@@ -723,6 +727,7 @@ export function createPqwebLayers(
     layer: Extract<LutLayerDescriptor, { method: 'pq' }>,
     words: Uint32Array<ArrayBuffer>,
     gpuWords: Uint32Array<ArrayBuffer>,
+    groupedCodesIn: (groupSegments: TableGroupSegments) => Uint32Array<ArrayBuffer>,
     codebook: Float32Array<ArrayBuffer>,
     bias: Float32Array<ArrayBuffer>,
     decodable: boolean,
@@ -730,20 +735,15 @@ export function createPqwebLayers(
     const { d, k } = layer;
     const rounded = new Float32Array(roundToFloat16(codebook));
     const halves = float32ToFloat16(rounded);
-    const halfWords = float16CodebookWords(
-      new Uint8Array(halves.buffer, halves.byteOffset, halves.byteLength),
-    );
+    const halfWords = float16CodebookWords(halves);
     const reference = referenceOnRows(pqForward, layer, words, rounded, bias);
     const copies = weightCopies(pqWeightBytes(shape, d, k, 'float16'));
     const groupSegments = groupedFloatTablesSegments(device, layer, {}, 'float16');
-    const shape8 = { ...layer, stages: 1 };
-    const groupedCodes = groupSegments === null ? null : groupTableCodes(words, shape8, groupSegments);
-    const groupedHalves = groupSegments === null ? null : groupTableCodebook(halves, shape8, groupSegments);
+    const groupedCodes = groupSegments === null ? null : groupedCodesIn(groupSegments);
     const groupedHalfWords =
-      groupedHalves &&
-      float16CodebookWords(
-        new Uint8Array(groupedHalves.buffer, groupedHalves.byteOffset, groupedHalves.byteLength),
-      );
+      groupSegments === null
+        ? null
+        : float16CodebookWords(groupTableCodebook(halves, { ...layer, stages: 1 }, groupSegments));
     const gpu: LayerGpuBuffers[] = Array.from({ length: copies }, (_, c) => ({
       codes: keep(upload(device, `${name}/float16#${c}/codes`, gpuWords)),
       codebook: keep(upload(device, `${name}/float16#${c}/codebook`, halfWords)),
@@ -935,12 +935,22 @@ export function createPqwebLayers(
     const copies = weightCopies(pqWeightBytes(shape, d, k));
     const gpu = uploadCopies(copies, name, gpuWords, codebook, bias);
     // The codes and codebook again in the 8-bit-table layouts: for the 8-bit-table row, and for 'auto' where it runs
-    // batch 1 on grouped float32 tables (groupedFloatTablesSegments) and the grouped tuning rows.
+    // batch 1 on grouped float32 tables (groupedFloatTablesSegments) and the grouped tuning rows. The codes' layout in
+    // each group size is made once, for these rows and the float16-codebook row's grouped copies.
     const shape8 = { ...layer, stages: 1 };
+    const groupedCodes = new Map<TableGroupSegments, Uint32Array<ArrayBuffer>>();
+    const groupedCodesIn = (groupSegments: TableGroupSegments): Uint32Array<ArrayBuffer> => {
+      let codes = groupedCodes.get(groupSegments);
+      if (!codes) {
+        codes = groupTableCodes(words, shape8, groupSegments);
+        groupedCodes.set(groupSegments, codes);
+      }
+      return codes;
+    };
     const tableLayouts = uploadCopies(
       copies,
       `${name}/table-layouts`,
-      groupTableCodes(words, shape8),
+      groupedCodesIn(TABLE_GROUP_SEGMENTS),
       groupTableCodebook(codebook, shape8),
       bias,
     );
@@ -953,7 +963,7 @@ export function createPqwebLayers(
         ? uploadCopies(
             copies,
             `${name}/table-layouts-32`,
-            groupTableCodes(words, shape8, 32),
+            groupedCodesIn(32),
             groupTableCodebook(codebook, shape8, 32),
             bias,
           )
@@ -1015,7 +1025,7 @@ export function createPqwebLayers(
         );
       }
     }
-    addFloat16CodebookContender(name, layer, words, gpuWords, codebook, bias, decodable);
+    addFloat16CodebookContender(name, layer, words, gpuWords, groupedCodesIn, codebook, bias, decodable);
     addTable8Contender(name, layer, tableLayouts, words, codebook, bias);
     if (groupedAuto) addAutoGroupedContender(name, layer, copies, withGrouped, probe, reference);
     // The tuning row GROUPED_FLOAT_TABLES_LABEL, forced at every batch in groups of 16: where 'auto' runs no grouped
