@@ -18,9 +18,9 @@
 // groups of 32, segment (row mod 32) ^ t's). The lanes of a subgroup (consecutive rows) then look up 16 (32) different
 // segments at every step: with entries at code · TILE_SEGMENTS + segment, their reads fall in different memory banks
 // whatever the codes (at 16 segments lanes i and i + 16 share a segment and may share a bank; at 32 every lane has a
-// bank of its own), and every shift is a constant. Codebooks: [slots][K][TILE_SEGMENTS][D] (the same file), entry by entry as the tile holds them, so that
-// the lanes building consecutive entries read consecutive sub-vectors (in the file's [segments][K][D] order they were
-// K · D floats apart, a cache line each: the build took 1.6× as long).
+// bank of its own), and every shift is a constant. Codebooks: [slots][K][TILE_SEGMENTS][D] (the same file), entry by
+// entry as the tile holds them, so that the lanes building consecutive entries read consecutive sub-vectors (in the
+// file's [segments][K][D] order they were K · D floats apart, a cache line each: the build took 1.6× as long).
 //
 // The module is this file joined after a codebook prelude (codebook_float32.wgsl / codebook_float16.wgsl) and a tile
 // prelude (table8_entry1.wgsl / table8_entry4.wgsl / table8_entry8.wgsl: TableEntry, TableSums, table_entry, add_entry

@@ -422,11 +422,13 @@ function shortVerdict(verdict: GoalVerdict): string {
   return `${verdict.status}${verdict.figure ? ` (${verdict.figure})` : ''}`;
 }
 
-/**
- * The issue's goals (float32 codebooks, the counted ones) in every H200 run side by side, where there are several: a
- * goal at its edge can read met in one run and missed in the next, which one run's count alone would hide. Empty
- * with fewer than two H200 runs.
- */
+/** In how many of the runs that measured a goal (their statuses) it was met: all of them, some, or none. */
+function metInRuns(statuses: readonly GoalVerdict['status'][]): 'every' | 'some' | 'none' {
+  const met = statuses.filter((status) => status === 'met').length;
+  if (met > 0 && met === statuses.length) return 'every';
+  return met > 0 ? 'some' : 'none';
+}
+
 /**
  * One goal's verdict across the runs that measured it (their statuses): met in every run, met in some (bold), or not
  * met in any, saying how many of those read 'unstable' (met on the medians but not in every round) rather than missed.
@@ -436,13 +438,19 @@ export function acrossRunsVerdict(statuses: readonly GoalVerdict['status'][]): s
   const met = statuses.filter((status) => status === 'met').length;
   const unstable = statuses.filter((status) => status === 'unstable').length;
   if (runs === 0) return 'not measured';
-  if (met === runs) return `met in ${runs === 1 ? 'its' : 'every'} run`;
-  if (met > 0) return `**met in ${met} of ${runs} runs**`;
+  const metIn = metInRuns(statuses);
+  if (metIn === 'every') return `met in ${runs === 1 ? 'its' : 'every'} run`;
+  if (metIn === 'some') return `**met in ${met} of ${runs} runs**`;
   if (unstable === 0) return `missed in ${runs === 1 ? 'its' : 'every'} run`;
   if (unstable === runs) return `unstable in ${runs === 1 ? 'its' : 'every'} run`;
   return `not met in any run (unstable in ${unstable} of ${runs})`;
 }
 
+/**
+ * The issue's goals (float32 codebooks, the counted ones) in every H200 run side by side, where there are several: a
+ * goal at its edge can read met in one run and missed in the next, which one run's count alone would hide. Empty
+ * with fewer than two H200 runs.
+ */
 export function goalsAcrossRunsSection(runs: readonly LoadedRun[]): string {
   const judged = runs
     .filter(({ run }) => isH200(run))
@@ -456,10 +464,15 @@ export function goalsAcrossRunsSection(runs: readonly LoadedRun[]): string {
     const measured = perRun.filter(
       (verdict): verdict is GoalVerdict => verdict !== undefined && verdict.status !== 'not measured',
     );
-    const overall = acrossRunsVerdict(measured.map((verdict) => verdict.status));
-    if (overall.startsWith('met in')) everyRun++;
-    else if (overall.startsWith('**met in')) someRuns++;
-    return [goal, ...perRun.map((verdict) => (verdict ? shortVerdict(verdict) : 'not measured')), overall];
+    const statuses = measured.map((verdict) => verdict.status);
+    const metIn = metInRuns(statuses);
+    if (metIn === 'every') everyRun++;
+    if (metIn === 'some') someRuns++;
+    return [
+      goal,
+      ...perRun.map((verdict) => (verdict ? shortVerdict(verdict) : 'not measured')),
+      acrossRunsVerdict(statuses),
+    ];
   });
   const headers = [
     'goal',
