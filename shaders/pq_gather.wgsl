@@ -298,10 +298,9 @@ override ROWS_PER_INVOCATION: u32 = 1u;
 // Stages whose tables the tile holds (params.stage_count; the host sets both). With CONSTANT_TABLE_OFFSETS the
 // banked lookups take it from here: each table's offset in the tile is then a constant of the unrolled loops over
 // inputs and stages, and the entry inside a table is (code · GROUP_SEGMENTS) | segment, whose bits show it below
-// the table's size. Dawn clamps every workgroup-memory index it cannot prove in range (one min per lookup); with
-// the offsets constant the driver may drop the clamp with the offset arithmetic (on the H200 4-bit codes ran
-// 6–26% faster, 8-bit codes at batch 1 no faster: docs/kernel-attempts.md, step 19). false keeps the runtime
-// offsets (the bench's " runtime table offsets" row).
+// the table's size. Dawn clamps every workgroup-memory index it cannot prove in range; with the offsets constant
+// the lookup is written so that it can (banked_table_value; docs/kernel-attempts.md steps 19 and 91). false keeps
+// the runtime offsets (the bench's " runtime table offsets" row).
 override STAGE_COUNT: u32 = 1u;
 override CONSTANT_TABLE_OFFSETS: bool = true;
 
@@ -327,6 +326,13 @@ alias BankedSums = array<f32, MAX_ROWS_PER_INVOCATION * BATCH_TILE>;
 fn banked_table_value(b: u32, stage: u32, entry: u32) -> f32 {
   if (skips(ABLATE_LOOKUPS)) {
     return index_as_float(entry);
+  }
+  if (CONSTANT_TABLE_OFFSETS && (K & (K - 1u)) == 0u) {
+    // Each term reduced modulo its extent, so that Tint's range analysis (on in Chrome and in Dawn's npm build)
+    // proves the index inside the tile and Dawn adds no clamp; with b and stage loop constants and the entry made of
+    // masked bits, the driver folds the reductions (docs/kernel-attempts.md step 91).
+    let table = (b % TILE_INPUTS) * STAGE_COUNT + stage % STAGE_COUNT;
+    return lut_tile[table * GROUP_SEGMENTS * K + entry % (GROUP_SEGMENTS * K)];
   }
   return lut_tile[(b * banked_stage_count() + stage) * GROUP_SEGMENTS * K + entry];
 }
