@@ -303,6 +303,8 @@ override ROWS_PER_INVOCATION: u32 = 1u;
 // the runtime offsets (the bench's " runtime table offsets" row).
 override STAGE_COUNT: u32 = 1u;
 override CONSTANT_TABLE_OFFSETS: bool = true;
+// Whether K is a power of two: then an entry modulo the table's size is a mask the driver folds (banked_table_value).
+override POWER_OF_TWO_K: bool = (K & (K - 1u)) == 0u;
 
 fn banked_stage_count() -> u32 {
   if (CONSTANT_TABLE_OFFSETS) {
@@ -327,7 +329,7 @@ fn banked_table_value(b: u32, stage: u32, entry: u32) -> f32 {
   if (skips(ABLATE_LOOKUPS)) {
     return index_as_float(entry);
   }
-  if (CONSTANT_TABLE_OFFSETS && (K & (K - 1u)) == 0u) {
+  if (CONSTANT_TABLE_OFFSETS && POWER_OF_TWO_K) {
     // Each term reduced modulo its extent, so that Tint's range analysis (on in Chrome and in Dawn's npm build)
     // proves the index inside the tile and Dawn adds no clamp; with b and stage loop constants and the entry made of
     // masked bits, the driver folds the reductions (docs/kernel-attempts.md step 91).

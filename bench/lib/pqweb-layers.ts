@@ -739,20 +739,24 @@ export function createPqwebLayers(
     const reference = referenceOnRows(pqForward, layer, words, rounded, bias);
     const copies = weightCopies(pqWeightBytes(shape, d, k, 'float16'));
     const groupSegments = groupedFloatTablesSegments(device, layer, {}, 'float16');
-    const groupedCodes = groupSegments === null ? null : groupedCodesIn(groupSegments);
-    const groupedHalfWords =
+    const grouped =
       groupSegments === null
         ? null
-        : float16CodebookWords(groupTableCodebook(halves, { ...layer, stages: 1 }, groupSegments));
+        : {
+            codes: groupedCodesIn(groupSegments),
+            halfWords: float16CodebookWords(
+              groupTableCodebook(halves, { ...layer, stages: 1 }, groupSegments),
+            ),
+          };
     const gpu: LayerGpuBuffers[] = Array.from({ length: copies }, (_, c) => ({
       codes: keep(upload(device, `${name}/float16#${c}/codes`, gpuWords)),
       codebook: keep(upload(device, `${name}/float16#${c}/codebook`, halfWords)),
       codebookDtype: 'float16',
       bias: keep(upload(device, `${name}/float16#${c}/bias`, bias)),
-      ...(groupedCodes && groupedHalfWords
+      ...(grouped
         ? {
-            groupedCodes: keep(upload(device, `${name}/float16#${c}/grouped-codes`, groupedCodes)),
-            groupedCodebook: keep(upload(device, `${name}/float16#${c}/grouped-codebook`, groupedHalfWords)),
+            groupedCodes: keep(upload(device, `${name}/float16#${c}/grouped-codes`, grouped.codes)),
+            groupedCodebook: keep(upload(device, `${name}/float16#${c}/grouped-codebook`, grouped.halfWords)),
           }
         : {}),
     }));

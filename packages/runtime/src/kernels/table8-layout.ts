@@ -66,8 +66,9 @@ function checkGroupSegments(name: string, groupSegments: number): void {
  * Whether a layer's codes in groups of `groupSegments` take the xor lane order (byte t of row r holds segment
  * (r mod 32) xor t) rather than the rotation ((r + t) mod G): in groups of 32 on layers of WIDE_GROUPS_MIN_SEGMENTS
  * segments or more, those whose workgroups 'auto' has sum many row steps each. There the byte's segment is
- * (r mod 32) xor t, fewer instructions than the rotation's add and mask, and the rolled row loop runs faster; on the narrower layers that take groups of 32, one row step per workgroup, the driver moves the rotated
- * indices above the build's barrier and the rotation is faster (H200, d = 4, k = 256, batch 1, alternating processes:
+ * (r mod 32) xor t, fewer instructions than the rotation's add and mask, and the rolled row loop runs faster; on
+ * the narrower layers that take groups of 32, one row step per workgroup, the driver moves the rotated indices above
+ * the build's barrier and the rotation is faster (H200, d = 4, k = 256, batch 1, alternating processes:
  * 16384² 40.1 against 42.9 µs, 4096² 14.2 against 13.8; docs/kernel-attempts.md step 88). Groups of 16 keep the
  * rotation: the 8-bit tables' batch tiles read them too, where step 79's xor order lost 5% at batch 8. The layout
  * (groupTableCodes) and the kernel (pipeline constant XOR_LANES) both follow this rule, from the shape alone.
