@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLayerExecutor, type PqVariant } from '../packages/runtime/src/kernels';
 import { createDenseKernel, type DenseKernelOptions } from '../packages/runtime/src/kernels/dense';
-import type { LayerExecutorOptions } from '../packages/runtime/src/kernels/executor';
+import { type LayerExecutorOptions, table8CodeLayout } from '../packages/runtime/src/kernels/executor';
 import { groupTableCodebook, groupTableCodes } from '../packages/runtime/src/kernels/table8-layout';
 import { createNodeDevice } from '../packages/runtime/src/node/dawn';
 import { runCommand } from './lib/cli';
@@ -261,7 +261,8 @@ async function runChild(spec: PipelineSpec): Promise<void> {
   // (kernels/table8-layout.ts), in the row's group size.
   const table8 = spec.options.tableBits === 8 || spec.options.groupedFloatTables === true;
   const table8Shape = { ...layer, stages: 1 };
-  const groupSegments = spec.options.tableGroupSegments;
+  const options: LayerExecutorOptions = { ...spec.options, variant: 'auto' };
+  const layout = table8 ? table8CodeLayout(device, layer, options) : null;
   const executor = createLayerExecutor(
     device,
     layer,
@@ -269,16 +270,16 @@ async function runChild(spec: PipelineSpec): Promise<void> {
       codes: upload(
         device,
         `${spec.label}/codes`,
-        table8 ? groupTableCodes(words, table8Shape, groupSegments) : gpuWords,
+        layout ? groupTableCodes(words, table8Shape, layout) : gpuWords,
       ),
       codebook: upload(
         device,
         `${spec.label}/codebook`,
-        table8 ? groupTableCodebook(codebook, table8Shape, groupSegments) : codebook,
+        layout ? groupTableCodebook(codebook, table8Shape, layout.groupSegments) : codebook,
       ),
       bias: upload(device, `${spec.label}/bias`, bias),
     },
-    { ...spec.options, variant: 'auto' },
+    options,
   );
   const skipped = spec.variants !== undefined && !spec.variants.includes(executor.variant as PqVariant);
   if (!skipped) {

@@ -15,10 +15,11 @@
 //
 // Codes: [slots][TILE_SEGMENTS / 16][rows] × 16 bytes (kernels/table8-layout.ts), each row's TILE_SEGMENTS codes
 // rotated by row mod TILE_SEGMENTS, so byte t holds segment (row + t) mod TILE_SEGMENTS's code (with XOR_LANES, in
-// groups of 32, segment (row mod 32) ^ t's). The lanes of a subgroup (consecutive rows) then look up 16 (32) different
-// segments at every step: with entries at code · TILE_SEGMENTS + segment, their reads fall in different memory banks
-// whatever the codes (at 16 segments lanes i and i + 16 share a segment and may share a bank; at 32 every lane has a
-// bank of its own), and every shift is a constant. Codebooks: [slots][K][TILE_SEGMENTS][D] (the same file), entry by
+// groups of 32, segment (row mod 32) ^ t's; with WRAPPED_LANES, as rotated, one code less where the sum wraps). The
+// lanes of a subgroup (consecutive rows) then look up 16 (32) different segments at every step: with entries at
+// code · TILE_SEGMENTS + segment, their reads fall in different memory banks whatever the codes (at 16 segments lanes
+// i and i + 16 share a segment and may share a bank; at 32 every lane has a bank of its own), and every shift is a
+// constant. Codebooks: [slots][K][TILE_SEGMENTS][D] (the same file), entry by
 // entry as the tile holds them, so that the lanes building consecutive entries read consecutive sub-vectors (in the
 // file's [segments][K][D] order they were K · D floats apart, a cache line each: the build took 1.6× as long).
 //
@@ -32,9 +33,17 @@ override TILE_SEGMENTS: u32 = 16u;
 // 16-byte code vectors per (slot, row): 1, or 2 in groups of 32 segments (RowCodes).
 override CODE_VECTORS: u32 = TILE_SEGMENTS / 16u;
 // Whether a row's code bytes are in the xor lane order (byte t holds segment (row mod 32) ^ t), set by the host in
-// groups of 32 on wide layers (table8-layout.ts usesXorLanes): the byte's segment is then one xor where the rotation
+// groups of 32 on wide layers (table8-layout.ts unwrappedLaneOrder): the byte's segment is then one xor where the rotation
 // takes an add and a mask.
 override XOR_LANES: bool = false;
+// Whether the code bytes are in the wrapped lane order (table8-layout.ts TableLaneOrder): byte t holds segment
+// (row + t) mod TILE_SEGMENTS's code, less one (mod K) where row mod TILE_SEGMENTS + t ≥ TILE_SEGMENTS. The entry's
+// index is then code · TILE_SEGMENTS + row mod TILE_SEGMENTS + t with no reduction modulo the group, t becomes the
+// load's constant offset (docs/kernel-attempts.md step 92), and code K − 1 + 1 reads WRAP_ENTRIES entries past the
+// tile's K rows, copies of code 0's entries of segments 0 … TILE_SEGMENTS − 2. Set by the host where the device's
+// workgroup memory holds them (table8-program.ts tableCodeLayout).
+override WRAPPED_LANES: bool = false;
+override WRAP_ENTRIES: u32 = select(0u, TILE_SEGMENTS - 1u, WRAPPED_LANES);
 const TABLE_LEVELS = 255.0;
 // Adding 2^23 to a float in [0, 2^23) rounds it to an integer, half to even; its low mantissa bits are that integer.
 const ROUNDING_BIAS = 8388608.0;
@@ -111,7 +120,7 @@ override RELU: bool = false;
 // y [BATCH][ROWS].
 @group(0) @binding(8) var<storage, read_write> y: array<f32>;
 
-var<workgroup> tile: array<TableEntry, TILE_ENTRIES>;
+var<workgroup> tile: array<TableEntry, TILE_ENTRIES + WRAP_ENTRIES>;
 // Lowest and highest entry per (segment, input), as order-preserving keys (float_key) so that integer atomics order
 // them.
 var<workgroup> key_low: array<atomic<u32>, TILE_SEGMENTS * TABLE_INPUTS>;
@@ -218,13 +227,19 @@ fn sum_rows(slot: u32, batch_tile: u32, first_row: u32, first_words: RowCodes) {
         // and the code: modulo K where K is a power of two, else min), so that Tint's range analysis (on in Chrome
         // and in Dawn's npm build) proves it inside the tile and Dawn adds no clamp; the driver folds the
         // reductions into the masks that extract the byte (docs/kernel-attempts.md step 91: 16384², d = 4, k = 256
-        // 38.0 against 40.0 µs on the H200).
-        let segment = select(rotation + t, rotation ^ t, XOR_LANES) % TILE_SEGMENTS;
-        let code = code_byte(words, t);
-        if (POWER_OF_TWO_K) {
-          add_entry(&sums, tile[(code % K) * TILE_SEGMENTS + segment]);
+        // 38.0 against 40.0 µs on the H200). Wrapped, the segment term is rotation + t, below TILE_SEGMENTS +
+        // WRAP_ENTRIES. Branches, not select: the analysis does not see through select.
+        if (WRAPPED_LANES && POWER_OF_TWO_K) {
+          add_entry(&sums, tile[(code_byte(words, t) % K) * TILE_SEGMENTS + rotation + t]);
+        } else if (WRAPPED_LANES) {
+          add_entry(&sums, tile[min(code_byte(words, t), K - 1u) * TILE_SEGMENTS + rotation + t]);
         } else {
-          add_entry(&sums, tile[min(code, K - 1u) * TILE_SEGMENTS + segment]);
+          let segment = select(rotation + t, rotation ^ t, XOR_LANES) % TILE_SEGMENTS;
+          if (POWER_OF_TWO_K) {
+            add_entry(&sums, tile[(code_byte(words, t) % K) * TILE_SEGMENTS + segment]);
+          } else {
+            add_entry(&sums, tile[min(code_byte(words, t), K - 1u) * TILE_SEGMENTS + segment]);
+          }
         }
       }
       partial_sums[(batch_tile * SLOTS + slot) * ROWS + row] = sums;
@@ -357,6 +372,9 @@ fn gather_table8(
         words[b / 4u] |= level << (8u * (b % 4u));
       }
       tile[entry] = table_entry(words, value);
+      if (WRAPPED_LANES && j == 0u && local_index < WRAP_ENTRIES) {
+        tile[TILE_ENTRIES + local_index % max(WRAP_ENTRIES, 1u)] = table_entry(words, value);
+      }
     }
   }
   workgroupBarrier();
@@ -395,6 +413,10 @@ fn gather_table32(
         value = table_value((codebook_slot + entry) * D, x_base, valid);
       }
       tile[entry] = table_entry(vec2<u32>(), value);
+      // The wrapped order's extra entries: code 0 of segments 0 … WRAP_ENTRIES − 1, entries 0 … WRAP_ENTRIES − 1.
+      if (WRAPPED_LANES && j == 0u && local_index < WRAP_ENTRIES) {
+        tile[TILE_ENTRIES + local_index % max(WRAP_ENTRIES, 1u)] = table_entry(vec2<u32>(), value);
+      }
     }
   }
   if (local_index == 0u && workgroup.x == 0u) {

@@ -8,7 +8,7 @@ import { bitsForK, codePacking } from '../../packages/format/src/packing';
 import type { QuantizedForward } from '../../packages/runtime/src/cpu';
 import { denseForward } from '../../packages/runtime/src/cpu/dense';
 import { pqForward } from '../../packages/runtime/src/cpu/lut';
-import { lut8Forward, TABLE_GROUP_SEGMENTS } from '../../packages/runtime/src/cpu/lut8';
+import { lut8Forward } from '../../packages/runtime/src/cpu/lut8';
 import { binaryForward, kmeansForward } from '../../packages/runtime/src/cpu/scalar';
 import {
   type DispatchTimer,
@@ -25,11 +25,12 @@ import {
 } from '../../packages/runtime/src/kernels/dense';
 import {
   createLayerExecutor,
-  groupedFloatTablesSegments,
+  groupedFloatTablesLayout,
   type LayerExecutor,
   type LayerExecutorOptions,
   type LayerGpuBuffers,
   type LutLayerDescriptor,
+  table8CodeLayout,
 } from '../../packages/runtime/src/kernels/executor';
 import {
   canDecode,
@@ -41,7 +42,7 @@ import {
 import {
   groupTableCodebook,
   groupTableCodes,
-  type TableGroupSegments,
+  type TableCodeLayout,
 } from '../../packages/runtime/src/kernels/table8-layout';
 import { binaryWeightBytes, denseWeightBytes, kmeansWeightBytes, pqWeightBytes } from './bytes';
 import { pickRows } from './check';
@@ -720,14 +721,14 @@ export function createPqwebLayers(
    * with float16 codebooks runs: the same codes, the codebook rounded to float16 (the reference uses the rounded
    * values), one row running 'auto' (its variant per batch in the results). Its own weight copies: fewer bytes each,
    * with, as the GPU head uploads them, the grouped copies in float16 where 'auto' runs batch 1 on grouped float32
-   * tables (groupedFloatTablesSegments with 'float16').
+   * tables (groupedFloatTablesLayout with 'float16').
    */
   const addFloat16CodebookContender = (
     name: string,
     layer: Extract<LutLayerDescriptor, { method: 'pq' }>,
     words: Uint32Array<ArrayBuffer>,
     gpuWords: Uint32Array<ArrayBuffer>,
-    groupedCodesIn: (groupSegments: TableGroupSegments) => Uint32Array<ArrayBuffer>,
+    groupedCodesIn: (layout: TableCodeLayout) => Uint32Array<ArrayBuffer>,
     codebook: Float32Array<ArrayBuffer>,
     bias: Float32Array<ArrayBuffer>,
     decodable: boolean,
@@ -738,14 +739,14 @@ export function createPqwebLayers(
     const halfWords = float16CodebookWords(halves);
     const reference = referenceOnRows(pqForward, layer, words, rounded, bias);
     const copies = weightCopies(pqWeightBytes(shape, d, k, 'float16'));
-    const groupSegments = groupedFloatTablesSegments(device, layer, {}, 'float16');
+    const layout = groupedFloatTablesLayout(device, layer, {}, 'float16');
     const grouped =
-      groupSegments === null
+      layout === null
         ? null
         : {
-            codes: groupedCodesIn(groupSegments),
+            codes: groupedCodesIn(layout),
             halfWords: float16CodebookWords(
-              groupTableCodebook(halves, { ...layer, stages: 1 }, groupSegments),
+              groupTableCodebook(halves, { ...layer, stages: 1 }, layout.groupSegments),
             ),
           };
     const gpu: LayerGpuBuffers[] = Array.from({ length: copies }, (_, c) => ({
@@ -825,13 +826,14 @@ export function createPqwebLayers(
   /**
    * The PQ layer on 8-bit lookup tables (executor option tableBits: 8, an opt-in accuracy level): the same codes in
    * the 8-bit-table layout, checked against its own CPU twin lut8Forward (the float32-table reference differs from it
-   * by up to half a table step per segment). It runs on `tableLayouts`, the weight copies in those layouts that the
-   * grouped float32 rows share, as many as the float32 rows'.
+   * by up to half a table step per segment). It runs on `copiesIn`'s weight copies in the layout table8CodeLayout
+   * gives, which the grouped float32 rows in the same layout share, as many as the float32 rows'.
    */
   const addTable8Contender = (
     name: string,
     layer: Extract<LutLayerDescriptor, { method: 'pq' }>,
-    tableLayouts: readonly LayerGpuBuffers[],
+    copies: number,
+    copiesIn: (layout: TableCodeLayout) => readonly LayerGpuBuffers[],
     words: Uint32Array<ArrayBuffer>,
     codebook: Float32Array<ArrayBuffer>,
     bias: Float32Array<ArrayBuffer>,
@@ -842,19 +844,21 @@ export function createPqwebLayers(
       {
         id: pqContenderId(d, k, '8-bit tables'),
         spec: { engine: 'pqweb', method: 'pq', d, k, variant: 'table8', isAuto: false, tableBits: 8 },
-        copies: tableLayouts.length,
+        copies,
         referenceKey: `${name}/table8`,
         reference: referenceOnRows(lut8Forward, shape8, words, codebook, bias),
       },
-      () =>
-        tableLayouts.map((buffersOfCopy, c) =>
-          createLayerExecutor(device, layer, buffersOfCopy, { label: `${name}/table8#${c}`, tableBits: 8 }),
-        ),
+      () => {
+        const options = { tableBits: 8 } as const;
+        return copiesIn(table8CodeLayout(device, layer, options)).map((buffersOfCopy, c) =>
+          createLayerExecutor(device, layer, buffersOfCopy, { label: `${name}/table8#${c}`, ...options }),
+        );
+      },
     );
   };
 
   /**
-   * 'auto' where it runs batch 1 on grouped float32 tables (variant 'grouped-float32', groupedFloatTablesSegments):
+   * 'auto' where it runs batch 1 on grouped float32 tables (variant 'grouped-float32', groupedFloatTablesLayout):
    * `withGrouped(c)` gives copy c's packed codes with its grouped copies beside them. At batch 1 only (above it 'auto'
    * runs the other rows' kernels), checked against the exact reference of the float32 rows.
    */
@@ -885,13 +889,15 @@ export function createPqwebLayers(
   };
 
   /**
-   * A forced grouped-float32 row (groupedFloatTables: true and `tuning`) on the grouped copies: the tuning row
-   * GROUPED_FLOAT_TABLES_LABEL at every batch, or one of GROUPED_FLOAT_TABLES_LAUNCHES at batch 1 (`maxBatch`).
+   * A forced grouped-float32 row (groupedFloatTables: true and `tuning`) on `copiesIn`'s grouped copies in the layout
+   * table8CodeLayout gives for its options: the tuning row GROUPED_FLOAT_TABLES_LABEL at every batch, or one of
+   * GROUPED_FLOAT_TABLES_LAUNCHES at batch 1 (`maxBatch`).
    */
   const addForcedGroupedContender = (
     name: string,
     layer: Extract<LutLayerDescriptor, { method: 'pq' }>,
-    grouped: readonly LayerGpuBuffers[],
+    copies: number,
+    copiesIn: (layout: TableCodeLayout) => readonly LayerGpuBuffers[],
     reference: PqwebContender['reference'],
     label: string,
     tuning: LayerExecutorOptions,
@@ -901,7 +907,7 @@ export function createPqwebLayers(
     const options = { groupedFloatTables: true, ...tuning } as const;
     addExecutorContender(
       {
-        copies: grouped.length,
+        copies,
         referenceKey: name,
         reference,
         id: pqContenderId(d, k, label),
@@ -917,7 +923,7 @@ export function createPqwebLayers(
         maxBatch,
       },
       () =>
-        grouped.map((buffersOfCopy, c) =>
+        copiesIn(table8CodeLayout(device, layer, options)).map((buffersOfCopy, c) =>
           createLayerExecutor(device, layer, buffersOfCopy, { label: `${name}/grouped#${c}`, ...options }),
         ),
     );
@@ -939,46 +945,44 @@ export function createPqwebLayers(
     const copies = weightCopies(pqWeightBytes(shape, d, k));
     const gpu = uploadCopies(copies, name, gpuWords, codebook, bias);
     // The codes and codebook again in the 8-bit-table layouts: for the 8-bit-table row, and for 'auto' where it runs
-    // batch 1 on grouped float32 tables (groupedFloatTablesSegments) and the grouped tuning rows. The codes' layout in
-    // each group size is made once, for these rows and the float16-codebook row's grouped copies.
+    // batch 1 on grouped float32 tables (groupedFloatTablesLayout) and the grouped tuning rows, each in the layout the
+    // executor gives for its options on this device (table8CodeLayout). The codes in each layout are made once, for
+    // these rows and the float16-codebook row's grouped copies, and the weight copies in each layout uploaded once.
     const shape8 = { ...layer, stages: 1 };
-    const groupedCodes = new Map<TableGroupSegments, Uint32Array<ArrayBuffer>>();
-    const groupedCodesIn = (groupSegments: TableGroupSegments): Uint32Array<ArrayBuffer> => {
-      let codes = groupedCodes.get(groupSegments);
+    const layoutKey = (layout: TableCodeLayout): string => `${layout.groupSegments}/${layout.lanes}`;
+    const groupedCodes = new Map<string, Uint32Array<ArrayBuffer>>();
+    const groupedCodesIn = (layout: TableCodeLayout): Uint32Array<ArrayBuffer> => {
+      let codes = groupedCodes.get(layoutKey(layout));
       if (!codes) {
-        codes = groupTableCodes(words, shape8, groupSegments);
-        groupedCodes.set(groupSegments, codes);
+        codes = groupTableCodes(words, shape8, layout);
+        groupedCodes.set(layoutKey(layout), codes);
       }
       return codes;
     };
-    const tableLayouts = uploadCopies(
-      copies,
-      `${name}/table-layouts`,
-      groupedCodesIn(TABLE_GROUP_SEGMENTS),
-      groupTableCodebook(codebook, shape8),
-      bias,
-    );
-    // 'auto''s grouped copies: the 16-segment layouts above, or in groups of 32 (plan.ts groupedTableSegments), which
-    // the 32-segment tuning rows take too.
-    const autoGroupSegments = groupedFloatTablesSegments(device, layer);
-    const groupedAuto = autoGroupSegments !== null;
-    const wideGroups =
-      autoGroupSegments === 32 || groupedLaunches.some((launch) => launch.options.tableGroupSegments === 32)
-        ? uploadCopies(
-            copies,
-            `${name}/table-layouts-32`,
-            groupedCodesIn(32),
-            groupTableCodebook(codebook, shape8, 32),
-            bias,
-          )
-        : [];
-    const autoLayouts = autoGroupSegments === 32 ? wideGroups : tableLayouts;
+    const layoutCopies = new Map<string, LayerGpuBuffers[]>();
+    const copiesIn = (layout: TableCodeLayout): LayerGpuBuffers[] => {
+      const key = layoutKey(layout);
+      let buffers = layoutCopies.get(key);
+      if (!buffers) {
+        buffers = uploadCopies(
+          copies,
+          `${name}/table-layouts-${layout.groupSegments}-${layout.lanes}`,
+          groupedCodesIn(layout),
+          groupTableCodebook(codebook, shape8, layout.groupSegments),
+          bias,
+        );
+        layoutCopies.set(key, buffers);
+      }
+      return buffers;
+    };
+    const autoLayout = groupedFloatTablesLayout(device, layer);
+    const autoLayouts = autoLayout ? copiesIn(autoLayout) : [];
     const groupedNamed =
       tunings && (tuningLabels === null || tuningLabels.includes(GROUPED_FLOAT_TABLES_LABEL));
     const withGrouped = (copy: number): LayerGpuBuffers => {
       const buffers = gpu[copy];
       const grouped = autoLayouts[copy];
-      return groupedAuto && grouped
+      return grouped
         ? { ...buffers, groupedCodes: grouped.codes, groupedCodebook: grouped.codebook }
         : buffers;
     };
@@ -1030,16 +1034,15 @@ export function createPqwebLayers(
       }
     }
     addFloat16CodebookContender(name, layer, words, gpuWords, groupedCodesIn, codebook, bias, decodable);
-    addTable8Contender(name, layer, tableLayouts, words, codebook, bias);
-    if (groupedAuto) addAutoGroupedContender(name, layer, copies, withGrouped, probe, reference);
+    addTable8Contender(name, layer, copies, copiesIn, words, codebook, bias);
+    if (autoLayout) addAutoGroupedContender(name, layer, copies, withGrouped, probe, reference);
     // The tuning row GROUPED_FLOAT_TABLES_LABEL, forced at every batch in groups of 16: where 'auto' runs no grouped
     // tables, or runs them in groups of 32.
-    if (groupedNamed && autoGroupSegments !== 16) {
-      addForcedGroupedContender(name, layer, tableLayouts, reference, GROUPED_FLOAT_TABLES_LABEL, {});
+    if (groupedNamed && autoLayout?.groupSegments !== 16) {
+      addForcedGroupedContender(name, layer, copies, copiesIn, reference, GROUPED_FLOAT_TABLES_LABEL, {});
     }
     for (const launch of groupedLaunches) {
-      const layouts = launch.options.tableGroupSegments === 32 ? wideGroups : tableLayouts;
-      addForcedGroupedContender(name, layer, layouts, reference, launch.label, launch.options, 1);
+      addForcedGroupedContender(name, layer, copies, copiesIn, reference, launch.label, launch.options, 1);
     }
   }
 

@@ -19,7 +19,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { GpuHead } from '../src';
 import { pqForward } from '../src/cpu';
-import { groupedFloatTablesSegments } from '../src/kernels';
+import { groupedFloatTablesLayout } from '../src/kernels';
 import { gpuUnavailableReason, randomFloats, seededRandom, withGpu } from './gpu-fixture';
 
 const noGpuReason = await gpuUnavailableReason();
@@ -109,7 +109,9 @@ describe.skipIf(noGpuReason !== null)('GpuHead on a large PQ layer', () => {
         // Forced kernels keep the packed codes alone: two buffers fewer (the grouped codes and codebook).
         const forced = GpuHead.create(device, file, { variant: 'fused-banked' });
         try {
-          expect(groupedFloatTablesSegments(device, layer, {}, codebookDtype)).toBe(groupSegments);
+          expect(groupedFloatTablesLayout(device, layer, {}, codebookDtype)?.groupSegments).toBe(
+            groupSegments,
+          );
           expect(head.kernelNames).toEqual(['grouped-float32']);
           expect(forced.kernelNames).toEqual(['fused-banked']);
           expect(head.liveBuffers).toBe(forced.liveBuffers + 2);

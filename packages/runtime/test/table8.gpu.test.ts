@@ -30,7 +30,7 @@ import { GpuLimitError, KernelInputError } from '../src/gpu/errors';
 import {
   createLayerExecutor,
   float16CodebookWords,
-  groupedFloatTablesSegments,
+  groupedFloatTablesLayout,
   groupTableCodebook,
   groupTableCodes,
   interleaveCodeRows,
@@ -41,14 +41,18 @@ import {
   TABLE8_MAX_CACHED_QUADS,
   TABLE8_MAX_KEPT_VALUES,
   TABLE32_MAX_CACHED_QUADS,
+  type TableCodeLayout,
   type TableGroupSegments,
   table8CodebookBytes,
   table8CodebookValues,
+  table8CodeLayout,
   table8CodeWords,
+  table8GatherStorageBytes,
   table8Slots,
+  table32GatherStorageBytes,
   takesGroupedFloatTables,
+  unwrappedLaneOrder,
   usesGroupedFloatTables,
-  usesXorLanes,
   WIDE_GROUPS_MIN_SEGMENTS,
 } from '../src/kernels';
 import type { CodebookDtype } from '../src/kernels/codebook-dtype';
@@ -121,9 +125,10 @@ async function runTable8(
   dtype: CodebookDtype,
 ): Promise<{ y: Float32Array; guardsIntact: boolean; variant: string }> {
   const { rows } = layer.shape;
-  const groupSegments = options.tableGroupSegments ?? 16;
-  const codes = uploadWords(device, groupTableCodes(layer.words, layer.shape, groupSegments), 0, 'codes');
-  const codebook = uploadCodebook(device, layer, dtype, groupSegments);
+  const executorOptions: LayerExecutorOptions = { tableBits: 8, ...options };
+  const layout = table8CodeLayout(device, layer.shape, executorOptions);
+  const codes = uploadWords(device, groupTableCodes(layer.words, layer.shape, layout), 0, 'codes');
+  const codebook = uploadCodebook(device, layer, dtype, layout.groupSegments);
   const bias = layer.bias ? uploadFloat32(device, layer.bias, 'bias') : null;
   return runLayerOnce(
     device,
@@ -133,7 +138,7 @@ async function runTable8(
         device,
         layer.shape,
         { codes, codebook, codebookDtype: dtype, bias },
-        { tableBits: 8, ...options },
+        executorOptions,
       ),
     x,
     rows,
@@ -320,6 +325,8 @@ describe('the host mirrors pq_table8.wgsl', () => {
   });
 });
 
+const ROTATED_16: TableCodeLayout = { groupSegments: 16, lanes: 'rotation' };
+
 describe('groupTableCodes and groupTableCodebook (8-bit-table layouts)', () => {
   it('puts segment (row + t) mod 16 of each group at byte t, one byte per code, padding groups with code 0', () => {
     const random = seededRandom(75);
@@ -329,7 +336,7 @@ describe('groupTableCodes and groupTableCodebook (8-bit-table layouts)', () => {
     ]) {
       const layer = randomLutLayer(spec, random);
       const { rows, segments, stages } = layer.shape;
-      const bytes = new Uint8Array(groupTableCodes(layer.words, layer.shape).buffer);
+      const bytes = new Uint8Array(groupTableCodes(layer.words, layer.shape, ROTATED_16).buffer);
       const groups = Math.ceil(segments / 16);
       expect(bytes.length).toBe(table8CodeWords(layer.shape) * 4);
       for (let t = 0; t < stages; t++) {
@@ -382,7 +389,9 @@ describe('groupTableCodes and groupTableCodebook (8-bit-table layouts)', () => {
     ]) {
       const layer = randomLutLayer(spec, random);
       const { rows, segments, stages, k, d } = layer.shape;
-      const bytes = new Uint8Array(groupTableCodes(layer.words, layer.shape, 32).buffer);
+      const bytes = new Uint8Array(
+        groupTableCodes(layer.words, layer.shape, { groupSegments: 32, lanes: 'rotation' }).buffer,
+      );
       const groups = Math.ceil(segments / 32);
       expect(table8Slots(layer.shape, 32)).toBe(stages * groups);
       expect(bytes.length).toBe(table8CodeWords(layer.shape, 32) * 4);
@@ -421,10 +430,12 @@ describe('groupTableCodes and groupTableCodebook (8-bit-table layouts)', () => {
     // 4100 segments: 129 groups, the last of 4 segments; 16 keeps the rotation at any width.
     const layer = randomLutLayer({ rows: 37, cols: 4100, d: 1, k: 16, stages: 2, withBias: false }, random);
     const { rows, segments, stages } = layer.shape;
-    expect(usesXorLanes(segments, 32)).toBe(true);
-    expect(usesXorLanes(segments, 16)).toBe(false);
-    expect(usesXorLanes(WIDE_GROUPS_MIN_SEGMENTS - 1, 32)).toBe(false);
-    const bytes = new Uint8Array(groupTableCodes(layer.words, layer.shape, 32).buffer);
+    expect(unwrappedLaneOrder(segments, 32)).toBe('xor');
+    expect(unwrappedLaneOrder(segments, 16)).toBe('rotation');
+    expect(unwrappedLaneOrder(WIDE_GROUPS_MIN_SEGMENTS - 1, 32)).toBe('rotation');
+    const bytes = new Uint8Array(
+      groupTableCodes(layer.words, layer.shape, { groupSegments: 32, lanes: 'xor' }).buffer,
+    );
     const groups = Math.ceil(segments / 32);
     // Built byte by byte from the rule and compared whole (a per-byte expect would be 300,000 of them).
     const expected = new Uint8Array(stages * groups * rows * 32);
@@ -443,14 +454,70 @@ describe('groupTableCodes and groupTableCodebook (8-bit-table layouts)', () => {
     expect(bytes).toEqual(expected);
   });
 
+  // The wrapped order, checked through the index the kernel computes from each byte (pq_table8.wgsl sum_rows):
+  // stored code · G + row mod G + t must be the entry of the segment's code, code · G + segment, or for code 0 past
+  // the wrap, one of the tile's extra entries k · G + segment, which hold code 0's entries of segments 0 … G − 2.
+  it("in the wrapped order stores one code less (mod k) where row mod G + t wraps, so the kernel's index needs no modulo", () => {
+    const random = seededRandom(92);
+    for (const [spec, groupSegments] of [
+      [{ rows: 37, cols: 40, d: 2, k: 16, stages: 2, withBias: false }, 16],
+      [{ rows: 35, cols: 150, d: 3, k: 256, stages: 1, withBias: false }, 32],
+      [{ rows: 33, cols: 70, d: 1, k: 100, stages: 1, withBias: false }, 16],
+      [{ rows: 9, cols: 40, d: 1, k: 3, stages: 1, withBias: false }, 32],
+    ] as const) {
+      const layer = randomLutLayer(spec, random);
+      const { rows, segments, stages, k } = layer.shape;
+      const layout: TableCodeLayout = { groupSegments, lanes: 'wrapped' };
+      const bytes = new Uint8Array(groupTableCodes(layer.words, layer.shape, layout).buffer);
+      const rotated = new Uint8Array(
+        groupTableCodes(layer.words, layer.shape, { groupSegments, lanes: 'rotation' }).buffer,
+      );
+      const groups = Math.ceil(segments / groupSegments);
+      const vectors = groupSegments / 16;
+      let wrapped = 0;
+      for (let t = 0; t < stages; t++) {
+        for (let row = 0; row < rows; row++) {
+          for (let g = 0; g < groups; g++) {
+            for (let byte = 0; byte < groupSegments; byte++) {
+              const inGroup = (row + byte) % groupSegments;
+              const segment = g * groupSegments + inGroup;
+              const code =
+                segment < segments ? (layer.codes[(t * rows + row) * segments + segment] ?? -1) : 0;
+              const vector = ((t * groups + g) * vectors + Math.floor(byte / 16)) * rows + row;
+              const at = vector * 16 + (byte % 16);
+              const stored = bytes[at] ?? -1;
+              expect(stored).toBeLessThan(k);
+              const index = stored * groupSegments + (row % groupSegments) + byte;
+              const wraps = (row % groupSegments) + byte >= groupSegments;
+              if (wraps) wrapped++;
+              const expected =
+                wraps && code === 0 ? k * groupSegments + inGroup : code * groupSegments + inGroup;
+              if (index !== expected)
+                expect.fail(`row ${row} group ${g} byte ${byte}: index ${index}, want ${expected}`);
+              expect(index).toBeLessThan(k * groupSegments + groupSegments - 1);
+              // Bytes that do not wrap are the rotation's.
+              if (!wraps) expect(stored).toBe(rotated[at]);
+            }
+          }
+        }
+      }
+      expect(wrapped).toBeGreaterThan(0);
+    }
+  });
+
   it('rejects codes and codebooks of the wrong length, and group sizes other than 16 and 32', () => {
     const layer = randomLutLayer(
       { rows: 3, cols: 8, d: 2, k: 16, stages: 1, withBias: false },
       seededRandom(1),
     );
-    expect(() => groupTableCodes(layer.words.subarray(1), layer.shape)).toThrow(KernelInputError);
+    expect(() => groupTableCodes(layer.words.subarray(1), layer.shape, ROTATED_16)).toThrow(KernelInputError);
     expect(() => groupTableCodebook(layer.values.subarray(1), layer.shape)).toThrow(KernelInputError);
-    expect(() => groupTableCodes(layer.words, layer.shape, 8 as 16)).toThrow(/one of 16, 32, got 8/);
+    expect(() =>
+      groupTableCodes(layer.words, layer.shape, { groupSegments: 8 as 16, lanes: 'rotation' }),
+    ).toThrow(/one of 16, 32, got 8/);
+    expect(() =>
+      groupTableCodes(layer.words, layer.shape, { groupSegments: 16, lanes: 'spiral' as 'xor' }),
+    ).toThrow(/lanes must be one of rotation, xor, wrapped, got spiral/);
     expect(() => groupTableCodebook(layer.values, layer.shape, 64 as 32)).toThrow(/one of 16, 32, got 64/);
   });
 });
@@ -480,12 +547,10 @@ async function expectAutoGroupedMatches(
     codebookDtype === 'float32'
       ? uploadFloat32(device, layer.values, 'codebook')
       : uploadWords(device, float16CodebookWords(float32ToFloat16(layer.values)), 0, 'codebook-f16');
-  const groupedCodes = uploadWords(
-    device,
-    groupTableCodes(layer.words, shape, groupSegments),
-    0,
-    'grouped-codes',
-  );
+  const layout = groupedFloatTablesLayout(device, shape, {}, codebookDtype);
+  expect(layout?.groupSegments).toBe(groupSegments);
+  if (!layout) return;
+  const groupedCodes = uploadWords(device, groupTableCodes(layer.words, shape, layout), 0, 'grouped-codes');
   const groupedCodebook = uploadCodebook(device, layer, codebookDtype, groupSegments);
   const bias = layer.bias ? uploadFloat32(device, layer.bias, 'bias') : null;
   const buffers = { codes, codebook, codebookDtype, bias, groupedCodes, groupedCodebook };
@@ -500,7 +565,8 @@ async function expectAutoGroupedMatches(
     const short = device.createBuffer({ label: 'short', size: 64, usage: GPUBufferUsage.STORAGE });
     expect(() => createLayerExecutor(device, shape, { ...buffers, groupedCodes: short })).toThrow(
       new RegExp(
-        `groupedCodes .*8-bit-table layout \\(groupTableCodes with groupSegments ${groupSegments}\\)`,
+        `groupedCodes .*8-bit-table layout \\(groupTableCodes with groupSegments ${groupSegments}, ` +
+          `lanes '${layout.lanes}', as groupedFloatTablesLayout gives\\)`,
       ),
     );
     short.destroy();
@@ -621,8 +687,9 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
           seed: 48,
           options: { tableGroupSegments: 32, workgroupSize: 256, reduceRowWarps: 1, reduceSlices: 8 },
         },
-        // A wide layer (4100 segments at d 1, 129 groups, the last of 4): the xor lane order (usesXorLanes), over
-        // two stages and two inputs.
+        // A wide layer (4100 segments at d 1, 129 groups, the last of 4), over two stages and two inputs: wrapped at
+        // k 16; below, the xor lane order (unwrappedLaneOrder) where the workgroup memory allowed leaves no room for
+        // the wrapped order's 31 extra entries.
         {
           spec: { rows: 70, cols: 4100, d: 1, k: 16, stages: 2, withBias: true, relu: false },
           batch: 2,
@@ -642,7 +709,28 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
           seed: 49,
           options: { workgroupSize: 256, cachedQuads: false, reduceRowWarps: 2 },
         },
+        // Each lane order (tableCodeLayout): the wide layer with workgroup memory for its 2 KiB tile alone takes the
+        // xor order; groups of 16 at k 256 in WebGPU's default 16 KiB, the rotation; k 100 (codes clamped, not
+        // masked) with room to spare, the wrapped order.
+        {
+          spec: { rows: 70, cols: 4100, d: 1, k: 16, stages: 2, withBias: true, relu: false },
+          batch: 1,
+          seed: 89,
+          options: { tableGroupSegments: 32, maxWorkgroupStorageBytes: 32 * 16 * 4 },
+        },
+        {
+          spec: { rows: 150, cols: 100, d: 4, k: 256, stages: 1, withBias: true, relu: true },
+          batch: 1,
+          seed: 90,
+          options: { maxWorkgroupStorageBytes: 16384 },
+        },
+        {
+          spec: { rows: 90, cols: 70, d: 2, k: 100, stages: 2, withBias: false, relu: false },
+          batch: 2,
+          seed: 91,
+        },
       ];
+      const lanes = new Set<string>();
       for (const { spec, batch, seed, dtype = 'float32', options: extra } of [...cases, ...wide]) {
         const random = seededRandom(seed);
         const layer = table8Layer(spec, random);
@@ -650,6 +738,7 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
         const x = new Float32Array(randomFloats(batch * shape.cols, random));
         const exact = denseReference(layer.weights, shape.rows, shape.cols, layer.bias, x, batch, spec.relu);
         const options = { tableBits: 32, groupedFloatTables: true, workgroupSize: 128, ...extra } as const;
+        lanes.add(table8CodeLayout(device, shape, options).lanes);
         const run = await runTable8(device, layer, x, batch, options, dtype);
         expect(run.guardsIntact).toBe(true);
         const allowance = TOLERANCE_PER_SQRT_TERM * Math.sqrt(shape.stages * shape.cols);
@@ -663,6 +752,45 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
           }
         }
       }
+      expect([...lanes].sort()).toEqual(['rotation', 'wrapped', 'xor']);
+    });
+  });
+
+  // The layout follows the workgroup memory the launch may take (tableCodeLayout): the wrapped order wherever the
+  // gather holds its G − 1 extra entries, in every kernel and group size.
+  it('lays codes out in the wrapped order where the workgroup memory holds its extra entries', async () => {
+    await withGpu(async ({ device }) => {
+      const shape = table8Layer(
+        { rows: 40, cols: 16388, d: 4, k: 256, stages: 1, withBias: false, relu: false },
+        seededRandom(93),
+      ).shape;
+      const float32 = { groupedFloatTables: true } as const;
+      const wide = { ...float32, tableGroupSegments: 32 } as const;
+      const tile32 = table32GatherStorageBytes(256, { groupSegments: 32, lanes: 'xor' });
+      expect(tile32).toBe(32768);
+      expect(table32GatherStorageBytes(256, { groupSegments: 32, lanes: 'wrapped' })).toBe(32768 + 31 * 4);
+      expect(table8CodeLayout(device, shape, { ...wide, maxWorkgroupStorageBytes: tile32 })).toEqual({
+        groupSegments: 32,
+        lanes: 'xor',
+      });
+      const roomy = device.limits.maxComputeWorkgroupStorageSize >= tile32 + 31 * 4;
+      expect(table8CodeLayout(device, shape, wide).lanes).toBe(roomy ? 'wrapped' : 'xor');
+      expect(table8CodeLayout(device, shape, { ...float32, maxWorkgroupStorageBytes: 16384 }).lanes).toBe(
+        'rotation',
+      );
+      expect(table8CodeLayout(device, shape, { ...float32, maxWorkgroupStorageBytes: 16384 + 60 })).toEqual({
+        groupSegments: 16,
+        lanes: 'wrapped',
+      });
+      const table8Bytes = table8GatherStorageBytes(256, 1, { groupSegments: 16, lanes: 'wrapped' });
+      expect(table8Bytes).toBe(table8GatherStorageBytes(256, 1, ROTATED_16) + 15 * 4);
+      expect(
+        table8CodeLayout(device, shape, { tableBits: 8, maxWorkgroupStorageBytes: table8Bytes }).lanes,
+      ).toBe('wrapped');
+      expect(
+        table8CodeLayout(device, shape, { tableBits: 8, maxWorkgroupStorageBytes: table8Bytes - 4 }).lanes,
+      ).toBe('rotation');
+      expect(() => table8CodeLayout(device, shape, {})).toThrow(/tableBits 8 or groupedFloatTables true/);
     });
   });
 
@@ -680,10 +808,10 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
       const { shape } = layer;
       expect(usesGroupedFloatTables(shape, 1)).toBe(true);
       expect(takesGroupedFloatTables(device, shape)).toBe(true);
-      expect(groupedFloatTablesSegments(device, shape)).toBe(16);
+      expect(groupedFloatTablesLayout(device, shape)?.groupSegments).toBe(16);
       // What keeps the other kernels: options that tune them, 4-bit codes, a smaller layer. Float16 codebooks take the
       // grouped tables too (step 90), in their own layout.
-      expect(groupedFloatTablesSegments(device, shape, {}, 'float16')).toBe(16);
+      expect(groupedFloatTablesLayout(device, shape, {}, 'float16')?.groupSegments).toBe(16);
       expect(takesGroupedFloatTables(device, shape, { workgroupSize: 128 })).toBe(false);
       expect(takesGroupedFloatTables(device, shape, { variant: 'fused-banked' })).toBe(false);
       expect(takesGroupedFloatTables(device, shape, { groupedFloatTables: false })).toBe(false);
@@ -696,12 +824,12 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
       const wideSpec = { rows: 1025, cols: 16388, d: 4, k: 256, stages: 1, withBias: false, relu: false };
       const wide = table8Layer(wideSpec, random);
       expect(wide.shape.segments).toBe(4097);
-      expect(groupedFloatTablesSegments(device, wide.shape)).toBe(32);
+      expect(groupedFloatTablesLayout(device, wide.shape)?.groupSegments).toBe(32);
       await expectAutoGroupedMatches(device, wide, wideSpec.relu, 32, random);
       // A .pqw with float16 codebooks (values float16 holds): its grouped copy stays float16, in groups of 32 here.
       const halfSpec = { ...wideSpec, rows: 1031, withBias: true, relu: true, float16Codebooks: true };
       const half = table8Layer(halfSpec, random);
-      expect(groupedFloatTablesSegments(device, half.shape, {}, 'float16')).toBe(32);
+      expect(groupedFloatTablesLayout(device, half.shape, {}, 'float16')?.groupSegments).toBe(32);
       await expectAutoGroupedMatches(device, half, halfSpec.relu, 32, random, 'float16');
       expect(liveBuffers()).toBe(before);
     });
@@ -713,7 +841,8 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
         { rows: 40, cols: 64, d: 4, k: 256, stages: 1, withBias: false, relu: false },
         seededRandom(32),
       );
-      const codes = uploadWords(device, groupTableCodes(layer.words, layer.shape), 0, 'codes');
+      const layout = table8CodeLayout(device, layer.shape, { tableBits: 8 });
+      const codes = uploadWords(device, groupTableCodes(layer.words, layer.shape, layout), 0, 'codes');
       const codebook = uploadCodebook(device, layer, 'float32');
       const executor = createLayerExecutor(
         device,
@@ -729,7 +858,7 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
         expect(executor.scratchBytes(1)).toBe(scratch(1, 1));
         expect(executor.scratchBytes(2)).toBe(scratch(1, 4));
         expect(executor.scratchBytes(4)).toBe(scratch(1, 4));
-        const wide = device.limits.maxComputeWorkgroupStorageSize >= 16 * 256 * 8 + 16 * 8 * 12 + 8 * 8;
+        const wide = device.limits.maxComputeWorkgroupStorageSize >= table8GatherStorageBytes(256, 8, layout);
         expect(executor.scratchBytes(5)).toBe(wide ? scratch(1, 8) : scratch(2, 4));
       } finally {
         executor.destroy();
@@ -746,7 +875,12 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
         { rows: 20, cols: 32, d: 4, k: 256, stages: 1, withBias: false, relu: false },
         random,
       );
-      const codes = uploadWords(device, groupTableCodes(layer.words, layer.shape), 0, 'codes');
+      const codes = uploadWords(
+        device,
+        groupTableCodes(layer.words, layer.shape, table8CodeLayout(device, layer.shape, { tableBits: 8 })),
+        0,
+        'codes',
+      );
       const codebook = uploadCodebook(device, layer, 'float32');
       const buffers = { codes, codebook, bias: null };
       const before = liveBuffers();
@@ -789,7 +923,9 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
       const short = device.createBuffer({ label: 'short', size: 64, usage: GPUBufferUsage.STORAGE });
       expect(() =>
         createLayerExecutor(device, layer.shape, { ...buffers, codes: short }, { tableBits: 8 }),
-      ).toThrow(/8-bit-table layout \(groupTableCodes with groupSegments 16\)/);
+      ).toThrow(
+        /8-bit-table layout \(groupTableCodes with groupSegments 16, lanes 'wrapped', as table8CodeLayout gives\)/,
+      );
       expect(liveBuffers()).toBe(before + 1);
       for (const buffer of [codes, codebook, short]) buffer.destroy();
     });

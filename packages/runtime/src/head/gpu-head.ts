@@ -6,19 +6,20 @@
  */
 import type { CompressedLayer, PqwFile } from '@pqweb/format';
 import type { HeadLayerTiming } from '../api';
-import { TABLE_GROUP_SEGMENTS, type TableBits } from '../cpu/lut8';
+import type { TableBits } from '../cpu/lut8';
 import { GpuDeviceLostError, GpuLimitError, KernelInputError } from '../gpu/errors';
 import {
   createLayerExecutor,
   float16CodebookWords,
-  groupedFloatTablesSegments,
+  groupedFloatTablesLayout,
   groupTableCodebook,
   groupTableCodes,
   interleaveCodeRows,
   type LayerExecutor,
   type LayerExecutorOptions,
   type LutVariant,
-  type TableGroupSegments,
+  type TableCodeLayout,
+  table8CodeLayout,
 } from '../kernels';
 import { createDenseKernel, type DenseKernel } from '../kernels/dense';
 
@@ -199,32 +200,36 @@ export class GpuHead {
     layer: Extract<CompressedLayer, { method: 'pq' | 'rq' }>,
     bias: GPUBuffer | null,
   ): LayerStep {
-    const { codes, codebook, codebookDtype } = this.uploadTableLayouts(layer, `${layer.name}/`);
+    const options: LayerExecutorOptions = {
+      label: layer.name,
+      maxBindingBytes: this.maxBindingBytes,
+      tableBits: 8,
+    };
+    const layout = table8CodeLayout(this.device, layer, options);
+    const { codes, codebook, codebookDtype } = this.uploadTableLayouts(layer, `${layer.name}/`, layout);
     const executor = createLayerExecutor(
       this.device,
       layer,
       { codes, codebook, codebookDtype, bias },
-      { label: layer.name, maxBindingBytes: this.maxBindingBytes, tableBits: 8 },
+      options,
     );
     return executorStep(layer, executor);
   }
 
   /**
    * A PQ / RQ layer's codes and codebook in the 8-bit-table layouts (groupTableCodes, groupTableCodebook), uploaded as
-   * `${labelStem}codes` and `${labelStem}codebook`: for tableBits 8 (groups of 16), and for the grouped float32 tables
-   * under 'auto' (the group size groupedFloatTablesSegments gives).
+   * `${labelStem}codes` and `${labelStem}codebook`, in the layout the executor will read (table8CodeLayout for
+   * tableBits 8, groupedFloatTablesLayout for the grouped float32 tables under 'auto').
    */
   private uploadTableLayouts(
     layer: Extract<CompressedLayer, { method: 'pq' | 'rq' }>,
     labelStem: string,
-    groupSegments: TableGroupSegments = TABLE_GROUP_SEGMENTS,
+    layout: TableCodeLayout,
   ): { codes: GPUBuffer; codebook: GPUBuffer; codebookDtype: 'float16' | 'float32' } {
     const file = this.file;
     const shape = { ...layer, stages: layer.method === 'rq' ? layer.stages : 1 };
-    const codes = this.upload(
-      `${labelStem}codes`,
-      groupTableCodes(file.uint32(layer.codes), shape, groupSegments),
-    );
+    const { groupSegments } = layout;
+    const codes = this.upload(`${labelStem}codes`, groupTableCodes(file.uint32(layer.codes), shape, layout));
     if (this.sectionDtype(layer.codebook) === 'float16') {
       // The float16 section's 16-bit patterns, regrouped and kept as float16 (copied: the section may be unaligned).
       const halves = new Uint16Array(file.bytes(layer.codebook).slice().buffer);
@@ -240,18 +245,16 @@ export class GpuHead {
   }
 
   /**
-   * A PQ layer's grouped copies for 'grouped-float32' at batch 1 (in the group size groupedFloatTablesSegments gives),
-   * or null where 'auto' does not run it with these options on this device.
+   * A PQ layer's grouped copies for 'grouped-float32' at batch 1 (in the layout groupedFloatTablesLayout gives), or
+   * null where 'auto' does not run it with these options on this device.
    */
   private uploadGroupedCopies(
     layer: Extract<CompressedLayer, { method: 'pq' }>,
     executorOptions: LayerExecutorOptions,
     codebookDtype: 'float16' | 'float32',
   ): { codes: GPUBuffer; codebook: GPUBuffer } | null {
-    const groupSegments = groupedFloatTablesSegments(this.device, layer, executorOptions, codebookDtype);
-    return groupSegments === null
-      ? null
-      : this.uploadTableLayouts(layer, `${layer.name}/grouped-`, groupSegments);
+    const layout = groupedFloatTablesLayout(this.device, layer, executorOptions, codebookDtype);
+    return layout === null ? null : this.uploadTableLayouts(layer, `${layer.name}/grouped-`, layout);
   }
 
   private buildStep(layer: CompressedLayer, options: GpuHeadOptions): LayerStep {

@@ -73,6 +73,7 @@ import { createScalarProgram } from './scalar-program';
 import { TABLE8_BATCH_TILES, type Table8BatchTile } from './sources';
 import {
   TABLE_GROUP_SEGMENT_CHOICES,
+  type TableCodeLayout,
   type TableGroupSegments,
   table8CodeWords,
   table8Slots,
@@ -92,6 +93,7 @@ import {
   type Table8Launch,
   table8CodebookBytes,
   table32GatherStorageBytes,
+  tableCodeLayout,
 } from './table8-program';
 
 interface LayerCommon {
@@ -131,15 +133,15 @@ export interface LayerGpuBuffers {
   /** [rows], or null when the layer has no bias. */
   bias: GPUBuffer | null;
   /**
-   * The same PQ codes again in the 8-bit-table layout (`groupTableCodes`, in groups of the size
-   * `groupedFloatTablesSegments` gives), with `groupedCodebook`: where `takesGroupedFloatTables` holds for the layer,
+   * The same PQ codes again in the 8-bit-table layout (`groupTableCodes`, in the layout
+   * `groupedFloatTablesLayout` gives), with `groupedCodebook`: where `takesGroupedFloatTables` holds for the layer,
    * 'auto' runs batch 1 on them ('grouped-float32', plan.ts usesGroupedFloatTables: 5–21% faster on the H200's large
    * layers) and other batches on `codes`. The layer's codes and codebook are then held twice on the GPU. Ignored
    * where that rule does not hold.
    */
   groupedCodes?: GPUBuffer;
   /**
-   * The codebook in the 8-bit-table layout (`groupTableCodebook`, the same group size), with `groupedCodes`: float32,
+   * The codebook in the 8-bit-table layout (`groupTableCodebook`, the layout's group size), with `groupedCodes`: float32,
    * or float16 two values to a word where `codebookDtype` is 'float16' (the same dtype as `codebook`).
    */
   groupedCodebook?: GPUBuffer;
@@ -283,7 +285,8 @@ export interface LayerExecutorOptions {
    * shaders/pq_table8.wgsl on 8-bit tables (cpu/lut8.ts is its twin and states the quantization), an accuracy level
    * like MatMulNBits' accuracy_level 4: each entry is within half a step of its float32 value (about 1% of the
    * outputs' RMS on random data; the bundled model's top-1 93.84% against 93.83%). With 8, `buffers.codes` and
-   * `buffers.codebook` must be in the 8-bit-table layouts (`groupTableCodes`, `groupTableCodebook`), `variant` must
+   * `buffers.codebook` must be in the 8-bit-table layouts (`groupTableCodes`, `groupTableCodebook`, in the layout
+   * `table8CodeLayout` gives for these options on this device), `variant` must
    * be 'auto', and `workgroupSize` (default min(TABLE8_WORKGROUP_SIZE, device limit)) a multiple of 16; `batchTile`
    * is one of TABLE8_BATCH_TILES (default 1 at batch 1, 4 up to batch 4, above that the widest whose tile fits the
    * workgroup memory: `maxWorkgroupStorageBytes`, default the device's whole limit) and `targetWorkgroups` sets when
@@ -301,7 +304,7 @@ export interface LayerExecutorOptions {
   /**
    * Segments per group of the grouped kernels: 16 (TABLE_GROUP_SEGMENTS, default), or 32 with groupedFloatTables
    * true, whose `buffers.codes` and `buffers.codebook` must then be in the layouts of groups of 32
-   * (`groupTableCodes(words, shape, 32)`, `groupTableCodebook(values, shape, 32)`): every lane of a subgroup looks up
+   * (`groupTableCodes` in the layout `table8CodeLayout` gives, `groupTableCodebook(values, shape, 32)`): every lane of a subgroup looks up
    * a segment of its own and the split-K sums halve, for a tile twice as large (32 KiB at k 256;
    * docs/kernel-attempts.md step 83). 8-bit tables take 16, the group their scales are defined on.
    */
@@ -528,7 +531,7 @@ function createProgram(
             buffers.groupedCodes,
             buffers.groupedCodebook,
             buffers.codebookDtype ?? 'float32',
-            context.groupedTables.groupSegments,
+            tableCodeLayout(shape, context.groupedTables),
             { codes: 'groupedCodes', codebook: 'groupedCodebook' },
           ),
           context.groupedTables,
@@ -618,7 +621,7 @@ function createTable8Branch(
     buffers.codes,
     buffers.codebook,
     codebookDtype,
-    launch.groupSegments,
+    tableCodeLayout(shape, launch),
     { codes: 'codes', codebook: 'codebook' },
   );
   return createTable8Program(context, shape, table8Buffers, launch);
@@ -627,7 +630,8 @@ function createTable8Branch(
 /**
  * A layer's codes and codebook in the 8-bit-table layouts (groupTableCodes, groupTableCodebook), checked for size:
  * `buffers.codes` and `buffers.codebook` with tableBits 8, `buffers.groupedCodes` and `buffers.groupedCodebook`
- * for 'grouped-float32' under 'auto'.
+ * for 'grouped-float32' under 'auto'. The lane order cannot be checked (every order has the same bytes): the messages
+ * name the functions that give it.
  */
 function requireTable8Buffers(
   label: string,
@@ -635,18 +639,20 @@ function requireTable8Buffers(
   codesBuffer: GPUBuffer | undefined,
   codebookBuffer: GPUBuffer | undefined,
   codebookDtype: CodebookDtype,
-  groupSegments: TableGroupSegments,
-  names: { codes: string; codebook: string },
+  layout: TableCodeLayout,
+  names: { codes: 'codes' | 'groupedCodes'; codebook: string },
 ): { codes: GPUBuffer; codebook: CodebookBinding } {
   const { rows, k, d } = shape;
+  const { groupSegments } = layout;
   const slots = table8Slots(shape, groupSegments);
+  const layoutSource = names.codes === 'codes' ? 'table8CodeLayout' : 'groupedFloatTablesLayout';
   const codes = requireBuffer(
     label,
     names.codes,
     codesBuffer,
     table8CodeWords(shape, groupSegments) * WORD_BYTES,
     `slots ${slots} × rows ${rows} × ${groupSegments} in the 8-bit-table layout ` +
-      `(groupTableCodes with groupSegments ${groupSegments})`,
+      `(groupTableCodes with groupSegments ${groupSegments}, lanes '${layout.lanes}', as ${layoutSource} gives)`,
   );
   const codebook = requireBuffer(
     label,
@@ -821,7 +827,7 @@ function groupedTablesLaunch(
     const fits =
       launch !== null &&
       launch.workgroupSize % groupSegments === 0 &&
-      table32GatherStorageBytes(layer.k, groupSegments) <= launch.storageBytes &&
+      table32GatherStorageBytes(layer.k, tableCodeLayout(shape, launch)) <= launch.storageBytes &&
       table8CodeWords(shape, groupSegments) * WORD_BYTES <= bindingLimit &&
       table8CodebookBytes(shape, codebookDtype, groupSegments) <= bindingLimit;
     if (fits && (groupSegments === TABLE_GROUP_SEGMENTS || takesWide(launch))) return launch;
@@ -837,7 +843,7 @@ function workgroupInvocationsLimit(limits: GPUSupportedLimits): number {
 /**
  * Whether 'auto' runs this layer's batch 1 on grouped float32 tables (variant 'grouped-float32') with these options
  * on this device, given `buffers.groupedCodes` and `buffers.groupedCodebook`: a caller uploads those copies
- * (`groupTableCodes`, `groupTableCodebook`, in the group size groupedFloatTablesSegments gives) only where this holds.
+ * (`groupTableCodes`, `groupTableCodebook`, in the layout groupedFloatTablesLayout gives) only where this holds.
  */
 export function takesGroupedFloatTables(
   device: GPUDevice,
@@ -845,21 +851,44 @@ export function takesGroupedFloatTables(
   options: LayerExecutorOptions = {},
   codebookDtype: CodebookDtype = 'float32',
 ): boolean {
-  return groupedFloatTablesSegments(device, layer, options, codebookDtype) !== null;
+  return groupedTablesLaunch(device, layer, options, codebookDtype) !== null;
 }
 
 /**
- * The group size of the layouts 'auto' expects `buffers.groupedCodes` and `buffers.groupedCodebook` in
- * (`groupTableCodes(words, shape, g)`, `groupTableCodebook(values, shape, g)`), or null where takesGroupedFloatTables
- * does not hold.
+ * The layout 'auto' expects `buffers.groupedCodes` in (`groupTableCodes(words, shape, layout)`; the codebook in
+ * `groupTableCodebook(values, shape, layout.groupSegments)`), or null where takesGroupedFloatTables does not hold. It
+ * follows the device (table8-program.ts tableCodeLayout): lay the codes out for the device they will run on.
  */
-export function groupedFloatTablesSegments(
+export function groupedFloatTablesLayout(
   device: GPUDevice,
   layer: LutLayerDescriptor,
   options: LayerExecutorOptions = {},
   codebookDtype: CodebookDtype = 'float32',
-): TableGroupSegments | null {
-  return groupedTablesLaunch(device, layer, options, codebookDtype)?.groupSegments ?? null;
+): TableCodeLayout | null {
+  const launch = groupedTablesLaunch(device, layer, options, codebookDtype);
+  return launch && layer.method === 'pq' ? tableCodeLayout(layer, launch) : null;
+}
+
+/**
+ * The layout `buffers.codes` must be in (`groupTableCodes(words, shape, layout)`; the codebook in
+ * `groupTableCodebook(values, shape, layout.groupSegments)`) for an executor with these options on this device:
+ * tableBits 8, or groupedFloatTables true. It follows the device's workgroup memory (table8-program.ts
+ * tableCodeLayout) and the options that set it (maxWorkgroupStorageBytes, tableGroupSegments).
+ */
+export function table8CodeLayout(
+  device: GPUDevice,
+  layer: LutLayerDescriptor,
+  options: LayerExecutorOptions = {},
+): TableCodeLayout {
+  const { limits } = device;
+  const launch = resolveTable8(layer, options, workgroupInvocationsLimit(limits), limits);
+  if (!launch || (layer.method !== 'pq' && layer.method !== 'rq')) {
+    throw new KernelInputError(
+      'table8CodeLayout: the 8-bit-table layouts are for tableBits 8 or groupedFloatTables true; these options ' +
+        'run the layer on its file layout (gpuCodeWords)',
+    );
+  }
+  return tableCodeLayout(layer, launch);
 }
 
 /** A program that runs, for each batch size, the program `programAt` picks for it. */

@@ -12,11 +12,12 @@ export {
   DEFAULT_WORKGROUP_SIZE,
   DEFAULT_WORKGROUP_STORAGE_BYTES,
   type DispatchTimer,
-  groupedFloatTablesSegments,
+  groupedFloatTablesLayout,
   type LayerExecutor,
   type LayerExecutorOptions,
   type LayerGpuBuffers,
   type LutLayerDescriptor,
+  table8CodeLayout,
   takesGroupedFloatTables,
 } from './executor';
 export { GATHER_BATCH_TILE, GATHER_PARAMS, LUT_BUILD_PARAMS, REDUCE_PARAMS } from './params';
@@ -107,11 +108,13 @@ export {
   groupTableCodebook,
   groupTableCodes,
   TABLE_GROUP_SEGMENT_CHOICES,
+  type TableCodeLayout,
   type TableGroupSegments,
+  type TableLaneOrder,
   table8CodebookValues,
   table8CodeWords,
   table8Slots,
-  usesXorLanes,
+  unwrappedLaneOrder,
 } from './table8-layout';
 export {
   FLOAT_REDUCE_ROW_WARPS,
@@ -130,4 +133,5 @@ export {
   table8CodebookBytes,
   table8GatherStorageBytes,
   table32GatherStorageBytes,
+  tableCodeLayout,
 } from './table8-program';

@@ -27,11 +27,13 @@ import {
   type Table8BatchTile,
 } from './sources';
 import {
+  type TableCodeLayout,
   type TableGroupSegments,
   table8CodebookValues,
   table8CodeWords,
   table8Slots,
-  usesXorLanes,
+  unwrappedLaneOrder,
+  wrapEntries,
 } from './table8-layout';
 
 /**
@@ -149,9 +151,16 @@ function sumsBytes(batchTile: Table8BatchTile): number {
   return Math.max(WORD_BYTES, 2 * batchTile);
 }
 
-/** Workgroup memory of the 8-bit gather (pq_table8.wgsl): the tile, then per (segment, input) two keys and a low. */
-export function table8GatherStorageBytes(k: number, batchTile: Table8BatchTile): number {
-  const tile = TABLE_GROUP_SEGMENTS * k * entryBytes(batchTile);
+/**
+ * Workgroup memory of the 8-bit gather (pq_table8.wgsl): the tile (with the wrapped lane order's extra entries), then
+ * per (segment, input) two keys and a low.
+ */
+export function table8GatherStorageBytes(
+  k: number,
+  batchTile: Table8BatchTile,
+  layout: TableCodeLayout,
+): number {
+  const tile = (TABLE_GROUP_SEGMENTS * k + wrapEntries(layout)) * entryBytes(batchTile);
   const perSegmentInput = 3 * TABLE_GROUP_SEGMENTS * batchTile * WORD_BYTES;
   const perInput = 2 * batchTile * WORD_BYTES;
   return tile + perSegmentInput + perInput;
@@ -159,10 +168,32 @@ export function table8GatherStorageBytes(k: number, batchTile: Table8BatchTile):
 
 /**
  * Workgroup memory of gather_table32 (float32 entries, variant 'grouped-float32'): the tile of one input alone, 16 KiB
- * at k 256 (WebGPU's default limit) or 32 KiB in groups of 32 segments.
+ * at k 256 (WebGPU's default limit) or 32 KiB in groups of 32 segments, and G − 1 entries more in the wrapped order.
  */
-export function table32GatherStorageBytes(k: number, groupSegments: TableGroupSegments): number {
-  return groupSegments * k * FLOAT_BYTES;
+export function table32GatherStorageBytes(k: number, layout: TableCodeLayout): number {
+  return (layout.groupSegments * k + wrapEntries(layout)) * FLOAT_BYTES;
+}
+
+/**
+ * The code layout a grouped launch reads (table8-layout.ts): its group size, in the wrapped lane order wherever the
+ * launch's workgroup memory holds the gather with the order's G − 1 extra entries (for 8-bit tables, at a batch tile
+ * of one), else in unwrappedLaneOrder's. So the layout follows the device: in groups of 32 at k 256 the wrapped tile
+ * is 32,892 bytes, above the 32 KiB of SwiftShader and most phones, and in groups of 16 at k 256, 16,444 bytes, above
+ * WebGPU's default 16 KiB. The executor and every caller that lays codes out (table8CodeLayout,
+ * groupedFloatTablesLayout) take the layout from here.
+ */
+export function tableCodeLayout(
+  shape: Pick<RqShape, 'segments' | 'k'>,
+  launch: Pick<Table8Launch, 'floatEntries' | 'groupSegments' | 'storageBytes'>,
+): TableCodeLayout {
+  const { groupSegments } = launch;
+  const wrapped: TableCodeLayout = { groupSegments, lanes: 'wrapped' };
+  const wrappedBytes = launch.floatEntries
+    ? table32GatherStorageBytes(shape.k, wrapped)
+    : table8GatherStorageBytes(shape.k, SINGLE_TILE, wrapped);
+  return wrappedBytes <= launch.storageBytes
+    ? wrapped
+    : { groupSegments, lanes: unwrappedLaneOrder(shape.segments, groupSegments) };
 }
 
 /**
@@ -174,12 +205,14 @@ function pickBatchTile(
   context: ProgramContext,
   k: number,
   launch: Table8Launch,
+  codeLayout: TableCodeLayout,
   batch: number,
 ): Table8BatchTile {
-  const fits = (tile: Table8BatchTile): boolean => table8GatherStorageBytes(k, tile) <= launch.storageBytes;
+  const gatherBytes = (tile: Table8BatchTile): number => table8GatherStorageBytes(k, tile, codeLayout);
+  const fits = (tile: Table8BatchTile): boolean => gatherBytes(tile) <= launch.storageBytes;
   if (launch.floatEntries) {
     const { groupSegments } = launch;
-    const needed = table32GatherStorageBytes(k, groupSegments);
+    const needed = table32GatherStorageBytes(k, codeLayout);
     if (needed > launch.storageBytes) {
       throw new GpuLimitError(
         `${context.label}: float32 tables of k ${k} in groups of ${groupSegments} segments need ${needed} bytes of ` +
@@ -193,7 +226,7 @@ function pickBatchTile(
     return SINGLE_TILE;
   }
   if (launch.batchTile !== undefined) {
-    const needed = table8GatherStorageBytes(k, launch.batchTile);
+    const needed = gatherBytes(launch.batchTile);
     if (!fits(launch.batchTile)) {
       throw new GpuLimitError(
         `${context.label}: 8-bit tables of k ${k} at batch tile ${launch.batchTile} need ${needed} bytes of ` +
@@ -208,7 +241,7 @@ function pickBatchTile(
   const tile =
     batch === SINGLE_TILE ? SINGLE_TILE : batch > NARROW_TILE && fits(WIDE_TILE) ? WIDE_TILE : NARROW_TILE;
   if (!fits(tile)) {
-    const needed = table8GatherStorageBytes(k, tile);
+    const needed = gatherBytes(tile);
     throw new GpuLimitError(
       `${context.label}: 8-bit tables of k ${k} need ${needed} bytes of workgroup memory, above the ` +
         `${launch.storageBytes} allowed; run this layer on float32 tables (tableBits 32)`,
@@ -306,7 +339,8 @@ export function createTable8Program(
     );
   }
   // Checked up front, so that a device that cannot hold even the narrowest tile fails at creation.
-  pickBatchTile(context, k, launch, 1);
+  const codeLayout = tableCodeLayout(shape, launch);
+  pickBatchTile(context, k, launch, codeLayout, 1);
   const slots = table8Slots(shape, groupSegments);
   const codesBytes = table8CodeWords(shape, groupSegments) * WORD_BYTES;
   checkBindingSize(context, 'the codes', codesBytes, 'the layer cannot run on 8-bit tables on this device');
@@ -316,7 +350,7 @@ export function createTable8Program(
   const quadReads = d % QUAD_VALUES === 0 && cols % QUAD_VALUES === 0;
 
   function layout(batch: number) {
-    const batchTile = pickBatchTile(context, k, launch, batch);
+    const batchTile = pickBatchTile(context, k, launch, codeLayout, batch);
     const batchTiles = Math.ceil(batch / batchTile);
     const rowsPerWorkgroup = groupedRowsPerWorkgroup(rows, slots * batchTiles, launch);
     const rowBlocks = Math.ceil(rows / rowsPerWorkgroup);
@@ -357,8 +391,9 @@ export function createTable8Program(
       KEEP_VALUES: entriesPerInvocation * batchTile <= TABLE8_MAX_KEPT_VALUES ? 1 : 0,
       QUAD_READS: quadReads ? 1 : 0,
       CACHED_QUADS: keepsCodebookQuads({ d, cols, k }, launch, rowsPerWorkgroup) ? 1 : 0,
-      // The code bytes' lane order, as groupTableCodes laid them out.
-      XOR_LANES: usesXorLanes(segments, groupSegments) ? 1 : 0,
+      // The code bytes' lane order, as groupTableCodes laid them out (tableCodeLayout).
+      XOR_LANES: codeLayout.lanes === 'xor' ? 1 : 0,
+      WRAPPED_LANES: codeLayout.lanes === 'wrapped' ? 1 : 0,
     });
     const reduce = getPipeline(device, reduceKernel[dtype], {
       ...constants,
