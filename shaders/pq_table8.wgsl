@@ -33,8 +33,8 @@ override TILE_SEGMENTS: u32 = 16u;
 // 16-byte code vectors per (slot, row): 1, or 2 in groups of 32 segments (RowCodes).
 override CODE_VECTORS: u32 = TILE_SEGMENTS / 16u;
 // Whether a row's code bytes are in the xor lane order (byte t holds segment (row mod 32) ^ t), set by the host in
-// groups of 32 on wide layers (table8-layout.ts unwrappedLaneOrder): the byte's segment is then one xor where the rotation
-// takes an add and a mask.
+// groups of 32 on wide layers (table8-layout.ts unwrappedLaneOrder): the byte's segment is then one xor where the
+// rotation takes an add and a mask.
 override XOR_LANES: bool = false;
 // Whether the code bytes are in the wrapped lane order (table8-layout.ts TableLaneOrder): byte t holds segment
 // (row + t) mod TILE_SEGMENTS's code, less one (mod K) where row mod TILE_SEGMENTS + t ≥ TILE_SEGMENTS. The entry's

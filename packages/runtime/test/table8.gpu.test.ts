@@ -457,7 +457,7 @@ describe('groupTableCodes and groupTableCodebook (8-bit-table layouts)', () => {
   // The wrapped order, checked through the index the kernel computes from each byte (pq_table8.wgsl sum_rows):
   // stored code · G + row mod G + t must be the entry of the segment's code, code · G + segment, or for code 0 past
   // the wrap, one of the tile's extra entries k · G + segment, which hold code 0's entries of segments 0 … G − 2.
-  it("in the wrapped order stores one code less (mod k) where row mod G + t wraps, so the kernel's index needs no modulo", () => {
+  it('in the wrapped order stores one code less (mod k) where row mod G + t wraps: the index needs no modulo', () => {
     const random = seededRandom(92);
     for (const [spec, groupSegments] of [
       [{ rows: 37, cols: 40, d: 2, k: 16, stages: 2, withBias: false }, 16],

@@ -141,8 +141,8 @@ export interface LayerGpuBuffers {
    */
   groupedCodes?: GPUBuffer;
   /**
-   * The codebook in the 8-bit-table layout (`groupTableCodebook`, the layout's group size), with `groupedCodes`: float32,
-   * or float16 two values to a word where `codebookDtype` is 'float16' (the same dtype as `codebook`).
+   * The codebook in the 8-bit-table layout (`groupTableCodebook`, the layout's group size), with `groupedCodes`:
+   * float32, or float16 two values to a word where `codebookDtype` is 'float16' (the same dtype as `codebook`).
    */
   groupedCodebook?: GPUBuffer;
 }
@@ -286,11 +286,11 @@ export interface LayerExecutorOptions {
    * like MatMulNBits' accuracy_level 4: each entry is within half a step of its float32 value (about 1% of the
    * outputs' RMS on random data; the bundled model's top-1 93.84% against 93.83%). With 8, `buffers.codes` and
    * `buffers.codebook` must be in the 8-bit-table layouts (`groupTableCodes`, `groupTableCodebook`, in the layout
-   * `table8CodeLayout` gives for these options on this device), `variant` must
-   * be 'auto', and `workgroupSize` (default min(TABLE8_WORKGROUP_SIZE, device limit)) a multiple of 16; `batchTile`
-   * is one of TABLE8_BATCH_TILES (default 1 at batch 1, 4 up to batch 4, above that the widest whose tile fits the
-   * workgroup memory: `maxWorkgroupStorageBytes`, default the device's whole limit) and `targetWorkgroups` sets when
-   * rows are cut into blocks (default TABLE8_TARGET_WORKGROUPS). Other options do not apply. Other methods take 32.
+   * `table8CodeLayout` gives for these options on this device), `variant` must be 'auto', and `workgroupSize`
+   * (default min(TABLE8_WORKGROUP_SIZE, device limit)) a multiple of 16; `batchTile` is one of TABLE8_BATCH_TILES
+   * (default 1 at batch 1, 4 up to batch 4, above that the widest whose tile fits the workgroup memory:
+   * `maxWorkgroupStorageBytes`, default the device's whole limit) and `targetWorkgroups` sets when rows are cut into
+   * blocks (default TABLE8_TARGET_WORKGROUPS). Other options do not apply. Other methods take 32.
    */
   tableBits?: TableBits;
   /**
@@ -304,8 +304,8 @@ export interface LayerExecutorOptions {
   /**
    * Segments per group of the grouped kernels: 16 (TABLE_GROUP_SEGMENTS, default), or 32 with groupedFloatTables
    * true, whose `buffers.codes` and `buffers.codebook` must then be in the layouts of groups of 32
-   * (`groupTableCodes` in the layout `table8CodeLayout` gives, `groupTableCodebook(values, shape, 32)`): every lane of a subgroup looks up
-   * a segment of its own and the split-K sums halve, for a tile twice as large (32 KiB at k 256;
+   * (`groupTableCodes` in the layout `table8CodeLayout` gives, `groupTableCodebook(values, shape, 32)`): every lane
+   * of a subgroup looks up a segment of its own and the split-K sums halve, for a tile twice as large (32 KiB at k 256;
    * docs/kernel-attempts.md step 83). 8-bit tables take 16, the group their scales are defined on.
    */
   tableGroupSegments?: TableGroupSegments;

@@ -71,7 +71,7 @@ function checkGroupSegments(name: string, groupSegments: number): void {
 /**
  * The order of a row's code bytes within its group (the layout above). 'wrapped' takes the fewest instructions per
  * lookup (the byte's position is the load's constant offset; H200, batch 1, alternating processes: 16384², d = 4,
- * k = 256 37.3 against 38.3 µs with 'xor'; 8-bit tables 2–4% faster; docs/kernel-attempts.md step 92) where the
+ * k = 256 37.3 against 38.3 µs with 'xor'; 8-bit tables 2–6% faster; docs/kernel-attempts.md step 92) where the
  * device's workgroup memory holds its G − 1 extra tile entries; else 'xor' in groups of 32 on wide layers, else
  * 'rotation' (unwrappedLaneOrder).
  */
