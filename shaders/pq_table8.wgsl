@@ -199,6 +199,16 @@ fn table_value(codebook_base: u32, x_base: u32, valid: u32) -> f32 {
   return sum;
 }
 
+// In the wrapped order, the copy of tile entry `entry` among the extra entries where it is one of code 0's first
+// WRAP_ENTRIES (entries 0 … WRAP_ENTRIES − 1). The caller stores the entry itself: there its index is a loop index
+// plus local_invocation_index, which range analysis proves in the tile, and a parameter would not be. The modulo keeps
+// the copy's index provably inside the tile.
+fn store_wrap_copy(entry: u32, value: TableEntry) {
+  if (WRAPPED_LANES && entry < WRAP_ENTRIES) {
+    tile[TILE_ENTRIES + entry % max(WRAP_ENTRIES, 1u)] = value;
+  }
+}
+
 // The codes of the workgroup's first row, loaded before the build so that their latency hides behind it.
 fn first_row_codes(slot: u32, row: u32) -> RowCodes {
   if (EXACT_ROWS || row < ROWS) {
@@ -229,16 +239,17 @@ fn sum_rows(slot: u32, batch_tile: u32, first_row: u32, first_words: RowCodes) {
         // reductions into the masks that extract the byte (docs/kernel-attempts.md step 91: 16384², d = 4, k = 256
         // 38.0 against 40.0 µs on the H200). Wrapped, the segment term is rotation + t, below TILE_SEGMENTS +
         // WRAP_ENTRIES. Branches, not select: the analysis does not see through select.
+        let code = code_byte(words, t);
         if (WRAPPED_LANES && POWER_OF_TWO_K) {
-          add_entry(&sums, tile[(code_byte(words, t) % K) * TILE_SEGMENTS + rotation + t]);
+          add_entry(&sums, tile[(code % K) * TILE_SEGMENTS + rotation + t]);
         } else if (WRAPPED_LANES) {
-          add_entry(&sums, tile[min(code_byte(words, t), K - 1u) * TILE_SEGMENTS + rotation + t]);
+          add_entry(&sums, tile[min(code, K - 1u) * TILE_SEGMENTS + rotation + t]);
         } else {
           let segment = select(rotation + t, rotation ^ t, XOR_LANES) % TILE_SEGMENTS;
           if (POWER_OF_TWO_K) {
-            add_entry(&sums, tile[(code_byte(words, t) % K) * TILE_SEGMENTS + segment]);
+            add_entry(&sums, tile[(code % K) * TILE_SEGMENTS + segment]);
           } else {
-            add_entry(&sums, tile[min(code_byte(words, t), K - 1u) * TILE_SEGMENTS + segment]);
+            add_entry(&sums, tile[min(code, K - 1u) * TILE_SEGMENTS + segment]);
           }
         }
       }
@@ -371,10 +382,9 @@ fn gather_table8(
         let level = quantize(value, segment_low[tile_segment * TABLE_INPUTS + b], group_inverse[b]);
         words[b / 4u] |= level << (8u * (b % 4u));
       }
-      tile[entry] = table_entry(words, value);
-      if (WRAPPED_LANES && j == 0u && local_index < WRAP_ENTRIES) {
-        tile[TILE_ENTRIES + local_index % max(WRAP_ENTRIES, 1u)] = table_entry(words, value);
-      }
+      let built = table_entry(words, value);
+      tile[entry] = built;
+      store_wrap_copy(entry, built);
     }
   }
   workgroupBarrier();
@@ -412,11 +422,9 @@ fn gather_table32(
       } else {
         value = table_value((codebook_slot + entry) * D, x_base, valid);
       }
-      tile[entry] = table_entry(vec2<u32>(), value);
-      // The wrapped order's extra entries: code 0 of segments 0 … WRAP_ENTRIES − 1, entries 0 … WRAP_ENTRIES − 1.
-      if (WRAPPED_LANES && j == 0u && local_index < WRAP_ENTRIES) {
-        tile[TILE_ENTRIES + local_index % max(WRAP_ENTRIES, 1u)] = table_entry(vec2<u32>(), value);
-      }
+      let built = table_entry(vec2<u32>(), value);
+      tile[entry] = built;
+      store_wrap_copy(entry, built);
     }
   }
   if (local_index == 0u && workgroup.x == 0u) {
