@@ -258,7 +258,7 @@ async function runChild(spec: PipelineSpec): Promise<void> {
     spec.k,
   );
   // 8-bit tables and forced grouped float32 tables read the codes and codebook in their own layouts
-  // (kernels/table8-layout.ts), in the row's group size.
+  // (kernels/table8-layout.ts), in the layout the executor gives for the row's options on this device.
   const table8 = spec.options.tableBits === 8 || spec.options.groupedFloatTables === true;
   const table8Shape = { ...layer, stages: 1 };
   const options: LayerExecutorOptions = { ...spec.options, variant: 'auto' };
