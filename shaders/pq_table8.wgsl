@@ -23,6 +23,13 @@
 // entry as the tile holds them, so that the lanes building consecutive entries read consecutive sub-vectors (in the
 // file's [segments][K][D] order they were K · D floats apart, a cache line each: the build took 1.6× as long).
 //
+// Paired codes (PAIRED_CODES, k ≤ 16: cpu/lut8.ts tableShape): segments 2p and 2p + 1 make one table of K² entries,
+// entry c + K·c' = LUT[2p][c] + LUT[2p + 1][c'], and a row's byte for the pair is its two codes c + K·c', so a row
+// reads one byte and makes one lookup per two segments (half the code bytes of one byte per 4-bit code; step 93). A
+// slot is then a group of TILE_SEGMENTS pairs, built from the BUILD_SEGMENTS = 2 · TILE_SEGMENTS segments' codebooks
+// ([slots][K][BUILD_SEGMENTS][D]): their K-entry halves first (half_tables), then the tile's pair entries as sums.
+// Everything past the build sees a tile of TABLE_K = K² codes, as for 8-bit codes.
+//
 // The module is this file joined after a codebook prelude (codebook_float32.wgsl / codebook_float16.wgsl) and a tile
 // prelude (table8_entry1.wgsl / table8_entry4.wgsl / table8_entry8.wgsl: TableEntry, TableSums, table_entry, add_entry
 // and input_sum, a row's integer sum of input b; table32_entry1.wgsl, float32 entries for gather_table32): sources.ts.
@@ -44,6 +51,8 @@ override XOR_LANES: bool = false;
 // workgroup memory holds them (table8-program.ts tableCodeLayout).
 override WRAPPED_LANES: bool = false;
 override WRAP_ENTRIES: u32 = select(0u, TILE_SEGMENTS - 1u, WRAPPED_LANES);
+// Whether a code byte holds two segments' codes (above): set by the host for K ≤ 16 (table8-program.ts).
+override PAIRED_CODES: bool = false;
 const TABLE_LEVELS = 255.0;
 // Adding 2^23 to a float in [0, 2^23) rounds it to an integer, half to even; its low mantissa bits are that integer.
 const ROUNDING_BIAS = 8388608.0;
@@ -59,9 +68,11 @@ const MAX_CACHED_QUADS = 8u;
 // Invocations per gather workgroup, a multiple of TILE_SEGMENTS so that every entry an invocation builds belongs to
 // the same segment (entry e = j · WORKGROUP_SIZE + local index, segment e mod TILE_SEGMENTS).
 override WORKGROUP_SIZE: u32 = 256u;
+// Centroids per segment (the codebook's); the tile's codes number TABLE_K, K² where PAIRED_CODES.
 override K: u32;
-// Whether K is a power of two: then code % K is a mask the driver folds (sum_rows).
-override POWER_OF_TWO_K: bool = (K & (K - 1u)) == 0u;
+override TABLE_K: u32 = select(K, K * K, PAIRED_CODES);
+// Whether TABLE_K is a power of two: then code % TABLE_K is a mask the driver folds (sum_rows).
+override POWER_OF_TWO_K: bool = (TABLE_K & (TABLE_K - 1u)) == 0u;
 override D: u32;
 override COLS: u32;
 // Segments per stage, ceil(COLS / D).
@@ -82,17 +93,23 @@ override QUAD_READS: bool = false;
 // invocation's quads are loaded before its first dot product.
 override CACHED_QUADS: bool = false;
 
-override GROUPS_PER_STAGE: u32 = (SEGMENTS + TILE_SEGMENTS - 1u) / TILE_SEGMENTS;
+// The layer's segments per slot whose codebooks the build reads: TILE_SEGMENTS, or both halves of its pairs.
+override BUILD_SEGMENTS: u32 = select(TILE_SEGMENTS, 2u * TILE_SEGMENTS, PAIRED_CODES);
+override GROUPS_PER_STAGE: u32 = (SEGMENTS + BUILD_SEGMENTS - 1u) / BUILD_SEGMENTS;
 override SLOTS: u32 = STAGES * GROUPS_PER_STAGE;
-override TILE_ENTRIES: u32 = TILE_SEGMENTS * K;
+override TILE_ENTRIES: u32 = TILE_SEGMENTS * TABLE_K;
 override ENTRIES_PER_INVOCATION: u32 = (TILE_ENTRIES + WORKGROUP_SIZE - 1u) / WORKGROUP_SIZE;
+// Codebook sub-vectors per slot ([K][BUILD_SEGMENTS]): the tile's entries, or with paired codes its halves' entries.
+override BUILD_ENTRIES: u32 = BUILD_SEGMENTS * K;
+override HALF_ENTRIES_PER_INVOCATION: u32 = (BUILD_ENTRIES + WORKGROUP_SIZE - 1u) / WORKGROUP_SIZE;
 override ROW_STEPS: u32 = ROWS_PER_WORKGROUP / WORKGROUP_SIZE;
 // Guards the compiler cannot drop by itself (it does not know local_invocation_index < WORKGROUP_SIZE), made constant
 // where the shape needs none: every invocation builds ENTRIES_PER_INVOCATION entries; every row block is full; every
 // segment has D columns and every group TILE_SEGMENTS segments.
 override EXACT_ENTRIES: bool = TILE_ENTRIES % WORKGROUP_SIZE == 0u;
+override EXACT_HALF_ENTRIES: bool = BUILD_ENTRIES % WORKGROUP_SIZE == 0u;
 override EXACT_ROWS: bool = ROWS % ROWS_PER_WORKGROUP == 0u;
-override EXACT_COLUMNS: bool = COLS % D == 0u && SEGMENTS % TILE_SEGMENTS == 0u;
+override EXACT_COLUMNS: bool = COLS % D == 0u && SEGMENTS % BUILD_SEGMENTS == 0u;
 
 // Reduce: REDUCE_ROW_WARPS × 32 consecutive rows per workgroup, their slots split over REDUCE_SLICES invocations.
 const REDUCE_WARP_ROWS = 32u;
@@ -105,7 +122,7 @@ override RELU: bool = false;
 
 // [slots][CODE_VECTORS][ROWS] × 16 bytes (above).
 @group(0) @binding(1) var<storage, read> codes: array<vec4<u32>>;
-// The codebooks [SLOTS][K][TILE_SEGMENTS][D] are binding 3, read as quads through the codebook prelude
+// The codebooks [SLOTS][K][BUILD_SEGMENTS][D] are binding 3, read as quads through the codebook prelude
 // (codebook_quad); a group's padding segments hold zeros.
 // x [BATCH][COLS].
 @group(0) @binding(4) var<storage, read> x: array<f32>;
@@ -120,7 +137,17 @@ override RELU: bool = false;
 // y [BATCH][ROWS].
 @group(0) @binding(8) var<storage, read_write> y: array<f32>;
 
-var<workgroup> tile: array<TableEntry, TILE_ENTRIES + WRAP_ENTRIES>;
+// With PAIRED_CODES, the float32 tables of the slot's BUILD_SEGMENTS segments per input, [TABLE_INPUTS][K]
+// [BUILD_SEGMENTS], sit in the tile (HALVES_PER_ENTRY to an entry: the tile prelude's half_store and half_load), so
+// that layers of wider codes declare no memory for them: past its entries, or over them where HALVES_OVER_ENTRIES.
+override HALF_VALUES: u32 = select(0u, BUILD_ENTRIES * TABLE_INPUTS, PAIRED_CODES);
+// Set by the host for gather_table8 where it keeps every value in registers (KEEP_VALUES): the halves are read in
+// pass 1 only, and pass 2 writes the entries over them after two barriers. So a tile of 8 inputs at K 16 takes
+// 34 KiB, not 50, and fits the 48 KiB of the H200 (table8-program.ts table8GatherStorageBytes).
+override HALVES_OVER_ENTRIES: bool = false;
+override HALF_BASE: u32 = select(TILE_ENTRIES + WRAP_ENTRIES, 0u, HALVES_OVER_ENTRIES);
+override HALF_ENTRIES: u32 = (HALF_VALUES + HALVES_PER_ENTRY - 1u) / HALVES_PER_ENTRY;
+var<workgroup> tile: array<TableEntry, max(TILE_ENTRIES + WRAP_ENTRIES, HALF_BASE + HALF_ENTRIES)>;
 // Lowest and highest entry per (segment, input), as order-preserving keys (float_key) so that integer atomics order
 // them.
 var<workgroup> key_low: array<atomic<u32>, TILE_SEGMENTS * TABLE_INPUTS>;
@@ -241,15 +268,15 @@ fn sum_rows(slot: u32, batch_tile: u32, first_row: u32, first_words: RowCodes) {
         // WRAP_ENTRIES. Branches, not select: the analysis does not see through select.
         let code = code_byte(words, t);
         if (WRAPPED_LANES && POWER_OF_TWO_K) {
-          add_entry(&sums, tile[(code % K) * TILE_SEGMENTS + rotation + t]);
+          add_entry(&sums, tile[(code % TABLE_K) * TILE_SEGMENTS + rotation + t]);
         } else if (WRAPPED_LANES) {
-          add_entry(&sums, tile[min(code, K - 1u) * TILE_SEGMENTS + rotation + t]);
+          add_entry(&sums, tile[min(code, TABLE_K - 1u) * TILE_SEGMENTS + rotation + t]);
         } else {
           let segment = select(rotation + t, rotation ^ t, XOR_LANES) % TILE_SEGMENTS;
           if (POWER_OF_TWO_K) {
-            add_entry(&sums, tile[(code % K) * TILE_SEGMENTS + segment]);
+            add_entry(&sums, tile[(code % TABLE_K) * TILE_SEGMENTS + segment]);
           } else {
-            add_entry(&sums, tile[min(code, K - 1u) * TILE_SEGMENTS + segment]);
+            add_entry(&sums, tile[min(code, TABLE_K - 1u) * TILE_SEGMENTS + segment]);
           }
         }
       }
@@ -259,8 +286,8 @@ fn sum_rows(slot: u32, batch_tile: u32, first_row: u32, first_words: RowCodes) {
 }
 
 // What a gather invocation works on: workgroup (row block, slot, batch tile); the invocation builds entries of one
-// segment of the group (its local index mod TILE_SEGMENTS) and sums rows from `first_row`, whose codes `first_words`
-// it loads before the build.
+// segment of the group (its local index mod BUILD_SEGMENTS: the tile's, or with PAIRED_CODES a half's) and sums rows
+// from `first_row`, whose codes `first_words` it loads before the build.
 struct GatherPlace {
   slot: u32,
   batch_tile: u32,
@@ -276,7 +303,7 @@ struct GatherPlace {
 fn gather_place(workgroup: vec3u, local_index: u32) -> GatherPlace {
   let slot = workgroup.y;
   let batch_tile = workgroup.z;
-  let segment = (slot % GROUPS_PER_STAGE) * TILE_SEGMENTS + local_index % TILE_SEGMENTS;
+  let segment = (slot % GROUPS_PER_STAGE) * BUILD_SEGMENTS + local_index % BUILD_SEGMENTS;
   let first_row = workgroup.x * ROWS_PER_WORKGROUP + local_index;
   return GatherPlace(
     slot,
@@ -286,6 +313,38 @@ fn gather_place(workgroup: vec3u, local_index: u32) -> GatherPlace {
     select(0u, min(D, COLS - min(COLS, segment * D)), segment < SEGMENTS),
     batch_tile * TABLE_INPUTS * COLS + segment * D,
   );
+}
+
+// With PAIRED_CODES, the float32 tables of the slot's BUILD_SEGMENTS segments for each input of the tile, into the
+// tile past its entries (half_store); the caller's barrier follows. Entry e is the invocation's segment's (e mod BUILD_SEGMENTS: the host
+// makes WORKGROUP_SIZE a multiple of BUILD_SEGMENTS).
+fn build_half_tables(place: GatherPlace, local_index: u32) {
+  let codebook_slot = place.slot * BUILD_ENTRIES;
+  for (var j = 0u; j < HALF_ENTRIES_PER_INVOCATION; j++) {
+    let entry = j * WORKGROUP_SIZE + local_index;
+    if (EXACT_HALF_ENTRIES || entry < BUILD_ENTRIES) {
+      for (var b = 0u; b < TABLE_INPUTS; b++) {
+        let value = table_value((codebook_slot + entry) * D, place.x_base + b * COLS, place.valid);
+        half_store(b * BUILD_ENTRIES + entry, value);
+      }
+    }
+  }
+}
+
+// Tile entry `entry` (code c + K·c' of pair entry mod TILE_SEGMENTS) of input b from the half tables: the first
+// half's entry c plus the second's c', in float32 as the twin adds them (cpu/lut8.ts pairTables).
+fn pair_value(entry: u32, b: u32) -> f32 {
+  let code = entry / TILE_SEGMENTS;
+  let first = b * BUILD_ENTRIES + 2u * (entry % TILE_SEGMENTS);
+  return half_load(first + (code % K) * BUILD_SEGMENTS) + half_load(first + (code / K) * BUILD_SEGMENTS + 1u);
+}
+
+// Input b's entry `entry` of the tile: from the codebook and x, or with PAIRED_CODES from the half tables.
+fn entry_value(entry: u32, b: u32, codebook_slot: u32, x_base: u32, valid: u32) -> f32 {
+  if (PAIRED_CODES) {
+    return pair_value(entry, b);
+  }
+  return table_value((codebook_slot + entry) * D, x_base + b * COLS, valid);
 }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -298,6 +357,9 @@ fn gather_table8(
   let batch_tile = place.batch_tile;
   let tile_segment = local_index % TILE_SEGMENTS;
 
+  if (PAIRED_CODES) {
+    build_half_tables(place, local_index);
+  }
   if (local_index < TILE_SEGMENTS * TABLE_INPUTS) {
     atomicStore(&key_low[local_index], 0xffffffffu);
     atomicStore(&key_high[local_index], 0u);
@@ -311,7 +373,7 @@ fn gather_table8(
   // reads there (bounds-clamped): its bytes and sums stay in its own lanes and are never stored. Scalars, not arrays
   // per input: a 1024-invocation workgroup leaves each invocation 64 registers, and per-input arrays of lows and
   // highs spilled (the gather took 11% longer).
-  let codebook_slot = slot * TILE_ENTRIES;
+  let codebook_slot = slot * BUILD_ENTRIES;
   let valid = place.valid;
   let x_base = place.x_base;
   var kept: array<f32, MAX_KEPT_VALUES>;
@@ -332,7 +394,7 @@ fn gather_table8(
         if (CACHED_QUADS) {
           value = dot(quads[j], x_quad);
         } else {
-          value = table_value((codebook_slot + entry) * D, x_base + b * COLS, valid);
+          value = entry_value(entry, b, codebook_slot, x_base, valid);
         }
         low = min(low, value);
         high = max(high, value);
@@ -377,7 +439,7 @@ fn gather_table8(
         if (KEEP_VALUES) {
           value = kept[j * TABLE_INPUTS + b];
         } else {
-          value = table_value((codebook_slot + entry) * D, x_base + b * COLS, valid);
+          value = entry_value(entry, b, codebook_slot, x_base, valid);
         }
         let level = quantize(value, segment_low[tile_segment * TABLE_INPUTS + b], group_inverse[b]);
         words[b / 4u] |= level << (8u * (b % 4u));
@@ -400,7 +462,7 @@ fn gather_table32(
   @builtin(local_invocation_index) local_index: u32,
 ) {
   let place = gather_place(workgroup, local_index);
-  let codebook_slot = place.slot * TILE_ENTRIES;
+  let codebook_slot = place.slot * BUILD_ENTRIES;
   let valid = place.valid;
   // An input past the batch builds tables from whatever x reads there (bounds-clamped); its sums are never stored.
   let x_base = place.x_base;
@@ -413,6 +475,10 @@ fn gather_table32(
     }
   }
   let x_quad = select(vec4<f32>(), x_quad_at(x_base), CACHED_QUADS && valid > 0u);
+  if (PAIRED_CODES) {
+    build_half_tables(place, local_index);
+    workgroupBarrier();
+  }
   for (var j = 0u; j < ENTRIES_PER_INVOCATION; j++) {
     let entry = j * WORKGROUP_SIZE + local_index;
     if (EXACT_ENTRIES || entry < TILE_ENTRIES) {
@@ -420,7 +486,7 @@ fn gather_table32(
       if (CACHED_QUADS) {
         value = dot(quads[j], x_quad);
       } else {
-        value = table_value((codebook_slot + entry) * D, x_base, valid);
+        value = entry_value(entry, 0u, codebook_slot, x_base, valid);
       }
       let built = table_entry(vec2<u32>(), value);
       tile[entry] = built;

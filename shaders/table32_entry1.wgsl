@@ -22,3 +22,14 @@ fn add_entry(sums: ptr<function, TableSums>, entry: TableEntry) {
 fn input_sum(sums: TableSums, b: u32) -> f32 {
   return sums;
 }
+
+// Float32 halves of paired tables (pq_table8.wgsl PAIRED_CODES), one to an entry past the tile's entries.
+const HALVES_PER_ENTRY = 1u;
+
+fn half_store(index: u32, value: f32) {
+  tile[HALF_BASE + index] = value;
+}
+
+fn half_load(index: u32) -> f32 {
+  return tile[HALF_BASE + index];
+}

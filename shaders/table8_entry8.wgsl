@@ -28,3 +28,14 @@ fn add_entry(sums: ptr<function, TableSums>, entry: TableEntry) {
 fn input_sum(sums: TableSums, b: u32) -> u32 {
   return (sums[2u * (b / 4u) + b % 2u] >> (16u * ((b / 2u) % 2u))) & 0xffffu;
 }
+
+// Float32 halves of paired tables (pq_table8.wgsl PAIRED_CODES), two to an entry past the tile's entries.
+const HALVES_PER_ENTRY = 2u;
+
+fn half_store(index: u32, value: f32) {
+  tile[HALF_BASE + index / 2u][index % 2u] = bitcast<u32>(value);
+}
+
+fn half_load(index: u32) -> f32 {
+  return bitcast<f32>(tile[HALF_BASE + index / 2u][index % 2u]);
+}

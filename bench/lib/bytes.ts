@@ -62,11 +62,11 @@ export function bytesMoved(spec: ContenderSpec, shape: Shape, batch: number): By
   switch (spec.method) {
     case 'pq': {
       if (spec.tableBits === 8 || spec.variant === 'grouped-float32') {
-        // One byte per code in 16-segment groups (kernels/table8-layout.ts; groups of 32 pad a last group by at most 16
-        // bytes more per row), the codebook, the bias; the tables stay in workgroup memory (8-bit or float32 entries).
-        // Its integer sums (split-K) are not modelled, as for the other variants.
+        // One byte per code (per pair of codes where k ≤ 16) in 16-segment groups (kernels/table8-layout.ts; groups of
+        // 32 pad a last group by at most 16 bytes more per row), the codebook, the bias; the tables stay in workgroup
+        // memory (8-bit or float32 entries). Its integer sums (split-K) are not modelled, as for the other variants.
         const segments = Math.ceil(shape.cols / spec.d);
-        const codes = table8CodeWords({ rows: shape.rows, segments, stages: 1 }) * WORD_BYTES;
+        const codes = table8CodeWords({ rows: shape.rows, segments, stages: 1, k: spec.k }) * WORD_BYTES;
         const codebooks = codebookBindingBytes(segments * spec.k * spec.d, codebookDtypeOf(spec));
         return { weights: codes + codebooks + shape.rows * FLOAT_BYTES, activations, lut: 0 };
       }

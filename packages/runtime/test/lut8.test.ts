@@ -10,12 +10,17 @@ import { describe, expect, it } from 'vitest';
 import { CpuHead, type TableBits } from '../src';
 import {
   buildLut,
+  buildTables8,
   checkTableBits,
   lut8Forward,
+  PAIRED_CODES_MAX_K,
+  pairTables,
   quantizeTables,
   type RqShape,
   TABLE_GROUP_SEGMENTS,
   TABLE_LEVELS,
+  tableCodes,
+  tableShape,
 } from '../src/cpu';
 import { KernelInputError } from '../src/gpu/errors';
 import { randomFloats, seededRandom } from './gpu-fixture';
@@ -119,6 +124,83 @@ describe('quantizeTables', () => {
   });
 });
 
+describe('paired codes (k ≤ 16)', () => {
+  it('pairs segments 2p and 2p + 1 into one table of k² entries, a missing last segment adding 0', () => {
+    expect(tableShape({ segments: 7, k: PAIRED_CODES_MAX_K })).toEqual({ segments: 4, k: 256, paired: true });
+    expect(tableShape({ segments: 7, k: 3 })).toEqual({ segments: 4, k: 9, paired: true });
+    expect(tableShape({ segments: 7, k: PAIRED_CODES_MAX_K + 1 })).toEqual({
+      segments: 7,
+      k: 17,
+      paired: false,
+    });
+    const random = seededRandom(93);
+    const shape = { segments: 3, k: 3, stages: 2 };
+    const lut = new Float64Array(randomFloats(2 * 3 * 3, random, 2));
+    const pairs = pairTables(shape, lut);
+    expect(pairs.length).toBe(2 * 2 * 9);
+    for (let t = 0; t < 2; t++) {
+      for (let low = 0; low < 3; low++) {
+        for (let high = 0; high < 3; high++) {
+          const first = Math.fround(lut[(t * 3 + 0) * 3 + low]);
+          const second = Math.fround(lut[(t * 3 + 1) * 3 + high]);
+          expect(pairs[(t * 2 + 0) * 9 + high * 3 + low]).toBe(Math.fround(first + second));
+          // Segment 2 has no partner: its pair's entries are its own, whatever the second code.
+          expect(pairs[(t * 2 + 1) * 9 + high * 3 + low]).toBe(Math.fround(lut[(t * 3 + 2) * 3 + low]));
+        }
+      }
+    }
+  });
+
+  it('indexes a pair by one byte, c + k·c′, and leaves 8-bit codes one per byte', () => {
+    // 2 rows of 3 segments of k 16, packed 8 to a word: codes 1, 2, 3 and 15, 0, 9.
+    const shape = {
+      rows: 2,
+      segments: 3,
+      stages: 1,
+      k: 16,
+      packing: { bits: 4, wordsPerRow: 1, codesPerRow: 3 },
+    } as const;
+    const words = new Uint32Array([1 | (2 << 4) | (3 << 8), 15 | (0 << 4) | (9 << 8)]);
+    expect(Array.from(tableCodes(shape, words))).toEqual([1 + 16 * 2, 3, 15 + 16 * 0, 9]);
+    const wide = { ...shape, k: 17, packing: { bits: 8, wordsPerRow: 1, codesPerRow: 3 } } as const;
+    const bytes = new Uint32Array([1 | (2 << 8) | (16 << 16), 3 | (4 << 8) | (5 << 16)]);
+    expect(Array.from(tableCodes(wide, bytes))).toEqual([1, 2, 16, 3, 4, 5]);
+  });
+
+  it('runs layers of 4-bit codes on the pair tables: the same sums as the layer rebuilt with paired segments', () => {
+    // A layer of k 4, d 2 is the layer of k 16, d 4 whose centroids are the pairs of its segments' centroids.
+    const random = seededRandom(94);
+    const layer = randomLutLayer({ rows: 9, cols: 14, d: 2, k: 4, stages: 1, withBias: true }, random);
+    const { segments } = layer.shape;
+    const pairs = Math.ceil(segments / 2);
+    const x = new Float32Array(randomFloats(14, random));
+    const pairedCodebook = new Float32Array(pairs * 16 * 4);
+    for (let p = 0; p < pairs; p++) {
+      for (let code = 0; code < 16; code++) {
+        for (let half = 0; half < 2; half++) {
+          const segment = 2 * p + half;
+          const centroid = half === 0 ? code % 4 : Math.floor(code / 4);
+          const source = layer.values.subarray(
+            (segment * 4 + centroid) * 2,
+            (segment * 4 + centroid + 1) * 2,
+          );
+          pairedCodebook.set(source, ((p * 16 + code) * 2 + half) * 2);
+        }
+      }
+    }
+    const pairedShape = { ...layer.shape, d: 4, k: 16, segments: pairs };
+    const floats = buildLut(pairedShape, pairedCodebook, x, 0);
+    const expected = quantizeTables(pairedShape, floats);
+    const got = buildTables8(layer.shape, layer.values, x, 0);
+    expect(got.table).toEqual({ segments: pairs, k: 16, paired: true });
+    expect(Array.from(got.scales)).toEqual(Array.from(expected.scales));
+    // Entry by entry: the pair's sum in float32 against the paired sub-vector's dot product, a level at most apart.
+    got.entries.forEach((entry, index) => {
+      expect(Math.abs(entry - (expected.entries[index] ?? 0))).toBeLessThanOrEqual(1);
+    });
+  });
+});
+
 describe('lut8Forward', () => {
   it('matches W·x + b on random PQ and RQ layers within half a step per segment', () => {
     const random = seededRandom(8);
@@ -135,13 +217,14 @@ describe('lut8Forward', () => {
         spec.relu,
       );
       const y = lut8Forward(layer.shape, layer.words, layer.values, layer.bias, x, spec.batch, spec.relu);
-      const { segments } = layer.shape;
       let worstShare = 0;
       for (let b = 0; b < spec.batch; b++) {
-        const { scales } = quantizeTables(layer.shape, buildLut(layer.shape, layer.values, x, b));
+        // Half a step per table the row reads: per pair of segments where the codes are paired (k ≤ 16).
+        const { scales, groupsPerStage, table } = buildTables8(layer.shape, layer.values, x, b);
+        const { segments } = table;
         let allowed = 0;
         scales.forEach((scale, group) => {
-          const g = group % Math.ceil(segments / TABLE_GROUP_SEGMENTS);
+          const g = group % groupsPerStage;
           const count = Math.min(segments, (g + 1) * TABLE_GROUP_SEGMENTS) - g * TABLE_GROUP_SEGMENTS;
           allowed += (scale * count) / 2;
         });

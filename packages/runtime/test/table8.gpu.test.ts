@@ -22,10 +22,9 @@ import pqTable8Wgsl from '../../../shaders/pq_table8.wgsl?raw';
 import entry1Wgsl from '../../../shaders/table8_entry1.wgsl?raw';
 import entry4Wgsl from '../../../shaders/table8_entry4.wgsl?raw';
 import entry8Wgsl from '../../../shaders/table8_entry8.wgsl?raw';
-import { lut8Forward, quantizeTables } from '../src/cpu';
+import { lut8Forward } from '../src/cpu';
 import type { RqShape } from '../src/cpu/layer-shapes';
-import { buildLut } from '../src/cpu/lut';
-import { TABLE_GROUP_SEGMENTS, TABLE_LEVELS } from '../src/cpu/lut8';
+import { buildTables8, TABLE_GROUP_SEGMENTS, TABLE_LEVELS, tableCodes, tableShape } from '../src/cpu/lut8';
 import { GpuLimitError, KernelInputError } from '../src/gpu/errors';
 import {
   createLayerExecutor,
@@ -50,6 +49,7 @@ import {
   table8GatherStorageBytes,
   table8Slots,
   table32GatherStorageBytes,
+  tableBuildSegments,
   takesGroupedFloatTables,
   unwrappedLaneOrder,
   usesGroupedFloatTables,
@@ -157,12 +157,12 @@ function tableSteps(
   const steps: number[] = [];
   const halfSteps: number[] = [];
   for (let b = 0; b < batch; b++) {
-    const { scales, groupsPerStage } = quantizeTables(shape, buildLut(shape, layer.values, x, b));
+    const { scales, groupsPerStage, table } = buildTables8(shape, layer.values, x, b);
     let sum = 0;
     let half = 0;
     scales.forEach((scale, group) => {
       const g = group % groupsPerStage;
-      const segmentsInGroup = Math.min(TABLE_GROUP_SEGMENTS, shape.segments - g * TABLE_GROUP_SEGMENTS);
+      const segmentsInGroup = Math.min(TABLE_GROUP_SEGMENTS, table.segments - g * TABLE_GROUP_SEGMENTS);
       sum += scale;
       half += (scale * segmentsInGroup) / 2;
     });
@@ -263,7 +263,7 @@ const TABLE8_CASES: { title: string; cases: Table8Case[] }[] = [
   {
     title: 'matches on RQ layers, 4-bit codes, float16 codebooks and batch tiles of 8',
     cases: [
-      // 2 stages of 20 segments: each stage's second group is 4 segments and 12 of padding.
+      // 2 stages of 20 segments of 4-bit codes: 10 pairs each, a group of 16 with 6 of padding.
       {
         spec: {
           rows: 45,
@@ -293,9 +293,29 @@ const TABLE8_CASES: { title: string; cases: Table8Case[] }[] = [
         seed: 24,
         options: { batchTile: 1 },
       },
-      // Tile 8 with the dot products kept in registers (2 entries per invocation × 8 inputs).
+      // Paired 4-bit codes whose build keeps its values in registers, so that the half tables lie over the tile's
+      // entries (HALVES_OVER_ENTRIES): a tile of 1 (16 · 256 entries over 256 invocations), 33 segments in 17 pairs.
       {
-        spec: { rows: 200, cols: 64, d: 4, k: 16, stages: 2, withBias: false, relu: false },
+        spec: { rows: 90, cols: 66, d: 2, k: 16, stages: 1, withBias: true, relu: false },
+        batch: 1,
+        seed: 25,
+      },
+      // And tiles of 4 and 8 at k 4 (16 codes per pair): two halves to an entry at tile 8 (table8_entry8.wgsl).
+      {
+        spec: { rows: 70, cols: 45, d: 3, k: 4, stages: 2, withBias: true, relu: true },
+        batch: 4,
+        seed: 26,
+      },
+      {
+        spec: { rows: 70, cols: 45, d: 3, k: 4, stages: 2, withBias: false, relu: false },
+        batch: 9,
+        seed: 27,
+        options: { batchTile: 8, workgroupSize: 128 },
+      },
+      // Tile 8 with the dot products kept in registers (3 entries per invocation × 8 inputs); k 17, unpaired: paired
+      // 4-bit codes at tile 8 need 50 KiB of workgroup memory.
+      {
+        spec: { rows: 200, cols: 64, d: 4, k: 17, stages: 2, withBias: false, relu: false },
         batch: 8,
         seed: 23,
         options: { batchTile: 8, workgroupSize: 128 },
@@ -328,14 +348,18 @@ describe('the host mirrors pq_table8.wgsl', () => {
 const ROTATED_16: TableCodeLayout = { groupSegments: 16, lanes: 'rotation' };
 
 describe('groupTableCodes and groupTableCodebook (8-bit-table layouts)', () => {
-  it('puts segment (row + t) mod 16 of each group at byte t, one byte per code, padding groups with code 0', () => {
+  // A "segment" of the layouts is a table segment (tableShape): a pair of the layer's segments where k ≤ 16, whose
+  // byte is c + k·c′ (tableCodes, checked in lut8.test.ts), else the layer's segment and its code.
+  it('puts segment (row + t) mod 16 of each group at byte t, one byte per code or pair, padding groups with 0', () => {
     const random = seededRandom(75);
     for (const spec of [
       { rows: 5, cols: 40, d: 2, k: 16, stages: 2, withBias: false },
       { rows: 19, cols: 150, d: 3, k: 256, stages: 1, withBias: false },
     ]) {
       const layer = randomLutLayer(spec, random);
-      const { rows, segments, stages } = layer.shape;
+      const { rows, stages } = layer.shape;
+      const { segments } = tableShape(layer.shape);
+      const indices = tableCodes(layer.shape, layer.words);
       const bytes = new Uint8Array(groupTableCodes(layer.words, layer.shape, ROTATED_16).buffer);
       const groups = Math.ceil(segments / 16);
       expect(bytes.length).toBe(table8CodeWords(layer.shape) * 4);
@@ -344,7 +368,7 @@ describe('groupTableCodes and groupTableCodebook (8-bit-table layouts)', () => {
           for (let g = 0; g < groups; g++) {
             for (let byte = 0; byte < 16; byte++) {
               const segment = g * 16 + ((row + byte) % 16);
-              const expected = segment < segments ? layer.codes[(t * rows + row) * segments + segment] : 0;
+              const expected = segment < segments ? indices[(t * rows + row) * segments + segment] : 0;
               expect(bytes[((t * groups + g) * rows + row) * 16 + byte]).toBe(expected);
             }
           }
@@ -353,29 +377,35 @@ describe('groupTableCodes and groupTableCodebook (8-bit-table layouts)', () => {
     }
   });
 
-  it('lays the codebooks out entry by entry, [slots][k][16][d], with zeros for the padding segments', () => {
-    const layer = randomLutLayer(
-      { rows: 2, cols: 60, d: 3, k: 4, stages: 2, withBias: false },
-      seededRandom(76),
-    );
-    const { segments, k, d } = layer.shape;
-    const grouped = groupTableCodebook(layer.values, layer.shape);
-    const groups = Math.ceil(segments / 16);
-    expect(grouped.length).toBe(2 * groups * k * 16 * d);
-    for (let t = 0; t < 2; t++) {
-      for (let g = 0; g < groups; g++) {
-        for (let code = 0; code < k; code++) {
-          for (let s = 0; s < 16; s++) {
-            const segment = g * 16 + s;
-            for (let j = 0; j < d; j++) {
-              const expected =
-                segment < segments ? layer.values[((t * segments + segment) * k + code) * d + j] : 0;
-              expect(grouped[(((t * groups + g) * k + code) * 16 + s) * d + j]).toBe(expected);
+  it('lays the codebooks out entry by entry, [slots][k][16 or the 32 of 16 pairs][d], zeros for the padding', () => {
+    const random = seededRandom(76);
+    for (const [spec, buildSegments] of [
+      [{ rows: 2, cols: 60, d: 3, k: 17, stages: 2, withBias: false }, 16],
+      [{ rows: 2, cols: 70, d: 3, k: 4, stages: 2, withBias: false }, 32],
+    ] as const) {
+      const layer = randomLutLayer(spec, random);
+      const { segments, k, d } = layer.shape;
+      expect(tableBuildSegments(k, 16)).toBe(buildSegments);
+      const grouped = groupTableCodebook(layer.values, layer.shape);
+      const groups = Math.ceil(segments / buildSegments);
+      expect(table8Slots(layer.shape)).toBe(2 * groups);
+      expect(grouped.length).toBe(2 * groups * k * buildSegments * d);
+      for (let t = 0; t < 2; t++) {
+        for (let g = 0; g < groups; g++) {
+          for (let code = 0; code < k; code++) {
+            for (let s = 0; s < buildSegments; s++) {
+              const segment = g * buildSegments + s;
+              for (let j = 0; j < d; j++) {
+                const expected =
+                  segment < segments ? layer.values[((t * segments + segment) * k + code) * d + j] : 0;
+                expect(grouped[(((t * groups + g) * k + code) * buildSegments + s) * d + j]).toBe(expected);
+              }
             }
           }
         }
       }
     }
+    const layer = randomLutLayer({ rows: 2, cols: 60, d: 3, k: 4, stages: 2, withBias: false }, random);
     const halves = groupTableCodebook(new Uint16Array(layer.values.length).fill(7), layer.shape);
     expect(halves).toBeInstanceOf(Uint16Array);
     expect(halves.filter((value) => value === 7).length).toBe(layer.values.length);
@@ -388,7 +418,9 @@ describe('groupTableCodes and groupTableCodebook (8-bit-table layouts)', () => {
       { rows: 33, cols: 260, d: 4, k: 256, stages: 1, withBias: false },
     ]) {
       const layer = randomLutLayer(spec, random);
-      const { rows, segments, stages, k, d } = layer.shape;
+      const { rows, stages, k, d } = layer.shape;
+      const { segments } = tableShape(layer.shape);
+      const indices = tableCodes(layer.shape, layer.words);
       const bytes = new Uint8Array(
         groupTableCodes(layer.words, layer.shape, { groupSegments: 32, lanes: 'rotation' }).buffer,
       );
@@ -401,23 +433,29 @@ describe('groupTableCodes and groupTableCodebook (8-bit-table layouts)', () => {
           for (let g = 0; g < groups; g++) {
             for (let byte = 0; byte < 32; byte++) {
               const segment = g * 32 + ((row + byte) % 32);
-              const expected = segment < segments ? layer.codes[(t * rows + row) * segments + segment] : 0;
+              const expected = segment < segments ? indices[(t * rows + row) * segments + segment] : 0;
               const vector = ((t * groups + g) * 2 + Math.floor(byte / 16)) * rows + row;
               expect(bytes[vector * 16 + (byte % 16)]).toBe(expected);
             }
           }
         }
       }
+      // The codebooks of the layer's segments: 32 per slot, or the 64 of its 32 pairs.
       const grouped = groupTableCodebook(layer.values, layer.shape, 32);
       expect(grouped.length).toBe(table8CodebookValues(layer.shape, 32));
+      const buildSegments = tableBuildSegments(k, 32);
+      const layerSegments = layer.shape.segments;
       for (let t = 0; t < stages; t++) {
-        for (let segment = 0; segment < groups * 32; segment++) {
-          const g = Math.floor(segment / 32);
+        for (let segment = 0; segment < groups * buildSegments; segment++) {
+          const g = Math.floor(segment / buildSegments);
           for (let code = 0; code < k; code += 7) {
             for (let j = 0; j < d; j++) {
               const expected =
-                segment < segments ? layer.values[((t * segments + segment) * k + code) * d + j] : 0;
-              expect(grouped[(((t * groups + g) * k + code) * 32 + (segment % 32)) * d + j]).toBe(expected);
+                segment < layerSegments
+                  ? layer.values[((t * layerSegments + segment) * k + code) * d + j]
+                  : 0;
+              const at = (((t * groups + g) * k + code) * buildSegments + (segment % buildSegments)) * d + j;
+              expect(grouped[at]).toBe(expected);
             }
           }
         }
@@ -428,7 +466,7 @@ describe('groupTableCodes and groupTableCodebook (8-bit-table layouts)', () => {
   it('in groups of 32 on wide layers (4096 segments or more) puts segment (row mod 32) xor t at byte t', () => {
     const random = seededRandom(88);
     // 4100 segments: 129 groups, the last of 4 segments; 16 keeps the rotation at any width.
-    const layer = randomLutLayer({ rows: 37, cols: 4100, d: 1, k: 16, stages: 2, withBias: false }, random);
+    const layer = randomLutLayer({ rows: 37, cols: 4100, d: 1, k: 32, stages: 2, withBias: false }, random);
     const { rows, segments, stages } = layer.shape;
     expect(unwrappedLaneOrder(segments, 32)).toBe('xor');
     expect(unwrappedLaneOrder(segments, 16)).toBe('rotation');
@@ -466,7 +504,9 @@ describe('groupTableCodes and groupTableCodebook (8-bit-table layouts)', () => {
       [{ rows: 9, cols: 40, d: 1, k: 3, stages: 1, withBias: false }, 32],
     ] as const) {
       const layer = randomLutLayer(spec, random);
-      const { rows, segments, stages, k } = layer.shape;
+      const { rows, stages } = layer.shape;
+      const { segments, k } = tableShape(layer.shape);
+      const indices = tableCodes(layer.shape, layer.words);
       const layout: TableCodeLayout = { groupSegments, lanes: 'wrapped' };
       const bytes = new Uint8Array(groupTableCodes(layer.words, layer.shape, layout).buffer);
       const rotated = new Uint8Array(
@@ -481,8 +521,7 @@ describe('groupTableCodes and groupTableCodebook (8-bit-table layouts)', () => {
             for (let byte = 0; byte < groupSegments; byte++) {
               const inGroup = (row + byte) % groupSegments;
               const segment = g * groupSegments + inGroup;
-              const code =
-                segment < segments ? (layer.codes[(t * rows + row) * segments + segment] ?? -1) : 0;
+              const code = segment < segments ? (indices[(t * rows + row) * segments + segment] ?? -1) : 0;
               const vector = ((t * groups + g) * vectors + Math.floor(byte / 16)) * rows + row;
               const at = vector * 16 + (byte % 16);
               const stored = bytes[at] ?? -1;
@@ -648,7 +687,8 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
         batch: 1,
         seed: 47,
       });
-      // Groups of 32 segments (step 83): 101 and 41 segments, a padded last group; rows past a whole row block.
+      // Groups of 32 segments (step 83): 101 segments, a padded last group; k 5, paired: 41 segments in 21 pairs (the
+      // last one half padding) of 25 codes, not a power of two; rows past a whole row block.
       const wide: Table8Case[] = [
         {
           spec: { rows: 300, cols: 404, d: 4, k: 256, stages: 1, withBias: true, relu: false },
@@ -657,7 +697,7 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
           options: { tableGroupSegments: 32 },
         },
         {
-          spec: { rows: 130, cols: 81, d: 2, k: 16, stages: 2, withBias: false, relu: true },
+          spec: { rows: 130, cols: 81, d: 2, k: 5, stages: 2, withBias: false, relu: true },
           batch: 2,
           seed: 45,
           options: { tableGroupSegments: 32, targetWorkgroups: 256, reduceSlices: 4 },
@@ -688,10 +728,10 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
           options: { tableGroupSegments: 32, workgroupSize: 256, reduceRowWarps: 1, reduceSlices: 8 },
         },
         // A wide layer (4100 segments at d 1, 129 groups, the last of 4), over two stages and two inputs: wrapped at
-        // k 16; below, the xor lane order (unwrappedLaneOrder) where the workgroup memory allowed leaves no room for
-        // the wrapped order's 31 extra entries.
+        // k 17 (the narrowest k whose segments are not paired); below, the xor lane order (unwrappedLaneOrder) where
+        // the workgroup memory allowed leaves no room for the wrapped order's 31 extra entries.
         {
-          spec: { rows: 70, cols: 4100, d: 1, k: 16, stages: 2, withBias: true, relu: false },
+          spec: { rows: 70, cols: 4100, d: 1, k: 17, stages: 2, withBias: true, relu: false },
           batch: 2,
           seed: 88,
           options: { tableGroupSegments: 32 },
@@ -709,14 +749,14 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
           seed: 49,
           options: { workgroupSize: 256, cachedQuads: false, reduceRowWarps: 2 },
         },
-        // Each lane order (tableCodeLayout): the wide layer with workgroup memory for its 2 KiB tile alone takes the
-        // xor order; groups of 16 at k 256 in WebGPU's default 16 KiB, the rotation; k 100 (codes clamped, not
+        // Each lane order (tableCodeLayout): the wide layer with workgroup memory for its 2,176-byte tile alone takes
+        // the xor order; groups of 16 at k 256 in WebGPU's default 16 KiB, the rotation; k 100 (codes clamped, not
         // masked) with room to spare, the wrapped order.
         {
-          spec: { rows: 70, cols: 4100, d: 1, k: 16, stages: 2, withBias: true, relu: false },
+          spec: { rows: 70, cols: 4100, d: 1, k: 17, stages: 2, withBias: true, relu: false },
           batch: 1,
           seed: 89,
-          options: { tableGroupSegments: 32, maxWorkgroupStorageBytes: 32 * 16 * 4 },
+          options: { tableGroupSegments: 32, maxWorkgroupStorageBytes: 32 * 17 * 4 },
         },
         {
           spec: { rows: 150, cols: 100, d: 4, k: 256, stages: 1, withBias: true, relu: true },
@@ -791,6 +831,14 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
         table8CodeLayout(device, shape, { tableBits: 8, maxWorkgroupStorageBytes: table8Bytes - 4 }).lanes,
       ).toBe('rotation');
       expect(() => table8CodeLayout(device, shape, {})).toThrow(/tableBits 8 or groupedFloatTables true/);
+      // Paired 4-bit codes (k 16): a tile of 256 codes, and the float32 halves of 32 segments per input past it.
+      expect(table8GatherStorageBytes(16, 8, { groupSegments: 16, lanes: 'wrapped' })).toBe(
+        table8GatherStorageBytes(256, 8, { groupSegments: 16, lanes: 'wrapped' }) + 32 * 16 * 8 * 4,
+      );
+      expect(table32GatherStorageBytes(16, { groupSegments: 32, lanes: 'rotation' })).toBe(
+        32768 + 64 * 16 * 4,
+      );
+      expect(table32GatherStorageBytes(17, { groupSegments: 32, lanes: 'rotation' })).toBe(32 * 17 * 4);
     });
   });
 

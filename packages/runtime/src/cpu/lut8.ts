@@ -6,10 +6,16 @@
  *   q[t][j][c] = round((LUT[t][j][c] − low[t][j]) / scale[g]) ∈ 0…255 (half to even);
  *   y_i = b_i + Σ_g (scale[g] · Σ_{j ∈ g} q[t][j][code[t][i][j]] + Σ_{j ∈ g} low[t][j]).
  * So every entry is within scale[g] / 2 of its float32 value, and each group's sum is an integer sum, which is what
- * lets a GPU kernel pack several inputs' entries into one word and add them in 16-bit lanes. The quantization is
+ * lets a GPU kernel pack several inputs' entries into one word and add them in 16-bit lanes.
+ * Codes of k ≤ PAIRED_CODES_MAX_K (4-bit and narrower) are taken two segments at a time: segments 2p and 2p + 1 make
+ * one table of k² entries, P[t][p][c + k·c'] = LUT[t][2p][c] + LUT[t][2p + 1][c'] (a float32 sum; a missing last
+ * segment adds 0), indexed by one byte per pair, and those pair tables are what the groups above quantize. A row then
+ * reads one byte and one entry per two segments, not one of each per segment: the GPU kernel reads half the code
+ * bytes (docs/kernel-attempts.md step 93). The quantization is
  * done in float32 the way the GPU probe does it (a float32 difference times a float32 reciprocal, rounded once), so
  * this is the twin such a kernel is tested against. It is an accuracy level, not the default: the float32 tables
- * (./lut.ts) stay the ground truth. On the bundled model it kept top-1 at 93.84% against 93.83% (step 75).
+ * (./lut.ts) stay the ground truth. On the bundled model top-1 is 93.81% against 93.83%
+ * (93.84% before the segments of 4-bit codes were paired, step 75).
  */
 import { KernelInputError } from '../gpu/errors';
 import { BITS_PER_WORD, type QuantizedForward, type RqShape } from './layer-shapes';
@@ -41,10 +47,13 @@ export interface Tables8 {
 }
 
 /**
- * Quantizes one input's float tables (laid out [stage][segment][centroid], as buildLut gives them) to 8 bits.
- * Entries are taken as float32, as the GPU stores them.
+ * Quantizes one input's float tables (laid out [stage][segment][centroid], as buildLut gives them, or pairTables for
+ * a table shape of pairs) to 8 bits. Entries are taken as float32, as the GPU stores them.
  */
-export function quantizeTables(shape: RqShape, lut: Float64Array | Float32Array): Tables8 {
+export function quantizeTables(
+  shape: Pick<RqShape, 'k' | 'segments' | 'stages'>,
+  lut: Float64Array | Float32Array,
+): Tables8 {
   const { k, segments, stages } = shape;
   if (lut.length !== stages * segments * k) {
     throw new KernelInputError(`tables must hold stages × segments × k = ${stages * segments * k} entries`);
@@ -94,6 +103,97 @@ function roundHalfEven(value: number): number {
   return value + ROUNDING_BIAS - ROUNDING_BIAS;
 }
 
+/** Largest k whose codes the 8-bit tables take in pairs of segments: k² ≤ 256 entries, one byte per pair. */
+export const PAIRED_CODES_MAX_K = 16;
+
+/** Whether the 8-bit-table layouts take a layer of k centroids per segment two segments at a time (header). */
+export function pairsCodes(k: number): boolean {
+  return k <= PAIRED_CODES_MAX_K;
+}
+
+/**
+ * What the 8-bit tables index: per stage `segments` tables of `k` entries each, pairs of the layer's segments with
+ * k² entries where pairsCodes(k), else the layer's own.
+ */
+export interface TableShape {
+  readonly segments: number;
+  readonly k: number;
+  readonly paired: boolean;
+}
+
+export function tableShape(shape: Pick<RqShape, 'segments' | 'k'>): TableShape {
+  const paired = pairsCodes(shape.k);
+  return paired
+    ? { segments: Math.ceil(shape.segments / 2), k: shape.k * shape.k, paired }
+    : { segments: shape.segments, k: shape.k, paired };
+}
+
+/**
+ * One input's pair tables from its float tables ([stage][segment][centroid], as buildLut gives them):
+ * [stage][pair][c + k·c'] = float32(LUT[2p][c]) + float32(LUT[2p + 1][c']), rounded to float32 as the GPU adds them.
+ */
+export function pairTables(
+  shape: Pick<RqShape, 'segments' | 'k' | 'stages'>,
+  lut: Float64Array | Float32Array,
+): Float32Array {
+  const { segments, k, stages } = shape;
+  const pairs = Math.ceil(segments / 2);
+  const out = new Float32Array(stages * pairs * k * k);
+  for (let t = 0; t < stages; t++) {
+    for (let p = 0; p < pairs; p++) {
+      const first = (t * segments + 2 * p) * k;
+      const second = 2 * p + 1 < segments ? first + k : -1;
+      const base = (t * pairs + p) * k * k;
+      for (let high = 0; high < k; high++) {
+        const added = second < 0 ? 0 : Math.fround(lut[second + high] ?? 0);
+        for (let low = 0; low < k; low++) {
+          out[base + high * k + low] = Math.fround(Math.fround(lut[first + low] ?? 0) + added);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The codes as the 8-bit tables index them, one byte per table, [stage][row][table segment] (tableShape): a pair's
+ * byte is c + k·c' for its segments' codes c and c' (0 past the last segment), else the code itself.
+ */
+export function tableCodes(
+  shape: Pick<RqShape, 'rows' | 'segments' | 'stages' | 'packing' | 'k'>,
+  codes: Uint32Array,
+): Uint8Array {
+  const unpacked = unpackCodes(shape, codes);
+  if (!pairsCodes(shape.k)) return unpacked;
+  const { rows, segments, stages, k } = shape;
+  const pairs = Math.ceil(segments / 2);
+  const out = new Uint8Array(stages * rows * pairs);
+  for (let r = 0; r < stages * rows; r++) {
+    for (let p = 0; p < pairs; p++) {
+      const low = unpacked[r * segments + 2 * p] ?? 0;
+      const high = 2 * p + 1 < segments ? (unpacked[r * segments + 2 * p + 1] ?? 0) : 0;
+      out[r * pairs + p] = low + k * high;
+    }
+  }
+  return out;
+}
+
+/**
+ * One input's 8-bit tables for a layer, as lut8Forward and the GPU kernel build them: the float tables, paired where
+ * pairsCodes(k), quantized (quantizeTables); with the table shape they index.
+ */
+export function buildTables8(
+  shape: RqShape,
+  codebook: Float32Array,
+  x: Float32Array,
+  inputIndex: number,
+): Tables8 & { table: TableShape } {
+  const table = tableShape(shape);
+  const lut = buildLut(shape, codebook, x, inputIndex);
+  const tables = table.paired ? pairTables(shape, lut) : lut;
+  return { ...quantizeTables({ ...shape, segments: table.segments, k: table.k }, tables), table };
+}
+
 /**
  * The codes one per byte, [stage][row][segment] (k ≤ 256 fits a byte), so the sums index tables by them directly;
  * the 8-bit-table GPU layout (kernels/table8-layout.ts) starts from them too.
@@ -123,14 +223,12 @@ export function unpackCodes(
  */
 export const lut8Forward: QuantizedForward<RqShape> = (shape, codes, codebook, bias, x, batch, relu) => {
   checkLutCall(shape, codes, codebook, bias, x, batch);
-  const { rows, k, segments, stages } = shape;
-  const unpacked = unpackCodes(shape, codes);
+  const { rows, stages } = shape;
+  const { segments, k } = tableShape(shape);
+  const indices = tableCodes(shape, codes);
   const y = new Float32Array(batch * rows);
   for (let b = 0; b < batch; b++) {
-    const { entries, scales, offsets, groupsPerStage } = quantizeTables(
-      shape,
-      buildLut(shape, codebook, x, b),
-    );
+    const { entries, scales, offsets, groupsPerStage } = buildTables8(shape, codebook, x, b);
     for (let i = 0; i < rows; i++) {
       let sum = bias === null ? 0 : (bias[i] ?? 0);
       for (let t = 0; t < stages; t++) {
@@ -140,7 +238,7 @@ export const lut8Forward: QuantizedForward<RqShape> = (shape, codes, codebook, b
           const last = Math.min(segments, first + TABLE_GROUP_SEGMENTS);
           let integer = 0;
           for (let j = first; j < last; j++) {
-            integer += entries[(t * segments + j) * k + (unpacked[codeBase + j] ?? 0)] ?? 0;
+            integer += entries[(t * segments + j) * k + (indices[codeBase + j] ?? 0)] ?? 0;
           }
           const group = t * groupsPerStage + g;
           sum += (scales[group] ?? 0) * integer + (offsets[group] ?? 0);

@@ -77,6 +77,7 @@ import {
   type TableGroupSegments,
   table8CodeWords,
   table8Slots,
+  tableBuildSegments,
 } from './table8-layout';
 import {
   createTable8Program,
@@ -284,7 +285,7 @@ export interface LayerExecutorOptions {
    * Width of a PQ / RQ layer's lookup-table entries: 32 (default) float32 tables, the exact sums; 8 runs
    * shaders/pq_table8.wgsl on 8-bit tables (cpu/lut8.ts is its twin and states the quantization), an accuracy level
    * like MatMulNBits' accuracy_level 4: each entry is within half a step of its float32 value (about 1% of the
-   * outputs' RMS on random data; the bundled model's top-1 93.84% against 93.83%). With 8, `buffers.codes` and
+   * outputs' RMS on random data; the bundled model's top-1 93.81% against 93.83%). With 8, `buffers.codes` and
    * `buffers.codebook` must be in the 8-bit-table layouts (`groupTableCodes`, `groupTableCodebook`, in the layout
    * `table8CodeLayout` gives for these options on this device), `variant` must be 'auto', and `workgroupSize`
    * (default min(TABLE8_WORKGROUP_SIZE, device limit)) a multiple of 16; `batchTile` is one of TABLE8_BATCH_TILES
@@ -659,7 +660,7 @@ function requireTable8Buffers(
     names.codebook,
     codebookBuffer,
     table8CodebookBytes(shape, codebookDtype, groupSegments),
-    `slots ${slots} × k ${k} × ${groupSegments} × d ${d} × ${CODEBOOK_VALUE_BYTES[codebookDtype]} ` +
+    `slots ${slots} × k ${k} × ${tableBuildSegments(k, groupSegments)} × d ${d} × ${CODEBOOK_VALUE_BYTES[codebookDtype]} ` +
       `(${codebookDtype}) in the 8-bit-table layout (groupTableCodebook with groupSegments ${groupSegments})`,
   );
   return { codes, codebook: { buffer: codebook, dtype: codebookDtype } };

@@ -114,6 +114,7 @@ export {
   table8CodebookValues,
   table8CodeWords,
   table8Slots,
+  tableBuildSegments,
   unwrappedLaneOrder,
 } from './table8-layout';
 export {

@@ -2,7 +2,8 @@
  * How codes and codebooks sit in GPU memory for 8-bit tables (executor option tableBits: 8, shaders/pq_table8.wgsl).
  * A slot is one group of G consecutive segments of one stage (G = TABLE_GROUP_SEGMENTS, 16; the float32 entries of
  * 'grouped-float32' may take G = 32, TableGroupSegments); per slot and row the group's codes take G / 16 16-byte
- * vectors, one byte per code whatever the file's packing, in one of three lane orders (TableLaneOrder):
+ * vectors, one byte per code (per pair of codes where k ≤ 16, below) whatever the file's packing, in one of three
+ * lane orders (TableLaneOrder):
  *
  *   'rotation': byte t of the row's G bytes = code of segment (row + t) mod G of the slot's group,
  *               slot = stage · groups + g
@@ -12,18 +13,21 @@
  *               past its k rows (code 0 of segments 0 … G − 2), where code k − 1 + 1 lands
  *
  * with groups = ⌈segments / G⌉ per stage; segments past the stage's (a last group's padding) hold code 0, whose
- * table entries the kernel makes 0. Byte t sits in vector (slot, t / 16, row): [slots][G / 16][rows] × 16 bytes, so
+ * table entries the kernel makes 0. Where the tables pair segments (k ≤ 16, cpu/lut8.ts tableShape), a "segment" here
+ * is a pair of the layer's segments, its byte c + k·c' (tableCodes), and its code runs over k² values. Byte t sits in vector (slot, t / 16, row): [slots][G / 16][rows] × 16 bytes, so
  * that a subgroup's lanes (consecutive rows) read consecutive vectors. Every order lets the 32 lanes of a subgroup
  * look up 16 (or 32) different segments at every step with constant shifts (the kernel's comment says why that avoids
  * bank conflicts). Which order a layer takes follows its kernel and the device's workgroup memory
  * (table8-program.ts tableCodeLayout): callers get it from the executor (table8CodeLayout, groupedFloatTablesLayout).
  *
  * The codebooks follow the tile the kernel builds, entry by entry, in every lane order: sub-vector (slot, code, t) =
- * the centroid of code `code` of segment t of the slot's group, [slots][k][G][d], zeros for a group's padding. A
+ * the centroid of code `code` of segment t of the slot's group, [slots][k][G][d], zeros for a group's padding; with
+ * paired segments the 2G layer segments of the slot's G pairs, [slots][k][2G][d], from which the kernel builds the
+ * halves of its pair tables. A
  * workgroup's lanes build consecutive entries and so read consecutive sub-vectors.
  */
 import type { RqShape } from '../cpu/layer-shapes';
-import { TABLE_GROUP_SEGMENTS, unpackCodes } from '../cpu/lut8';
+import { TABLE_GROUP_SEGMENTS, tableCodes, tableShape } from '../cpu/lut8';
 import { KernelInputError } from '../gpu/errors';
 import { WIDE_GROUPS_MIN_SEGMENTS } from './plan';
 
@@ -39,22 +43,29 @@ const TABLE_LANE_ORDERS: readonly TableLaneOrder[] = ['rotation', 'xor', 'wrappe
 /** Bytes of one code vector: 16 one-byte codes. */
 const CODE_VECTOR_BYTES = 16;
 
-/** Segment groups per stage: the last one may be partly padding. */
-function groupsPerStage(segments: number, groupSegments: TableGroupSegments): number {
-  return Math.ceil(segments / groupSegments);
+/** Segment groups per stage (of the table segments, tableShape): the last one may be partly padding. */
+function groupsPerStage(shape: Pick<RqShape, 'segments' | 'k'>, groupSegments: TableGroupSegments): number {
+  return Math.ceil(tableShape(shape).segments / groupSegments);
 }
 
 /** Slots of a layer on 8-bit tables: one per segment group and stage. */
 export function table8Slots(
-  shape: Pick<RqShape, 'segments' | 'stages'>,
+  shape: Pick<RqShape, 'segments' | 'stages' | 'k'>,
   groupSegments: TableGroupSegments = TABLE_GROUP_SEGMENTS,
 ): number {
-  return shape.stages * groupsPerStage(shape.segments, groupSegments);
+  return shape.stages * groupsPerStage(shape, groupSegments);
 }
 
-/** u32 words the codes take in the 8-bit-table layout: a byte per code, padding segments included. */
+/**
+ * The layer's segments whose codebooks one slot's tables are built from: G, or 2G where the tables pair segments.
+ */
+export function tableBuildSegments(k: number, groupSegments: TableGroupSegments): number {
+  return tableShape({ segments: 1, k }).paired ? 2 * groupSegments : groupSegments;
+}
+
+/** u32 words the codes take in the 8-bit-table layout: a byte per code (or pair), padding segments included. */
 export function table8CodeWords(
-  shape: Pick<RqShape, 'rows' | 'segments' | 'stages'>,
+  shape: Pick<RqShape, 'rows' | 'segments' | 'stages' | 'k'>,
   groupSegments: TableGroupSegments = TABLE_GROUP_SEGMENTS,
 ): number {
   return (table8Slots(shape, groupSegments) * shape.rows * groupSegments) / 4;
@@ -126,7 +137,7 @@ export function groupTableCodes(
       `groupTableCodes: lanes must be one of ${TABLE_LANE_ORDERS.join(', ')}, got ${String(layout.lanes)}`,
     );
   }
-  const { rows, segments, stages, packing } = shape;
+  const { rows, stages, packing } = shape;
   const { wordsPerRow } = packing;
   const expected = stages * rows * wordsPerRow;
   if (words.length !== expected) {
@@ -134,18 +145,20 @@ export function groupTableCodes(
       `groupTableCodes: expected stages ${stages} × rows ${rows} × wordsPerRow ${wordsPerRow} = ${expected} words, got ${words.length}`,
     );
   }
-  const codes = unpackCodes(shape, words);
-  const groups = groupsPerStage(segments, groupSegments);
+  // One byte per table segment: a pair's c + k·c' where the tables pair segments (cpu/lut8.ts tableCodes).
+  const codes = tableCodes(shape, words);
+  const { segments: tableSegments, k } = tableShape(shape);
+  const groups = groupsPerStage(shape, groupSegments);
   const vectors = groupSegments / CODE_VECTOR_BYTES;
   const wrapped = layout.lanes === 'wrapped';
-  const { k } = shape;
   const out = new Uint32Array(table8CodeWords(shape, groupSegments));
   const bytes = new Uint8Array(out.buffer);
   for (let stage = 0; stage < stages; stage++) {
     for (let row = 0; row < rows; row++) {
       // Padding segments too: their code 0 is stored as any other code, one less where the wrapped order wraps.
       for (let segment = 0; segment < groups * groupSegments; segment++) {
-        const code = segment < segments ? (codes[(stage * rows + row) * segments + segment] ?? 0) : 0;
+        const code =
+          segment < tableSegments ? (codes[(stage * rows + row) * tableSegments + segment] ?? 0) : 0;
         const group = Math.floor(segment / groupSegments);
         const inGroup = segment % groupSegments;
         const byte = codeByteOfSegment(inGroup, row, layout);
@@ -166,7 +179,7 @@ export function table8CodebookValues(
   shape: Pick<RqShape, 'segments' | 'stages' | 'k' | 'd'>,
   groupSegments: TableGroupSegments = TABLE_GROUP_SEGMENTS,
 ): number {
-  return table8Slots(shape, groupSegments) * shape.k * groupSegments * shape.d;
+  return table8Slots(shape, groupSegments) * shape.k * tableBuildSegments(shape.k, groupSegments) * shape.d;
 }
 
 /**
@@ -188,16 +201,17 @@ export function groupTableCodebook<Values extends Float32Array | Uint16Array>(
       `groupTableCodebook: expected stages ${stages} × segments ${segments} × k ${k} × d ${d} = ${expected} values, got ${values.length}`,
     );
   }
-  const groups = groupsPerStage(segments, groupSegments);
+  const groups = groupsPerStage(shape, groupSegments);
+  const buildSegments = tableBuildSegments(k, groupSegments);
   const length = table8CodebookValues(shape, groupSegments);
   const out = (values instanceof Float32Array ? new Float32Array(length) : new Uint16Array(length)) as Values;
   for (let stage = 0; stage < stages; stage++) {
     for (let segment = 0; segment < segments; segment++) {
-      const slot = stage * groups + Math.floor(segment / groupSegments);
-      const inGroup = segment % groupSegments;
+      const slot = stage * groups + Math.floor(segment / buildSegments);
+      const inGroup = segment % buildSegments;
       for (let code = 0; code < k; code++) {
         const source = ((stage * segments + segment) * k + code) * d;
-        const target = ((slot * k + code) * groupSegments + inGroup) * d;
+        const target = ((slot * k + code) * buildSegments + inGroup) * d;
         out.set(values.subarray(source, source + d), target);
       }
     }

@@ -3,10 +3,10 @@
  * cpu/lut8.ts is the twin): a gather that builds each segment group's tables in workgroup memory and sums every row's
  * entries as integers, then a reduce that applies each group's scale and offset, the bias and the ReLU. An accuracy
  * level, like MatMulNBits' accuracy_level 4: entries are within half a step of their float32 values, so outputs move
- * by about 1% of their RMS on random data (bundled model: top-1 93.84% against 93.83%).
+ * by about 1% of their RMS on random data (bundled model: top-1 93.81% against 93.83%).
  */
 import type { RqShape } from '../cpu/layer-shapes';
-import { TABLE_GROUP_SEGMENTS } from '../cpu/lut8';
+import { TABLE_GROUP_SEGMENTS, tableShape } from '../cpu/lut8';
 import { GpuLimitError, KernelInputError } from '../gpu/errors';
 import { getPipeline } from '../gpu/pipeline-cache';
 import { type CodebookBinding, type CodebookDtype, codebookBindingBytes } from './codebook-dtype';
@@ -32,6 +32,7 @@ import {
   table8CodebookValues,
   table8CodeWords,
   table8Slots,
+  tableBuildSegments,
   unwrappedLaneOrder,
   wrapEntries,
 } from './table8-layout';
@@ -152,26 +153,67 @@ function sumsBytes(batchTile: Table8BatchTile): number {
 }
 
 /**
- * Workgroup memory of the 8-bit gather (pq_table8.wgsl): the tile (with the wrapped lane order's extra entries), then
- * per (segment, input) two keys and a low.
+ * Workgroup memory of the half tables in pq_table8.wgsl's tile: with paired codes (k ≤ 16) the float32 tables of a
+ * slot's 2G segments per input (2 KiB per input at k 16 in groups of 16), none otherwise.
+ */
+function halfTablesBytes(k: number, groupSegments: TableGroupSegments, inputs: number): number {
+  if (!tableShape({ segments: 1, k }).paired) return 0;
+  return tableBuildSegments(k, groupSegments) * k * inputs * FLOAT_BYTES;
+}
+
+/**
+ * Whether gather_table8 keeps every value of its build in registers (KEEP_VALUES of pq_table8.wgsl): its entries per
+ * invocation times the tile's inputs within TABLE8_MAX_KEPT_VALUES.
+ */
+function keepsValues(
+  tableK: number,
+  groupSegments: number,
+  batchTile: number,
+  workgroupSize: number,
+): boolean {
+  return Math.ceil((groupSegments * tableK) / workgroupSize) * batchTile <= TABLE8_MAX_KEPT_VALUES;
+}
+
+/**
+ * Whether gather_table8's half tables lie over its tile's entries (HALVES_OVER_ENTRIES of pq_table8.wgsl): paired
+ * codes whose build keeps its values in registers, so that pass 2 reads no half.
+ */
+function halvesOverEntries(k: number, batchTile: Table8BatchTile, workgroupSize: number): boolean {
+  const { paired, k: tableK } = tableShape({ segments: 1, k });
+  return paired && keepsValues(tableK, TABLE_GROUP_SEGMENTS, batchTile, workgroupSize);
+}
+
+/**
+ * Workgroup memory of the 8-bit gather (pq_table8.wgsl): the tile (with the wrapped lane order's extra entries) of
+ * the layer's table codes (k², where k ≤ 16 pairs segments: cpu/lut8.ts tableShape), per (segment, input) two keys
+ * and a low, and the halves of paired tables: past the tile's entries, or over them at a `workgroupSize` where the
+ * build keeps its values (halvesOverEntries; without one, the larger).
  */
 export function table8GatherStorageBytes(
   k: number,
   batchTile: Table8BatchTile,
   layout: TableCodeLayout,
+  workgroupSize?: number,
 ): number {
-  const tile = (TABLE_GROUP_SEGMENTS * k + wrapEntries(layout)) * entryBytes(batchTile);
+  const tableK = tableShape({ segments: 1, k }).k;
+  const entries = (TABLE_GROUP_SEGMENTS * tableK + wrapEntries(layout)) * entryBytes(batchTile);
+  const halves = halfTablesBytes(k, TABLE_GROUP_SEGMENTS, batchTile);
+  const over = workgroupSize !== undefined && halvesOverEntries(k, batchTile, workgroupSize);
+  const tile = over ? Math.max(entries, halves) : entries + halves;
   const perSegmentInput = 3 * TABLE_GROUP_SEGMENTS * batchTile * WORD_BYTES;
   const perInput = 2 * batchTile * WORD_BYTES;
   return tile + perSegmentInput + perInput;
 }
 
 /**
- * Workgroup memory of gather_table32 (float32 entries, variant 'grouped-float32'): the tile of one input alone, 16 KiB
- * at k 256 (WebGPU's default limit) or 32 KiB in groups of 32 segments, and G − 1 entries more in the wrapped order.
+ * Workgroup memory of gather_table32 (float32 entries, variant 'grouped-float32'): the tile of one input, 16 KiB
+ * at k 256 (WebGPU's default limit) or 32 KiB in groups of 32 segments, G − 1 entries more in the wrapped order, and
+ * the halves of paired tables (k ≤ 16, whose tile holds k² codes).
  */
 export function table32GatherStorageBytes(k: number, layout: TableCodeLayout): number {
-  return (layout.groupSegments * k + wrapEntries(layout)) * FLOAT_BYTES;
+  const { groupSegments } = layout;
+  const tableK = tableShape({ segments: 1, k }).k;
+  return (groupSegments * tableK + wrapEntries(layout)) * FLOAT_BYTES + halfTablesBytes(k, groupSegments, 1);
 }
 
 /**
@@ -184,16 +226,16 @@ export function table32GatherStorageBytes(k: number, layout: TableCodeLayout): n
  */
 export function tableCodeLayout(
   shape: Pick<RqShape, 'segments' | 'k'>,
-  launch: Pick<Table8Launch, 'floatEntries' | 'groupSegments' | 'storageBytes'>,
+  launch: Pick<Table8Launch, 'floatEntries' | 'groupSegments' | 'storageBytes' | 'workgroupSize'>,
 ): TableCodeLayout {
   const { groupSegments } = launch;
   const wrapped: TableCodeLayout = { groupSegments, lanes: 'wrapped' };
   const wrappedBytes = launch.floatEntries
     ? table32GatherStorageBytes(shape.k, wrapped)
-    : table8GatherStorageBytes(shape.k, SINGLE_TILE, wrapped);
+    : table8GatherStorageBytes(shape.k, SINGLE_TILE, wrapped, launch.workgroupSize);
   return wrappedBytes <= launch.storageBytes
     ? wrapped
-    : { groupSegments, lanes: unwrappedLaneOrder(shape.segments, groupSegments) };
+    : { groupSegments, lanes: unwrappedLaneOrder(tableShape(shape).segments, groupSegments) };
 }
 
 /**
@@ -208,7 +250,8 @@ function pickBatchTile(
   codeLayout: TableCodeLayout,
   batch: number,
 ): Table8BatchTile {
-  const gatherBytes = (tile: Table8BatchTile): number => table8GatherStorageBytes(k, tile, codeLayout);
+  const gatherBytes = (tile: Table8BatchTile): number =>
+    table8GatherStorageBytes(k, tile, codeLayout, launch.workgroupSize);
   const fits = (tile: Table8BatchTile): boolean => gatherBytes(tile) <= launch.storageBytes;
   if (launch.floatEntries) {
     const { groupSegments } = launch;
@@ -309,6 +352,8 @@ export function keepsCodebookQuads(
 ): boolean {
   const { d, cols, k } = shape;
   const { workgroupSize } = launch;
+  // Paired codes build their tiles from half tables (pair_value), not from a codebook quad per entry.
+  if (tableShape({ segments: 1, k }).paired) return false;
   if (launch.cachedQuads === false || d !== QUAD_VALUES || cols % QUAD_VALUES !== 0) return false;
   const entriesPerInvocation = Math.ceil((launch.groupSegments * k) / workgroupSize);
   if (!launch.floatEntries) return entriesPerInvocation <= TABLE8_MAX_CACHED_QUADS;
@@ -333,9 +378,11 @@ export function createTable8Program(
         `${groupSegments}; groups of 32 run float32 entries only`,
     );
   }
-  if (workgroupSize % groupSegments !== 0) {
+  // Every entry an invocation builds is of one segment (pq_table8.wgsl gather_place): 2G of them with paired codes.
+  const buildSegments = tableBuildSegments(k, groupSegments);
+  if (workgroupSize % buildSegments !== 0) {
     throw new KernelInputError(
-      `${label}: the grouped tables need a workgroupSize that is a multiple of ${groupSegments}, got ${workgroupSize}`,
+      `${label}: the grouped tables need a workgroupSize that is a multiple of ${buildSegments}, got ${workgroupSize}`,
     );
   }
   // Checked up front, so that a device that cannot hold even the narrowest tile fails at creation.
@@ -346,7 +393,7 @@ export function createTable8Program(
   checkBindingSize(context, 'the codes', codesBytes, 'the layer cannot run on 8-bit tables on this device');
   const codebookBytes = table8CodebookBytes(shape, buffers.codebook.dtype, groupSegments);
   checkBindingSize(context, 'the codebook', codebookBytes, 'the layer cannot run on this device');
-  const entriesPerInvocation = Math.ceil((groupSegments * k) / workgroupSize);
+  const { k: tableK, paired } = tableShape(shape);
   const quadReads = d % QUAD_VALUES === 0 && cols % QUAD_VALUES === 0;
 
   function layout(batch: number) {
@@ -380,6 +427,7 @@ export function createTable8Program(
       HAS_BIAS: context.hasBias ? 1 : 0,
       RELU: context.relu ? 1 : 0,
       TILE_SEGMENTS: groupSegments,
+      PAIRED_CODES: paired ? 1 : 0,
     };
     const dtype = buffers.codebook.dtype;
     const gatherKernel = launch.floatEntries ? TABLE32_KERNELS.gather : GATHER_TABLE8_KERNEL[batchTile];
@@ -388,7 +436,8 @@ export function createTable8Program(
       ...constants,
       WORKGROUP_SIZE: workgroupSize,
       ROWS_PER_WORKGROUP: rowsPerWorkgroup,
-      KEEP_VALUES: entriesPerInvocation * batchTile <= TABLE8_MAX_KEPT_VALUES ? 1 : 0,
+      KEEP_VALUES: keepsValues(tableK, groupSegments, batchTile, workgroupSize) ? 1 : 0,
+      HALVES_OVER_ENTRIES: !launch.floatEntries && halvesOverEntries(k, batchTile, workgroupSize) ? 1 : 0,
       QUAD_READS: quadReads ? 1 : 0,
       CACHED_QUADS: keepsCodebookQuads({ d, cols, k }, launch, rowsPerWorkgroup) ? 1 : 0,
       // The code bytes' lane order, as groupTableCodes laid them out (tableCodeLayout).
