@@ -34,7 +34,7 @@ export interface LoadOptions {
   backbone?: BackboneFactory;
   /**
    * Lookup-table width of the PQ / RQ layers: 32 (default) float32 tables, the exact sums; 8 for 8-bit tables, an
-   * opt-in accuracy level (entries within half a step of their float32 values; the bundled model's top-1 93.84%
+   * opt-in accuracy level (entries within half a step of their float32 values; the bundled model's top-1 93.81%
    * against 93.83%). On an H200 it runs the batch-8 16384² layer 3.0× faster than dense (1.9× with float32
    * tables), and at batch 1 layers with 8-bit codes run slightly faster than on float32 tables, 4-bit ones slower
    * (BENCHMARKS.md). Both backends honour it (WebGPU: shaders/pq_table8.wgsl; wasm: the CPU twin in JavaScript,
