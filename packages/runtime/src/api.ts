@@ -36,8 +36,8 @@ export interface LoadOptions {
    * Lookup-table width of the PQ / RQ layers: 32 (default) float32 tables, the exact sums; 8 for 8-bit tables, an
    * opt-in accuracy level (entries within half a step of their float32 values; the bundled model's top-1 93.81%
    * against 93.83%). On an H200 it runs the batch-8 16384² layer 3.0× faster than dense (1.9× with float32
-   * tables), and at batch 1 layers with 8-bit codes run slightly faster than on float32 tables, 4-bit ones slower
-   * (BENCHMARKS.md). Both backends honour it (WebGPU: shaders/pq_table8.wgsl; wasm: the CPU twin in JavaScript,
+   * tables), and at batch 1 layers with 8-bit codes run slightly faster than on float32 tables (BENCHMARKS.md); layers
+   * of 4-bit codes take one byte and one table per pair of segments (docs/kernel-attempts.md step 93). Both backends honour it (WebGPU: shaders/pq_table8.wgsl; wasm: the CPU twin in JavaScript,
    * slower than the default's SIMD kernel). Anything else is a KernelInputError.
    */
   tableBits?: 32 | 8;
