@@ -29,7 +29,7 @@ describe('bytes model', () => {
     expect(nbitsWeightBytes(square, 32)).toBe(4096 * 4096 * 0.625);
   });
 
-  it('counts 8-bit-table rows at one byte per code in 16-segment groups, and no LUT traffic', () => {
+  it('counts 8-bit-table rows at one byte per code (per pair of codes at k 16) in 16-segment groups, no LUT traffic', () => {
     const spec = {
       engine: 'pqweb',
       method: 'pq',
@@ -39,9 +39,13 @@ describe('bytes model', () => {
       isAuto: false,
       tableBits: 8,
     } as const;
-    // 100 columns: 25 segments in 2 groups of 16 bytes per row; codebook 25 · 16 · 4 floats; bias 10 floats.
+    // 100 columns: 25 segments of 4-bit codes in 13 pairs, one group of 16 bytes per row; codebook 25 · 16 · 4 floats;
+    // bias 10 floats.
     const bytes = bytesMoved(spec, { rows: 10, cols: 100 }, 2);
-    expect(bytes).toEqual({ weights: 10 * 32 + 25 * 16 * 4 * 4 + 10 * 4, activations: 2 * 110 * 4, lut: 0 });
+    expect(bytes).toEqual({ weights: 10 * 16 + 25 * 16 * 4 * 4 + 10 * 4, activations: 2 * 110 * 4, lut: 0 });
+    // 8-bit codes (k 32): 25 segments in 2 groups of 16 bytes per row.
+    const wide = bytesMoved({ ...spec, k: 32 }, { rows: 10, cols: 100 }, 2);
+    expect(wide.weights).toBe(10 * 32 + 25 * 32 * 4 * 4 + 10 * 4);
   });
 
   it('adds x and y once each, and models the LUT only for storage-buffer variants', () => {
