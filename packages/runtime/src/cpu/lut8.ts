@@ -123,9 +123,16 @@ export interface TableShape {
 
 export function tableShape(shape: Pick<RqShape, 'segments' | 'k'>): TableShape {
   const paired = pairsCodes(shape.k);
-  return paired
-    ? { segments: Math.ceil(shape.segments / 2), k: shape.k * shape.k, paired }
-    : { segments: shape.segments, k: shape.k, paired };
+  return {
+    segments: paired ? Math.ceil(shape.segments / 2) : shape.segments,
+    k: tableCodeCount(shape.k),
+    paired,
+  };
+}
+
+/** Codes a table of a layer of k centroids per segment has: k², where pairsCodes(k), else k. */
+export function tableCodeCount(k: number): number {
+  return pairsCodes(k) ? k * k : k;
 }
 
 /**

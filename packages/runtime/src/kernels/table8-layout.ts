@@ -27,7 +27,7 @@
  * workgroup's lanes build consecutive entries and so read consecutive sub-vectors.
  */
 import type { RqShape } from '../cpu/layer-shapes';
-import { TABLE_GROUP_SEGMENTS, tableCodes, tableShape } from '../cpu/lut8';
+import { pairsCodes, TABLE_GROUP_SEGMENTS, tableCodes, tableShape } from '../cpu/lut8';
 import { KernelInputError } from '../gpu/errors';
 import { WIDE_GROUPS_MIN_SEGMENTS } from './plan';
 
@@ -60,7 +60,7 @@ export function table8Slots(
  * The layer's segments whose codebooks one slot's tables are built from: G, or 2G where the tables pair segments.
  */
 export function tableBuildSegments(k: number, groupSegments: TableGroupSegments): number {
-  return tableShape({ segments: 1, k }).paired ? 2 * groupSegments : groupSegments;
+  return pairsCodes(k) ? 2 * groupSegments : groupSegments;
 }
 
 /** u32 words the codes take in the 8-bit-table layout: a byte per code (or pair), padding segments included. */

@@ -6,7 +6,7 @@
  * by about 1% of their RMS on random data (bundled model: top-1 93.81% against 93.83%).
  */
 import type { RqShape } from '../cpu/layer-shapes';
-import { TABLE_GROUP_SEGMENTS, tableShape } from '../cpu/lut8';
+import { pairsCodes, TABLE_GROUP_SEGMENTS, tableCodeCount, tableShape } from '../cpu/lut8';
 import { GpuLimitError, KernelInputError } from '../gpu/errors';
 import { getPipeline } from '../gpu/pipeline-cache';
 import { type CodebookBinding, type CodebookDtype, codebookBindingBytes } from './codebook-dtype';
@@ -157,7 +157,7 @@ function sumsBytes(batchTile: Table8BatchTile): number {
  * slot's 2G segments per input (2 KiB per input at k 16 in groups of 16), none otherwise.
  */
 function halfTablesBytes(k: number, groupSegments: TableGroupSegments, inputs: number): number {
-  if (!tableShape({ segments: 1, k }).paired) return 0;
+  if (!pairsCodes(k)) return 0;
   return tableBuildSegments(k, groupSegments) * k * inputs * FLOAT_BYTES;
 }
 
@@ -179,8 +179,7 @@ function keepsValues(
  * codes whose build keeps its values in registers, so that pass 2 reads no half.
  */
 function halvesOverEntries(k: number, batchTile: Table8BatchTile, workgroupSize: number): boolean {
-  const { paired, k: tableK } = tableShape({ segments: 1, k });
-  return paired && keepsValues(tableK, TABLE_GROUP_SEGMENTS, batchTile, workgroupSize);
+  return pairsCodes(k) && keepsValues(tableCodeCount(k), TABLE_GROUP_SEGMENTS, batchTile, workgroupSize);
 }
 
 /**
@@ -195,7 +194,7 @@ export function table8GatherStorageBytes(
   layout: TableCodeLayout,
   workgroupSize?: number,
 ): number {
-  const tableK = tableShape({ segments: 1, k }).k;
+  const tableK = tableCodeCount(k);
   const entries = (TABLE_GROUP_SEGMENTS * tableK + wrapEntries(layout)) * entryBytes(batchTile);
   const halves = halfTablesBytes(k, TABLE_GROUP_SEGMENTS, batchTile);
   const over = workgroupSize !== undefined && halvesOverEntries(k, batchTile, workgroupSize);
@@ -212,7 +211,7 @@ export function table8GatherStorageBytes(
  */
 export function table32GatherStorageBytes(k: number, layout: TableCodeLayout): number {
   const { groupSegments } = layout;
-  const tableK = tableShape({ segments: 1, k }).k;
+  const tableK = tableCodeCount(k);
   return (groupSegments * tableK + wrapEntries(layout)) * FLOAT_BYTES + halfTablesBytes(k, groupSegments, 1);
 }
 
@@ -353,7 +352,7 @@ export function keepsCodebookQuads(
   const { d, cols, k } = shape;
   const { workgroupSize } = launch;
   // Paired codes build their tiles from half tables (pair_value), not from a codebook quad per entry.
-  if (tableShape({ segments: 1, k }).paired) return false;
+  if (pairsCodes(k)) return false;
   if (launch.cachedQuads === false || d !== QUAD_VALUES || cols % QUAD_VALUES !== 0) return false;
   const entriesPerInvocation = Math.ceil((launch.groupSegments * k) / workgroupSize);
   if (!launch.floatEntries) return entriesPerInvocation <= TABLE8_MAX_CACHED_QUADS;
