@@ -573,6 +573,7 @@ async function expectAutoGroupedMatches(
   groupSegments: TableGroupSegments,
   random: () => number,
   codebookDtype: CodebookDtype = 'float32',
+  batches: readonly number[] = [1, 2],
 ): Promise<void> {
   const { shape } = layer;
   const codes = uploadWords(
@@ -596,7 +597,8 @@ async function expectAutoGroupedMatches(
   const allowance = TOLERANCE_PER_SQRT_TERM * Math.sqrt(shape.cols);
   try {
     const plain = createLayerExecutor(device, shape, { codes, codebook, codebookDtype, bias });
-    expect(plain.variantAt(1)).toBe('fused-banked');
+    // Without the grouped copies the layer keeps its banked or fused gathers.
+    expect(plain.variantAt(1)).toMatch(/^fused/);
     plain.destroy();
     const tuned = createLayerExecutor(device, shape, buffers, { targetWorkgroups: 64 });
     expect(tuned.variantAt(1)).not.toBe('grouped-float32');
@@ -609,7 +611,7 @@ async function expectAutoGroupedMatches(
       ),
     );
     short.destroy();
-    for (const batch of [1, 2]) {
+    for (const batch of batches) {
       const x = new Float32Array(randomFloats(batch * shape.cols, random));
       const exact = denseReference(layer.weights, shape.rows, shape.cols, layer.bias, x, batch, relu);
       const run = await runLayerOnce(
@@ -621,7 +623,7 @@ async function expectAutoGroupedMatches(
         batch,
         OUTPUT_GUARD_FLOATS,
       );
-      if (batch === 1) expect(run.variant).toBe('grouped-float32');
+      if (usesGroupedFloatTables(shape, batch)) expect(run.variant).toBe('grouped-float32');
       else expect(run.variant).not.toBe('grouped-float32');
       expect(run.guardsIntact).toBe(true);
       for (let index = 0; index < run.y.length; index++) {
@@ -864,7 +866,6 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
       expect(takesGroupedFloatTables(device, shape, { variant: 'fused-banked' })).toBe(false);
       expect(takesGroupedFloatTables(device, shape, { groupedFloatTables: false })).toBe(false);
       expect(takesGroupedFloatTables(device, shape, { tableGroupSegments: 16 })).toBe(false);
-      expect(usesGroupedFloatTables({ ...shape, k: 16 }, 1)).toBe(false);
       expect(takesGroupedFloatTables(device, { ...shape, rows: 4000 })).toBe(false);
       expect(takesGroupedFloatTables(device, shape, { maxBindingBytes: 1 << 20 })).toBe(false);
       await expectAutoGroupedMatches(device, layer, spec.relu, 16, random);
@@ -879,6 +880,28 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
       const half = table8Layer(halfSpec, random);
       expect(groupedFloatTablesLayout(device, half.shape, {}, 'float16')?.groupSegments).toBe(32);
       await expectAutoGroupedMatches(device, half, halfSpec.relu, 32, random, 'float16');
+      expect(liveBuffers()).toBe(before);
+    });
+  });
+
+  // 4-bit codes read in pairs (step 94: plan.ts usesGroupedFloatTables, 2^21 weights at batch 1, 2^19 at batches 2 to
+  // 8): 'auto' runs batches 1 to 8 on the grouped pair tables, in groups of 16 at every size, and batch 9 on the
+  // packed codes; k 5 pairs into 25-entry tables. Below 2^21 weights batch 1 keeps the packed codes, batch 2 not.
+  it("runs batches 1 to 8 of a PQ layer of 4-bit codes on grouped float32 pair tables under 'auto'", async () => {
+    await withGpu(async ({ device, liveBuffers }) => {
+      const before = liveBuffers();
+      const random = seededRandom(53);
+      const spec = { rows: 1027, cols: 2050, d: 4, k: 16, stages: 1, withBias: true, relu: true };
+      const layer = table8Layer(spec, random);
+      expect(usesGroupedFloatTables(layer.shape, 1)).toBe(true);
+      await expectAutoGroupedMatches(device, layer, spec.relu, 16, random, 'float32', [1, 3, 8, 9]);
+      const narrowSpec = { rows: 1031, cols: 2045, d: 8, k: 5, stages: 1, withBias: false, relu: false };
+      const narrow = table8Layer(narrowSpec, random);
+      await expectAutoGroupedMatches(device, narrow, narrowSpec.relu, 16, random, 'float16', [1, 2]);
+      const smallSpec = { rows: 517, cols: 1030, d: 4, k: 16, stages: 1, withBias: true, relu: false };
+      const small = table8Layer(smallSpec, random);
+      expect(usesGroupedFloatTables(small.shape, 1)).toBe(false);
+      await expectAutoGroupedMatches(device, small, smallSpec.relu, 16, random, 'float32', [1, 2]);
       expect(liveBuffers()).toBe(before);
     });
   });

@@ -302,8 +302,9 @@ export class GpuHead {
           label: prefix,
           maxBindingBytes: this.maxBindingBytes,
         };
-        // Large PQ layers run batch 1 on grouped float32 tables (kernels/plan.ts usesGroupedFloatTables): their codes
-        // and codebook go up a second time, in the 8-bit-table layouts, for that kernel alone.
+        // Large PQ layers run batch 1 (4-bit ones batches 1 to 8) on grouped float32 tables (kernels/plan.ts
+        // usesGroupedFloatTables): their codes and codebook go up a second time, in the 8-bit-table layouts, for that
+        // kernel alone.
         const grouped =
           layer.method === 'pq' ? this.uploadGroupedCopies(layer, executorOptions, codebookDtype) : null;
         const executor = createLayerExecutor(

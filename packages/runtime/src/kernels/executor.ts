@@ -55,6 +55,7 @@ import {
   usesCopiedCentroids,
   usesDecodedGather,
   usesGroupedFloatTables,
+  usesGroupedFloatTablesAtSomeBatch,
   WIDE_GATHER,
   type WideGatherMode,
 } from './plan';
@@ -136,8 +137,8 @@ export interface LayerGpuBuffers {
   /**
    * The same PQ codes again in the 8-bit-table layout (`groupTableCodes`, in the layout
    * `groupedFloatTablesLayout` gives), with `groupedCodebook`: where `takesGroupedFloatTables` holds for the layer,
-   * 'auto' runs batch 1 on them ('grouped-float32', plan.ts usesGroupedFloatTables: 5–21% faster on the H200's large
-   * layers) and other batches on `codes`. The layer's codes and codebook are then held twice on the GPU. Ignored
+   * 'auto' runs the batches plan.ts usesGroupedFloatTables names on them ('grouped-float32': batch 1 of large 8-bit-code
+   * layers, 5–21% faster on the H200; batches 1 to 8 of 4-bit ones, read in pairs, 2–47%) and other batches on `codes`. The layer's codes and codebook are then held twice on the GPU. Ignored
    * where that rule does not hold.
    */
   groupedCodes?: GPUBuffer;
@@ -297,8 +298,8 @@ export interface LayerExecutorOptions {
   /**
    * Float32 tables in the structure of the 8-bit-table kernel (variant 'grouped-float32', shaders/table32_entry1.wgsl:
    * one input per tile, codes and codebook in the 8-bit-table layouts); the sums are exact up to float rounding, as
-   * the default's. 'auto' (default): batch 1 runs them where `takesGroupedFloatTables` holds and
-   * `buffers.groupedCodes` and `buffers.groupedCodebook` are given. true: every batch runs them, `buffers.codes` and
+   * the default's. 'auto' (default): the batches plan.ts usesGroupedFloatTables names run them where
+   * `takesGroupedFloatTables` holds and `buffers.groupedCodes` and `buffers.groupedCodebook` are given. true: every batch runs them, `buffers.codes` and
    * `buffers.codebook` being in the 8-bit-table layouts (for measuring; tableBits must be 32). false: never.
    */
   groupedFloatTables?: boolean | 'auto';
@@ -539,7 +540,7 @@ function createProgram(
         )
       : null;
     return programByBatch((batch) => {
-      if (grouped && batch === 1) return grouped;
+      if (grouped && usesGroupedFloatTables(shape, batch)) return grouped;
       if (decoded && usesDecodedGather(layer, batch)) return decoded;
       return lutProgramAt(batch);
     });
@@ -780,8 +781,8 @@ const GROUPED_TABLES_EXCLUDED_BY = [
 ] as const satisfies readonly (keyof LayerExecutorOptions)[];
 
 /**
- * The launch of 'grouped-float32' at batch 1 under 'auto' (options.groupedFloatTables 'auto'), or null where the
- * layer keeps its other kernels: the rule (plan.ts usesGroupedFloatTables), float32 tables and codebooks, 'auto'
+ * The launch of 'grouped-float32' under 'auto' (options.groupedFloatTables 'auto'), or null where the layer keeps its
+ * other kernels: the rule at some batch (plan.ts usesGroupedFloatTablesAtSomeBatch), float32 tables and codebooks, 'auto'
  * variant, no ablation, none of GROUPED_TABLES_EXCLUDED_BY set, and a device whose workgroup memory and bindings
  * hold the kernel's tile and the grouped codes. The group size is 32 where plan.ts groupedTableSegments says so, or
  * where each 32-segment workgroup sums one row step at batch 1 and its build keeps its codebook quads in registers
@@ -799,7 +800,7 @@ function groupedTablesLaunch(
   if ((options.variant ?? 'auto') !== 'auto' || (options.ablation ?? 'none') !== 'none') return null;
   if (GROUPED_TABLES_EXCLUDED_BY.some((name) => options[name] !== undefined)) return null;
   const shape = { ...layer, stages: 1 };
-  if (!usesGroupedFloatTables(shape, 1)) return null;
+  if (!usesGroupedFloatTablesAtSomeBatch(shape)) return null;
   const { limits } = device;
   const bindingLimit = Math.min(
     options.maxBindingBytes ?? limits.maxStorageBufferBindingSize,

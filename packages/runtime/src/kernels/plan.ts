@@ -3,6 +3,7 @@
  * memory, how codes too large for one binding are split, and how rows are spread over workgroups. No GPU
  * objects here, so the rules are unit-tested directly.
  */
+import { pairsCodes } from '../cpu/lut8';
 import { GpuLimitError } from '../gpu/errors';
 import { CODE_ROW_TILE, codeRowTiles } from './code-layout';
 import { GATHER_BATCH_TILE } from './params';
@@ -964,39 +965,75 @@ export function decodeGeometry(
   };
 }
 
-/** Fewest weights of a d ≤ 4 layer whose batch 1 runs grouped float32 tables under 'auto' (4096²). */
+/** Fewest weights of a d ≤ 4 layer of 8-bit codes whose batch 1 runs grouped float32 tables under 'auto' (4096²). */
 export const GROUPED_TABLES_MIN_WEIGHTS = 2 ** 24;
-/** Fewest weights of a d = 8 layer whose batch 1 runs grouped float32 tables under 'auto' (16384×4096). */
+/** Fewest weights of a d = 8 layer of 8-bit codes whose batch 1 runs grouped float32 tables under 'auto' (16384×4096). */
 export const GROUPED_TABLES_D8_MIN_WEIGHTS = 2 ** 26;
+/**
+ * Fewest weights of a layer of 4-bit codes (k ≤ 16, read in pairs) whose batch 1 runs grouped float32 tables under
+ * 'auto': the reference model's fc1 (1024×3136) takes them, its fc2 (512×1024) does not.
+ */
+export const PAIRED_GROUPED_TABLES_MIN_WEIGHTS = 2 ** 21;
+/** Fewest weights of a layer of 4-bit codes whose batches 2 to PAIRED_GROUPED_TABLES_MAX_BATCH run them (512×1024). */
+export const PAIRED_GROUPED_TABLES_BATCHED_MIN_WEIGHTS = 2 ** 19;
+/** Largest batch of a layer of 4-bit codes that runs grouped float32 tables under 'auto' (the largest timed). */
+export const PAIRED_GROUPED_TABLES_MAX_BATCH = 8;
 
 /**
  * The rule behind 'auto' for grouped float32 tables (executor variant 'grouped-float32': shaders/pq_table8.wgsl's
- * structure with float32 entries, table32_entry1.wgsl): batch 1 of a PQ layer with 8-bit codes (16 < k ≤ 256),
- * from 2^24 weights for d ≤ 4 and 2^26 for d = 8. Its codes are one byte each, pre-rotated in each
- * row's visiting order, so every shift of the gather is a constant, and one 1024-invocation workgroup builds a
- * group's tables once for every row. H200, against 'fused-banked' (what 'auto' ran before) in the same run
- * (docs/kernel-attempts.md, steps 80–81):
+ * structure with float32 entries, table32_entry1.wgsl), for PQ layers (one stage) of d ≤ 4 or d = 8.
+ *
+ * 8-bit codes (16 < k ≤ 256): batch 1, from 2^24 weights for d ≤ 4 and 2^26 for d = 8. Its codes are one byte each,
+ * pre-rotated in each row's visiting order, so every shift of the gather is a constant, and one 1024-invocation
+ * workgroup builds a group's tables once for every row. H200, against 'fused-banked' (what 'auto' ran before) in the
+ * same run (docs/kernel-attempts.md, steps 80–81):
  * - d = 4, k = 256: 4096² 14.8 against 16.8 µs, 16384×4096 19.5 against 24.6, 16384² 49.2 against 51.7; below
  *   2^24 level (1024×3136 14.1 against 13.8, 512×1024 11.8 against 12.0);
  * - d = 8, k = 256: 16384×4096 19.1 against 20.4, 16384² 31.9 against 35.6; slower below (4096² 16.2 against 14.8,
  *   1024×3136 15.7 against 13.5);
- * - 4-bit codes (k = 16) stay on the packed codes: this layout takes a byte per code, twice their bytes, and it ran
- *   slower at 16384² (d = 4: 45.2 against 31.7 µs).
- * Above batch 1 the tables of one input per workgroup lose (16384², d = 4, batch 8: 267 against 158 µs decoded).
+ * - above batch 1 the tables of one input per workgroup lose (16384², d = 4, batch 8: 267 against 158 µs decoded).
+ *
+ * 4-bit codes (k ≤ 16) since step 94: their codes are read in pairs (cpu/lut8.ts pairsCodes, step 93), one byte and
+ * one entry of a k²-entry table per two segments, so the grouped codes take the packed codes' bytes, not twice them.
+ * Batch 1 from 2^21 weights, batches 2 to 8 from 2^19. H200, k = 16, in one run against what 'auto' ran before
+ * (docs/kernel-attempts.md step 94):
+ * - batch 1 against 'fused-banked': 16384² d = 4 26.1 against 30.9 µs, d = 8 18.8 against 22.1; 16384×4096 15.6
+ *   against 21.3 and 14.3 against 16.6; 4096² 12.9 against 14.1 and 12.6 against 13.5; 1024×3136 12.1 against 12.4
+ *   and 11.7 against 11.8; slower at 512×1024 (10.8 against 10.5, 11.3 against 10.3), where a second dispatch costs
+ *   more than the lookups save;
+ * - batch 8 against 'decoded', 'lut-tiled-splitk' or 'fused': 16384² 120.7 against 142.1 µs (d = 4) and 69.4
+ *   against 88.2 (d = 8); 16384×4096 40.5 against 49.0 and 28.1 against 37.3; 4096² 19.0 against 23.7 and 15.8
+ *   against 21.6; 1024×3136 13.2 against 16.9 and 12.5 against 19.7; 512×1024 11.1 against 13.2 and 11.5 against
+ *   14.4. Batches 2 to 7 were not timed: they take the rule of batch 8. k < 16 was not timed: it pairs as k = 16.
+ *
  * Float16 codebooks take it too since step 90, a little faster than float32 ones (the build reads half the bytes:
- * 16384², d = 4 39.0 against 50.5 µs on 'fused-banked', 40.3 with float32 codebooks). RQ layers were not timed on it:
- * they keep their kernels.
+ * 16384², d = 4, k = 256 39.0 against 50.5 µs on 'fused-banked', 40.3 with float32 codebooks). RQ layers were not
+ * timed on it: they keep their kernels.
  */
 export function usesGroupedFloatTables(
   shape: { rows: number; cols: number; d: number; k: number; stages: number },
   batch: number,
 ): boolean {
   const { rows, cols, d, k, stages } = shape;
-  if (batch !== 1 || stages !== 1 || k <= 16 || k > 256) return false;
+  if (stages !== 1 || k > 256 || !(d <= 4 || d === 8)) return false;
   const weights = rows * cols;
-  if (d <= 4) return weights >= GROUPED_TABLES_MIN_WEIGHTS;
-  if (d === 8) return weights >= GROUPED_TABLES_D8_MIN_WEIGHTS;
-  return false;
+  if (pairsCodes(k)) {
+    if (batch === 1) return weights >= PAIRED_GROUPED_TABLES_MIN_WEIGHTS;
+    return batch <= PAIRED_GROUPED_TABLES_MAX_BATCH && weights >= PAIRED_GROUPED_TABLES_BATCHED_MIN_WEIGHTS;
+  }
+  if (batch !== 1) return false;
+  return weights >= (d <= 4 ? GROUPED_TABLES_MIN_WEIGHTS : GROUPED_TABLES_D8_MIN_WEIGHTS);
+}
+
+/** Whether usesGroupedFloatTables holds at some batch: the layer then takes the grouped copies of its codes. */
+export function usesGroupedFloatTablesAtSomeBatch(shape: {
+  rows: number;
+  cols: number;
+  d: number;
+  k: number;
+  stages: number;
+}): boolean {
+  return usesGroupedFloatTables(shape, 1) || usesGroupedFloatTables(shape, 2);
 }
 
 /**
@@ -1019,7 +1056,10 @@ export const WIDE_GROUPS_MIN_SEGMENTS = 4096;
  * its build keeps its codebook quads in registers, a matter of the device's invocations (table8-program.ts
  * keepsCodebookQuads; step 85: 4096², d = 4, k = 256 on 1024 invocations, 14.3 against 14.5–14.7 µs in groups of
  * 16).
+ * Codes of k ≤ 16 take groups of 16 at every size: their tables were timed in those alone (step 94), and in groups of
+ * 16 a pair-table tile already holds 8 tables of k² entries, as many as a group of 8-bit codes.
  */
-export function groupedTableSegments(shape: { segments: number }): TableGroupSegments {
+export function groupedTableSegments(shape: { segments: number; k: number }): TableGroupSegments {
+  if (pairsCodes(shape.k)) return 16;
   return shape.segments >= WIDE_GROUPS_MIN_SEGMENTS ? 32 : 16;
 }

@@ -120,8 +120,8 @@ function table32Kernel(entryPoint: string): CodebookKernel {
 }
 
 /**
- * pq_table8.wgsl's gather and reduce on float32 entries (variant 'grouped-float32': 'auto' at batch 1 where plan.ts
- * usesGroupedFloatTables holds).
+ * pq_table8.wgsl's gather and reduce on float32 entries (variant 'grouped-float32': 'auto' at the batches plan.ts
+ * usesGroupedFloatTables names).
  */
 export const TABLE32_KERNELS: Readonly<{ gather: CodebookKernel; reduce: CodebookKernel }> = {
   gather: table32Kernel('gather_table32'),
