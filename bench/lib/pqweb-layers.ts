@@ -635,6 +635,18 @@ function referenceOnRows<Shape extends { rows: number; packing: { wordsPerRow: n
     );
 }
 
+/** The batches scanned for where 'auto' runs grouped float32 tables: past the grid's largest (32). */
+const GROUPED_BATCH_SCAN = 64;
+
+/** The last batch up to GROUPED_BATCH_SCAN at which `probe` ('auto') runs grouped float32 tables; 0 where none. */
+function lastGroupedBatch(probe: LayerExecutor): number {
+  let last = 0;
+  for (let batch = 1; batch <= GROUPED_BATCH_SCAN; batch++) {
+    if (probe.variantAt(batch) === 'grouped-float32') last = batch;
+  }
+  return last;
+}
+
 /** The PQ layers of every configuration and variant for `shape`, with the rows lutTuningRows names. */
 export function createPqwebLayers(
   device: GPUDevice,
@@ -858,9 +870,10 @@ export function createPqwebLayers(
   };
 
   /**
-   * 'auto' where it runs batch 1 on grouped float32 tables (variant 'grouped-float32', groupedFloatTablesLayout):
-   * `withGrouped(c)` gives copy c's packed codes with its grouped copies beside them. At batch 1 only (above it 'auto'
-   * runs the other rows' kernels), checked against the exact reference of the float32 rows.
+   * 'auto' where it runs grouped float32 tables (variant 'grouped-float32', groupedFloatTablesLayout): `withGrouped(c)`
+   * gives copy c's packed codes with its grouped copies beside them. Up to `maxBatch`, the last batch 'auto' runs them
+   * at (batch 1 for 8-bit codes, up to 8 for 4-bit ones: plan.ts usesGroupedFloatTables; above it 'auto' runs the
+   * other rows' kernels), checked against the exact reference of the float32 rows.
    */
   const addAutoGroupedContender = (
     name: string,
@@ -869,6 +882,7 @@ export function createPqwebLayers(
     withGrouped: (copy: number) => LayerGpuBuffers,
     probe: LayerExecutor,
     reference: PqwebContender['reference'],
+    maxBatch: number,
   ): void => {
     const { d, k } = layer;
     addExecutorContender(
@@ -878,7 +892,7 @@ export function createPqwebLayers(
         reference,
         id: pqContenderId(d, k, 'grouped-float32'),
         spec: { engine: 'pqweb', method: 'pq', d, k, variant: 'grouped-float32', isAuto: true },
-        maxBatch: 1,
+        maxBatch,
         isAutoAt: (batch) => probe.variantAt(batch) === 'grouped-float32',
       },
       () =>
@@ -890,8 +904,9 @@ export function createPqwebLayers(
 
   /**
    * A forced grouped-float32 row (groupedFloatTables: true and `tuning`) on `copiesIn`'s grouped copies in the layout
-   * table8CodeLayout gives for its options: the tuning row GROUPED_FLOAT_TABLES_LABEL at every batch, or one of
-   * GROUPED_FLOAT_TABLES_LAUNCHES at batch 1 (`maxBatch`).
+   * table8CodeLayout gives for its options: the tuning row GROUPED_FLOAT_TABLES_LABEL at every batch (from `minBatch`,
+   * past the batches 'auto' runs it in the same layout), or one of GROUPED_FLOAT_TABLES_LAUNCHES at batch 1
+   * (`maxBatch`).
    */
   const addForcedGroupedContender = (
     name: string,
@@ -902,6 +917,7 @@ export function createPqwebLayers(
     label: string,
     tuning: LayerExecutorOptions,
     maxBatch?: number,
+    minBatch?: number,
   ): void => {
     const { d, k } = layer;
     const options = { groupedFloatTables: true, ...tuning } as const;
@@ -920,6 +936,7 @@ export function createPqwebLayers(
           isAuto: false,
           tuning: options,
         },
+        minBatch,
         maxBatch,
       },
       () =>
@@ -1035,11 +1052,24 @@ export function createPqwebLayers(
     }
     addFloat16CodebookContender(name, layer, words, gpuWords, groupedCodesIn, codebook, bias, decodable);
     addTable8Contender(name, layer, copies, copiesIn, words, codebook, bias);
-    if (autoLayout) addAutoGroupedContender(name, layer, copies, withGrouped, probe, reference);
+    const groupedMaxBatch = autoLayout ? lastGroupedBatch(probe) : 0;
+    if (autoLayout)
+      addAutoGroupedContender(name, layer, copies, withGrouped, probe, reference, groupedMaxBatch);
     // The tuning row GROUPED_FLOAT_TABLES_LABEL, forced at every batch in groups of 16: where 'auto' runs no grouped
-    // tables, or runs them in groups of 32.
-    if (groupedNamed && autoLayout?.groupSegments !== 16) {
-      addForcedGroupedContender(name, layer, copies, copiesIn, reference, GROUPED_FLOAT_TABLES_LABEL, {});
+    // tables, or runs them in groups of 32; where it runs them in groups of 16, past the last batch it runs them at.
+    if (groupedNamed) {
+      const minBatch = autoLayout?.groupSegments === 16 ? groupedMaxBatch + 1 : undefined;
+      addForcedGroupedContender(
+        name,
+        layer,
+        copies,
+        copiesIn,
+        reference,
+        GROUPED_FLOAT_TABLES_LABEL,
+        {},
+        undefined,
+        minBatch,
+      );
     }
     for (const launch of groupedLaunches) {
       addForcedGroupedContender(name, layer, copies, copiesIn, reference, launch.label, launch.options, 1);
