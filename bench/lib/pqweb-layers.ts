@@ -638,11 +638,14 @@ function referenceOnRows<Shape extends { rows: number; packing: { wordsPerRow: n
 /** The batches scanned for where 'auto' runs grouped float32 tables: past the grid's largest (32). */
 const GROUPED_BATCH_SCAN = 64;
 
-/** The last batch up to GROUPED_BATCH_SCAN at which `probe` ('auto') runs grouped float32 tables; 0 where none. */
-function lastGroupedBatch(probe: LayerExecutor): number {
+/**
+ * The last batch up to GROUPED_BATCH_SCAN at which 'auto' runs grouped float32 tables, given what it runs at each
+ * batch (an executor's `variantAt`); 0 where none.
+ */
+export function lastGroupedBatch(variantAt: (batch: number) => string): number {
   let last = 0;
   for (let batch = 1; batch <= GROUPED_BATCH_SCAN; batch++) {
-    if (probe.variantAt(batch) === 'grouped-float32') last = batch;
+    if (variantAt(batch) === 'grouped-float32') last = batch;
   }
   return last;
 }
@@ -1052,7 +1055,7 @@ export function createPqwebLayers(
     }
     addFloat16CodebookContender(name, layer, words, gpuWords, groupedCodesIn, codebook, bias, decodable);
     addTable8Contender(name, layer, copies, copiesIn, words, codebook, bias);
-    const groupedMaxBatch = autoLayout ? lastGroupedBatch(probe) : 0;
+    const groupedMaxBatch = autoLayout ? lastGroupedBatch((batch) => probe.variantAt(batch)) : 0;
     if (autoLayout)
       addAutoGroupedContender(name, layer, copies, withGrouped, probe, reference, groupedMaxBatch);
     // The tuning row GROUPED_FLOAT_TABLES_LABEL, forced at every batch in groups of 16: where 'auto' runs no grouped

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { usesGroupedFloatTables } from '../../packages/runtime/src/kernels/plan';
 import { OptionsError } from '../lib/options';
-import { checkTuningLabels, contendersAtBatch, lutTuningRows, TUNING_LABELS } from '../lib/pqweb-layers';
+import {
+  checkTuningLabels,
+  contendersAtBatch,
+  lastGroupedBatch,
+  lutTuningRows,
+  TUNING_LABELS,
+} from '../lib/pqweb-layers';
 
 describe('TUNING_LABELS', () => {
   it('lists each tuning row once, without its leading space, as --tunings takes them', () => {
@@ -33,6 +40,22 @@ describe('contendersAtBatch', () => {
     expect(ids(1)).toEqual(['default', 'wg 256', 'rotated code words']);
     expect(ids(2)).toEqual(['default', 'batch tile 1', 'wg 256']);
     expect(ids(8)).toEqual(['default', 'batch tile 1', 'wg 256', 'batch tile 4']);
+  });
+});
+
+describe('lastGroupedBatch', () => {
+  // What 'auto' runs per batch under plan.ts's rule, on layers the rule gives the grouped tables (takesGroupedFloatTables
+  // also asks the device, which the rule alone does not).
+  const autoOn =
+    (shape: { rows: number; cols: number; d: number; k: number; stages: number }) => (batch: number) =>
+      usesGroupedFloatTables(shape, batch) ? 'grouped-float32' : 'fused-banked';
+
+  it("is the last batch 'auto' runs grouped tables at: 1 for 8-bit codes, 8 for 4-bit ones, 0 where none", () => {
+    expect(lastGroupedBatch(autoOn({ rows: 16384, cols: 16384, d: 4, k: 256, stages: 1 }))).toBe(1);
+    expect(lastGroupedBatch(autoOn({ rows: 16384, cols: 16384, d: 4, k: 16, stages: 1 }))).toBe(8);
+    // The reference model's fc2: not at batch 1, at batches 2 to 8.
+    expect(lastGroupedBatch(autoOn({ rows: 512, cols: 1024, d: 4, k: 16, stages: 1 }))).toBe(8);
+    expect(lastGroupedBatch(autoOn({ rows: 512, cols: 1024, d: 4, k: 256, stages: 1 }))).toBe(0);
   });
 });
 
