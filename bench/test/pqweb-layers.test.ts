@@ -53,8 +53,8 @@ describe('lastGroupedBatch', () => {
   it("is the last batch 'auto' runs grouped tables at: 1 for 8-bit codes, 8 for 4-bit ones, 0 where none", () => {
     expect(lastGroupedBatch(autoOn({ rows: 16384, cols: 16384, d: 4, k: 256, stages: 1 }))).toBe(1);
     expect(lastGroupedBatch(autoOn({ rows: 16384, cols: 16384, d: 4, k: 16, stages: 1 }))).toBe(8);
-    // The reference model's fc2: not at batch 1, at batches 2 to 8.
-    expect(lastGroupedBatch(autoOn({ rows: 512, cols: 1024, d: 4, k: 16, stages: 1 }))).toBe(8);
+    // The reference model's fc2 keeps its kernels.
+    expect(lastGroupedBatch(autoOn({ rows: 512, cols: 1024, d: 4, k: 16, stages: 1 }))).toBe(0);
     expect(lastGroupedBatch(autoOn({ rows: 512, cols: 1024, d: 4, k: 256, stages: 1 }))).toBe(0);
   });
 });

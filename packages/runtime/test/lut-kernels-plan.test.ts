@@ -64,7 +64,6 @@ import {
   MAX_ROWS_PER_INVOCATION,
   MAX_WORDS_IN_FLIGHT,
   nibbleExpandEntries,
-  PAIRED_GROUPED_TABLES_BATCHED_MIN_WEIGHTS,
   PAIRED_GROUPED_TABLES_MAX_BATCH,
   PAIRED_GROUPED_TABLES_MIN_WEIGHTS,
   planCodeBlocks,
@@ -84,7 +83,6 @@ import {
   usesCopiedCentroids,
   usesDecodedGather,
   usesGroupedFloatTables,
-  usesGroupedFloatTablesAtSomeBatch,
   WIDE_GROUPS_MIN_SEGMENTS,
   wordsInFlightFor,
 } from '../src/kernels';
@@ -211,33 +209,27 @@ describe("grouped float32 tables (variant 'grouped-float32')", () => {
     expect(usesGroupedFloatTables(tall, 1)).toBe(true);
     expect(usesGroupedFloatTables({ ...tall, rows: 16383 }, 1)).toBe(false);
     expect(usesGroupedFloatTables({ ...tall, rows: 4096 }, 1)).toBe(false);
-    expect(usesGroupedFloatTablesAtSomeBatch(square)).toBe(true);
-    expect(usesGroupedFloatTablesAtSomeBatch({ ...square, rows: 4095 })).toBe(false);
   });
 
-  it('run 4-bit codes (k ≤ 16, in pairs) at batch 1 from 2^21 weights and at batches 2 to 8 from 2^19', () => {
-    // The reference model's fc1 and fc2 at d 4, k 16.
-    const fc1 = { rows: 1024, cols: 3136, d: 4, k: 16, stages: 1 };
-    const fc2 = { rows: 512, cols: 1024, d: 4, k: 16, stages: 1 };
-    expect(fc2.rows * fc2.cols).toBe(PAIRED_GROUPED_TABLES_BATCHED_MIN_WEIGHTS);
-    expect(PAIRED_GROUPED_TABLES_MIN_WEIGHTS).toBe(2 ** 21);
+  it('run 4-bit codes (k ≤ 16, in pairs) at batches 1 to 8 from 2^24 weights', () => {
+    const square = { rows: 4096, cols: 4096, d: 4, k: 16, stages: 1 };
+    expect(square.rows * square.cols).toBe(PAIRED_GROUPED_TABLES_MIN_WEIGHTS);
     expect(PAIRED_GROUPED_TABLES_MAX_BATCH).toBe(8);
     for (const batch of [1, 2, 5, 8]) {
-      expect(usesGroupedFloatTables(fc1, batch)).toBe(true);
-      expect(usesGroupedFloatTables({ ...fc1, d: 8 }, batch)).toBe(true);
-      expect(usesGroupedFloatTables({ ...fc1, k: 3 }, batch)).toBe(true);
+      expect(usesGroupedFloatTables(square, batch)).toBe(true);
+      expect(usesGroupedFloatTables({ ...square, d: 8 }, batch)).toBe(true);
+      expect(usesGroupedFloatTables({ ...square, k: 3 }, batch)).toBe(true);
+      expect(usesGroupedFloatTables({ ...square, rows: 4095 }, batch)).toBe(false);
     }
-    expect(usesGroupedFloatTables(fc2, 1)).toBe(false);
-    for (const batch of [2, 8]) expect(usesGroupedFloatTables(fc2, batch)).toBe(true);
-    expect(usesGroupedFloatTables({ ...fc2, rows: 511 }, 2)).toBe(false);
-    expect(usesGroupedFloatTables({ rows: 1024, cols: 2048, d: 4, k: 16, stages: 1 }, 1)).toBe(true);
-    expect(usesGroupedFloatTables({ rows: 1023, cols: 2048, d: 4, k: 16, stages: 1 }, 1)).toBe(false);
+    // The reference model's fc1 and fc2 (d 4, k 16) keep their kernels at every batch.
+    for (const batch of [1, 8]) {
+      expect(usesGroupedFloatTables({ ...square, rows: 1024, cols: 3136 }, batch)).toBe(false);
+      expect(usesGroupedFloatTables({ ...square, rows: 512, cols: 1024 }, batch)).toBe(false);
+    }
     // Not above batch 8 (untimed), not for RQ layers or sub-vectors other than ≤ 4 and 8.
-    expect(usesGroupedFloatTables(fc1, 9)).toBe(false);
-    expect(usesGroupedFloatTables({ ...fc1, stages: 2 }, 1)).toBe(false);
-    expect(usesGroupedFloatTables({ ...fc1, d: 6 }, 1)).toBe(false);
-    expect(usesGroupedFloatTablesAtSomeBatch(fc2)).toBe(true);
-    expect(usesGroupedFloatTablesAtSomeBatch({ ...fc2, cols: 1023 })).toBe(false);
+    expect(usesGroupedFloatTables(square, 9)).toBe(false);
+    expect(usesGroupedFloatTables({ ...square, stages: 2 }, 1)).toBe(false);
+    expect(usesGroupedFloatTables({ ...square, d: 6 }, 1)).toBe(false);
   });
 
   it('takes groups of 32 segments from WIDE_GROUPS_MIN_SEGMENTS segments (16384², d 4), else 16', () => {

@@ -884,24 +884,23 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
     });
   });
 
-  // 4-bit codes read in pairs (step 94: plan.ts usesGroupedFloatTables, 2^21 weights at batch 1, 2^19 at batches 2 to
-  // 8): 'auto' runs batches 1 to 8 on the grouped pair tables, in groups of 16 at every size, and batch 9 on the
-  // packed codes; k 5 pairs into 25-entry tables. Below 2^21 weights batch 1 keeps the packed codes, batch 2 not.
-  it("runs batches 1 to 8 of a PQ layer of 4-bit codes on grouped float32 pair tables under 'auto'", async () => {
+  // 4-bit codes read in pairs (step 94: plan.ts usesGroupedFloatTables, batches 1 to 8 from 2^24 weights): 'auto' runs
+  // batches 1 and 2 on the grouped pair tables, in groups of 16 at every size, and batch 9 on the packed codes; k 5
+  // pairs into 25-entry tables. A layer of the reference model's size takes no grouped copies.
+  it("runs batches 1 to 8 of a large PQ layer of 4-bit codes on grouped float32 pair tables under 'auto'", async () => {
     await withGpu(async ({ device, liveBuffers }) => {
       const before = liveBuffers();
       const random = seededRandom(53);
-      const spec = { rows: 1027, cols: 2050, d: 4, k: 16, stages: 1, withBias: true, relu: true };
+      const spec = { rows: 4097, cols: 4100, d: 4, k: 16, stages: 1, withBias: true, relu: true };
       const layer = table8Layer(spec, random);
-      expect(usesGroupedFloatTables(layer.shape, 1)).toBe(true);
-      await expectAutoGroupedMatches(device, layer, spec.relu, 16, random, 'float32', [1, 3, 8, 9]);
-      const narrowSpec = { rows: 1031, cols: 2045, d: 8, k: 5, stages: 1, withBias: false, relu: false };
+      expect(usesGroupedFloatTables(layer.shape, 8)).toBe(true);
+      await expectAutoGroupedMatches(device, layer, spec.relu, 16, random, 'float32', [1, 2, 9]);
+      const narrowSpec = { rows: 4103, cols: 4093, d: 8, k: 5, stages: 1, withBias: false, relu: false };
       const narrow = table8Layer(narrowSpec, random);
-      await expectAutoGroupedMatches(device, narrow, narrowSpec.relu, 16, random, 'float16', [1, 2]);
-      const smallSpec = { rows: 517, cols: 1030, d: 4, k: 16, stages: 1, withBias: true, relu: false };
-      const small = table8Layer(smallSpec, random);
-      expect(usesGroupedFloatTables(small.shape, 1)).toBe(false);
-      await expectAutoGroupedMatches(device, small, smallSpec.relu, 16, random, 'float32', [1, 2]);
+      await expectAutoGroupedMatches(device, narrow, narrowSpec.relu, 16, random, 'float16', [1]);
+      const fc1 = { ...layer.shape, rows: 1024, cols: 3136, segments: 784 };
+      expect(takesGroupedFloatTables(device, fc1)).toBe(false);
+      expect(groupedFloatTablesLayout(device, fc1)).toBeNull();
       expect(liveBuffers()).toBe(before);
     });
   });

@@ -55,7 +55,6 @@ import {
   usesCopiedCentroids,
   usesDecodedGather,
   usesGroupedFloatTables,
-  usesGroupedFloatTablesAtSomeBatch,
   WIDE_GATHER,
   type WideGatherMode,
 } from './plan';
@@ -138,7 +137,8 @@ export interface LayerGpuBuffers {
    * The same PQ codes again in the 8-bit-table layout (`groupTableCodes`, in the layout
    * `groupedFloatTablesLayout` gives), with `groupedCodebook`: where `takesGroupedFloatTables` holds for the layer,
    * 'auto' runs the batches plan.ts usesGroupedFloatTables names on them ('grouped-float32': batch 1 of large 8-bit-code
-   * layers, 5–21% faster on the H200; batches 1 to 8 of 4-bit ones, read in pairs, 2–47%) and other batches on `codes`. The layer's codes and codebook are then held twice on the GPU. Ignored
+   * layers, 5–21% faster on the H200; batches 1 to 8 of large 4-bit ones, read in
+   * pairs, 7–37%) and other batches on `codes`. The layer's codes and codebook are then held twice on the GPU. Ignored
    * where that rule does not hold.
    */
   groupedCodes?: GPUBuffer;
@@ -782,7 +782,7 @@ const GROUPED_TABLES_EXCLUDED_BY = [
 
 /**
  * The launch of 'grouped-float32' under 'auto' (options.groupedFloatTables 'auto'), or null where the layer keeps its
- * other kernels: the rule at some batch (plan.ts usesGroupedFloatTablesAtSomeBatch), float32 tables and codebooks, 'auto'
+ * other kernels: the rule (plan.ts usesGroupedFloatTables), float32 tables and codebooks, 'auto'
  * variant, no ablation, none of GROUPED_TABLES_EXCLUDED_BY set, and a device whose workgroup memory and bindings
  * hold the kernel's tile and the grouped codes. The group size is 32 where plan.ts groupedTableSegments says so, or
  * where each 32-segment workgroup sums one row step at batch 1 and its build keeps its codebook quads in registers
@@ -800,7 +800,8 @@ function groupedTablesLaunch(
   if ((options.variant ?? 'auto') !== 'auto' || (options.ablation ?? 'none') !== 'none') return null;
   if (GROUPED_TABLES_EXCLUDED_BY.some((name) => options[name] !== undefined)) return null;
   const shape = { ...layer, stages: 1 };
-  if (!usesGroupedFloatTablesAtSomeBatch(shape)) return null;
+  // Every layer the rule names runs them at batch 1 (4-bit ones at batches 2 to 8 too).
+  if (!usesGroupedFloatTables(shape, 1)) return null;
   const { limits } = device;
   const bindingLimit = Math.min(
     options.maxBindingBytes ?? limits.maxStorageBufferBindingSize,

@@ -970,12 +970,10 @@ export const GROUPED_TABLES_MIN_WEIGHTS = 2 ** 24;
 /** Fewest weights of a d = 8 layer of 8-bit codes whose batch 1 runs grouped float32 tables under 'auto' (16384×4096). */
 export const GROUPED_TABLES_D8_MIN_WEIGHTS = 2 ** 26;
 /**
- * Fewest weights of a layer of 4-bit codes (k ≤ 16, read in pairs) whose batch 1 runs grouped float32 tables under
- * 'auto': the reference model's fc1 (1024×3136) takes them, its fc2 (512×1024) does not.
+ * Fewest weights of a layer of 4-bit codes (k ≤ 16, read in pairs) whose batches 1 to PAIRED_GROUPED_TABLES_MAX_BATCH
+ * run grouped float32 tables under 'auto' (4096²): the reference model's fc1 and fc2 keep their kernels.
  */
-export const PAIRED_GROUPED_TABLES_MIN_WEIGHTS = 2 ** 21;
-/** Fewest weights of a layer of 4-bit codes whose batches 2 to PAIRED_GROUPED_TABLES_MAX_BATCH run them (512×1024). */
-export const PAIRED_GROUPED_TABLES_BATCHED_MIN_WEIGHTS = 2 ** 19;
+export const PAIRED_GROUPED_TABLES_MIN_WEIGHTS = 2 ** 24;
 /** Largest batch of a layer of 4-bit codes that runs grouped float32 tables under 'auto' (the largest timed). */
 export const PAIRED_GROUPED_TABLES_MAX_BATCH = 8;
 
@@ -995,8 +993,8 @@ export const PAIRED_GROUPED_TABLES_MAX_BATCH = 8;
  *
  * 4-bit codes (k ≤ 16) since step 94: their codes are read in pairs (cpu/lut8.ts pairsCodes, step 93), one byte and
  * one entry of a k²-entry table per two segments, so the grouped codes take the packed codes' bytes, not twice them.
- * Batch 1 from 2^21 weights, batches 2 to 8 from 2^19. H200, k = 16, in one run against what 'auto' ran before
- * (docs/kernel-attempts.md step 94):
+ * Batches 1 to 8 from 2^24 weights. H200, k = 16, in one run against what 'auto' ran before (docs/kernel-attempts.md
+ * step 94):
  * - batch 1 against 'fused-banked': 16384² d = 4 26.1 against 30.9 µs, d = 8 18.8 against 22.1; 16384×4096 15.6
  *   against 21.3 and 14.3 against 16.6; 4096² 12.9 against 14.1 and 12.6 against 13.5; 1024×3136 12.1 against 12.4
  *   and 11.7 against 11.8; slower at 512×1024 (10.8 against 10.5, 11.3 against 10.3), where a second dispatch costs
@@ -1005,6 +1003,10 @@ export const PAIRED_GROUPED_TABLES_MAX_BATCH = 8;
  *   against 88.2 (d = 8); 16384×4096 40.5 against 49.0 and 28.1 against 37.3; 4096² 19.0 against 23.7 and 15.8
  *   against 21.6; 1024×3136 13.2 against 16.9 and 12.5 against 19.7; 512×1024 11.1 against 13.2 and 11.5 against
  *   14.4. Batches 2 to 7 were not timed: they take the rule of batch 8. k < 16 was not timed: it pairs as k = 16.
+ * Below 2^24 weights the gain on the H200 is small at batch 1 (1–2% at 1024×3136) and SwiftShader, the only other
+ * adapter timed, ran the pair tables 2× slower end to end in the browser (the bundled model's fc1 on them at batch 1:
+ * 334–389 against 168 ms per classify) and 7× slower at 512×1024, batch 8 (459 against 70 ms), so the reference
+ * model's small layers keep their kernels.
  *
  * Float16 codebooks take it too since step 90, a little faster than float32 ones (the build reads half the bytes:
  * 16384², d = 4, k = 256 39.0 against 50.5 µs on 'fused-banked', 40.3 with float32 codebooks). RQ layers were not
@@ -1017,23 +1019,10 @@ export function usesGroupedFloatTables(
   const { rows, cols, d, k, stages } = shape;
   if (stages !== 1 || k > 256 || !(d <= 4 || d === 8)) return false;
   const weights = rows * cols;
-  if (pairsCodes(k)) {
-    if (batch === 1) return weights >= PAIRED_GROUPED_TABLES_MIN_WEIGHTS;
-    return batch <= PAIRED_GROUPED_TABLES_MAX_BATCH && weights >= PAIRED_GROUPED_TABLES_BATCHED_MIN_WEIGHTS;
-  }
+  if (pairsCodes(k))
+    return batch <= PAIRED_GROUPED_TABLES_MAX_BATCH && weights >= PAIRED_GROUPED_TABLES_MIN_WEIGHTS;
   if (batch !== 1) return false;
   return weights >= (d <= 4 ? GROUPED_TABLES_MIN_WEIGHTS : GROUPED_TABLES_D8_MIN_WEIGHTS);
-}
-
-/** Whether usesGroupedFloatTables holds at some batch: the layer then takes the grouped copies of its codes. */
-export function usesGroupedFloatTablesAtSomeBatch(shape: {
-  rows: number;
-  cols: number;
-  d: number;
-  k: number;
-  stages: number;
-}): boolean {
-  return usesGroupedFloatTables(shape, 1) || usesGroupedFloatTables(shape, 2);
 }
 
 /**
