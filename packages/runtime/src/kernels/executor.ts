@@ -136,10 +136,10 @@ export interface LayerGpuBuffers {
   /**
    * The same PQ codes again in the 8-bit-table layout (`groupTableCodes`, in the layout
    * `groupedFloatTablesLayout` gives), with `groupedCodebook`: where `takesGroupedFloatTables` holds for the layer,
-   * 'auto' runs the batches plan.ts usesGroupedFloatTables names on them ('grouped-float32': batch 1 of large 8-bit-code
-   * layers, 5–21% faster on the H200; batches 1 to 8 of large 4-bit ones, read in
-   * pairs, 7–37%) and other batches on `codes`. The layer's codes and codebook are then held twice on the GPU. Ignored
-   * where that rule does not hold.
+   * 'auto' runs the batches plan.ts usesGroupedFloatTables names on them ('grouped-float32': batch 1 of large
+   * 8-bit-code layers, 5–21% faster on the H200; batches 1 to 8 of large 4-bit ones, read in pairs, 7–37%) and other
+   * batches on `codes`. The layer's codes and codebook are then held twice on the GPU. Ignored where that rule does
+   * not hold.
    */
   groupedCodes?: GPUBuffer;
   /**
@@ -299,8 +299,9 @@ export interface LayerExecutorOptions {
    * Float32 tables in the structure of the 8-bit-table kernel (variant 'grouped-float32', shaders/table32_entry1.wgsl:
    * one input per tile, codes and codebook in the 8-bit-table layouts); the sums are exact up to float rounding, as
    * the default's. 'auto' (default): the batches plan.ts usesGroupedFloatTables names run them where
-   * `takesGroupedFloatTables` holds and `buffers.groupedCodes` and `buffers.groupedCodebook` are given. true: every batch runs them, `buffers.codes` and
-   * `buffers.codebook` being in the 8-bit-table layouts (for measuring; tableBits must be 32). false: never.
+   * `takesGroupedFloatTables` holds and `buffers.groupedCodes` and `buffers.groupedCodebook` are given. true: every
+   * batch runs them, `buffers.codes` and `buffers.codebook` being in the 8-bit-table layouts (for measuring; tableBits
+   * must be 32). false: never.
    */
   groupedFloatTables?: boolean | 'auto';
   /**
@@ -782,9 +783,9 @@ const GROUPED_TABLES_EXCLUDED_BY = [
 
 /**
  * The launch of 'grouped-float32' under 'auto' (options.groupedFloatTables 'auto'), or null where the layer keeps its
- * other kernels: the rule (plan.ts usesGroupedFloatTables), float32 tables and codebooks, 'auto'
- * variant, no ablation, none of GROUPED_TABLES_EXCLUDED_BY set, and a device whose workgroup memory and bindings
- * hold the kernel's tile and the grouped codes. The group size is 32 where plan.ts groupedTableSegments says so, or
+ * other kernels: the rule (plan.ts usesGroupedFloatTables), float32 tables and codebooks, 'auto' variant, no ablation,
+ * none of GROUPED_TABLES_EXCLUDED_BY set, and a device whose workgroup memory and bindings hold the kernel's tile and
+ * the grouped codes. The group size is 32 where plan.ts groupedTableSegments says so, or
  * where each 32-segment workgroup sums one row step at batch 1 and its build keeps its codebook quads in registers
  * (keepsCodebookQuads: d 4, at most 8 entries per invocation, as at 4096² with 1024 invocations); else 16, and 16 too
  * where the device's workgroup memory holds the 16 KiB tile (k 256) but not the 32 KiB one.

@@ -967,7 +967,7 @@ export function decodeGeometry(
 
 /** Fewest weights of a d ≤ 4 layer of 8-bit codes whose batch 1 runs grouped float32 tables under 'auto' (4096²). */
 export const GROUPED_TABLES_MIN_WEIGHTS = 2 ** 24;
-/** Fewest weights of a d = 8 layer of 8-bit codes whose batch 1 runs grouped float32 tables under 'auto' (16384×4096). */
+/** Fewest weights of a d = 8 layer of 8-bit codes whose batch 1 runs grouped float32 tables under 'auto' (2^26). */
 export const GROUPED_TABLES_D8_MIN_WEIGHTS = 2 ** 26;
 /**
  * Fewest weights of a layer of 4-bit codes (k ≤ 16, read in pairs) whose batches 1 to PAIRED_GROUPED_TABLES_MAX_BATCH
