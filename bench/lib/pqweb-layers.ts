@@ -907,9 +907,9 @@ export function createPqwebLayers(
 
   /**
    * A forced grouped-float32 row (groupedFloatTables: true and `tuning`) on `copiesIn`'s grouped copies in the layout
-   * table8CodeLayout gives for its options: the tuning row GROUPED_FLOAT_TABLES_LABEL at every batch (from `minBatch`,
-   * past the batches 'auto' runs it in the same layout), or one of GROUPED_FLOAT_TABLES_LAUNCHES at batch 1
-   * (`maxBatch`).
+   * table8CodeLayout gives for its options, at the batches `batches` bounds: the tuning row GROUPED_FLOAT_TABLES_LABEL
+   * at every batch (or from `minBatch`, past the batches 'auto' runs it in the same layout), or one of
+   * GROUPED_FLOAT_TABLES_LAUNCHES at batch 1 (`maxBatch` 1).
    */
   const addForcedGroupedContender = (
     name: string,
@@ -919,8 +919,7 @@ export function createPqwebLayers(
     reference: PqwebContender['reference'],
     label: string,
     tuning: LayerExecutorOptions,
-    maxBatch?: number,
-    minBatch?: number,
+    batches: { minBatch?: number; maxBatch?: number } = {},
   ): void => {
     const { d, k } = layer;
     const options = { groupedFloatTables: true, ...tuning } as const;
@@ -939,8 +938,7 @@ export function createPqwebLayers(
           isAuto: false,
           tuning: options,
         },
-        minBatch,
-        maxBatch,
+        ...batches,
       },
       () =>
         copiesIn(table8CodeLayout(device, layer, options)).map((buffersOfCopy, c) =>
@@ -1070,12 +1068,13 @@ export function createPqwebLayers(
         reference,
         GROUPED_FLOAT_TABLES_LABEL,
         {},
-        undefined,
-        minBatch,
+        { minBatch },
       );
     }
     for (const launch of groupedLaunches) {
-      addForcedGroupedContender(name, layer, copies, copiesIn, reference, launch.label, launch.options, 1);
+      addForcedGroupedContender(name, layer, copies, copiesIn, reference, launch.label, launch.options, {
+        maxBatch: 1,
+      });
     }
   }
 
