@@ -48,6 +48,7 @@ import {
   COPY_BYTES_FULL,
   COPY_BYTES_QUICK,
   type CopyProbe,
+  keepGpuBusy,
   measureCopy,
   measureEmptyDispatch,
   measureStream,
@@ -325,25 +326,6 @@ async function benchShape(context: Context, shape: LayerShape, batches: readonly
  * its own 150 ms warm-up: the clocks seem to need longer from a cold start.
  */
 const GLOBAL_WARMUP_MS = 2000;
-/** Bytes each busy pass copies (beyond any L2): 64 MiB. */
-const BUSY_COPY_BYTES = 64 * 2 ** 20;
-
-/** Keeps the GPU copying large buffers for `ms` milliseconds. */
-async function keepGpuBusy(device: GPUDevice, ms: number): Promise<void> {
-  const usage = GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-  const source = device.createBuffer({ label: 'bench/busy-src', size: BUSY_COPY_BYTES, usage });
-  const target = device.createBuffer({ label: 'bench/busy-dst', size: BUSY_COPY_BYTES, usage });
-  const start = performance.now();
-  while (performance.now() - start < ms) {
-    const encoder = device.createCommandEncoder({ label: 'bench/busy' });
-    for (let i = 0; i < 16; i++) encoder.copyBufferToBuffer(source, 0, target, 0, BUSY_COPY_BYTES);
-    device.queue.submit([encoder.finish()]);
-    await device.queue.onSubmittedWorkDone();
-  }
-  source.destroy();
-  target.destroy();
-}
-
 /**
  * Runs per stage series: enough for a median, few enough to stay a fraction of the cell's time (the quick grid
  * on SwiftShader, where one k = 256 run at batch 8 takes about a second, takes 2).

@@ -126,15 +126,52 @@ export async function wallSeries(
   encodeRun: EncodeRun,
   runs: number,
   firstIndex: number,
+  maxInFlight = Number.POSITIVE_INFINITY,
 ): Promise<number> {
+  return (await tracedWallSeries(device, encodeRun, runs, firstIndex, maxInFlight)).perRunUs;
+}
+
+/** A wall series with what its submits cost the CPU (bench/wall-probe.ts). Times in µs. */
+export interface WallTrace {
+  perRunUs: number;
+  /** CPU time of each run's encode and submit, in run order. */
+  submitUs: number[];
+  /** Time spent waiting for earlier runs to finish before a submit (maxInFlight), in all. */
+  waitUs: number;
+}
+
+/**
+ * wallSeries, traced; with a finite `maxInFlight`, run i is submitted only once run i − maxInFlight is done (as an
+ * application that keeps a few inferences queued would), else every run is submitted as soon as it is encoded.
+ */
+export async function tracedWallSeries(
+  device: GPUDevice,
+  encodeRun: EncodeRun,
+  runs: number,
+  firstIndex: number,
+  maxInFlight = Number.POSITIVE_INFINITY,
+): Promise<WallTrace> {
+  const bounded = Number.isFinite(maxInFlight);
+  const pending: Promise<undefined>[] = [];
+  const submitUs: number[] = [];
+  let waitUs = 0;
   const start = performance.now();
   for (let i = 0; i < runs; i++) {
+    if (bounded && pending.length >= maxInFlight) {
+      const waitStart = performance.now();
+      await pending.shift();
+      waitUs += (performance.now() - waitStart) * MICROSECONDS_PER_MILLISECOND;
+    }
+    const submitStart = performance.now();
     const encoder = device.createCommandEncoder({ label: 'bench/wall-run' });
     encodeRun(encoder, firstIndex + i);
     device.queue.submit([encoder.finish()]);
+    submitUs.push((performance.now() - submitStart) * MICROSECONDS_PER_MILLISECOND);
+    if (bounded) pending.push(device.queue.onSubmittedWorkDone());
   }
   await device.queue.onSubmittedWorkDone();
-  return ((performance.now() - start) * MICROSECONDS_PER_MILLISECOND) / runs;
+  const perRunUs = ((performance.now() - start) * MICROSECONDS_PER_MILLISECOND) / runs;
+  return { perRunUs, submitUs, waitUs };
 }
 
 /** A SeriesTimer for WebGPU work: GPU timestamps when `timestamps` is given, wall time always. */

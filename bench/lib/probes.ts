@@ -166,3 +166,22 @@ export async function measureEmptyDispatch(
     backToBack: scaleSummary(many.gpuPerRun ?? many.wall, 1 / DISPATCHES_PER_PASS),
   };
 }
+
+/** Bytes each busy pass copies (beyond any L2): 64 MiB. */
+const BUSY_COPY_BYTES = 64 * 2 ** 20;
+
+/** Keeps the GPU copying large buffers for `ms` milliseconds. */
+export async function keepGpuBusy(device: GPUDevice, ms: number): Promise<void> {
+  const usage = GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+  const source = device.createBuffer({ label: 'bench/busy-src', size: BUSY_COPY_BYTES, usage });
+  const target = device.createBuffer({ label: 'bench/busy-dst', size: BUSY_COPY_BYTES, usage });
+  const start = performance.now();
+  while (performance.now() - start < ms) {
+    const encoder = device.createCommandEncoder({ label: 'bench/busy' });
+    for (let i = 0; i < 16; i++) encoder.copyBufferToBuffer(source, 0, target, 0, BUSY_COPY_BYTES);
+    device.queue.submit([encoder.finish()]);
+    await device.queue.onSubmittedWorkDone();
+  }
+  source.destroy();
+  target.destroy();
+}

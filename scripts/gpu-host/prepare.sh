@@ -106,6 +106,7 @@ dpkg-deb -Zxz -b "$STAGE/spirv" "$SPIRV_DEB" > /dev/null
 echo "bench bundle (vite, ?raw WGSL inlined; webgpu and onnxruntime-node external)"
 pnpm vite build --config bench/vite.config.ts --outDir "$GPU_DIR/bundle"
 PQWEB_BENCH_ENTRY=pipelines pnpm vite build --config bench/vite.config.ts --outDir "$GPU_DIR/bundle" --emptyOutDir false
+PQWEB_BENCH_ENTRY=wall-probe pnpm vite build --config bench/vite.config.ts --outDir "$GPU_DIR/bundle" --emptyOutDir false
 
 (cd "$GPU_DIR" && find . -type f ! -name SHA256SUMS -print0 | sort -z | xargs -0 sha256sum > SHA256SUMS)
 TOTAL=$(du -sb "$GPU_DIR" | cut -f1)

@@ -16,6 +16,8 @@
 # uses whatever the Vulkan loader finds (SwiftShader), which is how the bundle is tested locally.
 # PQWEB_GPU_ENTRY=pipelines runs bench/pipelines.ts instead (scripts/gpu-host/pipelines.sh): the driver's register
 # counts and code sizes of the PQ pipelines, written as pipelines-<adapter>.json.
+# PQWEB_GPU_ENTRY=wall-probe runs bench/wall-probe.ts: pqweb's wall time per run with every run submitted at once
+# and with a few in flight, and what each submit costs the CPU (docs/kernel-attempts.md step 95).
 # PQWEB_GPU_BUNDLE=FILE runs that bundle in place of .gpu/bundle/<entry>.mjs: a second build of the bench (say, of
 # the commit before a kernel change, put in .gpu/ by hand after prepare.sh) to time two versions side by side in
 # alternating processes on one host (docs/kernel-attempts.md step 88).
@@ -35,9 +37,9 @@ NVIDIA_EGL_VENDOR=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
 cd "$ROOT"
 ENTRY="${PQWEB_GPU_ENTRY:-kernels}"
 case "$ENTRY" in
-  kernels | pipelines) ;;
+  kernels | pipelines | wall-probe) ;;
   *)
-    echo "error: PQWEB_GPU_ENTRY must be kernels or pipelines, got $ENTRY" >&2
+    echo "error: PQWEB_GPU_ENTRY must be kernels, pipelines or wall-probe, got $ENTRY" >&2
     exit 2
     ;;
 esac
@@ -99,6 +101,15 @@ else
 fi
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 export NODE_PATH="$WORK/node_modules"
+
+if [ "$ENTRY" = wall-probe ]; then
+  # What pqweb's wall time per run is made of (bench/wall-probe.ts), into $OUT when set.
+  PROBE_DIR="${OUT:-$RESULTS_DIR}"
+  mkdir -p "$PROBE_DIR"
+  echo "node $("$WORK/node" --version); probing pqweb's wall time per run (limit ${TIMEOUT_S} s)"
+  timeout -k 10 "$TIMEOUT_S" "$WORK/node" --expose-gc "$WORK/bench/wall-probe.mjs" --out-dir "$PROBE_DIR" "$@"
+  exit $?
+fi
 
 if [ "$ENTRY" = pipelines ]; then
   # One output directory: $OUT when set (it comes back from the host), else the results folder.
