@@ -466,6 +466,12 @@ const GROUPED_FLOAT_TABLES_LAUNCHES: readonly { label: string; options: LayerExe
   { label: `${GROUPED_FLOAT_TABLES_LABEL} target 256 wg`, options: { targetWorkgroups: 256 } },
   { label: `${GROUPED_FLOAT_TABLES_LABEL} target 512 wg`, options: { targetWorkgroups: 512 } },
   { label: `${GROUPED_FLOAT_TABLES_LABEL} wg 512`, options: { workgroupSize: 512 } },
+  // Two workgroups of 512 per SM instead of one of 1024, each row block half as long, so that one could build its
+  // tables while the other streams its codes (step 95: slower at 16384² by 0.6–16.5 µs, even at 4096²).
+  {
+    label: `${GROUPED_FLOAT_TABLES_LABEL} wg 512 target 256 wg`,
+    options: { workgroupSize: 512, targetWorkgroups: 256 },
+  },
   // Groups of 32 segments (tableGroupSegments: 32, step 83): a 32 KiB tile at k = 256, half the slots; on copies in
   // the layouts of that group size.
   { label: `${GROUPED_FLOAT_TABLES_LABEL} 32-segment groups`, options: { tableGroupSegments: 32 } },
@@ -476,6 +482,10 @@ const GROUPED_FLOAT_TABLES_LAUNCHES: readonly { label: string; options: LayerExe
   {
     label: `${GROUPED_FLOAT_TABLES_LABEL} 32-segment groups target 256 wg`,
     options: { tableGroupSegments: 32, targetWorkgroups: 256 },
+  },
+  {
+    label: `${GROUPED_FLOAT_TABLES_LABEL} 32-segment groups wg 512 target 256 wg`,
+    options: { tableGroupSegments: 32, workgroupSize: 512, targetWorkgroups: 256 },
   },
   // The reduce of the 32-segment groups with other splits of each row's slots (16 by default; step 83).
   ...[4, 8, 32].map((reduceSlices) => ({
