@@ -15,7 +15,7 @@ import { type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createNodeDevice } from '../packages/runtime/src/node/dawn';
 import { runCommand } from './lib/cli';
-import { GpuTimestamps, tracedWallSeries } from './lib/gpu-timer';
+import { GpuTimestamps, tracedWallSeries, wallSeries } from './lib/gpu-timer';
 import { INPUT_SETS, type LayerShape } from './lib/grid';
 import { adapterSlug, describeAdapter, describeMachine } from './lib/machine';
 import { DEFAULT_SEED, OptionsError, selectShapes } from './lib/options';
@@ -90,19 +90,26 @@ interface LayerRecord {
   series: SeriesRecord[];
 }
 
-/** The 'auto' float32-codebook PQ rows (what pqweb ships) whose id contains one of `wanted`, and the dense kernel. */
+/**
+ * What the probe times on `shape`: on the 1×1 layer (the fixed cost) its dense kernel alone; elsewhere the 'auto'
+ * float32-codebook PQ rows (what pqweb ships) whose id contains one of `wanted`, and the dense kernel where its GPU
+ * time is short enough to leave the CPU in charge (below 16384 rows: at 16384² it takes about 240 µs a run).
+ */
 function probedContenders(
+  shape: LayerShape,
   contenders: readonly PqwebContender[],
   wanted: readonly string[],
 ): PqwebContender[] {
-  return contenders.filter(
-    (contender) =>
-      (contender.spec.method === 'pq' &&
-        contender.spec.isAuto &&
-        !contender.id.includes('float16') &&
-        wanted.some((text) => contender.id.includes(text))) ||
-      contender.spec.method === 'dense',
-  );
+  return contenders.filter((contender) => {
+    if (contender.spec.method === 'dense') return shape.rows < 16384;
+    if (shape.rows === 1) return false;
+    return (
+      contender.spec.method === 'pq' &&
+      contender.spec.isAuto &&
+      !contender.id.includes('float16') &&
+      wanted.some((text) => contender.id.includes(text))
+    );
+  });
 }
 
 async function probeLayer(
@@ -138,7 +145,7 @@ async function probeLayer(
   };
   const warmUp = async (): Promise<void> => {
     const start = performance.now();
-    while (performance.now() - start < WARMUP_MS) await tracedWallSeries(device, encodeRun, 64, take(64));
+    while (performance.now() - start < WARMUP_MS) await wallSeries(device, encodeRun, 64, take(64));
   };
   await keepGpuBusy(device, LAYER_WARMUP_MS);
   await warmUp();
@@ -149,14 +156,16 @@ async function probeLayer(
     gpuPerRunUs = summarize(perRun);
   }
   const series: SeriesRecord[] = [];
+  const collect = fullCollection();
   // Modes in turns, so that a slow stretch of the host falls on all of them alike.
   for (let s = 0; s < seriesCount; s++) {
     await warmUp();
     for (const runs of RUNS_PER_SERIES) {
       for (const mode of MODES) {
-        const collect = fullCollection();
-        if (mode.collectFirst && !collect) continue;
-        if (mode.collectFirst) collect?.();
+        if (mode.collectFirst) {
+          if (!collect) continue;
+          collect();
+        }
         await new Promise((resolve) => setTimeout(resolve, 0));
         const start = performance.now();
         const trace = await tracedWallSeries(device, encodeRun, runs, take(runs), mode.inFlight);
@@ -231,12 +240,7 @@ async function main(): Promise<void> {
   const layers: LayerRecord[] = [];
   for (const shape of [{ name: '1x1', rows: 1, cols: 1 }, ...shapes]) {
     const set = createPqwebLayers(device, shape, DEFAULT_SEED, false);
-    const probed = probedContenders(set.contenders, wanted).filter(
-      // The 1×1 layer stands for the fixed cost: its dense kernel only.
-      (contender) => shape.rows > 1 || contender.spec.method === 'dense',
-    );
-    for (const contender of probed) {
-      if (shape.rows === 16384 && contender.spec.method === 'dense') continue;
+    for (const contender of probedContenders(shape, set.contenders, wanted)) {
       const record = await probeLayer(device, timestamps, shape, contender, seriesCount);
       layers.push(record);
       process.stderr.write(`${summaryLines(record)}\n`);

@@ -126,9 +126,8 @@ export async function wallSeries(
   encodeRun: EncodeRun,
   runs: number,
   firstIndex: number,
-  maxInFlight = Number.POSITIVE_INFINITY,
 ): Promise<number> {
-  return (await tracedWallSeries(device, encodeRun, runs, firstIndex, maxInFlight)).perRunUs;
+  return (await runWallSeries(device, encodeRun, runs, firstIndex, Number.POSITIVE_INFINITY, null)).perRunUs;
 }
 
 /** A wall series with what its submits cost the CPU (bench/wall-probe.ts). Times in µs. */
@@ -151,9 +150,32 @@ export async function tracedWallSeries(
   firstIndex: number,
   maxInFlight = Number.POSITIVE_INFINITY,
 ): Promise<WallTrace> {
+  const submitUs: number[] = [];
+  const { perRunUs, waitUs } = await runWallSeries(
+    device,
+    encodeRun,
+    runs,
+    firstIndex,
+    maxInFlight,
+    submitUs,
+  );
+  return { perRunUs, submitUs, waitUs };
+}
+
+/**
+ * The loop of both: `submitUs` null leaves the submits untimed, so that the benchmark's own wall series time nothing
+ * but the runs.
+ */
+async function runWallSeries(
+  device: GPUDevice,
+  encodeRun: EncodeRun,
+  runs: number,
+  firstIndex: number,
+  maxInFlight: number,
+  submitUs: number[] | null,
+): Promise<{ perRunUs: number; waitUs: number }> {
   const bounded = Number.isFinite(maxInFlight);
   const pending: Promise<undefined>[] = [];
-  const submitUs: number[] = [];
   let waitUs = 0;
   const start = performance.now();
   for (let i = 0; i < runs; i++) {
@@ -162,16 +184,15 @@ export async function tracedWallSeries(
       await pending.shift();
       waitUs += (performance.now() - waitStart) * MICROSECONDS_PER_MILLISECOND;
     }
-    const submitStart = performance.now();
+    const submitStart = submitUs ? performance.now() : 0;
     const encoder = device.createCommandEncoder({ label: 'bench/wall-run' });
     encodeRun(encoder, firstIndex + i);
     device.queue.submit([encoder.finish()]);
-    submitUs.push((performance.now() - submitStart) * MICROSECONDS_PER_MILLISECOND);
+    submitUs?.push((performance.now() - submitStart) * MICROSECONDS_PER_MILLISECOND);
     if (bounded) pending.push(device.queue.onSubmittedWorkDone());
   }
   await device.queue.onSubmittedWorkDone();
-  const perRunUs = ((performance.now() - start) * MICROSECONDS_PER_MILLISECOND) / runs;
-  return { perRunUs, submitUs, waitUs };
+  return { perRunUs: ((performance.now() - start) * MICROSECONDS_PER_MILLISECOND) / runs, waitUs };
 }
 
 /** A SeriesTimer for WebGPU work: GPU timestamps when `timestamps` is given, wall time always. */
