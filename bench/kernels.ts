@@ -100,8 +100,8 @@ interface Context {
   tuningLabels: readonly string[] | null;
   /** Whether the ablation rows are timed (--ablations). */
   ablations: boolean;
-  /** Only the contenders whose id contains this text (--only); null: all. */
-  only: string | null;
+  /** Only the contenders whose id contains one of these texts (--only); null: all. */
+  only: readonly string[] | null;
   /** Per-stage timestamps of the quantized layers (null without timestamp-query). */
   stages: StageTimestamps | null;
   ort: OrtWebgpu | null;
@@ -294,7 +294,7 @@ async function benchShape(context: Context, shape: LayerShape, batches: readonly
     log(`  setup ${((performance.now() - setupStart) / 1000).toFixed(1)} s`);
     // --only: the contenders timed (and reported as skipped when the budget ends); the rest are left out.
     const wanted = (contender: { id: string }): boolean =>
-      context.only === null || contender.id.includes(context.only);
+      context.only === null || context.only.some((text) => contender.id.includes(text));
     const timedPqweb = pqweb.contenders.filter(wanted);
     const timedOrt = ortContenders.filter(wanted);
     for (const [index, batch] of batches.entries()) {

@@ -28,8 +28,8 @@ export const USAGE = `pnpm bench:kernels [options]
                      measuring only: Dawn's disable_robustness toggle, so no kernel's indices are clamped (what
                      WebGPU's bounds checks cost; browsers keep them); the JSON is kernels-<adapter>-without-robustness.json,
                      which bench:report leaves out
-  --only TEXT        time only the contenders whose id contains TEXT (e.g. "dense fp32"); for runs that test one
-                     kernel's rows, not for the committed results
+  --only A|B         time only the contenders whose id contains one of these texts (e.g. "dense fp32", or
+                     "grouped|decoded"); for runs that test one kernel's rows, not for the committed results
   --command TEXT     the command recorded in the JSON (default: pnpm bench:kernels + these arguments)
   --help`;
 
@@ -61,8 +61,8 @@ export interface BenchOptions {
   ablations: boolean;
   /** Dawn's disable_robustness toggle (measuring only). */
   withoutRobustness: boolean;
-  /** Time only the contenders whose id contains this text (--only); null: all. */
-  only: string | null;
+  /** Time only the contenders whose id contains one of these texts (--only A|B); null: all. */
+  only: readonly string[] | null;
   command: string;
   help: boolean;
 }
@@ -165,9 +165,15 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       case '--without-robustness':
         options.withoutRobustness = true;
         break;
-      case '--only':
-        options.only = value();
+      case '--only': {
+        const texts = value()
+          .split('|')
+          .map((text) => text.trim())
+          .filter((text) => text.length > 0);
+        if (texts.length === 0) throw new Error('--only needs at least one text to match, e.g. "dense fp32"');
+        options.only = texts;
         break;
+      }
       case '--command':
         options.command = value();
         break;

@@ -53,7 +53,7 @@ import type { ContenderSpec } from './results';
 
 const BITS_PER_WORD = 32;
 
-/** What a PQ row running 'auto' runs at a batch: a PQ variant, or the grouped float32 tables at batch 1. */
+/** What a PQ row running 'auto' runs at a batch: a PQ variant, or the grouped float32 tables where plan.ts's rule names them. */
 type AutoPqVariant = PqVariant | 'grouped-float32';
 const AUTO_PQ_VARIANTS: readonly AutoPqVariant[] = [...PQ_VARIANTS, 'grouped-float32'];
 
@@ -458,10 +458,15 @@ const GROUPED_FLOAT_TABLES_LABEL = 'grouped float32 tables';
 /**
  * The grouped float32 tables at batch 1 with other launches than the 8-bit-table kernel's defaults (128 target
  * workgroups, 1024 invocations): at 4096², d=4 k=256 the 64 slots take two row blocks of 2048 rows, so the target
- * sets how many rows each workgroup's tables serve (docs/kernel-attempts.md step 82). Forced rows at batch 1, timed
- * only where `--tunings` names them (not in a run of every tuning row), 'auto' or not.
+ * sets how many rows each workgroup's tables serve (docs/kernel-attempts.md step 82). Forced rows at batch 1 (those
+ * marked everyBatch at every batch), timed only where `--tunings` names them (not in a run of every tuning row),
+ * 'auto' or not.
  */
-const GROUPED_FLOAT_TABLES_LAUNCHES: readonly { label: string; options: LayerExecutorOptions }[] = [
+const GROUPED_FLOAT_TABLES_LAUNCHES: readonly {
+  label: string;
+  options: LayerExecutorOptions;
+  everyBatch?: boolean;
+}[] = [
   { label: `${GROUPED_FLOAT_TABLES_LABEL} target 64 wg`, options: { targetWorkgroups: 64 } },
   { label: `${GROUPED_FLOAT_TABLES_LABEL} target 256 wg`, options: { targetWorkgroups: 256 } },
   { label: `${GROUPED_FLOAT_TABLES_LABEL} target 512 wg`, options: { targetWorkgroups: 512 } },
@@ -473,8 +478,12 @@ const GROUPED_FLOAT_TABLES_LAUNCHES: readonly { label: string; options: LayerExe
     options: { workgroupSize: 512, targetWorkgroups: 256 },
   },
   // Groups of 32 segments (tableGroupSegments: 32, step 83): a 32 KiB tile at k = 256, half the slots; on copies in
-  // the layouts of that group size.
-  { label: `${GROUPED_FLOAT_TABLES_LABEL} 32-segment groups`, options: { tableGroupSegments: 32 } },
+  // the layouts of that group size. At every batch, beside the groups of 16 (step 98 timed both above batch 1).
+  {
+    label: `${GROUPED_FLOAT_TABLES_LABEL} 32-segment groups`,
+    options: { tableGroupSegments: 32 },
+    everyBatch: true,
+  },
   {
     label: `${GROUPED_FLOAT_TABLES_LABEL} 32-segment groups target 64 wg`,
     options: { tableGroupSegments: 32, targetWorkgroups: 64 },
@@ -919,7 +928,7 @@ export function createPqwebLayers(
    * A forced grouped-float32 row (groupedFloatTables: true and `tuning`) on `copiesIn`'s grouped copies in the layout
    * table8CodeLayout gives for its options, at the batches `batches` bounds: the tuning row GROUPED_FLOAT_TABLES_LABEL
    * at every batch (or from `minBatch`, past the batches 'auto' runs it in the same layout), or one of
-   * GROUPED_FLOAT_TABLES_LAUNCHES at batch 1 (`maxBatch` 1).
+   * GROUPED_FLOAT_TABLES_LAUNCHES at batch 1 (`maxBatch` 1) or, marked everyBatch, at every batch.
    */
   const addForcedGroupedContender = (
     name: string,
@@ -1082,9 +1091,16 @@ export function createPqwebLayers(
       );
     }
     for (const launch of groupedLaunches) {
-      addForcedGroupedContender(name, layer, copies, copiesIn, reference, launch.label, launch.options, {
-        maxBatch: 1,
-      });
+      addForcedGroupedContender(
+        name,
+        layer,
+        copies,
+        copiesIn,
+        reference,
+        launch.label,
+        launch.options,
+        launch.everyBatch ? {} : { maxBatch: 1 },
+      );
     }
   }
 

@@ -44,8 +44,10 @@ describe('bench:kernels options', () => {
 
   it('times every contender unless --only names some', () => {
     expect(parseOptions([]).only).toBeNull();
-    expect(parseOptions(['--only', 'dense fp32']).only).toBe('dense fp32');
+    expect(parseOptions(['--only', 'dense fp32']).only).toEqual(['dense fp32']);
+    expect(parseOptions(['--only', 'grouped | decoded|']).only).toEqual(['grouped', 'decoded']);
     expect(() => parseOptions(['--only'])).toThrow(/--only needs a value/);
+    expect(() => parseOptions(['--only', ' | '])).toThrow(/at least one text/);
   });
 
   it('keeps the tuning rows --tunings names, trimmed', () => {
