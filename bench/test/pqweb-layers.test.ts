@@ -50,9 +50,12 @@ describe('lastGroupedBatch', () => {
     (shape: { rows: number; cols: number; d: number; k: number; stages: number }) => (batch: number) =>
       usesGroupedFloatTables(shape, batch) ? 'grouped-float32' : 'fused-banked';
 
-  it("is the last batch 'auto' runs grouped tables at: 1 for 8-bit codes, 8 for 4-bit ones, 0 where none", () => {
-    expect(lastGroupedBatch(autoOn({ rows: 16384, cols: 16384, d: 4, k: 256, stages: 1 }))).toBe(1);
-    expect(lastGroupedBatch(autoOn({ rows: 16384, cols: 16384, d: 4, k: 16, stages: 1 }))).toBe(8);
+  it("is the last batch 'auto' runs grouped tables at (step 98's rule), 0 where none", () => {
+    // 8-bit codes: 4 at d = 4, 1 at d = 8; 4-bit codes: 16 at d = 4, 32 at d = 8.
+    expect(lastGroupedBatch(autoOn({ rows: 16384, cols: 16384, d: 4, k: 256, stages: 1 }))).toBe(4);
+    expect(lastGroupedBatch(autoOn({ rows: 16384, cols: 16384, d: 8, k: 256, stages: 1 }))).toBe(1);
+    expect(lastGroupedBatch(autoOn({ rows: 16384, cols: 16384, d: 4, k: 16, stages: 1 }))).toBe(16);
+    expect(lastGroupedBatch(autoOn({ rows: 16384, cols: 16384, d: 8, k: 16, stages: 1 }))).toBe(32);
     // The reference model's fc2 keeps its kernels.
     expect(lastGroupedBatch(autoOn({ rows: 512, cols: 1024, d: 4, k: 16, stages: 1 }))).toBe(0);
     expect(lastGroupedBatch(autoOn({ rows: 512, cols: 1024, d: 4, k: 256, stages: 1 }))).toBe(0);

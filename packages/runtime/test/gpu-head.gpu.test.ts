@@ -1,8 +1,8 @@
 /**
- * The GPU head on a large PQ layer: 'auto' runs its batch 1 on grouped float32 tables (kernels/plan.ts
+ * The GPU head on a large PQ layer: 'auto' runs its batches 1 to 4 on grouped float32 tables (kernels/plan.ts
  * usesGroupedFloatTables), from a second copy of its codes and codebook in the 8-bit-table layouts that the head
  * uploads only for such layers (in groups of 16 segments, or of 32 from 4096 segments: plan.ts groupedTableSegments),
- * and its other batches on the packed codes. Both agree with the CPU executor on the file's codes (tolerance: 1e-4 of
+ * and its larger batches on the packed codes. Both agree with the CPU executor on the file's codes (tolerance: 1e-4 of
  * each input's largest |logit|, float32 against float64 sums over 4098 or 16388 columns), with float32 codebooks and
  * with float16 ones, which the head keeps float16 in both copies.
  */
@@ -19,7 +19,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { GpuHead } from '../src';
 import { pqForward } from '../src/cpu';
-import { groupedFloatTablesLayout } from '../src/kernels';
+import { GROUPED_TABLES_MAX_BATCH, groupedFloatTablesLayout } from '../src/kernels';
 import { gpuUnavailableReason, randomFloats, seededRandom, withGpu } from './gpu-fixture';
 
 const noGpuReason = await gpuUnavailableReason();
@@ -95,7 +95,7 @@ describe.skipIf(noGpuReason !== null)('GpuHead on a large PQ layer', () => {
     { rows: 1025, cols: 16388, groupSegments: 32, codebookDtype: 'float32' },
     { rows: 1027, cols: 16388, groupSegments: 32, codebookDtype: 'float16' },
   ] as const)(
-    "runs batch 1 on grouped float32 tables (groups of $groupSegments, $codebookDtype codebook) and batch 3 on the packed codes, as the CPU executor's logits",
+    "runs batches 1 and 4 on grouped float32 tables (groups of $groupSegments, $codebookDtype codebook) and batch 5 on the packed codes, as the CPU executor's logits",
     async ({ rows, cols, groupSegments, codebookDtype }) => {
       const file = largePqFile(rows, cols, 61, codebookDtype);
       const layer = file.manifest.layers[0];
@@ -116,7 +116,7 @@ describe.skipIf(noGpuReason !== null)('GpuHead on a large PQ layer', () => {
           expect(forced.kernelNames).toEqual(['fused-banked']);
           expect(head.liveBuffers).toBe(forced.liveBuffers + 2);
           const random = seededRandom(62);
-          for (const batch of [1, 3]) {
+          for (const batch of [1, GROUPED_TABLES_MAX_BATCH, GROUPED_TABLES_MAX_BATCH + 1]) {
             const x = new Float32Array(randomFloats(batch * layer.cols, random));
             const got = await head.run({ data: x }, batch);
             const expected = pqForward(layer, codes, codebook, bias, x, batch, false);

@@ -52,6 +52,7 @@ import {
   GATHER_BATCH_TILE,
   GATHER_PARAMS,
   GROUPED_TABLES_D8_MIN_WEIGHTS,
+  GROUPED_TABLES_MAX_BATCH,
   GROUPED_TABLES_MIN_WEIGHTS,
   gpuStageWords,
   groupedRowsPerWorkgroup,
@@ -64,6 +65,7 @@ import {
   MAX_ROWS_PER_INVOCATION,
   MAX_WORDS_IN_FLIGHT,
   nibbleExpandEntries,
+  PAIRED_GROUPED_TABLES_D8_MAX_BATCH,
   PAIRED_GROUPED_TABLES_MAX_BATCH,
   PAIRED_GROUPED_TABLES_MIN_WEIGHTS,
   planCodeBlocks,
@@ -193,41 +195,51 @@ describe('WGSL and TypeScript agree', () => {
 });
 
 describe("grouped float32 tables (variant 'grouped-float32')", () => {
-  it('run batch 1 of one-stage layers with 8-bit codes from 2^24 weights for d ≤ 4 and 2^26 for d = 8', () => {
+  it('run batches 1 to 4 of one-stage layers with 8-bit codes from 2^24 weights for d ≤ 4, batch 1 from 2^26 for d = 8', () => {
     const square = { rows: 4096, cols: 4096, d: 4, k: 256, stages: 1 };
     expect(square.rows * square.cols).toBe(GROUPED_TABLES_MIN_WEIGHTS);
-    expect(usesGroupedFloatTables(square, 1)).toBe(true);
-    expect(usesGroupedFloatTables({ ...square, d: 2, k: 17 }, 1)).toBe(true);
-    expect(usesGroupedFloatTables({ ...square, rows: 4095 }, 1)).toBe(false);
-    // Not above batch 1, not for RQ layers or sub-vectors other than ≤ 4 and 8.
-    expect(usesGroupedFloatTables(square, 2)).toBe(false);
+    expect(GROUPED_TABLES_MAX_BATCH).toBe(4);
+    for (const batch of [1, 2, 3, 4]) {
+      expect(usesGroupedFloatTables(square, batch)).toBe(true);
+      expect(usesGroupedFloatTables({ ...square, d: 2, k: 17 }, batch)).toBe(true);
+      expect(usesGroupedFloatTables({ ...square, rows: 4095 }, batch)).toBe(false);
+    }
+    // Not above batch 4 (batch 8 lost to the decoded gather), not for RQ layers or sub-vectors other than ≤ 4 and 8.
+    expect(usesGroupedFloatTables(square, 5)).toBe(false);
+    expect(usesGroupedFloatTables(square, 8)).toBe(false);
     expect(usesGroupedFloatTables({ ...square, stages: 2 }, 1)).toBe(false);
     expect(usesGroupedFloatTables({ ...square, d: 6 }, 1)).toBe(false);
     expect(usesGroupedFloatTables({ ...square, k: 257 }, 1)).toBe(false);
     const tall = { rows: 16384, cols: 4096, d: 8, k: 256, stages: 1 };
     expect(tall.rows * tall.cols).toBe(GROUPED_TABLES_D8_MIN_WEIGHTS);
     expect(usesGroupedFloatTables(tall, 1)).toBe(true);
+    // d = 8 at batch 1 only (0.93–1.14× at batches 2 to 4, step 98).
+    expect(usesGroupedFloatTables(tall, 2)).toBe(false);
     expect(usesGroupedFloatTables({ ...tall, rows: 16383 }, 1)).toBe(false);
     expect(usesGroupedFloatTables({ ...tall, rows: 4096 }, 1)).toBe(false);
   });
 
-  it('run 4-bit codes (k ≤ 16, in pairs) at batches 1 to 8 from 2^24 weights', () => {
+  it('run 4-bit codes (k ≤ 16, in pairs) at batches 1 to 16 (d ≤ 4) or 32 (d = 8) from 2^24 weights', () => {
     const square = { rows: 4096, cols: 4096, d: 4, k: 16, stages: 1 };
     expect(square.rows * square.cols).toBe(PAIRED_GROUPED_TABLES_MIN_WEIGHTS);
-    expect(PAIRED_GROUPED_TABLES_MAX_BATCH).toBe(8);
-    for (const batch of [1, 2, 5, 8]) {
+    expect(PAIRED_GROUPED_TABLES_MAX_BATCH).toBe(16);
+    expect(PAIRED_GROUPED_TABLES_D8_MAX_BATCH).toBe(32);
+    for (const batch of [1, 2, 5, 8, 16]) {
       expect(usesGroupedFloatTables(square, batch)).toBe(true);
       expect(usesGroupedFloatTables({ ...square, d: 8 }, batch)).toBe(true);
       expect(usesGroupedFloatTables({ ...square, k: 3 }, batch)).toBe(true);
       expect(usesGroupedFloatTables({ ...square, rows: 4095 }, batch)).toBe(false);
     }
+    // d ≤ 4 stops at 16 (batch 32 lost at 16384×4096), d = 8 goes on to 32.
+    expect(usesGroupedFloatTables(square, 17)).toBe(false);
+    expect(usesGroupedFloatTables({ ...square, d: 8 }, 32)).toBe(true);
+    expect(usesGroupedFloatTables({ ...square, d: 8 }, 33)).toBe(false);
     // The reference model's fc1 and fc2 (d 4, k 16) keep their kernels at every batch.
     for (const batch of [1, 8]) {
       expect(usesGroupedFloatTables({ ...square, rows: 1024, cols: 3136 }, batch)).toBe(false);
       expect(usesGroupedFloatTables({ ...square, rows: 512, cols: 1024 }, batch)).toBe(false);
     }
-    // Not above batch 8 (untimed), not for RQ layers or sub-vectors other than ≤ 4 and 8.
-    expect(usesGroupedFloatTables(square, 9)).toBe(false);
+    // Not for RQ layers or sub-vectors other than ≤ 4 and 8.
     expect(usesGroupedFloatTables({ ...square, stages: 2 }, 1)).toBe(false);
     expect(usesGroupedFloatTables({ ...square, d: 6 }, 1)).toBe(false);
   });
@@ -246,15 +258,20 @@ describe("grouped float32 tables (variant 'grouped-float32')", () => {
     expect(WIDE_GROUPS_MIN_SEGMENTS / 32).toBe(TABLE8_TARGET_WORKGROUPS);
   });
 
-  it('cut rows into blocks only while the slots fall short of the target workgroups', () => {
+  it('cut rows into the most blocks that keep the workgroups within the target', () => {
     const launch = { workgroupSize: 1024, targetWorkgroups: TABLE8_TARGET_WORKGROUPS };
     // 4096², d 4: 64 slots of 16 segments take 2 blocks, 32 of 32 take 4; 16384², d 4 in groups of 32: 128, 1 block.
     expect(groupedRowsPerWorkgroup(4096, 64, launch)).toBe(2048);
     expect(groupedRowsPerWorkgroup(4096, 32, launch)).toBe(1024);
     expect(groupedRowsPerWorkgroup(16384, 128, launch)).toBe(16384);
+    // 4096², batch 3 in groups of 32: 96 slot tiles, one block (96 workgroups, not 192 in a second wave).
+    expect(groupedRowsPerWorkgroup(4096, 96, launch)).toBe(4096);
+    // More slot tiles than the target: one block.
+    expect(groupedRowsPerWorkgroup(4096, 300, launch)).toBe(4096);
     // Whole row steps, and no more blocks than row steps: 1000 rows in 3 blocks of 1024 would leave 2 empty.
     expect(groupedRowsPerWorkgroup(1000, 1, launch)).toBe(1024);
-    expect(groupedRowsPerWorkgroup(3000, 40, { workgroupSize: 256, targetWorkgroups: 128 })).toBe(768);
+    // 40 slot tiles: 3 blocks (120 workgroups), rows rounded up to whole steps of 256.
+    expect(groupedRowsPerWorkgroup(3000, 40, { workgroupSize: 256, targetWorkgroups: 128 })).toBe(1024);
   });
 
   it('keep the codebook quads in registers for d 4 builds of few entries, on float32 entries for few row steps', () => {

@@ -29,12 +29,15 @@ import { GpuLimitError, KernelInputError } from '../src/gpu/errors';
 import {
   createLayerExecutor,
   float16CodebookWords,
+  GROUPED_TABLES_MAX_BATCH,
   groupedFloatTablesLayout,
   groupTableCodebook,
   groupTableCodes,
   interleaveCodeRows,
   type LayerExecutorOptions,
   type LutLayerDescriptor,
+  PAIRED_GROUPED_TABLES_D8_MAX_BATCH,
+  PAIRED_GROUPED_TABLES_MAX_BATCH,
   TABLE_GROUP_SEGMENT_CHOICES,
   TABLE8_BATCH_TILES,
   TABLE8_MAX_CACHED_QUADS,
@@ -562,9 +565,10 @@ describe('groupTableCodes and groupTableCodebook (8-bit-table layouts)', () => {
 });
 
 /**
- * Runs `layer` under 'auto' with its grouped copies in groups of `groupSegments` beside the packed codes: batch 1 must
- * run 'grouped-float32', batch 2 another kernel, both within the LUT tests' allowance of the exact product; grouped
- * codes too short for that layout are refused with an error naming it. Destroys what it made.
+ * Runs `layer` under 'auto' with its grouped copies in groups of `groupSegments` beside the packed codes: `batches` up
+ * to `lastGroupedBatch` must run 'grouped-float32', those past it another kernel, all within the LUT tests' allowance
+ * of the exact product; grouped codes too short for that layout are refused with an error naming it. Destroys what it
+ * made.
  */
 async function expectAutoGroupedMatches(
   device: GPUDevice,
@@ -573,8 +577,8 @@ async function expectAutoGroupedMatches(
   groupSegments: TableGroupSegments,
   random: () => number,
   codebookDtype: CodebookDtype = 'float32',
-  batches: readonly number[] = [1, 2],
-  lastGroupedBatch = 1,
+  batches: readonly number[] = [1, 3, GROUPED_TABLES_MAX_BATCH + 1],
+  lastGroupedBatch = GROUPED_TABLES_MAX_BATCH,
 ): Promise<void> {
   const { shape } = layer;
   const codes = uploadWords(
@@ -846,11 +850,12 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
   });
 
   // 'auto' on layers the rule gives grouped float32 tables (plan.ts usesGroupedFloatTables: d 4, k 256, ≥ 2^24 weights;
-  // rows, cols and segments multiples of no tile): batch 1 runs them from the grouped copies, batch 2 the packed codes,
-  // both the exact product up to float rounding; without the copies, or with an option that picks other kernels,
+  // rows, cols and segments multiples of no tile): batches 1 and 3 run them from the grouped copies (3 batch tiles, in
+  // the most row blocks that stay within the target workgroups), batch 5 the packed codes, all the exact product up to
+  // float rounding; without the copies, or with an option that picks other kernels,
   // batch 1 keeps the banked gathers. 1025 segments take groups of 16, 4097 groups of 32 (plan.ts
   // groupedTableSegments), whose 32 KiB tile SwiftShader's 32 KiB of workgroup memory holds.
-  it("runs batch 1 of a large PQ layer on grouped float32 tables under 'auto' (variant 'grouped-float32')", async () => {
+  it("runs batches 1 to 4 of a large PQ layer on grouped float32 tables under 'auto' (variant 'grouped-float32')", async () => {
     await withGpu(async ({ device, liveBuffers }) => {
       const before = liveBuffers();
       const spec = { rows: 4099, cols: 4098, d: 4, k: 256, stages: 1, withBias: true, relu: true };
@@ -885,20 +890,39 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
     });
   });
 
-  // 4-bit codes read in pairs (step 94: plan.ts usesGroupedFloatTables, batches 1 to 8 from 2^24 weights): 'auto' runs
-  // batches 1 and 2 on the grouped pair tables, in groups of 16 at every size, and batch 9 on the packed codes; k 5
-  // pairs into 25-entry tables. A layer of the reference model's size takes no grouped copies.
-  it("runs batches 1 to 8 of a large PQ layer of 4-bit codes on grouped float32 pair tables under 'auto'", async () => {
+  // 4-bit codes read in pairs (steps 94 and 98: plan.ts usesGroupedFloatTables, batches 1 to 16 at d ≤ 4 and 1 to 32
+  // at d = 8 from 2^24 weights): 'auto' runs batches 1 and 3 on the grouped pair tables, in groups of 16 at every size,
+  // and batch 17 on the packed codes; k 5 pairs into 25-entry tables. A layer of the reference model's size takes no
+  // grouped copies.
+  it("runs batches 1 to 16 of a large PQ layer of 4-bit codes on grouped float32 pair tables under 'auto'", async () => {
     await withGpu(async ({ device, liveBuffers }) => {
       const before = liveBuffers();
       const random = seededRandom(53);
       const spec = { rows: 4097, cols: 4100, d: 4, k: 16, stages: 1, withBias: true, relu: true };
       const layer = table8Layer(spec, random);
-      expect(usesGroupedFloatTables(layer.shape, 8)).toBe(true);
-      await expectAutoGroupedMatches(device, layer, spec.relu, 16, random, 'float32', [1, 2, 9], 8);
+      expect(usesGroupedFloatTables(layer.shape, PAIRED_GROUPED_TABLES_MAX_BATCH)).toBe(true);
+      await expectAutoGroupedMatches(
+        device,
+        layer,
+        spec.relu,
+        16,
+        random,
+        'float32',
+        [1, 3, PAIRED_GROUPED_TABLES_MAX_BATCH + 1],
+        PAIRED_GROUPED_TABLES_MAX_BATCH,
+      );
       const narrowSpec = { rows: 4103, cols: 4093, d: 8, k: 5, stages: 1, withBias: false, relu: false };
       const narrow = table8Layer(narrowSpec, random);
-      await expectAutoGroupedMatches(device, narrow, narrowSpec.relu, 16, random, 'float16', [1], 8);
+      await expectAutoGroupedMatches(
+        device,
+        narrow,
+        narrowSpec.relu,
+        16,
+        random,
+        'float16',
+        [1],
+        PAIRED_GROUPED_TABLES_D8_MAX_BATCH,
+      );
       const fc1 = { ...layer.shape, rows: 1024, cols: 3136, segments: 784 };
       expect(takesGroupedFloatTables(device, fc1)).toBe(false);
       expect(groupedFloatTablesLayout(device, fc1)).toBeNull();

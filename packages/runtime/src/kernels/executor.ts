@@ -136,9 +136,9 @@ export interface LayerGpuBuffers {
   /**
    * The same PQ codes again in the 8-bit-table layout (`groupTableCodes`, in the layout
    * `groupedFloatTablesLayout` gives), with `groupedCodebook`: where `takesGroupedFloatTables` holds for the layer,
-   * 'auto' runs the batches plan.ts usesGroupedFloatTables names on them ('grouped-float32': batch 1 of large
-   * 8-bit-code layers, 5–21% faster on the H200; batches 1 to 8 of large 4-bit ones, read in pairs, 7–37%) and other
-   * batches on `codes`. The layer's codes and codebook are then held twice on the GPU. Ignored where that rule does
+   * 'auto' runs the batches plan.ts usesGroupedFloatTables names on them ('grouped-float32': batches 1 to 4 of large
+   * 8-bit-code layers of d ≤ 4 and batch 1 of d = 8 ones, 5–36% faster on the H200; batches 1 to 16 of large 4-bit
+   * ones, read in pairs, and 1 to 32 at d = 8, 3–37%) and other batches on `codes`. The layer's codes and codebook are then held twice on the GPU. Ignored where that rule does
    * not hold.
    */
   groupedCodes?: GPUBuffer;
@@ -801,7 +801,7 @@ function groupedTablesLaunch(
   if ((options.variant ?? 'auto') !== 'auto' || (options.ablation ?? 'none') !== 'none') return null;
   if (GROUPED_TABLES_EXCLUDED_BY.some((name) => options[name] !== undefined)) return null;
   const shape = { ...layer, stages: 1 };
-  // Every layer the rule names runs them at batch 1 (4-bit ones at batches 2 to 8 too).
+  // Every layer the rule names runs them at batch 1 (and at the larger batches the rule names).
   if (!usesGroupedFloatTables(shape, 1)) return null;
   const { limits } = device;
   const bindingLimit = Math.min(

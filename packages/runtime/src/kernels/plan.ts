@@ -967,6 +967,8 @@ export function decodeGeometry(
 
 /** Fewest weights of a d ≤ 4 layer of 8-bit codes whose batch 1 runs grouped float32 tables under 'auto' (4096²). */
 export const GROUPED_TABLES_MIN_WEIGHTS = 2 ** 24;
+/** Largest batch of a d ≤ 4 layer of 8-bit codes that runs grouped float32 tables under 'auto' (step 98). */
+export const GROUPED_TABLES_MAX_BATCH = 4;
 /** Fewest weights of a d = 8 layer of 8-bit codes whose batch 1 runs grouped float32 tables under 'auto' (2^26). */
 export const GROUPED_TABLES_D8_MIN_WEIGHTS = 2 ** 26;
 /**
@@ -974,14 +976,16 @@ export const GROUPED_TABLES_D8_MIN_WEIGHTS = 2 ** 26;
  * run grouped float32 tables under 'auto' (4096²): the reference model's fc1 and fc2 keep their kernels.
  */
 export const PAIRED_GROUPED_TABLES_MIN_WEIGHTS = 2 ** 24;
-/** Largest batch of a layer of 4-bit codes that runs grouped float32 tables under 'auto' (the largest timed). */
-export const PAIRED_GROUPED_TABLES_MAX_BATCH = 8;
+/** Largest batch of a d ≤ 4 layer of 4-bit codes that runs grouped float32 tables under 'auto' (step 98). */
+export const PAIRED_GROUPED_TABLES_MAX_BATCH = 16;
+/** Largest batch of a d = 8 layer of 4-bit codes that runs grouped float32 tables under 'auto' (the largest timed). */
+export const PAIRED_GROUPED_TABLES_D8_MAX_BATCH = 32;
 
 /**
  * The rule behind 'auto' for grouped float32 tables (executor variant 'grouped-float32': shaders/pq_table8.wgsl's
  * structure with float32 entries, table32_entry1.wgsl), for PQ layers (one stage) of d ≤ 4 or d = 8.
  *
- * 8-bit codes (16 < k ≤ 256): batch 1, from 2^24 weights for d ≤ 4 and 2^26 for d = 8. Its codes are one byte each,
+ * 8-bit codes (16 < k ≤ 256): batches 1 to 4 from 2^24 weights for d ≤ 4, batch 1 from 2^26 for d = 8. Its codes are one byte each,
  * pre-rotated in each row's visiting order, so every shift of the gather is a constant, and one 1024-invocation
  * workgroup builds a group's tables once for every row. H200, against 'fused-banked' (what 'auto' ran before) in the
  * same run (docs/kernel-attempts.md, steps 80–81):
@@ -989,12 +993,25 @@ export const PAIRED_GROUPED_TABLES_MAX_BATCH = 8;
  *   2^24 level (1024×3136 14.1 against 13.8, 512×1024 11.8 against 12.0);
  * - d = 8, k = 256: 16384×4096 19.1 against 20.4, 16384² 31.9 against 35.6; slower below (4096² 16.2 against 14.8,
  *   1024×3136 15.7 against 13.5);
- * - above batch 1 the tables of one input per workgroup lose (16384², d = 4, batch 8: 267 against 158 µs decoded).
+ * - above batch 1 the tables of one input per workgroup lose at batch 8 (16384², d = 4: 267 against 158 µs decoded);
+ *   since step 98 d ≤ 4 takes them at batches 2 to 4, in the layout batch 1 takes. H200, at the kept rule, 'auto'
+ *   against the faster of 'fused-banked' and 'decoded' in the same process (GPU medians, µs):
+ *
+ *   | layer, d = 4, k = 256     | batch 2     | batch 3      | batch 4       |
+ *   | ------------------------- | ----------- | ------------ | ------------- |
+ *   | 16384² (groups of 32)     | 64.0 / 71.8 | 90.8 / 123.7 | 116.7 / 135.4 |
+ *   | 16384×4096 (groups of 16) | 25.7 / 32.0 | 37.1 / 42.1  | 38.5 / 43.8   |
+ *   | 4096² (groups of 32)      | 14.6 / 19.0 | 17.1 / 19.8  | 17.7 / 20.8   |
+ *
+ *   (4096², batch 3 took 24.2 µs in the first run, where 96 slot tiles took 2 row blocks, 192 workgroups on 132 SMs:
+ *   table8-program.ts groupedRowsPerWorkgroup now keeps them within the target.) d = 8 keeps batch 1 alone:
+ *   0.93–1.14× at batches 2 to 4 (16384² in groups of 16: 42.6 / 41.8, 63.6 / 71.1, 78.1 / 77.6 µs; 16384×4096
+ *   21.9 / 24.8, 31.0 / 31.0, 29.0 / 33.3).
  *
  * 4-bit codes (k ≤ 16) since step 94: their codes are read in pairs (cpu/lut8.ts pairsCodes, step 93), one byte and
  * one entry of a k²-entry table per two segments, so the grouped codes take the packed codes' bytes, not twice them.
- * Batches 1 to 8 from 2^24 weights. H200, k = 16, in one run against what 'auto' ran before (docs/kernel-attempts.md
- * step 94):
+ * Batches 1 to 16 (d ≤ 4) or 32 (d = 8) from 2^24 weights. H200, k = 16, in one run against what 'auto' ran before
+ * (docs/kernel-attempts.md step 94):
  * - batch 1 against 'fused-banked': 16384² d = 4 26.1 against 30.9 µs, d = 8 18.8 against 22.1; 16384×4096 15.6
  *   against 21.3 and 14.3 against 16.6; 4096² 12.9 against 14.1 and 12.6 against 13.5; 1024×3136 12.1 against 12.4
  *   and 11.7 against 11.8; slower at 512×1024 (10.8 against 10.5, 11.3 against 10.3), where a second dispatch costs
@@ -1003,6 +1020,11 @@ export const PAIRED_GROUPED_TABLES_MAX_BATCH = 8;
  *   against 88.2 (d = 8); 16384×4096 40.5 against 49.0 and 28.1 against 37.3; 4096² 19.0 against 23.7 and 15.8
  *   against 21.6; 1024×3136 13.2 against 16.9 and 12.5 against 19.7; 512×1024 11.1 against 13.2 and 11.5 against
  *   14.4. Batches 2 to 7 were not timed: they take the rule of batch 8. k < 16 was not timed: it pairs as k = 16.
+ * - batches 16 and 32 (step 98, one H200 run; pair tables against what 'auto' ran before, µs): d = 8 won every cell
+ *   (16384² 128.8 / 164.8 and 241.6 / 309.7; 16384×4096 44.9 / 60.6 and 84.8 / 103.3; 4096² 20.9 / 26.1 and
+ *   31.9 / 36.9), so d = 8 takes them up to batch 32; d = 4 won at batch 16 (227.1 / 258.6, 77.0 / 78.8, 28.2 / 36.9)
+ *   but not everywhere at 32 (16384×4096 153.3 against 139.6 decoded; 16384² 438.0 / 486.6, 4096² 46.7 / 48.9), so
+ *   d ≤ 4 takes them up to batch 16. The batches between were not timed: they take the rule of the batch above.
  * Below 2^24 weights the gain on the H200 is small at batch 1 (1–2% at 1024×3136) and SwiftShader, the only other
  * adapter timed, ran the pair tables 2× slower end to end in the browser (the bundled model's fc1 on them at batch 1:
  * 334–389 against 168 ms per classify) and 7× slower at 512×1024, batch 8 (459 against 70 ms), so the reference
@@ -1019,10 +1041,12 @@ export function usesGroupedFloatTables(
   const { rows, cols, d, k, stages } = shape;
   if (stages !== 1 || k > 256 || !(d <= 4 || d === 8)) return false;
   const weights = rows * cols;
-  if (pairsCodes(k))
-    return batch <= PAIRED_GROUPED_TABLES_MAX_BATCH && weights >= PAIRED_GROUPED_TABLES_MIN_WEIGHTS;
-  if (batch !== 1) return false;
-  return weights >= (d <= 4 ? GROUPED_TABLES_MIN_WEIGHTS : GROUPED_TABLES_D8_MIN_WEIGHTS);
+  if (pairsCodes(k)) {
+    const maxBatch = d <= 4 ? PAIRED_GROUPED_TABLES_MAX_BATCH : PAIRED_GROUPED_TABLES_D8_MAX_BATCH;
+    return batch <= maxBatch && weights >= PAIRED_GROUPED_TABLES_MIN_WEIGHTS;
+  }
+  if (d <= 4) return batch <= GROUPED_TABLES_MAX_BATCH && weights >= GROUPED_TABLES_MIN_WEIGHTS;
+  return batch === 1 && weights >= GROUPED_TABLES_D8_MIN_WEIGHTS;
 }
 
 /**

@@ -310,9 +310,13 @@ function reduceRowWarps(launch: Table8Launch, batchTile: Table8BatchTile): numbe
 }
 
 /**
- * Rows of one gather workgroup, a multiple of its invocations: the rows are cut into blocks (each building its own
- * tables) only while the workgroups of whole rows, one per slot and batch tile (`slotTiles`), fall short of the
- * launch's target.
+ * Rows of one gather workgroup, a multiple of its invocations: the rows are cut into the most blocks (each building
+ * its own tables) that keep the workgroups, one per block, slot and batch tile (`slotTiles` per block), within the
+ * launch's target, and into one where whole rows already reach it. Not more: with one 1024-invocation workgroup per
+ * SM, workgroups past the target start a second wave that only some SMs work on, each building its tables again
+ * (H200, 4096², d = 4, k = 256, batch 3: 96 slot tiles in 2 blocks, 192 workgroups, took 24.2 µs against 18.2 for
+ * batch 4's 128; docs/kernel-attempts.md step 98). Where slotTiles divides the target, as at batch 1 of every layer
+ * timed on the H200, this is the fewest blocks that reach it.
  */
 export function groupedRowsPerWorkgroup(
   rows: number,
@@ -321,7 +325,7 @@ export function groupedRowsPerWorkgroup(
 ): number {
   const { workgroupSize } = launch;
   const maxBlocks = Math.ceil(rows / workgroupSize);
-  const wanted = Math.ceil(launch.targetWorkgroups / slotTiles);
+  const wanted = Math.floor(launch.targetWorkgroups / slotTiles);
   return (
     Math.ceil(Math.ceil(rows / Math.min(maxBlocks, Math.max(1, wanted))) / workgroupSize) * workgroupSize
   );
