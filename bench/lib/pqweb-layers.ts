@@ -1077,30 +1077,25 @@ export function createPqwebLayers(
       addAutoGroupedContender(name, layer, copies, withGrouped, probe, reference, groupedMaxBatch);
     // The tuning row GROUPED_FLOAT_TABLES_LABEL, forced at every batch in groups of 16: where 'auto' runs no grouped
     // tables, or runs them in groups of 32; where it runs them in groups of 16, past the last batch it runs them at.
-    if (groupedNamed) {
-      const minBatch = autoLayout?.groupSegments === 16 ? groupedMaxBatch + 1 : undefined;
-      addForcedGroupedContender(
-        name,
-        layer,
-        copies,
-        copiesIn,
-        reference,
-        GROUPED_FLOAT_TABLES_LABEL,
-        {},
-        { minBatch },
-      );
-    }
-    for (const launch of groupedLaunches) {
-      addForcedGroupedContender(
-        name,
-        layer,
-        copies,
-        copiesIn,
-        reference,
-        launch.label,
-        launch.options,
-        launch.everyBatch ? {} : { maxBatch: 1 },
-      );
+    // Then the launches `--tunings` names, at batch 1 or (everyBatch) at every batch.
+    const forcedRows = [
+      ...(groupedNamed
+        ? [
+            {
+              label: GROUPED_FLOAT_TABLES_LABEL,
+              options: {},
+              batches: { minBatch: autoLayout?.groupSegments === 16 ? groupedMaxBatch + 1 : undefined },
+            },
+          ]
+        : []),
+      ...groupedLaunches.map(({ label, options, everyBatch }) => ({
+        label,
+        options,
+        batches: everyBatch ? {} : { maxBatch: 1 },
+      })),
+    ];
+    for (const { label, options, batches } of forcedRows) {
+      addForcedGroupedContender(name, layer, copies, copiesIn, reference, label, options, batches);
     }
   }
 
