@@ -567,8 +567,8 @@ describe('groupTableCodes and groupTableCodebook (8-bit-table layouts)', () => {
 /**
  * Runs `layer` under 'auto' with its grouped copies in groups of `groupSegments` beside the packed codes: `batches` up
  * to `lastGroupedBatch` must run 'grouped-float32', those past it another kernel, all within the LUT tests' allowance
- * of the exact product; grouped codes too short for that layout are refused with an error naming it. Destroys what it
- * made.
+ * of the exact product; grouped codes too short for that layout are refused with an error naming it. `options` go to
+ * every executor and layout it asks for. Destroys what it made.
  */
 async function expectAutoGroupedMatches(
   device: GPUDevice,
@@ -579,6 +579,7 @@ async function expectAutoGroupedMatches(
   codebookDtype: CodebookDtype = 'float32',
   batches: readonly number[] = [1, 3, GROUPED_TABLES_MAX_BATCH + 1],
   lastGroupedBatch = GROUPED_TABLES_MAX_BATCH,
+  options: LayerExecutorOptions = {},
 ): Promise<void> {
   const { shape } = layer;
   const codes = uploadWords(
@@ -592,7 +593,7 @@ async function expectAutoGroupedMatches(
     codebookDtype === 'float32'
       ? uploadFloat32(device, layer.values, 'codebook')
       : uploadWords(device, float16CodebookWords(float32ToFloat16(layer.values)), 0, 'codebook-f16');
-  const layout = groupedFloatTablesLayout(device, shape, {}, codebookDtype);
+  const layout = groupedFloatTablesLayout(device, shape, options, codebookDtype);
   expect(layout?.groupSegments).toBe(groupSegments);
   if (!layout) return;
   const groupedCodes = uploadWords(device, groupTableCodes(layer.words, shape, layout), 0, 'grouped-codes');
@@ -601,15 +602,15 @@ async function expectAutoGroupedMatches(
   const buffers = { codes, codebook, codebookDtype, bias, groupedCodes, groupedCodebook };
   const allowance = TOLERANCE_PER_SQRT_TERM * Math.sqrt(shape.cols);
   try {
-    const plain = createLayerExecutor(device, shape, { codes, codebook, codebookDtype, bias });
+    const plain = createLayerExecutor(device, shape, { codes, codebook, codebookDtype, bias }, options);
     // Without the grouped copies the layer keeps its banked or fused gathers.
     expect(plain.variantAt(1)).toMatch(/^fused/);
     plain.destroy();
-    const tuned = createLayerExecutor(device, shape, buffers, { targetWorkgroups: 64 });
+    const tuned = createLayerExecutor(device, shape, buffers, { ...options, targetWorkgroups: 64 });
     expect(tuned.variantAt(1)).not.toBe('grouped-float32');
     tuned.destroy();
     const short = device.createBuffer({ label: 'short', size: 64, usage: GPUBufferUsage.STORAGE });
-    expect(() => createLayerExecutor(device, shape, { ...buffers, groupedCodes: short })).toThrow(
+    expect(() => createLayerExecutor(device, shape, { ...buffers, groupedCodes: short }, options)).toThrow(
       new RegExp(
         `groupedCodes .*8-bit-table layout \\(groupTableCodes with groupSegments ${groupSegments}, ` +
           `lanes '${layout.lanes}', as groupedFloatTablesLayout gives\\)`,
@@ -622,7 +623,7 @@ async function expectAutoGroupedMatches(
       const run = await runLayerOnce(
         device,
         [],
-        () => createLayerExecutor(device, shape, buffers),
+        () => createLayerExecutor(device, shape, buffers, options),
         x,
         shape.rows,
         batch,
@@ -923,6 +924,11 @@ describe.skipIf(noGpuReason !== null)('8-bit tables on the GPU (tableBits: 8)', 
         [1],
         PAIRED_GROUPED_TABLES_D8_MAX_BATCH,
       );
+      // Where a batch's split-K sums would not fit one binding (here 4 MiB: 33 slots × 4097 rows × 4 bytes per input,
+      // 7 inputs fit, 8 do not), 'auto' runs that batch on the packed codes instead of failing.
+      await expectAutoGroupedMatches(device, layer, spec.relu, 16, random, 'float32', [7, 8], 7, {
+        maxBindingBytes: 4 * 1024 * 1024,
+      });
       const fc1 = { ...layer.shape, rows: 1024, cols: 3136, segments: 784 };
       expect(takesGroupedFloatTables(device, fc1)).toBe(false);
       expect(groupedFloatTablesLayout(device, fc1)).toBeNull();

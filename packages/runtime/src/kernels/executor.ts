@@ -540,8 +540,12 @@ function createProgram(
           context.groupedTables,
         )
       : null;
+    // The grouped tables' split-K sums grow with the batch (a slot's sums per input): a batch whose sums would not fit
+    // one binding takes the other kernels instead of failing, as the binary byte tables do.
+    const groupedFits = (program: LayerProgram, batch: number): boolean =>
+      program.scratchBytes(batch) <= context.maxBindingBytes;
     return programByBatch((batch) => {
-      if (grouped && usesGroupedFloatTables(shape, batch)) return grouped;
+      if (grouped && usesGroupedFloatTables(shape, batch) && groupedFits(grouped, batch)) return grouped;
       if (decoded && usesDecodedGather(layer, batch)) return decoded;
       return lutProgramAt(batch);
     });
