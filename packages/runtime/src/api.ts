@@ -68,7 +68,7 @@ export interface Timings {
 export interface HeadLayerTiming {
   /** The layer's name in the model. */
   name: string;
-  /** The kernel that ran it, as ClassifierInfo reports. */
+  /** The kernel that ran it at this batch (ClassifierInfo.kernels names batch 1's; a batch may run others). */
   kernel: string;
   gpuMs: number;
 }

@@ -2,7 +2,7 @@
  * The GPU head on a large PQ layer: 'auto' runs its batches 1 to 4 on grouped float32 tables (kernels/plan.ts
  * usesGroupedFloatTables), from a second copy of its codes and codebook in the 8-bit-table layouts that the head
  * uploads only for such layers (in groups of 16 segments, or of 32 from 4096 segments: plan.ts groupedTableSegments),
- * and its larger batches on the packed codes. Both agree with the CPU executor on the file's codes (tolerance: 1e-4 of
+ * and its larger batches on the packed codes, as kernelNamesAt and a profiled run's layer timings say. Both agree with the CPU executor on the file's codes (tolerance: 1e-4 of
  * each input's largest |logit|, float32 against float64 sums over 4098 or 16388 columns), with float32 codebooks and
  * with float16 ones, which the head keeps float16 in both copies.
  */
@@ -116,9 +116,14 @@ describe.skipIf(noGpuReason !== null)('GpuHead on a large PQ layer', () => {
           expect(forced.kernelNames).toEqual(['fused-banked']);
           expect(head.liveBuffers).toBe(forced.liveBuffers + 2);
           const random = seededRandom(62);
+          expect(() => head.kernelNamesAt(0)).toThrow(/positive integer, got 0/);
           for (const batch of [1, GROUPED_TABLES_MAX_BATCH, GROUPED_TABLES_MAX_BATCH + 1]) {
+            const grouped = batch <= GROUPED_TABLES_MAX_BATCH;
+            expect(head.kernelNamesAt(batch)[0] === 'grouped-float32').toBe(grouped);
             const x = new Float32Array(randomFloats(batch * layer.cols, random));
-            const got = await head.run({ data: x }, batch);
+            // A profiled run names the kernel each layer ran at this batch (null without timestamp queries).
+            const { logits: got, layers } = await head.runProfiled({ data: x }, batch);
+            if (layers) expect(layers.map((timing) => timing.kernel)).toEqual(head.kernelNamesAt(batch));
             const expected = pqForward(layer, codes, codebook, bias, x, batch, false);
             expect(got).toHaveLength(batch * layer.rows);
             for (let b = 0; b < batch; b++) {

@@ -55,7 +55,10 @@ interface LayerTimestamps {
 
 interface LayerStep {
   layer: CompressedLayer;
+  /** The kernel batch 1 runs (ClassifierInfo.kernels). */
   kernel: string;
+  /** The kernel a batch of this size runs: a layer executor's 'auto' may pick another above batch 1. */
+  kernelAt(batch: number): string;
   encode(encoder: GPUCommandEncoder, input: GPUBuffer, output: GPUBuffer, batch: number): void;
   destroy(): void;
 }
@@ -65,6 +68,7 @@ function executorStep(layer: CompressedLayer, executor: LayerExecutor): LayerSte
   return {
     layer,
     kernel: executor.variant,
+    kernelAt: (batch) => executor.variantAt(batch),
     encode: (encoder, input, output, batch) => executor.encode(encoder, input, output, batch),
     destroy: () => executor.destroy(),
   };
@@ -103,8 +107,17 @@ export class GpuHead {
     return head;
   }
 
+  /** The kernel of each layer at batch 1, what a classifier runs per image. */
   get kernelNames(): string[] {
     return this.steps.map((s) => s.kernel);
+  }
+
+  /** The kernel of each layer at a batch of this size: 'auto' may pick others above batch 1 (kernels/plan.ts). */
+  kernelNamesAt(batch: number): string[] {
+    if (!Number.isInteger(batch) || batch < 1) {
+      throw new KernelInputError(`kernelNamesAt: batch must be a positive integer, got ${batch}`);
+    }
+    return this.steps.map((s) => s.kernelAt(batch));
   }
 
   get liveBuffers(): number {
@@ -336,6 +349,7 @@ export class GpuHead {
         return {
           layer,
           kernel: `svd(${first.kernel.variant})`,
+          kernelAt: () => `svd(${first.kernel.variant})`,
           encode: (encoder, input, output, batch) => {
             if (!middle || middleBatch < batch) {
               this.release(middle);
@@ -363,6 +377,7 @@ export class GpuHead {
         return {
           layer,
           kernel: `dense(${step.kernel.variant})`,
+          kernelAt: () => `dense(${step.kernel.variant})`,
           encode: step.run,
           destroy: () => step.kernel.destroy(),
         };
@@ -513,7 +528,11 @@ export class GpuHead {
       const end = stamps[2 * index + 1] ?? 0n;
       // A timestamp pair that goes backwards (some drivers reorder empty passes) reads as 0, not as negative.
       const nanoseconds = end > begin ? Number(end - begin) : 0;
-      return { name: step.layer.name, kernel: step.kernel, gpuMs: nanoseconds / NANOSECONDS_PER_MILLISECOND };
+      return {
+        name: step.layer.name,
+        kernel: step.kernelAt(batch),
+        gpuMs: nanoseconds / NANOSECONDS_PER_MILLISECOND,
+      };
     });
     return { logits, layers };
   }
