@@ -53,7 +53,10 @@ import type { ContenderSpec } from './results';
 
 const BITS_PER_WORD = 32;
 
-/** What a PQ row running 'auto' runs at a batch: a PQ variant, or the grouped float32 tables where plan.ts's rule names them. */
+/**
+ * What a PQ row running 'auto' runs at a batch: a PQ variant, or the grouped float32 tables where plan.ts's rule names
+ * them.
+ */
 type AutoPqVariant = PqVariant | 'grouped-float32';
 const AUTO_PQ_VARIANTS: readonly AutoPqVariant[] = [...PQ_VARIANTS, 'grouped-float32'];
 

@@ -2,9 +2,10 @@
  * The GPU head on a large PQ layer: 'auto' runs its batches 1 to 4 on grouped float32 tables (kernels/plan.ts
  * usesGroupedFloatTables), from a second copy of its codes and codebook in the 8-bit-table layouts that the head
  * uploads only for such layers (in groups of 16 segments, or of 32 from 4096 segments: plan.ts groupedTableSegments),
- * and its larger batches on the packed codes, as kernelNamesAt and a profiled run's layer timings say. Both agree with the CPU executor on the file's codes (tolerance: 1e-4 of
- * each input's largest |logit|, float32 against float64 sums over 4098 or 16388 columns), with float32 codebooks and
- * with float16 ones, which the head keeps float16 in both copies.
+ * and its larger batches on the packed codes, as kernelNamesAt and a profiled run's layer timings say. Both agree with
+ * the CPU executor on the file's codes (tolerance: 1e-4 of each input's largest |logit|, float32 against float64 sums
+ * over 4098 or 16388 columns), with float32 codebooks and with float16 ones, which the head keeps float16 in both
+ * copies.
  */
 import {
   bitsForK,

@@ -138,8 +138,9 @@ export interface LayerGpuBuffers {
    * `groupedFloatTablesLayout` gives), with `groupedCodebook`: where `takesGroupedFloatTables` holds for the layer,
    * 'auto' runs the batches plan.ts usesGroupedFloatTables names on them ('grouped-float32': batches 1 to 4 of large
    * 8-bit-code layers of d ≤ 4 and batch 1 of d = 8 ones, 5–36% faster on the H200; batches 1 to 16 of large 4-bit
-   * ones, read in pairs, and 1 to 32 at d = 8, 3–37%) and other batches on `codes`. The layer's codes and codebook are then held twice on the GPU. Ignored where that rule does
-   * not hold.
+   * ones, read in pairs, and 1 to 32 at d = 8, 3–37%) and other batches on `codes`, as it does a batch whose split-K
+   * sums would not fit one binding. The layer's codes and codebook are then held twice on the GPU. Ignored where that
+   * rule does not hold.
    */
   groupedCodes?: GPUBuffer;
   /**
@@ -542,10 +543,11 @@ function createProgram(
       : null;
     // The grouped tables' split-K sums grow with the batch (a slot's sums per input): a batch whose sums would not fit
     // one binding takes the other kernels instead of failing, as the binary byte tables do.
-    const groupedFits = (program: LayerProgram, batch: number): boolean =>
-      program.scratchBytes(batch) <= context.maxBindingBytes;
+    const groupedAt = (batch: number): boolean =>
+      usesGroupedFloatTables(shape, batch) &&
+      (grouped?.scratchBytes(batch) ?? Number.POSITIVE_INFINITY) <= context.maxBindingBytes;
     return programByBatch((batch) => {
-      if (grouped && usesGroupedFloatTables(shape, batch) && groupedFits(grouped, batch)) return grouped;
+      if (grouped && groupedAt(batch)) return grouped;
       if (decoded && usesDecodedGather(layer, batch)) return decoded;
       return lutProgramAt(batch);
     });

@@ -985,10 +985,10 @@ export const PAIRED_GROUPED_TABLES_D8_MAX_BATCH = 32;
  * The rule behind 'auto' for grouped float32 tables (executor variant 'grouped-float32': shaders/pq_table8.wgsl's
  * structure with float32 entries, table32_entry1.wgsl), for PQ layers (one stage) of d ≤ 4 or d = 8.
  *
- * 8-bit codes (16 < k ≤ 256): batches 1 to 4 from 2^24 weights for d ≤ 4, batch 1 from 2^26 for d = 8. Its codes are one byte each,
- * pre-rotated in each row's visiting order, so every shift of the gather is a constant, and one 1024-invocation
- * workgroup builds a group's tables once for every row. H200, against 'fused-banked' (what 'auto' ran before) in the
- * same run (docs/kernel-attempts.md, steps 80–81):
+ * 8-bit codes (16 < k ≤ 256): batches 1 to 4 from 2^24 weights for d ≤ 4, batch 1 from 2^26 for d = 8. Its codes
+ * are one byte each, pre-rotated in each row's visiting order, so every shift of the gather is a constant, and one
+ * 1024-invocation workgroup builds a group's tables once for every row. H200, against 'fused-banked' (what 'auto' ran
+ * before) in the same run (docs/kernel-attempts.md, steps 80–81):
  * - d = 4, k = 256: 4096² 14.8 against 16.8 µs, 16384×4096 19.5 against 24.6, 16384² 49.2 against 51.7; below
  *   2^24 level (1024×3136 14.1 against 13.8, 512×1024 11.8 against 12.0);
  * - d = 8, k = 256: 16384×4096 19.1 against 20.4, 16384² 31.9 against 35.6; slower below (4096² 16.2 against 14.8,
