@@ -10,6 +10,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DispatchTimer } from '../packages/runtime/src/kernels';
+import { FLOAT_BYTES } from '../packages/runtime/src/kernels/program';
 import { createNodeDevice } from '../packages/runtime/src/node/dawn';
 import { bytesMoved, floorBytes } from './lib/bytes';
 import { allFinite, poisonWithNaN, readFloats, relativeError, sampleRows } from './lib/check';
@@ -89,7 +90,6 @@ const WITHOUT_ROBUSTNESS_FLAGS = [
   'disable-dawn-features=timestamp_quantization',
   'enable-dawn-features=allow_unsafe_apis,disable_robustness',
 ];
-const FLOAT_BYTES = 4;
 
 interface Context {
   device: GPUDevice;

@@ -13,6 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { FLOAT_BYTES } from '../packages/runtime/src/kernels/program';
 import { createNodeDevice } from '../packages/runtime/src/node/dawn';
 import { runCommand } from './lib/cli';
 import { GpuTimestamps, tracedWallSeries, wallSeries } from './lib/gpu-timer';
@@ -44,7 +45,6 @@ const RUNS_PER_SERIES = [64, 256];
 const WARMUP_MS = 150;
 /** Busy time before each layer: the clocks need longer than a contender's warm-up from idle (kernels.ts). */
 const LAYER_WARMUP_MS = 1000;
-const FLOAT_BYTES = 4;
 
 interface SeriesMode {
   name: string;

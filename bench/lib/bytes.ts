@@ -6,11 +6,10 @@
 import { bitsForK, wordsPerRowFor } from '../../packages/format/src/packing';
 import { type CodebookDtype, codebookBindingBytes } from '../../packages/runtime/src/kernels/codebook-dtype';
 import { isFusedVariant } from '../../packages/runtime/src/kernels/plan';
+import { FLOAT_BYTES, WORD_BYTES } from '../../packages/runtime/src/kernels/program';
 import { table8CodeWords } from '../../packages/runtime/src/kernels/table8-layout';
 import { type BytesMoved, type ContenderSpec, codebookDtypeOf } from './results';
 
-const FLOAT_BYTES = 4;
-const WORD_BYTES = 4;
 /** MatMulNBits packs two 4-bit values per byte. */
 const INT4_PER_BYTE = 2;
 

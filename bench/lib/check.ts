@@ -3,7 +3,7 @@
  * require every element written, and compare the checked rows with a CPU reference by ‖y − ref‖ / ‖ref‖.
  */
 
-const FLOAT_BYTES = 4;
+import { FLOAT_BYTES } from '../../packages/runtime/src/kernels/program';
 
 /** Row indices to check: all rows when there are at most `count`, else `count` evenly spaced (first and last included). */
 export function sampleRows(rows: number, count: number): number[] {
