@@ -543,11 +543,13 @@ function createProgram(
       : null;
     // The grouped tables' split-K sums grow with the batch (a slot's sums per input): a batch whose sums would not fit
     // one binding takes the other kernels instead of failing, as the binary byte tables do.
-    const groupedAt = (batch: number): boolean =>
-      usesGroupedFloatTables(shape, batch) &&
-      (grouped?.scratchBytes(batch) ?? Number.POSITIVE_INFINITY) <= context.maxBindingBytes;
     return programByBatch((batch) => {
-      if (grouped && groupedAt(batch)) return grouped;
+      if (
+        grouped &&
+        usesGroupedFloatTables(shape, batch) &&
+        grouped.scratchBytes(batch) <= context.maxBindingBytes
+      )
+        return grouped;
       if (decoded && usesDecodedGather(layer, batch)) return decoded;
       return lutProgramAt(batch);
     });
