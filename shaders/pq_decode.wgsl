@@ -68,13 +68,9 @@ override CHECKED_STAGING: bool = true;
 var<workgroup> codebook_tile: array<CodebookQuad, CODEBOOK_TILE_VEC4S>;
 var<workgroup> x_tile: array<vec4<f32>, X_TILE_VEC4S>;
 
-// A code ≥ K is malformed data (the format rejects it); clamp so the read stays inside the codebook.
-fn clamp_decoded_code(code: u32) -> u32 {
-  if (K <= CODE_MASK) {
-    return min(code, K - 1u);
-  }
-  return code;
-}
+// Whether every BITS-bit value is a code (K = 2^BITS): the mask alone keeps a code inside its codebook. Otherwise a
+// code ≥ K is malformed data (the format rejects it), clamped so that the read stays inside the codebook.
+override EVERY_VALUE_A_CODE: bool = K == CODE_MASK + 1u;
 
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn gather_decoded(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocation_index) local_index: u32) {
@@ -152,18 +148,25 @@ fn gather_decoded(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invoca
         // The sub-chunk's place in its code word (SUB_SEGMENTS divides CODES_PER_WORD).
         let first_shift = ((work.first_segment + (n - 1u) * SUB_SEGMENTS) % CODES_PER_WORD) * BITS;
         for (var s = 0u; s < SUB_SEGMENTS; s++) {
-          var centroids = array<u32, MAX_DECODE_ROWS>();
-          for (var r = 0u; r < DECODE_ROWS; r++) {
-            let code = clamp_decoded_code((words[r] >> (first_shift + s * BITS)) & CODE_MASK);
-            centroids[r] = (s * K + code) * D4;
-          }
           for (var q = 0u; q < D4; q++) {
             var xs = array<vec4<f32>, MAX_DECODE_INPUTS>();
             for (var b = 0u; b < DECODE_INPUTS; b++) {
               xs[b] = x_tile[(s * DECODE_INPUTS + b) * D4 + q];
             }
             for (var r = 0u; r < DECODE_ROWS; r++) {
-              let c = widen_codebook_quad(codebook_tile[centroids[r] + q]);
+              // The tile index as loop indices and a code reduced modulo K (or min), written out at the read rather
+              // than kept in an array, a variable or a function's result, so that Tint's range analysis proves it
+              // inside the tile and Dawn adds no clamp to every centroid read (docs/kernel-attempts.md steps 91 and
+              // 99). Branches, not select, which the analysis does not see through. The driver folds the modulo by
+              // 2^BITS into the mask, and computes the code once for all q.
+              let code = (words[r] >> (first_shift + s * BITS)) & CODE_MASK;
+              var quad: CodebookQuad;
+              if (EVERY_VALUE_A_CODE) {
+                quad = codebook_tile[(s * K + code % K) * D4 + q];
+              } else {
+                quad = codebook_tile[(s * K + min(code, K - 1u)) * D4 + q];
+              }
+              let c = widen_codebook_quad(quad);
               for (var b = 0u; b < DECODE_INPUTS; b++) {
                 let i = r * MAX_DECODE_INPUTS + b;
                 sums[i] = fma(c.w, xs[b].w, fma(c.z, xs[b].z, fma(c.y, xs[b].y, fma(c.x, xs[b].x, sums[i]))));
