@@ -72,6 +72,14 @@ var<workgroup> x_tile: array<vec4<f32>, X_TILE_VEC4S>;
 // code ≥ K is malformed data (the format rejects it), clamped so that the read stays inside the codebook.
 override EVERY_VALUE_A_CODE: bool = K == CODE_MASK + 1u;
 
+// A code ≥ K clamped (the centroid bases of d > 4, below).
+fn clamp_decoded_code(code: u32) -> u32 {
+  if (!EVERY_VALUE_A_CODE) {
+    return min(code, K - 1u);
+  }
+  return code;
+}
+
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn gather_decoded(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocation_index) local_index: u32) {
   let work = workgroup_work(workgroup);
@@ -148,23 +156,37 @@ fn gather_decoded(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invoca
         // The sub-chunk's place in its code word (SUB_SEGMENTS divides CODES_PER_WORD).
         let first_shift = ((work.first_segment + (n - 1u) * SUB_SEGMENTS) % CODES_PER_WORD) * BITS;
         for (var s = 0u; s < SUB_SEGMENTS; s++) {
+          // d > 4: each row's centroid base, once for its D4 reads (Dawn clamps each read: an array element is
+          // nothing its range analysis tracks).
+          var centroids = array<u32, MAX_DECODE_ROWS>();
+          if (D4 > 1u) {
+            for (var r = 0u; r < DECODE_ROWS; r++) {
+              let code = clamp_decoded_code((words[r] >> (first_shift + s * BITS)) & CODE_MASK);
+              centroids[r] = (s * K + code) * D4;
+            }
+          }
           for (var q = 0u; q < D4; q++) {
             var xs = array<vec4<f32>, MAX_DECODE_INPUTS>();
             for (var b = 0u; b < DECODE_INPUTS; b++) {
               xs[b] = x_tile[(s * DECODE_INPUTS + b) * D4 + q];
             }
             for (var r = 0u; r < DECODE_ROWS; r++) {
-              // The tile index as loop indices and a code reduced modulo K (or min), written out at the read rather
-              // than kept in an array, a variable or a function's result, so that Tint's range analysis proves it
-              // inside the tile and Dawn adds no clamp to every centroid read (docs/kernel-attempts.md steps 91 and
-              // 99). Branches, not select, which the analysis does not see through. The driver folds the modulo by
-              // 2^BITS into the mask, and computes the code once for all q.
-              let code = (words[r] >> (first_shift + s * BITS)) & CODE_MASK;
               var quad: CodebookQuad;
-              if (EVERY_VALUE_A_CODE) {
-                quad = codebook_tile[(s * K + code % K) * D4 + q];
+              if (D4 > 1u) {
+                quad = codebook_tile[centroids[r] + q];
               } else {
-                quad = codebook_tile[(s * K + min(code, K - 1u)) * D4 + q];
+                // d = 4: the tile index as a loop index and a code reduced modulo K (or min), written out at the read
+                // rather than kept in an array, a variable or a function's result, so that Tint's range analysis
+                // proves it inside the tile and Dawn adds no clamp (branches, not select, which the analysis does
+                // not see through; the driver folds the modulo by 2^BITS into the mask). Not for d > 4: the code
+                // taken apart at each of a row's D4 reads cost up to 18% at 16384², d = 8, k = 16, batch 32, on the
+                // H200 (docs/kernel-attempts.md step 99).
+                let code = (words[r] >> (first_shift + s * BITS)) & CODE_MASK;
+                if (EVERY_VALUE_A_CODE) {
+                  quad = codebook_tile[s * K + code % K];
+                } else {
+                  quad = codebook_tile[s * K + min(code, K - 1u)];
+                }
               }
               let c = widen_codebook_quad(quad);
               for (var b = 0u; b < DECODE_INPUTS; b++) {
