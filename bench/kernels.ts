@@ -35,6 +35,7 @@ import {
   parseOptions,
   type RetimeCell,
   selectBatches,
+  selectOnly,
   selectShapes,
   USAGE,
 } from './lib/options';
@@ -293,10 +294,19 @@ async function benchShape(context: Context, shape: LayerShape, batches: readonly
     }
     log(`  setup ${((performance.now() - setupStart) / 1000).toFixed(1)} s`);
     // --only: the contenders timed (and reported as skipped when the budget ends); the rest are left out.
-    const wanted = (contender: { id: string }): boolean =>
-      context.only === null || context.only.some((text) => contender.id.includes(text));
-    const timedPqweb = pqweb.contenders.filter(wanted);
-    const timedOrt = ortContenders.filter(wanted);
+    const onlyPqweb = selectOnly(pqweb.contenders, context.only);
+    const onlyOrt = selectOnly(ortContenders, context.only);
+    const timedPqweb = onlyPqweb.kept;
+    const timedOrt = onlyOrt.kept;
+    const unmatched = onlyPqweb.unmatched.filter((text) => onlyOrt.unmatched.includes(text));
+    if (unmatched.length > 0) {
+      const note =
+        `${shape.name}: --only ${unmatched.map((text) => JSON.stringify(text)).join(', ')} matched no contender ` +
+        '(tuning rows are timed on the full grid only, and there with --tunings naming them or with neither ' +
+        '--tunings nor --no-tunings)';
+      context.run.notes.push(note);
+      log(note);
+    }
     for (const [index, batch] of batches.entries()) {
       if (Date.now() > context.deadline) {
         run.truncated = true;

@@ -29,7 +29,8 @@ export const USAGE = `pnpm bench:kernels [options]
                      WebGPU's bounds checks cost; browsers keep them); the JSON is kernels-<adapter>-without-robustness.json,
                      which bench:report leaves out
   --only A|B         time only the contenders whose id contains one of these texts (e.g. "dense fp32", or
-                     "grouped|decoded"); for runs that test one kernel's rows, not for the committed results
+                     "grouped|decoded"); for runs that test one kernel's rows, not for the committed results;
+                     a text that matches no contender of a shape is noted (tuning rows need the tuning rows on)
   --command TEXT     the command recorded in the JSON (default: pnpm bench:kernels + these arguments)
   --help`;
 
@@ -233,4 +234,25 @@ export function selectShapes(quick: boolean, filter: readonly string[] | null): 
 
 export function selectBatches(quick: boolean, filter: readonly number[] | null): number[] {
   return filter ? [...filter] : [...(quick ? QUICK_BATCHES : FULL_BATCHES)];
+}
+
+/** What --only keeps of a shape's contenders, and its texts that matched none of them. */
+export interface OnlySelection<T> {
+  kept: T[];
+  unmatched: string[];
+}
+
+/**
+ * The contenders whose id contains one of the --only texts (all of them without --only), and each text that matched
+ * none. An unmatched text is worth saying: a forced row such as "grouped float32 tables 32-segment groups" is a
+ * tuning row, which --no-tunings leaves out, so `--only grouped --no-tunings` times nothing grouped at batch 5.
+ */
+export function selectOnly<T extends { id: string }>(
+  contenders: readonly T[],
+  only: readonly string[] | null,
+): OnlySelection<T> {
+  if (only === null) return { kept: [...contenders], unmatched: [] };
+  const kept = contenders.filter((contender) => only.some((text) => contender.id.includes(text)));
+  const unmatched = only.filter((text) => !contenders.some((contender) => contender.id.includes(text)));
+  return { kept, unmatched };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OptionsError, parseOptions, selectBatches, selectShapes } from '../lib/options';
+import { OptionsError, parseOptions, selectBatches, selectOnly, selectShapes } from '../lib/options';
 
 describe('bench:kernels options', () => {
   it('parses filters and repeated output folders', () => {
@@ -56,6 +56,26 @@ describe('bench:kernels options', () => {
       tunings: true,
       tuningLabels: ['wg 256', 'target 128 wg'],
     });
+  });
+
+  it('keeps the contenders --only names and says which texts matched none', () => {
+    const contenders = [
+      { id: 'pqweb PQ d=4 k=256 decoded' },
+      { id: 'pqweb PQ d=4 k=256 grouped-float32' },
+      { id: 'pqweb dense fp32 subgroup' },
+    ];
+    expect(selectOnly(contenders, null)).toEqual({ kept: contenders, unmatched: [] });
+    const selection = selectOnly(contenders, [
+      'k=256 grouped',
+      'decoded',
+      'grouped float32 tables 32-segment',
+    ]);
+    expect(selection.kept.map((contender) => contender.id)).toEqual([
+      'pqweb PQ d=4 k=256 decoded',
+      'pqweb PQ d=4 k=256 grouped-float32',
+    ]);
+    expect(selection.unmatched).toEqual(['grouped float32 tables 32-segment']);
+    expect(selectOnly(contenders, ['MatMulNBits'])).toEqual({ kept: [], unmatched: ['MatMulNBits'] });
   });
 
   it('takes --retime cells with --resume only', () => {
