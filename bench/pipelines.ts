@@ -19,6 +19,7 @@ import { type LayerExecutorOptions, table8CodeLayout } from '../packages/runtime
 import { groupTableCodebook, groupTableCodes } from '../packages/runtime/src/kernels/table8-layout';
 import { createNodeDevice } from '../packages/runtime/src/node/dawn';
 import { runCommand } from './lib/cli';
+import { firstGpuError } from './lib/gpu-errors';
 import { PQ_CONFIGS } from './lib/grid';
 import { adapterSlug, describeAdapter } from './lib/machine';
 import { DEFAULT_SEED, OptionsError, selectShapes } from './lib/options';
@@ -207,6 +208,11 @@ export function pipelineSpecs(options: PipelinesOptions, seed: number): Pipeline
 interface ChildReport {
   variant: string;
   skipped: boolean;
+  /**
+   * The GPU error of running the layer once, if any: its pipelines were created (and dumped) before it, so they are
+   * kept; e.g. a 16384² dense layer's 1 GiB of weights beyond SwiftShader's buffer limits.
+   */
+  error?: string;
 }
 
 /** The child's one report line, after Dawn's dumps on the same stdout. */
@@ -222,20 +228,22 @@ async function runDenseChild(
 ): Promise<void> {
   const random = new SeededRandom(spec.seed);
   const kernel = createDenseKernel(device, { ...dense, label: spec.label });
-  const buffers = {
-    weight: upload(device, `${spec.label}/weight`, random.floats(spec.rows * spec.cols)),
-    bias: upload(device, `${spec.label}/bias`, random.floats(spec.rows)),
-    input: upload(device, `${spec.label}/x`, random.floats(spec.batch * spec.cols)),
-    output: device.createBuffer({
-      size: spec.batch * spec.rows * Float32Array.BYTES_PER_ELEMENT,
-      usage: GPUBufferUsage.STORAGE,
-    }),
-  };
-  const encoder = device.createCommandEncoder();
-  kernel.encode(encoder, buffers, { rows: spec.rows, cols: spec.cols, batch: spec.batch });
-  device.queue.submit([encoder.finish()]);
-  await device.queue.onSubmittedWorkDone();
-  writeChildReport({ variant: kernel.name, skipped: false });
+  const error = await firstGpuError(device, async () => {
+    const buffers = {
+      weight: upload(device, `${spec.label}/weight`, random.floats(spec.rows * spec.cols)),
+      bias: upload(device, `${spec.label}/bias`, random.floats(spec.rows)),
+      input: upload(device, `${spec.label}/x`, random.floats(spec.batch * spec.cols)),
+      output: device.createBuffer({
+        size: spec.batch * spec.rows * Float32Array.BYTES_PER_ELEMENT,
+        usage: GPUBufferUsage.STORAGE,
+      }),
+    };
+    const encoder = device.createCommandEncoder();
+    kernel.encode(encoder, buffers, { rows: spec.rows, cols: spec.cols, batch: spec.batch });
+    device.queue.submit([encoder.finish()]);
+    await device.queue.onSubmittedWorkDone();
+  });
+  writeChildReport({ variant: kernel.name, skipped: false, ...(error ? { error } : {}) });
 }
 
 /** The child: one layer executor, encoded once so that Dawn creates (and dumps) its pipelines. */
@@ -282,18 +290,20 @@ async function runChild(spec: PipelineSpec): Promise<void> {
     options,
   );
   const skipped = spec.variants !== undefined && !spec.variants.includes(executor.variant as PqVariant);
-  if (!skipped) {
-    const input = upload(device, `${spec.label}/x`, random.floats(spec.batch * spec.cols));
-    const output = device.createBuffer({
-      size: spec.batch * spec.rows * Float32Array.BYTES_PER_ELEMENT,
-      usage: GPUBufferUsage.STORAGE,
-    });
-    const encoder = device.createCommandEncoder();
-    executor.encode(encoder, input, output, spec.batch);
-    device.queue.submit([encoder.finish()]);
-    await device.queue.onSubmittedWorkDone();
-  }
-  writeChildReport({ variant: executor.variant, skipped });
+  const error = skipped
+    ? undefined
+    : await firstGpuError(device, async () => {
+        const input = upload(device, `${spec.label}/x`, random.floats(spec.batch * spec.cols));
+        const output = device.createBuffer({
+          size: spec.batch * spec.rows * Float32Array.BYTES_PER_ELEMENT,
+          usage: GPUBufferUsage.STORAGE,
+        });
+        const encoder = device.createCommandEncoder();
+        executor.encode(encoder, input, output, spec.batch);
+        device.queue.submit([encoder.finish()]);
+        await device.queue.onSubmittedWorkDone();
+      });
+  writeChildReport({ variant: executor.variant, skipped, ...(error ? { error } : {}) });
 }
 
 /**
@@ -328,6 +338,7 @@ export async function runPipelines(options: PipelinesOptions): Promise<string> {
     entryPoint: string;
     assembly: string;
     binary: string;
+    runError: string | null;
   }[] = [];
   for (const spec of pipelineSpecs(options, DEFAULT_SEED)) {
     const child = runTool(
@@ -339,6 +350,11 @@ export async function runPipelines(options: PipelinesOptions): Promise<string> {
     if (!markerLine) throw new PipelineStatsError(`${spec.label}: the child printed no report`);
     const report = JSON.parse(markerLine.slice(CHILD_MARKER.length)) as ChildReport;
     if (report.skipped) continue;
+    if (report.error) {
+      process.stderr.write(
+        `note: ${spec.label} could not run on this device (${report.error}); its pipelines were created and are kept\n`,
+      );
+    }
     for (const dumped of parseSpirvDumps(child, (line) => line.startsWith(CHILD_MARKER))) {
       const name = `${fileSlug(spec.label)}.${dumped.entryPoint}`;
       const assembly = join(spirvDir, `${name}.spvasm`);
@@ -346,7 +362,14 @@ export async function runPipelines(options: PipelinesOptions): Promise<string> {
       writeFileSync(assembly, dumped.assembly);
       const version = /^; Version: (\d+\.\d+)/m.exec(dumped.assembly)?.[1] ?? '1.3';
       runTool(options.spirvAs, ['--target-env', `spv${version}`, assembly, '-o', binary], `assemble ${name}`);
-      modules.push({ spec, variant: report.variant, entryPoint: dumped.entryPoint, assembly, binary });
+      modules.push({
+        spec,
+        variant: report.variant,
+        entryPoint: dumped.entryPoint,
+        assembly,
+        binary,
+        runError: report.error ?? null,
+      });
     }
   }
   let stats: string;
@@ -388,6 +411,7 @@ export async function runPipelines(options: PipelinesOptions): Promise<string> {
         driverDevice: record.device ?? null,
         executables: record.executables ?? [],
         error: record.error ?? null,
+        runError: module.runError,
       };
     }),
   };

@@ -6,8 +6,12 @@
 
 /** The line Dawn puts before a SPIR-V disassembly. */
 export const SPIRV_DUMP_HEADER = '/* Dumped SPIRV disassembly */';
-/** A Dawn log message starts with its level alone on a line (the Node binding's format). */
-const LOG_LEVEL_LINE = /^(info|warning|error|verbose|debug):$/;
+/**
+ * A Dawn message starts with its kind alone on a line (the Node binding's format): a log level, or the type of an
+ * uncaptured GPU error (say "validation:", where a layer's buffers exceed the device's limits after its pipelines
+ * were dumped). No line of SPIR-V assembly looks like one.
+ */
+const MESSAGE_KIND_LINE = /^(info|warning|error|verbose|debug|validation|out-of-memory|internal|unknown):$/;
 // Dawn names every entry point "dawn_entry_point"; with its `disable_symbol_renaming` toggle the entry point's
 // function keeps the WGSL name, which is what says which kernel a module is.
 const ENTRY_POINT = /^\s*OpEntryPoint\s+GLCompute\s+%(\S+)\s+"([^"]+)"/m;
@@ -33,7 +37,7 @@ export interface DumpedModule {
 
 /**
  * Every SPIR-V module in `output` (a process's whole stdout), in the order Dawn printed them. A module ends at the
- * next log-level line, the next dump, or a line for which `isForeign` holds (the caller's own output).
+ * next message-kind line, the next dump, or a line for which `isForeign` holds (the caller's own output).
  */
 export function parseSpirvDumps(
   output: string,
@@ -52,7 +56,7 @@ export function parseSpirvDumps(
     if (line.trim() === SPIRV_DUMP_HEADER) {
       finish();
       current = [];
-    } else if (LOG_LEVEL_LINE.test(line.trim()) || isForeign(line)) {
+    } else if (MESSAGE_KIND_LINE.test(line.trim()) || isForeign(line)) {
       finish();
     } else if (current) {
       current.push(line);

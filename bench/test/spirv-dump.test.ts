@@ -37,6 +37,22 @@ describe('parseSpirvDumps', () => {
     expect(modules[1]?.assembly).not.toContain('trailing');
   });
 
+  it("ends a module at an uncaptured GPU error's message (the dense child of a layer too large for the device)", () => {
+    // What the child printed on SwiftShader for a 16384² dense layer: its pipeline dumped, then its 1 GiB buffer refused.
+    const output = [
+      SPIRV_DUMP_HEADER,
+      module('dense_tiled'),
+      'validation:',
+      '[Invalid Buffer "16384x16384 b8 dense/weight"] is invalid due to a previous error.',
+      ' - While calling [Device "pqweb-node"].CreateBindGroup([BindGroupDescriptor ""dense""]).',
+      'out-of-memory:',
+      'no memory',
+    ].join('\n');
+    const modules = parseSpirvDumps(output);
+    expect(modules.map((dumped) => dumped.entryPoint)).toEqual(['dense_tiled']);
+    expect(modules[0]?.assembly).toBe(`${module('dense_tiled')}\n`);
+  });
+
   it('skips a dump without an entry point and output without dumps', () => {
     expect(parseSpirvDumps(`${SPIRV_DUMP_HEADER}\n; SPIR-V\n               OpCapability Shader\n`)).toEqual(
       [],
