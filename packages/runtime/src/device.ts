@@ -26,6 +26,17 @@ export function requestedLimits(adapter: GPUAdapter): Record<string, number> {
   return limits;
 }
 
+/**
+ * Whether `device` is a software implementation of WebGPU: its adapter says it is a fallback adapter, as SwiftShader
+ * (Chrome's and Dawn's CPU implementation) does. There every invocation runs on the CPU, so workgroup memory buys
+ * nothing and each barrier switches between invocations; GpuHead runs its PQ / RQ layers on 'lut-global' there. A
+ * device without adapterInfo (browsers before it shipped) counts as hardware.
+ */
+export function isSoftwareDevice(device: GPUDevice): boolean {
+  const info = (device as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
+  return info?.isFallbackAdapter === true;
+}
+
 export interface DeviceHandle {
   device: GPUDevice;
   adapter: AdapterSummary | null;

@@ -14,7 +14,14 @@ export {
 export { loadClassifier } from './classifier';
 export * from './cpu';
 export { denseForward } from './cpu/dense';
-export { acquireDevice, type DeviceHandle, getGpu, OPTIONAL_FEATURES, requestedLimits } from './device';
+export {
+  acquireDevice,
+  type DeviceHandle,
+  getGpu,
+  isSoftwareDevice,
+  OPTIONAL_FEATURES,
+  requestedLimits,
+} from './device';
 export { GpuDeviceLostError, GpuLimitError, GpuUnavailableError, KernelInputError } from './gpu/errors';
 export { CpuHead, type CpuHeadOptions, type CpuLayerKernel } from './head/cpu-head';
 export { GpuHead, type GpuHeadOptions, type HeadInput } from './head/gpu-head';

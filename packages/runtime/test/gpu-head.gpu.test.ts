@@ -5,7 +5,9 @@
  * and its larger batches on the packed codes, as kernelNamesAt and a profiled run's layer timings say. Both agree with
  * the CPU executor on the file's codes (tolerance: 1e-4 of each input's largest |logit|, float32 against float64 sums
  * over 4098 or 16388 columns), with float32 codebooks and with float16 ones, which the head keeps float16 in both
- * copies.
+ * copies. On a software device (a fallback adapter, as SwiftShader is) the head's default is 'lut-global' instead,
+ * with no grouped copies; the tests above ask for the hardware rule (softwareDevice: false) so that they test it on
+ * SwiftShader too.
  */
 import {
   bitsForK,
@@ -18,7 +20,7 @@ import {
   packCodes,
 } from '@pqweb/format';
 import { describe, expect, it } from 'vitest';
-import { GpuHead } from '../src';
+import { GpuHead, isSoftwareDevice } from '../src';
 import { pqForward } from '../src/cpu';
 import { GROUPED_TABLES_MAX_BATCH, groupedFloatTablesLayout } from '../src/kernels';
 import { gpuUnavailableReason, randomFloats, seededRandom, withGpu } from './gpu-fixture';
@@ -90,6 +92,47 @@ function largePqFile(
   return decodePqw(bytes);
 }
 
+type PqLayer = Extract<CompressedLayer, { method: 'pq' }>;
+
+/**
+ * Runs the head (profiled) on a random batch and checks its logits against the CPU executor on the file's codes
+ * (1e-4 of each input's largest |logit|), and that a profiled run names the kernel each layer ran at this batch.
+ */
+async function expectCpuLogits(
+  head: GpuHead,
+  file: PqwFile,
+  layer: PqLayer,
+  batch: number,
+  random: () => number,
+): Promise<void> {
+  const x = new Float32Array(randomFloats(batch * layer.cols, random));
+  // A profiled run names the kernel each layer ran at this batch (null without timestamp queries).
+  const { logits: got, layers } = await head.runProfiled({ data: x }, batch);
+  if (layers) expect(layers.map((timing) => timing.kernel)).toEqual(head.kernelNamesAt(batch));
+  // A float16 section widened: the values the kernels read.
+  const bias = layer.bias === null ? null : file.float32(layer.bias);
+  const expected = pqForward(
+    layer,
+    file.uint32(layer.codes),
+    file.float32(layer.codebook),
+    bias,
+    x,
+    batch,
+    false,
+  );
+  expect(got).toHaveLength(batch * layer.rows);
+  for (let b = 0; b < batch; b++) {
+    const row = expected.subarray(b * layer.rows, (b + 1) * layer.rows);
+    const scale = row.reduce((max, value) => Math.max(max, Math.abs(value)), 0);
+    for (let i = 0; i < layer.rows; i++) {
+      const index: number = b * layer.rows + i;
+      if (!(Math.abs((got[index] ?? Number.NaN) - (expected[index] ?? 0)) <= 1e-4 * scale)) {
+        expect.fail(`batch ${batch}, input ${b}, row ${i}: gpu ${got[index]} cpu ${expected[index]}`);
+      }
+    }
+  }
+}
+
 describe.skipIf(noGpuReason !== null)('GpuHead on a large PQ layer', () => {
   it.each([
     { rows: 4099, cols: 4098, groupSegments: 16, codebookDtype: 'float32' },
@@ -101,12 +144,10 @@ describe.skipIf(noGpuReason !== null)('GpuHead on a large PQ layer', () => {
       const file = largePqFile(rows, cols, 61, codebookDtype);
       const layer = file.manifest.layers[0];
       if (layer?.method !== 'pq') throw new Error('the fixture has one PQ layer');
-      const codes = file.uint32(layer.codes);
-      // A float16 section widened: the values the kernels read.
-      const codebook = file.float32(layer.codebook);
-      const bias = layer.bias === null ? null : file.float32(layer.bias);
       await withGpu(async ({ device }) => {
-        const head = GpuHead.create(device, file);
+        // The hardware rule, on whatever device runs the suite (on a software one the head's default is 'lut-global',
+        // tested below).
+        const head = GpuHead.create(device, file, { softwareDevice: false });
         // Forced kernels keep the packed codes alone: two buffers fewer (the grouped codes and codebook).
         const forced = GpuHead.create(device, file, { variant: 'fused-banked' });
         try {
@@ -121,24 +162,7 @@ describe.skipIf(noGpuReason !== null)('GpuHead on a large PQ layer', () => {
           for (const batch of [1, GROUPED_TABLES_MAX_BATCH, GROUPED_TABLES_MAX_BATCH + 1]) {
             const grouped = batch <= GROUPED_TABLES_MAX_BATCH;
             expect(head.kernelNamesAt(batch)[0] === 'grouped-float32').toBe(grouped);
-            const x = new Float32Array(randomFloats(batch * layer.cols, random));
-            // A profiled run names the kernel each layer ran at this batch (null without timestamp queries).
-            const { logits: got, layers } = await head.runProfiled({ data: x }, batch);
-            if (layers) expect(layers.map((timing) => timing.kernel)).toEqual(head.kernelNamesAt(batch));
-            const expected = pqForward(layer, codes, codebook, bias, x, batch, false);
-            expect(got).toHaveLength(batch * layer.rows);
-            for (let b = 0; b < batch; b++) {
-              const row = expected.subarray(b * layer.rows, (b + 1) * layer.rows);
-              const scale = row.reduce((max, value) => Math.max(max, Math.abs(value)), 0);
-              for (let i = 0; i < layer.rows; i++) {
-                const index: number = b * layer.rows + i;
-                if (!(Math.abs((got[index] ?? Number.NaN) - (expected[index] ?? 0)) <= 1e-4 * scale)) {
-                  expect.fail(
-                    `batch ${batch}, input ${b}, row ${i}: gpu ${got[index]} cpu ${expected[index]}`,
-                  );
-                }
-              }
-            }
+            await expectCpuLogits(head, file, layer, batch, random);
           }
         } finally {
           head.destroy();
@@ -147,4 +171,35 @@ describe.skipIf(noGpuReason !== null)('GpuHead on a large PQ layer', () => {
       });
     },
   );
+});
+
+describe.skipIf(noGpuReason !== null)('GpuHead on a software device', () => {
+  it("runs its PQ layers on 'lut-global' at every batch, without the grouped copies, as the CPU executor's logits", async () => {
+    const file = largePqFile(4099, 4098, 63, 'float32');
+    const layer = file.manifest.layers[0];
+    if (layer?.method !== 'pq') throw new Error('the fixture has one PQ layer');
+    await withGpu(async ({ device }) => {
+      const byDefault = GpuHead.create(device, file);
+      const software = GpuHead.create(device, file, { softwareDevice: true });
+      // A forced variant wins over the software rule.
+      const forced = GpuHead.create(device, file, { softwareDevice: true, variant: 'fused-banked' });
+      try {
+        // SwiftShader (this suite's device in CI) is a fallback adapter; a GPU host's device is not.
+        expect(byDefault.kernelNames).toEqual(
+          isSoftwareDevice(device) ? ['lut-global'] : ['grouped-float32'],
+        );
+        expect(forced.kernelNames).toEqual(['fused-banked']);
+        expect(software.liveBuffers).toBe(forced.liveBuffers);
+        const random = seededRandom(64);
+        for (const batch of [1, 5]) {
+          expect(software.kernelNamesAt(batch)).toEqual(['lut-global']);
+          await expectCpuLogits(software, file, layer, batch, random);
+        }
+      } finally {
+        byDefault.destroy();
+        software.destroy();
+        forced.destroy();
+      }
+    });
+  });
 });

@@ -7,6 +7,7 @@
 import type { CompressedLayer, PqwFile } from '@pqweb/format';
 import type { HeadLayerTiming } from '../api';
 import type { TableBits } from '../cpu/lut8';
+import { isSoftwareDevice } from '../device';
 import { GpuDeviceLostError, GpuLimitError, KernelInputError } from '../gpu/errors';
 import {
   createLayerExecutor,
@@ -28,8 +29,19 @@ const FLOAT_BYTES = 4;
 const BUFFER_ALIGNMENT = 16;
 
 export interface GpuHeadOptions {
-  /** Force a PQ/RQ kernel variant; default: the shape rule. */
+  /**
+   * Force a PQ/RQ kernel variant; default: the executor's shape rule ('auto'), or on a software device 'lut-global'
+   * (softwareDevice).
+   */
   variant?: string;
+  /**
+   * Whether the device is a software implementation of WebGPU; default isSoftwareDevice(device) (a fallback adapter,
+   * as SwiftShader is). There the PQ / RQ layers run 'lut-global' unless `variant` says otherwise: it builds each
+   * input's tables in a storage buffer and sums straight from it, with no workgroup memory and no barrier in its
+   * gather, and the kernels 'auto' picks for a GPU were 4–7× slower than it there (docs/kernel-attempts.md step 99:
+   * the reference model's fc1 at batch 1 on SwiftShader, 16.8 against 97.8 ms for d=4 k=16 'fused-banked').
+   */
+  softwareDevice?: boolean;
   /** Largest single binding, bytes; default (and ceiling) the device's maxStorageBufferBindingSize. */
   maxBindingBytes?: number;
   /**
@@ -93,11 +105,17 @@ export class GpuHead {
     private readonly device: GPUDevice,
     private readonly file: PqwFile,
     private readonly maxBindingBytes: number,
+    private readonly softwareDevice: boolean,
   ) {}
 
   static create(device: GPUDevice, file: PqwFile, options: GpuHeadOptions = {}): GpuHead {
     const deviceLimit = device.limits.maxStorageBufferBindingSize;
-    const head = new GpuHead(device, file, Math.min(options.maxBindingBytes ?? deviceLimit, deviceLimit));
+    const head = new GpuHead(
+      device,
+      file,
+      Math.min(options.maxBindingBytes ?? deviceLimit, deviceLimit),
+      options.softwareDevice ?? isSoftwareDevice(device),
+    );
     try {
       for (const layer of file.manifest.layers) head.steps.push(head.buildStep(layer, options));
     } catch (err) {
@@ -308,7 +326,8 @@ export class GpuHead {
           layer.method === 'binary' ? this.upload(`${prefix}/scales`, file.float32(layer.scales)) : undefined;
         const variant =
           layer.method === 'pq' || layer.method === 'rq'
-            ? (options.variant as LutVariant | undefined)
+            ? ((options.variant as LutVariant | undefined) ??
+              (this.softwareDevice ? 'lut-global' : undefined))
             : undefined;
         const executorOptions: LayerExecutorOptions = {
           variant: variant ?? 'auto',
