@@ -216,8 +216,32 @@ interface ChildReport {
 }
 
 /** The child's one report line, after Dawn's dumps on the same stdout. */
-function writeChildReport(report: ChildReport): void {
+function writeChildReport(variant: string, skipped: boolean, error: string | undefined): void {
+  const report: ChildReport = { variant, skipped, ...(error === undefined ? {} : { error }) };
   process.stdout.write(`${CHILD_MARKER}${JSON.stringify(report)}\n`);
+}
+
+/**
+ * Runs a layer once on the spec's random input, so that Dawn creates (and dumps) its pipelines: `encode` records it
+ * (and may upload what else it binds); returns the GPU error of the run, if any (firstGpuError).
+ */
+function runOnce(
+  device: GPUDevice,
+  spec: PipelineSpec,
+  random: SeededRandom,
+  encode: (encoder: GPUCommandEncoder, input: GPUBuffer, output: GPUBuffer) => void,
+): Promise<string | undefined> {
+  return firstGpuError(device, async () => {
+    const input = upload(device, `${spec.label}/x`, random.floats(spec.batch * spec.cols));
+    const output = device.createBuffer({
+      size: spec.batch * spec.rows * Float32Array.BYTES_PER_ELEMENT,
+      usage: GPUBufferUsage.STORAGE,
+    });
+    const encoder = device.createCommandEncoder();
+    encode(encoder, input, output);
+    device.queue.submit([encoder.finish()]);
+    await device.queue.onSubmittedWorkDone();
+  });
 }
 
 /** The child's dense spec: one dense kernel, encoded once so that Dawn creates (and dumps) its pipeline. */
@@ -228,22 +252,17 @@ async function runDenseChild(
 ): Promise<void> {
   const random = new SeededRandom(spec.seed);
   const kernel = createDenseKernel(device, { ...dense, label: spec.label });
-  const error = await firstGpuError(device, async () => {
-    const buffers = {
-      weight: upload(device, `${spec.label}/weight`, random.floats(spec.rows * spec.cols)),
-      bias: upload(device, `${spec.label}/bias`, random.floats(spec.rows)),
-      input: upload(device, `${spec.label}/x`, random.floats(spec.batch * spec.cols)),
-      output: device.createBuffer({
-        size: spec.batch * spec.rows * Float32Array.BYTES_PER_ELEMENT,
-        usage: GPUBufferUsage.STORAGE,
-      }),
-    };
-    const encoder = device.createCommandEncoder();
-    kernel.encode(encoder, buffers, { rows: spec.rows, cols: spec.cols, batch: spec.batch });
-    device.queue.submit([encoder.finish()]);
-    await device.queue.onSubmittedWorkDone();
+  const error = await runOnce(device, spec, random, (encoder, input, output) => {
+    // Inside the run: a device may refuse the weights (16384² dense, 1 GiB, on SwiftShader).
+    const weight = upload(device, `${spec.label}/weight`, random.floats(spec.rows * spec.cols));
+    const bias = upload(device, `${spec.label}/bias`, random.floats(spec.rows));
+    kernel.encode(
+      encoder,
+      { weight, bias, input, output },
+      { rows: spec.rows, cols: spec.cols, batch: spec.batch },
+    );
   });
-  writeChildReport({ variant: kernel.name, skipped: false, ...(error ? { error } : {}) });
+  writeChildReport(kernel.name, false, error);
 }
 
 /** The child: one layer executor, encoded once so that Dawn creates (and dumps) its pipelines. */
@@ -292,18 +311,10 @@ async function runChild(spec: PipelineSpec): Promise<void> {
   const skipped = spec.variants !== undefined && !spec.variants.includes(executor.variant as PqVariant);
   const error = skipped
     ? undefined
-    : await firstGpuError(device, async () => {
-        const input = upload(device, `${spec.label}/x`, random.floats(spec.batch * spec.cols));
-        const output = device.createBuffer({
-          size: spec.batch * spec.rows * Float32Array.BYTES_PER_ELEMENT,
-          usage: GPUBufferUsage.STORAGE,
-        });
-        const encoder = device.createCommandEncoder();
-        executor.encode(encoder, input, output, spec.batch);
-        device.queue.submit([encoder.finish()]);
-        await device.queue.onSubmittedWorkDone();
-      });
-  writeChildReport({ variant: executor.variant, skipped, ...(error ? { error } : {}) });
+    : await runOnce(device, spec, random, (encoder, input, output) =>
+        executor.encode(encoder, input, output, spec.batch),
+      );
+  writeChildReport(executor.variant, skipped, error);
 }
 
 /**

@@ -23,8 +23,8 @@ import {
   table8CodeLayout,
 } from '../kernels';
 import { createDenseKernel, type DenseKernel } from '../kernels/dense';
+import { FLOAT_BYTES } from '../kernels/program';
 
-const FLOAT_BYTES = 4;
 /** Storage bindings must be at least this large and multiples of 4; 16 keeps every buffer vec4-aligned. */
 const BUFFER_ALIGNMENT = 16;
 
@@ -38,7 +38,7 @@ export interface GpuHeadOptions {
    * Whether the device is a software implementation of WebGPU; default isSoftwareDevice(device) (a fallback adapter,
    * as SwiftShader is). There the PQ / RQ layers run 'lut-global' unless `variant` says otherwise: it builds each
    * input's tables in a storage buffer and sums straight from it, with no workgroup memory and no barrier in its
-   * gather, and the kernels 'auto' picks for a GPU were 4–7× slower than it there (docs/kernel-attempts.md step 99:
+   * gather, and the kernels 'auto' picks for a GPU were 4–7× slower than it there (docs/kernel-attempts.md step 100:
    * the reference model's fc1 at batch 1 on SwiftShader, 16.8 against 97.8 ms for d=4 k=16 'fused-banked').
    */
   softwareDevice?: boolean;

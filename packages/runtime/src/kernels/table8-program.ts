@@ -18,6 +18,7 @@ import {
   FLOAT_BYTES,
   type LayerProgram,
   type ProgramContext,
+  WORD_BYTES,
 } from './program';
 import {
   GATHER_TABLE8_KERNEL,
@@ -127,8 +128,6 @@ export interface Table8Launch {
    */
   cachedQuads: boolean | 'auto';
 }
-
-const WORD_BYTES = 4;
 
 /** Bytes of the codebooks in the 8-bit-table layout (table8-layout.ts groupTableCodebook), as the gather binds them. */
 export function table8CodebookBytes(
